@@ -1,0 +1,46 @@
+// Typed failures: callers branch on `kind`, never on message text. Every message says what
+// happened, what it means for the application at its next restart, and what to do.
+
+export type FailureKind =
+  | 'InvalidInput'
+  | 'ForbiddenOption'
+  | 'ToolNotFound'
+  | 'ToolFailed'
+  | 'PartialRestore'
+  | 'EmptyRestore'
+  | 'AlreadyRejected'
+  | 'BrokenByRestore'
+  | 'Cancelled'
+  | 'TimedOut'
+
+export class GuardError extends Error {
+  constructor(
+    readonly kind: FailureKind,
+    /** Short title for the annotation. */
+    readonly title: string,
+    message: string
+  ) {
+    super(message)
+    this.name = kind
+  }
+}
+
+/** An input the user wrote is malformed; the message names the input and the fix. */
+export function invalidInput(input: string, problem: string, fix: string): GuardError {
+  return new GuardError('InvalidInput', `Invalid input: ${input}`, `${input}: ${problem}. ${fix}`)
+}
+
+/** A request that would let the restore touch users, roles or credentials. */
+export function forbidden(what: string, why: string): GuardError {
+  return new GuardError(
+    'ForbiddenOption',
+    'Refused: the restore could overwrite users',
+    `Refused ${what}: ${why}. Nothing was dumped or restored.`
+  )
+}
+
+export function toGuardError(error: unknown): GuardError {
+  if (error instanceof GuardError) return error
+  const message = error instanceof Error ? error.message : String(error)
+  return new GuardError('ToolFailed', 'Unexpected failure', message)
+}

@@ -1,0 +1,149 @@
+// The only module that reads the action's inputs and environment. It returns validated Settings
+// or throws an error that names the input and the fix, before anything touches a database.
+import * as core from '@actions/core'
+import { existsSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { invalidInput } from './errors.js'
+import { checkPlan, checkToolOptions } from './guard.js'
+import { parsePrivileges } from './privileges.js'
+import { MongoUri } from './secrets.js'
+import type { Rename, Settings } from './settings.js'
+
+export function getInputs(): Settings {
+  // Mask before parsing: even a malformed string must never be printed.
+  for (const name of ['source-uri', 'target-uri']) core.setSecret(core.getInput(name))
+  for (const line of core.getMultilineInput('app-uri')) core.setSecret(line)
+
+  const source = uriInput('source-uri')
+  const target = uriInput('target-uri')
+  const apps = core.getMultilineInput('app-uri', { required: true }).map((line, i) => {
+    const app = new MongoUri(line, `app-uri (line ${i + 1})`)
+    app.mask()
+    if (app.username === undefined) {
+      throw invalidInput(
+        app.input,
+        'has no user name',
+        'Give the connection string the application itself uses, with its user and password'
+      )
+    }
+    return app
+  })
+  for (const app of apps) {
+    if (!app.sharesHostWith(target)) {
+      core.warning(
+        `${app.input} names other hosts than target-uri: the probe tests that deployment, not the target.`,
+        {
+          title: 'app-uri points elsewhere'
+        }
+      )
+    }
+  }
+
+  const renames = renameInputs()
+  const settings: Settings = {
+    source,
+    target,
+    apps,
+    privileges: parsePrivileges(core.getMultilineInput('app-privileges')),
+    databases: listInput('databases'),
+    drop: booleanInput('drop'),
+    archive: archiveInput(),
+    gzip: booleanInput('gzip'),
+    nsExclude: core.getMultilineInput('ns-exclude'),
+    renames,
+    dumpOptions: checkToolOptions(
+      'mongodump',
+      core.getInput('mongodump-options'),
+      'mongodump-options'
+    ),
+    restoreOptions: checkToolOptions(
+      'mongorestore',
+      core.getInput('mongorestore-options'),
+      'mongorestore-options'
+    ),
+    allowFailedDocuments: booleanInput('allow-failed-documents'),
+    probeTimeoutMs: numberInput('probe-timeout-seconds') * 1000,
+    phaseTimeoutMs: numberInput('timeout-minutes') * 60_000,
+    toolsPath: core.getInput('tools-path') || undefined,
+    reportPath: resolve(
+      core.getInput('report-path') || join(runnerTemp(), 'mongo-restore-guard-report.json')
+    ),
+    tempDir: runnerTemp()
+  }
+  checkPlan(settings)
+  return settings
+}
+
+function uriInput(name: string): MongoUri {
+  const uri = new MongoUri(core.getInput(name, { required: true }), name)
+  uri.mask()
+  return uri
+}
+
+/** Comma- or line-separated names. */
+function listInput(name: string): string[] {
+  return core
+    .getInput(name)
+    .split(/[\s,]+/)
+    .filter((w) => w !== '')
+}
+
+function booleanInput(name: string): boolean {
+  try {
+    return core.getBooleanInput(name)
+  } catch {
+    throw invalidInput(name, `"${core.getInput(name)}" is not a boolean`, 'Write true or false')
+  }
+}
+
+function numberInput(name: string): number {
+  const text = core.getInput(name)
+  const value = Number(text)
+  if (text === '' || !Number.isFinite(value) || value <= 0) {
+    throw invalidInput(
+      name,
+      `"${text}" is not a positive number`,
+      'Write a number greater than 0, e.g. 10'
+    )
+  }
+  return value
+}
+
+function renameInputs(): Rename[] {
+  const from = core.getMultilineInput('ns-from')
+  const to = core.getMultilineInput('ns-to')
+  if (from.length !== to.length) {
+    throw invalidInput(
+      'ns-to',
+      `has ${to.length} lines but ns-from has ${from.length}`,
+      'Give one ns-to line for each ns-from line'
+    )
+  }
+  return from.map((f, i) => ({ from: f, to: to[i] as string }))
+}
+
+function archiveInput(): string | undefined {
+  const text = core.getInput('archive')
+  if (text === '') return undefined
+  const path = resolve(text)
+  if (!existsSync(dirname(path))) {
+    throw invalidInput(
+      'archive',
+      `the directory ${dirname(path)} does not exist`,
+      'Create it first or choose another path'
+    )
+  }
+  if (existsSync(path)) {
+    throw invalidInput(
+      'archive',
+      `${path} already exists and would be overwritten`,
+      'Remove it or choose a new path'
+    )
+  }
+  return path
+}
+
+function runnerTemp(): string {
+  return process.env['RUNNER_TEMP'] || tmpdir()
+}

@@ -1,0 +1,169 @@
+// One typed report, filled in as the run goes and rendered once at the end: step outputs, the
+// job summary, an error annotation and the JSON file. It only ever holds redacted strings.
+import * as core from '@actions/core'
+import { mkdir, writeFile } from 'node:fs/promises'
+import { dirname } from 'node:path'
+import { toGuardError, type FailureKind } from './errors.js'
+import type { ProbeResult, ProbeStatus } from './probe.js'
+import type { NamespaceCount, RestoreCounts } from './tool-output.js'
+import type { Verdict } from './verify.js'
+
+export interface PhaseRecord {
+  name: string
+  status: 'ok' | 'failed' | 'cancelled'
+  durationMs: number
+}
+
+export interface Report {
+  status: 'running' | 'passed' | 'failed' | 'cancelled'
+  startedAt: string
+  finishedAt: string | undefined
+  source: string | undefined
+  target: string | undefined
+  archive: string | undefined
+  tools: { mongodump?: string; mongorestore?: string }
+  phases: PhaseRecord[]
+  /** Namespaces mongodump finished, with counts. */
+  dumped: NamespaceCount[]
+  restore: RestoreCounts | undefined
+  /** Whether mongorestore was started: if so, the target may hold data from this run. */
+  targetWritten: boolean
+  probes: { before: ProbeResult[]; after: ProbeResult[] }
+  verdicts: Verdict[]
+  failure: { kind: FailureKind; title: string; message: string } | undefined
+}
+
+export function newReport(): Report {
+  return {
+    status: 'running',
+    startedAt: new Date().toISOString(),
+    finishedAt: undefined,
+    source: undefined,
+    target: undefined,
+    archive: undefined,
+    tools: {},
+    phases: [],
+    dumped: [],
+    restore: undefined,
+    targetWritten: false,
+    probes: { before: [], after: [] },
+    verdicts: [],
+    failure: undefined
+  }
+}
+
+/** Runs one step of the pipeline in a log group and records its duration and outcome. */
+export async function phase<T>(report: Report, name: string, fn: () => Promise<T>): Promise<T> {
+  const started = Date.now()
+  const record: PhaseRecord = { name, status: 'ok', durationMs: 0 }
+  report.phases.push(record)
+  try {
+    return await core.group(name, fn)
+  } catch (error) {
+    record.status = toGuardError(error).kind === 'Cancelled' ? 'cancelled' : 'failed'
+    throw error
+  } finally {
+    record.durationMs = Date.now() - started
+  }
+}
+
+export function recordFailure(report: Report, error: unknown): void {
+  const failure = toGuardError(error)
+  report.status = failure.kind === 'Cancelled' ? 'cancelled' : 'failed'
+  report.failure = { kind: failure.kind, title: failure.title, message: failure.message }
+}
+
+/** The probe result the step reports: the first failure of the latest probe round. */
+export function probeResult(report: Report): ProbeStatus | '' {
+  const latest = report.probes.after.length > 0 ? report.probes.after : report.probes.before
+  if (latest.length === 0) return ''
+  return latest.find((p) => p.status !== 'ok')?.status ?? 'ok'
+}
+
+/** Writes outputs, the JSON report, the job summary and the failure annotation. */
+export async function publish(
+  report: Report,
+  reportPath: string | undefined,
+  redact: (text: string) => string
+): Promise<void> {
+  report.finishedAt = new Date().toISOString()
+  if (report.status === 'running') report.status = 'passed'
+  const json = redact(JSON.stringify(report, null, 2))
+
+  core.setOutput('status', report.status)
+  core.setOutput('probe-result', probeResult(report))
+  core.setOutput('restored-documents', report.restore?.restored ?? 0)
+  core.setOutput('failed-documents', report.restore?.failed ?? 0)
+  if (reportPath) {
+    await mkdir(dirname(reportPath), { recursive: true })
+    await writeFile(reportPath, json + '\n')
+    core.setOutput('report-path', reportPath)
+  }
+  if (report.failure) {
+    core.error(redact(report.failure.message), { title: report.failure.title })
+    process.exitCode = core.ExitCode.Failure
+  }
+  if (process.env['GITHUB_STEP_SUMMARY']) await writeSummary(report, redact)
+}
+
+async function writeSummary(report: Report, redact: (text: string) => string): Promise<void> {
+  const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`
+  const icon = { passed: '✅', failed: '❌', cancelled: '⏹️', running: '…' }[report.status]
+  const summary = core.summary.addHeading(`${icon} MongoDB restore guard: ${report.status}`, 2)
+  if (report.source || report.target) {
+    summary.addRaw(
+      `From <code>${report.source ?? '?'}</code> to <code>${report.target ?? '?'}</code>`,
+      true
+    )
+  }
+  summary.addTable([
+    [
+      { data: 'Phase', header: true },
+      { data: 'Result', header: true },
+      { data: 'Duration', header: true }
+    ],
+    ...report.phases.map((p) => [p.name, p.status, seconds(p.durationMs)])
+  ])
+  if (report.restore) {
+    const dumpedDocs = report.dumped.reduce((n, ns) => n + ns.documents, 0)
+    summary.addRaw(
+      `Documents: ${dumpedDocs} dumped (${report.dumped.length} namespaces, admin included when dumped), ${report.restore.restored} restored, ${report.restore.failed} failed.`,
+      true
+    )
+  }
+  const probes = [
+    ...report.probes.before.map((p) => ['before restore', p] as const),
+    ...report.probes.after.map((p) => ['after restore', p] as const)
+  ]
+  if (probes.length > 0) {
+    summary.addHeading('Cold-connection probes', 3).addTable([
+      [
+        { data: 'When', header: true },
+        { data: 'App user', header: true },
+        { data: 'Result', header: true },
+        { data: 'Detail', header: true },
+        { data: 'Time', header: true }
+      ],
+      ...probes.map(([when, p]) => [
+        when,
+        `${p.user}@${p.authSource}`,
+        p.status,
+        p.detail,
+        `${p.durationMs} ms`
+      ])
+    ])
+  }
+  if (report.failure) {
+    summary.addHeading(report.failure.title, 3).addRaw(report.failure.message, true)
+    if (report.targetWritten) {
+      summary.addRaw("mongorestore ran: the target may hold part of this run's data.", true)
+    }
+  }
+  summary.addRaw(
+    `The full report is the JSON file in the step output <code>report-path</code>.`,
+    true
+  )
+  // The summary is built from redacted parts; scrub once more before it is written.
+  const text = redact(summary.stringify())
+  await summary.emptyBuffer().addRaw(text).write()
+}

@@ -1,0 +1,172 @@
+// The one module that holds raw connection strings. It parses and validates them, masks every
+// form of each password, redacts text for logs, opens driver clients and writes the 0600
+// config files through which the tools receive credentials (never argv, which `ps` shows).
+import * as core from '@actions/core'
+import { ConnectionString } from 'mongodb-connection-string-url'
+import { MongoClient, type MongoClientOptions } from 'mongodb'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { invalidInput } from './errors.js'
+
+const DEFAULT_PORT = 27017
+
+/** A validated connection string. Only this module can read the credentials it holds. */
+export class MongoUri {
+  readonly #raw: string
+  readonly #secrets: string[]
+  /** The input it came from, for messages. */
+  readonly input: string
+  /** The connection string with credentials removed: safe for logs, outputs and reports. */
+  readonly redacted: string
+  /** The user name (decoded), if the string has credentials. */
+  readonly username: string | undefined
+  /** The database the user authenticates against: authSource, else the path, else admin. */
+  readonly authSource: string
+  /** The database named in the path, if any. */
+  readonly pathDatabase: string | undefined
+  /** Normalised `host:port` list (lower case, default port filled in). */
+  readonly hosts: string[]
+  readonly isSrv: boolean
+  /** authMechanism forced by the string, if any. */
+  readonly mechanism: string | undefined
+
+  constructor(raw: string, input: string) {
+    this.#raw = raw.trim()
+    this.input = input
+    let cs: ConnectionString
+    try {
+      cs = new ConnectionString(this.#raw)
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error)
+      throw invalidInput(
+        input,
+        `not a valid MongoDB connection string (${scrub(reason, [this.#raw])})`,
+        'Use mongodb://user:password@host:port/?authSource=db or mongodb+srv://user:password@cluster/, with special characters in the user name and password percent-encoded'
+      )
+    }
+    const encodedPassword = cs.password
+    const password = encodedPassword ? decodeURIComponent(encodedPassword) : ''
+    const asWritten = /^[^:/]+:\/\/[^:@/]*:([^@/]*)@/.exec(this.#raw)?.[1] ?? ''
+    this.#secrets = [
+      ...new Set([this.#raw, asWritten, encodedPassword, password, encodeURIComponent(password)])
+    ]
+      .filter((s) => s.length > 0)
+      .sort((a, b) => b.length - a.length)
+    this.username = cs.username ? decodeURIComponent(cs.username) : undefined
+    this.isSrv = cs.isSRV
+    this.hosts = cs.hosts.map((h) => normaliseHost(h, cs.isSRV, input))
+    const path = decodeURIComponent(cs.pathname.replace(/^\//, ''))
+    this.pathDatabase = path === '' ? undefined : path
+    const params = cs.typedSearchParams<Record<string, string>>()
+    this.authSource = params.get('authSource') ?? this.pathDatabase ?? 'admin'
+    this.mechanism = params.get('authMechanism') ?? undefined
+    this.redacted = cs.redact({ replacementString: '***' }).toString()
+  }
+
+  /** Same deployment: any host in common. */
+  sharesHostWith(other: MongoUri): boolean {
+    return this.hosts.some((h) => other.hosts.includes(h))
+  }
+
+  toString(): string {
+    return this.redacted
+  }
+
+  toJSON(): string {
+    return this.redacted
+  }
+
+  /** Registers every form of the password and the whole string with the runner's log masking. */
+  mask(): void {
+    for (const secret of this.#secrets) core.setSecret(secret)
+  }
+
+  /** Replaces any of this string's secrets in `text`. */
+  scrub(text: string): string {
+    return scrub(text, this.#secrets)
+  }
+
+  /**
+   * A new client made exactly as the application makes one: the string as written (its
+   * authSource, mechanism and TLS options), plus the given options.
+   */
+  client(options: MongoClientOptions): MongoClient {
+    return new MongoClient(this.#raw, options)
+  }
+
+  /** A client with no credentials, for commands that need none (hello). */
+  anonymousClient(options: MongoClientOptions): MongoClient {
+    const cs = new ConnectionString(this.#raw)
+    cs.username = ''
+    cs.password = ''
+    const params = cs.typedSearchParams<Record<string, string>>()
+    for (const key of ['authSource', 'authMechanism', 'authMechanismProperties']) {
+      params.delete(key)
+    }
+    return new MongoClient(cs.toString(), options)
+  }
+
+  /**
+   * The string the tools get: a path database would silently become `--db` for mongodump and
+   * mongorestore, so it is removed and kept as the authSource it means to the driver.
+   */
+  forTools(): string {
+    const cs = new ConnectionString(this.#raw)
+    const params = cs.typedSearchParams<Record<string, string>>()
+    if (this.pathDatabase !== undefined && !params.has('authSource')) {
+      params.set('authSource', this.pathDatabase)
+    }
+    cs.pathname = '/'
+    return cs.toString()
+  }
+}
+
+/** Removes every secret from `text`, longest first so a password inside a URI cannot leak. */
+function scrub(text: string, secrets: string[]): string {
+  let out = text
+  for (const secret of secrets) out = out.split(secret).join('***')
+  return out
+}
+
+function normaliseHost(host: string, isSrv: boolean, input: string): string {
+  const match = /^(\[[^\]]+\]|[^:[\]]+)(?::(.*))?$/.exec(host)
+  if (!match || match[1] === undefined || match[1] === '') {
+    throw invalidInput(
+      input,
+      `host "${host}" is not a host name`,
+      'Write host:port, e.g. db1.example.com:27017'
+    )
+  }
+  if (isSrv) return match[1].toLowerCase()
+  const portText = match[2] ?? String(DEFAULT_PORT)
+  const port = Number(portText)
+  if (!/^\d+$/.test(portText) || port < 1 || port > 65535) {
+    throw invalidInput(input, `host "${host}" has an invalid port`, 'Use a port from 1 to 65535')
+  }
+  return `${match[1].toLowerCase()}:${port}`
+}
+
+/** Scrubs `text` of the secrets of every given connection string. */
+export function redact(text: string, uris: readonly MongoUri[]): string {
+  return uris.reduce((out, uri) => uri.scrub(out), text)
+}
+
+/** A private directory (0700) for the tool config files; `remove()` deletes it and everything in it. */
+export class SecretDir {
+  private constructor(readonly path: string) {}
+
+  static async create(parent: string): Promise<SecretDir> {
+    return new SecretDir(await mkdtemp(join(parent, 'mongo-restore-guard-')))
+  }
+
+  /** Writes the tools' `--config` file (JSON is valid YAML) with mode 0600; returns its path. */
+  async toolConfig(name: string, uri: MongoUri): Promise<string> {
+    const file = join(this.path, `${name}.yaml`)
+    await writeFile(file, JSON.stringify({ uri: uri.forTools() }) + '\n', { mode: 0o600 })
+    return file
+  }
+
+  async remove(): Promise<void> {
+    await rm(this.path, { recursive: true, force: true })
+  }
+}

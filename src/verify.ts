@@ -1,0 +1,95 @@
+// Judges the results: the probes before and after the restore, and the restore's own counts.
+import { GuardError } from './errors.js'
+import { isProtectedNamespace } from './guard.js'
+import type { ProbeResult, ProbeStatus } from './probe.js'
+import type { NamespaceCount, RestoreCounts } from './tool-output.js'
+
+export interface Verdict {
+  app: string
+  before: ProbeStatus
+  after: ProbeStatus | undefined
+  outcome: 'pass' | 'already-rejected' | 'broken-by-restore'
+}
+
+const MEANING: Record<Exclude<ProbeStatus, 'ok'>, string> = {
+  'authentication-failed': 'authentication failed',
+  'user-not-found': 'the user does not exist',
+  unauthorized: 'the user lacks privileges the app needs',
+  unreachable: 'the server could not be reached',
+  error: 'the probe failed'
+}
+
+const FIX: Record<Exclude<ProbeStatus, 'ok'>, string> = {
+  'authentication-failed':
+    "reset the app user's password on the target to the one in the app's connection string (db.updateUser)",
+  'user-not-found':
+    "create the app user on the target with the password in the app's connection string (db.createUser)",
+  unauthorized: 'grant the app user the missing actions on the target (db.grantRolesToUser)',
+  unreachable: "check the host, port, TLS and network path in the app's connection string",
+  error: 'read the server message above'
+}
+
+function describe(result: ProbeResult): string {
+  if (result.status === 'ok') return `${result.user}@${result.authSource}: ok`
+  return `${result.user}@${result.authSource} (${result.app}): ${MEANING[result.status]}: ${result.detail}. To fix: ${FIX[result.status]}`
+}
+
+/** Before anything is written: every app must already work on the target. */
+export function judgeBaseline(before: readonly ProbeResult[]): void {
+  const rejected = before.filter((r) => r.status !== 'ok')
+  if (rejected.length === 0) return
+  throw new GuardError(
+    'AlreadyRejected',
+    "The app's credentials were already rejected",
+    `The application's credentials were already rejected before the restore, so the restore would not be the cause: ${rejected
+      .map(describe)
+      .join(' | ')}. Nothing was dumped or restored; fix the target first and run again.`
+  )
+}
+
+/** After the restore: an app that worked before and fails now was broken by the restore. */
+export function judgeAfter(
+  before: readonly ProbeResult[],
+  after: readonly ProbeResult[]
+): Verdict[] {
+  const verdicts = after.map((result, i): Verdict => ({
+    app: result.app,
+    before: before[i]?.status ?? 'error',
+    after: result.status,
+    outcome: result.status === 'ok' ? 'pass' : 'broken-by-restore'
+  }))
+  const broken = after.filter((r) => r.status !== 'ok')
+  if (broken.length > 0) {
+    throw new GuardError(
+      'BrokenByRestore',
+      'The restore broke restart-time authentication',
+      `The restore broke restart-time authentication: ${broken.map(describe).join(' | ')}. Connections the app has open now may keep working; its next restart will fail.`
+    )
+  }
+  return verdicts
+}
+
+/** The restore's counts: failed documents, or nothing restored from a non-empty dump, fail. */
+export function checkRestore(
+  dumped: readonly NamespaceCount[],
+  counts: RestoreCounts,
+  allowFailedDocuments: boolean
+): void {
+  if (counts.failed > 0 && !allowFailedDocuments) {
+    throw new GuardError(
+      'PartialRestore',
+      'Some documents failed to restore',
+      `${counts.failed} document(s) failed to restore (${counts.restored} restored); mongorestore exits 0 in this case, the action does not. The target now holds a partial copy. Common causes: duplicate keys (the target already has these documents: restore with drop: true, or into empty collections) or validation rules. Set allow-failed-documents: true to accept it.`
+    )
+  }
+  const dumpedDocuments = dumped
+    .filter((ns) => !isProtectedNamespace(ns.namespace))
+    .reduce((sum, ns) => sum + ns.documents, 0)
+  if (dumpedDocuments > 0 && counts.restored === 0 && counts.failed === 0) {
+    throw new GuardError(
+      'EmptyRestore',
+      'Nothing was restored',
+      `mongodump wrote ${dumpedDocuments} document(s) but mongorestore restored none: the databases, ns-exclude or ns-from inputs filter out every namespace, or the dump holds only admin (which is always excluded).`
+    )
+  }
+}
