@@ -66,13 +66,17 @@ export function getInputs(): Settings {
     probeTimeoutMs: numberInput('probe-timeout-seconds') * 1000,
     phaseTimeoutMs: numberInput('timeout-minutes') * 60_000,
     toolsPath: core.getInput('tools-path') || undefined,
-    reportPath: resolve(
-      core.getInput('report-path') || join(runnerTemp(), 'mongo-restore-guard-report.json')
-    ),
     tempDir: runnerTemp()
   }
   checkPlan(settings)
   return settings
+}
+
+/** Read on its own so that a run refused for bad input still writes its report. */
+export function getReportPath(): string {
+  return resolve(
+    core.getInput('report-path') || join(runnerTemp(), 'mongo-restore-guard-report.json')
+  )
 }
 
 function uriInput(name: string): MongoUri {

@@ -1,10 +1,10 @@
 // The pipeline: read inputs → probe (before) → dump → restore → probe (after) → verify → report.
 import * as core from '@actions/core'
 import { GuardError } from './errors.js'
-import { getInputs } from './inputs.js'
-import { probe } from './probe.js'
+import { getInputs, getReportPath } from './inputs.js'
+import { probe, type ProbeResult } from './probe.js'
 import { newReport, phase, publish, recordFailure, type Report } from './report.js'
-import { redact, SecretDir } from './secrets.js'
+import { redact, SecretDir, type MongoUri } from './secrets.js'
 import type { Settings } from './settings.js'
 import { toolPath, toolVersion } from './tool-runner.js'
 import { transfer, type ToolBins } from './transfer.js'
@@ -12,35 +12,45 @@ import { checkRestore, judgeAfter, judgeBaseline } from './verify.js'
 
 export async function run(signal: AbortSignal): Promise<void> {
   const report = newReport()
-  let settings: Settings | undefined
-  let secrets: SecretDir | undefined
+  const reportPath = getReportPath()
+  let uris: MongoUri[] = []
   try {
-    settings = getInputs()
-    report.source = settings.source.redacted
-    report.target = settings.target.redacted
-    report.archive = settings.archive
-    const bins = await findTools(report, settings)
-    const current = settings
-    report.probes.before = await phase(report, 'Probe before restore', () => probeApps(current))
-    judgeBaseline(report.probes.before)
-    cancelled(signal)
-    secrets = await SecretDir.create(settings.tempDir)
-    const counts = await transfer(report, settings, bins, secrets, signal)
-    await secrets.remove()
-    cancelled(signal)
-    report.probes.after = await phase(report, 'Probe after restore', () => probeApps(current))
-    await phase(report, 'Verify', async () => {
-      report.verdicts = judgeAfter(report.probes.before, report.probes.after)
-      checkRestore(report.dumped, counts, current.allowFailedDocuments)
-    })
+    const settings = getInputs()
+    uris = [settings.source, settings.target, ...settings.apps]
+    await migrate(settings, report, signal)
     report.status = 'passed'
   } catch (error) {
     recordFailure(report, error)
   } finally {
-    await secrets?.remove()
-    const uris = settings ? [settings.source, settings.target, ...settings.apps] : []
-    await publish(report, settings?.reportPath, (text) => redact(text, uris))
+    await publish(report, reportPath, (text) => redact(text, uris))
   }
+}
+
+async function migrate(settings: Settings, report: Report, signal: AbortSignal): Promise<void> {
+  report.source = settings.source.redacted
+  report.target = settings.target.redacted
+  report.archive = settings.archive
+  const bins = await findTools(report, settings)
+  await phase(report, 'Probe before restore', async () => {
+    report.probes.before = await probeApps(settings)
+    judgeBaseline(report.probes.before)
+  })
+  throwIfCancelled(signal)
+  const secrets = await SecretDir.create(settings.tempDir)
+  let counts
+  try {
+    counts = await transfer(report, settings, bins, secrets, signal)
+  } finally {
+    await secrets.remove()
+  }
+  throwIfCancelled(signal)
+  await phase(report, 'Probe after restore', async () => {
+    report.probes.after = await probeApps(settings)
+  })
+  await phase(report, 'Verify', async () => {
+    report.verdicts = judgeAfter(report.probes.before, report.probes.after)
+    checkRestore(report.dumped, counts, settings.allowFailedDocuments)
+  })
 }
 
 async function findTools(report: Report, settings: Settings): Promise<ToolBins> {
@@ -56,8 +66,9 @@ async function findTools(report: Report, settings: Settings): Promise<ToolBins> 
   return bins
 }
 
-async function probeApps(settings: Settings) {
-  const results = []
+/** One new connection per app, one after the other: each result is a fresh login. */
+async function probeApps(settings: Settings): Promise<ProbeResult[]> {
+  const results: ProbeResult[] = []
   for (const app of settings.apps) {
     const result = await probe(app, settings.privileges, settings.probeTimeoutMs)
     core.info(
@@ -68,6 +79,6 @@ async function probeApps(settings: Settings) {
   return results
 }
 
-function cancelled(signal: AbortSignal): void {
+function throwIfCancelled(signal: AbortSignal): void {
   if (signal.aborted) throw new GuardError('Cancelled', 'Cancelled', 'The run was cancelled.')
 }

@@ -83,7 +83,7 @@ export function probeResult(report: Report): ProbeStatus | '' {
 /** Writes outputs, the JSON report, the job summary and the failure annotation. */
 export async function publish(
   report: Report,
-  reportPath: string | undefined,
+  reportPath: string,
   redact: (text: string) => string
 ): Promise<void> {
   report.finishedAt = new Date().toISOString()
@@ -94,11 +94,9 @@ export async function publish(
   core.setOutput('probe-result', probeResult(report))
   core.setOutput('restored-documents', report.restore?.restored ?? 0)
   core.setOutput('failed-documents', report.restore?.failed ?? 0)
-  if (reportPath) {
-    await mkdir(dirname(reportPath), { recursive: true })
-    await writeFile(reportPath, json + '\n')
-    core.setOutput('report-path', reportPath)
-  }
+  await mkdir(dirname(reportPath), { recursive: true })
+  await writeFile(reportPath, json + '\n')
+  core.setOutput('report-path', reportPath)
   if (report.failure) {
     core.error(redact(report.failure.message), { title: report.failure.title })
     process.exitCode = core.ExitCode.Failure

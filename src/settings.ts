@@ -41,8 +41,6 @@ export interface Settings {
   phaseTimeoutMs: number
   /** Directory with mongodump and mongorestore; undefined: found on PATH. */
   toolsPath: string | undefined
-  /** Where the JSON report is written. */
-  reportPath: string
   /** Parent of the private directory for the tools' config files. */
   tempDir: string
 }

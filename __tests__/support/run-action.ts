@@ -1,0 +1,139 @@
+// Runs dist/index.js exactly as a runner does: INPUT_* variables, GITHUB_OUTPUT and
+// GITHUB_STEP_SUMMARY files, RUNNER_TEMP; then reads back everything it wrote.
+import { spawn } from 'node:child_process'
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync
+} from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
+const bundle = join(repoRoot, 'dist', 'index.js')
+
+/** The runtimes the bundle is run under: this Node (20) and the action's runtime, Node 24. */
+export function nodeRuntimes(): { name: string; bin: string }[] {
+  const node24 = process.env['NODE24_BIN'] ?? join(repoRoot, '.cache', 'node24', 'bin', 'node')
+  if (!existsSync(node24)) throw new Error(`No Node 24 at ${node24}: run "npm run provision".`)
+  return [
+    { name: `node ${process.versions.node}`, bin: process.execPath },
+    { name: 'node 24', bin: node24 }
+  ]
+}
+
+export interface ActionRun {
+  exitCode: number | null
+  stdout: string
+  stderr: string
+  outputs: Record<string, string>
+  summary: string
+  report: Record<string, unknown> | undefined
+  /** Every file left in RUNNER_TEMP after the run: path → content. */
+  leftovers: Map<string, string>
+}
+
+export async function runAction(
+  inputs: Record<string, string>,
+  options: { node?: string; onSpawn?: (pid: number) => void; signalAfterMs?: number } = {}
+): Promise<ActionRun> {
+  const temp = mkdtempSync(join(tmpdir(), 'guard-e2e-'))
+  try {
+    const outputFile = join(temp, 'output')
+    const summaryFile = join(temp, 'summary')
+    const runnerTemp = join(temp, 'runner-temp')
+    writeFileSync(outputFile, '')
+    writeFileSync(summaryFile, '')
+    mkdirSync(runnerTemp)
+    const env: Record<string, string> = {
+      PATH: process.env['PATH'] ?? '',
+      HOME: process.env['HOME'] ?? temp,
+      GITHUB_OUTPUT: outputFile,
+      GITHUB_STEP_SUMMARY: summaryFile,
+      RUNNER_TEMP: runnerTemp,
+      'INPUT_PROBE-TIMEOUT-SECONDS': '5',
+      'INPUT_TIMEOUT-MINUTES': '5',
+      INPUT_DROP: 'false',
+      INPUT_GZIP: 'false',
+      'INPUT_ALLOW-FAILED-DOCUMENTS': 'false'
+    }
+    for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value
+    const child = spawn(options.node ?? process.execPath, [bundle], { env, cwd: temp })
+    options.onSpawn?.(child.pid as number)
+    if (options.signalAfterMs !== undefined)
+      setTimeout(() => child.kill('SIGINT'), options.signalAfterMs)
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d) => (stdout += d))
+    child.stderr.on('data', (d) => (stderr += d))
+    const exitCode = await new Promise<number | null>((done) => child.on('close', done))
+    const reportPath = join(runnerTemp, 'mongo-restore-guard-report.json')
+    const leftovers = new Map<string, string>()
+    for (const file of walk(runnerTemp)) leftovers.set(file, readFileSync(file, 'utf8'))
+    return {
+      exitCode,
+      stdout,
+      stderr,
+      outputs: parseOutputs(readFileSync(outputFile, 'utf8')),
+      summary: readFileSync(summaryFile, 'utf8'),
+      report: existsSync(reportPath) ? JSON.parse(readFileSync(reportPath, 'utf8')) : undefined,
+      leftovers
+    }
+  } finally {
+    rmSync(temp, { recursive: true, force: true })
+  }
+}
+
+function walk(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name)
+    return statSync(path).isDirectory() ? walk(path) : [path]
+  })
+}
+
+/** GITHUB_OUTPUT's `name<<delimiter` blocks. */
+function parseOutputs(text: string): Record<string, string> {
+  const outputs: Record<string, string> = {}
+  const block = /^(.+?)<<(.+)\n([\s\S]*?)\n\2$/gm
+  for (const match of text.matchAll(block)) outputs[match[1] as string] = match[3] as string
+  return outputs
+}
+
+/**
+ * Where any secret appears in what the run left: stdout (less the runner's own `::add-mask::`
+ * commands, which is how secrets are handed to the runner to mask), stderr, outputs, summary,
+ * report and leftover files. Each secret is checked plain, URL-encoded and URL-decoded.
+ */
+export function secretHits(run: ActionRun, secrets: string[]): string[] {
+  const forms = secrets
+    .flatMap((s) => [s, encodeURIComponent(s), safeDecode(s)])
+    .filter((s) => s.length >= 4)
+  const places: [string, string][] = [
+    [
+      'stdout',
+      run.stdout
+        .split('\n')
+        .filter((l) => !l.startsWith('::add-mask::'))
+        .join('\n')
+    ],
+    ['stderr', run.stderr],
+    ['outputs', JSON.stringify(run.outputs)],
+    ['summary', run.summary],
+    ...[...run.leftovers].map(([file, content]) => [file, content] as [string, string])
+  ]
+  return places.flatMap(([place, text]) => forms.filter((f) => text.includes(f)).map(() => place))
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s)
+  } catch {
+    return s
+  }
+}

@@ -1,0 +1,312 @@
+// Real mongod processes for tests: auth on, random root password, cleaned up even after an
+// aborted run. Binaries come from `npm run provision` (.cache/bin) or the env overrides.
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import * as fs from 'node:fs'
+import { createServer } from 'node:net'
+import * as os from 'node:os'
+import * as path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { MongoClient } from 'mongodb'
+
+export interface Binaries {
+  mongod: string
+  mongodump: string
+  mongorestore: string
+  toolsDir: string
+  mongodVersion: string
+  toolsVersion: string
+}
+
+export interface MongoServer {
+  host: string
+  port: number
+  hostPort: string
+  rootUser: string
+  rootPassword: string
+  rootUri: string
+  uri(user: string, password: string, authSource: string, extra?: string): string
+  replSet?: string
+  dbpath: string
+  logPath: string
+  log(): string
+  stop(): Promise<void>
+}
+
+type Role = string | { role: string; db: string }
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
+const cacheBin = path.join(repoRoot, '.cache', 'bin')
+const testbedRoot = path.join(os.tmpdir(), 'mongo-restore-guard-testbed')
+const runDir = path.join(testbedRoot, `run-${process.pid}`)
+const PROVISION_HINT = 'Run `npm run provision` (or set MONGOD_BIN and MONGO_TOOLS_DIR).'
+
+function isExecutable(file: string): boolean {
+  try {
+    fs.accessSync(file, fs.constants.X_OK)
+    return fs.statSync(file).isFile()
+  } catch {
+    return false
+  }
+}
+
+function readOr(file: string, fallback = ''): string {
+  try {
+    return fs.readFileSync(file, 'utf8')
+  } catch {
+    return fallback
+  }
+}
+
+function onPath(name: string): string | undefined {
+  const dirs = (process.env.PATH ?? '').split(path.delimiter).filter(Boolean)
+  return dirs.map((dir) => path.join(dir, name)).find(isExecutable)
+}
+
+function findMongod(): string | undefined {
+  const local = path.join(cacheBin, 'mongod')
+  return process.env.MONGOD_BIN || (isExecutable(local) ? local : onPath('mongod'))
+}
+
+function findToolsDir(): string | undefined {
+  if (process.env.MONGO_TOOLS_DIR) return process.env.MONGO_TOOLS_DIR
+  if (isExecutable(path.join(cacheBin, 'mongodump'))) return cacheBin
+  const dump = onPath('mongodump')
+  return dump && path.dirname(dump)
+}
+
+function versionOf(bin: string): string {
+  const out = execFileSync(bin, ['--version'], { encoding: 'utf8', timeout: 15_000 })
+  return /version:?\s*v?(\d+\.\d+\.\d+\S*)/.exec(out)?.[1] ?? out.split('\n')[0]!.trim()
+}
+
+let cached: Binaries | undefined
+
+function build(mongod: string | undefined): Binaries {
+  const toolsDir = findToolsDir()
+  if (!mongod || !toolsDir) {
+    const missing = [!mongod && 'mongod', !toolsDir && 'mongodump/mongorestore'].filter(Boolean)
+    throw new Error(`No ${missing.join(' or ')} found. ${PROVISION_HINT}`)
+  }
+  const mongodump = path.join(toolsDir, 'mongodump')
+  const mongorestore = path.join(toolsDir, 'mongorestore')
+  const versions = { mongodVersion: versionOf(mongod), toolsVersion: versionOf(mongodump) }
+  return (cached = { mongod, mongodump, mongorestore, toolsDir, ...versions })
+}
+
+/** Binaries from env, .cache/bin or PATH, resolved once; throws the provisioning hint if missing. */
+export function binaries(): Binaries {
+  return cached ?? build(findMongod())
+}
+
+/** Like binaries(), but falls back to mongodb-memory-server's download (online users only). */
+export async function resolveBinaries(): Promise<Binaries> {
+  if (cached || findMongod()) return binaries()
+  try {
+    // Dynamic so an offline or provisioned run never loads it.
+    const { MongoBinary } = await import('mongodb-memory-server-core')
+    return build(await MongoBinary.getPath())
+  } catch (err) {
+    throw new Error(`No mongod found and none could be downloaded (${err}). ${PROVISION_HINT}`)
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    return process.kill(pid, 0)
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code !== 'ESRCH'
+  }
+}
+
+function killMongod(pid: number | undefined): void {
+  if (!pid || !isAlive(pid)) return
+  // A recycled pid must not be killed: where /proc exists, check it is still a mongod.
+  if (fs.existsSync('/proc/self') && !readOr(`/proc/${pid}/cmdline`).includes('mongod')) return
+  try {
+    process.kill(pid, 'SIGKILL')
+  } catch {
+    // already gone
+  }
+}
+
+/** Removes run dirs of test processes that died, killing the mongods they left behind. */
+export function cleanupStale(): void {
+  const runs = fs.existsSync(testbedRoot) ? fs.readdirSync(testbedRoot) : []
+  for (const name of runs) {
+    const owner = Number(/^run-(\d+)$/.exec(name)?.[1])
+    if (!owner || owner === process.pid || isAlive(owner)) continue
+    const dir = path.join(testbedRoot, name)
+    for (const port of fs.readdirSync(dir)) {
+      killMongod(JSON.parse(readOr(path.join(dir, port, 'owner.json'), '{}')).mongodPid)
+    }
+    fs.rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+const live = new Map<MongoServer, ChildProcess>()
+let initialized = false
+
+function initOnce(): void {
+  if (initialized) return
+  initialized = true
+  cleanupStale()
+  // Synchronous last resort for runs that end without stopAllServers (crash, process.exit).
+  process.on('exit', () => {
+    for (const child of live.values()) killMongod(child.pid)
+    fs.rmSync(runDir, { recursive: true, force: true })
+  })
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => process.exit(128 + os.constants.signals[signal]))
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer().once('error', reject)
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number }
+      srv.close(() => resolve(port))
+    })
+  })
+}
+
+function tail(text: string, count: number): string {
+  const lines = text.trimEnd().split('\n')
+  return lines.slice(-count).join('\n')
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+// No credentials: hello needs no auth, the rest runs under the localhost exception.
+async function anonymousAdmin(hostPort: string, cmd: Record<string, unknown>) {
+  const opts = { serverSelectionTimeoutMS: 500, connectTimeoutMS: 500, maxPoolSize: 1 }
+  const client = new MongoClient(`mongodb://${hostPort}/?directConnection=true`, opts)
+  try {
+    return await client.db('admin').command(cmd)
+  } finally {
+    await client.close()
+  }
+}
+
+async function waitFor(what: string, exited: () => string | undefined, ok: () => Promise<boolean>) {
+  for (const deadline = Date.now() + 30_000; ; await sleep(100)) {
+    const failure = exited()
+    if (failure) throw new Error(failure)
+    if (await ok().catch(() => false)) return
+    if (Date.now() > deadline) throw new Error(`mongod: timed out waiting for ${what}`)
+  }
+}
+
+export async function startServer(opts: { replSet?: boolean } = {}): Promise<MongoServer> {
+  initOnce()
+  const { mongod } = await resolveBinaries()
+  const [host, port] = ['127.0.0.1', await freePort()] as const
+  const hostPort = `${host}:${port}`
+  const dbpath = path.join(runDir, String(port))
+  fs.mkdirSync(dbpath, { recursive: true })
+  const logPath = path.join(dbpath, 'mongod.log')
+  const stderrPath = path.join(dbpath, 'stderr.log') // errors printed before the log file opens
+  const args = ['--auth', '--bind_ip', host, '--port', `${port}`, '--dbpath', dbpath]
+  args.push('--logpath', logPath, '--setParameter', 'diagnosticDataCollectionEnabled=false')
+  const replSet = opts.replSet ? `rs-${port}` : undefined
+  if (replSet) {
+    const keyFile = path.join(dbpath, 'keyfile')
+    fs.writeFileSync(keyFile, randomBytes(48).toString('base64'), { mode: 0o400 })
+    args.push('--replSet', replSet, '--keyFile', keyFile)
+  }
+  const stderrFd = fs.openSync(stderrPath, 'w')
+  const child = spawn(mongod, args, { stdio: ['ignore', 'ignore', stderrFd] })
+  fs.closeSync(stderrFd)
+  child.on('error', () => undefined) // a failed spawn shows up as an exit below
+  const owner = { ownerPid: process.pid, mongodPid: child.pid }
+  fs.writeFileSync(path.join(dbpath, 'owner.json'), JSON.stringify(owner))
+
+  const rootPassword = `r@:/%?#${randomBytes(12).toString('base64url')}`
+  const topology = replSet ? `replicaSet=${replSet}` : 'directConnection=true'
+  const uri = (user: string, password: string, authSource: string, extra?: string) =>
+    `mongodb://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${hostPort}/` +
+    `?authSource=${encodeURIComponent(authSource)}&${topology}${extra ? `&${extra}` : ''}`
+  const log = () => readOr(logPath) + readOr(stderrPath)
+  let stopping: Promise<void> | undefined
+  const stop = () =>
+    (stopping ??= (async () => {
+      live.delete(server)
+      if (child.exitCode === null && child.signalCode === null) {
+        const gone = new Promise((resolve) => child.once('exit', resolve))
+        child.ref() // keep the event loop alive until the exit is seen
+        killMongod(child.pid)
+        await gone
+      }
+      fs.rmSync(dbpath, { recursive: true, force: true })
+    })())
+  const rootUri = uri('root', rootPassword, 'admin')
+  const server: MongoServer = {
+    ...{ host, port, hostPort, rootUser: 'root', rootPassword, rootUri, uri },
+    ...{ replSet, dbpath, logPath, log, stop }
+  }
+  live.set(server, child)
+
+  const exited = () =>
+    child.exitCode === null && child.signalCode === null
+      ? undefined
+      : `mongod on ${hostPort} exited (${child.exitCode ?? child.signalCode}) during start:\n` +
+        tail(log(), 40)
+  try {
+    await waitFor(
+      'connections',
+      exited,
+      async () => !!(await anonymousAdmin(hostPort, { hello: 1 }))
+    )
+    if (replSet) {
+      const config = { _id: replSet, members: [{ _id: 0, host: hostPort }] }
+      await anonymousAdmin(hostPort, { replSetInitiate: config })
+      const isPrimary = async () => (await anonymousAdmin(hostPort, { hello: 1 })).isWritablePrimary
+      await waitFor('primary', exited, isPrimary)
+    }
+    await anonymousAdmin(hostPort, { createUser: 'root', pwd: rootPassword, roles: ['root'] })
+  } catch (err) {
+    await stop()
+    throw err
+  }
+  child.unref() // a forgotten server must not keep the test process alive; 'exit' kills it
+  return server
+}
+
+export async function createUser(
+  server: MongoServer,
+  db: string,
+  user: string,
+  password: string,
+  roles: Role[],
+  mechanisms?: string[]
+): Promise<void> {
+  const client = new MongoClient(server.rootUri, { serverSelectionTimeoutMS: 5000, maxPoolSize: 1 })
+  try {
+    const cmd = { createUser: user, pwd: password, roles, ...(mechanisms && { mechanisms }) }
+    await client.db(db).command(cmd)
+  } finally {
+    await client.close()
+  }
+}
+
+export async function stopAllServers(): Promise<void> {
+  await Promise.all([...live.keys()].map((server) => server.stop()))
+}
+
+/** Runs fn; if it throws, prints the last 60 log lines of each server to stderr, then rethrows. */
+export async function withLogsOnFailure<T>(
+  servers: MongoServer[],
+  fn: () => Promise<T>
+): Promise<T> {
+  try {
+    return await fn()
+  } catch (err) {
+    for (const s of servers) {
+      process.stderr.write(
+        `\n--- mongod ${s.hostPort} log, last 60 lines ---\n${tail(s.log(), 60)}\n`
+      )
+    }
+    throw err
+  }
+}

@@ -1,0 +1,61 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { dumpArgs, restoreArgs } from '../src/tool-args.ts'
+
+const base = {
+  archive: undefined,
+  gzip: false,
+  databases: [],
+  drop: false,
+  nsExclude: [],
+  renames: [],
+  dumpOptions: [],
+  restoreOptions: []
+}
+
+test('every restore excludes admin and the legacy user collections', () => {
+  const args = restoreArgs(base, '/tmp/t.yaml')
+  for (const ns of ['admin.*', '*.system.users', '*.system.roles']) {
+    assert.ok(args.includes(`--nsExclude=${ns}`), `missing --nsExclude=${ns}`)
+  }
+})
+
+test('streaming uses bare --archive on both sides; credentials only via --config', () => {
+  const dump = dumpArgs(base, '/tmp/s.yaml')
+  const restore = restoreArgs(base, '/tmp/t.yaml')
+  assert.deepEqual(dump, ['--config=/tmp/s.yaml', '--archive'])
+  assert.equal(restore[1], '--archive')
+  assert.ok(
+    [...dump, ...restore].every((a) => !a.startsWith('--uri') && !a.startsWith('--password'))
+  )
+})
+
+test('an archive file, gzip, drop, databases and renames', () => {
+  const settings = {
+    ...base,
+    archive: '/data/a.archive',
+    gzip: true,
+    drop: true,
+    databases: ['appdb', 'billing'],
+    nsExclude: ['appdb.cache'],
+    renames: [{ from: 'appdb.$c$', to: 'copy.$c$' }]
+  }
+  assert.deepEqual(dumpArgs(settings, 'c'), ['--config=c', '--archive=/data/a.archive', '--gzip'])
+  const restore = restoreArgs(settings, 'c')
+  for (const arg of [
+    '--archive=/data/a.archive',
+    '--gzip',
+    '--drop',
+    '--nsExclude=appdb.cache',
+    '--nsInclude=appdb.*',
+    '--nsInclude=billing.*',
+    '--nsFrom=appdb.$c$',
+    '--nsTo=copy.$c$'
+  ]) {
+    assert.ok(restore.includes(arg), `missing ${arg}`)
+  }
+})
+
+test('a single database is dumped with --db', () => {
+  assert.ok(dumpArgs({ ...base, databases: ['appdb'] }, 'c').includes('--db=appdb'))
+})

