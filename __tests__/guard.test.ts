@@ -6,7 +6,7 @@ import { MongoUri } from '../src/secrets.ts'
 
 const source = new MongoUri('mongodb://u:p@old.example:27017/', 'source-uri')
 const target = new MongoUri('mongodb://u:p@new.example:27017/', 'target-uri')
-const plan = { source, target, databases: [], nsExclude: [], renames: [] }
+const plan = { mode: 'migrate' as const, source, target, databases: [], nsExclude: [], renames: [] }
 
 function refusal(fn: () => unknown): GuardError {
   try {
@@ -120,6 +120,10 @@ describe('the plan', () => {
   test('refuses a target that is the source, however the host is spelled', () => {
     const same = new MongoUri('mongodb://other:pw@OLD.example/?authSource=admin', 'target-uri')
     assert.equal(refusal(() => checkPlan({ ...plan, target: same })).kind, 'ForbiddenOption')
+  })
+  test('a rehearsal may use the source deployment (it restores into scratch databases)', () => {
+    const same = new MongoUri('mongodb://other:pw@old.example/', 'target-uri')
+    assert.doesNotThrow(() => checkPlan({ ...plan, mode: 'rehearse', target: same }))
   })
   test('protected namespaces', () => {
     assert.ok(isProtectedNamespace('admin.system.users'))

@@ -3,7 +3,6 @@ import assert from 'node:assert/strict'
 import { dumpArgs, restoreArgs } from '../src/tool-args.ts'
 
 const base = {
-  archive: undefined,
   gzip: false,
   databases: [],
   drop: false,
@@ -12,38 +11,52 @@ const base = {
   dumpOptions: [],
   restoreOptions: []
 }
+const stdin = { kind: 'stdin' } as const
 
-test('every restore excludes admin and the legacy user collections', () => {
-  const args = restoreArgs(base, '/tmp/t.yaml')
-  for (const ns of ['admin.*', '*.system.users', '*.system.roles']) {
-    assert.ok(args.includes(`--nsExclude=${ns}`), `missing --nsExclude=${ns}`)
+test('every restore excludes admin and the legacy user collections, from any input', () => {
+  for (const from of [
+    stdin,
+    { kind: 'directory', path: '/d' } as const,
+    { kind: 'archive', path: '/a' } as const
+  ]) {
+    const args = restoreArgs(base, '/tmp/t.yaml', from)
+    for (const ns of ['admin.*', '*.system.users', '*.system.roles']) {
+      assert.ok(args.includes(`--nsExclude=${ns}`), `missing --nsExclude=${ns} for ${from.kind}`)
+    }
   }
 })
 
 test('streaming uses bare --archive on both sides; credentials only via --config', () => {
-  const dump = dumpArgs(base, '/tmp/s.yaml')
-  const restore = restoreArgs(base, '/tmp/t.yaml')
+  const dump = dumpArgs(base, '/tmp/s.yaml', { kind: 'stdout' })
+  const restore = restoreArgs(base, '/tmp/t.yaml', stdin)
   assert.deepEqual(dump, ['--config=/tmp/s.yaml', '--archive'])
-  assert.equal(restore[1], '--archive')
+  assert.deepEqual(restore.slice(0, 3), ['--config=/tmp/t.yaml', '-v', '--archive'])
   assert.ok(
     [...dump, ...restore].every((a) => !a.startsWith('--uri') && !a.startsWith('--password'))
   )
 })
 
-test('an archive file, gzip, drop, databases and renames', () => {
+test('to disk: one database per mongodump, into the dump directory', () => {
+  const args = dumpArgs({ ...base, gzip: true }, 'c', {
+    kind: 'directory',
+    path: '/out',
+    database: 'appdb'
+  })
+  assert.deepEqual(args, ['--config=c', '--db=appdb', '--out=/out', '--gzip'])
+})
+
+test('gzip, drop, databases and renames at restore', () => {
   const settings = {
     ...base,
-    archive: '/data/a.archive',
     gzip: true,
     drop: true,
     databases: ['appdb', 'billing'],
     nsExclude: ['appdb.cache'],
     renames: [{ from: 'appdb.$c$', to: 'copy.$c$' }]
   }
-  assert.deepEqual(dumpArgs(settings, 'c'), ['--config=c', '--archive=/data/a.archive', '--gzip'])
-  const restore = restoreArgs(settings, 'c')
+  const restore = restoreArgs(settings, 'c', { kind: 'directory', path: '/out' })
   for (const arg of [
-    '--archive=/data/a.archive',
+    '--dir=/out',
     '--gzip',
     '--drop',
     '--nsExclude=appdb.cache',
@@ -56,6 +69,8 @@ test('an archive file, gzip, drop, databases and renames', () => {
   }
 })
 
-test('a single database is dumped with --db', () => {
-  assert.ok(dumpArgs({ ...base, databases: ['appdb'] }, 'c').includes('--db=appdb'))
+test('a single streamed database is dumped with --db', () => {
+  assert.ok(
+    dumpArgs({ ...base, databases: ['appdb'] }, 'c', { kind: 'stdout' }).includes('--db=appdb')
+  )
 })

@@ -29965,7 +29965,7 @@ var require_write_concern = __commonJS({
       /**
        * Apply a write concern to a command document. Will modify and return the command.
        */
-      static apply(command, writeConcern) {
+      static apply(command2, writeConcern) {
         const wc = {};
         if (writeConcern.w != null)
           wc.w = writeConcern.w;
@@ -29973,8 +29973,8 @@ var require_write_concern = __commonJS({
           wc.wtimeout = writeConcern.wtimeoutMS;
         if (writeConcern.journal != null)
           wc.j = writeConcern.j;
-        command.writeConcern = wc;
-        return command;
+        command2.writeConcern = wc;
+        return command2;
       }
       /** Construct a WriteConcern given an options object. */
       static fromOptions(options, inherit) {
@@ -30140,21 +30140,21 @@ var require_utils3 = __commonJS({
     function isPromiseLike(value) {
       return value != null && typeof value === "object" && "then" in value && typeof value.then === "function";
     }
-    function decorateWithCollation(command, options) {
+    function decorateWithCollation(command2, options) {
       if (options.collation && typeof options.collation === "object") {
-        command.collation = options.collation;
+        command2.collation = options.collation;
       }
     }
-    function decorateWithReadConcern(command, coll, options) {
+    function decorateWithReadConcern(command2, coll, options) {
       if (options && options.session && options.session.inTransaction()) {
         return;
       }
-      const readConcern = Object.assign({}, command.readConcern || {});
+      const readConcern = Object.assign({}, command2.readConcern || {});
       if (coll.s.readConcern) {
         Object.assign(readConcern, coll.s.readConcern);
       }
       if (Object.keys(readConcern).length > 0) {
-        Object.assign(command, { readConcern });
+        Object.assign(command2, { readConcern });
       }
     }
     function getTopology(provider) {
@@ -30672,17 +30672,17 @@ var require_utils3 = __commonJS({
       }
       return limit % items.length === 0 ? items : items.slice(lowerBound);
     }
-    function commandSupportsReadConcern(command) {
-      if (command.aggregate || command.count || command.distinct || command.find || command.geoNear) {
+    function commandSupportsReadConcern(command2) {
+      if (command2.aggregate || command2.count || command2.distinct || command2.find || command2.geoNear) {
         return true;
       }
       return false;
     }
-    function commandSupportsAfterClusterTime(command) {
-      if (command.aggregate || command.count || command.distinct || command.find || command.geoNear) {
+    function commandSupportsAfterClusterTime(command2) {
+      if (command2.aggregate || command2.count || command2.distinct || command2.find || command2.geoNear) {
         return true;
       }
-      if (command.bulkWrite || command.create || command.createIndexes || command.delete || command.drop || command.dropDatabase || command.dropIndexes || command.findAndModify || command.insert || command.update) {
+      if (command2.bulkWrite || command2.create || command2.createIndexes || command2.delete || command2.drop || command2.dropDatabase || command2.dropIndexes || command2.findAndModify || command2.insert || command2.update) {
         return true;
       }
       return false;
@@ -31101,12 +31101,12 @@ var require_timeout = __commonJS({
       refreshed() {
         return new _CSOTTimeoutContext(this);
       }
-      addMaxTimeMSToCommand(command, options) {
+      addMaxTimeMSToCommand(command2, options) {
         if (options.omitMaxTimeMS)
           return;
         const maxTimeMS = this.remainingTimeMS - this.minRoundTripTime;
         if (maxTimeMS > 0 && Number.isFinite(maxTimeMS))
-          command.maxTimeMS = maxTimeMS;
+          command2.maxTimeMS = maxTimeMS;
       }
       getSocketTimeoutMS() {
         return 0;
@@ -31193,9 +31193,9 @@ var require_explain = __commonJS({
       }
     };
     exports.Explain = Explain;
-    function decorateWithExplain(command, explain) {
+    function decorateWithExplain(command2, explain) {
       const { verbosity, maxTimeMS } = explain;
-      const baseCommand = { explain: command, verbosity };
+      const baseCommand = { explain: command2, verbosity };
       if (typeof maxTimeMS === "number") {
         baseCommand.maxTimeMS = maxTimeMS;
       }
@@ -31349,27 +31349,27 @@ var require_command = __commonJS({
         };
       }
       buildCommand(connection, session) {
-        const command = this.buildCommandDocument(connection, session);
+        const command2 = this.buildCommandDocument(connection, session);
         const inTransaction = this.session && this.session.inTransaction();
-        if (this.readConcern && (0, utils_1.commandSupportsReadConcern)(command) && !inTransaction) {
-          Object.assign(command, { readConcern: this.readConcern });
+        if (this.readConcern && (0, utils_1.commandSupportsReadConcern)(command2) && !inTransaction) {
+          Object.assign(command2, { readConcern: this.readConcern });
         }
         if (this.writeConcern && this.hasAspect(operation_1.Aspect.WRITE_OPERATION) && !inTransaction) {
-          write_concern_1.WriteConcern.apply(command, this.writeConcern);
+          write_concern_1.WriteConcern.apply(command2, this.writeConcern);
         }
         if (this.options.collation && typeof this.options.collation === "object" && !this.hasAspect(operation_1.Aspect.SKIP_COLLATION)) {
-          Object.assign(command, { collation: this.options.collation });
+          Object.assign(command2, { collation: this.options.collation });
         }
         if (typeof this.options.maxTimeMS === "number") {
-          command.maxTimeMS = this.options.maxTimeMS;
+          command2.maxTimeMS = this.options.maxTimeMS;
         }
         if (this.options.rawData != null && this.hasAspect(operation_1.Aspect.SUPPORTS_RAW_DATA) && (0, utils_1.maxWireVersion)(connection) >= constants_1.MIN_SUPPORTED_RAW_DATA_WIRE_VERSION) {
-          command.rawData = this.options.rawData;
+          command2.rawData = this.options.rawData;
         }
         if (this.hasAspect(operation_1.Aspect.EXPLAINABLE) && this.explain) {
-          return (0, explain_1.decorateWithExplain)(command, this.explain);
+          return (0, explain_1.decorateWithExplain)(command2, this.explain);
         }
-        return command;
+        return command2;
       }
     };
     exports.CommandOperation = CommandOperation;
@@ -31424,30 +31424,30 @@ var require_aggregate = __commonJS({
       }
       buildCommandDocument() {
         const options = this.options;
-        const command = { aggregate: this.target, pipeline: this.pipeline };
+        const command2 = { aggregate: this.target, pipeline: this.pipeline };
         if (this.hasWriteStage && this.writeConcern) {
-          write_concern_1.WriteConcern.apply(command, this.writeConcern);
+          write_concern_1.WriteConcern.apply(command2, this.writeConcern);
         }
         if (options.bypassDocumentValidation === true) {
-          command.bypassDocumentValidation = options.bypassDocumentValidation;
+          command2.bypassDocumentValidation = options.bypassDocumentValidation;
         }
         if (typeof options.allowDiskUse === "boolean") {
-          command.allowDiskUse = options.allowDiskUse;
+          command2.allowDiskUse = options.allowDiskUse;
         }
         if (options.hint) {
-          command.hint = options.hint;
+          command2.hint = options.hint;
         }
         if (options.let) {
-          command.let = options.let;
+          command2.let = options.let;
         }
         if (options.comment !== void 0) {
-          command.comment = options.comment;
+          command2.comment = options.comment;
         }
-        command.cursor = options.cursor || {};
+        command2.cursor = options.cursor || {};
         if (options.batchSize && !this.hasWriteStage) {
-          command.cursor.batchSize = options.batchSize;
+          command2.cursor.batchSize = options.batchSize;
         }
-        return command;
+        return command2;
       }
       handleOk(response) {
         return response;
@@ -31473,10 +31473,10 @@ var require_run_command = __commonJS({
     var responses_1 = require_responses();
     var operation_1 = require_operation();
     var RunCommandOperation = class extends operation_1.AbstractOperation {
-      constructor(namespace, command, options) {
+      constructor(namespace, command2, options) {
         super(options);
         this.SERVER_COMMAND_RESPONSE_TYPE = responses_1.MongoDBResponse;
-        this.command = command;
+        this.command = command2;
         this.options = options;
         this.ns = namespace.withCollection("$cmd");
       }
@@ -31887,8 +31887,8 @@ var require_admin = __commonJS({
        * @param command - The command to execute
        * @param options - Optional settings for the command
        */
-      async command(command, options) {
-        return await (0, execute_operation_1.executeOperation)(this.s.db.client, new run_command_1.RunCommandOperation(new utils_1.MongoDBNamespace("admin"), command, {
+      async command(command2, options) {
+        return await (0, execute_operation_1.executeOperation)(this.s.db.client, new run_command_1.RunCommandOperation(new utils_1.MongoDBNamespace("admin"), command2, {
           ...(0, bson_1.resolveBSONOptions)(options),
           session: options?.session,
           readPreference: options?.readPreference,
@@ -32212,8 +32212,8 @@ var require_compression = __commonJS({
       }
     }
     var MESSAGE_HEADER_SIZE = 16;
-    async function compressCommand(command, description) {
-      const finalCommand = description.agreedCompressor === "none" || !commands_1.OpCompressedRequest.canCompress(command) ? command : new commands_1.OpCompressedRequest(command, {
+    async function compressCommand(command2, description) {
+      const finalCommand = description.agreedCompressor === "none" || !commands_1.OpCompressedRequest.canCompress(command2) ? command2 : new commands_1.OpCompressedRequest(command2, {
         agreedCompressor: description.agreedCompressor ?? "none",
         zlibCompressionLevel: description.zlibCompressionLevel ?? 0
       });
@@ -32524,11 +32524,11 @@ var require_commands = __commonJS({
       return sequence;
     }
     var OpMsgRequest = class _OpMsgRequest {
-      constructor(databaseName, command, options) {
-        if (command == null)
+      constructor(databaseName, command2, options) {
+        if (command2 == null)
           throw new error_1.MongoInvalidArgumentError("Query document must be specified for query");
         this.databaseName = databaseName;
-        this.command = command;
+        this.command = command2;
         this.command.$db = databaseName;
         this.options = options ?? {};
         this.requestId = options.requestId ? options.requestId : _OpMsgRequest.getRequestId();
@@ -32537,7 +32537,7 @@ var require_commands = __commonJS({
         this.checkKeys = typeof options.checkKeys === "boolean" ? options.checkKeys : false;
         this.maxBsonSize = options.maxBsonSize || 1024 * 1024 * 16;
         this.checksumPresent = false;
-        this.moreToCome = options.moreToCome ?? command.writeConcern?.w === 0;
+        this.moreToCome = options.moreToCome ?? command2.writeConcern?.w === 0;
         this.exhaustAllowed = typeof options.exhaustAllowed === "boolean" ? options.exhaustAllowed : false;
       }
       toBin() {
@@ -32559,8 +32559,8 @@ var require_commands = __commonJS({
         );
         buffers.push(header);
         let totalLength = header.length;
-        const command = this.command;
-        totalLength += this.makeSections(buffers, command);
+        const command2 = this.command;
+        totalLength += this.makeSections(buffers, command2);
         bson_1.NumberUtils.setInt32LE(header, 0, totalLength);
         bson_1.NumberUtils.setInt32LE(header, 4, this.requestId);
         bson_1.NumberUtils.setInt32LE(header, 8, 0);
@@ -32667,8 +32667,8 @@ var require_commands = __commonJS({
     var MESSAGE_HEADER_SIZE = 16;
     var COMPRESSION_DETAILS_SIZE = 9;
     var OpCompressedRequest = class {
-      constructor(command, options) {
-        this.command = command;
+      constructor(command2, options) {
+        this.command = command2;
         this.options = {
           zlibCompressionLevel: options.zlibCompressionLevel,
           agreedCompressor: options.agreedCompressor
@@ -32676,8 +32676,8 @@ var require_commands = __commonJS({
       }
       // Return whether a command contains an uncompressible command term
       // Will return true if command contains no uncompressible command terms
-      static canCompress(command) {
-        const commandDoc = command instanceof OpMsgRequest ? command.command : command.query;
+      static canCompress(command2) {
+        const commandDoc = command2 instanceof OpMsgRequest ? command2.command : command2.query;
         const commandName = Object.keys(commandDoc)[0];
         return !compression_1.uncompressibleCommands.has(commandName);
       }
@@ -32735,18 +32735,18 @@ var require_delete = __commonJS({
       buildCommandDocument(_connection, _session) {
         const options = this.options;
         const ordered = typeof options.ordered === "boolean" ? options.ordered : true;
-        const command = {
+        const command2 = {
           delete: this.ns.collection,
           deletes: this.serializedOperations ? (0, commands_1.makeDocumentSequence)("deletes", this.statements, this.serializedOperations) : this.statements,
           ordered
         };
         if (options.let) {
-          command.let = options.let;
+          command2.let = options.let;
         }
         if (options.comment !== void 0) {
-          command.comment = options.comment;
+          command2.comment = options.comment;
         }
-        return command;
+        return command2;
       }
     };
     exports.DeleteOperation = DeleteOperation;
@@ -32849,18 +32849,18 @@ var require_insert = __commonJS({
       buildCommandDocument(_connection, _session) {
         const options = this.options ?? {};
         const ordered = typeof options.ordered === "boolean" ? options.ordered : true;
-        const command = {
+        const command2 = {
           insert: this.ns.collection,
           documents: this.serializedOperations ? (0, commands_1.makeDocumentSequence)("documents", this.documents, this.serializedOperations) : this.documents,
           ordered
         };
         if (typeof options.bypassDocumentValidation === "boolean") {
-          command.bypassDocumentValidation = options.bypassDocumentValidation;
+          command2.bypassDocumentValidation = options.bypassDocumentValidation;
         }
         if (options.comment !== void 0) {
-          command.comment = options.comment;
+          command2.comment = options.comment;
         }
-        return command;
+        return command2;
       }
     };
     exports.InsertOperation = InsertOperation;
@@ -33027,21 +33027,21 @@ var require_update = __commonJS({
       }
       buildCommandDocument(_connection, _session) {
         const options = this.options;
-        const command = {
+        const command2 = {
           update: this.ns.collection,
           updates: this.serializedOperations ? (0, commands_1.makeDocumentSequence)("updates", this.statements, this.serializedOperations) : this.statements,
           ordered: options.ordered ?? true
         };
         if (typeof options.bypassDocumentValidation === "boolean") {
-          command.bypassDocumentValidation = options.bypassDocumentValidation;
+          command2.bypassDocumentValidation = options.bypassDocumentValidation;
         }
         if (options.let) {
-          command.let = options.let;
+          command2.let = options.let;
         }
         if (options.comment !== void 0) {
-          command.comment = options.comment;
+          command2.comment = options.comment;
         }
-        return command;
+        return command2;
       }
     };
     exports.UpdateOperation = UpdateOperation;
@@ -33937,7 +33937,7 @@ var require_ordered = __commonJS({
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.OrderedBulkOperation = void 0;
-    var BSON = require_bson2();
+    var BSON2 = require_bson2();
     var error_1 = require_error();
     var common_1 = require_common2();
     var OrderedBulkOperation = class extends common_1.BulkOperationBase {
@@ -33949,13 +33949,13 @@ var require_ordered = __commonJS({
         let buffer;
         let bsonSize;
         if (this.s.usingAutoEncryption) {
-          bsonSize = BSON.calculateObjectSize(document, {
+          bsonSize = BSON2.calculateObjectSize(document, {
             checkKeys: false,
             ignoreUndefined: false
           });
         } else {
           const bson = this.s.bsonOptions;
-          buffer = BSON.serialize(document, {
+          buffer = BSON2.serialize(document, {
             checkKeys: this.s.checkKeys,
             ignoreUndefined: bson.ignoreUndefined,
             serializeFunctions: bson.serializeFunctions
@@ -34009,7 +34009,7 @@ var require_unordered = __commonJS({
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.UnorderedBulkOperation = void 0;
-    var BSON = require_bson2();
+    var BSON2 = require_bson2();
     var error_1 = require_error();
     var common_1 = require_common2();
     var UnorderedBulkOperation = class extends common_1.BulkOperationBase {
@@ -34027,13 +34027,13 @@ var require_unordered = __commonJS({
         let buffer;
         let bsonSize;
         if (this.s.usingAutoEncryption) {
-          bsonSize = BSON.calculateObjectSize(document, {
+          bsonSize = BSON2.calculateObjectSize(document, {
             checkKeys: false,
             ignoreUndefined: false
           });
         } else {
           const bson = this.s.bsonOptions;
-          buffer = BSON.serialize(document, {
+          buffer = BSON2.serialize(document, {
             checkKeys: this.s.checkKeys,
             ignoreUndefined: bson.ignoreUndefined,
             serializeFunctions: bson.serializeFunctions
@@ -35008,8 +35008,8 @@ var require_transactions = __commonJS({
       }
     };
     exports.Transaction = Transaction;
-    function isTransactionCommand(command) {
-      return !!(command.commitTransaction || command.abortTransaction);
+    function isTransactionCommand(command2) {
+      return !!(command2.commitTransaction || command2.abortTransaction);
     }
   }
 });
@@ -35260,31 +35260,31 @@ var require_sessions = __commonJS({
         if (this.transaction.state === transactions_1.TxnState.TRANSACTION_ABORTED) {
           throw new error_1.MongoTransactionError("Cannot call commitTransaction after calling abortTransaction");
         }
-        const command = { commitTransaction: 1 };
+        const command2 = { commitTransaction: 1 };
         const wc = this.transaction.options.writeConcern ?? this.clientOptions?.writeConcern;
         if (wc != null) {
           if (this.timeoutContext == null) {
-            write_concern_1.WriteConcern.apply(command, { wtimeoutMS: 1e4, w: "majority", ...wc });
+            write_concern_1.WriteConcern.apply(command2, { wtimeoutMS: 1e4, w: "majority", ...wc });
           } else {
             const wcKeys = Object.keys(wc);
             if (wcKeys.length > 2 || !wcKeys.includes("wtimeoutMS") && !wcKeys.includes("wTimeoutMS"))
-              write_concern_1.WriteConcern.apply(command, { ...wc, wtimeoutMS: void 0 });
+              write_concern_1.WriteConcern.apply(command2, { ...wc, wtimeoutMS: void 0 });
           }
         }
         if (this.transaction.state === transactions_1.TxnState.TRANSACTION_COMMITTED || this.commitAttempted) {
           if (this.timeoutContext == null) {
-            write_concern_1.WriteConcern.apply(command, { wtimeoutMS: 1e4, ...wc, w: "majority" });
+            write_concern_1.WriteConcern.apply(command2, { wtimeoutMS: 1e4, ...wc, w: "majority" });
           } else {
-            write_concern_1.WriteConcern.apply(command, { w: "majority", ...wc, wtimeoutMS: void 0 });
+            write_concern_1.WriteConcern.apply(command2, { w: "majority", ...wc, wtimeoutMS: void 0 });
           }
         }
         if (typeof this.transaction.options.maxTimeMS === "number") {
-          command.maxTimeMS = this.transaction.options.maxTimeMS;
+          command2.maxTimeMS = this.transaction.options.maxTimeMS;
         }
         if (this.transaction.recoveryToken) {
-          command.recoveryToken = this.transaction.recoveryToken;
+          command2.recoveryToken = this.transaction.recoveryToken;
         }
-        const operation = new run_command_1.RunCommandOperation(new utils_1.MongoDBNamespace("admin"), command, {
+        const operation = new run_command_1.RunCommandOperation(new utils_1.MongoDBNamespace("admin"), command2, {
           session: this,
           readPreference: read_preference_1.ReadPreference.primary,
           bypassPinningCheck: true
@@ -35301,10 +35301,10 @@ var require_sessions = __commonJS({
             throw firstCommitError;
           }
           if (firstCommitError instanceof error_1.MongoError && (0, error_1.isRetryableWriteError)(firstCommitError)) {
-            write_concern_1.WriteConcern.apply(command, { wtimeoutMS: 1e4, ...wc, w: "majority" });
+            write_concern_1.WriteConcern.apply(command2, { wtimeoutMS: 1e4, ...wc, w: "majority" });
             this.unpin({ force: true });
             try {
-              const op = new run_command_1.RunCommandOperation(new utils_1.MongoDBNamespace("admin"), command, {
+              const op = new run_command_1.RunCommandOperation(new utils_1.MongoDBNamespace("admin"), command2, {
                 session: this,
                 readPreference: read_preference_1.ReadPreference.primary,
                 bypassPinningCheck: true
@@ -35347,15 +35347,15 @@ var require_sessions = __commonJS({
         if (this.transaction.state === transactions_1.TxnState.TRANSACTION_COMMITTED || this.transaction.state === transactions_1.TxnState.TRANSACTION_COMMITTED_EMPTY) {
           throw new error_1.MongoTransactionError("Cannot call abortTransaction after calling commitTransaction");
         }
-        const command = { abortTransaction: 1 };
+        const command2 = { abortTransaction: 1 };
         const wc = this.transaction.options.writeConcern ?? this.clientOptions?.writeConcern;
         if (wc != null) {
-          write_concern_1.WriteConcern.apply(command, { wtimeoutMS: 1e4, w: "majority", ...wc });
+          write_concern_1.WriteConcern.apply(command2, { wtimeoutMS: 1e4, w: "majority", ...wc });
         }
         if (this.transaction.recoveryToken) {
-          command.recoveryToken = this.transaction.recoveryToken;
+          command2.recoveryToken = this.transaction.recoveryToken;
         }
-        const operation = new run_command_1.RunCommandOperation(new utils_1.MongoDBNamespace("admin"), command, {
+        const operation = new run_command_1.RunCommandOperation(new utils_1.MongoDBNamespace("admin"), command2, {
           session: this,
           readPreference: read_preference_1.ReadPreference.primary,
           bypassPinningCheck: true
@@ -35658,7 +35658,7 @@ var require_sessions = __commonJS({
       }
     };
     exports.ServerSessionPool = ServerSessionPool;
-    function applySession(session, command, options) {
+    function applySession(session, command2, options) {
       if (session.hasEnded) {
         return new error_1.MongoExpiredSessionError();
       }
@@ -35673,39 +35673,39 @@ var require_sessions = __commonJS({
         return;
       }
       serverSession.lastUse = (0, utils_1.processTimeMS)();
-      command.lsid = serverSession.id;
-      const inTxnOrTxnCommand = session.inTransaction() || (0, transactions_1.isTransactionCommand)(command);
+      command2.lsid = serverSession.id;
+      const inTxnOrTxnCommand = session.inTransaction() || (0, transactions_1.isTransactionCommand)(command2);
       const isRetryableWrite = !!options.willRetryWrite;
       if (isRetryableWrite || inTxnOrTxnCommand) {
         serverSession.txnNumber += session.txnNumberIncrement;
         session.txnNumberIncrement = 0;
-        command.txnNumber = bson_1.Long.fromNumber(serverSession.txnNumber);
+        command2.txnNumber = bson_1.Long.fromNumber(serverSession.txnNumber);
       }
       if (!inTxnOrTxnCommand) {
         if (session.transaction.state !== transactions_1.TxnState.NO_TRANSACTION) {
           session.transaction.transition(transactions_1.TxnState.NO_TRANSACTION);
         }
-        if (session.supports.causalConsistency && session.operationTime && (0, utils_1.commandSupportsAfterClusterTime)(command)) {
-          command.readConcern = command.readConcern || {};
-          Object.assign(command.readConcern, { afterClusterTime: session.operationTime });
+        if (session.supports.causalConsistency && session.operationTime && (0, utils_1.commandSupportsAfterClusterTime)(command2)) {
+          command2.readConcern = command2.readConcern || {};
+          Object.assign(command2.readConcern, { afterClusterTime: session.operationTime });
         } else if (session.snapshotEnabled) {
-          command.readConcern = command.readConcern || { level: read_concern_1.ReadConcernLevel.snapshot };
+          command2.readConcern = command2.readConcern || { level: read_concern_1.ReadConcernLevel.snapshot };
           if (session.snapshotTime != null) {
-            Object.assign(command.readConcern, { atClusterTime: session.snapshotTime });
+            Object.assign(command2.readConcern, { atClusterTime: session.snapshotTime });
           }
         }
         return;
       }
-      command.autocommit = false;
+      command2.autocommit = false;
       if (session.transaction.state === transactions_1.TxnState.STARTING_TRANSACTION) {
-        command.startTransaction = true;
+        command2.startTransaction = true;
         const readConcern = session.transaction.options.readConcern || session?.clientOptions?.readConcern;
         if (readConcern) {
-          command.readConcern = readConcern;
+          command2.readConcern = readConcern;
         }
         if (session.supports.causalConsistency && session.operationTime) {
-          command.readConcern = command.readConcern || {};
-          Object.assign(command.readConcern, { afterClusterTime: session.operationTime });
+          command2.readConcern = command2.readConcern || {};
+          Object.assign(command2.readConcern, { afterClusterTime: session.operationTime });
         }
       }
       return;
@@ -36509,8 +36509,8 @@ var require_abstract_cursor = __commonJS({
       refreshed() {
         return new _CursorTimeoutContext(this.timeoutContext.refreshed(), this.owner);
       }
-      addMaxTimeMSToCommand(command, options) {
-        this.timeoutContext.addMaxTimeMSToCommand(command, options);
+      addMaxTimeMSToCommand(command2, options) {
+        this.timeoutContext.addMaxTimeMSToCommand(command2, options);
       }
       getSocketTimeoutMS() {
         return this.timeoutContext.getSocketTimeoutMS();
@@ -37309,9 +37309,9 @@ var require_indexes = __commonJS({
     function isSingleIndexTuple(t) {
       return Array.isArray(t) && t.length === 2 && isIndexDirection(t[1]);
     }
-    function constructIndexDescriptionMap(indexSpec) {
+    function constructIndexDescriptionMap(indexSpec2) {
       const key = /* @__PURE__ */ new Map();
-      const indexSpecs = !Array.isArray(indexSpec) || isSingleIndexTuple(indexSpec) ? [indexSpec] : indexSpec;
+      const indexSpecs = !Array.isArray(indexSpec2) || isSingleIndexTuple(indexSpec2) ? [indexSpec2] : indexSpec2;
       for (const spec of indexSpecs) {
         if (typeof spec === "string") {
           key.set(spec, 1);
@@ -37367,8 +37367,8 @@ var require_indexes = __commonJS({
       static fromIndexDescriptionArray(parent, collectionName, indexes, allowUnknownIndexOptions, commandOptions) {
         return new _CreateIndexesOperation(parent, collectionName, indexes, allowUnknownIndexOptions, commandOptions);
       }
-      static fromIndexSpecification(parent, collectionName, indexSpec, allowUnknownIndexOptions, indexOptions, commandOptions) {
-        const key = constructIndexDescriptionMap(indexSpec);
+      static fromIndexSpecification(parent, collectionName, indexSpec2, allowUnknownIndexOptions, indexOptions, commandOptions) {
+        const key = constructIndexDescriptionMap(indexSpec2);
         const description = { ...indexOptions, key };
         return new _CreateIndexesOperation(
           parent,
@@ -37428,11 +37428,11 @@ var require_indexes = __commonJS({
       }
       buildCommandDocument(_connection) {
         const cursor = this.options.batchSize ? { batchSize: this.options.batchSize } : {};
-        const command = { listIndexes: this.collectionNamespace.collection, cursor };
+        const command2 = { listIndexes: this.collectionNamespace.collection, cursor };
         if (this.options.comment !== void 0) {
-          command.comment = this.options.comment;
+          command2.comment = this.options.comment;
         }
-        return command;
+        return command2;
       }
       handleOk(response) {
         return response;
@@ -37534,18 +37534,18 @@ var require_distinct = __commonJS({
         return "distinct";
       }
       buildCommandDocument(_connection) {
-        const command = {
+        const command2 = {
           distinct: this.collection.collectionName,
           key: this.key,
           query: this.query
         };
         if (this.options.comment !== void 0) {
-          command.comment = this.options.comment;
+          command2.comment = this.options.comment;
         }
         if (this.options.hint != null) {
-          command.hint = this.options.hint;
+          command2.hint = this.options.hint;
         }
-        return command;
+        return command2;
       }
       handleOk(response) {
         if (this.explain) {
@@ -37646,7 +37646,7 @@ var require_find_and_modify = __commonJS({
       }
       buildCommandDocument(_connection, _session) {
         const options = this.options;
-        const command = {
+        const command2 = {
           findAndModify: this.collection.collectionName,
           query: this.query,
           remove: false,
@@ -37656,28 +37656,28 @@ var require_find_and_modify = __commonJS({
         options.includeResultMetadata ??= false;
         const sort = (0, sort_1.formatSort)(options.sort);
         if (sort) {
-          command.sort = sort;
+          command2.sort = sort;
         }
         if (options.projection) {
-          command.fields = options.projection;
+          command2.fields = options.projection;
         }
         if (options.maxTimeMS) {
-          command.maxTimeMS = options.maxTimeMS;
+          command2.maxTimeMS = options.maxTimeMS;
         }
         if (options.writeConcern) {
-          command.writeConcern = options.writeConcern;
+          command2.writeConcern = options.writeConcern;
         }
         if (options.let) {
-          command.let = options.let;
+          command2.let = options.let;
         }
         if (options.comment !== void 0) {
-          command.comment = options.comment;
+          command2.comment = options.comment;
         }
-        (0, utils_1.decorateWithCollation)(command, options);
+        (0, utils_1.decorateWithCollation)(command2, options);
         if (options.hint) {
-          command.hint = options.hint;
+          command2.hint = options.hint;
         }
-        return command;
+        return command2;
       }
       handleOk(response) {
         const result = super.handleOk(response);
@@ -37857,13 +37857,13 @@ var require_drop = __commonJS({
       }
       buildCommand(_connection, _session) {
         const namespace = this.collection.fullNamespace;
-        const command = {
+        const command2 = {
           dropSearchIndex: namespace.collection
         };
         if (typeof this.name === "string") {
-          command.name = this.name;
+          command2.name = this.name;
         }
-        return command;
+        return command2;
       }
       handleOk(_response) {
       }
@@ -38224,16 +38224,16 @@ var require_collection = __commonJS({
         const { capped } = await this.options(options);
         return Boolean(capped);
       }
-      async createIndex(indexSpec, indexOptions, commandOptions) {
+      async createIndex(indexSpec2, indexOptions, commandOptions) {
         const operation = commandOptions == null ? indexes_1.CreateIndexesOperation.fromIndexSpecification(
           this,
           this.collectionName,
-          indexSpec,
+          indexSpec2,
           false,
           (0, utils_1.resolveOptions)(this, indexOptions),
           // at this point indexOptions is the combined index and command options
           void 0
-        ) : indexes_1.CreateIndexesOperation.fromIndexSpecification(this, this.collectionName, indexSpec, true, indexOptions, (0, utils_1.resolveOptions)(this, commandOptions));
+        ) : indexes_1.CreateIndexesOperation.fromIndexSpecification(this, this.collectionName, indexSpec2, true, indexOptions, (0, utils_1.resolveOptions)(this, commandOptions));
         const indexes = await (0, execute_operation_1.executeOperation)(this.client, operation);
         return indexes[0];
       }
@@ -38657,7 +38657,7 @@ var require_list_collections = __commonJS({
         return "listCollections";
       }
       buildCommandDocument(_connection) {
-        const command = {
+        const command2 = {
           listCollections: 1,
           filter: this.filter,
           cursor: this.batchSize ? { batchSize: this.batchSize } : {},
@@ -38665,9 +38665,9 @@ var require_list_collections = __commonJS({
           authorizedCollections: this.authorizedCollections
         };
         if (this.options.comment !== void 0) {
-          command.comment = this.options.comment;
+          command2.comment = this.options.comment;
         }
-        return command;
+        return command2;
       }
       handleOk(response) {
         return response;
@@ -38781,11 +38781,11 @@ var require_run_command_cursor = __commonJS({
         throw new error_1.MongoAPIError("batchSize must be configured on the command document directly, to configure getMore.batchSize use cursor.setBatchSize()");
       }
       /** @internal */
-      constructor(db, command, options = {}) {
+      constructor(db, command2, options = {}) {
         super(db.client, (0, utils_1.ns)(db.namespace), options);
         this.getMoreOptions = {};
         this.db = db;
-        this.command = Object.freeze({ ...command });
+        this.command = Object.freeze({ ...command2 });
       }
       /** @internal */
       async _initialize(session) {
@@ -39133,11 +39133,11 @@ var require_stats = __commonJS({
         return "dbStats";
       }
       buildCommandDocument(_connection) {
-        const command = { dbStats: true };
+        const command2 = { dbStats: true };
         if (this.options.scale != null) {
-          command.scale = this.options.scale;
+          command2.scale = this.options.scale;
         }
-        return command;
+        return command2;
       }
     };
     exports.DbStatsOperation = DbStatsOperation;
@@ -39326,8 +39326,8 @@ var require_db = __commonJS({
        * @param command - The command to run
        * @param options - Optional settings for the command
        */
-      async command(command, options) {
-        return await (0, execute_operation_1.executeOperation)(this.client, new run_command_1.RunCommandOperation(this.s.namespace, command, (0, utils_1.resolveOptions)(void 0, {
+      async command(command2, options) {
+        return await (0, execute_operation_1.executeOperation)(this.client, new run_command_1.RunCommandOperation(this.s.namespace, command2, (0, utils_1.resolveOptions)(void 0, {
           ...(0, bson_1.resolveBSONOptions)(options),
           timeoutMS: options?.timeoutMS ?? this.timeoutMS,
           session: options?.session,
@@ -39427,8 +39427,8 @@ var require_db = __commonJS({
        * @param indexSpec - Specify the field to index, or an index specification
        * @param options - Optional settings for the command
        */
-      async createIndex(name, indexSpec, options) {
-        const indexes = await (0, execute_operation_1.executeOperation)(this.client, indexes_1.CreateIndexesOperation.fromIndexSpecification(this, name, indexSpec, false, options ?? {}, void 0));
+      async createIndex(name, indexSpec2, options) {
+        const indexes = await (0, execute_operation_1.executeOperation)(this.client, indexes_1.CreateIndexesOperation.fromIndexSpecification(this, name, indexSpec2, false, options ?? {}, void 0));
         return indexes[0];
       }
       /**
@@ -39490,8 +39490,8 @@ var require_db = __commonJS({
        * @param command - The command that will start a cursor on the server.
        * @param options - Configurations for running the command, bson options will apply to getMores
        */
-      runCursorCommand(command, options) {
-        return new run_command_cursor_1.RunCommandCursor(this, command, { ...options });
+      runCursorCommand(command2, options) {
+        return new run_command_cursor_1.RunCommandCursor(this, command2, { ...options });
       }
     };
     exports.Db = Db;
@@ -39564,8 +39564,8 @@ var require_gssapi = __commonJS({
       forward: "forward",
       forwardAndReverse: "forwardAndReverse"
     });
-    async function externalCommand(connection, command) {
-      const response = await connection.command((0, utils_1.ns)("$external.$cmd"), command);
+    async function externalCommand(connection, command2) {
+      const response = await connection.command((0, utils_1.ns)("$external.$cmd"), command2);
       return response;
     }
     var krb;
@@ -40710,13 +40710,13 @@ var require_state_machine = __commonJS({
               break;
             }
             case MONGOCRYPT_CTX_NEED_MONGO_MARKINGS: {
-              const command = context.nextMongoOperation();
+              const command2 = context.nextMongoOperation();
               if (getState() === MONGOCRYPT_CTX_ERROR)
                 break;
               if (!mongocryptdClient) {
                 throw new errors_1.MongoCryptError("unreachable state machine state: entered MONGOCRYPT_CTX_NEED_MONGO_MARKINGS but mongocryptdClient is undefined");
               }
-              const markedCommand = mongocryptdManager ? await mongocryptdManager.withRespawn(this.markCommand.bind(this, mongocryptdClient, context.ns, command, options)) : await this.markCommand(mongocryptdClient, context.ns, command, options);
+              const markedCommand = mongocryptdManager ? await mongocryptdManager.withRespawn(this.markCommand.bind(this, mongocryptdClient, context.ns, command2, options)) : await this.markCommand(mongocryptdClient, context.ns, command2, options);
               context.addMongoOperationResponse(markedCommand);
               context.finishMongoOperation();
               break;
@@ -40981,10 +40981,10 @@ var require_state_machine = __commonJS({
        * @param command - The command to execute.
        * @param callback - Invoked with the serialized and marked bson command, or with an error
        */
-      async markCommand(client, ns, command, options) {
+      async markCommand(client, ns, command2, options) {
         const { db } = utils_1.MongoDBCollectionNamespace.fromString(ns);
         const bsonOptions = { promoteLongs: false, promoteValues: false };
-        const rawCommand = (0, bson_1.deserialize)(command, bsonOptions);
+        const rawCommand = (0, bson_1.deserialize)(command2, bsonOptions);
         const commandOptions = {
           timeoutMS: void 0,
           signal: void 0
@@ -42065,9 +42065,9 @@ var require_command_monitoring_events = __commonJS({
        * @param pool - the pool that originated the command
        * @param command - the command
        */
-      constructor(connection, command, serverConnectionId) {
+      constructor(connection, command2, serverConnectionId) {
         this.name = constants_1.COMMAND_STARTED;
-        const cmd = extractCommand(command);
+        const cmd = extractCommand(command2);
         const commandName = extractCommandName(cmd);
         const { address, connectionId, serviceId } = extractConnectionDetails(connection);
         if (exports.SENSITIVE_COMMANDS.has(commandName)) {
@@ -42077,8 +42077,8 @@ var require_command_monitoring_events = __commonJS({
         this.address = address;
         this.connectionId = connectionId;
         this.serviceId = serviceId;
-        this.requestId = command.requestId;
-        this.databaseName = command.databaseName;
+        this.requestId = command2.requestId;
+        this.databaseName = command2.databaseName;
         this.commandName = commandName;
         this.command = maybeRedact(commandName, cmd, cmd);
         this.serverConnectionId = serverConnectionId;
@@ -42099,20 +42099,20 @@ var require_command_monitoring_events = __commonJS({
        * @param reply - the reply for this command from the server
        * @param started - a high resolution tuple timestamp of when the command was first sent, to calculate duration
        */
-      constructor(connection, command, reply, started, serverConnectionId) {
+      constructor(connection, command2, reply, started, serverConnectionId) {
         this.name = constants_1.COMMAND_SUCCEEDED;
-        const cmd = extractCommand(command);
+        const cmd = extractCommand(command2);
         const commandName = extractCommandName(cmd);
         const { address, connectionId, serviceId } = extractConnectionDetails(connection);
         this.address = address;
         this.connectionId = connectionId;
         this.serviceId = serviceId;
-        this.requestId = command.requestId;
+        this.requestId = command2.requestId;
         this.commandName = commandName;
         this.duration = (0, utils_1.calculateDurationInMs)(started);
         this.reply = maybeRedact(commandName, cmd, extractReply(reply));
         this.serverConnectionId = serverConnectionId;
-        this.databaseName = command.databaseName;
+        this.databaseName = command2.databaseName;
       }
       /* @internal */
       get hasServiceId() {
@@ -42130,20 +42130,20 @@ var require_command_monitoring_events = __commonJS({
        * @param error - the generated error or a server error response
        * @param started - a high resolution tuple timestamp of when the command was first sent, to calculate duration
        */
-      constructor(connection, command, error2, started, serverConnectionId) {
+      constructor(connection, command2, error2, started, serverConnectionId) {
         this.name = constants_1.COMMAND_FAILED;
-        const cmd = extractCommand(command);
+        const cmd = extractCommand(command2);
         const commandName = extractCommandName(cmd);
         const { address, connectionId, serviceId } = extractConnectionDetails(connection);
         this.address = address;
         this.connectionId = connectionId;
         this.serviceId = serviceId;
-        this.requestId = command.requestId;
+        this.requestId = command2.requestId;
         this.commandName = commandName;
         this.duration = (0, utils_1.calculateDurationInMs)(started);
         this.failure = maybeRedact(commandName, cmd, error2);
         this.serverConnectionId = serverConnectionId;
-        this.databaseName = command.databaseName;
+        this.databaseName = command2.databaseName;
       }
       /* @internal */
       get hasServiceId() {
@@ -42164,7 +42164,7 @@ var require_command_monitoring_events = __commonJS({
     ]);
     var HELLO_COMMANDS = /* @__PURE__ */ new Set(["hello", constants_1.LEGACY_HELLO_COMMAND, constants_1.LEGACY_HELLO_COMMAND_CAMEL_CASE]);
     var extractCommandName = (commandDoc) => Object.keys(commandDoc)[0];
-    var collectionName = (command) => command.ns.split(".")[1];
+    var collectionName = (command2) => command2.ns.split(".")[1];
     var maybeRedact = (commandName, commandDoc, result) => exports.SENSITIVE_COMMANDS.has(commandName) || HELLO_COMMANDS.has(commandName) && commandDoc.speculativeAuthenticate ? {} : result;
     var LEGACY_FIND_QUERY_MAP = {
       $query: "filter",
@@ -42184,9 +42184,9 @@ var require_command_monitoring_events = __commonJS({
       numberToReturn: "batchSize",
       returnFieldSelector: "projection"
     };
-    function extractCommand(command) {
-      if (command instanceof commands_1.OpMsgRequest) {
-        const cmd = { ...command.command };
+    function extractCommand(command2) {
+      if (command2 instanceof commands_1.OpMsgRequest) {
+        const cmd = { ...command2.command };
         for (const key of Object.keys(cmd)) {
           if (cmd[key] instanceof commands_1.DocumentSequence) {
             cmd[key] = cmd[key].documents;
@@ -42194,33 +42194,33 @@ var require_command_monitoring_events = __commonJS({
         }
         return cmd;
       }
-      if (command.query?.$query) {
+      if (command2.query?.$query) {
         let result;
-        if (command.ns === "admin.$cmd") {
-          result = Object.assign({}, command.query.$query);
+        if (command2.ns === "admin.$cmd") {
+          result = Object.assign({}, command2.query.$query);
         } else {
-          result = { find: collectionName(command) };
+          result = { find: collectionName(command2) };
           Object.keys(LEGACY_FIND_QUERY_MAP).forEach((key) => {
-            if (command.query[key] != null) {
-              result[LEGACY_FIND_QUERY_MAP[key]] = { ...command.query[key] };
+            if (command2.query[key] != null) {
+              result[LEGACY_FIND_QUERY_MAP[key]] = { ...command2.query[key] };
             }
           });
         }
         Object.keys(LEGACY_FIND_OPTIONS_MAP).forEach((key) => {
           const legacyKey = key;
-          if (command[legacyKey] != null) {
-            result[LEGACY_FIND_OPTIONS_MAP[legacyKey]] = command[legacyKey];
+          if (command2[legacyKey] != null) {
+            result[LEGACY_FIND_OPTIONS_MAP[legacyKey]] = command2[legacyKey];
           }
         });
         return result;
       }
       let clonedQuery = {};
-      const clonedCommand = { ...command };
-      if (command.query) {
-        clonedQuery = { ...command.query };
+      const clonedCommand = { ...command2 };
+      if (command2.query) {
+        clonedQuery = { ...command2.query };
         clonedCommand.query = clonedQuery;
       }
-      return command.query ? clonedQuery : clonedCommand;
+      return command2.query ? clonedQuery : clonedCommand;
     }
     function extractReply(reply) {
       if (!reply) {
@@ -43071,8 +43071,8 @@ var require_connection2 = __commonJS({
         this.closed = true;
         this.emit(_Connection.CLOSE);
       }
-      prepareCommand(db, command, options) {
-        let cmd = { ...command };
+      prepareCommand(db, command2, options) {
+        let cmd = { ...command2 };
         const readPreference = (0, shared_1.getReadPreference)(options);
         const session = options?.session;
         let clusterTime = this.clusterTime;
@@ -43152,9 +43152,9 @@ var require_connection2 = __commonJS({
           this.socket.setTimeout(0);
         }
       }
-      async *sendCommand(ns, command, options, responseType) {
+      async *sendCommand(ns, command2, options, responseType) {
         options?.signal?.throwIfAborted();
-        const message = this.prepareCommand(ns.db, command, options);
+        const message = this.prepareCommand(ns.db, command2, options);
         let started = 0;
         if (this.shouldEmitAndLogCommand) {
           started = (0, utils_1.processTimeMS)();
@@ -43206,10 +43206,10 @@ var require_connection2 = __commonJS({
           throw error2;
         }
       }
-      async command(ns, command, options = {}, responseType) {
+      async command(ns, command2, options = {}, responseType) {
         this.throwIfAborted();
         options.signal?.throwIfAborted();
-        for await (const document of this.sendCommand(ns, command, options, responseType)) {
+        for await (const document of this.sendCommand(ns, command2, options, responseType)) {
           if (options.timeoutContext?.csotEnabled()) {
             if (responses_1.MongoDBResponse.is(document)) {
               if (document.isMaxTimeExpiredError) {
@@ -43229,10 +43229,10 @@ var require_connection2 = __commonJS({
         }
         throw new error_1.MongoUnexpectedServerResponseError("Unable to get response from server");
       }
-      exhaustCommand(ns, command, options, replyListener) {
+      exhaustCommand(ns, command2, options, replyListener) {
         const exhaustLoop = async () => {
           this.throwIfAborted();
-          for await (const reply of this.sendCommand(ns, command, options)) {
+          for await (const reply of this.sendCommand(ns, command2, options)) {
             replyListener(void 0, reply);
             this.throwIfAborted();
           }
@@ -43250,8 +43250,8 @@ var require_connection2 = __commonJS({
        * Writes an OP_MSG or OP_QUERY request to the socket, optionally compressing the command. This method
        * waits until the socket's buffer has emptied (the Nodejs socket `drain` event has fired).
        */
-      async writeCommand(command, options) {
-        const finalCommand = options.agreedCompressor === "none" || !commands_1.OpCompressedRequest.canCompress(command) ? command : new commands_1.OpCompressedRequest(command, {
+      async writeCommand(command2, options) {
+        const finalCommand = options.agreedCompressor === "none" || !commands_1.OpCompressedRequest.canCompress(command2) ? command2 : new commands_1.OpCompressedRequest(command2, {
           agreedCompressor: options.agreedCompressor ?? "none",
           zlibCompressionLevel: options.zlibCompressionLevel ?? 0
         });
@@ -46628,7 +46628,7 @@ var require_mongodb_aws = __commonJS({
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.MongoDBAWS = void 0;
     var bson_1 = require_bson2();
-    var BSON = require_bson2();
+    var BSON2 = require_bson2();
     var error_1 = require_error();
     var utils_1 = require_utils3();
     var auth_provider_1 = require_auth_provider();
@@ -46665,10 +46665,10 @@ var require_mongodb_aws = __commonJS({
         const saslStart = {
           saslStart: 1,
           mechanism: "MONGODB-AWS",
-          payload: BSON.serialize({ r: nonce, p: ASCII_N }, bsonOptions)
+          payload: BSON2.serialize({ r: nonce, p: ASCII_N }, bsonOptions)
         };
         const saslStartResponse = await connection.command((0, utils_1.ns)(`${db}.$cmd`), saslStart, void 0);
-        const serverResponse = BSON.deserialize(saslStartResponse.payload.buffer, bsonOptions);
+        const serverResponse = BSON2.deserialize(saslStartResponse.payload.buffer, bsonOptions);
         const host = serverResponse.h;
         const serverNonce = serverResponse.s.buffer;
         if (serverNonce.length !== 64) {
@@ -46706,7 +46706,7 @@ var require_mongodb_aws = __commonJS({
         const saslContinue = {
           saslContinue: 1,
           conversationId: saslStartResponse.conversationId,
-          payload: BSON.serialize(payload, bsonOptions)
+          payload: BSON2.serialize(payload, bsonOptions)
         };
         await connection.command((0, utils_1.ns)(`${db}.$cmd`), saslContinue, void 0);
       }
@@ -47336,13 +47336,13 @@ var require_plain = __commonJS({
         }
         const { username, password } = credentials;
         const payload = new bson_1.Binary(bson_1.ByteUtils.fromUTF8(`\0${username}\0${password}`));
-        const command = {
+        const command2 = {
           saslStart: 1,
           mechanism: "PLAIN",
           payload,
           autoAuthorize: 1
         };
-        await connection.command((0, utils_1.ns)("$external.$cmd"), command, void 0);
+        await connection.command((0, utils_1.ns)("$external.$cmd"), command2, void 0);
       }
     };
     exports.Plain = Plain;
@@ -47976,11 +47976,11 @@ var require_x509 = __commonJS({
     };
     exports.X509 = X509;
     function x509AuthenticateCommand(credentials) {
-      const command = { authenticate: 1, mechanism: "MONGODB-X509" };
+      const command2 = { authenticate: 1, mechanism: "MONGODB-X509" };
       if (credentials.username) {
-        command.user = credentials.username;
+        command2.user = credentials.username;
       }
-      return command;
+      return command2;
     }
   }
 });
@@ -48090,11 +48090,11 @@ var require_client_bulk_write = __commonJS({
         return response;
       }
       buildCommandDocument(connection, _session) {
-        const command = this.commandBuilder.buildBatch(connection.description.maxMessageSizeBytes, connection.description.maxWriteBatchSize, connection.description.maxBsonObjectSize);
+        const command2 = this.commandBuilder.buildBatch(connection.description.maxMessageSizeBytes, connection.description.maxWriteBatchSize, connection.description.maxBsonObjectSize);
         if (!this.canRetryWrite) {
           this.options.willRetryWrite = false;
         }
-        return command;
+        return command2;
       }
     };
     exports.ClientBulkWriteOperation = ClientBulkWriteOperation;
@@ -48223,7 +48223,7 @@ var require_command_builder = __commonJS({
         this.isBatchRetryable = true;
         let commandLength = 0;
         let currentNamespaceIndex = 0;
-        const command = this.baseCommand();
+        const command2 = this.baseCommand();
         const namespaces = /* @__PURE__ */ new Map();
         this.previousModelIndex = this.currentModelIndex;
         while (this.currentModelIndex < this.models.length) {
@@ -48242,8 +48242,8 @@ var require_command_builder = __commonJS({
               throw new error_1.MongoInvalidArgumentError(`Could not serialize operation to BSON`, { cause });
             }
             validateBufferSize("ops", operationBuffer, maxBsonObjectSize);
-            if (commandLength + operationBuffer.length < maxMessageSizeBytes && command.ops.documents.length < maxWriteBatchSize) {
-              commandLength = MESSAGE_OVERHEAD_BYTES + command.ops.push(operation, operationBuffer);
+            if (commandLength + operationBuffer.length < maxMessageSizeBytes && command2.ops.documents.length < maxWriteBatchSize) {
+              commandLength = MESSAGE_OVERHEAD_BYTES + command2.ops.push(operation, operationBuffer);
               this.currentModelIndex++;
             } else {
               break;
@@ -48262,8 +48262,8 @@ var require_command_builder = __commonJS({
             }
             validateBufferSize("nsInfo", nsInfoBuffer, maxBsonObjectSize);
             validateBufferSize("ops", operationBuffer, maxBsonObjectSize);
-            if (commandLength + nsInfoBuffer.length + operationBuffer.length < maxMessageSizeBytes && command.ops.documents.length < maxWriteBatchSize) {
-              commandLength = MESSAGE_OVERHEAD_BYTES + command.nsInfo.push(nsInfo, nsInfoBuffer) + command.ops.push(operation, operationBuffer);
+            if (commandLength + nsInfoBuffer.length + operationBuffer.length < maxMessageSizeBytes && command2.ops.documents.length < maxWriteBatchSize) {
+              commandLength = MESSAGE_OVERHEAD_BYTES + command2.nsInfo.push(nsInfo, nsInfoBuffer) + command2.ops.push(operation, operationBuffer);
               currentNamespaceIndex++;
               this.currentModelIndex++;
             } else {
@@ -48271,11 +48271,11 @@ var require_command_builder = __commonJS({
             }
           }
         }
-        this.lastOperations = command.ops.documents;
-        return command;
+        this.lastOperations = command2.ops.documents;
+        return command2;
       }
       baseCommand() {
-        const command = {
+        const command2 = {
           bulkWrite: 1,
           errorsOnly: this.errorsOnly,
           ordered: this.options.ordered ?? true,
@@ -48283,15 +48283,15 @@ var require_command_builder = __commonJS({
           nsInfo: new commands_1.DocumentSequence("nsInfo")
         };
         if (this.options.bypassDocumentValidation != null) {
-          command.bypassDocumentValidation = this.options.bypassDocumentValidation;
+          command2.bypassDocumentValidation = this.options.bypassDocumentValidation;
         }
         if (this.options.let) {
-          command.let = this.options.let;
+          command2.let = this.options.let;
         }
         if (this.options.comment !== void 0) {
-          command.comment = this.options.comment;
+          command2.comment = this.options.comment;
         }
-        return command;
+        return command2;
       }
     };
     exports.ClientBulkWriteCommandBuilder = ClientBulkWriteCommandBuilder;
@@ -51614,8 +51614,8 @@ function toCommandProperties(annotationProperties) {
 }
 
 // node_modules/@actions/core/lib/command.js
-function issueCommand(command, properties, message) {
-  const cmd = new Command(command, properties, message);
+function issueCommand(command2, properties, message) {
+  const cmd = new Command(command2, properties, message);
   process.stdout.write(cmd.toString() + os.EOL);
 }
 function issue(name, message = "") {
@@ -51623,11 +51623,11 @@ function issue(name, message = "") {
 }
 var CMD_STRING = "::";
 var Command = class {
-  constructor(command, properties, message) {
-    if (!command) {
-      command = "missing.command";
+  constructor(command2, properties, message) {
+    if (!command2) {
+      command2 = "missing.command";
     }
-    this.command = command;
+    this.command = command2;
     this.properties = properties;
     this.message = message;
   }
@@ -51665,10 +51665,10 @@ function escapeProperty(s) {
 import * as crypto2 from "crypto";
 import * as fs from "fs";
 import * as os2 from "os";
-function issueFileCommand(command, message) {
-  const filePath = process.env[`GITHUB_${command}`];
+function issueFileCommand(command2, message) {
+  const filePath = process.env[`GITHUB_${command2}`];
   if (!filePath) {
-    throw new Error(`Unable to find environment variable for file command ${command}`);
+    throw new Error(`Unable to find environment variable for file command ${command2}`);
   }
   if (!fs.existsSync(filePath)) {
     throw new Error(`Missing file at path: ${filePath}`);
@@ -52889,6 +52889,11 @@ function group(name, fn) {
   });
 }
 
+// src/inputs.ts
+import { existsSync as existsSync2 } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname as dirname3, join as join4, resolve as resolve2 } from "node:path";
+
 // src/errors.ts
 var GuardError = class extends Error {
   constructor(kind, title, message) {
@@ -52915,11 +52920,6 @@ function toGuardError(error2) {
   const message = error2 instanceof Error ? error2.message : String(error2);
   return new GuardError("ToolFailed", "Unexpected failure", message);
 }
-
-// src/inputs.ts
-import { existsSync as existsSync2 } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname as dirname3, join as join4, resolve as resolve2 } from "node:path";
 
 // src/guard.ts
 var PROTECTED_NAMESPACES = ["admin.*", "*.system.users", "*.system.roles"];
@@ -53040,10 +53040,11 @@ function checkPlan(settings) {
     }
   }
   for (const rename2 of settings.renames) checkRename(rename2);
-  if (settings.source.sharesHostWith(settings.target)) {
+  const { source, target } = settings;
+  if (source && target && settings.mode !== "rehearse" && source.sharesHostWith(target)) {
     throw forbidden(
       "a target that is the source",
-      `target-uri and source-uri name the same deployment (${settings.target.hosts.join(",")}); restoring a deployment onto itself can only duplicate or replace its own data`
+      `target-uri and source-uri name the same deployment (${target.hosts.join(",")}); restoring a deployment onto itself can only duplicate or replace its own data (use mode: rehearse to restore into scratch databases)`
     );
   }
 }
@@ -53351,43 +53352,49 @@ var SecretDir = class _SecretDir {
   }
 };
 
+// src/settings.ts
+var MODES = ["migrate", "rehearse", "dump", "restore", "probe"];
+
 // src/inputs.ts
+var NEEDS = {
+  migrate: { source: true, target: true, apps: true },
+  rehearse: { source: true, target: true, apps: true },
+  dump: { source: true, target: false, apps: false },
+  restore: { source: false, target: true, apps: true },
+  probe: { source: false, target: "optional", apps: true }
+};
 function getInputs() {
   for (const name of ["source-uri", "target-uri"]) setSecret(getInput(name));
   for (const line of getMultilineInput("app-uri")) setSecret(line);
-  const source = uriInput("source-uri");
-  const target = uriInput("target-uri");
-  const apps = getMultilineInput("app-uri", { required: true }).map((line, i) => {
-    const app = new MongoUri(line, `app-uri (line ${i + 1})`);
-    app.mask();
-    if (app.username === void 0) {
-      throw invalidInput(
-        app.input,
-        "has no user name",
-        "Give the connection string the application itself uses, with its user and password"
-      );
-    }
-    return app;
-  });
-  for (const app of apps) {
-    if (!app.sharesHostWith(target)) {
-      warning(
-        `${app.input} names other hosts than target-uri: the probe tests that deployment, not the target.`,
-        {
-          title: "app-uri points elsewhere"
-        }
-      );
-    }
+  const mode = modeInput();
+  const needs = NEEDS[mode];
+  const source = needs.source ? uriInput("source-uri", mode) : void 0;
+  const target = needs.target === true || needs.target === "optional" && getInput("target-uri") !== "" ? uriInput("target-uri", mode) : void 0;
+  const apps = needs.apps ? appInputs(target, mode) : [];
+  if (mode === "dump" && getInput("archive") === "") {
+    throw invalidInput(
+      "archive",
+      "is required with mode: dump",
+      "Name the directory to create, e.g. ${{ runner.temp }}/dump"
+    );
+  }
+  if (mode === "restore" && getInput("archive") === "") {
+    throw invalidInput(
+      "archive",
+      "is required with mode: restore",
+      "Name the dump directory or archive file to restore"
+    );
   }
   const renames = renameInputs();
   const settings = {
+    mode,
     source,
     target,
     apps,
     privileges: parsePrivileges(getMultilineInput("app-privileges")),
     databases: listInput("databases"),
     drop: booleanInput("drop"),
-    archive: archiveInput(),
+    archive: archiveInput(mode),
     gzip: booleanInput("gzip"),
     nsExclude: getMultilineInput("ns-exclude"),
     renames,
@@ -53401,6 +53408,9 @@ function getInputs() {
       getInput("mongorestore-options"),
       "mongorestore-options"
     ),
+    keep: booleanInput("keep"),
+    skipArchivedUsers: booleanInput("skip-archived-users"),
+    runId: process.env["GITHUB_RUN_ID"] || String(Date.now()),
     allowFailedDocuments: booleanInput("allow-failed-documents"),
     probeTimeoutMs: numberInput("probe-timeout-seconds") * 1e3,
     phaseTimeoutMs: numberInput("timeout-minutes") * 6e4,
@@ -53415,8 +53425,55 @@ function getReportPath() {
     getInput("report-path") || join4(runnerTemp(), "mongo-restore-guard-report.json")
   );
 }
-function uriInput(name) {
-  const uri = new MongoUri(getInput(name, { required: true }), name);
+function modeInput() {
+  const text = getInput("mode") || "migrate";
+  const mode = MODES.find((m) => m === text);
+  if (mode === void 0) {
+    throw invalidInput("mode", `"${text}" is not a mode`, `Use one of ${MODES.join(", ")}`);
+  }
+  return mode;
+}
+function appInputs(target, mode) {
+  const lines = getMultilineInput("app-uri");
+  if (lines.length === 0) {
+    throw invalidInput(
+      "app-uri",
+      `is required with mode: ${mode}`,
+      "Give the application's own connection string, one per line"
+    );
+  }
+  const apps = lines.map((line, i) => {
+    const app = new MongoUri(line, `app-uri (line ${i + 1})`);
+    app.mask();
+    if (app.username === void 0) {
+      throw invalidInput(
+        app.input,
+        "has no user name",
+        "Give the connection string the application itself uses, with its user and password"
+      );
+    }
+    return app;
+  });
+  for (const app of apps) {
+    if (target && !app.sharesHostWith(target)) {
+      warning(
+        `${app.input} names other hosts than target-uri: the probe tests that deployment, not the target.`,
+        { title: "app-uri points elsewhere" }
+      );
+    }
+  }
+  return apps;
+}
+function uriInput(name, mode) {
+  const text = getInput(name);
+  if (text === "") {
+    throw invalidInput(
+      name,
+      `is required with mode: ${mode}`,
+      `Pass the connection string from a secret, e.g. ${name}: \${{ secrets.MONGODB_URI }}`
+    );
+  }
+  const uri = new MongoUri(text, name);
   uri.mask();
   return uri;
 }
@@ -53454,10 +53511,20 @@ function renameInputs() {
   }
   return from.map((f, i) => ({ from: f, to: to[i] }));
 }
-function archiveInput() {
+function archiveInput(mode) {
   const text = getInput("archive");
   if (text === "") return void 0;
   const path4 = resolve2(text);
+  if (mode === "restore") {
+    if (!existsSync2(path4)) {
+      throw invalidInput(
+        "archive",
+        `${path4} does not exist`,
+        "Name an existing dump directory or archive file"
+      );
+    }
+    return path4;
+  }
   if (!existsSync2(dirname3(path4))) {
     throw invalidInput(
       "archive",
@@ -53478,8 +53545,219 @@ function runnerTemp() {
   return process.env["RUNNER_TEMP"] || tmpdir();
 }
 
-// src/probe.ts
+// src/data-check.ts
+function compareCollections(restored, expected, actual, exact) {
+  const byNamespace = new Map(actual.map((a) => [a.namespace, a]));
+  return restored.flatMap(({ source, target }) => {
+    const want = expected.get(source);
+    const have = byNamespace.get(target);
+    if (!want || !have) return [];
+    const problems = [];
+    if (want.documents !== void 0) {
+      const ok = exact ? have.documents === want.documents : have.documents >= want.documents;
+      if (!ok)
+        problems.push(
+          `${have.documents} documents, expected ${exact ? "" : "at least "}${want.documents}`
+        );
+    }
+    if (want.indexes !== void 0) {
+      const haveSet = new Set(have.indexes.map((i) => `${i.name} ${i.definition}`));
+      const missing = want.indexes.filter((i) => !haveSet.has(`${i.name} ${i.definition}`));
+      if (missing.length > 0)
+        problems.push(`missing or different indexes: ${missing.map((i) => i.name).join(", ")}`);
+    }
+    return problems.map((problem) => ({ namespace: target, problem }));
+  });
+}
+function checkMismatches(mismatches) {
+  if (mismatches.length === 0) return;
+  throw new GuardError(
+    "DataMismatch",
+    "Restored data differs from the source",
+    `The restored collections differ from what was dumped: ${mismatches.map((m) => `${m.namespace}: ${m.problem}`).join("; ")}. The target holds an incomplete copy; do not switch the application to it.`
+  );
+}
+
+// src/deployment.ts
+var SYSTEM_DATABASES2 = ["admin", "local", "config"];
+async function withClient(uri, timeoutMs, fn) {
+  const client = uri.client({
+    appName: "mongo-restore-guard",
+    serverSelectionTimeoutMS: timeoutMs,
+    connectTimeoutMS: timeoutMs
+  });
+  try {
+    return await fn(client);
+  } finally {
+    await client.close().catch(() => void 0);
+  }
+}
+async function userDatabases(uri, wanted, timeoutMs) {
+  const names = await withClient(uri, timeoutMs, async (c) => {
+    const result = await c.db("admin").admin().listDatabases({ nameOnly: true });
+    return result.databases.map((d) => d.name);
+  });
+  const user = names.filter((n) => !SYSTEM_DATABASES2.includes(n));
+  if (wanted.length === 0) return user.sort();
+  const missing = wanted.filter((w) => !user.includes(w));
+  if (missing.length > 0) {
+    throw new GuardError(
+      "InvalidInput",
+      "Invalid input: databases",
+      `databases: ${missing.join(", ")} not found on ${uri.input} (${uri.redacted}). Check the names; the source has ${user.join(", ") || "no user databases"}.`
+    );
+  }
+  return [...wanted];
+}
+async function collectionStates(uri, namespaces, timeoutMs) {
+  return withClient(
+    uri,
+    timeoutMs,
+    (c) => Promise.all(
+      namespaces.map(async (namespace) => {
+        const [db, ...rest] = namespace.split(".");
+        const collection = c.db(db).collection(rest.join("."));
+        const [documents, indexes] = await Promise.all([
+          collection.estimatedDocumentCount(),
+          collection.listIndexes().toArray()
+        ]);
+        return { namespace, documents, indexes: indexes.map(indexSpec) };
+      })
+    )
+  );
+}
+async function dropDatabases(uri, names, timeoutMs) {
+  await withClient(uri, timeoutMs, async (c) => {
+    for (const name of names) await c.db(name).dropDatabase();
+  });
+}
+var IGNORED_OPTIONS = /* @__PURE__ */ new Set(["v", "ns", "background", "name"]);
+function indexSpec(index) {
+  const options = Object.fromEntries(
+    Object.entries(index).filter(([k]) => !IGNORED_OPTIONS.has(k)).sort(([a], [b]) => a.localeCompare(b))
+  );
+  return { name: String(index["name"]), definition: stableJson(options) };
+}
+function stableJson(value) {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(",")}]`;
+  if (value !== null && typeof value === "object" && !("_bsontype" in value)) {
+    return `{${Object.entries(value).map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(",")}}`;
+  }
+  if (value !== null && typeof value === "object") return JSON.stringify(Number(value.valueOf()));
+  return JSON.stringify(value);
+}
+
+// src/dump-files.ts
 var import_mongodb2 = __toESM(require_lib3(), 1);
+import { createReadStream } from "node:fs";
+import { readdir as readdir2, readFile, stat as stat2 } from "node:fs/promises";
+import { join as join5 } from "node:path";
+import { createGunzip, gunzipSync } from "node:zlib";
+function carriesCredentials(namespace) {
+  return isProtectedNamespace(namespace) || namespace.includes("$admin.system.");
+}
+async function inspectDump(path4) {
+  const contents = (await stat2(path4)).isDirectory() ? await readDirectory(path4) : await readArchive(path4);
+  return { ...contents, credentialNamespaces: contents.namespaces.filter(carriesCredentials) };
+}
+async function readDirectory(root) {
+  const namespaces = [];
+  const indexes = /* @__PURE__ */ new Map();
+  let bytes = 0;
+  let gzipped = false;
+  for (const db of await readdir2(root, { withFileTypes: true })) {
+    if (!db.isDirectory()) continue;
+    for (const file of await readdir2(join5(root, db.name))) {
+      const path4 = join5(root, db.name, file);
+      bytes += (await stat2(path4)).size;
+      gzipped ||= file.endsWith(".gz");
+      const bson = /^(.*)\.bson(\.gz)?$/.exec(file);
+      if (bson) namespaces.push(`${db.name}.${bson[1]}`);
+      const meta = /^(.*)\.metadata\.json(\.gz)?$/.exec(file);
+      if (meta) {
+        const raw = await readFile(path4);
+        const text = (meta[2] ? gunzipSync(raw) : raw).toString("utf8");
+        indexes.set(`${db.name}.${meta[1]}`, metadataIndexes(text));
+      }
+    }
+  }
+  return { namespaces: namespaces.sort(), indexes, bytes, gzipped, kind: "directory" };
+}
+var ARCHIVE_MAGIC = 2174345837;
+var TERMINATOR = 4294967295;
+async function readArchive(path4) {
+  const bytes = (await stat2(path4)).size;
+  const { head, gzipped } = await readStart(path4);
+  let offset = 4;
+  if (head.length < 8 || head.readUInt32LE(0) !== ARCHIVE_MAGIC) {
+    throw unreadable(path4, "it does not start like a mongodump archive (bad magic number)");
+  }
+  const documents = [];
+  for (; ; ) {
+    if (offset + 4 > head.length) throw unreadable(path4, "it ends inside its prelude (truncated)");
+    const size = head.readUInt32LE(offset);
+    if (size === TERMINATOR) break;
+    if (offset + size > head.length)
+      throw unreadable(path4, "it ends inside its prelude (truncated)");
+    documents.push(import_mongodb2.BSON.deserialize(head.subarray(offset, offset + size)));
+    offset += size;
+  }
+  const namespaces = [];
+  const indexes = /* @__PURE__ */ new Map();
+  for (const doc of documents.slice(1)) {
+    const namespace = `${doc["db"]}.${doc["collection"]}`;
+    namespaces.push(namespace);
+    if (typeof doc["metadata"] === "string" && doc["metadata"] !== "") {
+      indexes.set(namespace, metadataIndexes(doc["metadata"]));
+    }
+  }
+  return { namespaces: namespaces.sort(), indexes, bytes, gzipped, kind: "archive" };
+}
+function unreadable(path4, why) {
+  return new GuardError(
+    "UnreadableDump",
+    "The dump cannot be read",
+    `archive: ${path4} cannot be read: ${why}. Nothing was restored; use a complete, uncorrupted dump.`
+  );
+}
+async function readStart(path4, limit = 64 * 1024 * 1024) {
+  const first = await new Promise((resolve3, reject) => {
+    const chunks2 = [];
+    createReadStream(path4, { start: 0, end: 1 }).on("data", (c) => chunks2.push(c)).on("end", () => resolve3(Buffer.concat(chunks2))).on("error", reject);
+  });
+  const gzipped = first[0] === 31 && first[1] === 139;
+  const stream = gzipped ? createReadStream(path4).pipe(createGunzip()) : createReadStream(path4);
+  const chunks = [];
+  let length = 0;
+  try {
+    for await (const chunk of stream) {
+      chunks.push(chunk);
+      length += chunk.length;
+      if (length >= limit || preludeComplete(Buffer.concat(chunks))) break;
+    }
+  } catch (error2) {
+    if (chunks.length === 0) throw error2;
+  } finally {
+    stream.destroy();
+  }
+  return { head: Buffer.concat(chunks), gzipped };
+}
+function preludeComplete(buffer) {
+  let offset = 4;
+  while (offset + 4 <= buffer.length) {
+    const size = buffer.readUInt32LE(offset);
+    if (size === TERMINATOR) return true;
+    offset += size;
+  }
+  return false;
+}
+function metadataIndexes(text) {
+  const metadata = import_mongodb2.BSON.EJSON.parse(text, { relaxed: true });
+  return (metadata.indexes ?? []).map(indexSpec);
+}
+
+// src/probe.ts
+var import_mongodb3 = __toESM(require_lib3(), 1);
 var AUTHENTICATION_FAILED = 18;
 var USER_NOT_FOUND = 11;
 var UNAUTHORIZED = 13;
@@ -53555,7 +53833,7 @@ async function saslMechanisms(app, options) {
   }
 }
 function classify(error2) {
-  if (error2 instanceof import_mongodb2.MongoServerError) {
+  if (error2 instanceof import_mongodb3.MongoServerError) {
     switch (error2.code) {
       case AUTHENTICATION_FAILED:
       case ATLAS_ERROR:
@@ -53567,7 +53845,7 @@ function classify(error2) {
     }
     return "error";
   }
-  if (error2 instanceof import_mongodb2.MongoServerSelectionError || error2 instanceof import_mongodb2.MongoNetworkError)
+  if (error2 instanceof import_mongodb3.MongoServerSelectionError || error2 instanceof import_mongodb3.MongoNetworkError)
     return "unreachable";
   return "error";
 }
@@ -53577,6 +53855,7 @@ import { mkdir as mkdir2, writeFile as writeFile3 } from "node:fs/promises";
 import { dirname as dirname4 } from "node:path";
 function newReport() {
   return {
+    mode: void 0,
     status: "running",
     startedAt: (/* @__PURE__ */ new Date()).toISOString(),
     finishedAt: void 0,
@@ -53587,6 +53866,10 @@ function newReport() {
     phases: [],
     dumped: [],
     restore: void 0,
+    restored: [],
+    dumpFiles: void 0,
+    mismatches: [],
+    rehearsal: void 0,
     targetWritten: false,
     probes: { before: [], after: [] },
     verdicts: [],
@@ -53694,15 +53977,94 @@ async function writeSummary(report, redact2) {
   await summary2.emptyBuffer().addRaw(text).write();
 }
 
+// src/transfer.ts
+import { mkdir as mkdir3, rm as rm3 } from "node:fs/promises";
+
+// src/tool-args.ts
+function dumpArgs(settings, configFile, to) {
+  const output = to.kind === "stdout" ? ["--archive", ...settings.databases.length === 1 ? [`--db=${settings.databases[0]}`] : []] : [`--db=${to.database}`, `--out=${to.path}`];
+  return [
+    `--config=${configFile}`,
+    ...output,
+    ...settings.gzip ? ["--gzip"] : [],
+    ...settings.dumpOptions
+  ];
+}
+function restoreArgs(settings, configFile, from) {
+  const input = {
+    stdin: () => "--archive",
+    directory: (f) => `--dir=${f.path}`,
+    archive: (f) => `--archive=${f.path}`
+  };
+  return [
+    `--config=${configFile}`,
+    // -v logs "found collection X bson to restore to Y": which source became which target.
+    "-v",
+    from.kind === "stdin" ? input.stdin() : input[from.kind](from),
+    ...settings.gzip ? ["--gzip"] : [],
+    ...settings.drop ? ["--drop"] : [],
+    ...[...PROTECTED_NAMESPACES, ...settings.nsExclude].map((ns) => `--nsExclude=${ns}`),
+    ...settings.databases.map((db) => `--nsInclude=${db}.*`),
+    ...settings.renames.flatMap((r) => [`--nsFrom=${r.from}`, `--nsTo=${r.to}`]),
+    ...settings.restoreOptions
+  ];
+}
+
+// src/tool-output.ts
+var FOUND = /found collection `?([^`\s]+)`? bson to restore to `?([^`\s]+)`?/;
+var FINISHED = /finished restoring `?([^`\s]+)`? \((\d+) documents?, (\d+) failures?\)/;
+var DONE_DUMPING = /done dumping `?([^`\s]+)`? \((\d+) documents?\)/;
+var RESTORE_SUMMARY = /(\d+) document\(s\) restored successfully\. (\d+) document\(s\) failed to restore\./;
+var FAILED = /\bFailed: (.*)$/;
+function dumpedNamespaces(lines) {
+  return lines.flatMap((line) => {
+    const match = DONE_DUMPING.exec(line);
+    return match ? [{ namespace: match[1], documents: Number(match[2]) }] : [];
+  });
+}
+function restoredNamespaces(lines) {
+  const sourceOf = /* @__PURE__ */ new Map();
+  const restored = [];
+  for (const line of lines) {
+    const found = FOUND.exec(line);
+    if (found) sourceOf.set(found[2], found[1]);
+    const done = FINISHED.exec(line);
+    if (done) {
+      const target = done[1];
+      restored.push({
+        source: sourceOf.get(target) ?? target,
+        target,
+        documents: Number(done[2]),
+        failures: Number(done[3])
+      });
+    }
+  }
+  return restored;
+}
+function restoreCounts(lines) {
+  for (const line of [...lines].reverse()) {
+    const match = RESTORE_SUMMARY.exec(line);
+    if (match) return { restored: Number(match[1]), failed: Number(match[2]) };
+  }
+  return void 0;
+}
+function failureReason(lines) {
+  for (const line of [...lines].reverse()) {
+    const match = FAILED.exec(line);
+    if (match) return match[1];
+  }
+  return lines.at(-1)?.replace(/^\S+\t/, "");
+}
+
 // src/tool-runner.ts
 import { spawn as spawn2 } from "node:child_process";
 import { existsSync as existsSync3 } from "node:fs";
-import { join as join5 } from "node:path";
+import { join as join6 } from "node:path";
 import { createInterface } from "node:readline";
 var KILL_GRACE_MS = 5e3;
 function toolPath(tool, toolsPath) {
   if (toolsPath === void 0) return tool;
-  const exe = join5(toolsPath, process.platform === "win32" ? `${tool}.exe` : tool);
+  const exe = join6(toolsPath, process.platform === "win32" ? `${tool}.exe` : tool);
   if (!existsSync3(exe)) {
     throw new GuardError(
       "ToolNotFound",
@@ -53744,9 +54106,9 @@ async function runTools(commands, options) {
   const onAbort = () => stopAll("cancelled");
   options.signal.addEventListener("abort", onAbort);
   try {
-    const finished = commands.map((command, i) => {
+    const finished = commands.map((command2, i) => {
       const last = i === commands.length - 1;
-      const child2 = spawn2(command.bin, command.args, {
+      const child2 = spawn2(command2.bin, command2.args, {
         stdio: [i === 0 ? "ignore" : "pipe", last ? "ignore" : "pipe", "pipe"]
       });
       const previous = children[i - 1];
@@ -53755,7 +54117,7 @@ async function runTools(commands, options) {
         child2.stdin.on("error", () => void 0);
       }
       children.push(child2);
-      return collect(command, child2, options.redact);
+      return collect(command2, child2, options.redact);
     });
     if (options.signal.aborted) stopAll("cancelled");
     const runs = await Promise.all(finished);
@@ -53765,13 +54127,13 @@ async function runTools(commands, options) {
     options.signal.removeEventListener("abort", onAbort);
   }
 }
-function collect(command, child2, redact2) {
+function collect(command2, child2, redact2) {
   const lines = [];
   if (child2.stderr) {
     createInterface({ input: child2.stderr }).on("line", (raw) => {
       const line = redact2(raw);
       lines.push(line);
-      info(`[${command.tool}] ${line}`);
+      info(`[${command2.tool}] ${line}`);
     });
   }
   return new Promise((resolve3, reject) => {
@@ -53779,12 +54141,12 @@ function collect(command, child2, redact2) {
       reject(
         error2.code === "ENOENT" ? new GuardError(
           "ToolNotFound",
-          `${command.tool} not found`,
-          `${command.tool} was not found at "${command.bin}". Install the MongoDB Database Tools or set tools-path.`
+          `${command2.tool} not found`,
+          `${command2.tool} was not found at "${command2.bin}". Install the MongoDB Database Tools or set tools-path.`
         ) : error2
       );
     });
-    child2.on("close", (exitCode) => resolve3({ tool: command.tool, exitCode, lines }));
+    child2.on("close", (exitCode) => resolve3({ tool: command2.tool, exitCode, lines }));
   });
 }
 function stop(child2) {
@@ -53795,104 +54157,88 @@ function stop(child2) {
   }, KILL_GRACE_MS).unref();
 }
 
-// src/tool-args.ts
-function archiveArg(settings) {
-  return settings.archive === void 0 ? "--archive" : `--archive=${settings.archive}`;
-}
-function dumpArgs(settings, configFile) {
-  const onlyDb = settings.databases.length === 1 ? [`--db=${settings.databases[0]}`] : [];
-  return [
-    `--config=${configFile}`,
-    archiveArg(settings),
-    ...settings.gzip ? ["--gzip"] : [],
-    ...onlyDb,
-    ...settings.dumpOptions
-  ];
-}
-function restoreArgs(settings, configFile) {
-  return [
-    `--config=${configFile}`,
-    archiveArg(settings),
-    ...settings.gzip ? ["--gzip"] : [],
-    ...settings.drop ? ["--drop"] : [],
-    ...[...PROTECTED_NAMESPACES, ...settings.nsExclude].map((ns) => `--nsExclude=${ns}`),
-    ...settings.databases.map((db) => `--nsInclude=${db}.*`),
-    ...settings.renames.flatMap((r) => [`--nsFrom=${r.from}`, `--nsTo=${r.to}`]),
-    ...settings.restoreOptions
-  ];
-}
-
-// src/tool-output.ts
-var DONE_DUMPING = /done dumping `?([^`\s]+)`? \((\d+) documents?\)/;
-var RESTORE_SUMMARY = /(\d+) document\(s\) restored successfully\. (\d+) document\(s\) failed to restore\./;
-var FAILED = /\bFailed: (.*)$/;
-function dumpedNamespaces(lines) {
-  return lines.flatMap((line) => {
-    const match = DONE_DUMPING.exec(line);
-    return match ? [{ namespace: match[1], documents: Number(match[2]) }] : [];
-  });
-}
-function restoreCounts(lines) {
-  for (const line of [...lines].reverse()) {
-    const match = RESTORE_SUMMARY.exec(line);
-    if (match) return { restored: Number(match[1]), failed: Number(match[2]) };
-  }
-  return void 0;
-}
-function failureReason(lines) {
-  for (const line of [...lines].reverse()) {
-    const match = FAILED.exec(line);
-    if (match) return match[1];
-  }
-  return lines.at(-1)?.replace(/^\S+\t/, "");
-}
-
 // src/transfer.ts
-async function transfer(report, settings, bins, secrets, signal) {
-  const dump = {
-    tool: "mongodump",
-    bin: bins.mongodump,
-    args: dumpArgs(settings, await secrets.toolConfig("source", settings.source))
-  };
-  const restore = {
-    tool: "mongorestore",
-    bin: bins.mongorestore,
-    args: restoreArgs(settings, await secrets.toolConfig("target", settings.target))
-  };
-  const options = {
+async function streamDumpRestore(ctx, settings, source, target) {
+  const dump2 = await command(
+    ctx,
+    "mongodump",
+    source,
+    (config) => dumpArgs(settings, config, { kind: "stdout" })
+  );
+  const restore2 = await command(
+    ctx,
+    "mongorestore",
+    target,
+    (config) => restoreArgs(settings, config, { kind: "stdin" })
+  );
+  return phase(ctx.report, "Dump \u2192 restore (streamed)", async () => {
+    info(`${echo(dump2)} | ${echo(restore2)}`);
+    ctx.report.targetWritten = true;
+    const { runs, interruption } = await runTools([dump2, restore2], runOptions(ctx, settings));
+    const [dumpRun, restoreRun] = runs;
+    ctx.report.dumped = dumpedNamespaces(dumpRun.lines);
+    checkRun(dumpRun, interruption, "dump", true);
+    return finishRestore(ctx.report, restoreRun, interruption);
+  });
+}
+async function dumpToDirectory(ctx, settings, source, databases, directory) {
+  await phase(ctx.report, "Dump to disk", async () => {
+    await mkdir3(directory);
+    try {
+      for (const database of databases) {
+        const dump2 = await command(
+          ctx,
+          "mongodump",
+          source,
+          (config) => dumpArgs(settings, config, { kind: "directory", path: directory, database })
+        );
+        info(echo(dump2));
+        const { runs, interruption } = await runTools([dump2], runOptions(ctx, settings));
+        const run2 = runs[0];
+        ctx.report.dumped.push(...dumpedNamespaces(run2.lines));
+        checkRun(run2, interruption, "dump", false);
+      }
+    } catch (error2) {
+      await rm3(directory, { recursive: true, force: true });
+      throw error2;
+    }
+  });
+}
+async function restoreFromDump(ctx, settings, target, from) {
+  const restore2 = await command(
+    ctx,
+    "mongorestore",
+    target,
+    (config) => restoreArgs(settings, config, from)
+  );
+  return phase(ctx.report, "Restore", async () => {
+    info(echo(restore2));
+    ctx.report.targetWritten = true;
+    const { runs, interruption } = await runTools([restore2], runOptions(ctx, settings));
+    return finishRestore(ctx.report, runs[0], interruption);
+  });
+}
+async function command(ctx, tool, uri, args) {
+  const configFile = await ctx.secrets.toolConfig(tool === "mongodump" ? "source" : "target", uri);
+  return { tool, bin: ctx.bins[tool], args: args(configFile) };
+}
+function runOptions(ctx, settings) {
+  const uris = [settings.source, settings.target, ...settings.apps].filter(
+    (u) => u !== void 0
+  );
+  return {
     timeoutMs: settings.phaseTimeoutMs,
-    signal,
-    redact: (text) => redact(text, [settings.source, settings.target, ...settings.apps])
+    signal: ctx.signal,
+    redact: (text) => redact(text, uris)
   };
-  const echo = (c) => `${c.tool} ${c.args.join(" ")}`;
-  if (settings.archive === void 0) {
-    return phase(report, "Dump \u2192 restore (streamed)", async () => {
-      info(`${echo(dump)} | ${echo(restore)}`);
-      report.targetWritten = true;
-      const { runs, interruption } = await runTools([dump, restore], options);
-      const [dumpRun, restoreRun] = runs;
-      report.dumped = dumpedNamespaces(dumpRun.lines);
-      checkRun(dumpRun, interruption, "dump", true);
-      return finishRestore(report, restoreRun, interruption);
-    });
-  }
-  await phase(report, "Dump", async () => {
-    info(echo(dump));
-    const { runs, interruption } = await runTools([dump], options);
-    const dumpRun = runs[0];
-    report.dumped = dumpedNamespaces(dumpRun.lines);
-    checkRun(dumpRun, interruption, "dump", false);
-  });
-  return phase(report, "Restore", async () => {
-    info(echo(restore));
-    report.targetWritten = true;
-    const { runs, interruption } = await runTools([restore], options);
-    return finishRestore(report, runs[0], interruption);
-  });
+}
+function echo(c) {
+  return `${c.tool} ${c.args.join(" ")}`;
 }
 function finishRestore(report, run2, interruption) {
   const counts = restoreCounts(run2.lines);
   report.restore = counts;
+  report.restored = restoredNamespaces(run2.lines);
   checkRun(run2, interruption, "restore", true);
   if (counts === void 0) {
     throw new GuardError(
@@ -53901,7 +54247,7 @@ function finishRestore(report, run2, interruption) {
       'mongorestore exited 0 without its "N document(s) restored" line; the result cannot be judged. The target may hold a partial copy.'
     );
   }
-  return counts;
+  return { counts, restored: report.restored };
 }
 function checkRun(run2, interruption, step, targetTouched) {
   const partial = targetTouched ? " The target may hold a partial copy of the data." : " Nothing was restored.";
@@ -53957,6 +54303,15 @@ function judgeBaseline(before) {
     `The application's credentials were already rejected before the restore, so the restore would not be the cause: ${rejected.map(describe).join(" | ")}. Nothing was dumped or restored; fix the target first and run again.`
   );
 }
+function judgeNow(results) {
+  const rejected = results.filter((r) => r.status !== "ok");
+  if (rejected.length === 0) return;
+  throw new GuardError(
+    "BrokenByRestore",
+    "The app's next restart would fail",
+    `A new connection made as the application fails now, so its next restart will fail: ${rejected.map(describe).join(" | ")}.`
+  );
+}
 function judgeAfter(before, after) {
   const verdicts = after.map((result, i) => ({
     app: result.app,
@@ -53992,59 +54347,174 @@ function checkRestore(dumped, counts, allowFailedDocuments) {
   }
 }
 
-// src/main.ts
-async function run(signal) {
-  const report = newReport();
-  const reportPath = getReportPath();
-  let uris = [];
+// src/modes.ts
+var MAX_DATABASE_NAME = 63;
+async function migrate(ctx) {
+  const { settings } = ctx;
+  const [source, target] = [need(settings.source), need(settings.target)];
+  await probeBefore(ctx);
+  const result = await transfer(ctx, settings, source, target);
+  await probeAfter(ctx);
+  await verify(ctx, settings, target, result, await expectedFromSource(ctx, source, result));
+}
+async function rehearse(ctx) {
+  const { settings } = ctx;
+  const [source, target] = [need(settings.source), need(settings.target)];
+  if (settings.renames.length > 0) {
+    throw invalidInput(
+      "ns-from",
+      "is not used with mode: rehearse",
+      "Remove ns-from and ns-to; the rehearsal chooses its own scratch names"
+    );
+  }
+  const databases = await userDatabases(source, settings.databases, settings.probeTimeoutMs);
+  const renamed = source.sharesHostWith(target);
+  const scratch = databases.map((db) => renamed ? `rehearsal_${settings.runId}_${db}` : db);
+  const tooLong = scratch.filter((name) => name.length > MAX_DATABASE_NAME);
+  if (tooLong.length > 0) {
+    throw invalidInput(
+      "databases",
+      `the scratch names ${tooLong.join(", ")} exceed ${MAX_DATABASE_NAME} characters`,
+      "Rehearse databases with shorter names, or use a separate target"
+    );
+  }
+  const existing = new Set(await userDatabases(target, [], settings.probeTimeoutMs));
+  const taken = scratch.filter((name) => existing.has(name));
+  if (taken.length > 0) {
+    throw new GuardError(
+      "RehearsalConflict",
+      "The rehearsal target is not empty",
+      `The rehearsal would restore into ${taken.join(", ")}, which already exist on the target; a rehearsal never touches a database it did not create. Use a target without them. Nothing was written.`
+    );
+  }
+  const plan = {
+    ...settings,
+    databases,
+    renames: renamed ? databases.map((db, i) => ({ from: `${db}.$coll$`, to: `${scratch[i]}.$coll$` })) : []
+  };
+  ctx.report.rehearsal = { databases: scratch, dropped: false };
   try {
-    const settings = getInputs();
-    uris = [settings.source, settings.target, ...settings.apps];
-    await migrate(settings, report, signal);
-    report.status = "passed";
-  } catch (error2) {
-    recordFailure(report, error2);
+    await probeBefore(ctx);
+    const result = await transfer(ctx, plan, source, target);
+    await verify(ctx, plan, target, result, await expectedFromSource(ctx, source, result));
+    await probeAfter(ctx);
   } finally {
-    await publish(report, reportPath, (text) => redact(text, uris));
+    if (!settings.keep && ctx.report.targetWritten) {
+      await phase(
+        ctx.report,
+        "Drop the scratch databases",
+        () => dropDatabases(target, scratch, settings.probeTimeoutMs)
+      );
+      ctx.report.rehearsal.dropped = true;
+    }
   }
 }
-async function migrate(settings, report, signal) {
-  report.source = settings.source.redacted;
-  report.target = settings.target.redacted;
-  report.archive = settings.archive;
-  const bins = await findTools(report, settings);
-  await phase(report, "Probe before restore", async () => {
-    report.probes.before = await probeApps(settings);
-    judgeBaseline(report.probes.before);
-  });
-  throwIfCancelled(signal);
-  const secrets = await SecretDir.create(settings.tempDir);
-  let counts;
-  try {
-    counts = await transfer(report, settings, bins, secrets, signal);
-  } finally {
-    await secrets.remove();
+async function dump(ctx) {
+  const { settings } = ctx;
+  const source = need(settings.source);
+  const directory = need(settings.archive);
+  const databases = await userDatabases(source, settings.databases, settings.probeTimeoutMs);
+  await dumpToDirectory(ctx, settings, source, databases, directory);
+  const contents = await inspectDump(directory);
+  ctx.report.dumpFiles = { path: directory, ...pick(contents) };
+  setOutput("archive-path", directory);
+  setOutput("archive-bytes", contents.bytes);
+}
+async function restore(ctx) {
+  const { settings } = ctx;
+  const target = need(settings.target);
+  const path4 = need(settings.archive);
+  const contents = await phase(ctx.report, "Inspect the dump", () => inspectDump(path4));
+  ctx.report.dumpFiles = { path: path4, ...pick(contents) };
+  info(
+    `The dump holds ${contents.namespaces.length} namespaces, ${contents.credentialNamespaces.length} of them users or roles.`
+  );
+  if (contents.credentialNamespaces.length > 0 && !settings.skipArchivedUsers) {
+    throw new GuardError(
+      "DumpCarriesUsers",
+      "The dump carries users or roles",
+      `archive: the dump holds ${contents.credentialNamespaces.length} namespace(s) of users or roles (credential hashes that whoever reads the file can crack offline). They are never restored; set skip-archived-users: true to restore the rest, and dump with this action (mode: dump) to write dumps without them. Nothing was restored.`
+    );
   }
-  throwIfCancelled(signal);
-  await phase(report, "Probe after restore", async () => {
-    report.probes.after = await probeApps(settings);
-  });
-  await phase(report, "Verify", async () => {
-    report.verdicts = judgeAfter(report.probes.before, report.probes.after);
-    checkRestore(report.dumped, counts, settings.allowFailedDocuments);
+  const plan = { ...settings, gzip: contents.gzipped };
+  await probeBefore(ctx);
+  const result = await restoreFromDump(ctx, plan, target, { kind: contents.kind, path: path4 });
+  await probeAfter(ctx);
+  const expected = new Map(
+    result.restored.map((r) => [
+      r.source,
+      { documents: r.documents, indexes: contents.indexes.get(r.source) }
+    ])
+  );
+  await verify(ctx, plan, target, result, expected);
+}
+async function probeOnly(ctx) {
+  await phase(ctx.report, "Probe", async () => {
+    ctx.report.probes.after = await probeApps(ctx.settings);
+    judgeNow(ctx.report.probes.after);
   });
 }
-async function findTools(report, settings) {
-  const bins = {
-    mongodump: toolPath("mongodump", settings.toolsPath),
-    mongorestore: toolPath("mongorestore", settings.toolsPath)
-  };
-  report.tools = {
-    mongodump: await toolVersion("mongodump", bins.mongodump),
-    mongorestore: await toolVersion("mongorestore", bins.mongorestore)
-  };
-  info(`mongodump ${report.tools.mongodump}, mongorestore ${report.tools.mongorestore}`);
-  return bins;
+function transfer(ctx, plan, source, target) {
+  if (plan.archive === void 0) return streamDumpRestore(ctx, plan, source, target);
+  return (async () => {
+    const databases = await userDatabases(source, plan.databases, plan.probeTimeoutMs);
+    await dumpToDirectory(ctx, plan, source, databases, plan.archive);
+    return restoreFromDump(ctx, plan, target, { kind: "directory", path: plan.archive });
+  })();
+}
+async function probeBefore(ctx) {
+  await phase(ctx.report, "Probe before restore", async () => {
+    ctx.report.probes.before = await probeApps(ctx.settings);
+    judgeBaseline(ctx.report.probes.before);
+  });
+  if (ctx.signal.aborted)
+    throw new GuardError(
+      "Cancelled",
+      "Cancelled",
+      "The run was cancelled before the restore; nothing was written."
+    );
+}
+async function probeAfter(ctx) {
+  await phase(ctx.report, "Probe after restore", async () => {
+    ctx.report.probes.after = await probeApps(ctx.settings);
+    ctx.report.verdicts = judgeAfter(ctx.report.probes.before, ctx.report.probes.after);
+  });
+}
+async function expectedFromSource(ctx, source, result) {
+  const dumped = new Map(ctx.report.dumped.map((d) => [d.namespace, d.documents]));
+  const states = await collectionStates(
+    source,
+    result.restored.map((r) => r.source),
+    ctx.settings.probeTimeoutMs
+  );
+  const indexes = new Map(states.map((s) => [s.namespace, s.indexes]));
+  return new Map(
+    result.restored.map((r) => {
+      const count = dumped.get(r.source);
+      return [
+        r.source,
+        {
+          documents: count === void 0 ? void 0 : count - r.failures,
+          indexes: indexes.get(r.source)
+        }
+      ];
+    })
+  );
+}
+async function verify(ctx, plan, target, result, expected) {
+  await phase(ctx.report, "Verify", async () => {
+    checkRestore(ctx.report.dumped, result.counts, plan.allowFailedDocuments);
+    const states = await collectionStates(
+      target,
+      result.restored.map((r) => r.target),
+      plan.probeTimeoutMs
+    );
+    ctx.report.mismatches = compareCollections(result.restored, expected, states, true);
+    info(
+      `${states.length} restored collections checked: ${ctx.report.mismatches.length} mismatches.`
+    );
+    checkMismatches(ctx.report.mismatches);
+  });
 }
 async function probeApps(settings) {
   const results = [];
@@ -54057,8 +54527,58 @@ async function probeApps(settings) {
   }
   return results;
 }
-function throwIfCancelled(signal) {
-  if (signal.aborted) throw new GuardError("Cancelled", "Cancelled", "The run was cancelled.");
+function pick(c) {
+  return { bytes: c.bytes, namespaces: c.namespaces, credentialNamespaces: c.credentialNamespaces };
+}
+function need(value) {
+  if (value === void 0) throw new Error("internal: a required input is missing after validation");
+  return value;
+}
+
+// src/main.ts
+var PIPELINES = {
+  migrate,
+  rehearse,
+  dump,
+  restore,
+  probe: probeOnly
+};
+async function run(signal) {
+  const report = newReport();
+  const reportPath = getReportPath();
+  let uris = [];
+  try {
+    const settings = getInputs();
+    uris = [settings.source, settings.target, ...settings.apps].filter(
+      (u) => u !== void 0
+    );
+    report.mode = settings.mode;
+    report.source = settings.source?.redacted;
+    report.target = settings.target?.redacted;
+    const bins = settings.mode === "probe" ? { mongodump: "", mongorestore: "" } : await findTools(report, settings);
+    const secrets = await SecretDir.create(settings.tempDir);
+    try {
+      await PIPELINES[settings.mode]({ report, settings, bins, secrets, signal });
+    } finally {
+      await secrets.remove();
+    }
+    report.status = "passed";
+  } catch (error2) {
+    recordFailure(report, error2);
+  } finally {
+    await publish(report, reportPath, (text) => redact(text, uris));
+  }
+}
+async function findTools(report, settings) {
+  const bins = {
+    mongodump: toolPath("mongodump", settings.toolsPath),
+    mongorestore: toolPath("mongorestore", settings.toolsPath)
+  };
+  report.tools = {
+    mongodump: await toolVersion("mongodump", bins.mongodump),
+    mongorestore: await toolVersion("mongorestore", bins.mongorestore)
+  };
+  return bins;
 }
 
 // src/index.ts

@@ -12,6 +12,10 @@ export type FailureKind =
   | 'BrokenByRestore'
   | 'Cancelled'
   | 'TimedOut'
+  | 'UnreadableDump'
+  | 'DumpCarriesUsers'
+  | 'DataMismatch'
+  | 'RehearsalConflict'
 
 export class GuardError extends Error {
   constructor(

@@ -132,7 +132,7 @@ export function checkToolOptions(
 
 /** Checks that nothing in the plan could write users, roles or system databases. */
 export function checkPlan(
-  settings: Pick<Settings, 'source' | 'target' | 'databases' | 'nsExclude' | 'renames'>
+  settings: Pick<Settings, 'mode' | 'source' | 'target' | 'databases' | 'nsExclude' | 'renames'>
 ): void {
   for (const db of settings.databases) {
     if (SYSTEM_DATABASES.includes(db.toLowerCase())) {
@@ -152,10 +152,12 @@ export function checkPlan(
     }
   }
   for (const rename of settings.renames) checkRename(rename)
-  if (settings.source.sharesHostWith(settings.target)) {
+  const { source, target } = settings
+  // A rehearsal may use the source's own deployment: it restores into new scratch databases.
+  if (source && target && settings.mode !== 'rehearse' && source.sharesHostWith(target)) {
     throw forbidden(
       'a target that is the source',
-      `target-uri and source-uri name the same deployment (${settings.target.hosts.join(',')}); restoring a deployment onto itself can only duplicate or replace its own data`
+      `target-uri and source-uri name the same deployment (${target.hosts.join(',')}); restoring a deployment onto itself can only duplicate or replace its own data (use mode: rehearse to restore into scratch databases)`
     )
   }
 }

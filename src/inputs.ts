@@ -8,47 +8,55 @@ import { invalidInput } from './errors.js'
 import { checkPlan, checkToolOptions } from './guard.js'
 import { parsePrivileges } from './privileges.js'
 import { MongoUri } from './secrets.js'
-import type { Rename, Settings } from './settings.js'
+import { MODES, type Mode, type Rename, type Settings } from './settings.js'
+
+/** Which connection strings each mode needs. */
+const NEEDS: Record<Mode, { source: boolean; target: boolean | 'optional'; apps: boolean }> = {
+  migrate: { source: true, target: true, apps: true },
+  rehearse: { source: true, target: true, apps: true },
+  dump: { source: true, target: false, apps: false },
+  restore: { source: false, target: true, apps: true },
+  probe: { source: false, target: 'optional', apps: true }
+}
 
 export function getInputs(): Settings {
   // Mask before parsing: even a malformed string must never be printed.
   for (const name of ['source-uri', 'target-uri']) core.setSecret(core.getInput(name))
   for (const line of core.getMultilineInput('app-uri')) core.setSecret(line)
 
-  const source = uriInput('source-uri')
-  const target = uriInput('target-uri')
-  const apps = core.getMultilineInput('app-uri', { required: true }).map((line, i) => {
-    const app = new MongoUri(line, `app-uri (line ${i + 1})`)
-    app.mask()
-    if (app.username === undefined) {
-      throw invalidInput(
-        app.input,
-        'has no user name',
-        'Give the connection string the application itself uses, with its user and password'
-      )
-    }
-    return app
-  })
-  for (const app of apps) {
-    if (!app.sharesHostWith(target)) {
-      core.warning(
-        `${app.input} names other hosts than target-uri: the probe tests that deployment, not the target.`,
-        {
-          title: 'app-uri points elsewhere'
-        }
-      )
-    }
+  const mode = modeInput()
+  const needs = NEEDS[mode]
+  const source = needs.source ? uriInput('source-uri', mode) : undefined
+  const target =
+    needs.target === true || (needs.target === 'optional' && core.getInput('target-uri') !== '')
+      ? uriInput('target-uri', mode)
+      : undefined
+  const apps = needs.apps ? appInputs(target, mode) : []
+  if (mode === 'dump' && core.getInput('archive') === '') {
+    throw invalidInput(
+      'archive',
+      'is required with mode: dump',
+      'Name the directory to create, e.g. ${{ runner.temp }}/dump'
+    )
+  }
+  if (mode === 'restore' && core.getInput('archive') === '') {
+    throw invalidInput(
+      'archive',
+      'is required with mode: restore',
+      'Name the dump directory or archive file to restore'
+    )
   }
 
   const renames = renameInputs()
   const settings: Settings = {
+    mode,
     source,
     target,
     apps,
     privileges: parsePrivileges(core.getMultilineInput('app-privileges')),
     databases: listInput('databases'),
     drop: booleanInput('drop'),
-    archive: archiveInput(),
+    archive: archiveInput(mode),
     gzip: booleanInput('gzip'),
     nsExclude: core.getMultilineInput('ns-exclude'),
     renames,
@@ -62,6 +70,9 @@ export function getInputs(): Settings {
       core.getInput('mongorestore-options'),
       'mongorestore-options'
     ),
+    keep: booleanInput('keep'),
+    skipArchivedUsers: booleanInput('skip-archived-users'),
+    runId: process.env['GITHUB_RUN_ID'] || String(Date.now()),
     allowFailedDocuments: booleanInput('allow-failed-documents'),
     probeTimeoutMs: numberInput('probe-timeout-seconds') * 1000,
     phaseTimeoutMs: numberInput('timeout-minutes') * 60_000,
@@ -79,8 +90,57 @@ export function getReportPath(): string {
   )
 }
 
-function uriInput(name: string): MongoUri {
-  const uri = new MongoUri(core.getInput(name, { required: true }), name)
+function modeInput(): Mode {
+  const text = core.getInput('mode') || 'migrate'
+  const mode = MODES.find((m) => m === text)
+  if (mode === undefined) {
+    throw invalidInput('mode', `"${text}" is not a mode`, `Use one of ${MODES.join(', ')}`)
+  }
+  return mode
+}
+
+function appInputs(target: MongoUri | undefined, mode: Mode): MongoUri[] {
+  const lines = core.getMultilineInput('app-uri')
+  if (lines.length === 0) {
+    throw invalidInput(
+      'app-uri',
+      `is required with mode: ${mode}`,
+      "Give the application's own connection string, one per line"
+    )
+  }
+  const apps = lines.map((line, i) => {
+    const app = new MongoUri(line, `app-uri (line ${i + 1})`)
+    app.mask()
+    if (app.username === undefined) {
+      throw invalidInput(
+        app.input,
+        'has no user name',
+        'Give the connection string the application itself uses, with its user and password'
+      )
+    }
+    return app
+  })
+  for (const app of apps) {
+    if (target && !app.sharesHostWith(target)) {
+      core.warning(
+        `${app.input} names other hosts than target-uri: the probe tests that deployment, not the target.`,
+        { title: 'app-uri points elsewhere' }
+      )
+    }
+  }
+  return apps
+}
+
+function uriInput(name: string, mode: Mode): MongoUri {
+  const text = core.getInput(name)
+  if (text === '') {
+    throw invalidInput(
+      name,
+      `is required with mode: ${mode}`,
+      `Pass the connection string from a secret, e.g. ${name}: \${{ secrets.MONGODB_URI }}`
+    )
+  }
+  const uri = new MongoUri(text, name)
   uri.mask()
   return uri
 }
@@ -127,10 +187,20 @@ function renameInputs(): Rename[] {
   return from.map((f, i) => ({ from: f, to: to[i] as string }))
 }
 
-function archiveInput(): string | undefined {
+function archiveInput(mode: Mode): string | undefined {
   const text = core.getInput('archive')
   if (text === '') return undefined
   const path = resolve(text)
+  if (mode === 'restore') {
+    if (!existsSync(path)) {
+      throw invalidInput(
+        'archive',
+        `${path} does not exist`,
+        'Name an existing dump directory or archive file'
+      )
+    }
+    return path
+  }
   if (!existsSync(dirname(path))) {
     throw invalidInput(
       'archive',

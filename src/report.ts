@@ -5,7 +5,9 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { toGuardError, type FailureKind } from './errors.js'
 import type { ProbeResult, ProbeStatus } from './probe.js'
-import type { NamespaceCount, RestoreCounts } from './tool-output.js'
+import type { Mismatch } from './data-check.js'
+import type { Mode } from './settings.js'
+import type { NamespaceCount, RestoreCounts, RestoredNamespace } from './tool-output.js'
 import type { Verdict } from './verify.js'
 
 export interface PhaseRecord {
@@ -15,6 +17,7 @@ export interface PhaseRecord {
 }
 
 export interface Report {
+  mode: Mode | undefined
   status: 'running' | 'passed' | 'failed' | 'cancelled'
   startedAt: string
   finishedAt: string | undefined
@@ -26,6 +29,16 @@ export interface Report {
   /** Namespaces mongodump finished, with counts. */
   dumped: NamespaceCount[]
   restore: RestoreCounts | undefined
+  /** Each collection mongorestore finished: source and target namespace, counts. */
+  restored: RestoredNamespace[]
+  /** The dump written to or read from disk: its namespaces (never users or roles when written here). */
+  dumpFiles:
+    | { path: string; bytes: number; namespaces: string[]; credentialNamespaces: string[] }
+    | undefined
+  /** Restored collections whose count or indexes differ from what was expected. */
+  mismatches: Mismatch[]
+  /** rehearse: the scratch databases, and whether they were dropped afterwards. */
+  rehearsal: { databases: string[]; dropped: boolean } | undefined
   /** Whether mongorestore was started: if so, the target may hold data from this run. */
   targetWritten: boolean
   probes: { before: ProbeResult[]; after: ProbeResult[] }
@@ -35,6 +48,7 @@ export interface Report {
 
 export function newReport(): Report {
   return {
+    mode: undefined,
     status: 'running',
     startedAt: new Date().toISOString(),
     finishedAt: undefined,
@@ -45,6 +59,10 @@ export function newReport(): Report {
     phases: [],
     dumped: [],
     restore: undefined,
+    restored: [],
+    dumpFiles: undefined,
+    mismatches: [],
+    rehearsal: undefined,
     targetWritten: false,
     probes: { before: [], after: [] },
     verdicts: [],

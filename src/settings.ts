@@ -7,12 +7,18 @@ export interface Rename {
   to: string
 }
 
+export const MODES = ['migrate', 'rehearse', 'dump', 'restore', 'probe'] as const
+/** migrate: dump → guarded restore → probes; rehearse: the same into scratch namespaces that are
+ * dropped afterwards; dump: to disk only; restore: a dump from disk; probe: the probe alone. */
+export type Mode = (typeof MODES)[number]
+
 /** Everything the action was asked to do, validated. Built only by `inputs.ts`. */
 export interface Settings {
-  /** Where the data comes from (a user that can run mongodump). */
-  source: MongoUri
-  /** Where it goes (a user that can run mongorestore). */
-  target: MongoUri
+  mode: Mode
+  /** Where the data comes from (a user that can run mongodump); absent in restore and probe. */
+  source: MongoUri | undefined
+  /** Where it goes (a user that can run mongorestore); absent in dump, optional in probe. */
+  target: MongoUri | undefined
   /** The application's own connection strings; each one is probed before and after. */
   apps: MongoUri[]
   /** What each app must be allowed to do; applies to every app. Empty: authentication only. */
@@ -21,9 +27,13 @@ export interface Settings {
   databases: string[]
   /** Pass `--drop`: replace the target's collections that are in the dump. */
   drop: boolean
-  /** Dump to this file, then restore from it; undefined streams mongodump into mongorestore. */
+  /**
+   * A dump on disk. migrate, rehearse and dump create it as a directory with one mongodump
+   * directory dump per user database; restore reads it (such a directory or an archive file).
+   * Undefined in migrate and rehearse: mongodump streams into mongorestore, nothing on disk.
+   */
   archive: string | undefined
-  /** Compress the archive or stream (`--gzip` on both tools). */
+  /** Compress the dump (`--gzip` on both tools). */
   gzip: boolean
   /** More `--nsExclude` patterns, on top of the ones that protect users. */
   nsExclude: string[]
@@ -33,6 +43,12 @@ export interface Settings {
   dumpOptions: string[]
   /** Extra mongorestore options, already checked against the allow-list. */
   restoreOptions: string[]
+  /** rehearse: leave the scratch databases in place instead of dropping them. */
+  keep: boolean
+  /** restore: accept a dump that carries users or roles (they are excluded either way). */
+  skipArchivedUsers: boolean
+  /** Names this run's scratch databases: GITHUB_RUN_ID, else the time. */
+  runId: string
   /** Do not fail the step when some documents failed to restore. */
   allowFailedDocuments: boolean
   /** Server selection and connect timeout of each probe, in ms. */

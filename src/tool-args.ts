@@ -5,37 +5,45 @@ import type { Settings } from './settings.js'
 
 type ArgSettings = Pick<
   Settings,
-  | 'archive'
-  | 'gzip'
-  | 'databases'
-  | 'drop'
-  | 'nsExclude'
-  | 'renames'
-  | 'dumpOptions'
-  | 'restoreOptions'
+  'gzip' | 'databases' | 'drop' | 'nsExclude' | 'renames' | 'dumpOptions' | 'restoreOptions'
 >
 
-/** `--archive` alone means stdout/stdin: the streaming case. */
-function archiveArg(settings: ArgSettings): string {
-  return settings.archive === undefined ? '--archive' : `--archive=${settings.archive}`
-}
+/** Where mongodump writes: the pipe, or one database into a dump directory. */
+export type DumpTo = { kind: 'stdout' } | { kind: 'directory'; path: string; database: string }
 
-export function dumpArgs(settings: ArgSettings, configFile: string): string[] {
+/** Where mongorestore reads: the pipe, a dump directory or an archive file. */
+export type RestoreFrom =
+  { kind: 'stdin' } | { kind: 'directory'; path: string } | { kind: 'archive'; path: string }
+
+export function dumpArgs(settings: ArgSettings, configFile: string, to: DumpTo): string[] {
   // mongodump takes one --db; several databases are a whole dump filtered at restore.
-  const onlyDb = settings.databases.length === 1 ? [`--db=${settings.databases[0]}`] : []
+  const output =
+    to.kind === 'stdout'
+      ? ['--archive', ...(settings.databases.length === 1 ? [`--db=${settings.databases[0]}`] : [])]
+      : [`--db=${to.database}`, `--out=${to.path}`]
   return [
     `--config=${configFile}`,
-    archiveArg(settings),
+    ...output,
     ...(settings.gzip ? ['--gzip'] : []),
-    ...onlyDb,
     ...settings.dumpOptions
   ]
 }
 
-export function restoreArgs(settings: ArgSettings, configFile: string): string[] {
+export function restoreArgs(
+  settings: ArgSettings,
+  configFile: string,
+  from: RestoreFrom
+): string[] {
+  const input = {
+    stdin: () => '--archive',
+    directory: (f: { path: string }) => `--dir=${f.path}`,
+    archive: (f: { path: string }) => `--archive=${f.path}`
+  }
   return [
     `--config=${configFile}`,
-    archiveArg(settings),
+    // -v logs "found collection X bson to restore to Y": which source became which target.
+    '-v',
+    from.kind === 'stdin' ? input.stdin() : input[from.kind](from),
     ...(settings.gzip ? ['--gzip'] : []),
     ...(settings.drop ? ['--drop'] : []),
     ...[...PROTECTED_NAMESPACES, ...settings.nsExclude].map((ns) => `--nsExclude=${ns}`),

@@ -11,6 +11,16 @@ export interface RestoreCounts {
   failed: number
 }
 
+/** A collection mongorestore restored: where it came from, where it went, how many documents. */
+export interface RestoredNamespace {
+  source: string
+  target: string
+  documents: number
+  failures: number
+}
+
+const FOUND = /found collection `?([^`\s]+)`? bson to restore to `?([^`\s]+)`?/
+const FINISHED = /finished restoring `?([^`\s]+)`? \((\d+) documents?, (\d+) failures?\)/
 const DONE_DUMPING = /done dumping `?([^`\s]+)`? \((\d+) documents?\)/
 const RESTORE_SUMMARY =
   /(\d+) document\(s\) restored successfully\. (\d+) document\(s\) failed to restore\./
@@ -22,6 +32,27 @@ export function dumpedNamespaces(lines: readonly string[]): NamespaceCount[] {
     const match = DONE_DUMPING.exec(line)
     return match ? [{ namespace: match[1] as string, documents: Number(match[2]) }] : []
   })
+}
+
+/** The collections mongorestore finished (it must run with -v to name their sources). */
+export function restoredNamespaces(lines: readonly string[]): RestoredNamespace[] {
+  const sourceOf = new Map<string, string>()
+  const restored: RestoredNamespace[] = []
+  for (const line of lines) {
+    const found = FOUND.exec(line)
+    if (found) sourceOf.set(found[2] as string, found[1] as string)
+    const done = FINISHED.exec(line)
+    if (done) {
+      const target = done[1] as string
+      restored.push({
+        source: sourceOf.get(target) ?? target,
+        target,
+        documents: Number(done[2]),
+        failures: Number(done[3])
+      })
+    }
+  }
+  return restored
 }
 
 /** mongorestore's closing counts, or undefined when it never printed them. */

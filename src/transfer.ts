@@ -1,17 +1,21 @@
-// Dump and restore: streamed (mongodump --archive | mongorestore --archive, nothing on disk)
-// or through the archive file the user named. Connection strings reach the tools only through
-// --config files in a private directory.
+// Dump and restore. Streamed: mongodump --archive | mongorestore --archive, nothing on disk.
+// To disk: one `mongodump --db` per user database into a new directory, so that no file ever
+// holds admin's users, roles or credential hashes. Connection strings reach the tools only
+// through --config files in a private directory.
 import * as core from '@actions/core'
+import { mkdir, rm } from 'node:fs/promises'
 import { GuardError } from './errors.js'
 import { phase, type Report } from './report.js'
-import { redact, type SecretDir } from './secrets.js'
+import { redact, type MongoUri, type SecretDir } from './secrets.js'
 import type { Settings } from './settings.js'
-import { dumpArgs, restoreArgs } from './tool-args.js'
+import { dumpArgs, restoreArgs, type RestoreFrom } from './tool-args.js'
 import {
   dumpedNamespaces,
   failureReason,
   restoreCounts,
-  type RestoreCounts
+  restoredNamespaces,
+  type RestoreCounts,
+  type RestoredNamespace
 } from './tool-output.js'
 import { runTools, type Interruption, type ToolCommand, type ToolRun } from './tool-runner.js'
 
@@ -20,59 +24,116 @@ export interface ToolBins {
   mongorestore: string
 }
 
-export async function transfer(
-  report: Report,
-  settings: Settings,
-  bins: ToolBins,
-  secrets: SecretDir,
+/** What every tool run needs besides the settings. */
+export interface ToolContext {
+  report: Report
+  bins: ToolBins
+  secrets: SecretDir
   signal: AbortSignal
-): Promise<RestoreCounts> {
-  const dump: ToolCommand = {
-    tool: 'mongodump',
-    bin: bins.mongodump,
-    args: dumpArgs(settings, await secrets.toolConfig('source', settings.source))
-  }
-  const restore: ToolCommand = {
-    tool: 'mongorestore',
-    bin: bins.mongorestore,
-    args: restoreArgs(settings, await secrets.toolConfig('target', settings.target))
-  }
-  const options = {
-    timeoutMs: settings.phaseTimeoutMs,
-    signal,
-    redact: (text: string) => redact(text, [settings.source, settings.target, ...settings.apps])
-  }
-  const echo = (c: ToolCommand) => `${c.tool} ${c.args.join(' ')}`
+}
 
-  if (settings.archive === undefined) {
-    return phase(report, 'Dump → restore (streamed)', async () => {
-      core.info(`${echo(dump)} | ${echo(restore)}`)
-      report.targetWritten = true
-      const { runs, interruption } = await runTools([dump, restore], options)
-      const [dumpRun, restoreRun] = runs as [ToolRun, ToolRun]
-      report.dumped = dumpedNamespaces(dumpRun.lines)
-      checkRun(dumpRun, interruption, 'dump', true)
-      return finishRestore(report, restoreRun, interruption)
-    })
-  }
-  await phase(report, 'Dump', async () => {
-    core.info(echo(dump))
-    const { runs, interruption } = await runTools([dump], options)
-    const dumpRun = runs[0] as ToolRun
-    report.dumped = dumpedNamespaces(dumpRun.lines)
-    checkRun(dumpRun, interruption, 'dump', false)
-  })
-  return phase(report, 'Restore', async () => {
-    core.info(echo(restore))
-    report.targetWritten = true
-    const { runs, interruption } = await runTools([restore], options)
-    return finishRestore(report, runs[0] as ToolRun, interruption)
+export interface RestoreResult {
+  counts: RestoreCounts
+  restored: RestoredNamespace[]
+}
+
+export async function streamDumpRestore(
+  ctx: ToolContext,
+  settings: Settings,
+  source: MongoUri,
+  target: MongoUri
+): Promise<RestoreResult> {
+  const dump = await command(ctx, 'mongodump', source, (config) =>
+    dumpArgs(settings, config, { kind: 'stdout' })
+  )
+  const restore = await command(ctx, 'mongorestore', target, (config) =>
+    restoreArgs(settings, config, { kind: 'stdin' })
+  )
+  return phase(ctx.report, 'Dump → restore (streamed)', async () => {
+    core.info(`${echo(dump)} | ${echo(restore)}`)
+    ctx.report.targetWritten = true
+    const { runs, interruption } = await runTools([dump, restore], runOptions(ctx, settings))
+    const [dumpRun, restoreRun] = runs as [ToolRun, ToolRun]
+    ctx.report.dumped = dumpedNamespaces(dumpRun.lines)
+    checkRun(dumpRun, interruption, 'dump', true)
+    return finishRestore(ctx.report, restoreRun, interruption)
   })
 }
 
-function finishRestore(report: Report, run: ToolRun, interruption: Interruption): RestoreCounts {
+/** One `mongodump --db X --out DIR` per database; an incomplete directory is removed. */
+export async function dumpToDirectory(
+  ctx: ToolContext,
+  settings: Settings,
+  source: MongoUri,
+  databases: readonly string[],
+  directory: string
+): Promise<void> {
+  await phase(ctx.report, 'Dump to disk', async () => {
+    await mkdir(directory)
+    try {
+      for (const database of databases) {
+        const dump = await command(ctx, 'mongodump', source, (config) =>
+          dumpArgs(settings, config, { kind: 'directory', path: directory, database })
+        )
+        core.info(echo(dump))
+        const { runs, interruption } = await runTools([dump], runOptions(ctx, settings))
+        const run = runs[0] as ToolRun
+        ctx.report.dumped.push(...dumpedNamespaces(run.lines))
+        checkRun(run, interruption, 'dump', false)
+      }
+    } catch (error) {
+      await rm(directory, { recursive: true, force: true })
+      throw error
+    }
+  })
+}
+
+export async function restoreFromDump(
+  ctx: ToolContext,
+  settings: Settings,
+  target: MongoUri,
+  from: RestoreFrom
+): Promise<RestoreResult> {
+  const restore = await command(ctx, 'mongorestore', target, (config) =>
+    restoreArgs(settings, config, from)
+  )
+  return phase(ctx.report, 'Restore', async () => {
+    core.info(echo(restore))
+    ctx.report.targetWritten = true
+    const { runs, interruption } = await runTools([restore], runOptions(ctx, settings))
+    return finishRestore(ctx.report, runs[0] as ToolRun, interruption)
+  })
+}
+
+async function command(
+  ctx: ToolContext,
+  tool: 'mongodump' | 'mongorestore',
+  uri: MongoUri,
+  args: (configFile: string) => string[]
+): Promise<ToolCommand> {
+  const configFile = await ctx.secrets.toolConfig(tool === 'mongodump' ? 'source' : 'target', uri)
+  return { tool, bin: ctx.bins[tool], args: args(configFile) }
+}
+
+function runOptions(ctx: ToolContext, settings: Settings) {
+  const uris = [settings.source, settings.target, ...settings.apps].filter(
+    (u): u is MongoUri => u !== undefined
+  )
+  return {
+    timeoutMs: settings.phaseTimeoutMs,
+    signal: ctx.signal,
+    redact: (text: string) => redact(text, uris)
+  }
+}
+
+function echo(c: ToolCommand): string {
+  return `${c.tool} ${c.args.join(' ')}`
+}
+
+function finishRestore(report: Report, run: ToolRun, interruption: Interruption): RestoreResult {
   const counts = restoreCounts(run.lines)
   report.restore = counts
+  report.restored = restoredNamespaces(run.lines)
   checkRun(run, interruption, 'restore', true)
   if (counts === undefined) {
     throw new GuardError(
@@ -81,7 +142,7 @@ function finishRestore(report: Report, run: ToolRun, interruption: Interruption)
       'mongorestore exited 0 without its "N document(s) restored" line; the result cannot be judged. The target may hold a partial copy.'
     )
   }
-  return counts
+  return { counts, restored: report.restored }
 }
 
 /** Turns a tool's failure, timeout or cancellation into an error that says what may be written. */

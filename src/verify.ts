@@ -47,6 +47,17 @@ export function judgeBaseline(before: readonly ProbeResult[]): void {
   )
 }
 
+/** The probe alone (mode: probe): every app must log in now. */
+export function judgeNow(results: readonly ProbeResult[]): void {
+  const rejected = results.filter((r) => r.status !== 'ok')
+  if (rejected.length === 0) return
+  throw new GuardError(
+    'BrokenByRestore',
+    "The app's next restart would fail",
+    `A new connection made as the application fails now, so its next restart will fail: ${rejected.map(describe).join(' | ')}.`
+  )
+}
+
 /** After the restore: an app that worked before and fails now was broken by the restore. */
 export function judgeAfter(
   before: readonly ProbeResult[],

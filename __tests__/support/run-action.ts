@@ -56,14 +56,16 @@ export async function runAction(
       HOME: process.env['HOME'] ?? temp,
       GITHUB_OUTPUT: outputFile,
       GITHUB_STEP_SUMMARY: summaryFile,
-      RUNNER_TEMP: runnerTemp,
-      'INPUT_PROBE-TIMEOUT-SECONDS': '5',
-      'INPUT_TIMEOUT-MINUTES': '5',
-      INPUT_DROP: 'false',
-      INPUT_GZIP: 'false',
-      'INPUT_ALLOW-FAILED-DOCUMENTS': 'false'
+      RUNNER_TEMP: runnerTemp
     }
-    for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value
+    // As a runner does: every input gets its action.yml default unless the step sets it.
+    const given = {
+      ...actionDefaults(),
+      'probe-timeout-seconds': '5',
+      'timeout-minutes': '5',
+      ...inputs
+    }
+    for (const [name, value] of Object.entries(given)) env[`INPUT_${name.toUpperCase()}`] = value
     const child = spawn(options.node ?? process.execPath, [bundle], { env, cwd: temp })
     options.onSpawn?.(child.pid as number)
     if (options.signalAfterMs !== undefined)
@@ -88,6 +90,21 @@ export async function runAction(
   } finally {
     rmSync(temp, { recursive: true, force: true })
   }
+}
+
+/** The `default:` of each input in action.yml (a two-level read of its simple layout). */
+export function actionDefaults(): Record<string, string> {
+  const yaml = readFileSync(join(repoRoot, 'action.yml'), 'utf8')
+  const inputs = yaml.slice(yaml.indexOf('\ninputs:'), yaml.indexOf('\noutputs:'))
+  const defaults: Record<string, string> = {}
+  let current = ''
+  for (const line of inputs.split('\n')) {
+    const name = /^ {2}([\w-]+):\s*$/.exec(line)
+    if (name) current = name[1] as string
+    const value = /^ {4}default:\s*(.*)$/.exec(line)
+    if (value && current) defaults[current] = (value[1] as string).replace(/^'(.*)'$/, '$1')
+  }
+  return defaults
 }
 
 function walk(dir: string): string[] {

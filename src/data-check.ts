@@ -1,0 +1,59 @@
+// Verification of the restored data: each restored collection's document count and index
+// definitions against what was expected (the source, or the dump's own metadata).
+import { GuardError } from './errors.js'
+import type { CollectionState, IndexSpec } from './deployment.js'
+import type { RestoredNamespace } from './tool-output.js'
+
+export interface Expected {
+  /** Documents the target collection must hold; undefined: not checked. */
+  documents: number | undefined
+  /** Index definitions it must have; undefined: not checked. */
+  indexes: IndexSpec[] | undefined
+}
+
+export interface Mismatch {
+  namespace: string
+  problem: string
+}
+
+/**
+ * Compares each restored collection on the target with what was expected of it. With `exact`
+ * false (a merge into existing collections) the target may hold more documents.
+ */
+export function compareCollections(
+  restored: readonly RestoredNamespace[],
+  expected: ReadonlyMap<string, Expected>,
+  actual: readonly CollectionState[],
+  exact: boolean
+): Mismatch[] {
+  const byNamespace = new Map(actual.map((a) => [a.namespace, a]))
+  return restored.flatMap(({ source, target }): Mismatch[] => {
+    const want = expected.get(source)
+    const have = byNamespace.get(target)
+    if (!want || !have) return []
+    const problems: string[] = []
+    if (want.documents !== undefined) {
+      const ok = exact ? have.documents === want.documents : have.documents >= want.documents
+      if (!ok)
+        problems.push(
+          `${have.documents} documents, expected ${exact ? '' : 'at least '}${want.documents}`
+        )
+    }
+    if (want.indexes !== undefined) {
+      const haveSet = new Set(have.indexes.map((i) => `${i.name} ${i.definition}`))
+      const missing = want.indexes.filter((i) => !haveSet.has(`${i.name} ${i.definition}`))
+      if (missing.length > 0)
+        problems.push(`missing or different indexes: ${missing.map((i) => i.name).join(', ')}`)
+    }
+    return problems.map((problem) => ({ namespace: target, problem }))
+  })
+}
+
+export function checkMismatches(mismatches: readonly Mismatch[]): void {
+  if (mismatches.length === 0) return
+  throw new GuardError(
+    'DataMismatch',
+    'Restored data differs from the source',
+    `The restored collections differ from what was dumped: ${mismatches.map((m) => `${m.namespace}: ${m.problem}`).join('; ')}. The target holds an incomplete copy; do not switch the application to it.`
+  )
+}

@@ -1,0 +1,119 @@
+// Read-mostly questions to the source and target deployments with the tool users' connection
+// strings: which user databases exist, each collection's count and indexes, and dropping the
+// scratch databases a rehearsal created. Each call opens a client and closes it.
+import type { MongoClient } from 'mongodb'
+import { GuardError } from './errors.js'
+import type { MongoUri } from './secrets.js'
+
+/** Databases that hold the server's own users, roles and state: never dumped to disk, never restored. */
+export const SYSTEM_DATABASES = ['admin', 'local', 'config']
+
+/** An index as compared: name, key and the options that change behaviour. */
+export interface IndexSpec {
+  name: string
+  /** JSON of the key and the behaviour-changing options, with sorted keys. */
+  definition: string
+}
+
+export interface CollectionState {
+  namespace: string
+  documents: number
+  indexes: IndexSpec[]
+}
+
+async function withClient<T>(
+  uri: MongoUri,
+  timeoutMs: number,
+  fn: (c: MongoClient) => Promise<T>
+): Promise<T> {
+  const client = uri.client({
+    appName: 'mongo-restore-guard',
+    serverSelectionTimeoutMS: timeoutMs,
+    connectTimeoutMS: timeoutMs
+  })
+  try {
+    return await fn(client)
+  } finally {
+    await client.close().catch(() => undefined)
+  }
+}
+
+/** The user databases (not admin, local, config), limited to `wanted` when it is not empty. */
+export async function userDatabases(
+  uri: MongoUri,
+  wanted: readonly string[],
+  timeoutMs: number
+): Promise<string[]> {
+  const names = await withClient(uri, timeoutMs, async (c) => {
+    const result = await c.db('admin').admin().listDatabases({ nameOnly: true })
+    return result.databases.map((d) => d.name)
+  })
+  const user = names.filter((n) => !SYSTEM_DATABASES.includes(n))
+  if (wanted.length === 0) return user.sort()
+  const missing = wanted.filter((w) => !user.includes(w))
+  if (missing.length > 0) {
+    throw new GuardError(
+      'InvalidInput',
+      'Invalid input: databases',
+      `databases: ${missing.join(', ')} not found on ${uri.input} (${uri.redacted}). Check the names; the source has ${user.join(', ') || 'no user databases'}.`
+    )
+  }
+  return [...wanted]
+}
+
+/** Count (from collection metadata: cost grows with collections, not documents) and indexes. */
+export async function collectionStates(
+  uri: MongoUri,
+  namespaces: readonly string[],
+  timeoutMs: number
+): Promise<CollectionState[]> {
+  return withClient(uri, timeoutMs, (c) =>
+    Promise.all(
+      namespaces.map(async (namespace) => {
+        const [db, ...rest] = namespace.split('.')
+        const collection = c.db(db as string).collection(rest.join('.'))
+        const [documents, indexes] = await Promise.all([
+          collection.estimatedDocumentCount(),
+          collection.listIndexes().toArray()
+        ])
+        return { namespace, documents, indexes: indexes.map(indexSpec) }
+      })
+    )
+  )
+}
+
+/** Drops the named databases; used only for the scratch databases a rehearsal created. */
+export async function dropDatabases(
+  uri: MongoUri,
+  names: readonly string[],
+  timeoutMs: number
+): Promise<void> {
+  await withClient(uri, timeoutMs, async (c) => {
+    for (const name of names) await c.db(name).dropDatabase()
+  })
+}
+
+// Options that do not change what the index does, or that servers fill in differently.
+const IGNORED_OPTIONS = new Set(['v', 'ns', 'background', 'name'])
+
+/** Normalises an index from listIndexes or a dump's metadata for comparison. */
+export function indexSpec(index: Record<string, unknown>): IndexSpec {
+  const options = Object.fromEntries(
+    Object.entries(index)
+      .filter(([k]) => !IGNORED_OPTIONS.has(k))
+      .sort(([a], [b]) => a.localeCompare(b))
+  )
+  return { name: String(index['name']), definition: stableJson(options) }
+}
+
+function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`
+  if (value !== null && typeof value === 'object' && !('_bsontype' in value)) {
+    // Key order matters for an index key; object keys elsewhere are sorted above.
+    return `{${Object.entries(value)
+      .map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`)
+      .join(',')}}`
+  }
+  if (value !== null && typeof value === 'object') return JSON.stringify(Number(value.valueOf()))
+  return JSON.stringify(value)
+}
