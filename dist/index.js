@@ -53412,8 +53412,8 @@ function getInputs() {
     skipArchivedUsers: booleanInput("skip-archived-users"),
     runId: process.env["GITHUB_RUN_ID"] || String(Date.now()),
     allowFailedDocuments: booleanInput("allow-failed-documents"),
-    probeTimeoutMs: numberInput("probe-timeout-seconds") * 1e3,
-    phaseTimeoutMs: numberInput("timeout-minutes") * 6e4,
+    probeTimeoutMs: numberInput("probe-timeout-seconds", 10) * 1e3,
+    phaseTimeoutMs: numberInput("timeout-minutes", 60) * 6e4,
     toolsPath: getInput("tools-path") || void 0,
     tempDir: runnerTemp()
   };
@@ -53481,16 +53481,17 @@ function listInput(name) {
   return getInput(name).split(/[\s,]+/).filter((w) => w !== "");
 }
 function booleanInput(name) {
+  if (getInput(name) === "") return false;
   try {
     return getBooleanInput(name);
   } catch {
     throw invalidInput(name, `"${getInput(name)}" is not a boolean`, "Write true or false");
   }
 }
-function numberInput(name) {
-  const text = getInput(name);
+function numberInput(name, fallback) {
+  const text = getInput(name) || String(fallback);
   const value = Number(text);
-  if (text === "" || !Number.isFinite(value) || value <= 0) {
+  if (!Number.isFinite(value) || value <= 0) {
     throw invalidInput(
       name,
       `"${text}" is not a positive number`,
@@ -54568,6 +54569,7 @@ async function run(signal) {
   } finally {
     await publish(report, reportPath, (text) => redact(text, uris));
   }
+  return report;
 }
 async function findTools(report, settings) {
   const bins = {

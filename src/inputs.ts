@@ -74,8 +74,8 @@ export function getInputs(): Settings {
     skipArchivedUsers: booleanInput('skip-archived-users'),
     runId: process.env['GITHUB_RUN_ID'] || String(Date.now()),
     allowFailedDocuments: booleanInput('allow-failed-documents'),
-    probeTimeoutMs: numberInput('probe-timeout-seconds') * 1000,
-    phaseTimeoutMs: numberInput('timeout-minutes') * 60_000,
+    probeTimeoutMs: numberInput('probe-timeout-seconds', 10) * 1000,
+    phaseTimeoutMs: numberInput('timeout-minutes', 60) * 60_000,
     toolsPath: core.getInput('tools-path') || undefined,
     tempDir: runnerTemp()
   }
@@ -153,7 +153,10 @@ function listInput(name: string): string[] {
     .filter((w) => w !== '')
 }
 
+// An empty input takes the action.yml default; the command line, which has no action.yml,
+// relies on it too: booleans default to false, numbers to the value given here.
 function booleanInput(name: string): boolean {
+  if (core.getInput(name) === '') return false
   try {
     return core.getBooleanInput(name)
   } catch {
@@ -161,10 +164,10 @@ function booleanInput(name: string): boolean {
   }
 }
 
-function numberInput(name: string): number {
-  const text = core.getInput(name)
+function numberInput(name: string, fallback: number): number {
+  const text = core.getInput(name) || String(fallback)
   const value = Number(text)
-  if (text === '' || !Number.isFinite(value) || value <= 0) {
+  if (!Number.isFinite(value) || value <= 0) {
     throw invalidInput(
       name,
       `"${text}" is not a positive number`,

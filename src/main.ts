@@ -15,7 +15,8 @@ const PIPELINES: Record<Mode, (ctx: RunContext) => Promise<void>> = {
   probe: probeOnly
 }
 
-export async function run(signal: AbortSignal): Promise<void> {
+/** Runs the action and returns its report (already published). */
+export async function run(signal: AbortSignal): Promise<Report> {
   const report = newReport()
   const reportPath = getReportPath()
   let uris: MongoUri[] = []
@@ -43,6 +44,7 @@ export async function run(signal: AbortSignal): Promise<void> {
   } finally {
     await publish(report, reportPath, (text) => redact(text, uris))
   }
+  return report
 }
 
 async function findTools(report: Report, settings: Settings): Promise<ToolBins> {

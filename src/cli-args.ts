@@ -1,0 +1,80 @@
+// The command line's arguments and exit codes: argv becomes the INPUT_* variables the action
+// reads, and the report's failure kind becomes an exit code that tells the verdict apart.
+import type { Report } from './report.js'
+import { MODES } from './settings.js'
+
+export const HELP = `Usage: mongo-restore-guard <mode> [--input value]...
+
+Modes: ${MODES.join(', ')} (see the README for what each does).
+
+Every input of the GitHub Action is a flag of the same name, e.g. --databases appdb,billing
+--drop --archive ./dump --app-privileges "appdb: readWrite". A flag given without a value is
+"true". Short names: --source (source-uri), --target (target-uri), --app (app-uri; repeat it
+for several applications).
+
+Connection strings: prefer the environment variables MONGODB_SOURCE_URI, MONGODB_TARGET_URI
+and MONGODB_APP_URI (one per line), which are used when the flag is absent.
+
+Exit codes:
+  0  passed
+  1  failed for another reason (a tool failed, a timeout, an unexpected error)
+  2  refused: invalid input or an option that could overwrite users
+  3  the application's credentials were already rejected before the restore
+  4  the application cannot log in (or lacks privileges) after the restore / now
+  5  the data is incomplete: failed documents, nothing restored, or counts/indexes differ
+  6  a dump on disk cannot be used (unreadable, or carries users)
+  130 cancelled
+`
+
+const ALIASES: Record<string, string> = {
+  source: 'source-uri',
+  target: 'target-uri',
+  app: 'app-uri'
+}
+const FROM_ENV: Record<string, string> = {
+  'source-uri': 'MONGODB_SOURCE_URI',
+  'target-uri': 'MONGODB_TARGET_URI',
+  'app-uri': 'MONGODB_APP_URI'
+}
+
+const EXIT_CODES: Record<string, number> = {
+  InvalidInput: 2,
+  ForbiddenOption: 2,
+  AlreadyRejected: 3,
+  BrokenByRestore: 4,
+  PartialRestore: 5,
+  EmptyRestore: 5,
+  DataMismatch: 5,
+  UnreadableDump: 6,
+  DumpCarriesUsers: 6,
+  Cancelled: 130
+}
+
+/** Turns argv into the INPUT_* variables the action reads. */
+export function inputsFromArgv(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv
+): Record<string, string> {
+  const [mode, ...rest] = argv
+  const inputs: Record<string, string[]> = { mode: [mode ?? ''] }
+  for (let i = 0; i < rest.length; i++) {
+    const flag = rest[i] as string
+    if (!flag.startsWith('--')) throw new Error(`unexpected "${flag}": flags start with --`)
+    const [rawName = '', inline] = flag.slice(2).split(/=(.*)/s)
+    const name = ALIASES[rawName] ?? rawName
+    const next = rest[i + 1]
+    const value = inline ?? (next !== undefined && !next.startsWith('--') ? (i++, next) : 'true')
+    ;(inputs[name] ??= []).push(value)
+  }
+  for (const [input, variable] of Object.entries(FROM_ENV)) {
+    if (!inputs[input] && env[variable]) inputs[input] = [env[variable] as string]
+  }
+  return Object.fromEntries(
+    Object.entries(inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v.join('\n')])
+  )
+}
+
+export function exitCode(report: Report): number {
+  if (report.status === 'passed') return 0
+  return EXIT_CODES[report.failure?.kind ?? ''] ?? 1
+}
