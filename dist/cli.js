@@ -53283,6 +53283,13 @@ var import_mongodb = __toESM(require_lib3(), 1);
 import { mkdtemp, rm as rm2, writeFile as writeFile2 } from "node:fs/promises";
 import { join as join3 } from "node:path";
 var DEFAULT_PORT = 27017;
+var maskInLog = true;
+function disableLogMasking() {
+  maskInLog = false;
+}
+function maskSecret(secret) {
+  if (maskInLog && secret !== "") setSecret(secret);
+}
 var MongoUri = class {
   #raw;
   #secrets;
@@ -53343,7 +53350,7 @@ var MongoUri = class {
   }
   /** Registers every form of the password and the whole string with the runner's log masking. */
   mask() {
-    for (const secret of this.#secrets) setSecret(secret);
+    for (const secret of this.#secrets) maskSecret(secret);
   }
   /** Replaces any of this string's secrets in `text`. */
   scrub(text) {
@@ -53434,8 +53441,8 @@ var NEEDS = {
   probe: { source: false, target: "optional", apps: true }
 };
 function getInputs() {
-  for (const name of ["source-uri", "target-uri"]) setSecret(getInput(name));
-  for (const line of getMultilineInput("app-uri")) setSecret(line);
+  for (const name of ["source-uri", "target-uri"]) maskSecret(getInput(name));
+  for (const line of getMultilineInput("app-uri")) maskSecret(line);
   const mode = modeInput();
   const needs = NEEDS[mode];
   const source = needs.source ? uriInput("source-uri", mode) : void 0;
@@ -54667,6 +54674,7 @@ try {
 ${HELP}`);
   process.exit(2);
 }
+disableLogMasking();
 var controller = new AbortController();
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => controller.abort());
 var report = await run(controller.signal);

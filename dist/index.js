@@ -53210,6 +53210,10 @@ var import_mongodb = __toESM(require_lib3(), 1);
 import { mkdtemp, rm as rm2, writeFile as writeFile2 } from "node:fs/promises";
 import { join as join3 } from "node:path";
 var DEFAULT_PORT = 27017;
+var maskInLog = true;
+function maskSecret(secret) {
+  if (maskInLog && secret !== "") setSecret(secret);
+}
 var MongoUri = class {
   #raw;
   #secrets;
@@ -53270,7 +53274,7 @@ var MongoUri = class {
   }
   /** Registers every form of the password and the whole string with the runner's log masking. */
   mask() {
-    for (const secret of this.#secrets) setSecret(secret);
+    for (const secret of this.#secrets) maskSecret(secret);
   }
   /** Replaces any of this string's secrets in `text`. */
   scrub(text) {
@@ -53364,8 +53368,8 @@ var NEEDS = {
   probe: { source: false, target: "optional", apps: true }
 };
 function getInputs() {
-  for (const name of ["source-uri", "target-uri"]) setSecret(getInput(name));
-  for (const line of getMultilineInput("app-uri")) setSecret(line);
+  for (const name of ["source-uri", "target-uri"]) maskSecret(getInput(name));
+  for (const line of getMultilineInput("app-uri")) maskSecret(line);
   const mode = modeInput();
   const needs = NEEDS[mode];
   const source = needs.source ? uriInput("source-uri", mode) : void 0;

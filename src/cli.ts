@@ -4,6 +4,7 @@
 // they never sit in shell history or in `ps`.
 import { exitCode, HELP, inputsFromArgv } from './cli-args.js'
 import { run } from './main.js'
+import { disableLogMasking } from './secrets.js'
 
 const argv = process.argv.slice(2)
 if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
@@ -16,6 +17,7 @@ try {
   process.stderr.write(`${(error as Error).message}\n\n${HELP}`)
   process.exit(2)
 }
+disableLogMasking()
 const controller = new AbortController()
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => controller.abort())
 const report = await run(controller.signal)

@@ -7,7 +7,7 @@ import { dirname, join, resolve } from 'node:path'
 import { invalidInput } from './errors.js'
 import { checkPlan, checkToolOptions } from './guard.js'
 import { parsePrivileges } from './privileges.js'
-import { MongoUri } from './secrets.js'
+import { maskSecret, MongoUri } from './secrets.js'
 import { MODES, type Mode, type Rename, type Settings } from './settings.js'
 
 /** Which connection strings each mode needs. */
@@ -21,8 +21,8 @@ const NEEDS: Record<Mode, { source: boolean; target: boolean | 'optional'; apps:
 
 export function getInputs(): Settings {
   // Mask before parsing: even a malformed string must never be printed.
-  for (const name of ['source-uri', 'target-uri']) core.setSecret(core.getInput(name))
-  for (const line of core.getMultilineInput('app-uri')) core.setSecret(line)
+  for (const name of ['source-uri', 'target-uri']) maskSecret(core.getInput(name))
+  for (const line of core.getMultilineInput('app-uri')) maskSecret(line)
 
   const mode = modeInput()
   const needs = NEEDS[mode]

@@ -10,6 +10,19 @@ import { invalidInput } from './errors.js'
 
 const DEFAULT_PORT = 27017
 
+// `::add-mask::` makes a runner hide a value; anywhere else it would print the value itself.
+let maskInLog = true
+
+/** For the command line: there is no runner to read `::add-mask::`, so never print one. */
+export function disableLogMasking(): void {
+  maskInLog = false
+}
+
+/** Registers a secret with the runner's log masking. */
+export function maskSecret(secret: string): void {
+  if (maskInLog && secret !== '') core.setSecret(secret)
+}
+
 /** A validated connection string. Only this module can read the credentials it holds. */
 export class MongoUri {
   readonly #raw: string
@@ -78,7 +91,7 @@ export class MongoUri {
 
   /** Registers every form of the password and the whole string with the runner's log masking. */
   mask(): void {
-    for (const secret of this.#secrets) core.setSecret(secret)
+    for (const secret of this.#secrets) maskSecret(secret)
   }
 
   /** Replaces any of this string's secrets in `text`. */
