@@ -145,6 +145,7 @@ for (const gzip of ['false', 'true']) {
       'appdb.orders',
       'billing.invoices'
     ])
+    assert.match(dumped.summary, /appdb\.orders, billing\.invoices; users or roles: none/)
     assertNoCredentials(dir)
 
     const target = await emptyTarget(t)

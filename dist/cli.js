@@ -54019,6 +54019,26 @@ async function writeSummary(report2, redact2) {
       true
     );
   }
+  if (report2.dumpFiles) {
+    const d = report2.dumpFiles;
+    summary2.addRaw(
+      `Dump on disk: <code>${d.path}</code>, ${d.bytes} bytes, ${d.namespaces.length} namespaces: ${d.namespaces.join(", ") || "none"}; users or roles: ${d.credentialNamespaces.length === 0 ? "none" : d.credentialNamespaces.join(", ")}.`,
+      true
+    );
+  }
+  if (report2.mismatches.length > 0) {
+    summary2.addRaw(
+      `Verification: ${report2.mismatches.map((m) => `${m.namespace}: ${m.problem}`).join("; ")}`,
+      true
+    );
+  }
+  if (report2.rehearsal) {
+    const r = report2.rehearsal;
+    summary2.addRaw(
+      `Rehearsal databases: ${r.databases.join(", ")} (${r.dropped ? "dropped afterwards" : "kept"}).`,
+      true
+    );
+  }
   const probes = [
     ...report2.probes.before.map((p) => ["before restore", p]),
     ...report2.probes.after.map((p) => ["after restore", p])

@@ -53946,6 +53946,26 @@ async function writeSummary(report, redact2) {
       true
     );
   }
+  if (report.dumpFiles) {
+    const d = report.dumpFiles;
+    summary2.addRaw(
+      `Dump on disk: <code>${d.path}</code>, ${d.bytes} bytes, ${d.namespaces.length} namespaces: ${d.namespaces.join(", ") || "none"}; users or roles: ${d.credentialNamespaces.length === 0 ? "none" : d.credentialNamespaces.join(", ")}.`,
+      true
+    );
+  }
+  if (report.mismatches.length > 0) {
+    summary2.addRaw(
+      `Verification: ${report.mismatches.map((m) => `${m.namespace}: ${m.problem}`).join("; ")}`,
+      true
+    );
+  }
+  if (report.rehearsal) {
+    const r = report.rehearsal;
+    summary2.addRaw(
+      `Rehearsal databases: ${r.databases.join(", ")} (${r.dropped ? "dropped afterwards" : "kept"}).`,
+      true
+    );
+  }
   const probes = [
     ...report.probes.before.map((p) => ["before restore", p]),
     ...report.probes.after.map((p) => ["after restore", p])

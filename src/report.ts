@@ -147,6 +147,26 @@ async function writeSummary(report: Report, redact: (text: string) => string): P
       true
     )
   }
+  if (report.dumpFiles) {
+    const d = report.dumpFiles
+    summary.addRaw(
+      `Dump on disk: <code>${d.path}</code>, ${d.bytes} bytes, ${d.namespaces.length} namespaces: ${d.namespaces.join(', ') || 'none'}; users or roles: ${d.credentialNamespaces.length === 0 ? 'none' : d.credentialNamespaces.join(', ')}.`,
+      true
+    )
+  }
+  if (report.mismatches.length > 0) {
+    summary.addRaw(
+      `Verification: ${report.mismatches.map((m) => `${m.namespace}: ${m.problem}`).join('; ')}`,
+      true
+    )
+  }
+  if (report.rehearsal) {
+    const r = report.rehearsal
+    summary.addRaw(
+      `Rehearsal databases: ${r.databases.join(', ')} (${r.dropped ? 'dropped afterwards' : 'kept'}).`,
+      true
+    )
+  }
   const probes = [
     ...report.probes.before.map((p) => ['before restore', p] as const),
     ...report.probes.after.map((p) => ['after restore', p] as const)
