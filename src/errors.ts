@@ -12,6 +12,9 @@ export type FailureKind =
   | 'BrokenByRestore'
   | 'Cancelled'
   | 'TimedOut'
+  | 'DriftUnavailable'
+  | 'RepairImpossible'
+  | 'RepairFailed'
 
 export class GuardError extends Error {
   constructor(
