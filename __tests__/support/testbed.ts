@@ -363,7 +363,7 @@ export interface ReplicaSet {
 /**
  * A replica set of `count` mongods sharing one keyfile, with test commands enabled (fail
  * points), initiated through the localhost exception; resolves when the first member is
- * primary, root exists on every member and the others are SECONDARY.
+ * primary, root exists on every member (initial sync copies it) and the others are SECONDARY.
  */
 export async function startReplicaSet(count: number): Promise<ReplicaSet> {
   initOnce()
@@ -392,10 +392,9 @@ export async function startReplicaSet(count: number): Promise<ReplicaSet> {
   const hosts = members.map((m) => m.hostPort)
   const [first, ...others] = launched as [Launched, ...Launched[]]
   try {
-    const config = {
-      _id: name,
-      members: hosts.map((host, i) => ({ _id: i, host, priority: i === 0 ? 2 : 1 }))
-    }
+    // One member elects itself at once; a multi-member initiate waits 10 s (electionTimeoutMillis)
+    // and the localhost exception does not allow replSetStepUp. So: one, root, then add the rest.
+    const config = { _id: name, members: [{ _id: 0, host: first.server.hostPort, priority: 2 }] }
     await anonymousAdmin(first.server.hostPort, { replSetInitiate: config })
     const hello = (m: MongoServer) => anonymousAdmin(m.hostPort, { hello: 1 })
     await waitFor(
@@ -404,9 +403,20 @@ export async function startReplicaSet(count: number): Promise<ReplicaSet> {
       async () => (await hello(first.server)).isWritablePrimary
     )
     await anonymousAdmin(first.server.hostPort, {
-      ...{ createUser: 'root', pwd: rootPassword, roles: ['root'] },
-      writeConcern: { w: 'majority' }
+      ...{ createUser: 'root', pwd: rootPassword, roles: ['root'] }
     })
+    const root = new MongoClient(first.server.rootUri, { serverSelectionTimeoutMS: 5000 })
+    try {
+      // Safe reconfig adds one voting member at a time.
+      for (const [i, other] of others.entries()) {
+        const current = (await root.db('admin').command({ replSetGetConfig: 1 })).config
+        current.members.push({ _id: i + 1, host: other.server.hostPort, priority: 1 })
+        current.version += 1
+        await root.db('admin').command({ replSetReconfig: current })
+      }
+    } finally {
+      await root.close()
+    }
     for (const other of others) {
       await waitFor('secondary', other.exited, async () => (await hello(other.server)).secondary)
     }
