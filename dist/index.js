@@ -53214,7 +53214,7 @@ var maskInLog = true;
 function maskSecret(secret) {
   if (maskInLog && secret !== "") setSecret(secret);
 }
-var MongoUri = class {
+var MongoUri = class _MongoUri {
   #raw;
   #secrets;
   /** The input it came from, for messages. */
@@ -53310,6 +53310,44 @@ var MongoUri = class {
     }
     cs.pathname = "/";
     return cs.toString();
+  }
+  /**
+   * This string aimed at one member of its replica set (directConnection, no replicaSet), with
+   * the same credentials and options: a probe through it sees what that member would answer.
+   */
+  forMember(hostPort) {
+    const cs = new ConnectionString(this.#raw);
+    const params = cs.typedSearchParams();
+    params.delete("replicaSet");
+    params.set("directConnection", "true");
+    if (cs.isSRV) {
+      if (!params.has("tls") && !params.has("ssl")) params.set("tls", "true");
+      if (this.username !== void 0 && !params.has("authSource")) {
+        params.set("authSource", this.authSource);
+      }
+    }
+    cs.hosts = [hostPort];
+    const member = cs.toString().replace(/^mongodb\+srv:/, "mongodb:");
+    return new _MongoUri(member, `${this.input} (member ${hostPort})`);
+  }
+  /**
+   * Gives this string's user its password on the server of `admin` (a client of a user
+   * administrator): `updateUser` changes the password and nothing else, `createUser` creates
+   * the user with `roles`. The password never leaves this module, not even in an error.
+   */
+  async setPassword(admin, action, roles = []) {
+    const encoded = new ConnectionString(this.#raw).password;
+    if (this.username === void 0 || !encoded) {
+      throw new Error(`${this.input} has no user name and password to set`);
+    }
+    const pwd = decodeURIComponent(encoded);
+    const command2 = action === "updateUser" ? { updateUser: this.username, pwd } : { createUser: this.username, pwd, roles: roles.map((r) => ({ ...r })) };
+    try {
+      await admin.db(this.authSource).command(command2);
+    } catch (error2) {
+      if (error2 instanceof Error) error2.message = this.scrub(error2.message);
+      throw error2;
+    }
   }
 };
 function scrub(text, secrets) {
@@ -53802,7 +53840,7 @@ async function probe(app, required, timeoutMs) {
     const status = classify(error2);
     const detail = error2 instanceof Error ? error2.message : String(error2);
     if (status !== "authentication-failed") return result(status, detail);
-    const mechanisms = await saslMechanisms(app, options);
+    const mechanisms = await userMechanisms(app, timeoutMs);
     if (mechanisms === null) return result(status, detail);
     if (mechanisms === void 0) {
       return result(
@@ -53826,8 +53864,8 @@ function clientOptions(timeoutMs) {
     socketTimeoutMS: timeoutMs
   };
 }
-async function saslMechanisms(app, options) {
-  const client = app.anonymousClient(options);
+async function userMechanisms(app, timeoutMs) {
+  const client = app.anonymousClient(clientOptions(timeoutMs));
   try {
     const hello = await client.db("admin").command({ hello: 1, saslSupportedMechs: `${app.authSource}.${app.username}` });
     return hello["saslSupportedMechs"] ?? void 0;

@@ -16,6 +16,10 @@ export type FailureKind =
   | 'DumpCarriesUsers'
   | 'DataMismatch'
   | 'RehearsalConflict'
+  | 'UsersDrifted'
+  | 'DriftUnavailable'
+  | 'RepairImpossible'
+  | 'RepairFailed'
 
 export class GuardError extends Error {
   constructor(

@@ -94,7 +94,7 @@ export async function probe(
     const detail = error instanceof Error ? error.message : String(error)
     if (status !== 'authentication-failed') return result(status, detail)
     // The server answers 18 for a wrong password and a missing user alike; hello tells them apart.
-    const mechanisms = await saslMechanisms(app, options)
+    const mechanisms = await userMechanisms(app, timeoutMs)
     if (mechanisms === null) return result(status, detail)
     if (mechanisms === undefined) {
       return result(
@@ -124,14 +124,15 @@ function clientOptions(timeoutMs: number): MongoClientOptions {
 }
 
 /**
- * The SCRAM mechanisms the server offers for the app's user, asked without credentials:
- * undefined when the user does not exist, null when the question could not be asked.
+ * The SCRAM mechanisms the server offers for the app's user, asked without credentials
+ * (hello with saslSupportedMechs): undefined when the user does not exist, null when the
+ * question could not be asked.
  */
-async function saslMechanisms(
+export async function userMechanisms(
   app: MongoUri,
-  options: MongoClientOptions
+  timeoutMs: number
 ): Promise<string[] | undefined | null> {
-  const client = app.anonymousClient(options)
+  const client = app.anonymousClient(clientOptions(timeoutMs))
   try {
     const hello = await client
       .db('admin')

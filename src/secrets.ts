@@ -132,6 +132,60 @@ export class MongoUri {
     cs.pathname = '/'
     return cs.toString()
   }
+
+  /**
+   * This string aimed at one member of its replica set (directConnection, no replicaSet), with
+   * the same credentials and options: a probe through it sees what that member would answer.
+   */
+  forMember(hostPort: string): MongoUri {
+    const cs = new ConnectionString(this.#raw)
+    const params = cs.typedSearchParams<Record<string, string>>()
+    params.delete('replicaSet')
+    params.set('directConnection', 'true')
+    if (cs.isSRV) {
+      // mongodb+srv implies TLS and may carry authSource in DNS: keep both explicit per member.
+      if (!params.has('tls') && !params.has('ssl')) params.set('tls', 'true')
+      if (this.username !== undefined && !params.has('authSource')) {
+        params.set('authSource', this.authSource)
+      }
+    }
+    cs.hosts = [hostPort]
+    const member = cs.toString().replace(/^mongodb\+srv:/, 'mongodb:')
+    return new MongoUri(member, `${this.input} (member ${hostPort})`)
+  }
+
+  /**
+   * Gives this string's user its password on the server of `admin` (a client of a user
+   * administrator): `updateUser` changes the password and nothing else, `createUser` creates
+   * the user with `roles`. The password never leaves this module, not even in an error.
+   */
+  async setPassword(
+    admin: MongoClient,
+    action: 'updateUser' | 'createUser',
+    roles: readonly RoleRef[] = []
+  ): Promise<void> {
+    const encoded = new ConnectionString(this.#raw).password
+    if (this.username === undefined || !encoded) {
+      throw new Error(`${this.input} has no user name and password to set`)
+    }
+    const pwd = decodeURIComponent(encoded)
+    const command =
+      action === 'updateUser'
+        ? { updateUser: this.username, pwd }
+        : { createUser: this.username, pwd, roles: roles.map((r) => ({ ...r })) }
+    try {
+      await admin.db(this.authSource).command(command)
+    } catch (error) {
+      if (error instanceof Error) error.message = this.scrub(error.message)
+      throw error
+    }
+  }
+}
+
+/** A user's role as the server records it. */
+export interface RoleRef {
+  role: string
+  db: string
 }
 
 /** Removes every secret from `text`, longest first so a password inside a URI cannot leak. */

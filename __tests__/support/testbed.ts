@@ -198,10 +198,27 @@ async function waitFor(what: string, exited: () => string | undefined, ok: () =>
   }
 }
 
-export async function startServer(opts: { replSet?: boolean } = {}): Promise<MongoServer> {
-  initOnce()
+interface LaunchOptions {
+  replSet: string | undefined
+  /** Shared keyfile content: members of one set must authenticate to each other. */
+  key: string | undefined
+  /** How this server's uri() reaches it: `replicaSet=…` or `directConnection=true`. */
+  topology: string
+  rootPassword: string
+  testCommands?: boolean
+}
+
+interface Launched {
+  server: MongoServer
+  exited: () => string | undefined
+  /** Lets the test process exit without waiting for this mongod; 'exit' still kills it. */
+  release: () => void
+}
+
+/** Spawns one mongod and waits until it accepts connections; stops it if it never does. */
+async function launch(port: number, o: LaunchOptions): Promise<Launched> {
   const { mongod } = await resolveBinaries()
-  const [host, port] = ['127.0.0.1', await freePort()] as const
+  const host = '127.0.0.1'
   const hostPort = `${host}:${port}`
   const dbpath = path.join(runDir, String(port))
   fs.mkdirSync(dbpath, { recursive: true })
@@ -209,12 +226,12 @@ export async function startServer(opts: { replSet?: boolean } = {}): Promise<Mon
   const stderrPath = path.join(dbpath, 'stderr.log') // errors printed before the log file opens
   const args = ['--auth', '--bind_ip', host, '--port', `${port}`, '--dbpath', dbpath]
   args.push('--logpath', logPath, '--setParameter', 'diagnosticDataCollectionEnabled=false')
-  const replSet = opts.replSet ? `rs-${port}` : undefined
-  if (replSet) {
+  if (o.replSet && o.key) {
     const keyFile = path.join(dbpath, 'keyfile')
-    fs.writeFileSync(keyFile, randomBytes(48).toString('base64'), { mode: 0o400 })
-    args.push('--replSet', replSet, '--keyFile', keyFile)
+    fs.writeFileSync(keyFile, o.key, { mode: 0o400 })
+    args.push('--replSet', o.replSet, '--keyFile', keyFile)
   }
+  if (o.testCommands) args.push('--setParameter', 'enableTestCommands=1')
   const stderrFd = fs.openSync(stderrPath, 'w')
   const child = spawn(mongod, args, { stdio: ['ignore', 'ignore', stderrFd] })
   fs.closeSync(stderrFd)
@@ -222,11 +239,10 @@ export async function startServer(opts: { replSet?: boolean } = {}): Promise<Mon
   const owner = { ownerPid: process.pid, mongodPid: child.pid }
   fs.writeFileSync(path.join(dbpath, 'owner.json'), JSON.stringify(owner))
 
-  const rootPassword = `r@:/%?#${randomBytes(12).toString('base64url')}`
-  const topology = replSet ? `replicaSet=${replSet}` : 'directConnection=true'
+  const { rootPassword, replSet } = o
   const uri = (user: string, password: string, authSource: string, extra?: string) =>
     `mongodb://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${hostPort}/` +
-    `?authSource=${encodeURIComponent(authSource)}&${topology}${extra ? `&${extra}` : ''}`
+    `?authSource=${encodeURIComponent(authSource)}&${o.topology}${extra ? `&${extra}` : ''}`
   const log = () => readOr(logPath) + readOr(stderrPath)
   let stopping: Promise<void> | undefined
   const stop = () =>
@@ -258,6 +274,27 @@ export async function startServer(opts: { replSet?: boolean } = {}): Promise<Mon
       exited,
       async () => !!(await anonymousAdmin(hostPort, { hello: 1 }))
     )
+  } catch (err) {
+    await stop()
+    throw err
+  }
+  return { server, exited, release: () => child.unref() }
+}
+
+const newRootPassword = () => `r@:/%?#${randomBytes(12).toString('base64url')}`
+
+export async function startServer(opts: { replSet?: boolean } = {}): Promise<MongoServer> {
+  initOnce()
+  const port = await freePort()
+  const replSet = opts.replSet ? `rs-${port}` : undefined
+  const { server, exited, release } = await launch(port, {
+    replSet,
+    key: replSet && randomBytes(48).toString('base64'),
+    topology: replSet ? `replicaSet=${replSet}` : 'directConnection=true',
+    rootPassword: newRootPassword()
+  })
+  const { hostPort, rootPassword } = server
+  try {
     if (replSet) {
       const config = { _id: replSet, members: [{ _id: 0, host: hostPort }] }
       await anonymousAdmin(hostPort, { replSetInitiate: config })
@@ -266,10 +303,10 @@ export async function startServer(opts: { replSet?: boolean } = {}): Promise<Mon
     }
     await anonymousAdmin(hostPort, { createUser: 'root', pwd: rootPassword, roles: ['root'] })
   } catch (err) {
-    await stop()
+    await server.stop()
     throw err
   }
-  child.unref() // a forgotten server must not keep the test process alive; 'exit' kills it
+  release() // a forgotten server must not keep the test process alive; 'exit' kills it
   return server
 }
 
@@ -308,5 +345,116 @@ export async function withLogsOnFailure<T>(
       )
     }
     throw err
+  }
+}
+
+export interface ReplicaSet {
+  name: string
+  /** The member initiated first, with the higher priority: the primary once started. */
+  primary: MongoServer
+  /** Every member; each one's rootUri and uri() connect to it directly (directConnection). */
+  members: MongoServer[]
+  /** The whole set as an application connects to it: every host and replicaSet. */
+  uri(user: string, password: string, authSource: string, extra?: string): string
+  rootUri: string
+  stop(): Promise<void>
+}
+
+/**
+ * A replica set of `count` mongods sharing one keyfile, with test commands enabled (fail
+ * points), initiated through the localhost exception; resolves when the first member is
+ * primary, root exists on every member (initial sync copies it) and the others are SECONDARY.
+ */
+export async function startReplicaSet(count: number): Promise<ReplicaSet> {
+  initOnce()
+  const ports: number[] = []
+  while (ports.length < count) {
+    const port = await freePort()
+    if (!ports.includes(port)) ports.push(port)
+  }
+  const name = `rs-${ports[0]}`
+  const key = randomBytes(48).toString('base64')
+  const rootPassword = newRootPassword()
+  const options = { replSet: name, key, topology: 'directConnection=true', rootPassword }
+  const started = await Promise.allSettled(
+    ports.map((port) => launch(port, { ...options, testCommands: true }))
+  )
+  const launched = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []))
+  const members = launched.map((l) => l.server)
+  const stop = async () => {
+    await Promise.all(members.map((m) => m.stop()))
+  }
+  const failedStart = started.find((r) => r.status === 'rejected')
+  if (failedStart) {
+    await stop()
+    throw failedStart.reason
+  }
+  const hosts = members.map((m) => m.hostPort)
+  const [first, ...others] = launched as [Launched, ...Launched[]]
+  try {
+    // One member elects itself at once; a multi-member initiate waits 10 s (electionTimeoutMillis)
+    // and the localhost exception does not allow replSetStepUp. So: one, root, then add the rest.
+    const config = { _id: name, members: [{ _id: 0, host: first.server.hostPort, priority: 2 }] }
+    await anonymousAdmin(first.server.hostPort, { replSetInitiate: config })
+    const hello = (m: MongoServer) => anonymousAdmin(m.hostPort, { hello: 1 })
+    await waitFor(
+      'primary',
+      first.exited,
+      async () => (await hello(first.server)).isWritablePrimary
+    )
+    await anonymousAdmin(first.server.hostPort, {
+      ...{ createUser: 'root', pwd: rootPassword, roles: ['root'] }
+    })
+    const root = new MongoClient(first.server.rootUri, { serverSelectionTimeoutMS: 5000 })
+    try {
+      // Safe reconfig adds one voting member at a time.
+      for (const [i, other] of others.entries()) {
+        const current = (await root.db('admin').command({ replSetGetConfig: 1 })).config
+        current.members.push({ _id: i + 1, host: other.server.hostPort, priority: 1 })
+        current.version += 1
+        await root.db('admin').command({ replSetReconfig: current })
+      }
+    } finally {
+      await root.close()
+    }
+    for (const other of others) {
+      await waitFor('secondary', other.exited, async () => (await hello(other.server)).secondary)
+    }
+  } catch (err) {
+    await stop()
+    throw err
+  }
+  for (const l of launched) l.release()
+  const uri = (user: string, password: string, authSource: string, extra?: string) =>
+    `mongodb://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${hosts.join(',')}/` +
+    `?authSource=${encodeURIComponent(authSource)}&replicaSet=${name}${extra ? `&${extra}` : ''}`
+  const rootUri = uri('root', rootPassword, 'admin')
+  return { name, primary: first.server, members, uri, rootUri, stop }
+}
+
+/** Runs a database tool; the connection string goes in a 0600 --config file, never in argv. */
+export async function runTool(
+  bin: string,
+  uri: string,
+  args: string[],
+  dir: string
+): Promise<string> {
+  const config = path.join(dir, `${path.basename(bin)}-config.json`)
+  fs.writeFileSync(config, JSON.stringify({ uri }), { mode: 0o600 })
+  let stderr = ''
+  try {
+    const child = spawn(bin, [`--config=${config}`, ...args], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      timeout: 120_000
+    })
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()))
+    const code = await new Promise<number | null>((resolve, reject) => {
+      child.once('error', reject)
+      child.once('close', resolve)
+    })
+    if (code !== 0) throw new Error(`${path.basename(bin)} exited ${code}:\n${stderr}`)
+    return stderr
+  } finally {
+    fs.rmSync(config, { force: true })
   }
 }
