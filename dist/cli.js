@@ -12281,13 +12281,13 @@ var require_headers = __commonJS({
           return this.#headersList[kHeadersSortedMap];
         }
         const headers = [];
-        const names = this.#headersList.toSortedArray();
+        const names2 = this.#headersList.toSortedArray();
         const cookies = this.#headersList.cookies;
         if (cookies === null || cookies.length === 1) {
-          return this.#headersList[kHeadersSortedMap] = names;
+          return this.#headersList[kHeadersSortedMap] = names2;
         }
-        for (let i = 0; i < names.length; ++i) {
-          const { 0: name, 1: value } = names[i];
+        for (let i = 0; i < names2.length; ++i) {
+          const { 0: name, 1: value } = names2[i];
           if (name === "set-cookie") {
             for (let j = 0; j < cookies.length; ++j) {
               headers.push([name, cookies[j]]);
@@ -27889,7 +27889,7 @@ var require_error = __commonJS({
       }
     };
     exports.MongoError = MongoError;
-    var MongoServerError2 = class extends MongoError {
+    var MongoServerError4 = class extends MongoError {
       /**
        * **Do not use this constructor!**
        *
@@ -27918,7 +27918,7 @@ var require_error = __commonJS({
         return "MongoServerError";
       }
     };
-    exports.MongoServerError = MongoServerError2;
+    exports.MongoServerError = MongoServerError4;
     var MongoDriverError = class extends MongoError {
       /**
        * **Do not use this constructor!**
@@ -28199,7 +28199,7 @@ var require_error = __commonJS({
       }
     };
     exports.MongoGCPError = MongoGCPError;
-    var MongoClientBulkWriteError = class extends MongoServerError2 {
+    var MongoClientBulkWriteError = class extends MongoServerError4 {
       /**
        * Initialize the client bulk write error.
        * @param message - The error message.
@@ -28652,7 +28652,7 @@ var require_error = __commonJS({
       }
     };
     exports.MongoServerSelectionError = MongoServerSelectionError2;
-    var MongoWriteConcernError = class extends MongoServerError2 {
+    var MongoWriteConcernError = class extends MongoServerError4 {
       /**
        * **Do not use this constructor!**
        *
@@ -28815,7 +28815,7 @@ var require_read_preference = __commonJS({
       secondaryPreferred: "secondaryPreferred",
       nearest: "nearest"
     });
-    var ReadPreference = class _ReadPreference {
+    var ReadPreference2 = class _ReadPreference {
       static {
         this.PRIMARY = exports.ReadPreferenceMode.primary;
       }
@@ -29001,7 +29001,7 @@ var require_read_preference = __commonJS({
         return readPreference;
       }
     };
-    exports.ReadPreference = ReadPreference;
+    exports.ReadPreference = ReadPreference2;
   }
 });
 
@@ -30129,10 +30129,10 @@ var require_utils3 = __commonJS({
     function mergeOptions(target, source) {
       return { ...target, ...source };
     }
-    function filterOptions(options, names) {
+    function filterOptions(options, names2) {
       const filterOptions2 = {};
       for (const name in options) {
-        if (names.includes(name)) {
+        if (names2.includes(name)) {
           filterOptions2[name] = options[name];
         }
       }
@@ -34167,9 +34167,9 @@ var require_mongo_logger = __commonJS({
     }
     function createStdioLogger(stream) {
       return {
-        write: (log) => {
+        write: (log2) => {
           return new Promise((resolve3, reject) => {
-            const logLine = (0, util_1.inspect)(log, { compact: true, breakLength: Infinity });
+            const logLine = (0, util_1.inspect)(log2, { compact: true, breakLength: Infinity });
             stream.write(`${logLine}
 `, "utf-8", (error2) => {
               if (error2)
@@ -34301,91 +34301,91 @@ var require_mongo_logger = __commonJS({
       const objAsLogConvertible = obj;
       return objAsLogConvertible.toLog !== void 0 && typeof objAsLogConvertible.toLog === "function";
     }
-    function attachServerSelectionFields(log, serverSelectionEvent, maxDocumentLength = exports.DEFAULT_MAX_DOCUMENT_LENGTH) {
+    function attachServerSelectionFields(log2, serverSelectionEvent, maxDocumentLength = exports.DEFAULT_MAX_DOCUMENT_LENGTH) {
       const { selector, operation, topologyDescription, message } = serverSelectionEvent;
-      log.selector = stringifyWithMaxLen(selector, maxDocumentLength);
-      log.operation = operation;
-      log.topologyDescription = stringifyWithMaxLen(topologyDescription, maxDocumentLength);
-      log.message = message;
-      return log;
+      log2.selector = stringifyWithMaxLen(selector, maxDocumentLength);
+      log2.operation = operation;
+      log2.topologyDescription = stringifyWithMaxLen(topologyDescription, maxDocumentLength);
+      log2.message = message;
+      return log2;
     }
-    function attachCommandFields(log, commandEvent) {
-      log.commandName = commandEvent.commandName;
-      log.requestId = commandEvent.requestId;
-      log.driverConnectionId = commandEvent.connectionId;
+    function attachCommandFields(log2, commandEvent) {
+      log2.commandName = commandEvent.commandName;
+      log2.requestId = commandEvent.requestId;
+      log2.driverConnectionId = commandEvent.connectionId;
       const { host, port } = utils_1.HostAddress.fromString(commandEvent.address).toHostPort();
-      log.serverHost = host;
-      log.serverPort = port;
+      log2.serverHost = host;
+      log2.serverPort = port;
       if (commandEvent?.serviceId) {
-        log.serviceId = commandEvent.serviceId.toHexString();
+        log2.serviceId = commandEvent.serviceId.toHexString();
       }
-      log.databaseName = commandEvent.databaseName;
-      log.serverConnectionId = commandEvent.serverConnectionId;
-      return log;
+      log2.databaseName = commandEvent.databaseName;
+      log2.serverConnectionId = commandEvent.serverConnectionId;
+      return log2;
     }
-    function attachConnectionFields(log, event) {
+    function attachConnectionFields(log2, event) {
       const { host, port } = utils_1.HostAddress.fromString(event.address).toHostPort();
-      log.serverHost = host;
-      log.serverPort = port;
-      return log;
+      log2.serverHost = host;
+      log2.serverPort = port;
+      return log2;
     }
-    function attachSDAMFields(log, sdamEvent) {
-      log.topologyId = sdamEvent.topologyId;
-      return log;
+    function attachSDAMFields(log2, sdamEvent) {
+      log2.topologyId = sdamEvent.topologyId;
+      return log2;
     }
-    function attachServerHeartbeatFields(log, serverHeartbeatEvent) {
+    function attachServerHeartbeatFields(log2, serverHeartbeatEvent) {
       const { awaited, connectionId } = serverHeartbeatEvent;
-      log.awaited = awaited;
-      log.driverConnectionId = serverHeartbeatEvent.connectionId;
+      log2.awaited = awaited;
+      log2.driverConnectionId = serverHeartbeatEvent.connectionId;
       const { host, port } = utils_1.HostAddress.fromString(connectionId).toHostPort();
-      log.serverHost = host;
-      log.serverPort = port;
-      return log;
+      log2.serverHost = host;
+      log2.serverPort = port;
+      return log2;
     }
     function defaultLogTransform(logObject, maxDocumentLength = exports.DEFAULT_MAX_DOCUMENT_LENGTH) {
-      let log = /* @__PURE__ */ Object.create(null);
+      let log2 = /* @__PURE__ */ Object.create(null);
       switch (logObject.name) {
         case constants_1.SERVER_SELECTION_STARTED:
-          log = attachServerSelectionFields(log, logObject, maxDocumentLength);
-          return log;
+          log2 = attachServerSelectionFields(log2, logObject, maxDocumentLength);
+          return log2;
         case constants_1.SERVER_SELECTION_FAILED:
-          log = attachServerSelectionFields(log, logObject, maxDocumentLength);
-          log.failure = logObject.failure?.message;
-          return log;
+          log2 = attachServerSelectionFields(log2, logObject, maxDocumentLength);
+          log2.failure = logObject.failure?.message;
+          return log2;
         case constants_1.SERVER_SELECTION_SUCCEEDED:
-          log = attachServerSelectionFields(log, logObject, maxDocumentLength);
-          log.serverHost = logObject.serverHost;
-          log.serverPort = logObject.serverPort;
-          return log;
+          log2 = attachServerSelectionFields(log2, logObject, maxDocumentLength);
+          log2.serverHost = logObject.serverHost;
+          log2.serverPort = logObject.serverPort;
+          return log2;
         case constants_1.WAITING_FOR_SUITABLE_SERVER:
-          log = attachServerSelectionFields(log, logObject, maxDocumentLength);
-          log.remainingTimeMS = logObject.remainingTimeMS;
-          return log;
+          log2 = attachServerSelectionFields(log2, logObject, maxDocumentLength);
+          log2.remainingTimeMS = logObject.remainingTimeMS;
+          return log2;
         case constants_1.COMMAND_STARTED:
-          log = attachCommandFields(log, logObject);
-          log.message = "Command started";
-          log.command = stringifyWithMaxLen(logObject.command, maxDocumentLength, { relaxed: true });
-          log.databaseName = logObject.databaseName;
-          return log;
+          log2 = attachCommandFields(log2, logObject);
+          log2.message = "Command started";
+          log2.command = stringifyWithMaxLen(logObject.command, maxDocumentLength, { relaxed: true });
+          log2.databaseName = logObject.databaseName;
+          return log2;
         case constants_1.COMMAND_SUCCEEDED:
-          log = attachCommandFields(log, logObject);
-          log.message = "Command succeeded";
-          log.durationMS = logObject.duration;
-          log.reply = stringifyWithMaxLen(logObject.reply, maxDocumentLength, { relaxed: true });
-          return log;
+          log2 = attachCommandFields(log2, logObject);
+          log2.message = "Command succeeded";
+          log2.durationMS = logObject.duration;
+          log2.reply = stringifyWithMaxLen(logObject.reply, maxDocumentLength, { relaxed: true });
+          return log2;
         case constants_1.COMMAND_FAILED:
-          log = attachCommandFields(log, logObject);
-          log.message = "Command failed";
-          log.durationMS = logObject.duration;
-          log.failure = logObject.failure?.message ?? "(redacted)";
-          return log;
+          log2 = attachCommandFields(log2, logObject);
+          log2.message = "Command failed";
+          log2.durationMS = logObject.duration;
+          log2.failure = logObject.failure?.message ?? "(redacted)";
+          return log2;
         case constants_1.CONNECTION_POOL_CREATED:
-          log = attachConnectionFields(log, logObject);
-          log.message = "Connection pool created";
+          log2 = attachConnectionFields(log2, logObject);
+          log2.message = "Connection pool created";
           if (logObject.options) {
             const { maxIdleTimeMS, minPoolSize, maxPoolSize, maxConnecting, waitQueueTimeoutMS } = logObject.options;
-            log = {
-              ...log,
+            log2 = {
+              ...log2,
               maxIdleTimeMS,
               minPoolSize,
               maxPoolSize,
@@ -34393,144 +34393,144 @@ var require_mongo_logger = __commonJS({
               waitQueueTimeoutMS
             };
           }
-          return log;
+          return log2;
         case constants_1.CONNECTION_POOL_READY:
-          log = attachConnectionFields(log, logObject);
-          log.message = "Connection pool ready";
-          return log;
+          log2 = attachConnectionFields(log2, logObject);
+          log2.message = "Connection pool ready";
+          return log2;
         case constants_1.CONNECTION_POOL_CLEARED:
-          log = attachConnectionFields(log, logObject);
-          log.message = "Connection pool cleared";
+          log2 = attachConnectionFields(log2, logObject);
+          log2.message = "Connection pool cleared";
           if (logObject.serviceId?._bsontype === "ObjectId") {
-            log.serviceId = logObject.serviceId?.toHexString();
+            log2.serviceId = logObject.serviceId?.toHexString();
           }
-          return log;
+          return log2;
         case constants_1.CONNECTION_POOL_CLOSED:
-          log = attachConnectionFields(log, logObject);
-          log.message = "Connection pool closed";
-          return log;
+          log2 = attachConnectionFields(log2, logObject);
+          log2.message = "Connection pool closed";
+          return log2;
         case constants_1.CONNECTION_CREATED:
-          log = attachConnectionFields(log, logObject);
-          log.message = "Connection created";
-          log.driverConnectionId = logObject.connectionId;
-          return log;
+          log2 = attachConnectionFields(log2, logObject);
+          log2.message = "Connection created";
+          log2.driverConnectionId = logObject.connectionId;
+          return log2;
         case constants_1.CONNECTION_READY:
-          log = attachConnectionFields(log, logObject);
-          log.message = "Connection ready";
-          log.driverConnectionId = logObject.connectionId;
-          log.durationMS = logObject.durationMS;
-          return log;
+          log2 = attachConnectionFields(log2, logObject);
+          log2.message = "Connection ready";
+          log2.driverConnectionId = logObject.connectionId;
+          log2.durationMS = logObject.durationMS;
+          return log2;
         case constants_1.CONNECTION_CLOSED:
-          log = attachConnectionFields(log, logObject);
-          log.message = "Connection closed";
-          log.driverConnectionId = logObject.connectionId;
+          log2 = attachConnectionFields(log2, logObject);
+          log2.message = "Connection closed";
+          log2.driverConnectionId = logObject.connectionId;
           switch (logObject.reason) {
             case "stale":
-              log.reason = "Connection became stale because the pool was cleared";
+              log2.reason = "Connection became stale because the pool was cleared";
               break;
             case "idle":
-              log.reason = "Connection has been available but unused for longer than the configured max idle time";
+              log2.reason = "Connection has been available but unused for longer than the configured max idle time";
               break;
             case "error":
-              log.reason = "An error occurred while using the connection";
+              log2.reason = "An error occurred while using the connection";
               if (logObject.error) {
-                log.error = logObject.error;
+                log2.error = logObject.error;
               }
               break;
             case "poolClosed":
-              log.reason = "Connection pool was closed";
+              log2.reason = "Connection pool was closed";
               break;
             default:
-              log.reason = `Unknown close reason: ${logObject.reason}`;
+              log2.reason = `Unknown close reason: ${logObject.reason}`;
           }
-          return log;
+          return log2;
         case constants_1.CONNECTION_CHECK_OUT_STARTED:
-          log = attachConnectionFields(log, logObject);
-          log.message = "Connection checkout started";
-          return log;
+          log2 = attachConnectionFields(log2, logObject);
+          log2.message = "Connection checkout started";
+          return log2;
         case constants_1.CONNECTION_CHECK_OUT_FAILED:
-          log = attachConnectionFields(log, logObject);
-          log.message = "Connection checkout failed";
+          log2 = attachConnectionFields(log2, logObject);
+          log2.message = "Connection checkout failed";
           switch (logObject.reason) {
             case "poolClosed":
-              log.reason = "Connection pool was closed";
+              log2.reason = "Connection pool was closed";
               break;
             case "timeout":
-              log.reason = "Wait queue timeout elapsed without a connection becoming available";
+              log2.reason = "Wait queue timeout elapsed without a connection becoming available";
               break;
             case "connectionError":
-              log.reason = "An error occurred while trying to establish a new connection";
+              log2.reason = "An error occurred while trying to establish a new connection";
               if (logObject.error) {
-                log.error = logObject.error;
+                log2.error = logObject.error;
               }
               break;
             default:
-              log.reason = `Unknown close reason: ${logObject.reason}`;
+              log2.reason = `Unknown close reason: ${logObject.reason}`;
           }
-          log.durationMS = logObject.durationMS;
-          return log;
+          log2.durationMS = logObject.durationMS;
+          return log2;
         case constants_1.CONNECTION_CHECKED_OUT:
-          log = attachConnectionFields(log, logObject);
-          log.message = "Connection checked out";
-          log.driverConnectionId = logObject.connectionId;
-          log.durationMS = logObject.durationMS;
-          return log;
+          log2 = attachConnectionFields(log2, logObject);
+          log2.message = "Connection checked out";
+          log2.driverConnectionId = logObject.connectionId;
+          log2.durationMS = logObject.durationMS;
+          return log2;
         case constants_1.CONNECTION_CHECKED_IN:
-          log = attachConnectionFields(log, logObject);
-          log.message = "Connection checked in";
-          log.driverConnectionId = logObject.connectionId;
-          return log;
+          log2 = attachConnectionFields(log2, logObject);
+          log2.message = "Connection checked in";
+          log2.driverConnectionId = logObject.connectionId;
+          return log2;
         case constants_1.SERVER_OPENING:
-          log = attachSDAMFields(log, logObject);
-          log = attachConnectionFields(log, logObject);
-          log.message = "Starting server monitoring";
-          return log;
+          log2 = attachSDAMFields(log2, logObject);
+          log2 = attachConnectionFields(log2, logObject);
+          log2.message = "Starting server monitoring";
+          return log2;
         case constants_1.SERVER_CLOSED:
-          log = attachSDAMFields(log, logObject);
-          log = attachConnectionFields(log, logObject);
-          log.message = "Stopped server monitoring";
-          return log;
+          log2 = attachSDAMFields(log2, logObject);
+          log2 = attachConnectionFields(log2, logObject);
+          log2.message = "Stopped server monitoring";
+          return log2;
         case constants_1.SERVER_HEARTBEAT_STARTED:
-          log = attachSDAMFields(log, logObject);
-          log = attachServerHeartbeatFields(log, logObject);
-          log.message = "Server heartbeat started";
-          return log;
+          log2 = attachSDAMFields(log2, logObject);
+          log2 = attachServerHeartbeatFields(log2, logObject);
+          log2.message = "Server heartbeat started";
+          return log2;
         case constants_1.SERVER_HEARTBEAT_SUCCEEDED:
-          log = attachSDAMFields(log, logObject);
-          log = attachServerHeartbeatFields(log, logObject);
-          log.message = "Server heartbeat succeeded";
-          log.durationMS = logObject.duration;
-          log.serverConnectionId = logObject.serverConnectionId;
-          log.reply = stringifyWithMaxLen(logObject.reply, maxDocumentLength, { relaxed: true });
-          return log;
+          log2 = attachSDAMFields(log2, logObject);
+          log2 = attachServerHeartbeatFields(log2, logObject);
+          log2.message = "Server heartbeat succeeded";
+          log2.durationMS = logObject.duration;
+          log2.serverConnectionId = logObject.serverConnectionId;
+          log2.reply = stringifyWithMaxLen(logObject.reply, maxDocumentLength, { relaxed: true });
+          return log2;
         case constants_1.SERVER_HEARTBEAT_FAILED:
-          log = attachSDAMFields(log, logObject);
-          log = attachServerHeartbeatFields(log, logObject);
-          log.message = "Server heartbeat failed";
-          log.durationMS = logObject.duration;
-          log.failure = logObject.failure?.message;
-          return log;
+          log2 = attachSDAMFields(log2, logObject);
+          log2 = attachServerHeartbeatFields(log2, logObject);
+          log2.message = "Server heartbeat failed";
+          log2.durationMS = logObject.duration;
+          log2.failure = logObject.failure?.message;
+          return log2;
         case constants_1.TOPOLOGY_OPENING:
-          log = attachSDAMFields(log, logObject);
-          log.message = "Starting topology monitoring";
-          return log;
+          log2 = attachSDAMFields(log2, logObject);
+          log2.message = "Starting topology monitoring";
+          return log2;
         case constants_1.TOPOLOGY_CLOSED:
-          log = attachSDAMFields(log, logObject);
-          log.message = "Stopped topology monitoring";
-          return log;
+          log2 = attachSDAMFields(log2, logObject);
+          log2.message = "Stopped topology monitoring";
+          return log2;
         case constants_1.TOPOLOGY_DESCRIPTION_CHANGED:
-          log = attachSDAMFields(log, logObject);
-          log.message = "Topology description changed";
-          log.previousDescription = log.reply = stringifyWithMaxLen(logObject.previousDescription, maxDocumentLength);
-          log.newDescription = log.reply = stringifyWithMaxLen(logObject.newDescription, maxDocumentLength);
-          return log;
+          log2 = attachSDAMFields(log2, logObject);
+          log2.message = "Topology description changed";
+          log2.previousDescription = log2.reply = stringifyWithMaxLen(logObject.previousDescription, maxDocumentLength);
+          log2.newDescription = log2.reply = stringifyWithMaxLen(logObject.newDescription, maxDocumentLength);
+          return log2;
         default:
           for (const [key, value] of Object.entries(logObject)) {
             if (value != null)
-              log[key] = value;
+              log2[key] = value;
           }
       }
-      return log;
+      return log2;
     }
     var MongoLogger = class {
       constructor(options) {
@@ -52940,6 +52940,9 @@ function error(message, properties = {}) {
 function warning(message, properties = {}) {
   issueCommand("warning", toCommandProperties(properties), message instanceof Error ? message.toString() : message);
 }
+function notice(message, properties = {}) {
+  issueCommand("notice", toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+}
 function info(message) {
   process.stdout.write(message + os5.EOL);
 }
@@ -53479,13 +53482,23 @@ var NEEDS = {
   probe: { source: false, target: "optional", apps: true }
 };
 function getInputs() {
-  for (const name of ["source-uri", "target-uri"]) maskSecret(getInput(name));
+  for (const name of ["source-uri", "target-uri", "target-admin-uri"])
+    maskSecret(getInput(name));
   for (const line of getMultilineInput("app-uri")) maskSecret(line);
   const mode = modeInput();
   const needs = NEEDS[mode];
   const source = needs.source ? uriInput("source-uri", mode) : void 0;
   const target = needs.target === true || needs.target === "optional" && getInput("target-uri") !== "" ? uriInput("target-uri", mode) : void 0;
   const apps = needs.apps ? appInputs(target, mode) : [];
+  const adminUri2 = getInput("target-admin-uri") === "" ? void 0 : uriInput("target-admin-uri", mode);
+  const repairAppUser2 = booleanInput("repair-app-user");
+  if (repairAppUser2 && !adminUri2 && !target) {
+    throw invalidInput(
+      "repair-app-user",
+      "needs the target admin credentials",
+      "Give target-admin-uri, a user that can change users on the target (userAdminAnyDatabase or root)"
+    );
+  }
   if (mode === "dump" && getInput("archive") === "") {
     throw invalidInput(
       "archive",
@@ -53505,6 +53518,8 @@ function getInputs() {
     mode,
     source,
     target,
+    adminUri: adminUri2,
+    repairAppUser: repairAppUser2,
     apps,
     privileges: parsePrivileges(getMultilineInput("app-privileges")),
     databases: listInput("databases"),
@@ -53661,39 +53676,6 @@ function runnerTemp() {
   return process.env["RUNNER_TEMP"] || tmpdir();
 }
 
-// src/data-check.ts
-function compareCollections(restored, expected, actual, exact) {
-  const byNamespace = new Map(actual.map((a) => [a.namespace, a]));
-  return restored.flatMap(({ source, target }) => {
-    const want = expected.get(source);
-    const have = byNamespace.get(target);
-    if (!want || !have) return [];
-    const problems = [];
-    if (want.documents !== void 0) {
-      const ok = exact ? have.documents === want.documents : have.documents >= want.documents;
-      if (!ok)
-        problems.push(
-          `${have.documents} documents, expected ${exact ? "" : "at least "}${want.documents}`
-        );
-    }
-    if (want.indexes !== void 0) {
-      const haveSet = new Set(have.indexes.map((i) => `${i.name} ${i.definition}`));
-      const missing = want.indexes.filter((i) => !haveSet.has(`${i.name} ${i.definition}`));
-      if (missing.length > 0)
-        problems.push(`missing or different indexes: ${missing.map((i) => i.name).join(", ")}`);
-    }
-    return problems.map((problem) => ({ namespace: target, problem }));
-  });
-}
-function checkMismatches(mismatches) {
-  if (mismatches.length === 0) return;
-  throw new GuardError(
-    "DataMismatch",
-    "Restored data differs from the source",
-    `The restored collections differ from what was dumped: ${mismatches.map((m) => `${m.namespace}: ${m.problem}`).join("; ")}. The target holds an incomplete copy; do not switch the application to it.`
-  );
-}
-
 // src/deployment.ts
 var SYSTEM_DATABASES2 = ["admin", "local", "config"];
 async function withClient(uri, timeoutMs, fn) {
@@ -53709,11 +53691,11 @@ async function withClient(uri, timeoutMs, fn) {
   }
 }
 async function userDatabases(uri, wanted, timeoutMs) {
-  const names = await withClient(uri, timeoutMs, async (c) => {
+  const names2 = await withClient(uri, timeoutMs, async (c) => {
     const result = await c.db("admin").admin().listDatabases({ nameOnly: true });
     return result.databases.map((d) => d.name);
   });
-  const user = names.filter((n) => !SYSTEM_DATABASES2.includes(n));
+  const user = names2.filter((n) => !SYSTEM_DATABASES2.includes(n));
   if (wanted.length === 0) return user.sort();
   const missing = wanted.filter((w) => !user.includes(w));
   if (missing.length > 0) {
@@ -53742,9 +53724,9 @@ async function collectionStates(uri, namespaces, timeoutMs) {
     )
   );
 }
-async function dropDatabases(uri, names, timeoutMs) {
+async function dropDatabases(uri, names2, timeoutMs) {
   await withClient(uri, timeoutMs, async (c) => {
-    for (const name of names) await c.db(name).dropDatabase();
+    for (const name of names2) await c.db(name).dropDatabase();
   });
 }
 var IGNORED_OPTIONS = /* @__PURE__ */ new Set(["v", "ns", "background", "name"]);
@@ -53872,100 +53854,6 @@ function metadataIndexes(text) {
   return (metadata.indexes ?? []).map(indexSpec);
 }
 
-// src/probe.ts
-var import_mongodb3 = __toESM(require_lib3(), 1);
-var AUTHENTICATION_FAILED = 18;
-var USER_NOT_FOUND = 11;
-var UNAUTHORIZED = 13;
-var ATLAS_ERROR = 8e3;
-var APP_NAME = "mongo-restore-guard-probe";
-async function probe(app, required, timeoutMs) {
-  const started = Date.now();
-  const result = (status, detail, extra = {}) => ({
-    app: app.redacted,
-    user: app.username ?? "",
-    authSource: app.authSource,
-    status,
-    detail: app.scrub(detail),
-    missing: [],
-    mechanisms: void 0,
-    ...extra,
-    durationMs: Date.now() - started
-  });
-  const options = clientOptions(timeoutMs);
-  const client = app.client(options);
-  try {
-    const status = await client.db(app.authSource).command({ connectionStatus: 1, showPrivileges: true });
-    const users = status.authInfo.authenticatedUsers;
-    if (!users.some((u) => u.user === app.username && u.db === app.authSource)) {
-      return result(
-        "authentication-failed",
-        `connected, but the server reports no session for ${app.username}@${app.authSource}`
-      );
-    }
-    const missing = missingPrivileges(required, status.authInfo.authenticatedUserPrivileges ?? []);
-    if (missing.length > 0) {
-      const list = missing.map((m) => `${m.database}: ${m.actions.join(", ")}`).join("; ");
-      return result("unauthorized", `authenticated, but lacks ${list}`, { missing });
-    }
-    return result("ok", `authenticated as ${app.username}@${app.authSource} with a new connection`);
-  } catch (error2) {
-    const status = classify(error2);
-    const detail = error2 instanceof Error ? error2.message : String(error2);
-    if (status !== "authentication-failed") return result(status, detail);
-    const mechanisms = await userMechanisms(app, timeoutMs);
-    if (mechanisms === null) return result(status, detail);
-    if (mechanisms === void 0) {
-      return result(
-        "user-not-found",
-        `no user ${app.username} in database ${app.authSource} on this server (${detail})`
-      );
-    }
-    const forced = app.mechanism;
-    const hint = forced && forced.startsWith("SCRAM") && !mechanisms.includes(forced) ? `the user exists but has no ${forced} credentials (only ${mechanisms.join(", ")}), which the connection string forces` : "the user exists but rejects this password";
-    return result(status, `${hint} (${detail})`, { mechanisms });
-  } finally {
-    await client.close().catch(() => void 0);
-  }
-}
-function clientOptions(timeoutMs) {
-  return {
-    appName: APP_NAME,
-    maxPoolSize: 1,
-    serverSelectionTimeoutMS: timeoutMs,
-    connectTimeoutMS: timeoutMs,
-    socketTimeoutMS: timeoutMs
-  };
-}
-async function userMechanisms(app, timeoutMs) {
-  const client = app.anonymousClient(clientOptions(timeoutMs));
-  try {
-    const hello = await client.db("admin").command({ hello: 1, saslSupportedMechs: `${app.authSource}.${app.username}` });
-    return hello["saslSupportedMechs"] ?? void 0;
-  } catch {
-    return null;
-  } finally {
-    await client.close().catch(() => void 0);
-  }
-}
-function classify(error2) {
-  if (error2 instanceof import_mongodb3.MongoServerError) {
-    switch (error2.code) {
-      case AUTHENTICATION_FAILED:
-      case ATLAS_ERROR:
-        return "authentication-failed";
-      case USER_NOT_FOUND:
-        return "user-not-found";
-      case UNAUTHORIZED:
-        return "unauthorized";
-    }
-    return "error";
-  }
-  if (error2 instanceof import_mongodb3.MongoServerSelectionError || error2 instanceof import_mongodb3.MongoNetworkError)
-    return "unreachable";
-  return "error";
-}
-
 // src/report.ts
 import { mkdir as mkdir2, writeFile as writeFile3 } from "node:fs/promises";
 import { dirname as dirname4 } from "node:path";
@@ -53986,6 +53874,9 @@ function newReport() {
     dumpFiles: void 0,
     mismatches: [],
     rehearsal: void 0,
+    users: void 0,
+    repairs: [],
+    managed: void 0,
     targetWritten: false,
     probes: { before: [], after: [] },
     verdicts: [],
@@ -54111,6 +54002,583 @@ async function writeSummary(report2, redact2) {
   );
   const text = redact2(summary2.stringify());
   await summary2.emptyBuffer().addRaw(text).write();
+}
+
+// src/data-check.ts
+function compareCollections(restored, expected, actual, exact) {
+  const byNamespace = new Map(actual.map((a) => [a.namespace, a]));
+  return restored.flatMap(({ source, target }) => {
+    const want = expected.get(source);
+    const have = byNamespace.get(target);
+    if (!want || !have) return [];
+    const problems = [];
+    if (want.documents !== void 0) {
+      const ok = exact ? have.documents === want.documents : have.documents >= want.documents;
+      if (!ok)
+        problems.push(
+          `${have.documents} documents, expected ${exact ? "" : "at least "}${want.documents}`
+        );
+    }
+    if (want.indexes !== void 0) {
+      const haveSet = new Set(have.indexes.map((i) => `${i.name} ${i.definition}`));
+      const missing = want.indexes.filter((i) => !haveSet.has(`${i.name} ${i.definition}`));
+      if (missing.length > 0)
+        problems.push(`missing or different indexes: ${missing.map((i) => i.name).join(", ")}`);
+    }
+    return problems.map((problem) => ({ namespace: target, problem }));
+  });
+}
+function checkMismatches(mismatches) {
+  if (mismatches.length === 0) return;
+  throw new GuardError(
+    "DataMismatch",
+    "Restored data differs from the source",
+    `The restored collections differ from what was dumped: ${mismatches.map((m) => `${m.namespace}: ${m.problem}`).join("; ")}. The target holds an incomplete copy; do not switch the application to it.`
+  );
+}
+
+// src/drift.ts
+var import_mongodb3 = __toESM(require_lib3(), 1);
+import { createHash } from "node:crypto";
+var UNAUTHORIZED = 13;
+async function snapshotUsers(admin, timeoutMs) {
+  const client = admin.client({
+    appName: "mongo-restore-guard-drift",
+    maxPoolSize: 1,
+    serverSelectionTimeoutMS: timeoutMs,
+    connectTimeoutMS: timeoutMs
+  });
+  try {
+    const reply = await client.db("admin").command({ usersInfo: { forAllDBs: true }, showCredentials: true });
+    const snapshot = /* @__PURE__ */ new Map();
+    for (const user of reply["users"]) {
+      const record = toRecord(user);
+      snapshot.set(`${record.db}.${record.user}`, record);
+    }
+    return snapshot;
+  } catch (error2) {
+    if (error2 instanceof import_mongodb3.MongoServerError && error2.code === UNAUTHORIZED) {
+      throw driftUnavailable(admin);
+    }
+    throw error2;
+  } finally {
+    await client.close().catch(() => void 0);
+  }
+}
+function toRecord(user) {
+  const roles = user["roles"] ?? [];
+  const userId = user["userId"];
+  return {
+    user: String(user["user"]),
+    db: String(user["db"]),
+    userId: userId?.toString("hex") ?? "",
+    roles: roles.map((r) => `${r.role}@${r.db}`).sort(),
+    mechanisms: [...user["mechanisms"] ?? []].sort(),
+    credentialDigest: createHash("sha256").update(canonicalJson(user["credentials"] ?? {})).digest("hex")
+  };
+}
+function canonicalJson(value) {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (value !== null && typeof value === "object" && !("_bsontype" in value)) {
+    const entries = Object.entries(value).sort(
+      ([a], [b]) => a < b ? -1 : a > b ? 1 : 0
+    );
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
+  }
+  return JSON.stringify(value) ?? "null";
+}
+function driftUnavailable(admin) {
+  const who = `${admin.username ?? "the user"}@${admin.authSource}`;
+  return new GuardError(
+    "DriftUnavailable",
+    "Users drift check unavailable",
+    `${admin.redacted}: ${who} may not list the users of every database (usersInfo with forAllDBs needs the viewUser action on the cluster resource; viewUser on the admin database alone is not enough), so the action cannot tell whether the restore added, removed or replaced any user that the application or others log in with at their next restart. Grant this user userAdminAnyDatabase or root (or a role with viewUser on { cluster: true }).`
+  );
+}
+function diffUsers(before, after) {
+  const appeared = [...after.keys()].filter((k) => !before.has(k)).sort();
+  const disappeared = [...before.keys()].filter((k) => !after.has(k)).sort();
+  const changed = [];
+  for (const key of [...before.keys()].sort()) {
+    const was = before.get(key);
+    const now = after.get(key);
+    if (!was || !now) continue;
+    const what = [];
+    if (was.credentialDigest !== now.credentialDigest) what.push("credentials");
+    if (!sameList(was.roles, now.roles)) what.push("roles");
+    if (!sameList(was.mechanisms, now.mechanisms)) what.push("mechanisms");
+    if (was.userId !== now.userId) what.push("userId");
+    if (what.length > 0) changed.push({ user: key, what });
+  }
+  return { appeared, disappeared, changed };
+}
+function hasDrift(d) {
+  return d.appeared.length > 0 || d.disappeared.length > 0 || d.changed.length > 0;
+}
+function sameList(a, b) {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+// src/managed.ts
+var SUFFIXES = [
+  [".mongodb.net", "atlas"],
+  [".mongodb-dev.net", "atlas"],
+  [".docdb.amazonaws.com", "documentdb"],
+  [".mongocluster.cosmos.azure.com", "cosmos"],
+  [".mongo.cosmos.azure.com", "cosmos"]
+];
+function managedService(uri) {
+  for (const host of uri.hosts) {
+    const name = host.replace(/:\d+$/, "").replace(/\.$/, "");
+    const match = SUFFIXES.find(([suffix]) => name.endsWith(suffix));
+    if (match) return match[1];
+  }
+  return void 0;
+}
+function managedAdvice(service) {
+  switch (service) {
+    case "atlas":
+      return "MongoDB Atlas manages database users itself: create or change them in the Atlas UI or Admin API, because changes made any other way are rolled back, and shared tiers refuse restores into admin.";
+    case "documentdb":
+      return "Amazon DocumentDB never exports passwords, so its users must be recreated on the target with createUser and the passwords the applications use.";
+    case "cosmos":
+      return "Azure Cosmos DB for MongoDB never exports passwords, so its users must be recreated on the target (in the Azure portal or with createUser) with the passwords the applications use.";
+    case void 0:
+      return void 0;
+  }
+}
+
+// src/members.ts
+var import_mongodb4 = __toESM(require_lib3(), 1);
+async function dataMembers(app, timeoutMs) {
+  const client = app.anonymousClient({
+    appName: "mongo-restore-guard-members",
+    maxPoolSize: 1,
+    serverSelectionTimeoutMS: timeoutMs,
+    connectTimeoutMS: timeoutMs
+  });
+  try {
+    const hello = await client.db("admin").command({ hello: 1 }, { readPreference: import_mongodb4.ReadPreference.nearest });
+    if (typeof hello["setName"] !== "string") return [];
+    const listed = [
+      ...hello["hosts"] ?? [],
+      ...hello["passives"] ?? []
+    ];
+    return [...new Set(listed)];
+  } finally {
+    await client.close().catch(() => void 0);
+  }
+}
+
+// src/probe.ts
+var import_mongodb5 = __toESM(require_lib3(), 1);
+var AUTHENTICATION_FAILED = 18;
+var USER_NOT_FOUND = 11;
+var UNAUTHORIZED2 = 13;
+var ATLAS_ERROR = 8e3;
+var APP_NAME = "mongo-restore-guard-probe";
+async function probe(app, required, timeoutMs) {
+  const started = Date.now();
+  const result = (status, detail, extra = {}) => ({
+    app: app.redacted,
+    user: app.username ?? "",
+    authSource: app.authSource,
+    status,
+    detail: app.scrub(detail),
+    missing: [],
+    mechanisms: void 0,
+    ...extra,
+    durationMs: Date.now() - started
+  });
+  const options = clientOptions(timeoutMs);
+  const client = app.client(options);
+  try {
+    const status = await client.db(app.authSource).command({ connectionStatus: 1, showPrivileges: true });
+    const users = status.authInfo.authenticatedUsers;
+    if (!users.some((u) => u.user === app.username && u.db === app.authSource)) {
+      return result(
+        "authentication-failed",
+        `connected, but the server reports no session for ${app.username}@${app.authSource}`
+      );
+    }
+    const missing = missingPrivileges(required, status.authInfo.authenticatedUserPrivileges ?? []);
+    if (missing.length > 0) {
+      const list = missing.map((m) => `${m.database}: ${m.actions.join(", ")}`).join("; ");
+      return result("unauthorized", `authenticated, but lacks ${list}`, { missing });
+    }
+    return result("ok", `authenticated as ${app.username}@${app.authSource} with a new connection`);
+  } catch (error2) {
+    const status = classify(error2);
+    const detail = error2 instanceof Error ? error2.message : String(error2);
+    if (status !== "authentication-failed") return result(status, detail);
+    const mechanisms = await userMechanisms(app, timeoutMs);
+    if (mechanisms === null) return result(status, detail);
+    if (mechanisms === void 0) {
+      return result(
+        "user-not-found",
+        `no user ${app.username} in database ${app.authSource} on this server (${detail})`
+      );
+    }
+    const forced = app.mechanism;
+    const hint = forced && forced.startsWith("SCRAM") && !mechanisms.includes(forced) ? `the user exists but has no ${forced} credentials (only ${mechanisms.join(", ")}), which the connection string forces` : "the user exists but rejects this password";
+    return result(status, `${hint} (${detail})`, { mechanisms });
+  } finally {
+    await client.close().catch(() => void 0);
+  }
+}
+function clientOptions(timeoutMs) {
+  return {
+    appName: APP_NAME,
+    maxPoolSize: 1,
+    serverSelectionTimeoutMS: timeoutMs,
+    connectTimeoutMS: timeoutMs,
+    socketTimeoutMS: timeoutMs
+  };
+}
+async function userMechanisms(app, timeoutMs) {
+  const client = app.anonymousClient(clientOptions(timeoutMs));
+  try {
+    const hello = await client.db("admin").command({ hello: 1, saslSupportedMechs: `${app.authSource}.${app.username}` });
+    return hello["saslSupportedMechs"] ?? void 0;
+  } catch {
+    return null;
+  } finally {
+    await client.close().catch(() => void 0);
+  }
+}
+function classify(error2) {
+  if (error2 instanceof import_mongodb5.MongoServerError) {
+    switch (error2.code) {
+      case AUTHENTICATION_FAILED:
+      case ATLAS_ERROR:
+        return "authentication-failed";
+      case USER_NOT_FOUND:
+        return "user-not-found";
+      case UNAUTHORIZED2:
+        return "unauthorized";
+    }
+    return "error";
+  }
+  if (error2 instanceof import_mongodb5.MongoServerSelectionError || error2 instanceof import_mongodb5.MongoNetworkError)
+    return "unreachable";
+  return "error";
+}
+
+// src/repair.ts
+var import_mongodb6 = __toESM(require_lib3(), 1);
+var EXTERNAL_MECHANISMS = ["MONGODB-X509", "GSSAPI", "PLAIN", "MONGODB-AWS", "MONGODB-OIDC"];
+async function repairAppUser(admin, app, rolesBefore, timeoutMs) {
+  const user = app.username;
+  if (user === void 0 || app.authSource === "$external") {
+    throw impossible(app, "its connection string holds no password that the target could store");
+  }
+  if (app.mechanism !== void 0 && EXTERNAL_MECHANISMS.includes(app.mechanism)) {
+    throw impossible(app, `it authenticates with ${app.mechanism}, outside the database`);
+  }
+  const db = app.authSource;
+  const client = admin.client({
+    appName: "mongo-restore-guard-repair",
+    maxPoolSize: 1,
+    serverSelectionTimeoutMS: timeoutMs,
+    connectTimeoutMS: timeoutMs
+  });
+  try {
+    const existing = await rolesOf(client.db(db), user);
+    if (existing !== void 0) {
+      await app.setPassword(client, "updateUser");
+      return { user, db, action: "password-reset", roles: names(existing) };
+    }
+    if (rolesBefore === void 0) {
+      throw impossible(
+        app,
+        `the user no longer exists on the target and its roles before the restore are unknown`
+      );
+    }
+    await app.setPassword(client, "createUser", rolesBefore);
+    return { user, db, action: "created", roles: names(rolesBefore) };
+  } catch (error2) {
+    if (error2 instanceof import_mongodb6.MongoServerError) throw repairFailed(admin, app, error2);
+    throw error2;
+  } finally {
+    await client.close().catch(() => void 0);
+  }
+}
+async function appUserRoles(admin, app, timeoutMs) {
+  if (app.username === void 0) return void 0;
+  const client = admin.client({
+    appName: "mongo-restore-guard-repair",
+    maxPoolSize: 1,
+    serverSelectionTimeoutMS: timeoutMs,
+    connectTimeoutMS: timeoutMs
+  });
+  try {
+    return await rolesOf(client.db(app.authSource), app.username);
+  } finally {
+    await client.close().catch(() => void 0);
+  }
+}
+async function rolesOf(db, user) {
+  const reply = await db.command({ usersInfo: { user, db: db.databaseName } });
+  const found = reply["users"][0];
+  if (found === void 0) return void 0;
+  return found["roles"].map(({ role, db: db2 }) => ({ role, db: db2 }));
+}
+var names = (roles) => roles.map((r) => `${r.role}@${r.db}`).sort();
+function impossible(app, why) {
+  return new GuardError(
+    "RepairImpossible",
+    "The application user cannot be repaired",
+    `${app.redacted}: the action cannot repair ${app.username ?? "this"}@${app.authSource}: ${why}. The application keeps failing to log in at its next restart; recreate the user on the target by hand with its roles and the password the application uses.`
+  );
+}
+function repairFailed(admin, app, error2) {
+  const who = `${app.username}@${app.authSource}`;
+  return new GuardError(
+    "RepairFailed",
+    "Repairing the application user failed",
+    `${admin.redacted} could not repair ${who}: ${admin.scrub(app.scrub(error2.message))} (${error2.codeName ?? error2.code}). The application still cannot log in at its next restart. The user of ${admin.input} needs userAdmin on ${app.authSource} and on the databases of the roles it grants (or userAdminAnyDatabase, or root); grant it, or re-register the password by hand.`
+  );
+}
+
+// src/verify.ts
+var MEANING = {
+  "authentication-failed": "authentication failed",
+  "user-not-found": "the user does not exist",
+  unauthorized: "the user lacks privileges the app needs",
+  unreachable: "the server could not be reached",
+  error: "the probe failed"
+};
+var FIX = {
+  "authentication-failed": "reset the app user's password on the target to the one in the app's connection string (db.updateUser)",
+  "user-not-found": "create the app user on the target with the password in the app's connection string (db.createUser)",
+  unauthorized: "grant the app user the missing actions on the target (db.grantRolesToUser)",
+  unreachable: "check the host, port, TLS and network path in the app's connection string",
+  error: "read the server message above"
+};
+function advise(advice) {
+  return advice ? ` ${advice}` : "";
+}
+function describe(result) {
+  const who = `${result.user}@${result.authSource}${result.member ? ` on member ${result.member}` : ""}`;
+  if (result.status === "ok") return `${who}: ok`;
+  return `${who} (${result.app}): ${MEANING[result.status]}: ${result.detail}. To fix: ${FIX[result.status]}`;
+}
+function judgeBaseline(before, advice) {
+  const rejected = before.filter((r) => r.status !== "ok");
+  if (rejected.length === 0) return;
+  throw new GuardError(
+    "AlreadyRejected",
+    "The app's credentials were already rejected",
+    `The application's credentials were already rejected before the restore, so the restore would not be the cause: ${rejected.map(describe).join(
+      " | "
+    )}. Nothing was dumped or restored; fix the target first and run again.${advise(advice)}`
+  );
+}
+function judgeNow(results, advice) {
+  const rejected = results.filter((r) => r.status !== "ok");
+  if (rejected.length === 0) return;
+  throw new GuardError(
+    "BrokenByRestore",
+    "The app's next restart would fail",
+    `A new connection made as the application fails now, so its next restart will fail: ${rejected.map(describe).join(" | ")}.${advise(advice)}`
+  );
+}
+function judgeAfter(before, after, advice) {
+  const verdicts = after.map((result, i) => ({
+    app: result.app,
+    before: before[i]?.status ?? "error",
+    after: result.status,
+    outcome: result.status === "ok" ? "pass" : "broken-by-restore"
+  }));
+  const broken = after.filter((r) => r.status !== "ok");
+  if (broken.length > 0) {
+    throw new GuardError(
+      "BrokenByRestore",
+      "The restore broke restart-time authentication",
+      `The restore broke restart-time authentication: ${broken.map(describe).join(" | ")}. Connections the app has open now may keep working; its next restart will fail.${advise(advice)}`
+    );
+  }
+  return verdicts;
+}
+function checkRestore(dumped, counts, allowFailedDocuments) {
+  if (counts.failed > 0 && !allowFailedDocuments) {
+    throw new GuardError(
+      "PartialRestore",
+      "Some documents failed to restore",
+      `${counts.failed} document(s) failed to restore (${counts.restored} restored); mongorestore exits 0 in this case, the action does not. The target now holds a partial copy. Common causes: duplicate keys (the target already has these documents: restore with drop: true, or into empty collections) or validation rules. Set allow-failed-documents: true to accept it.`
+    );
+  }
+  const dumpedDocuments = dumped.filter((ns) => !isProtectedNamespace(ns.namespace)).reduce((sum, ns) => sum + ns.documents, 0);
+  if (dumpedDocuments > 0 && counts.restored === 0 && counts.failed === 0) {
+    throw new GuardError(
+      "EmptyRestore",
+      "Nothing was restored",
+      `mongodump wrote ${dumpedDocuments} document(s) but mongorestore restored none: the databases, ns-exclude or ns-from inputs filter out every namespace, or the dump holds only admin (which is always excluded).`
+    );
+  }
+}
+
+// src/steps.ts
+async function probeBefore(ctx) {
+  adviseManaged(ctx);
+  const baseline = { users: void 0, roles: /* @__PURE__ */ new Map() };
+  await phase(ctx.report, "Probe before restore", async () => {
+    ctx.report.probes.before = await probeApps(ctx.settings);
+    judgeBaseline(ctx.report.probes.before, managedNote(ctx));
+    baseline.users = await readUsers(ctx);
+    const admin = adminUri(ctx.settings);
+    if (ctx.settings.repairAppUser && admin) {
+      for (const app of ctx.settings.apps) {
+        baseline.roles.set(app, await appUserRoles(admin, app, ctx.settings.probeTimeoutMs));
+      }
+    }
+  });
+  if (ctx.signal.aborted) {
+    throw new GuardError(
+      "Cancelled",
+      "Cancelled",
+      "The run was cancelled before the restore; nothing was written."
+    );
+  }
+  return baseline;
+}
+async function probeAfter(ctx, baseline, round = "Probe after restore") {
+  await phase(ctx.report, round, async () => {
+    ctx.report.probes.after = await probeApps(ctx.settings);
+    if (ctx.settings.repairAppUser) await repair(ctx, baseline);
+    if (baseline)
+      ctx.report.verdicts = judgeAfter(
+        ctx.report.probes.before,
+        ctx.report.probes.after,
+        managedNote(ctx)
+      );
+    else judgeNow(ctx.report.probes.after, managedNote(ctx));
+  });
+}
+async function verify(ctx, plan, target, result, expected, baseline) {
+  await phase(ctx.report, "Verify", async () => {
+    checkRestore(ctx.report.dumped, result.counts, plan.allowFailedDocuments);
+    const states = await collectionStates(
+      target,
+      result.restored.map((r) => r.target),
+      plan.probeTimeoutMs
+    );
+    ctx.report.mismatches = compareCollections(result.restored, expected, states, true);
+    info(
+      `${states.length} restored collections checked: ${ctx.report.mismatches.length} mismatches.`
+    );
+    checkMismatches(ctx.report.mismatches);
+    await checkUsers(ctx, baseline);
+  });
+}
+async function checkUsers(ctx, baseline) {
+  if (baseline.users === void 0) return;
+  const after = await readUsers(ctx);
+  if (after === void 0) return;
+  const drift = diffUsers(baseline.users, after);
+  const repaired = new Set(ctx.report.repairs.map((r) => `${r.db}.${r.user}`));
+  drift.changed = drift.changed.filter((c) => !repaired.has(c.user));
+  drift.appeared = drift.appeared.filter((u) => !repaired.has(u));
+  ctx.report.users = { checked: true, reason: void 0, drift };
+  if (hasDrift(drift)) {
+    const changed = drift.changed.map((c) => `${c.user} (${c.what.join(", ")})`);
+    throw new GuardError(
+      "UsersDrifted",
+      "The target's users changed",
+      `The target's users changed during the run: ${[
+        ...drift.appeared.map((u) => `${u} appeared`),
+        ...drift.disappeared.map((u) => `${u} disappeared`),
+        ...changed.map((c) => `${c} changed`)
+      ].join(
+        "; "
+      )}. Applications that log in as these users may fail at their next restart; re-register them on the target.`
+    );
+  }
+  info(`Users: ${after.size} on the target, none changed.`);
+}
+async function readUsers(ctx) {
+  const admin = adminUri(ctx.settings);
+  if (!admin) return void 0;
+  try {
+    return await snapshotUsers(admin, ctx.settings.probeTimeoutMs);
+  } catch (error2) {
+    if (error2 instanceof GuardError && error2.kind === "DriftUnavailable" && ctx.settings.adminUri === void 0) {
+      ctx.report.users = { checked: false, reason: error2.message, drift: void 0 };
+      warning(
+        `The users drift check was skipped: ${error2.message} Give target-admin-uri to enable it.`,
+        {
+          title: "Users drift check skipped"
+        }
+      );
+      return void 0;
+    }
+    throw error2;
+  }
+}
+async function repair(ctx, baseline) {
+  const admin = adminUri(ctx.settings);
+  if (!admin) return;
+  const own = ctx.report.probes.after.filter((r) => r.member === void 0);
+  const rejected = ctx.settings.apps.filter((_, i) => {
+    const status = own[i]?.status;
+    return status === "authentication-failed" || status === "user-not-found";
+  });
+  if (rejected.length === 0) return;
+  for (const app of rejected) {
+    const result = await repairAppUser(
+      admin,
+      app,
+      baseline?.roles.get(app),
+      ctx.settings.probeTimeoutMs
+    );
+    ctx.report.repairs.push(result);
+    warning(
+      `Repaired ${result.user}@${result.db}: ${result.action} (roles ${result.roles.join(", ") || "none"}); no other user was touched.`,
+      {
+        title: "App user repaired"
+      }
+    );
+  }
+  ctx.report.probes.after = await probeApps(ctx.settings);
+}
+async function probeApps(settings) {
+  const results = [];
+  for (const app of settings.apps) {
+    const result = await probe(app, settings.privileges, settings.probeTimeoutMs);
+    log(result);
+    results.push(result);
+    if (result.status === "unreachable") continue;
+    const members = await dataMembers(app, settings.probeTimeoutMs).catch(() => []);
+    if (members.length < 2) continue;
+    for (const member of members) {
+      const memberResult = {
+        ...await probe(app.forMember(member), settings.privileges, settings.probeTimeoutMs),
+        member
+      };
+      log(memberResult);
+      results.push(memberResult);
+    }
+  }
+  return results;
+}
+function log(result) {
+  const where = result.member ? ` on member ${result.member}` : "";
+  info(
+    `${result.user}@${result.authSource}${where}: ${result.status} (${result.durationMs} ms) ${result.detail}`
+  );
+}
+function adminUri(settings) {
+  return settings.adminUri ?? settings.target;
+}
+function adviseManaged(ctx) {
+  const uri = ctx.settings.target ?? ctx.settings.apps[0];
+  const service = uri && managedService(uri);
+  if (!service) return;
+  ctx.report.managed = service;
+  notice(managedAdvice(service), { title: `Managed service: ${service}` });
+}
+function managedNote(ctx) {
+  return managedAdvice(ctx.report.managed);
 }
 
 // src/transfer.ts
@@ -54359,7 +54827,7 @@ async function command(ctx, tool, uri, args) {
   return { tool, bin: ctx.bins[tool], args: args(configFile) };
 }
 function runOptions(ctx, settings) {
-  const uris = [settings.source, settings.target, ...settings.apps].filter(
+  const uris = [settings.source, settings.target, settings.adminUri, ...settings.apps].filter(
     (u) => u !== void 0
   );
   return {
@@ -54411,87 +54879,22 @@ function checkRun(run2, interruption, step, targetTouched) {
   }
 }
 
-// src/verify.ts
-var MEANING = {
-  "authentication-failed": "authentication failed",
-  "user-not-found": "the user does not exist",
-  unauthorized: "the user lacks privileges the app needs",
-  unreachable: "the server could not be reached",
-  error: "the probe failed"
-};
-var FIX = {
-  "authentication-failed": "reset the app user's password on the target to the one in the app's connection string (db.updateUser)",
-  "user-not-found": "create the app user on the target with the password in the app's connection string (db.createUser)",
-  unauthorized: "grant the app user the missing actions on the target (db.grantRolesToUser)",
-  unreachable: "check the host, port, TLS and network path in the app's connection string",
-  error: "read the server message above"
-};
-function describe(result) {
-  if (result.status === "ok") return `${result.user}@${result.authSource}: ok`;
-  return `${result.user}@${result.authSource} (${result.app}): ${MEANING[result.status]}: ${result.detail}. To fix: ${FIX[result.status]}`;
-}
-function judgeBaseline(before) {
-  const rejected = before.filter((r) => r.status !== "ok");
-  if (rejected.length === 0) return;
-  throw new GuardError(
-    "AlreadyRejected",
-    "The app's credentials were already rejected",
-    `The application's credentials were already rejected before the restore, so the restore would not be the cause: ${rejected.map(describe).join(" | ")}. Nothing was dumped or restored; fix the target first and run again.`
-  );
-}
-function judgeNow(results) {
-  const rejected = results.filter((r) => r.status !== "ok");
-  if (rejected.length === 0) return;
-  throw new GuardError(
-    "BrokenByRestore",
-    "The app's next restart would fail",
-    `A new connection made as the application fails now, so its next restart will fail: ${rejected.map(describe).join(" | ")}.`
-  );
-}
-function judgeAfter(before, after) {
-  const verdicts = after.map((result, i) => ({
-    app: result.app,
-    before: before[i]?.status ?? "error",
-    after: result.status,
-    outcome: result.status === "ok" ? "pass" : "broken-by-restore"
-  }));
-  const broken = after.filter((r) => r.status !== "ok");
-  if (broken.length > 0) {
-    throw new GuardError(
-      "BrokenByRestore",
-      "The restore broke restart-time authentication",
-      `The restore broke restart-time authentication: ${broken.map(describe).join(" | ")}. Connections the app has open now may keep working; its next restart will fail.`
-    );
-  }
-  return verdicts;
-}
-function checkRestore(dumped, counts, allowFailedDocuments) {
-  if (counts.failed > 0 && !allowFailedDocuments) {
-    throw new GuardError(
-      "PartialRestore",
-      "Some documents failed to restore",
-      `${counts.failed} document(s) failed to restore (${counts.restored} restored); mongorestore exits 0 in this case, the action does not. The target now holds a partial copy. Common causes: duplicate keys (the target already has these documents: restore with drop: true, or into empty collections) or validation rules. Set allow-failed-documents: true to accept it.`
-    );
-  }
-  const dumpedDocuments = dumped.filter((ns) => !isProtectedNamespace(ns.namespace)).reduce((sum, ns) => sum + ns.documents, 0);
-  if (dumpedDocuments > 0 && counts.restored === 0 && counts.failed === 0) {
-    throw new GuardError(
-      "EmptyRestore",
-      "Nothing was restored",
-      `mongodump wrote ${dumpedDocuments} document(s) but mongorestore restored none: the databases, ns-exclude or ns-from inputs filter out every namespace, or the dump holds only admin (which is always excluded).`
-    );
-  }
-}
-
 // src/modes.ts
 var MAX_DATABASE_NAME = 63;
 async function migrate(ctx) {
   const { settings } = ctx;
   const [source, target] = [need(settings.source), need(settings.target)];
-  await probeBefore(ctx);
+  const baseline = await probeBefore(ctx);
   const result = await transfer(ctx, settings, source, target);
-  await probeAfter(ctx);
-  await verify(ctx, settings, target, result, await expectedFromSource(ctx, source, result));
+  await probeAfter(ctx, baseline);
+  await verify(
+    ctx,
+    settings,
+    target,
+    result,
+    await expectedFromSource(ctx, source, result),
+    baseline
+  );
 }
 async function rehearse(ctx) {
   const { settings } = ctx;
@@ -54530,10 +54933,10 @@ async function rehearse(ctx) {
   };
   ctx.report.rehearsal = { databases: scratch, dropped: false };
   try {
-    await probeBefore(ctx);
+    const baseline = await probeBefore(ctx);
     const result = await transfer(ctx, plan, source, target);
-    await verify(ctx, plan, target, result, await expectedFromSource(ctx, source, result));
-    await probeAfter(ctx);
+    await probeAfter(ctx, baseline);
+    await verify(ctx, plan, target, result, await expectedFromSource(ctx, source, result), baseline);
   } finally {
     if (!settings.keep && ctx.report.targetWritten) {
       await phase(
@@ -54573,22 +54976,19 @@ async function restore(ctx) {
     );
   }
   const plan = { ...settings, gzip: contents.gzipped };
-  await probeBefore(ctx);
+  const baseline = await probeBefore(ctx);
   const result = await restoreFromDump(ctx, plan, target, { kind: contents.kind, path: path4 });
-  await probeAfter(ctx);
+  await probeAfter(ctx, baseline);
   const expected = new Map(
     result.restored.map((r) => [
       r.source,
       { documents: r.documents, indexes: contents.indexes.get(r.source) }
     ])
   );
-  await verify(ctx, plan, target, result, expected);
+  await verify(ctx, plan, target, result, expected, baseline);
 }
 async function probeOnly(ctx) {
-  await phase(ctx.report, "Probe", async () => {
-    ctx.report.probes.after = await probeApps(ctx.settings);
-    judgeNow(ctx.report.probes.after);
-  });
+  await probeAfter(ctx, void 0, "Probe");
 }
 function transfer(ctx, plan, source, target) {
   if (plan.archive === void 0) return streamDumpRestore(ctx, plan, source, target);
@@ -54597,24 +54997,6 @@ function transfer(ctx, plan, source, target) {
     await dumpToDirectory(ctx, plan, source, databases, plan.archive);
     return restoreFromDump(ctx, plan, target, { kind: "directory", path: plan.archive });
   })();
-}
-async function probeBefore(ctx) {
-  await phase(ctx.report, "Probe before restore", async () => {
-    ctx.report.probes.before = await probeApps(ctx.settings);
-    judgeBaseline(ctx.report.probes.before);
-  });
-  if (ctx.signal.aborted)
-    throw new GuardError(
-      "Cancelled",
-      "Cancelled",
-      "The run was cancelled before the restore; nothing was written."
-    );
-}
-async function probeAfter(ctx) {
-  await phase(ctx.report, "Probe after restore", async () => {
-    ctx.report.probes.after = await probeApps(ctx.settings);
-    ctx.report.verdicts = judgeAfter(ctx.report.probes.before, ctx.report.probes.after);
-  });
 }
 async function expectedFromSource(ctx, source, result) {
   const dumped = new Map(ctx.report.dumped.map((d) => [d.namespace, d.documents]));
@@ -54636,32 +55018,6 @@ async function expectedFromSource(ctx, source, result) {
       ];
     })
   );
-}
-async function verify(ctx, plan, target, result, expected) {
-  await phase(ctx.report, "Verify", async () => {
-    checkRestore(ctx.report.dumped, result.counts, plan.allowFailedDocuments);
-    const states = await collectionStates(
-      target,
-      result.restored.map((r) => r.target),
-      plan.probeTimeoutMs
-    );
-    ctx.report.mismatches = compareCollections(result.restored, expected, states, true);
-    info(
-      `${states.length} restored collections checked: ${ctx.report.mismatches.length} mismatches.`
-    );
-    checkMismatches(ctx.report.mismatches);
-  });
-}
-async function probeApps(settings) {
-  const results = [];
-  for (const app of settings.apps) {
-    const result = await probe(app, settings.privileges, settings.probeTimeoutMs);
-    info(
-      `${result.user}@${result.authSource}: ${result.status} (${result.durationMs} ms) ${result.detail}`
-    );
-    results.push(result);
-  }
-  return results;
 }
 function pick(c) {
   return { bytes: c.bytes, namespaces: c.namespaces, credentialNamespaces: c.credentialNamespaces };
@@ -54685,7 +55041,7 @@ async function run(signal) {
   let uris = [];
   try {
     const settings = getInputs();
-    uris = [settings.source, settings.target, ...settings.apps].filter(
+    uris = [settings.source, settings.target, settings.adminUri, ...settings.apps].filter(
       (u) => u !== void 0
     );
     report2.mode = settings.mode;

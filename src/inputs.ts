@@ -21,7 +21,8 @@ const NEEDS: Record<Mode, { source: boolean; target: boolean | 'optional'; apps:
 
 export function getInputs(): Settings {
   // Mask before parsing: even a malformed string must never be printed.
-  for (const name of ['source-uri', 'target-uri']) maskSecret(core.getInput(name))
+  for (const name of ['source-uri', 'target-uri', 'target-admin-uri'])
+    maskSecret(core.getInput(name))
   for (const line of core.getMultilineInput('app-uri')) maskSecret(line)
 
   const mode = modeInput()
@@ -32,6 +33,16 @@ export function getInputs(): Settings {
       ? uriInput('target-uri', mode)
       : undefined
   const apps = needs.apps ? appInputs(target, mode) : []
+  const adminUri =
+    core.getInput('target-admin-uri') === '' ? undefined : uriInput('target-admin-uri', mode)
+  const repairAppUser = booleanInput('repair-app-user')
+  if (repairAppUser && !adminUri && !target) {
+    throw invalidInput(
+      'repair-app-user',
+      'needs the target admin credentials',
+      'Give target-admin-uri, a user that can change users on the target (userAdminAnyDatabase or root)'
+    )
+  }
   if (mode === 'dump' && core.getInput('archive') === '') {
     throw invalidInput(
       'archive',
@@ -52,6 +63,8 @@ export function getInputs(): Settings {
     mode,
     source,
     target,
+    adminUri,
+    repairAppUser,
     apps,
     privileges: parsePrivileges(core.getMultilineInput('app-privileges')),
     databases: listInput('databases'),

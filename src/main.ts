@@ -1,8 +1,9 @@
 // The action: read the inputs, run the mode's pipeline, publish one report.
 import { getInputs, getReportPath } from './inputs.js'
-import { dump, migrate, probeOnly, rehearse, restore, type RunContext } from './modes.js'
+import { dump, migrate, probeOnly, rehearse, restore } from './modes.js'
 import { newReport, publish, recordFailure, type Report } from './report.js'
 import { redact, SecretDir, type MongoUri } from './secrets.js'
+import type { RunContext } from './steps.js'
 import type { Mode, Settings } from './settings.js'
 import { toolPath, toolVersion } from './tool-runner.js'
 import type { ToolBins } from './transfer.js'
@@ -22,7 +23,7 @@ export async function run(signal: AbortSignal): Promise<Report> {
   let uris: MongoUri[] = []
   try {
     const settings = getInputs()
-    uris = [settings.source, settings.target, ...settings.apps].filter(
+    uris = [settings.source, settings.target, settings.adminUri, ...settings.apps].filter(
       (u): u is MongoUri => u !== undefined
     )
     report.mode = settings.mode

@@ -1,26 +1,20 @@
 // The five modes, each a short sequence of the same steps: probe before → dump → guarded
 // restore → verify → probe after.
 import * as core from '@actions/core'
-import { checkMismatches, compareCollections, type Expected } from './data-check.js'
+import type { Expected } from './data-check.js'
 import { collectionStates, dropDatabases, userDatabases } from './deployment.js'
 import { inspectDump } from './dump-files.js'
 import { GuardError, invalidInput } from './errors.js'
-import { probe, type ProbeResult } from './probe.js'
 import { phase } from './report.js'
 import type { MongoUri } from './secrets.js'
 import type { Settings } from './settings.js'
+import { probeAfter, probeBefore, verify, type RunContext } from './steps.js'
 import {
   dumpToDirectory,
   restoreFromDump,
   streamDumpRestore,
-  type RestoreResult,
-  type ToolContext
+  type RestoreResult
 } from './transfer.js'
-import { checkRestore, judgeAfter, judgeBaseline, judgeNow } from './verify.js'
-
-export interface RunContext extends ToolContext {
-  settings: Settings
-}
 
 // MongoDB's limit on database names.
 const MAX_DATABASE_NAME = 63
@@ -28,10 +22,17 @@ const MAX_DATABASE_NAME = 63
 export async function migrate(ctx: RunContext): Promise<void> {
   const { settings } = ctx
   const [source, target] = [need(settings.source), need(settings.target)]
-  await probeBefore(ctx)
+  const baseline = await probeBefore(ctx)
   const result = await transfer(ctx, settings, source, target)
-  await probeAfter(ctx)
-  await verify(ctx, settings, target, result, await expectedFromSource(ctx, source, result))
+  await probeAfter(ctx, baseline)
+  await verify(
+    ctx,
+    settings,
+    target,
+    result,
+    await expectedFromSource(ctx, source, result),
+    baseline
+  )
 }
 
 /**
@@ -78,10 +79,10 @@ export async function rehearse(ctx: RunContext): Promise<void> {
   }
   ctx.report.rehearsal = { databases: scratch, dropped: false }
   try {
-    await probeBefore(ctx)
+    const baseline = await probeBefore(ctx)
     const result = await transfer(ctx, plan, source, target)
-    await verify(ctx, plan, target, result, await expectedFromSource(ctx, source, result))
-    await probeAfter(ctx)
+    await probeAfter(ctx, baseline)
+    await verify(ctx, plan, target, result, await expectedFromSource(ctx, source, result), baseline)
   } finally {
     if (!settings.keep && ctx.report.targetWritten) {
       await phase(ctx.report, 'Drop the scratch databases', () =>
@@ -123,24 +124,21 @@ export async function restore(ctx: RunContext): Promise<void> {
     )
   }
   const plan = { ...settings, gzip: contents.gzipped }
-  await probeBefore(ctx)
+  const baseline = await probeBefore(ctx)
   const result = await restoreFromDump(ctx, plan, target, { kind: contents.kind, path })
-  await probeAfter(ctx)
+  await probeAfter(ctx, baseline)
   const expected = new Map<string, Expected>(
     result.restored.map((r) => [
       r.source,
       { documents: r.documents, indexes: contents.indexes.get(r.source) }
     ])
   )
-  await verify(ctx, plan, target, result, expected)
+  await verify(ctx, plan, target, result, expected, baseline)
 }
 
 /** The cold-connection probe alone. */
 export async function probeOnly(ctx: RunContext): Promise<void> {
-  await phase(ctx.report, 'Probe', async () => {
-    ctx.report.probes.after = await probeApps(ctx.settings)
-    judgeNow(ctx.report.probes.after)
-  })
+  await probeAfter(ctx, undefined, 'Probe')
 }
 
 function transfer(
@@ -155,26 +153,6 @@ function transfer(
     await dumpToDirectory(ctx, plan, source, databases, plan.archive as string)
     return restoreFromDump(ctx, plan, target, { kind: 'directory', path: plan.archive as string })
   })()
-}
-
-async function probeBefore(ctx: RunContext): Promise<void> {
-  await phase(ctx.report, 'Probe before restore', async () => {
-    ctx.report.probes.before = await probeApps(ctx.settings)
-    judgeBaseline(ctx.report.probes.before)
-  })
-  if (ctx.signal.aborted)
-    throw new GuardError(
-      'Cancelled',
-      'Cancelled',
-      'The run was cancelled before the restore; nothing was written.'
-    )
-}
-
-async function probeAfter(ctx: RunContext): Promise<void> {
-  await phase(ctx.report, 'Probe after restore', async () => {
-    ctx.report.probes.after = await probeApps(ctx.settings)
-    ctx.report.verdicts = judgeAfter(ctx.report.probes.before, ctx.report.probes.after)
-  })
 }
 
 /** What each restored collection should hold: the dumped count less failures, the source's indexes. */
@@ -202,41 +180,6 @@ async function expectedFromSource(
       ]
     })
   )
-}
-
-async function verify(
-  ctx: RunContext,
-  plan: Settings,
-  target: MongoUri,
-  result: RestoreResult,
-  expected: Map<string, Expected>
-): Promise<void> {
-  await phase(ctx.report, 'Verify', async () => {
-    checkRestore(ctx.report.dumped, result.counts, plan.allowFailedDocuments)
-    const states = await collectionStates(
-      target,
-      result.restored.map((r) => r.target),
-      plan.probeTimeoutMs
-    )
-    ctx.report.mismatches = compareCollections(result.restored, expected, states, true)
-    core.info(
-      `${states.length} restored collections checked: ${ctx.report.mismatches.length} mismatches.`
-    )
-    checkMismatches(ctx.report.mismatches)
-  })
-}
-
-/** One new connection per app, one after the other: each result is a fresh login. */
-async function probeApps(settings: Settings): Promise<ProbeResult[]> {
-  const results: ProbeResult[] = []
-  for (const app of settings.apps) {
-    const result = await probe(app, settings.privileges, settings.probeTimeoutMs)
-    core.info(
-      `${result.user}@${result.authSource}: ${result.status} (${result.durationMs} ms) ${result.detail}`
-    )
-    results.push(result)
-  }
-  return results
 }
 
 function pick(c: { bytes: number; namespaces: string[]; credentialNamespaces: string[] }) {

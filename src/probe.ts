@@ -30,6 +30,8 @@ export interface ProbeResult {
   missing: MissingPrivileges[]
   /** SCRAM mechanisms the server offers for this user; undefined when not asked. */
   mechanisms: string[] | undefined
+  /** Set when this probe went straight to one replica-set member (`host:port`). */
+  member?: string
   durationMs: number
 }
 

@@ -6,6 +6,9 @@ import { dirname } from 'node:path'
 import { toGuardError, type FailureKind } from './errors.js'
 import type { ProbeResult, ProbeStatus } from './probe.js'
 import type { Mismatch } from './data-check.js'
+import type { UserDrift } from './drift.js'
+import type { ManagedService } from './managed.js'
+import type { RepairResult } from './repair.js'
 import type { Mode } from './settings.js'
 import type { NamespaceCount, RestoreCounts, RestoredNamespace } from './tool-output.js'
 import type { Verdict } from './verify.js'
@@ -37,6 +40,12 @@ export interface Report {
     | undefined
   /** Restored collections whose count or indexes differ from what was expected. */
   mismatches: Mismatch[]
+  /** The users drift check: whether it ran (else why not) and what it found. */
+  users: { checked: boolean; reason: string | undefined; drift: UserDrift | undefined } | undefined
+  /** App users repaired (repair-app-user), exactly what was done to each. */
+  repairs: RepairResult[]
+  /** A managed service recognised by its host names. */
+  managed: ManagedService
   /** rehearse: the scratch databases, and whether they were dropped afterwards. */
   rehearsal: { databases: string[]; dropped: boolean } | undefined
   /** Whether mongorestore was started: if so, the target may hold data from this run. */
@@ -63,6 +72,9 @@ export function newReport(): Report {
     dumpFiles: undefined,
     mismatches: [],
     rehearsal: undefined,
+    users: undefined,
+    repairs: [],
+    managed: undefined,
     targetWritten: false,
     probes: { before: [], after: [] },
     verdicts: [],

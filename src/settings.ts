@@ -19,6 +19,10 @@ export interface Settings {
   source: MongoUri | undefined
   /** Where it goes (a user that can run mongorestore); absent in dump, optional in probe. */
   target: MongoUri | undefined
+  /** A user that can read and change the target's users: drift check and repair. Optional. */
+  adminUri: MongoUri | undefined
+  /** After a restore (or in probe mode), re-register an app user whose login fails. */
+  repairAppUser: boolean
   /** The application's own connection strings; each one is probed before and after. */
   apps: MongoUri[]
   /** What each app must be allowed to do; applies to every app. Empty: authentication only. */

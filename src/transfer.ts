@@ -116,7 +116,7 @@ async function command(
 }
 
 function runOptions(ctx: ToolContext, settings: Settings) {
-  const uris = [settings.source, settings.target, ...settings.apps].filter(
+  const uris = [settings.source, settings.target, settings.adminUri, ...settings.apps].filter(
     (u): u is MongoUri => u !== undefined
   )
   return {

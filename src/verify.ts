@@ -29,13 +29,18 @@ const FIX: Record<Exclude<ProbeStatus, 'ok'>, string> = {
   error: 'read the server message above'
 }
 
+function advise(advice: string | undefined): string {
+  return advice ? ` ${advice}` : ''
+}
+
 function describe(result: ProbeResult): string {
-  if (result.status === 'ok') return `${result.user}@${result.authSource}: ok`
-  return `${result.user}@${result.authSource} (${result.app}): ${MEANING[result.status]}: ${result.detail}. To fix: ${FIX[result.status]}`
+  const who = `${result.user}@${result.authSource}${result.member ? ` on member ${result.member}` : ''}`
+  if (result.status === 'ok') return `${who}: ok`
+  return `${who} (${result.app}): ${MEANING[result.status]}: ${result.detail}. To fix: ${FIX[result.status]}`
 }
 
 /** Before anything is written: every app must already work on the target. */
-export function judgeBaseline(before: readonly ProbeResult[]): void {
+export function judgeBaseline(before: readonly ProbeResult[], advice?: string): void {
   const rejected = before.filter((r) => r.status !== 'ok')
   if (rejected.length === 0) return
   throw new GuardError(
@@ -43,25 +48,28 @@ export function judgeBaseline(before: readonly ProbeResult[]): void {
     "The app's credentials were already rejected",
     `The application's credentials were already rejected before the restore, so the restore would not be the cause: ${rejected
       .map(describe)
-      .join(' | ')}. Nothing was dumped or restored; fix the target first and run again.`
+      .join(
+        ' | '
+      )}. Nothing was dumped or restored; fix the target first and run again.${advise(advice)}`
   )
 }
 
 /** The probe alone (mode: probe): every app must log in now. */
-export function judgeNow(results: readonly ProbeResult[]): void {
+export function judgeNow(results: readonly ProbeResult[], advice?: string): void {
   const rejected = results.filter((r) => r.status !== 'ok')
   if (rejected.length === 0) return
   throw new GuardError(
     'BrokenByRestore',
     "The app's next restart would fail",
-    `A new connection made as the application fails now, so its next restart will fail: ${rejected.map(describe).join(' | ')}.`
+    `A new connection made as the application fails now, so its next restart will fail: ${rejected.map(describe).join(' | ')}.${advise(advice)}`
   )
 }
 
 /** After the restore: an app that worked before and fails now was broken by the restore. */
 export function judgeAfter(
   before: readonly ProbeResult[],
-  after: readonly ProbeResult[]
+  after: readonly ProbeResult[],
+  advice?: string
 ): Verdict[] {
   const verdicts = after.map((result, i): Verdict => ({
     app: result.app,
@@ -74,7 +82,7 @@ export function judgeAfter(
     throw new GuardError(
       'BrokenByRestore',
       'The restore broke restart-time authentication',
-      `The restore broke restart-time authentication: ${broken.map(describe).join(' | ')}. Connections the app has open now may keep working; its next restart will fail.`
+      `The restore broke restart-time authentication: ${broken.map(describe).join(' | ')}. Connections the app has open now may keep working; its next restart will fail.${advise(advice)}`
     )
   }
   return verdicts

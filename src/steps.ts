@@ -1,0 +1,223 @@
+// The steps the modes share: the probe rounds (each app, then each replica-set member it could
+// reach), the opt-in repair, and the verification of the data and of the target's users.
+import * as core from '@actions/core'
+import { checkMismatches, compareCollections, type Expected } from './data-check.js'
+import { collectionStates } from './deployment.js'
+import { diffUsers, hasDrift, snapshotUsers, type UserSnapshot } from './drift.js'
+import { GuardError } from './errors.js'
+import { managedAdvice, managedService } from './managed.js'
+import { dataMembers } from './members.js'
+import { probe, type ProbeResult } from './probe.js'
+import { appUserRoles, repairAppUser } from './repair.js'
+import { phase } from './report.js'
+import type { MongoUri, RoleRef } from './secrets.js'
+import type { Settings } from './settings.js'
+import type { RestoreResult, ToolContext } from './transfer.js'
+import { checkRestore, judgeAfter, judgeBaseline, judgeNow } from './verify.js'
+
+export interface RunContext extends ToolContext {
+  settings: Settings
+}
+
+/** What the steps before the restore record for the steps after it. */
+export interface Baseline {
+  /** The target's users before the restore; undefined when they could not be read. */
+  users: UserSnapshot | undefined
+  /** Each app user's roles before the restore, for a repair that must recreate it. */
+  roles: Map<MongoUri, RoleRef[] | undefined>
+}
+
+/** Probes every app, records the target's users, and fails if an app is already rejected. */
+export async function probeBefore(ctx: RunContext): Promise<Baseline> {
+  adviseManaged(ctx)
+  const baseline: Baseline = { users: undefined, roles: new Map() }
+  await phase(ctx.report, 'Probe before restore', async () => {
+    ctx.report.probes.before = await probeApps(ctx.settings)
+    judgeBaseline(ctx.report.probes.before, managedNote(ctx))
+    baseline.users = await readUsers(ctx)
+    const admin = adminUri(ctx.settings)
+    if (ctx.settings.repairAppUser && admin) {
+      for (const app of ctx.settings.apps) {
+        baseline.roles.set(app, await appUserRoles(admin, app, ctx.settings.probeTimeoutMs))
+      }
+    }
+  })
+  if (ctx.signal.aborted) {
+    throw new GuardError(
+      'Cancelled',
+      'Cancelled',
+      'The run was cancelled before the restore; nothing was written.'
+    )
+  }
+  return baseline
+}
+
+/** Probes every app again; with repair-app-user, re-registers a rejected app user and re-probes. */
+export async function probeAfter(
+  ctx: RunContext,
+  baseline: Baseline | undefined,
+  round = 'Probe after restore'
+): Promise<void> {
+  await phase(ctx.report, round, async () => {
+    ctx.report.probes.after = await probeApps(ctx.settings)
+    if (ctx.settings.repairAppUser) await repair(ctx, baseline)
+    if (baseline)
+      ctx.report.verdicts = judgeAfter(
+        ctx.report.probes.before,
+        ctx.report.probes.after,
+        managedNote(ctx)
+      )
+    else judgeNow(ctx.report.probes.after, managedNote(ctx))
+  })
+}
+
+/** The restore's counts, each collection's count and indexes, and the target's users. */
+export async function verify(
+  ctx: RunContext,
+  plan: Settings,
+  target: MongoUri,
+  result: RestoreResult,
+  expected: Map<string, Expected>,
+  baseline: Baseline
+): Promise<void> {
+  await phase(ctx.report, 'Verify', async () => {
+    checkRestore(ctx.report.dumped, result.counts, plan.allowFailedDocuments)
+    const states = await collectionStates(
+      target,
+      result.restored.map((r) => r.target),
+      plan.probeTimeoutMs
+    )
+    ctx.report.mismatches = compareCollections(result.restored, expected, states, true)
+    core.info(
+      `${states.length} restored collections checked: ${ctx.report.mismatches.length} mismatches.`
+    )
+    checkMismatches(ctx.report.mismatches)
+    await checkUsers(ctx, baseline)
+  })
+}
+
+async function checkUsers(ctx: RunContext, baseline: Baseline): Promise<void> {
+  if (baseline.users === undefined) return
+  const after = await readUsers(ctx)
+  if (after === undefined) return
+  const drift = diffUsers(baseline.users, after)
+  // A repair changes the app user on purpose; it is reported on its own.
+  const repaired = new Set(ctx.report.repairs.map((r) => `${r.db}.${r.user}`))
+  drift.changed = drift.changed.filter((c) => !repaired.has(c.user))
+  drift.appeared = drift.appeared.filter((u) => !repaired.has(u))
+  ctx.report.users = { checked: true, reason: undefined, drift }
+  if (hasDrift(drift)) {
+    const changed = drift.changed.map((c) => `${c.user} (${c.what.join(', ')})`)
+    throw new GuardError(
+      'UsersDrifted',
+      "The target's users changed",
+      `The target's users changed during the run: ${[
+        ...drift.appeared.map((u) => `${u} appeared`),
+        ...drift.disappeared.map((u) => `${u} disappeared`),
+        ...changed.map((c) => `${c} changed`)
+      ].join(
+        '; '
+      )}. Applications that log in as these users may fail at their next restart; re-register them on the target.`
+    )
+  }
+  core.info(`Users: ${after.size} on the target, none changed.`)
+}
+
+/** The target's users, read with target-admin-uri (else target-uri); undefined with the reason reported when not allowed. */
+async function readUsers(ctx: RunContext): Promise<UserSnapshot | undefined> {
+  const admin = adminUri(ctx.settings)
+  if (!admin) return undefined
+  try {
+    return await snapshotUsers(admin, ctx.settings.probeTimeoutMs)
+  } catch (error) {
+    if (
+      error instanceof GuardError &&
+      error.kind === 'DriftUnavailable' &&
+      ctx.settings.adminUri === undefined
+    ) {
+      ctx.report.users = { checked: false, reason: error.message, drift: undefined }
+      core.warning(
+        `The users drift check was skipped: ${error.message} Give target-admin-uri to enable it.`,
+        {
+          title: 'Users drift check skipped'
+        }
+      )
+      return undefined
+    }
+    throw error
+  }
+}
+
+async function repair(ctx: RunContext, baseline: Baseline | undefined): Promise<void> {
+  const admin = adminUri(ctx.settings)
+  if (!admin) return
+  // Member probes follow their app's own; the app's own results are in app order.
+  const own = ctx.report.probes.after.filter((r) => r.member === undefined)
+  const rejected = ctx.settings.apps.filter((_, i) => {
+    const status = own[i]?.status
+    return status === 'authentication-failed' || status === 'user-not-found'
+  })
+  if (rejected.length === 0) return
+  for (const app of rejected) {
+    const result = await repairAppUser(
+      admin,
+      app,
+      baseline?.roles.get(app),
+      ctx.settings.probeTimeoutMs
+    )
+    ctx.report.repairs.push(result)
+    core.warning(
+      `Repaired ${result.user}@${result.db}: ${result.action} (roles ${result.roles.join(', ') || 'none'}); no other user was touched.`,
+      {
+        title: 'App user repaired'
+      }
+    )
+  }
+  ctx.report.probes.after = await probeApps(ctx.settings)
+}
+
+/** One new connection per app, then one per replica-set member it could reach, one at a time. */
+export async function probeApps(settings: Settings): Promise<ProbeResult[]> {
+  const results: ProbeResult[] = []
+  for (const app of settings.apps) {
+    const result = await probe(app, settings.privileges, settings.probeTimeoutMs)
+    log(result)
+    results.push(result)
+    if (result.status === 'unreachable') continue
+    const members = await dataMembers(app, settings.probeTimeoutMs).catch(() => [])
+    // A one-member set is the server just probed.
+    if (members.length < 2) continue
+    for (const member of members) {
+      const memberResult = {
+        ...(await probe(app.forMember(member), settings.privileges, settings.probeTimeoutMs)),
+        member
+      }
+      log(memberResult)
+      results.push(memberResult)
+    }
+  }
+  return results
+}
+
+function log(result: ProbeResult): void {
+  const where = result.member ? ` on member ${result.member}` : ''
+  core.info(
+    `${result.user}@${result.authSource}${where}: ${result.status} (${result.durationMs} ms) ${result.detail}`
+  )
+}
+
+function adminUri(settings: Settings): MongoUri | undefined {
+  return settings.adminUri ?? settings.target
+}
+
+function adviseManaged(ctx: RunContext): void {
+  const uri = ctx.settings.target ?? ctx.settings.apps[0]
+  const service = uri && managedService(uri)
+  if (!service) return
+  ctx.report.managed = service
+  core.notice(managedAdvice(service) as string, { title: `Managed service: ${service}` })
+}
+
+function managedNote(ctx: RunContext): string | undefined {
+  return managedAdvice(ctx.report.managed)
+}
