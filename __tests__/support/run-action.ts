@@ -41,7 +41,13 @@ export interface ActionRun {
 
 export async function runAction(
   inputs: Record<string, string>,
-  options: { node?: string; onSpawn?: (pid: number) => void; signalAfterMs?: number } = {}
+  options: {
+    node?: string
+    onSpawn?: (pid: number) => void
+    signalAfterMs?: number
+    /** Called with the whole stdout so far, each time more arrives. */
+    onStdout?: (stdout: string) => void
+  } = {}
 ): Promise<ActionRun> {
   const temp = mkdtempSync(join(tmpdir(), 'guard-e2e-'))
   try {
@@ -72,7 +78,10 @@ export async function runAction(
       setTimeout(() => child.kill('SIGINT'), options.signalAfterMs)
     let stdout = ''
     let stderr = ''
-    child.stdout.on('data', (d) => (stdout += d))
+    child.stdout.on('data', (d) => {
+      stdout += d
+      options.onStdout?.(stdout)
+    })
     child.stderr.on('data', (d) => (stderr += d))
     const exitCode = await new Promise<number | null>((done) => child.on('close', done))
     const reportPath = join(runnerTemp, 'mongo-restore-guard-report.json')
