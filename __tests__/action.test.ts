@@ -5,14 +5,14 @@ import assert from 'node:assert/strict'
 import { readdirSync, readFileSync, existsSync, rmSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { MongoClient } from 'mongodb'
 import {
   binaries,
   createUser,
   startServer,
   stopAllServers,
   withLogsOnFailure,
-  type MongoServer
+  type MongoServer,
+  withClient
 } from './support/testbed.ts'
 import { nodeRuntimes, runAction, secretHits, type ActionRun } from './support/run-action.ts'
 
@@ -67,15 +67,6 @@ async function incident(
       source.rootUri,
       target.rootUri
     ]
-  }
-}
-
-async function withClient<T>(uri: string, fn: (c: MongoClient) => Promise<T>): Promise<T> {
-  const client = new MongoClient(uri, { maxPoolSize: 1, serverSelectionTimeoutMS: 5000 })
-  try {
-    return await fn(client)
-  } finally {
-    await client.close()
   }
 }
 

@@ -1,7 +1,7 @@
 // Reproduces the incident with the real tools: a whole-deployment dump restored into another
 // deployment rewrites its users, and only a brand-new connection shows it. Also shows the fix
 // (exclude admin.* and legacy system.users/roles) keeps the target's users untouched.
-import { spawn } from 'node:child_process'
+
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
@@ -15,7 +15,9 @@ import {
   startServer,
   stopAllServers,
   withLogsOnFailure,
-  type MongoServer
+  type MongoServer,
+  withClient,
+  runTool
 } from './support/testbed.ts'
 
 const PASSWORD_A = 'src-A@:/%pass' // the app's password on the source
@@ -56,37 +58,6 @@ async function nextCommand(client: MongoClient): Promise<Login> {
     if (err instanceof MongoServerError)
       return { ok: false, code: err.code as number, error: `${err}` }
     throw err
-  }
-}
-
-async function withClient<T>(uri: string, fn: (c: MongoClient) => Promise<T>): Promise<T> {
-  const client = new MongoClient(uri, CLIENT_OPTS)
-  try {
-    return await fn(client)
-  } finally {
-    await client.close()
-  }
-}
-
-/** Runs a database tool; the connection string goes in a 0600 --config file, never in argv. */
-async function runTool(bin: string, uri: string, args: string[], dir: string): Promise<string> {
-  const config = path.join(dir, `${path.basename(bin)}-config.json`)
-  fs.writeFileSync(config, JSON.stringify({ uri }), { mode: 0o600 })
-  let stderr = ''
-  try {
-    const child = spawn(bin, [`--config=${config}`, ...args], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-      timeout: 120_000
-    })
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
-    const code = await new Promise<number | null>((resolve, reject) => {
-      child.once('error', reject)
-      child.once('close', resolve)
-    })
-    assert.equal(code, 0, `${path.basename(bin)} exited ${code}:\n${stderr}`)
-    return stderr
-  } finally {
-    fs.rmSync(config, { force: true })
   }
 }
 

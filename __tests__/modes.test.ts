@@ -15,13 +15,13 @@ import {
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { gunzipSync } from 'node:zlib'
-import { MongoClient } from 'mongodb'
 import {
   binaries,
   createUser,
   startServer,
   stopAllServers,
-  type MongoServer
+  type MongoServer,
+  withClient
 } from './support/testbed.ts'
 import { nodeRuntimes, runAction, secretHits, type ActionRun } from './support/run-action.ts'
 
@@ -29,15 +29,6 @@ after(stopAllServers)
 const node = nodeRuntimes()[1]!.bin
 const APP = 'app-pw:1@x'
 const USERS = ['app', 'billing_user', 'ops_admin']
-
-async function withClient<T>(uri: string, fn: (c: MongoClient) => Promise<T>): Promise<T> {
-  const client = new MongoClient(uri, { maxPoolSize: 1, serverSelectionTimeoutMS: 5000 })
-  try {
-    return await fn(client)
-  } finally {
-    await client.close()
-  }
-}
 
 /** A source with users in appdb, billing and admin, and data with indexes in two databases. */
 async function seededServer(t: TestContext): Promise<MongoServer> {

@@ -2,29 +2,20 @@
 // probes on a replica set, and the opt-in repair of the app user.
 import { after, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { MongoClient } from 'mongodb'
 import {
   binaries,
   createUser,
   startReplicaSet,
   startServer,
   stopAllServers,
-  type MongoServer
+  type MongoServer,
+  withClient
 } from './support/testbed.ts'
 import { nodeRuntimes, runAction, type ActionRun } from './support/run-action.ts'
 
 after(stopAllServers)
 const node = nodeRuntimes()[1]!.bin
 const APP = 'app:pw/1'
-
-async function withClient<T>(uri: string, fn: (c: MongoClient) => Promise<T>): Promise<T> {
-  const client = new MongoClient(uri, { maxPoolSize: 1, serverSelectionTimeoutMS: 5000 })
-  try {
-    return await fn(client)
-  } finally {
-    await client.close()
-  }
-}
 
 /** Every user but `except`, with credentials, as one string. */
 async function otherUsers(server: MongoServer, except: string): Promise<string> {

@@ -53366,6 +53366,24 @@ var MongoUri = class _MongoUri {
   client(options) {
     return new import_mongodb.MongoClient(this.#raw, options);
   }
+  /**
+   * Opens a new client, runs `fn` with it and closes it: every connection this action makes is
+   * used for one purpose and closed. `anonymous` drops the credentials (hello needs none).
+   */
+  async use(purpose, timeoutMs, fn, anonymous = false) {
+    const options = {
+      appName: `mongo-restore-guard-${purpose}`,
+      maxPoolSize: 1,
+      serverSelectionTimeoutMS: timeoutMs,
+      connectTimeoutMS: timeoutMs
+    };
+    const client = anonymous ? this.anonymousClient(options) : this.client(options);
+    try {
+      return await fn(client);
+    } finally {
+      await client.close().catch(() => void 0);
+    }
+  }
   /** A client with no credentials, for commands that need none (hello). */
   anonymousClient(options) {
     const cs = new ConnectionString(this.#raw);
@@ -53678,20 +53696,8 @@ function runnerTemp() {
 
 // src/deployment.ts
 var SYSTEM_DATABASES2 = ["admin", "local", "config"];
-async function withClient(uri, timeoutMs, fn) {
-  const client = uri.client({
-    appName: "mongo-restore-guard",
-    serverSelectionTimeoutMS: timeoutMs,
-    connectTimeoutMS: timeoutMs
-  });
-  try {
-    return await fn(client);
-  } finally {
-    await client.close().catch(() => void 0);
-  }
-}
 async function userDatabases(uri, wanted, timeoutMs) {
-  const names2 = await withClient(uri, timeoutMs, async (c) => {
+  const names2 = await uri.use("verify", timeoutMs, async (c) => {
     const result = await c.db("admin").admin().listDatabases({ nameOnly: true });
     return result.databases.map((d) => d.name);
   });
@@ -53708,8 +53714,8 @@ async function userDatabases(uri, wanted, timeoutMs) {
   return [...wanted];
 }
 async function collectionStates(uri, namespaces, timeoutMs) {
-  return withClient(
-    uri,
+  return uri.use(
+    "verify",
     timeoutMs,
     (c) => Promise.all(
       namespaces.map(async (namespace) => {
@@ -53725,7 +53731,7 @@ async function collectionStates(uri, namespaces, timeoutMs) {
   );
 }
 async function dropDatabases(uri, names2, timeoutMs) {
-  await withClient(uri, timeoutMs, async (c) => {
+  await uri.use("verify", timeoutMs, async (c) => {
     for (const name of names2) await c.db(name).dropDatabase();
   });
 }
@@ -54042,27 +54048,21 @@ var import_mongodb3 = __toESM(require_lib3(), 1);
 import { createHash } from "node:crypto";
 var UNAUTHORIZED = 13;
 async function snapshotUsers(admin, timeoutMs) {
-  const client = admin.client({
-    appName: "mongo-restore-guard-drift",
-    maxPoolSize: 1,
-    serverSelectionTimeoutMS: timeoutMs,
-    connectTimeoutMS: timeoutMs
-  });
   try {
-    const reply = await client.db("admin").command({ usersInfo: { forAllDBs: true }, showCredentials: true });
-    const snapshot = /* @__PURE__ */ new Map();
-    for (const user of reply["users"]) {
-      const record = toRecord(user);
-      snapshot.set(`${record.db}.${record.user}`, record);
-    }
-    return snapshot;
+    return await admin.use("drift", timeoutMs, async (client) => {
+      const reply = await client.db("admin").command({ usersInfo: { forAllDBs: true }, showCredentials: true });
+      const snapshot = /* @__PURE__ */ new Map();
+      for (const user of reply["users"]) {
+        const record = toRecord(user);
+        snapshot.set(`${record.db}.${record.user}`, record);
+      }
+      return snapshot;
+    });
   } catch (error2) {
     if (error2 instanceof import_mongodb3.MongoServerError && error2.code === UNAUTHORIZED) {
       throw driftUnavailable(admin);
     }
     throw error2;
-  } finally {
-    await client.close().catch(() => void 0);
   }
 }
 function toRecord(user) {
@@ -54151,23 +54151,20 @@ function managedAdvice(service) {
 // src/members.ts
 var import_mongodb4 = __toESM(require_lib3(), 1);
 async function dataMembers(app, timeoutMs) {
-  const client = app.anonymousClient({
-    appName: "mongo-restore-guard-members",
-    maxPoolSize: 1,
-    serverSelectionTimeoutMS: timeoutMs,
-    connectTimeoutMS: timeoutMs
-  });
-  try {
-    const hello = await client.db("admin").command({ hello: 1 }, { readPreference: import_mongodb4.ReadPreference.nearest });
-    if (typeof hello["setName"] !== "string") return [];
-    const listed = [
-      ...hello["hosts"] ?? [],
-      ...hello["passives"] ?? []
-    ];
-    return [...new Set(listed)];
-  } finally {
-    await client.close().catch(() => void 0);
-  }
+  return app.use(
+    "members",
+    timeoutMs,
+    async (client) => {
+      const hello = await client.db("admin").command({ hello: 1 }, { readPreference: import_mongodb4.ReadPreference.nearest });
+      if (typeof hello["setName"] !== "string") return [];
+      const listed = [
+        ...hello["hosts"] ?? [],
+        ...hello["passives"] ?? []
+      ];
+      return [...new Set(listed)];
+    },
+    true
+  );
 }
 
 // src/probe.ts
@@ -54276,46 +54273,31 @@ async function repairAppUser(admin, app, rolesBefore, timeoutMs) {
     throw impossible(app, `it authenticates with ${app.mechanism}, outside the database`);
   }
   const db = app.authSource;
-  const client = admin.client({
-    appName: "mongo-restore-guard-repair",
-    maxPoolSize: 1,
-    serverSelectionTimeoutMS: timeoutMs,
-    connectTimeoutMS: timeoutMs
-  });
   try {
-    const existing = await rolesOf(client.db(db), user);
-    if (existing !== void 0) {
-      await app.setPassword(client, "updateUser");
-      return { user, db, action: "password-reset", roles: names(existing) };
-    }
-    if (rolesBefore === void 0) {
-      throw impossible(
-        app,
-        `the user no longer exists on the target and its roles before the restore are unknown`
-      );
-    }
-    await app.setPassword(client, "createUser", rolesBefore);
-    return { user, db, action: "created", roles: names(rolesBefore) };
+    return await admin.use("repair", timeoutMs, async (client) => {
+      const existing = await rolesOf(client.db(db), user);
+      if (existing !== void 0) {
+        await app.setPassword(client, "updateUser");
+        return { user, db, action: "password-reset", roles: names(existing) };
+      }
+      if (rolesBefore === void 0) {
+        throw impossible(
+          app,
+          `the user no longer exists on the target and its roles before the restore are unknown`
+        );
+      }
+      await app.setPassword(client, "createUser", rolesBefore);
+      return { user, db, action: "created", roles: names(rolesBefore) };
+    });
   } catch (error2) {
     if (error2 instanceof import_mongodb6.MongoServerError) throw repairFailed(admin, app, error2);
     throw error2;
-  } finally {
-    await client.close().catch(() => void 0);
   }
 }
 async function appUserRoles(admin, app, timeoutMs) {
-  if (app.username === void 0) return void 0;
-  const client = admin.client({
-    appName: "mongo-restore-guard-repair",
-    maxPoolSize: 1,
-    serverSelectionTimeoutMS: timeoutMs,
-    connectTimeoutMS: timeoutMs
-  });
-  try {
-    return await rolesOf(client.db(app.authSource), app.username);
-  } finally {
-    await client.close().catch(() => void 0);
-  }
+  const user = app.username;
+  if (user === void 0) return void 0;
+  return admin.use("repair", timeoutMs, (client) => rolesOf(client.db(app.authSource), user));
 }
 async function rolesOf(db, user) {
   const reply = await db.command({ usersInfo: { user, db: db.databaseName } });

@@ -1,7 +1,6 @@
 // Read-mostly questions to the source and target deployments with the tool users' connection
 // strings: which user databases exist, each collection's count and indexes, and dropping the
 // scratch databases a rehearsal created. Each call opens a client and closes it.
-import type { MongoClient } from 'mongodb'
 import { GuardError } from './errors.js'
 import type { MongoUri } from './secrets.js'
 
@@ -21,30 +20,13 @@ export interface CollectionState {
   indexes: IndexSpec[]
 }
 
-async function withClient<T>(
-  uri: MongoUri,
-  timeoutMs: number,
-  fn: (c: MongoClient) => Promise<T>
-): Promise<T> {
-  const client = uri.client({
-    appName: 'mongo-restore-guard',
-    serverSelectionTimeoutMS: timeoutMs,
-    connectTimeoutMS: timeoutMs
-  })
-  try {
-    return await fn(client)
-  } finally {
-    await client.close().catch(() => undefined)
-  }
-}
-
 /** The user databases (not admin, local, config), limited to `wanted` when it is not empty. */
 export async function userDatabases(
   uri: MongoUri,
   wanted: readonly string[],
   timeoutMs: number
 ): Promise<string[]> {
-  const names = await withClient(uri, timeoutMs, async (c) => {
+  const names = await uri.use('verify', timeoutMs, async (c) => {
     const result = await c.db('admin').admin().listDatabases({ nameOnly: true })
     return result.databases.map((d) => d.name)
   })
@@ -67,7 +49,7 @@ export async function collectionStates(
   namespaces: readonly string[],
   timeoutMs: number
 ): Promise<CollectionState[]> {
-  return withClient(uri, timeoutMs, (c) =>
+  return uri.use('verify', timeoutMs, (c) =>
     Promise.all(
       namespaces.map(async (namespace) => {
         const [db, ...rest] = namespace.split('.')
@@ -88,7 +70,7 @@ export async function dropDatabases(
   names: readonly string[],
   timeoutMs: number
 ): Promise<void> {
-  await withClient(uri, timeoutMs, async (c) => {
+  await uri.use('verify', timeoutMs, async (c) => {
     for (const name of names) await c.db(name).dropDatabase()
   })
 }

@@ -32,29 +32,23 @@ const UNAUTHORIZED = 13
 
 /** Every user of the deployment, read with a new client used once and closed. */
 export async function snapshotUsers(admin: MongoUri, timeoutMs: number): Promise<UserSnapshot> {
-  const client = admin.client({
-    appName: 'mongo-restore-guard-drift',
-    maxPoolSize: 1,
-    serverSelectionTimeoutMS: timeoutMs,
-    connectTimeoutMS: timeoutMs
-  })
   try {
-    const reply = await client
-      .db('admin')
-      .command({ usersInfo: { forAllDBs: true }, showCredentials: true })
-    const snapshot: UserSnapshot = new Map()
-    for (const user of reply['users'] as Document[]) {
-      const record = toRecord(user)
-      snapshot.set(`${record.db}.${record.user}`, record)
-    }
-    return snapshot
+    return await admin.use('drift', timeoutMs, async (client) => {
+      const reply = await client
+        .db('admin')
+        .command({ usersInfo: { forAllDBs: true }, showCredentials: true })
+      const snapshot: UserSnapshot = new Map()
+      for (const user of reply['users'] as Document[]) {
+        const record = toRecord(user)
+        snapshot.set(`${record.db}.${record.user}`, record)
+      }
+      return snapshot
+    })
   } catch (error) {
     if (error instanceof MongoServerError && error.code === UNAUTHORIZED) {
       throw driftUnavailable(admin)
     }
     throw error
-  } finally {
-    await client.close().catch(() => undefined)
   }
 }
 

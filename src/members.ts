@@ -11,24 +11,21 @@ import type { MongoUri } from './secrets.js'
  * driver's error when no member answers.
  */
 export async function dataMembers(app: MongoUri, timeoutMs: number): Promise<string[]> {
-  const client = app.anonymousClient({
-    appName: 'mongo-restore-guard-members',
-    maxPoolSize: 1,
-    serverSelectionTimeoutMS: timeoutMs,
-    connectTimeoutMS: timeoutMs
-  })
-  try {
-    // Any member answers with the set's view, so a set without a primary is still listed.
-    const hello: Document = await client
-      .db('admin')
-      .command({ hello: 1 }, { readPreference: ReadPreference.nearest })
-    if (typeof hello['setName'] !== 'string') return []
-    const listed = [
-      ...((hello['hosts'] as string[]) ?? []),
-      ...((hello['passives'] as string[]) ?? [])
-    ]
-    return [...new Set(listed)]
-  } finally {
-    await client.close().catch(() => undefined)
-  }
+  return app.use(
+    'members',
+    timeoutMs,
+    async (client) => {
+      // Any member answers with the set's view, so a set without a primary is still listed.
+      const hello: Document = await client
+        .db('admin')
+        .command({ hello: 1 }, { readPreference: ReadPreference.nearest })
+      if (typeof hello['setName'] !== 'string') return []
+      const listed = [
+        ...((hello['hosts'] as string[]) ?? []),
+        ...((hello['passives'] as string[]) ?? [])
+      ]
+      return [...new Set(listed)]
+    },
+    true
+  )
 }

@@ -34,31 +34,25 @@ export async function repairAppUser(
     throw impossible(app, `it authenticates with ${app.mechanism}, outside the database`)
   }
   const db = app.authSource
-  const client = admin.client({
-    appName: 'mongo-restore-guard-repair',
-    maxPoolSize: 1,
-    serverSelectionTimeoutMS: timeoutMs,
-    connectTimeoutMS: timeoutMs
-  })
   try {
-    const existing = await rolesOf(client.db(db), user)
-    if (existing !== undefined) {
-      await app.setPassword(client, 'updateUser')
-      return { user, db, action: 'password-reset', roles: names(existing) }
-    }
-    if (rolesBefore === undefined) {
-      throw impossible(
-        app,
-        `the user no longer exists on the target and its roles before the restore are unknown`
-      )
-    }
-    await app.setPassword(client, 'createUser', rolesBefore)
-    return { user, db, action: 'created', roles: names(rolesBefore) }
+    return await admin.use('repair', timeoutMs, async (client): Promise<RepairResult> => {
+      const existing = await rolesOf(client.db(db), user)
+      if (existing !== undefined) {
+        await app.setPassword(client, 'updateUser')
+        return { user, db, action: 'password-reset', roles: names(existing) }
+      }
+      if (rolesBefore === undefined) {
+        throw impossible(
+          app,
+          `the user no longer exists on the target and its roles before the restore are unknown`
+        )
+      }
+      await app.setPassword(client, 'createUser', rolesBefore)
+      return { user, db, action: 'created', roles: names(rolesBefore) }
+    })
   } catch (error) {
     if (error instanceof MongoServerError) throw repairFailed(admin, app, error)
     throw error
-  } finally {
-    await client.close().catch(() => undefined)
   }
 }
 
@@ -71,18 +65,9 @@ export async function appUserRoles(
   app: MongoUri,
   timeoutMs: number
 ): Promise<RoleRef[] | undefined> {
-  if (app.username === undefined) return undefined
-  const client = admin.client({
-    appName: 'mongo-restore-guard-repair',
-    maxPoolSize: 1,
-    serverSelectionTimeoutMS: timeoutMs,
-    connectTimeoutMS: timeoutMs
-  })
-  try {
-    return await rolesOf(client.db(app.authSource), app.username)
-  } finally {
-    await client.close().catch(() => undefined)
-  }
+  const user = app.username
+  if (user === undefined) return undefined
+  return admin.use('repair', timeoutMs, (client) => rolesOf(client.db(app.authSource), user))
 }
 
 async function rolesOf(db: Db, user: string): Promise<RoleRef[] | undefined> {

@@ -107,6 +107,30 @@ export class MongoUri {
     return new MongoClient(this.#raw, options)
   }
 
+  /**
+   * Opens a new client, runs `fn` with it and closes it: every connection this action makes is
+   * used for one purpose and closed. `anonymous` drops the credentials (hello needs none).
+   */
+  async use<T>(
+    purpose: string,
+    timeoutMs: number,
+    fn: (client: MongoClient) => Promise<T>,
+    anonymous = false
+  ): Promise<T> {
+    const options: MongoClientOptions = {
+      appName: `mongo-restore-guard-${purpose}`,
+      maxPoolSize: 1,
+      serverSelectionTimeoutMS: timeoutMs,
+      connectTimeoutMS: timeoutMs
+    }
+    const client = anonymous ? this.anonymousClient(options) : this.client(options)
+    try {
+      return await fn(client)
+    } finally {
+      await client.close().catch(() => undefined)
+    }
+  }
+
   /** A client with no credentials, for commands that need none (hello). */
   anonymousClient(options: MongoClientOptions): MongoClient {
     const cs = new ConnectionString(this.#raw)

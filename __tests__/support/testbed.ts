@@ -432,6 +432,16 @@ export async function startReplicaSet(count: number): Promise<ReplicaSet> {
   return { name, primary: first.server, members, uri, rootUri, stop }
 }
 
+/** A client for test set-up and assertions, closed when `fn` ends. */
+export async function withClient<T>(uri: string, fn: (c: MongoClient) => Promise<T>): Promise<T> {
+  const client = new MongoClient(uri, { maxPoolSize: 1, serverSelectionTimeoutMS: 5000 })
+  try {
+    return await fn(client)
+  } finally {
+    await client.close()
+  }
+}
+
 /** Runs a database tool; the connection string goes in a 0600 --config file, never in argv. */
 export async function runTool(
   bin: string,
