@@ -53920,6 +53920,10 @@ async function publish(report2, reportPath, redact2) {
   setOutput("probe-result", probeResult(report2));
   setOutput("restored-documents", report2.restore?.restored ?? 0);
   setOutput("failed-documents", report2.restore?.failed ?? 0);
+  if (report2.mode === "dump" && report2.dumpFiles) {
+    setOutput("archive-path", report2.dumpFiles.path);
+    setOutput("archive-bytes", report2.dumpFiles.bytes);
+  }
   await mkdir2(dirname4(reportPath), { recursive: true });
   await writeFile3(reportPath, json + "\n");
   setOutput("report-path", reportPath);
@@ -54938,8 +54942,6 @@ async function dump(ctx) {
   await dumpToDirectory(ctx, settings, source, databases, directory);
   const contents = await inspectDump(directory);
   ctx.report.dumpFiles = { path: directory, ...pick(contents) };
-  setOutput("archive-path", directory);
-  setOutput("archive-bytes", contents.bytes);
 }
 async function restore(ctx) {
   const { settings } = ctx;
@@ -54972,13 +54974,12 @@ async function restore(ctx) {
 async function probeOnly(ctx) {
   await probeAfter(ctx, void 0, "Probe");
 }
-function transfer(ctx, plan, source, target) {
-  if (plan.archive === void 0) return streamDumpRestore(ctx, plan, source, target);
-  return (async () => {
-    const databases = await userDatabases(source, plan.databases, plan.probeTimeoutMs);
-    await dumpToDirectory(ctx, plan, source, databases, plan.archive);
-    return restoreFromDump(ctx, plan, target, { kind: "directory", path: plan.archive });
-  })();
+async function transfer(ctx, plan, source, target) {
+  const directory = plan.archive;
+  if (directory === void 0) return streamDumpRestore(ctx, plan, source, target);
+  const databases = await userDatabases(source, plan.databases, plan.probeTimeoutMs);
+  await dumpToDirectory(ctx, plan, source, databases, directory);
+  return restoreFromDump(ctx, plan, target, { kind: "directory", path: directory });
 }
 async function expectedFromSource(ctx, source, result) {
   const dumped = new Map(ctx.report.dumped.map((d) => [d.namespace, d.documents]));

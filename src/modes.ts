@@ -102,8 +102,6 @@ export async function dump(ctx: RunContext): Promise<void> {
   await dumpToDirectory(ctx, settings, source, databases, directory)
   const contents = await inspectDump(directory)
   ctx.report.dumpFiles = { path: directory, ...pick(contents) }
-  core.setOutput('archive-path', directory)
-  core.setOutput('archive-bytes', contents.bytes)
 }
 
 /** Restores a dump from disk after checking what it carries. */
@@ -141,18 +139,18 @@ export async function probeOnly(ctx: RunContext): Promise<void> {
   await probeAfter(ctx, undefined, 'Probe')
 }
 
-function transfer(
+/** Streamed when no archive is named; else a dump to disk, one database at a time, then a restore of it. */
+async function transfer(
   ctx: RunContext,
   plan: Settings,
   source: MongoUri,
   target: MongoUri
 ): Promise<RestoreResult> {
-  if (plan.archive === undefined) return streamDumpRestore(ctx, plan, source, target)
-  return (async () => {
-    const databases = await userDatabases(source, plan.databases, plan.probeTimeoutMs)
-    await dumpToDirectory(ctx, plan, source, databases, plan.archive as string)
-    return restoreFromDump(ctx, plan, target, { kind: 'directory', path: plan.archive as string })
-  })()
+  const directory = plan.archive
+  if (directory === undefined) return streamDumpRestore(ctx, plan, source, target)
+  const databases = await userDatabases(source, plan.databases, plan.probeTimeoutMs)
+  await dumpToDirectory(ctx, plan, source, databases, directory)
+  return restoreFromDump(ctx, plan, target, { kind: 'directory', path: directory })
 }
 
 /** What each restored collection should hold: the dumped count less failures, the source's indexes. */

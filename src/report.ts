@@ -124,6 +124,10 @@ export async function publish(
   core.setOutput('probe-result', probeResult(report))
   core.setOutput('restored-documents', report.restore?.restored ?? 0)
   core.setOutput('failed-documents', report.restore?.failed ?? 0)
+  if (report.mode === 'dump' && report.dumpFiles) {
+    core.setOutput('archive-path', report.dumpFiles.path)
+    core.setOutput('archive-bytes', report.dumpFiles.bytes)
+  }
   await mkdir(dirname(reportPath), { recursive: true })
   await writeFile(reportPath, json + '\n')
   core.setOutput('report-path', reportPath)
