@@ -1,6 +1,6 @@
 // The guard: what the restore must never do to the target's users, roles and credentials.
 // Pure functions, so every refusal is unit-tested without a server.
-import { forbidden, invalidInput } from './errors.js'
+import { forbidden, invalidInput, type GuardError } from './errors.js'
 import type { Rename, Settings } from './settings.js'
 
 /** Always passed to mongorestore: admin (users, roles, auth version) and legacy per-db users. */
@@ -120,7 +120,8 @@ export function checkToolOptions(
           .join(' ')}`
       )
     }
-    if (rule.refused) throw forbidden(`${name} in ${input}`, rule.refused)
+    if (rule.refused)
+      throw forbidden(`${name} in ${input}`, rule.refused, `Remove ${name} from ${input}.`)
     if (rule.value && inline === undefined) {
       if (i + 1 >= words.length)
         throw invalidInput(input, `${name} needs a value`, `Write ${name}=<value>`)
@@ -138,7 +139,8 @@ export function checkPlan(
     if (SYSTEM_DATABASES.includes(db.toLowerCase())) {
       throw forbidden(
         `databases: ${db}`,
-        `${db} holds the server's own users, roles or state; only user databases are moved`
+        `${db} holds the server's own users, roles or state; only user databases are moved`,
+        `Remove ${db} from databases.`
       )
     }
   }
@@ -152,11 +154,10 @@ export function checkPlan(
     }
   }
   for (const rename of settings.renames) checkRename(rename)
-  if (settings.source.sharesHostWith(settings.target)) {
-    throw forbidden(
-      'a target that is the source',
-      `target-uri and source-uri name the same deployment (${settings.target.hosts.join(',')}); restoring a deployment onto itself can only duplicate or replace its own data`
-    )
+  // With renames, a copy into other databases of the same deployment can be legitimate; the
+  // pre-flight check refuses it when any namespace would be restored onto itself.
+  if (settings.renames.length === 0 && settings.source.sharesHostWith(settings.target)) {
+    throw sameDeployment(settings.target.hosts.join(','))
   }
 }
 
@@ -169,11 +170,16 @@ function checkRename({ from, to }: Rename): void {
     if (SYSTEM_DATABASES.includes(db.toLowerCase()) || db === '*') {
       throw forbidden(
         `${input}: ${pattern}`,
-        `a rename may not read from or write into ${db === '*' ? 'every database, admin included' : db}`
+        `a rename may not read from or write into ${db === '*' ? 'every database, admin included' : db}`,
+        `Change ${input}: rename only between user databases.`
       )
     }
     if (/\.system\.(users|roles)$/.test(pattern)) {
-      throw forbidden(`${input}: ${pattern}`, 'a rename may not touch user or role collections')
+      throw forbidden(
+        `${input}: ${pattern}`,
+        'a rename may not touch user or role collections',
+        `Change ${input}: rename only ordinary collections.`
+      )
     }
     if ((pattern.match(/\$/g) ?? []).length % 2 !== 0) {
       throw invalidInput(
@@ -187,7 +193,8 @@ function checkRename({ from, to }: Rename): void {
   if (toDb.includes('$') && toDb !== from.split('.')[0]) {
     throw forbidden(
       `ns-to: ${to}`,
-      'a variable in the target database name could spell admin; keep the database part of ns-from as it is, or name the database'
+      'a variable in the target database name could spell admin',
+      'Keep the database part of ns-from as it is, or name the database in ns-to.'
     )
   }
   const vars = (p: string) =>
@@ -202,4 +209,13 @@ function checkRename({ from, to }: Rename): void {
       'Use the same $name$ variables on both sides'
     )
   }
+}
+
+/** Restoring into the deployment (and database) the dump came from. */
+export function sameDeployment(where: string): GuardError {
+  return forbidden(
+    'a target that is the source',
+    `target-uri and source-uri reach the same deployment (${where}); restoring a deployment onto itself can only duplicate or replace its own data`,
+    'Point target-uri at another deployment, or rename every namespace into another database with ns-from/ns-to.'
+  )
 }

@@ -6,18 +6,19 @@ import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { invalidInput } from './errors.js'
 import { checkPlan, checkToolOptions } from './guard.js'
-import { parsePrivileges } from './privileges.js'
-import { MongoUri } from './secrets.js'
+import { DATABASE_NAME, parsePrivileges } from './privileges.js'
+import { maskRaw, MongoUri } from './secrets.js'
 import type { Rename, Settings } from './settings.js'
 
 export function getInputs(): Settings {
   // Mask before parsing: even a malformed string must never be printed.
-  for (const name of ['source-uri', 'target-uri']) core.setSecret(core.getInput(name))
-  for (const line of core.getMultilineInput('app-uri')) core.setSecret(line)
+  for (const name of ['source-uri', 'target-uri']) maskRaw(core.getInput(name))
+  for (const line of core.getMultilineInput('app-uri')) maskRaw(line)
 
   const source = uriInput('source-uri')
   const target = uriInput('target-uri')
-  const apps = core.getMultilineInput('app-uri', { required: true }).map((line, i) => {
+  required('app-uri')
+  const apps = core.getMultilineInput('app-uri').map((line, i) => {
     const app = new MongoUri(line, `app-uri (line ${i + 1})`)
     app.mask()
     if (app.username === undefined) {
@@ -32,10 +33,8 @@ export function getInputs(): Settings {
   for (const app of apps) {
     if (!app.sharesHostWith(target)) {
       core.warning(
-        `${app.input} names other hosts than target-uri: the probe tests that deployment, not the target.`,
-        {
-          title: 'app-uri points elsewhere'
-        }
+        `${app.input} names other hosts (${app.hosts.join(',')}) than target-uri (${target.hosts.join(',')}): the probe tests that deployment, not the target, so it cannot prove the app will log in to the target. Give app-uri the connection string the application uses for the target.`,
+        { title: 'app-uri points elsewhere' }
       )
     }
   }
@@ -46,8 +45,9 @@ export function getInputs(): Settings {
     target,
     apps,
     privileges: parsePrivileges(core.getMultilineInput('app-privileges')),
-    databases: listInput('databases'),
+    databases: databasesInput(),
     drop: booleanInput('drop'),
+    allowMerge: booleanInput('allow-merge'),
     archive: archiveInput(),
     gzip: booleanInput('gzip'),
     nsExclude: core.getMultilineInput('ns-exclude'),
@@ -80,24 +80,51 @@ export function getReportPath(): string {
 }
 
 function uriInput(name: string): MongoUri {
-  const uri = new MongoUri(core.getInput(name, { required: true }), name)
+  const uri = new MongoUri(required(name), name)
   uri.mask()
   return uri
 }
 
-/** Comma- or line-separated names. */
-function listInput(name: string): string[] {
-  return core
-    .getInput(name)
+/** A required input's value; an empty one is often a secret this workflow cannot read. */
+function required(name: string): string {
+  const value = core.getInput(name)
+  if (value === '') {
+    throw invalidInput(
+      name,
+      'is empty',
+      `Pass a connection string, e.g. ${name}: \${{ secrets.MONGODB_URI }}; a secret is empty when the workflow cannot read it (a pull request from a fork, another environment, a typo in its name)`
+    )
+  }
+  return value
+}
+
+/** Comma- or line-separated database names. */
+function databasesInput(): string[] {
+  const names = core
+    .getInput('databases')
     .split(/[\s,]+/)
     .filter((w) => w !== '')
+  for (const name of names) {
+    if (!DATABASE_NAME.test(name)) {
+      throw invalidInput(
+        'databases',
+        `"${name}" is not a database name`,
+        'List database names (no ".", "$", "/" or spaces), separated by commas or new lines'
+      )
+    }
+  }
+  return names
 }
 
 function booleanInput(name: string): boolean {
   try {
     return core.getBooleanInput(name)
   } catch {
-    throw invalidInput(name, `"${core.getInput(name)}" is not a boolean`, 'Write true or false')
+    throw invalidInput(
+      name,
+      `"${core.getInput(name)}" is not a boolean`,
+      'Write true or false (YAML spellings such as yes, on or 1 are not accepted)'
+    )
   }
 }
 

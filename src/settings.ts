@@ -21,6 +21,8 @@ export interface Settings {
   databases: string[]
   /** Pass `--drop`: replace the target's collections that are in the dump. */
   drop: boolean
+  /** Restore into namespaces that already hold documents (without drop, refused by default). */
+  allowMerge: boolean
   /** Dump to this file, then restore from it; undefined streams mongodump into mongorestore. */
   archive: string | undefined
   /** Compress the archive or stream (`--gzip` on both tools). */

@@ -56,14 +56,13 @@ export async function runAction(
       HOME: process.env['HOME'] ?? temp,
       GITHUB_OUTPUT: outputFile,
       GITHUB_STEP_SUMMARY: summaryFile,
-      RUNNER_TEMP: runnerTemp,
-      'INPUT_PROBE-TIMEOUT-SECONDS': '5',
-      'INPUT_TIMEOUT-MINUTES': '5',
-      INPUT_DROP: 'false',
-      INPUT_GZIP: 'false',
-      'INPUT_ALLOW-FAILED-DOCUMENTS': 'false'
+      RUNNER_TEMP: runnerTemp
     }
-    for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value
+    // As a runner does: every input's default from action.yml, then what the step sets.
+    const defaults = { ...actionDefaults(), 'probe-timeout-seconds': '5', 'timeout-minutes': '5' }
+    for (const [name, value] of Object.entries({ ...defaults, ...inputs })) {
+      env[`INPUT_${name.toUpperCase()}`] = value
+    }
     const child = spawn(options.node ?? process.execPath, [bundle], { env, cwd: temp })
     options.onSpawn?.(child.pid as number)
     if (options.signalAfterMs !== undefined)
@@ -88,6 +87,20 @@ export async function runAction(
   } finally {
     rmSync(temp, { recursive: true, force: true })
   }
+}
+
+/** The `default:` of each input in action.yml (the file's own simple layout). */
+function actionDefaults(): Record<string, string> {
+  const defaults: Record<string, string> = {}
+  let input: string | undefined
+  const yml = readFileSync(join(repoRoot, 'action.yml'), 'utf8')
+  const inputs = yml.slice(yml.indexOf('\ninputs:'), yml.indexOf('\noutputs:'))
+  for (const line of inputs.split('\n')) {
+    input = /^ {2}([\w-]+):\s*$/.exec(line)?.[1] ?? input
+    const value = /^ {4}default:\s*(.*)$/.exec(line)?.[1]
+    if (input && value !== undefined) defaults[input] = value.replace(/^'(.*)'$/, '$1')
+  }
+  return defaults
 }
 
 function walk(dir: string): string[] {
