@@ -193,7 +193,8 @@ describe('failures (Node 24, the action runtime)', () => {
         .collection<{ _id: number }>('orders')
         .insertMany([{ _id: 1 }, { _id: 2 }, { _id: 3 }])
     )
-    const run = await runAction(fx.inputs, { node })
+    // The target already holds documents: merging into them must be asked for.
+    const run = await runAction({ ...fx.inputs, 'allow-merge': 'true' }, { node })
     assert.equal(run.exitCode, 1, explain(run))
     assert.equal(run.outputs['failed-documents'], '3')
     assert.equal(run.outputs['restored-documents'], String(ORDERS - 3))

@@ -2,6 +2,7 @@
 import * as core from '@actions/core'
 import { GuardError } from './errors.js'
 import { getInputs, getReportPath } from './inputs.js'
+import { preflight } from './preflight.js'
 import { probe, type ProbeResult } from './probe.js'
 import { newReport, phase, publish, recordFailure, type Report } from './report.js'
 import { redact, SecretDir, type MongoUri } from './secrets.js'
@@ -31,6 +32,7 @@ async function migrate(settings: Settings, report: Report, signal: AbortSignal):
   report.target = settings.target.redacted
   report.archive = settings.archive
   const bins = await findTools(report, settings)
+  await preflight(report, settings, signal)
   await phase(report, 'Probe before restore', async () => {
     report.probes.before = await probeApps(settings)
     judgeBaseline(report.probes.before)

@@ -5,6 +5,7 @@ import * as core from '@actions/core'
 import { getExecOutput } from '@actions/exec'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
+import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { GuardError } from './errors.js'
@@ -23,6 +24,10 @@ export interface ToolRun {
   exitCode: number | null
   /** Every line the tool logged (stderr), already redacted. */
   lines: string[]
+  /** Set when the run ended by timeout or cancellation rather than by itself. */
+  interruption: Interruption
+  /** The archive file mongodump was writing, removed because the dump did not finish. */
+  removedArchive?: string
 }
 
 export interface RunOptions {
@@ -30,6 +35,8 @@ export interface RunOptions {
   signal: AbortSignal
   /** Removes secrets from a line before it is logged or kept. */
   redact: (text: string) => string
+  /** Told about each tool as soon as it has exited, whatever the outcome (for the report). */
+  onExit?: (run: ToolRun) => void
 }
 
 /** How a run ended when it was not by itself. */
@@ -37,6 +44,12 @@ export type Interruption = 'timeout' | 'cancelled' | undefined
 
 /** Grace period between SIGTERM and SIGKILL when stopping the tools. */
 const KILL_GRACE_MS = 5000
+
+/** The oldest tools accepted: the 100.x Database Tools have every option the action relies on. */
+const MIN_TOOLS_MAJOR = 100
+
+/** Every tool process that is running, so a second cancel signal can kill them at once. */
+const running = new Set<ChildProcess>()
 
 /** The tool's path: inside `toolsPath` when given, else its name for a PATH lookup. */
 export function toolPath(tool: ToolName, toolsPath: string | undefined): string {
@@ -65,15 +78,27 @@ export async function toolVersion(tool: ToolName, bin: string): Promise<string> 
       `${tool} could not be started from "${bin}". Install the MongoDB Database Tools (100.x) on the runner or set tools-path to their directory.`
     )
   }
-  const version = /version:\s*(\S+)/.exec(output)?.[1]
+  const version = /version:\s*[rv]?(\d+\.\d+\.\d+\S*)/.exec(output)?.[1]
   if (version === undefined) {
     throw new GuardError(
       'ToolNotFound',
       `${tool} not recognised`,
-      `"${bin} --version" did not print a version; is it the MongoDB Database Tools' ${tool}?`
+      `"${bin} --version" did not print a version; is it the MongoDB Database Tools' ${tool}? Install the MongoDB Database Tools (100.x) or point tools-path at them.`
+    )
+  }
+  if (Number(version.split('.')[0]) < MIN_TOOLS_MAJOR) {
+    throw new GuardError(
+      'ToolTooOld',
+      `${tool} ${version} is too old`,
+      `${tool} ${version} (at "${bin}") predates the MongoDB Database Tools 100.x, which this action needs (the archive, namespace and config-file options it relies on behave differently or are missing). Nothing was dumped or restored. Install mongodb-database-tools 100.x on the runner, or point tools-path at it.`
     )
   }
   return version
+}
+
+/** Kills every running tool at once: the runner's second cancel signal leaves no grace. */
+export function killAllTools(): void {
+  for (const child of running) child.kill('SIGKILL')
 }
 
 /**
@@ -106,10 +131,29 @@ export async function runTools(
         child.stdin.on('error', () => undefined)
       }
       children.push(child)
-      return collect(command, child, options.redact)
+      running.add(child)
+      return collect(command, child, options.redact).then(
+        async (run) => {
+          running.delete(child)
+          run.interruption = interruption
+          run.removedArchive = await removeIncompleteArchive(run, command)
+          options.onExit?.(run)
+          return run
+        },
+        (error: unknown) => {
+          // One tool could not start: the others must not run on alone.
+          for (const other of children) stop(other)
+          throw error
+        }
+      )
     })
     if (options.signal.aborted) stopAll('cancelled')
-    const runs = await Promise.all(finished)
+    // Wait for every process to end before returning or throwing: nothing is left running.
+    const settled = await Promise.allSettled(finished)
+    const runs = settled.map((s) => {
+      if (s.status === 'rejected') throw s.reason
+      return s.value
+    })
     return { runs, interruption }
   } finally {
     clearTimeout(timer)
@@ -132,6 +176,7 @@ function collect(
   }
   return new Promise((resolve, reject) => {
     child.on('error', (error: NodeJS.ErrnoException) => {
+      running.delete(child)
       reject(
         error.code === 'ENOENT'
           ? new GuardError(
@@ -143,7 +188,9 @@ function collect(
       )
     })
     // 'close' waits for stderr to end, so every line is in `lines`.
-    child.on('close', (exitCode) => resolve({ tool: command.tool, exitCode, lines }))
+    child.on('close', (exitCode) =>
+      resolve({ tool: command.tool, exitCode, lines, interruption: undefined })
+    )
   })
 }
 
@@ -153,4 +200,22 @@ function stop(child: ChildProcess): void {
   setTimeout(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
   }, KILL_GRACE_MS).unref()
+}
+
+/**
+ * A dump that did not finish leaves an archive that would look like a good backup: remove it.
+ * The file is this run's own (inputs refuse an archive path that already exists).
+ */
+async function removeIncompleteArchive(
+  run: ToolRun,
+  command: ToolCommand
+): Promise<string | undefined> {
+  if (command.tool !== 'mongodump' || (run.exitCode === 0 && run.interruption === undefined)) {
+    return undefined
+  }
+  const file = command.args.find((a) => a.startsWith('--archive='))?.slice('--archive='.length)
+  if (file === undefined || !existsSync(file)) return undefined
+  await rm(file, { force: true })
+  core.info(`Removed the incomplete archive ${file}: the dump did not finish.`)
+  return file
 }

@@ -3,6 +3,7 @@
 // --config files in a private directory.
 import * as core from '@actions/core'
 import { GuardError } from './errors.js'
+import { progressOf } from './progress.js'
 import { phase, type Report } from './report.js'
 import { redact, type SecretDir } from './secrets.js'
 import type { Settings } from './settings.js'
@@ -40,7 +41,8 @@ export async function transfer(
   const options = {
     timeoutMs: settings.phaseTimeoutMs,
     signal,
-    redact: (text: string) => redact(text, [settings.source, settings.target, ...settings.apps])
+    redact: (text: string) => redact(text, [settings.source, settings.target, ...settings.apps]),
+    onExit: (run: ToolRun) => report.toolRuns.push(progressOf(run))
   }
   const echo = (c: ToolCommand) => `${c.tool} ${c.args.join(' ')}`
 
