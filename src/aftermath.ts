@@ -36,7 +36,7 @@ function targetStatement(report: Report, restore: ToolProgress | undefined): str
   const planned = report.plan?.namespaces.map((p) => p.target) ?? []
   const scope =
     planned.length > 0
-      ? ` The restore could have written to ${list(planned)}; other namespaces were not written.`
+      ? ` The namespaces it could have written, as planned before the run: ${list(planned)}.`
       : ''
   const dropped = report.plan?.drop
     ? ' With drop: true, each of these collections was dropped before it was restored: whatever it held before is gone unless the restore finished it.'

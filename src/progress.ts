@@ -72,7 +72,7 @@ export function progressOf(run: ToolRun): ToolProgress {
       .map((namespace) => ({
         namespace,
         progress: finished.has(namespace)
-          ? `${finished.get(namespace)?.documents} documents written`
+          ? `${finished.get(namespace)?.documents} documents written before it stopped`
           : latest.get(namespace)
       })),
     removedArchive: run.removedArchive

@@ -26,6 +26,8 @@ export interface ToolRun {
   lines: string[]
   /** Set when the run ended by timeout or cancellation rather than by itself. */
   interruption: Interruption
+  /** Stopped because the process reading its output failed first: that failure is the cause. */
+  readerFailed?: boolean
   /** The archive file mongodump was writing, removed because the dump did not finish. */
   removedArchive?: string
 }
@@ -110,6 +112,7 @@ export async function runTools(
   options: RunOptions
 ): Promise<{ runs: ToolRun[]; interruption: Interruption }> {
   const children: ChildProcess[] = []
+  const readerFailed = new Set<ChildProcess>()
   let interruption: Interruption
   const stopAll = (why: Interruption) => {
     interruption ??= why
@@ -126,9 +129,17 @@ export async function runTools(
       })
       const previous = children[i - 1]
       if (previous?.stdout && child.stdin) {
-        previous.stdout.pipe(child.stdin)
+        const writer = previous
+        writer.stdout?.pipe(child.stdin)
         // The reader exiting early breaks the pipe; its own exit code tells the story.
         child.stdin.on('error', () => undefined)
+        // A writer whose reader is gone would block forever on a full pipe: stop it too.
+        child.on('close', (code) => {
+          if (writer.exitCode !== null || writer.signalCode !== null) return
+          if (code !== 0) readerFailed.add(writer)
+          writer.stdout?.destroy()
+          stop(writer)
+        })
       }
       children.push(child)
       running.add(child)
@@ -136,6 +147,7 @@ export async function runTools(
         async (run) => {
           running.delete(child)
           run.interruption = interruption
+          run.readerFailed = readerFailed.has(child)
           run.removedArchive = await removeIncompleteArchive(run, command)
           options.onExit?.(run)
           return run

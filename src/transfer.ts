@@ -53,7 +53,8 @@ export async function transfer(
       const { runs, interruption } = await runTools([dump, restore], options)
       const [dumpRun, restoreRun] = runs as [ToolRun, ToolRun]
       report.dumped = dumpedNamespaces(dumpRun.lines)
-      checkRun(dumpRun, interruption, 'dump', true)
+      // mongodump stopped only because mongorestore failed first: report mongorestore's failure.
+      if (!dumpRun.readerFailed) checkRun(dumpRun, interruption, 'dump', true)
       return finishRestore(report, restoreRun, interruption)
     })
   }
