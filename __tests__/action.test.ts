@@ -14,7 +14,14 @@ import {
   withLogsOnFailure,
   type MongoServer
 } from './support/testbed.ts'
-import { nodeRuntimes, runAction, secretHits, type ActionRun } from './support/run-action.ts'
+import {
+  allRuns,
+  credentialsIn,
+  nodeRuntimes,
+  runAction,
+  secretHits,
+  type ActionRun
+} from './support/run-action.ts'
 
 after(stopAllServers)
 
@@ -260,6 +267,14 @@ describe('failures (Node 24, the action runtime)', () => {
     assert.equal(await orderCount(fx.target), 0)
     assert.equal(await users(fx.target), usersBefore)
   })
+})
+
+test('secret sweep: no password or connection string in anything any run left', () => {
+  const secrets = [
+    ...new Set([A, B, LEGACY, ...allRuns.flatMap((run) => credentialsIn(run.inputs))])
+  ]
+  assert.ok(allRuns.length >= 10, `only ${allRuns.length} runs were recorded`)
+  for (const run of allRuns) assert.deepEqual(secretHits(run, secrets), [], explain(run))
 })
 
 /** The command lines of running mongodump/mongorestore processes, read from /proc. */

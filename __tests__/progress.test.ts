@@ -44,7 +44,7 @@ test('a stopped restore: its "finished" lines do not prove a namespace complete'
   assert.equal(progress.outcome, 'cancelled')
   assert.deepEqual(progress.finished, [])
   assert.deepEqual(progress.unfinished, [
-    { namespace: 'appdb.orders', progress: '48017 documents written' }
+    { namespace: 'appdb.orders', progress: '48017 documents written before it stopped' }
   ])
 })
 
