@@ -100,7 +100,7 @@ test('the command line end to end: migrate, then the verdicts as exit codes', as
   )
   assert.equal(refused.code, 2, refused.stdout)
 
-  const rejected = await cli(t, ['migrate', ...tools], {
+  const rejected = await cli(t, ['migrate', '--drop', ...tools], {
     ...env,
     MONGODB_APP_URI: target.uri('app', 'wrong', 'appdb')
   })

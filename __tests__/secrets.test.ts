@@ -61,3 +61,17 @@ for (const [bad, why] of [
     )
   })
 }
+
+test('a string that does not parse: the message never holds its password, whatever its form', () => {
+  for (const bad of [
+    'mongodb://u:Se@cret-pw1@h/',
+    'mongodb://u:Secret%zz-pw1@h/',
+    'postgres://u:Secret-pw1@h/',
+    'mongodb://u:Secret-pw1@h/?tls=maybe'
+  ]) {
+    assert.throws(
+      () => new MongoUri(bad, 'source-uri'),
+      (e: Error) => e.message.startsWith('source-uri:') && !/Se@?cret/.test(e.message)
+    )
+  }
+})

@@ -2577,7 +2577,7 @@ var require_connect = __commonJS({
       const sessionCache = new SessionCache(maxCachedSessions == null ? 100 : maxCachedSessions);
       timeout = timeout == null ? 1e4 : timeout;
       allowH2 = allowH2 != null ? allowH2 : false;
-      return function connect({ hostname, host, protocol, port, servername, localAddress, httpSocket }, callback) {
+      return function connect2({ hostname, host, protocol, port, servername, localAddress, httpSocket }, callback) {
         let socket;
         if (protocol === "https:") {
           if (!tls) {
@@ -3892,8 +3892,8 @@ var require_webidl = __commonJS({
           });
         }
         for (const options of converters) {
-          const { key, defaultValue, required, converter } = options;
-          if (required === true) {
+          const { key, defaultValue, required: required2, converter } = options;
+          if (required2 === true) {
             if (!Object.hasOwn(dictionary, key)) {
               throw webidl.errors.exception({
                 header: prefix,
@@ -3906,7 +3906,7 @@ var require_webidl = __commonJS({
           if (hasDefault && value !== null) {
             value ??= defaultValue();
           }
-          if (required || hasDefault || value !== void 0) {
+          if (required2 || hasDefault || value !== void 0) {
             value = converter(value, prefix, `${argument}.${key}`);
             if (options.allowedValues && !options.allowedValues.includes(value)) {
               throw webidl.errors.exception({
@@ -4855,8 +4855,8 @@ var require_util2 = __commonJS({
       }
       return values;
     }
-    function getDecodeSplit(name, list) {
-      const value = list.get(name, true);
+    function getDecodeSplit(name, list2) {
+      const value = list2.get(name, true);
       if (value === null) {
         return null;
       }
@@ -5500,7 +5500,7 @@ var require_body = __commonJS({
         const boundary = `----formdata-undici-0${`${random(1e11)}`.padStart(11, "0")}`;
         const prefix = `--${boundary}\r
 Content-Disposition: form-data`;
-        const escape = (str) => str.replace(/\n/g, "%0A").replace(/\r/g, "%0D").replace(/"/g, "%22");
+        const escape2 = (str) => str.replace(/\n/g, "%0A").replace(/\r/g, "%0D").replace(/"/g, "%22");
         const normalizeLinefeeds = (value) => value.replace(/\r?\n|\r/g, "\r\n");
         const blobParts = [];
         const rn = new Uint8Array([13, 10]);
@@ -5508,14 +5508,14 @@ Content-Disposition: form-data`;
         let hasUnknownSizeValue = false;
         for (const [name, value] of object) {
           if (typeof value === "string") {
-            const chunk2 = textEncoder.encode(prefix + `; name="${escape(normalizeLinefeeds(name))}"\r
+            const chunk2 = textEncoder.encode(prefix + `; name="${escape2(normalizeLinefeeds(name))}"\r
 \r
 ${normalizeLinefeeds(value)}\r
 `);
             blobParts.push(chunk2);
             length += chunk2.byteLength;
           } else {
-            const chunk2 = textEncoder.encode(`${prefix}; name="${escape(normalizeLinefeeds(name))}"` + (value.name ? `; filename="${escape(value.name)}"` : "") + `\r
+            const chunk2 = textEncoder.encode(`${prefix}; name="${escape2(normalizeLinefeeds(name))}"` + (value.name ? `; filename="${escape2(value.name)}"` : "") + `\r
 Content-Type: ${value.type || "application/octet-stream"}\r
 \r
 `);
@@ -7710,7 +7710,7 @@ var require_client = __commonJS({
         strictContentLength,
         maxCachedSessions,
         maxRedirections,
-        connect: connect2,
+        connect: connect3,
         maxRequestsPerClient,
         localAddress,
         maxResponseSize,
@@ -7762,7 +7762,7 @@ var require_client = __commonJS({
         if (bodyTimeout != null && (!Number.isInteger(bodyTimeout) || bodyTimeout < 0)) {
           throw new InvalidArgumentError("bodyTimeout must be a positive integer or zero");
         }
-        if (connect2 != null && typeof connect2 !== "function" && typeof connect2 !== "object") {
+        if (connect3 != null && typeof connect3 !== "function" && typeof connect3 !== "object") {
           throw new InvalidArgumentError("connect must be a function or an object");
         }
         if (maxRedirections != null && (!Number.isInteger(maxRedirections) || maxRedirections < 0)) {
@@ -7786,15 +7786,15 @@ var require_client = __commonJS({
         if (maxConcurrentStreams != null && (typeof maxConcurrentStreams !== "number" || maxConcurrentStreams < 1)) {
           throw new InvalidArgumentError("maxConcurrentStreams must be a positive integer, greater than 0");
         }
-        if (typeof connect2 !== "function") {
-          connect2 = buildConnector({
+        if (typeof connect3 !== "function") {
+          connect3 = buildConnector({
             ...tls,
             maxCachedSessions,
             allowH2,
             socketPath,
             timeout: connectTimeout,
             ...autoSelectFamily ? { autoSelectFamily, autoSelectFamilyAttemptTimeout } : void 0,
-            ...connect2
+            ...connect3
           });
         }
         if (interceptors?.Client && Array.isArray(interceptors.Client)) {
@@ -7809,7 +7809,7 @@ var require_client = __commonJS({
           this[kInterceptors] = [createRedirectInterceptor({ maxRedirections })];
         }
         this[kUrl] = util.parseOrigin(url);
-        this[kConnector] = connect2;
+        this[kConnector] = connect3;
         this[kPipelining] = pipelining != null ? pipelining : 1;
         this[kMaxHeadersSize] = maxHeaderSize || http.maxHeaderSize;
         this[kKeepAliveDefaultTimeout] = keepAliveTimeout == null ? 4e3 : keepAliveTimeout;
@@ -7863,7 +7863,7 @@ var require_client = __commonJS({
       }
       /* istanbul ignore: only used for test */
       [kConnect](cb) {
-        connect(this);
+        connect2(this);
         this.once("connect", cb);
       }
       [kDispatch](opts, handler) {
@@ -7927,7 +7927,7 @@ var require_client = __commonJS({
         assert(client[kSize] === 0);
       }
     }
-    async function connect(client) {
+    async function connect2(client) {
       assert(!client[kConnecting]);
       assert(!client[kHTTPContext]);
       let { host, hostname, protocol, port } = client[kUrl];
@@ -8098,7 +8098,7 @@ var require_client = __commonJS({
           return;
         }
         if (!client[kHTTPContext]) {
-          connect(client);
+          connect2(client);
           return;
         }
         if (client[kHTTPContext].destroyed) {
@@ -8283,8 +8283,8 @@ var require_pool_base = __commonJS({
       }
       get [kRunning]() {
         let ret = 0;
-        for (const { [kRunning]: running } of this[kClients]) {
-          ret += running;
+        for (const { [kRunning]: running2 } of this[kClients]) {
+          ret += running2;
         }
         return ret;
       }
@@ -8390,7 +8390,7 @@ var require_pool = __commonJS({
       constructor(origin, {
         connections,
         factory = defaultFactory,
-        connect,
+        connect: connect2,
         connectTimeout,
         tls,
         maxCachedSessions,
@@ -8406,25 +8406,25 @@ var require_pool = __commonJS({
         if (typeof factory !== "function") {
           throw new InvalidArgumentError("factory must be a function.");
         }
-        if (connect != null && typeof connect !== "function" && typeof connect !== "object") {
+        if (connect2 != null && typeof connect2 !== "function" && typeof connect2 !== "object") {
           throw new InvalidArgumentError("connect must be a function or an object");
         }
-        if (typeof connect !== "function") {
-          connect = buildConnector({
+        if (typeof connect2 !== "function") {
+          connect2 = buildConnector({
             ...tls,
             maxCachedSessions,
             allowH2,
             socketPath,
             timeout: connectTimeout,
             ...autoSelectFamily ? { autoSelectFamily, autoSelectFamilyAttemptTimeout } : void 0,
-            ...connect
+            ...connect2
           });
         }
         super(options);
         this[kInterceptors] = options.interceptors?.Pool && Array.isArray(options.interceptors.Pool) ? options.interceptors.Pool : [];
         this[kConnections] = connections || null;
         this[kUrl] = util.parseOrigin(origin);
-        this[kOptions] = { ...util.deepClone(options), connect, allowH2 };
+        this[kOptions] = { ...util.deepClone(options), connect: connect2, allowH2 };
         this[kOptions].interceptors = options.interceptors ? { ...options.interceptors } : void 0;
         this[kFactory] = factory;
         this.on("connectionError", (origin2, targets, error2) => {
@@ -8619,25 +8619,25 @@ var require_agent = __commonJS({
       return opts && opts.connections === 1 ? new Client(origin, opts) : new Pool(origin, opts);
     }
     var Agent = class extends DispatcherBase {
-      constructor({ factory = defaultFactory, maxRedirections = 0, connect, tls, ...options } = {}) {
+      constructor({ factory = defaultFactory, maxRedirections = 0, connect: connect2, tls, ...options } = {}) {
         if (typeof factory !== "function") {
           throw new InvalidArgumentError("factory must be a function.");
         }
-        if (connect != null && typeof connect !== "function" && typeof connect !== "object") {
+        if (connect2 != null && typeof connect2 !== "function" && typeof connect2 !== "object") {
           throw new InvalidArgumentError("connect must be a function or an object");
         }
         if (!Number.isInteger(maxRedirections) || maxRedirections < 0) {
           throw new InvalidArgumentError("maxRedirections must be a positive number");
         }
         super(options);
-        if (connect && typeof connect !== "function") {
-          connect = { ...connect };
+        if (connect2 && typeof connect2 !== "function") {
+          connect2 = { ...connect2 };
         }
         if (tls && typeof tls !== "function") {
           tls = { ...tls };
         }
         this[kInterceptors] = options.interceptors?.Agent && Array.isArray(options.interceptors.Agent) ? options.interceptors.Agent : [createRedirectInterceptor({ maxRedirections })];
-        this[kOptions] = { ...util.deepClone(options), connect, tls };
+        this[kOptions] = { ...util.deepClone(options), connect: connect2, tls };
         this[kOptions].interceptors = options.interceptors ? { ...options.interceptors } : void 0;
         this[kMaxRedirections] = maxRedirections;
         this[kFactory] = factory;
@@ -8732,16 +8732,16 @@ var require_proxy_agent = __commonJS({
     }
     var Http1ProxyWrapper = class extends DispatcherBase {
       #client;
-      constructor(proxyUrl, { headers = {}, connect, factory }) {
+      constructor(proxyUrl, { headers = {}, connect: connect2, factory }) {
         super();
         if (!proxyUrl) {
           throw new InvalidArgumentError("Proxy URL is mandatory");
         }
         this[kProxyHeaders] = headers;
         if (factory) {
-          this.#client = factory(proxyUrl, { connect });
+          this.#client = factory(proxyUrl, { connect: connect2 });
         } else {
-          this.#client = new Client(proxyUrl, { connect });
+          this.#client = new Client(proxyUrl, { connect: connect2 });
         }
       }
       [kDispatch](opts, handler) {
@@ -8803,7 +8803,7 @@ var require_proxy_agent = __commonJS({
         } else if (username && password) {
           this[kProxyHeaders]["proxy-authorization"] = `Basic ${Buffer.from(`${decodeURIComponent(username)}:${decodeURIComponent(password)}`).toString("base64")}`;
         }
-        const connect = buildConnector({ ...opts.proxyTls });
+        const connect2 = buildConnector({ ...opts.proxyTls });
         this[kConnectEndpoint] = buildConnector({ ...opts.requestTls });
         const agentFactory = opts.factory || defaultAgentFactory;
         const factory = (origin2, options) => {
@@ -8811,13 +8811,13 @@ var require_proxy_agent = __commonJS({
           if (!this[kTunnelProxy] && protocol2 === "http:" && this[kProxy].protocol === "http:") {
             return new Http1ProxyWrapper(this[kProxy].uri, {
               headers: this[kProxyHeaders],
-              connect,
+              connect: connect2,
               factory: agentFactory
             });
           }
           return agentFactory(origin2, options);
         };
-        this[kClient] = clientFactory(url, { connect });
+        this[kClient] = clientFactory(url, { connect: connect2 });
         this[kAgent] = new Agent({
           ...opts,
           factory,
@@ -10563,10 +10563,10 @@ var require_api_connect = __commonJS({
         }
       }
     };
-    function connect(opts, callback) {
+    function connect2(opts, callback) {
       if (callback === void 0) {
         return new Promise((resolve3, reject) => {
-          connect.call(this, opts, (err, data) => {
+          connect2.call(this, opts, (err, data) => {
             return err ? reject(err) : resolve3(data);
           });
         });
@@ -10582,7 +10582,7 @@ var require_api_connect = __commonJS({
         queueMicrotask(() => callback(err, { opaque }));
       }
     }
-    module.exports = connect;
+    module.exports = connect2;
   }
 });
 
@@ -12268,9 +12268,9 @@ var require_headers = __commonJS({
       // https://fetch.spec.whatwg.org/#dom-headers-getsetcookie
       getSetCookie() {
         webidl.brandCheck(this, _Headers);
-        const list = this.#headersList.cookies;
-        if (list) {
-          return [...list];
+        const list2 = this.#headersList.cookies;
+        if (list2) {
+          return [...list2];
         }
         return [];
       }
@@ -12310,8 +12310,8 @@ var require_headers = __commonJS({
       static getHeadersList(o) {
         return o.#headersList;
       }
-      static setHeadersList(o, list) {
-        o.#headersList = list;
+      static setHeadersList(o, list2) {
+        o.#headersList = list2;
       }
     };
     var { getHeadersGuard, setHeadersGuard, getHeadersList, setHeadersList } = Headers3;
@@ -13279,13 +13279,13 @@ var require_request2 = __commonJS({
         if (this.signal.aborted) {
           ac.abort(this.signal.reason);
         } else {
-          let list = dependentControllerMap.get(this.signal);
-          if (list === void 0) {
-            list = /* @__PURE__ */ new Set();
-            dependentControllerMap.set(this.signal, list);
+          let list2 = dependentControllerMap.get(this.signal);
+          if (list2 === void 0) {
+            list2 = /* @__PURE__ */ new Set();
+            dependentControllerMap.set(this.signal, list2);
           }
           const acRef = new WeakRef(ac);
-          list.add(acRef);
+          list2.add(acRef);
           util.addAbortListener(
             ac.signal,
             buildAbort(acRef)
@@ -21484,18 +21484,18 @@ var require_urlencoded = __commonJS({
       return output;
     }
     function strictlySplitByteSequence(buf, cp) {
-      const list = [];
+      const list2 = [];
       let last = 0;
       let i = buf.indexOf(cp);
       while (i >= 0) {
-        list.push(buf.slice(last, i));
+        list2.push(buf.slice(last, i));
         last = i + 1;
         i = buf.indexOf(cp, last);
       }
       if (last !== buf.length) {
-        list.push(buf.slice(last));
+        list2.push(buf.slice(last));
       }
-      return list;
+      return list2;
     }
     function replaceByteInByteSequence(buf, from, to) {
       let i = buf.indexOf(from);
@@ -23039,8 +23039,8 @@ var require_lib2 = __commonJS({
       get hosts() {
         return this._hosts;
       }
-      set hosts(list) {
-        this._hosts = list;
+      set hosts(list2) {
+        this._hosts = list2;
       }
       toString() {
         return super.toString().replace(DUMMY_HOSTNAME, this.hosts.join(","));
@@ -23326,8 +23326,8 @@ var require_bson = __commonJS({
       compare(a, b) {
         return nodeJsByteUtils.toLocalBufferType(a).compare(b);
       },
-      concat(list) {
-        return Buffer.concat(list);
+      concat(list2) {
+        return Buffer.concat(list2);
       },
       copy(source, target, targetStart, sourceStart, sourceEnd) {
         return nodeJsByteUtils.toLocalBufferType(source).copy(target, targetStart ?? 0, sourceStart ?? 0, sourceEnd ?? source.length);
@@ -29589,10 +29589,10 @@ var require_document = __commonJS({
           return true;
         return this.getElement(name) != null;
       }
-      get(name, as, required) {
+      get(name, as, required2) {
         const element = this.getElement(name);
         if (element == null) {
-          if (required === true) {
+          if (required2 === true) {
             throw new bson_1.BSONError(`BSON element "${name}" is missing`);
           } else {
             return null;
@@ -29601,7 +29601,7 @@ var require_document = __commonJS({
         if (element.value == null) {
           const value = this.toJSValue(element.element, as);
           if (value == null) {
-            if (required === true) {
+            if (required2 === true) {
               throw new bson_1.BSONError(`BSON element "${name}" is missing`);
             } else {
               return null;
@@ -29611,13 +29611,13 @@ var require_document = __commonJS({
         }
         return element.value;
       }
-      getNumber(name, required) {
+      getNumber(name, required2) {
         const maybeBool = this.get(name, bson_1.BSONType.bool);
         const bool = maybeBool == null ? null : maybeBool ? 1 : 0;
         const maybeLong = this.get(name, bson_1.BSONType.long);
         const long = maybeLong == null ? null : Number(maybeLong);
         const result = bool ?? long ?? this.get(name, bson_1.BSONType.int) ?? this.get(name, bson_1.BSONType.double);
-        if (required === true && result == null) {
+        if (required2 === true && result == null) {
           throw new bson_1.BSONError(`BSON element "${name}" is missing`);
         }
         return result;
@@ -29680,9 +29680,9 @@ var require_responses = __commonJS({
       return true;
     }
     var MongoDBResponse = class _MongoDBResponse extends document_1.OnDemandDocument {
-      get(name, as, required) {
+      get(name, as, required2) {
         try {
-          return super.get(name, as, required);
+          return super.get(name, as, required2);
         } catch (cause) {
           throw new error_1.MongoUnexpectedServerResponseError(cause.message, { cause });
         }
@@ -30085,18 +30085,18 @@ var require_utils3 = __commonJS({
       return value != null && typeof value === "object" && Symbol.toStringTag in value && value[Symbol.toStringTag] === "Uint8Array";
     }
     function hostMatchesWildcards(host, wildcards) {
-      for (const wildcard of wildcards) {
-        if (host === wildcard) {
+      for (const wildcard2 of wildcards) {
+        if (host === wildcard2) {
           return true;
         }
-        if (wildcard.startsWith("*.")) {
-          const suffix = wildcard.substring(2);
+        if (wildcard2.startsWith("*.")) {
+          const suffix = wildcard2.substring(2);
           if (host === suffix || host.endsWith(`.${suffix}`)) {
             return true;
           }
         }
-        if (wildcard.startsWith("*/")) {
-          const suffix = wildcard.substring(2);
+        if (wildcard2.startsWith("*/")) {
+          const suffix = wildcard2.substring(2);
           if (host === suffix || host.endsWith(`/${suffix}`)) {
             return true;
           }
@@ -43414,7 +43414,7 @@ var require_connect2 = __commonJS({
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.LEGAL_TCP_SOCKET_OPTIONS = exports.LEGAL_TLS_SOCKET_OPTIONS = exports.DEFAULT_KEEP_ALIVE_INITIAL_DELAY_MS = void 0;
-    exports.connect = connect;
+    exports.connect = connect2;
     exports.makeConnection = makeConnection;
     exports.performInitialHandshake = performInitialHandshake;
     exports.prepareHandshakeDocument = prepareHandshakeDocument;
@@ -43433,7 +43433,7 @@ var require_connect2 = __commonJS({
       error2.addErrorLabel(error_1.MongoErrorLabel.SystemOverloadedError);
       error2.addErrorLabel(error_1.MongoErrorLabel.RetryableError);
     }
-    async function connect(options) {
+    async function connect2(options) {
       let connection = null;
       try {
         const socket = await makeSocket(options);
@@ -47497,16 +47497,16 @@ var require_memory_pager = __commonJS({
       else arr[first] = new Page(i, b);
     };
     Pager.prototype.toBuffer = function() {
-      var list = new Array(this.length);
+      var list2 = new Array(this.length);
       var empty = alloc(this.pageSize);
       var ptr = 0;
-      while (ptr < list.length) {
+      while (ptr < list2.length) {
         var arr = this._array(ptr, true);
-        for (var i = 0; i < 32768 && ptr < list.length; i++) {
-          list[ptr++] = arr && arr[i] ? arr[i].buffer : empty;
+        for (var i = 0; i < 32768 && ptr < list2.length; i++) {
+          list2[ptr++] = arr && arr[i] ? arr[i].buffer : empty;
         }
       }
-      return Buffer.concat(list);
+      return Buffer.concat(list2);
     };
     function grow(pager, index) {
       while (pager.maxPages < index) {
@@ -52909,13 +52909,18 @@ var GuardError = class extends Error {
   title;
 };
 function invalidInput(input, problem, fix) {
-  return new GuardError("InvalidInput", `Invalid input: ${input}`, `${input}: ${problem}. ${fix}`);
+  const end = /[.!?]$/.test(fix) ? "" : ".";
+  return new GuardError(
+    "InvalidInput",
+    `Invalid input: ${input}`,
+    `${input}: ${problem}. ${fix}${end}`
+  );
 }
-function forbidden(what, why) {
+function forbidden(what, why, fix) {
   return new GuardError(
     "ForbiddenOption",
     "Refused: the restore could overwrite users",
-    `Refused ${what}: ${why}. Nothing was dumped or restored.`
+    `Refused ${what}: ${why}. Nothing was dumped or restored. ${fix}`
   );
 }
 function toGuardError(error2) {
@@ -53015,7 +53020,8 @@ function checkToolOptions(tool, text, input) {
         `Remove it; supported: ${Object.keys(rules).filter((k) => !rules[k]?.refused).join(" ")}`
       );
     }
-    if (rule.refused) throw forbidden(`${name} in ${input}`, rule.refused);
+    if (rule.refused)
+      throw forbidden(`${name} in ${input}`, rule.refused, `Remove ${name} from ${input}.`);
     if (rule.value && inline === void 0) {
       if (i + 1 >= words.length)
         throw invalidInput(input, `${name} needs a value`, `Write ${name}=<value>`);
@@ -53029,7 +53035,8 @@ function checkPlan(settings) {
     if (SYSTEM_DATABASES.includes(db.toLowerCase())) {
       throw forbidden(
         `databases: ${db}`,
-        `${db} holds the server's own users, roles or state; only user databases are moved`
+        `${db} holds the server's own users, roles or state; only user databases are moved`,
+        `Remove ${db} from databases.`
       );
     }
   }
@@ -53042,13 +53049,11 @@ function checkPlan(settings) {
       );
     }
   }
-  for (const rename2 of settings.renames) checkRename(rename2);
+  for (const rename3 of settings.renames) checkRename(rename3);
   const { source, target } = settings;
-  if (source && target && settings.mode !== "rehearse" && source.sharesHostWith(target)) {
-    throw forbidden(
-      "a target that is the source",
-      `target-uri and source-uri name the same deployment (${target.hosts.join(",")}); restoring a deployment onto itself can only duplicate or replace its own data (use mode: rehearse to restore into scratch databases)`
-    );
+  const rehearsal = settings.mode === "rehearse";
+  if (source && target && !rehearsal && settings.renames.length === 0 && source.sharesHostWith(target)) {
+    throw sameDeployment(target.hosts.join(","));
   }
 }
 function checkRename({ from, to }) {
@@ -53060,11 +53065,16 @@ function checkRename({ from, to }) {
     if (SYSTEM_DATABASES.includes(db.toLowerCase()) || db === "*") {
       throw forbidden(
         `${input}: ${pattern}`,
-        `a rename may not read from or write into ${db === "*" ? "every database, admin included" : db}`
+        `a rename may not read from or write into ${db === "*" ? "every database, admin included" : db}`,
+        `Change ${input}: rename only between user databases.`
       );
     }
     if (/\.system\.(users|roles)$/.test(pattern)) {
-      throw forbidden(`${input}: ${pattern}`, "a rename may not touch user or role collections");
+      throw forbidden(
+        `${input}: ${pattern}`,
+        "a rename may not touch user or role collections",
+        `Change ${input}: rename only ordinary collections.`
+      );
     }
     if ((pattern.match(/\$/g) ?? []).length % 2 !== 0) {
       throw invalidInput(
@@ -53078,7 +53088,8 @@ function checkRename({ from, to }) {
   if (toDb.includes("$") && toDb !== from.split(".")[0]) {
     throw forbidden(
       `ns-to: ${to}`,
-      "a variable in the target database name could spell admin; keep the database part of ns-from as it is, or name the database"
+      "a variable in the target database name could spell admin",
+      "Keep the database part of ns-from as it is, or name the database in ns-to."
     );
   }
   const vars = (p) => [...p.matchAll(/\$(\w*)\$/g)].map((m) => m[1]).sort().join(",");
@@ -53089,6 +53100,13 @@ function checkRename({ from, to }) {
       "Use the same $name$ variables on both sides"
     );
   }
+}
+function sameDeployment(where) {
+  return forbidden(
+    "a target that is the source",
+    `target-uri and source-uri reach the same deployment (${where}); restoring a deployment onto itself can only duplicate or replace its own data`,
+    "Point target-uri at another deployment, rename every namespace into another database with ns-from/ns-to, or use mode: rehearse to restore into scratch databases."
+  );
 }
 
 // src/privileges.ts
@@ -53188,8 +53206,8 @@ function parsePrivileges(lines, input = "app-privileges") {
     return { database, actions: [...new Set(actions)], asWritten: line.trim() };
   });
 }
-function missingPrivileges(required, granted) {
-  return required.map((req) => {
+function missingPrivileges(required2, granted) {
+  return required2.map((req) => {
     const have = new Set(
       granted.filter((p) => coversDatabase(p.resource, req.database)).flatMap((p) => p.actions)
     );
@@ -53242,18 +53260,17 @@ var MongoUri = class _MongoUri {
     try {
       cs = new ConnectionString(this.#raw);
     } catch (error2) {
-      const reason = error2 instanceof Error ? error2.message : String(error2);
-      throw invalidInput(
-        input,
-        `not a valid MongoDB connection string (${scrub(reason, [this.#raw])})`,
-        "Use mongodb://user:password@host:port/?authSource=db or mongodb+srv://user:password@cluster/, with special characters in the user name and password percent-encoded"
-      );
+      throw malformed(input, this.#raw, error2);
     }
     const encodedPassword = cs.password;
     const password = encodedPassword ? decodeURIComponent(encodedPassword) : "";
-    const asWritten = /^[^:/]+:\/\/[^:@/]*:([^@/]*)@/.exec(this.#raw)?.[1] ?? "";
     this.#secrets = [
-      .../* @__PURE__ */ new Set([this.#raw, asWritten, encodedPassword, password, encodeURIComponent(password)])
+      .../* @__PURE__ */ new Set([
+        ...rawSecrets(this.#raw),
+        encodedPassword,
+        password,
+        encodeURIComponent(password)
+      ])
     ].filter((s) => s.length > 0).sort((a, b) => b.length - a.length);
     this.username = cs.username ? decodeURIComponent(cs.username) : void 0;
     this.isSrv = cs.isSRV;
@@ -53264,6 +53281,11 @@ var MongoUri = class _MongoUri {
     this.authSource = params.get("authSource") ?? this.pathDatabase ?? "admin";
     this.mechanism = params.get("authMechanism") ?? void 0;
     this.redacted = cs.redact({ replacementString: "***" }).toString();
+    try {
+      new import_mongodb.MongoClient(this.#raw);
+    } catch (error2) {
+      throw malformed(input, this.#raw, error2, "Correct or remove that option in the query string");
+    }
   }
   /** Same deployment: any host in common. */
   sharesHostWith(other) {
@@ -53371,6 +53393,25 @@ var MongoUri = class _MongoUri {
     }
   }
 };
+function rawSecrets(raw) {
+  const userinfo = /^[^:/]*:\/\/([^/?#]*)@/.exec(raw)?.[1] ?? "";
+  const written = userinfo.includes(":") ? userinfo.slice(userinfo.indexOf(":") + 1) : "";
+  let decoded = "";
+  try {
+    decoded = decodeURIComponent(written);
+  } catch {
+  }
+  return [raw, userinfo, written, decoded].filter((s) => s.length > 0);
+}
+function maskRaw(raw) {
+  for (const secret of rawSecrets(raw.trim())) maskSecret(secret);
+}
+function malformed(input, raw, error2, optionFix) {
+  const reason = scrub(error2 instanceof Error ? error2.message : String(error2), rawSecrets(raw));
+  const authority = /^[^:/]*:\/\/([^/?#]*)/.exec(raw)?.[1] ?? "";
+  const fix = optionFix ?? ((authority.match(/@/g) ?? []).length > 1 ? 'An "@" in the user name or password must be written %40 (percent-encode special characters: ":" %3A, "/" %2F, "%" %25)' : "Use mongodb://user:password@host:port/?authSource=db or mongodb+srv://user:password@cluster/, with special characters in the user name and password percent-encoded");
+  return invalidInput(input, `not a valid MongoDB connection string (${reason})`, fix);
+}
 function scrub(text, secrets) {
   let out = text;
   for (const secret of secrets) out = out.split(secret).join("***");
@@ -53427,9 +53468,8 @@ var NEEDS = {
   probe: { source: false, target: "optional", apps: true }
 };
 function getInputs() {
-  for (const name of ["source-uri", "target-uri", "target-admin-uri"])
-    maskSecret(getInput(name));
-  for (const line of getMultilineInput("app-uri")) maskSecret(line);
+  for (const name of ["source-uri", "target-uri", "target-admin-uri"]) maskRaw(getInput(name));
+  for (const line of getMultilineInput("app-uri")) maskRaw(line);
   const mode = modeInput();
   const needs = NEEDS[mode];
   const source = needs.source ? uriInput("source-uri", mode) : void 0;
@@ -53467,8 +53507,9 @@ function getInputs() {
     repairAppUser: repairAppUser2,
     apps,
     privileges: parsePrivileges(getMultilineInput("app-privileges")),
-    databases: listInput("databases"),
+    databases: databasesInput(),
     drop: booleanInput("drop"),
+    allowMerge: booleanInput("allow-merge"),
     archive: archiveInput(mode),
     gzip: booleanInput("gzip"),
     nsExclude: getMultilineInput("ns-exclude"),
@@ -53509,15 +53550,8 @@ function modeInput() {
   return mode;
 }
 function appInputs(target, mode) {
-  const lines = getMultilineInput("app-uri");
-  if (lines.length === 0) {
-    throw invalidInput(
-      "app-uri",
-      `is required with mode: ${mode}`,
-      "Give the application's own connection string, one per line"
-    );
-  }
-  const apps = lines.map((line, i) => {
+  required("app-uri", mode);
+  const apps = getMultilineInput("app-uri").map((line, i) => {
     const app = new MongoUri(line, `app-uri (line ${i + 1})`);
     app.mask();
     if (app.username === void 0) {
@@ -53532,7 +53566,7 @@ function appInputs(target, mode) {
   for (const app of apps) {
     if (target && !app.sharesHostWith(target)) {
       warning(
-        `${app.input} names other hosts than target-uri: the probe tests that deployment, not the target.`,
+        `${app.input} names other hosts (${app.hosts.join(",")}) than target-uri (${target.hosts.join(",")}): the probe tests that deployment, not the target, so it cannot prove the app will log in to the target. Give app-uri the connection string the application uses for the target.`,
         { title: "app-uri points elsewhere" }
       );
     }
@@ -53540,27 +53574,44 @@ function appInputs(target, mode) {
   return apps;
 }
 function uriInput(name, mode) {
-  const text = getInput(name);
-  if (text === "") {
-    throw invalidInput(
-      name,
-      `is required with mode: ${mode}`,
-      `Pass the connection string from a secret, e.g. ${name}: \${{ secrets.MONGODB_URI }}`
-    );
-  }
-  const uri = new MongoUri(text, name);
+  const uri = new MongoUri(required(name, mode), name);
   uri.mask();
   return uri;
 }
-function listInput(name) {
-  return getInput(name).split(/[\s,]+/).filter((w) => w !== "");
+function required(name, mode) {
+  const value = getInput(name);
+  if (value === "") {
+    throw invalidInput(
+      name,
+      `is empty, and mode: ${mode} needs it`,
+      `Pass a connection string, e.g. ${name}: \${{ secrets.MONGODB_URI }}; a secret is empty when the workflow cannot read it (a pull request from a fork, another environment, a typo in its name)`
+    );
+  }
+  return value;
+}
+function databasesInput() {
+  const names2 = getInput("databases").split(/[\s,]+/).filter((w) => w !== "");
+  for (const name of names2) {
+    if (!DATABASE_NAME.test(name)) {
+      throw invalidInput(
+        "databases",
+        `"${name}" is not a database name`,
+        'List database names (no ".", "$", "/" or spaces), separated by commas or new lines'
+      );
+    }
+  }
+  return names2;
 }
 function booleanInput(name) {
   if (getInput(name) === "") return false;
   try {
     return getBooleanInput(name);
   } catch {
-    throw invalidInput(name, `"${getInput(name)}" is not a boolean`, "Write true or false");
+    throw invalidInput(
+      name,
+      `"${getInput(name)}" is not a boolean`,
+      "Write true or false (YAML spellings such as yes, on or 1 are not accepted)"
+    );
   }
 }
 function numberInput(name, fallback) {
@@ -53787,9 +53838,203 @@ function metadataIndexes(text) {
   return (metadata.indexes ?? []).map(indexSpec);
 }
 
+// src/ns-plan.ts
+function planNamespaces(sourceNamespaces2, settings) {
+  const excluded = settings.nsExclude.map(wildcard);
+  const skippedByDump = dumpExclusions(settings.dumpOptions);
+  return sourceNamespaces2.filter((ns) => !isProtectedNamespace(ns)).filter((ns) => settings.databases.length === 0 || settings.databases.includes(dbOf(ns))).filter((ns) => !excluded.some((pattern) => pattern.test(ns))).filter((ns) => !skippedByDump(collectionOf(ns))).map((ns) => ({ source: ns, target: rename2(ns, settings.renames) }));
+}
+function dbOf(namespace) {
+  return namespace.slice(0, namespace.indexOf("."));
+}
+function collectionOf(namespace) {
+  return namespace.slice(namespace.indexOf(".") + 1);
+}
+function wildcard(pattern) {
+  return new RegExp(`^${pattern.split("*").map(escape).join(".*")}$`);
+}
+function rename2(namespace, renames) {
+  for (const { from, to } of renames) {
+    const names2 = [];
+    const source = from.split(/(\$\w*\$)/).map((part, i) => {
+      if (i % 2 === 0) return part.split("*").map(escape).join(".*");
+      names2.push(part);
+      return "(.*?)";
+    }).join("");
+    const match = new RegExp(`^${source}$`).exec(namespace);
+    if (!match) continue;
+    return names2.reduce((out, name, i) => out.split(name).join(match[i + 1] ?? ""), to);
+  }
+  return namespace;
+}
+function dumpExclusions(options) {
+  const names2 = [];
+  const prefixes = [];
+  for (let i = 0; i < options.length; i++) {
+    const [name, inline] = options[i].split(/=(.*)/s);
+    const list2 = name === "--excludeCollection" ? names2 : name === "--excludeCollectionsWithPrefix" ? prefixes : void 0;
+    list2?.push(inline ?? options[++i]);
+  }
+  return (collection) => names2.includes(collection) || prefixes.some((p) => collection.startsWith(p));
+}
+function escape(text) {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+// src/probe.ts
+var import_mongodb3 = __toESM(require_lib3(), 1);
+var AUTHENTICATION_FAILED = 18;
+var USER_NOT_FOUND = 11;
+var UNAUTHORIZED = 13;
+var ATLAS_ERROR = 8e3;
+var APP_NAME = "mongo-restore-guard-probe";
+async function probe(app, required2, timeoutMs) {
+  const started = Date.now();
+  const result = (status, detail, extra = {}) => ({
+    app: app.redacted,
+    user: app.username ?? "",
+    authSource: app.authSource,
+    status,
+    detail: app.scrub(detail),
+    missing: [],
+    mechanisms: void 0,
+    ...extra,
+    durationMs: Date.now() - started
+  });
+  const options = clientOptions(timeoutMs);
+  const client = app.client(options);
+  try {
+    const status = await client.db(app.authSource).command({ connectionStatus: 1, showPrivileges: true });
+    const users = status.authInfo.authenticatedUsers;
+    if (!users.some((u) => u.user === app.username && u.db === app.authSource)) {
+      return result(
+        "authentication-failed",
+        `connected, but the server reports no session for ${app.username}@${app.authSource}`
+      );
+    }
+    const missing = missingPrivileges(required2, status.authInfo.authenticatedUserPrivileges ?? []);
+    if (missing.length > 0) {
+      const list2 = missing.map((m) => `${m.database}: ${m.actions.join(", ")}`).join("; ");
+      return result("unauthorized", `authenticated, but lacks ${list2}`, { missing });
+    }
+    return result("ok", `authenticated as ${app.username}@${app.authSource} with a new connection`);
+  } catch (error2) {
+    const status = classify(error2);
+    const detail = error2 instanceof Error ? error2.message : String(error2);
+    if (status !== "authentication-failed") return result(status, detail);
+    const mechanisms = await userMechanisms(app, timeoutMs);
+    if (mechanisms === null) return result(status, detail);
+    if (mechanisms === void 0) {
+      return result(
+        "user-not-found",
+        `no user ${app.username} in database ${app.authSource} on this server (${detail})`
+      );
+    }
+    const forced = app.mechanism;
+    const hint = forced && forced.startsWith("SCRAM") && !mechanisms.includes(forced) ? `the user exists but has no ${forced} credentials (only ${mechanisms.join(", ")}), which the connection string forces` : "the user exists but rejects this password";
+    return result(status, `${hint} (${detail})`, { mechanisms });
+  } finally {
+    await client.close().catch(() => void 0);
+  }
+}
+function clientOptions(timeoutMs) {
+  return {
+    appName: APP_NAME,
+    maxPoolSize: 1,
+    serverSelectionTimeoutMS: timeoutMs,
+    connectTimeoutMS: timeoutMs,
+    socketTimeoutMS: timeoutMs
+  };
+}
+async function userMechanisms(app, timeoutMs) {
+  const client = app.anonymousClient(clientOptions(timeoutMs));
+  try {
+    const hello = await client.db("admin").command({ hello: 1, saslSupportedMechs: `${app.authSource}.${app.username}` });
+    return hello["saslSupportedMechs"] ?? void 0;
+  } catch {
+    return null;
+  } finally {
+    await client.close().catch(() => void 0);
+  }
+}
+function classify(error2) {
+  if (error2 instanceof import_mongodb3.MongoServerError) {
+    switch (error2.code) {
+      case AUTHENTICATION_FAILED:
+      case ATLAS_ERROR:
+        return "authentication-failed";
+      case USER_NOT_FOUND:
+        return "user-not-found";
+      case UNAUTHORIZED:
+        return "unauthorized";
+    }
+    return "error";
+  }
+  if (error2 instanceof import_mongodb3.MongoServerSelectionError || error2 instanceof import_mongodb3.MongoNetworkError)
+    return "unreachable";
+  return "error";
+}
+
 // src/report.ts
 import { mkdir as mkdir2, writeFile as writeFile3 } from "node:fs/promises";
 import { dirname as dirname4 } from "node:path";
+
+// src/aftermath.ts
+var LISTED = 20;
+function whatMayBeWritten(report) {
+  const last = (tool) => [...report.toolRuns].reverse().find((r) => r.tool === tool);
+  const dump2 = last("mongodump");
+  const restore2 = last("mongorestore");
+  return [
+    dumpStatement(dump2),
+    targetStatement(report, restore2),
+    archiveStatement(report, dump2),
+    report.targetWritten ? "The target's users, roles and admin database were not touched (they are always excluded)." : ""
+  ].filter((s) => s !== "").join(" ");
+}
+function targetStatement(report, restore2) {
+  if (!report.targetWritten) return "Nothing was written to the target: mongorestore never started.";
+  const counts = report.restore ? ` (${report.restore.restored} document(s) restored, ${report.restore.failed} failed)` : "";
+  if (restore2?.outcome === "ok") {
+    return `mongorestore finished${counts}: the target holds this run's data.`;
+  }
+  const how = restore2 === void 0 ? "did not finish" : describeOutcome(restore2.outcome);
+  const writing = restore2?.unfinished.length ? ` It was writing ${restore2.unfinished.map((u) => `${u.namespace}${u.progress ? ` (${u.progress})` : ""}`).join(", ")}.` : "";
+  const planned = report.plan?.namespaces.map((p) => p.target) ?? [];
+  const scope = planned.length > 0 ? ` The namespaces it could have written, as planned before the run: ${list(planned)}.` : "";
+  const dropped = report.plan?.drop ? " With drop: true, each of these collections was dropped before it was restored: whatever it held before is gone unless the restore finished it." : "";
+  return `mongorestore ${how}${counts}: the target may hold a partial copy.${writing}${scope}${dropped}`;
+}
+function dumpStatement(dump2) {
+  if (dump2 === void 0 || dump2.outcome === "ok") return "";
+  const finished = dump2.finished.map((f) => `${f.namespace} (${f.documents})`);
+  const done = finished.length > 0 ? `after finishing ${list(finished)}` : "before finishing any namespace";
+  const writing = dump2.unfinished.length ? `, while writing ${dump2.unfinished.map((u) => `${u.namespace}${u.progress ? ` (${u.progress})` : ""}`).join(", ")}` : "";
+  return `mongodump ${describeOutcome(dump2.outcome)} ${done}${writing}.`;
+}
+function archiveStatement(report, dump2) {
+  if (dump2?.removedArchive) {
+    return `The incomplete archive ${dump2.removedArchive} was removed, so it cannot be mistaken for a backup.`;
+  }
+  if (report.archive && dump2?.outcome === "ok") {
+    return `The archive ${report.archive} is complete (mongodump finished) and was kept.`;
+  }
+  return "";
+}
+function describeOutcome(outcome) {
+  return {
+    ok: "finished",
+    failed: "failed",
+    timeout: "was stopped at the time limit",
+    cancelled: "was stopped by the cancellation"
+  }[outcome];
+}
+function list(items) {
+  const shown = items.slice(0, LISTED).join(", ");
+  return items.length > LISTED ? `${shown} and ${items.length - LISTED} more` : shown;
+}
+
+// src/report.ts
 function newReport() {
   return {
     mode: void 0,
@@ -53811,6 +54056,9 @@ function newReport() {
     repairs: [],
     managed: void 0,
     targetWritten: false,
+    plan: void 0,
+    toolRuns: [],
+    aftermath: void 0,
     probes: { before: [], after: [] },
     verdicts: [],
     failure: void 0
@@ -53833,6 +54081,7 @@ function recordFailure(report, error2) {
   const failure = toGuardError(error2);
   report.status = failure.kind === "Cancelled" ? "cancelled" : "failed";
   report.failure = { kind: failure.kind, title: failure.title, message: failure.message };
+  report.aftermath = whatMayBeWritten(report);
 }
 function probeResult(report) {
   const latest = report.probes.after.length > 0 ? report.probes.after : report.probes.before;
@@ -53855,7 +54104,8 @@ async function publish(report, reportPath, redact2) {
   await writeFile3(reportPath, json + "\n");
   setOutput("report-path", reportPath);
   if (report.failure) {
-    error(redact2(report.failure.message), { title: report.failure.title });
+    const aftermath = report.aftermath ? ` ${report.aftermath}` : "";
+    error(redact2(report.failure.message + aftermath), { title: report.failure.title });
     process.exitCode = ExitCode.Failure;
   }
   if (process.env["GITHUB_STEP_SUMMARY"]) await writeSummary(report, redact2);
@@ -53929,8 +54179,8 @@ async function writeSummary(report, redact2) {
   }
   if (report.failure) {
     summary2.addHeading(report.failure.title, 3).addRaw(report.failure.message, true);
-    if (report.targetWritten) {
-      summary2.addRaw("mongorestore ran: the target may hold part of this run's data.", true);
+    if (report.aftermath) {
+      summary2.addHeading("What may have been written", 4).addRaw(report.aftermath, true);
     }
   }
   summary2.addRaw(
@@ -53939,6 +54189,166 @@ async function writeSummary(report, redact2) {
   );
   const text = redact2(summary2.stringify());
   await summary2.emptyBuffer().addRaw(text).write();
+}
+
+// src/preflight.ts
+var SYSTEM_DATABASES3 = ["admin", "local", "config"];
+var APP_NAME2 = "mongo-restore-guard-preflight";
+async function preflight(report, settings, signal, fromDump = []) {
+  await phase(report, "Check source and target", async () => {
+    const sides = [
+      [settings.source, "source"],
+      [settings.target, "target"]
+    ];
+    const opened = await Promise.allSettled(
+      sides.map(([uri, side]) => uri ? connect(uri, side, settings.probeTimeoutMs) : void 0)
+    );
+    try {
+      const [source, target] = opened.map((o) => {
+        if (o.status === "rejected") throw o.reason;
+        return o.value;
+      });
+      throwIfCancelled(signal);
+      if (!target) return;
+      const names2 = source ? await sourceNamespaces(source, settings) : fromDump;
+      const namespaces = planNamespaces(names2, settings);
+      report.plan = { namespaces, drop: settings.drop };
+      info(
+        `The restore will write ${namespaces.length} namespace(s): ${namespaces.map((p) => p.source === p.target ? p.target : `${p.source} \u2192 ${p.target}`).join(", ") || "none"}`
+      );
+      if (source && isSameDeployment(source.hello, target.hello)) {
+        const ontoItself = namespaces.filter((p) => p.source === p.target);
+        if (settings.renames.length === 0 || ontoItself.length > 0) {
+          throw sameDeployment(
+            `${target.uri.hosts.join(",")} is the server of source-uri${ontoItself.length > 0 ? `, and ${ontoItself.map((p) => p.target).join(", ")} would be restored onto itself` : ""}`
+          );
+        }
+      }
+      throwIfCancelled(signal);
+      if (!settings.drop && !settings.allowMerge) await refuseNonEmpty(target, namespaces);
+    } finally {
+      for (const o of opened) {
+        if (o.status === "fulfilled" && o.value) await o.value.client.close().catch(() => void 0);
+      }
+    }
+  });
+}
+async function connect(uri, side, timeoutMs) {
+  const client = uri.client({
+    appName: APP_NAME2,
+    maxPoolSize: 1,
+    serverSelectionTimeoutMS: timeoutMs,
+    connectTimeoutMS: timeoutMs,
+    socketTimeoutMS: timeoutMs
+  });
+  let failure;
+  try {
+    const status = await client.db(uri.authSource).command({ connectionStatus: 1 });
+    const users = status["authInfo"]?.["authenticatedUsers"] ?? [];
+    if (uri.username === void 0 || users.length > 0) {
+      return { uri, client, hello: await client.db("admin").command({ hello: 1 }) };
+    }
+    failure = refused(
+      uri,
+      side,
+      "authentication-failed",
+      "the server reports no session",
+      timeoutMs
+    );
+  } catch (error2) {
+    const detail = uri.scrub(error2 instanceof Error ? error2.message : String(error2));
+    failure = refused(uri, side, classify(error2), detail, timeoutMs);
+  }
+  await client.close().catch(() => void 0);
+  throw failure;
+}
+function refused(uri, side, status, detail, timeoutMs) {
+  const who = `${uri.username ?? "(no user)"}@${uri.authSource}`;
+  const needs = side === "source" ? "it needs to run mongodump there (the backup role, or read on the databases to move)" : "it needs to run mongorestore there (the restore role)";
+  switch (status) {
+    case "authentication-failed":
+    case "user-not-found":
+      return new GuardError(
+        "AuthenticationFailed",
+        `${uri.input}: the ${side} rejected the credentials`,
+        `${uri.input}: the ${side} (${uri.redacted}) rejected the login of ${who}: ${detail}. Nothing was dumped or written. Check the user name, password and authSource in ${uri.input} (the secret it comes from); ${needs}.`
+      );
+    case "unreachable":
+      return new GuardError(
+        "Unreachable",
+        `${uri.input}: the ${side} cannot be reached`,
+        `${uri.input}: no answer from the ${side} (${uri.hosts.join(",")}) within probe-timeout-seconds (${timeoutMs / 1e3} s): ${detail}. Nothing was dumped or written. Check the host names and ports, the TLS options, and that the runner can reach the ${side} (firewall, IP access list); raise probe-timeout-seconds for a slow network.`
+      );
+    default:
+      return new GuardError(
+        status === "unauthorized" ? "Unauthorized" : "ToolFailed",
+        `${uri.input}: the ${side} refused the pre-flight check`,
+        `${uri.input}: the pre-flight login of ${who} to the ${side} failed: ${detail}. Nothing was dumped or written. ${needs[0]?.toUpperCase()}${needs.slice(1)}.`
+      );
+  }
+}
+function isSameDeployment(a, b) {
+  const processOf = (h) => String(h["topologyVersion"]?.["processId"] ?? "");
+  if (processOf(a) !== "" && processOf(a) === processOf(b)) return true;
+  const hosts = (h) => h["hosts"] ?? [];
+  return a["setName"] !== void 0 && a["setName"] === b["setName"] && hosts(a).some((h) => hosts(b).includes(h));
+}
+async function sourceNamespaces(source, settings) {
+  try {
+    const databases = settings.databases.length > 0 ? settings.databases : (await source.client.db("admin").command({ listDatabases: 1, nameOnly: true, authorizedDatabases: true }))["databases"].map((d) => d.name).filter((name) => !SYSTEM_DATABASES3.includes(name));
+    const namespaces = [];
+    for (const db of databases) {
+      const collections = await source.client.db(db).listCollections({}, { nameOnly: true, authorizedCollections: true }).toArray();
+      for (const c of collections) {
+        if (c.type !== "view" && !c.name.startsWith("system.")) namespaces.push(`${db}.${c.name}`);
+      }
+    }
+    return namespaces;
+  } catch (error2) {
+    throw notAllowed(
+      source.uri,
+      error2,
+      "not allowed to list the source",
+      "list the databases and collections to move",
+      "Grant it the backup role on the source (mongodump needs the same)"
+    );
+  }
+}
+async function refuseNonEmpty(target, namespaces) {
+  const occupied = [];
+  for (const { target: ns } of namespaces) {
+    const collection = target.client.db(dbOf(ns)).collection(collectionOf(ns));
+    try {
+      if (await collection.findOne({}, { projection: { _id: 1 } }) === null) continue;
+      occupied.push(`${ns} (${await collection.estimatedDocumentCount()} documents)`);
+    } catch (error2) {
+      throw notAllowed(
+        target.uri,
+        error2,
+        "not allowed to check the target",
+        `read ${ns} to check that it is empty before the restore`,
+        "Grant it read on the databases to restore, or set drop: true or allow-merge: true if writing into existing collections is intended"
+      );
+    }
+  }
+  if (occupied.length === 0) return;
+  throw new GuardError(
+    "TargetNotEmpty",
+    "The target already holds this data",
+    `The target already holds documents in ${occupied.length} namespace(s) this run would restore into: ${occupied.join(", ")}. Without drop, the restore would merge into them: documents with the same _id would fail and the rest would mix with the target's own. Nothing was dumped or written. To replace those collections set drop: true; to merge on purpose set allow-merge: true; or restore into other namespaces with ns-from/ns-to.`
+  );
+}
+function notAllowed(uri, error2, title, what, fix) {
+  const detail = uri.scrub(error2 instanceof Error ? error2.message : String(error2));
+  const kind = classify(error2) === "unauthorized" ? "Unauthorized" : "ToolFailed";
+  return new GuardError(
+    kind,
+    `${uri.input}: ${title}`,
+    `${uri.input}: the user could not ${what}: ${detail}. Nothing was dumped or written. ${fix}.`
+  );
+}
+function throwIfCancelled(signal) {
+  if (signal.aborted) throw new GuardError("Cancelled", "Cancelled", "The run was cancelled.");
 }
 
 // src/data-check.ts
@@ -53975,9 +54385,9 @@ function checkMismatches(mismatches) {
 }
 
 // src/drift.ts
-var import_mongodb3 = __toESM(require_lib3(), 1);
+var import_mongodb4 = __toESM(require_lib3(), 1);
 import { createHash } from "node:crypto";
-var UNAUTHORIZED = 13;
+var UNAUTHORIZED2 = 13;
 async function snapshotUsers(admin, timeoutMs) {
   try {
     return await admin.use("drift", timeoutMs, async (client) => {
@@ -53990,7 +54400,7 @@ async function snapshotUsers(admin, timeoutMs) {
       return snapshot;
     });
   } catch (error2) {
-    if (error2 instanceof import_mongodb3.MongoServerError && error2.code === UNAUTHORIZED) {
+    if (error2 instanceof import_mongodb4.MongoServerError && error2.code === UNAUTHORIZED2) {
       throw driftUnavailable(admin);
     }
     throw error2;
@@ -54080,13 +54490,13 @@ function managedAdvice(service) {
 }
 
 // src/members.ts
-var import_mongodb4 = __toESM(require_lib3(), 1);
+var import_mongodb5 = __toESM(require_lib3(), 1);
 async function dataMembers(app, timeoutMs) {
   return app.use(
     "members",
     timeoutMs,
     async (client) => {
-      const hello = await client.db("admin").command({ hello: 1 }, { readPreference: import_mongodb4.ReadPreference.nearest });
+      const hello = await client.db("admin").command({ hello: 1 }, { readPreference: import_mongodb5.ReadPreference.nearest });
       if (typeof hello["setName"] !== "string") return [];
       const listed = [
         ...hello["hosts"] ?? [],
@@ -54096,100 +54506,6 @@ async function dataMembers(app, timeoutMs) {
     },
     true
   );
-}
-
-// src/probe.ts
-var import_mongodb5 = __toESM(require_lib3(), 1);
-var AUTHENTICATION_FAILED = 18;
-var USER_NOT_FOUND = 11;
-var UNAUTHORIZED2 = 13;
-var ATLAS_ERROR = 8e3;
-var APP_NAME = "mongo-restore-guard-probe";
-async function probe(app, required, timeoutMs) {
-  const started = Date.now();
-  const result = (status, detail, extra = {}) => ({
-    app: app.redacted,
-    user: app.username ?? "",
-    authSource: app.authSource,
-    status,
-    detail: app.scrub(detail),
-    missing: [],
-    mechanisms: void 0,
-    ...extra,
-    durationMs: Date.now() - started
-  });
-  const options = clientOptions(timeoutMs);
-  const client = app.client(options);
-  try {
-    const status = await client.db(app.authSource).command({ connectionStatus: 1, showPrivileges: true });
-    const users = status.authInfo.authenticatedUsers;
-    if (!users.some((u) => u.user === app.username && u.db === app.authSource)) {
-      return result(
-        "authentication-failed",
-        `connected, but the server reports no session for ${app.username}@${app.authSource}`
-      );
-    }
-    const missing = missingPrivileges(required, status.authInfo.authenticatedUserPrivileges ?? []);
-    if (missing.length > 0) {
-      const list = missing.map((m) => `${m.database}: ${m.actions.join(", ")}`).join("; ");
-      return result("unauthorized", `authenticated, but lacks ${list}`, { missing });
-    }
-    return result("ok", `authenticated as ${app.username}@${app.authSource} with a new connection`);
-  } catch (error2) {
-    const status = classify(error2);
-    const detail = error2 instanceof Error ? error2.message : String(error2);
-    if (status !== "authentication-failed") return result(status, detail);
-    const mechanisms = await userMechanisms(app, timeoutMs);
-    if (mechanisms === null) return result(status, detail);
-    if (mechanisms === void 0) {
-      return result(
-        "user-not-found",
-        `no user ${app.username} in database ${app.authSource} on this server (${detail})`
-      );
-    }
-    const forced = app.mechanism;
-    const hint = forced && forced.startsWith("SCRAM") && !mechanisms.includes(forced) ? `the user exists but has no ${forced} credentials (only ${mechanisms.join(", ")}), which the connection string forces` : "the user exists but rejects this password";
-    return result(status, `${hint} (${detail})`, { mechanisms });
-  } finally {
-    await client.close().catch(() => void 0);
-  }
-}
-function clientOptions(timeoutMs) {
-  return {
-    appName: APP_NAME,
-    maxPoolSize: 1,
-    serverSelectionTimeoutMS: timeoutMs,
-    connectTimeoutMS: timeoutMs,
-    socketTimeoutMS: timeoutMs
-  };
-}
-async function userMechanisms(app, timeoutMs) {
-  const client = app.anonymousClient(clientOptions(timeoutMs));
-  try {
-    const hello = await client.db("admin").command({ hello: 1, saslSupportedMechs: `${app.authSource}.${app.username}` });
-    return hello["saslSupportedMechs"] ?? void 0;
-  } catch {
-    return null;
-  } finally {
-    await client.close().catch(() => void 0);
-  }
-}
-function classify(error2) {
-  if (error2 instanceof import_mongodb5.MongoServerError) {
-    switch (error2.code) {
-      case AUTHENTICATION_FAILED:
-      case ATLAS_ERROR:
-        return "authentication-failed";
-      case USER_NOT_FOUND:
-        return "user-not-found";
-      case UNAUTHORIZED2:
-        return "unauthorized";
-    }
-    return "error";
-  }
-  if (error2 instanceof import_mongodb5.MongoServerSelectionError || error2 instanceof import_mongodb5.MongoNetworkError)
-    return "unreachable";
-  return "error";
 }
 
 // src/repair.ts
@@ -54497,6 +54813,50 @@ function managedNote(ctx) {
 // src/transfer.ts
 import { mkdir as mkdir3, rm as rm3 } from "node:fs/promises";
 
+// src/progress.ts
+var NS = "`?([^`\\s]+)`?";
+var STARTED = new RegExp(`(?:writing|restoring) ${NS} (?:to|from) `);
+var DUMPED = new RegExp(`done dumping ${NS} \\((\\d+) documents?\\)`);
+var RESTORED = new RegExp(`finished restoring ${NS} \\((\\d+) documents?, (\\d+) failures?\\)`);
+var PROGRESS = /^(?:\S+\t)?\s*(?:\[[#.]*\]\s+)?`?([^`\s]+\.[^`\s]+)`?\s{2,}(\S+)(?:\s+\(([\d.]+%)\))?\s*$/;
+function progressOf(run2) {
+  const started = [];
+  const finished = /* @__PURE__ */ new Map();
+  const latest = /* @__PURE__ */ new Map();
+  for (const line of run2.lines) {
+    const start = STARTED.exec(line);
+    if (start) started.push(start[1]);
+    const done = DUMPED.exec(line) ?? RESTORED.exec(line);
+    if (done) {
+      const failed = done[3] === void 0 ? {} : { failed: Number(done[3]) };
+      finished.set(done[1], {
+        namespace: done[1],
+        documents: Number(done[2]),
+        ...failed
+      });
+    }
+    const progress = PROGRESS.exec(line);
+    if (progress) {
+      latest.set(
+        progress[1],
+        [progress[2], progress[3] && `(${progress[3]})`].join(" ").trim()
+      );
+    }
+  }
+  const exact = run2.tool === "mongodump" || run2.exitCode === 0 && run2.interruption === void 0;
+  const complete = exact ? [...finished.values()] : [];
+  return {
+    tool: run2.tool,
+    outcome: run2.interruption ?? (run2.exitCode === 0 ? "ok" : "failed"),
+    finished: complete,
+    unfinished: [...new Set(started)].filter((ns) => !complete.some((f) => f.namespace === ns)).map((namespace) => ({
+      namespace,
+      progress: finished.has(namespace) ? `${finished.get(namespace)?.documents} documents written before it stopped` : latest.get(namespace)
+    })),
+    removedArchive: void 0
+  };
+}
+
 // src/tool-args.ts
 function dumpArgs(settings, configFile, to) {
   const output = to.kind === "stdout" ? ["--archive", ...settings.databases.length === 1 ? [`--db=${settings.databases[0]}`] : []] : [`--db=${to.database}`, `--out=${to.path}`];
@@ -54579,6 +54939,8 @@ import { existsSync as existsSync3 } from "node:fs";
 import { join as join6 } from "node:path";
 import { createInterface } from "node:readline";
 var KILL_GRACE_MS = 5e3;
+var MIN_TOOLS_MAJOR = 100;
+var running = /* @__PURE__ */ new Set();
 function toolPath(tool, toolsPath) {
   if (toolsPath === void 0) return tool;
   const exe = join6(toolsPath, process.platform === "win32" ? `${tool}.exe` : tool);
@@ -54602,18 +54964,29 @@ async function toolVersion(tool, bin) {
       `${tool} could not be started from "${bin}". Install the MongoDB Database Tools (100.x) on the runner or set tools-path to their directory.`
     );
   }
-  const version = /version:\s*(\S+)/.exec(output)?.[1];
+  const version = /version:\s*[rv]?(\d+\.\d+\.\d+\S*)/.exec(output)?.[1];
   if (version === void 0) {
     throw new GuardError(
       "ToolNotFound",
       `${tool} not recognised`,
-      `"${bin} --version" did not print a version; is it the MongoDB Database Tools' ${tool}?`
+      `"${bin} --version" did not print a version; is it the MongoDB Database Tools' ${tool}? Install the MongoDB Database Tools (100.x) or point tools-path at them.`
+    );
+  }
+  if (Number(version.split(".")[0]) < MIN_TOOLS_MAJOR) {
+    throw new GuardError(
+      "ToolTooOld",
+      `${tool} ${version} is too old`,
+      `${tool} ${version} (at "${bin}") predates the MongoDB Database Tools 100.x, which this action needs (the archive, namespace and config-file options it relies on behave differently or are missing). Nothing was dumped or restored. Install mongodb-database-tools 100.x on the runner, or point tools-path at it.`
     );
   }
   return version;
 }
+function killAllTools() {
+  for (const child2 of running) child2.kill("SIGKILL");
+}
 async function runTools(commands, options) {
   const children = [];
+  const readerFailed = /* @__PURE__ */ new Set();
   let interruption;
   const stopAll = (why) => {
     interruption ??= why;
@@ -54630,14 +55003,38 @@ async function runTools(commands, options) {
       });
       const previous = children[i - 1];
       if (previous?.stdout && child2.stdin) {
-        previous.stdout.pipe(child2.stdin);
+        const writer = previous;
+        writer.stdout?.pipe(child2.stdin);
         child2.stdin.on("error", () => void 0);
+        child2.on("close", (code) => {
+          if (writer.exitCode !== null || writer.signalCode !== null) return;
+          if (code !== 0) readerFailed.add(writer);
+          writer.stdout?.destroy();
+          stop(writer);
+        });
       }
       children.push(child2);
-      return collect(command2, child2, options.redact);
+      running.add(child2);
+      return collect(command2, child2, options.redact).then(
+        (run2) => {
+          running.delete(child2);
+          run2.interruption = interruption;
+          run2.readerFailed = readerFailed.has(child2);
+          options.onExit?.(run2);
+          return run2;
+        },
+        (error2) => {
+          for (const other of children) stop(other);
+          throw error2;
+        }
+      );
     });
     if (options.signal.aborted) stopAll("cancelled");
-    const runs = await Promise.all(finished);
+    const settled = await Promise.allSettled(finished);
+    const runs = settled.map((s) => {
+      if (s.status === "rejected") throw s.reason;
+      return s.value;
+    });
     return { runs, interruption };
   } finally {
     clearTimeout(timer);
@@ -54655,6 +55052,7 @@ function collect(command2, child2, redact2) {
   }
   return new Promise((resolve3, reject) => {
     child2.on("error", (error2) => {
+      running.delete(child2);
       reject(
         error2.code === "ENOENT" ? new GuardError(
           "ToolNotFound",
@@ -54663,7 +55061,10 @@ function collect(command2, child2, redact2) {
         ) : error2
       );
     });
-    child2.on("close", (exitCode) => resolve3({ tool: command2.tool, exitCode, lines }));
+    child2.on(
+      "close",
+      (exitCode) => resolve3({ tool: command2.tool, exitCode, lines, interruption: void 0 })
+    );
   });
 }
 function stop(child2) {
@@ -54694,7 +55095,7 @@ async function streamDumpRestore(ctx, settings, source, target) {
     const { runs, interruption } = await runTools([dump2, restore2], runOptions(ctx, settings));
     const [dumpRun, restoreRun] = runs;
     ctx.report.dumped = dumpedNamespaces(dumpRun.lines);
-    checkRun(dumpRun, interruption, "dump", true);
+    if (!dumpRun.readerFailed) checkRun(dumpRun, interruption, "dump", true);
     return finishRestore(ctx.report, restoreRun, interruption);
   });
 }
@@ -54717,6 +55118,8 @@ async function dumpToDirectory(ctx, settings, source, databases, directory) {
       }
     } catch (error2) {
       await rm3(directory, { recursive: true, force: true });
+      const failed = ctx.report.toolRuns.at(-1);
+      if (failed?.tool === "mongodump") failed.removedArchive = directory;
       throw error2;
     }
   });
@@ -54746,7 +55149,8 @@ function runOptions(ctx, settings) {
   return {
     timeoutMs: settings.phaseTimeoutMs,
     signal: ctx.signal,
-    redact: (text) => redact(text, uris)
+    redact: (text) => redact(text, uris),
+    onExit: (run2) => ctx.report.toolRuns.push(progressOf(run2))
   };
 }
 function echo(c) {
@@ -54797,6 +55201,7 @@ var MAX_DATABASE_NAME = 63;
 async function migrate(ctx) {
   const { settings } = ctx;
   const [source, target] = [need(settings.source), need(settings.target)];
+  await preflight(ctx.report, settings, ctx.signal);
   const baseline = await probeBefore(ctx);
   const result = await transfer(ctx, settings, source, target);
   await probeAfter(ctx, baseline);
@@ -54845,6 +55250,7 @@ async function rehearse(ctx) {
     renames: renamed ? databases.map((db, i) => ({ from: `${db}.$coll$`, to: `${scratch[i]}.$coll$` })) : []
   };
   ctx.report.rehearsal = { databases: scratch, dropped: false };
+  await preflight(ctx.report, plan, ctx.signal);
   try {
     const baseline = await probeBefore(ctx);
     const result = await transfer(ctx, plan, source, target);
@@ -54865,6 +55271,7 @@ async function dump(ctx) {
   const { settings } = ctx;
   const source = need(settings.source);
   const directory = need(settings.archive);
+  await preflight(ctx.report, settings, ctx.signal);
   const databases = await userDatabases(source, settings.databases, settings.probeTimeoutMs);
   await dumpToDirectory(ctx, settings, source, databases, directory);
   const contents = await inspectDump(directory);
@@ -54887,6 +55294,7 @@ async function restore(ctx) {
     );
   }
   const plan = { ...settings, gzip: contents.gzipped };
+  await preflight(ctx.report, plan, ctx.signal, contents.namespaces);
   const baseline = await probeBefore(ctx);
   const result = await restoreFromDump(ctx, plan, target, { kind: contents.kind, path: path4 });
   await probeAfter(ctx, baseline);
@@ -54957,6 +55365,7 @@ async function run(signal) {
     report.mode = settings.mode;
     report.source = settings.source?.redacted;
     report.target = settings.target?.redacted;
+    report.archive = settings.archive;
     const bins = settings.mode === "probe" ? { mongodump: "", mongorestore: "" } : await findTools(report, settings);
     const secrets = await SecretDir.create(settings.tempDir);
     try {
@@ -54987,7 +55396,10 @@ async function findTools(report, settings) {
 // src/index.ts
 var controller = new AbortController();
 for (const signal of ["SIGINT", "SIGTERM"]) {
-  process.on(signal, () => controller.abort());
+  process.on(signal, () => {
+    if (controller.signal.aborted) killAllTools();
+    else controller.abort();
+  });
 }
 await run(controller.signal);
 process.exit();

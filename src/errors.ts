@@ -5,7 +5,12 @@ export type FailureKind =
   | 'InvalidInput'
   | 'ForbiddenOption'
   | 'ToolNotFound'
+  | 'ToolTooOld'
   | 'ToolFailed'
+  | 'AuthenticationFailed'
+  | 'Unauthorized'
+  | 'Unreachable'
+  | 'TargetNotEmpty'
   | 'PartialRestore'
   | 'EmptyRestore'
   | 'AlreadyRejected'
@@ -35,15 +40,20 @@ export class GuardError extends Error {
 
 /** An input the user wrote is malformed; the message names the input and the fix. */
 export function invalidInput(input: string, problem: string, fix: string): GuardError {
-  return new GuardError('InvalidInput', `Invalid input: ${input}`, `${input}: ${problem}. ${fix}`)
+  const end = /[.!?]$/.test(fix) ? '' : '.'
+  return new GuardError(
+    'InvalidInput',
+    `Invalid input: ${input}`,
+    `${input}: ${problem}. ${fix}${end}`
+  )
 }
 
 /** A request that would let the restore touch users, roles or credentials. */
-export function forbidden(what: string, why: string): GuardError {
+export function forbidden(what: string, why: string, fix: string): GuardError {
   return new GuardError(
     'ForbiddenOption',
     'Refused: the restore could overwrite users',
-    `Refused ${what}: ${why}. Nothing was dumped or restored.`
+    `Refused ${what}: ${why}. Nothing was dumped or restored. ${fix}`
   )
 }
 

@@ -1,6 +1,6 @@
 // The guard: what the restore must never do to the target's users, roles and credentials.
 // Pure functions, so every refusal is unit-tested without a server.
-import { forbidden, invalidInput } from './errors.js'
+import { forbidden, invalidInput, type GuardError } from './errors.js'
 import type { Rename, Settings } from './settings.js'
 
 /** Always passed to mongorestore: admin (users, roles, auth version) and legacy per-db users. */
@@ -120,7 +120,8 @@ export function checkToolOptions(
           .join(' ')}`
       )
     }
-    if (rule.refused) throw forbidden(`${name} in ${input}`, rule.refused)
+    if (rule.refused)
+      throw forbidden(`${name} in ${input}`, rule.refused, `Remove ${name} from ${input}.`)
     if (rule.value && inline === undefined) {
       if (i + 1 >= words.length)
         throw invalidInput(input, `${name} needs a value`, `Write ${name}=<value>`)
@@ -138,7 +139,8 @@ export function checkPlan(
     if (SYSTEM_DATABASES.includes(db.toLowerCase())) {
       throw forbidden(
         `databases: ${db}`,
-        `${db} holds the server's own users, roles or state; only user databases are moved`
+        `${db} holds the server's own users, roles or state; only user databases are moved`,
+        `Remove ${db} from databases.`
       )
     }
   }
@@ -153,12 +155,18 @@ export function checkPlan(
   }
   for (const rename of settings.renames) checkRename(rename)
   const { source, target } = settings
-  // A rehearsal may use the source's own deployment: it restores into new scratch databases.
-  if (source && target && settings.mode !== 'rehearse' && source.sharesHostWith(target)) {
-    throw forbidden(
-      'a target that is the source',
-      `target-uri and source-uri name the same deployment (${target.hosts.join(',')}); restoring a deployment onto itself can only duplicate or replace its own data (use mode: rehearse to restore into scratch databases)`
-    )
+  // A rehearsal restores into new scratch databases; with renames, a copy into other databases
+  // of the same deployment can be legitimate, and the pre-flight check refuses it when any
+  // namespace would be restored onto itself.
+  const rehearsal = settings.mode === 'rehearse'
+  if (
+    source &&
+    target &&
+    !rehearsal &&
+    settings.renames.length === 0 &&
+    source.sharesHostWith(target)
+  ) {
+    throw sameDeployment(target.hosts.join(','))
   }
 }
 
@@ -171,11 +179,16 @@ function checkRename({ from, to }: Rename): void {
     if (SYSTEM_DATABASES.includes(db.toLowerCase()) || db === '*') {
       throw forbidden(
         `${input}: ${pattern}`,
-        `a rename may not read from or write into ${db === '*' ? 'every database, admin included' : db}`
+        `a rename may not read from or write into ${db === '*' ? 'every database, admin included' : db}`,
+        `Change ${input}: rename only between user databases.`
       )
     }
     if (/\.system\.(users|roles)$/.test(pattern)) {
-      throw forbidden(`${input}: ${pattern}`, 'a rename may not touch user or role collections')
+      throw forbidden(
+        `${input}: ${pattern}`,
+        'a rename may not touch user or role collections',
+        `Change ${input}: rename only ordinary collections.`
+      )
     }
     if ((pattern.match(/\$/g) ?? []).length % 2 !== 0) {
       throw invalidInput(
@@ -189,7 +202,8 @@ function checkRename({ from, to }: Rename): void {
   if (toDb.includes('$') && toDb !== from.split('.')[0]) {
     throw forbidden(
       `ns-to: ${to}`,
-      'a variable in the target database name could spell admin; keep the database part of ns-from as it is, or name the database'
+      'a variable in the target database name could spell admin',
+      'Keep the database part of ns-from as it is, or name the database in ns-to.'
     )
   }
   const vars = (p: string) =>
@@ -204,4 +218,13 @@ function checkRename({ from, to }: Rename): void {
       'Use the same $name$ variables on both sides'
     )
   }
+}
+
+/** Restoring into the deployment (and database) the dump came from. */
+export function sameDeployment(where: string): GuardError {
+  return forbidden(
+    'a target that is the source',
+    `target-uri and source-uri reach the same deployment (${where}); restoring a deployment onto itself can only duplicate or replace its own data`,
+    'Point target-uri at another deployment, rename every namespace into another database with ns-from/ns-to, or use mode: rehearse to restore into scratch databases.'
+  )
 }

@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { invalidInput } from './errors.js'
 import { checkPlan, checkToolOptions } from './guard.js'
-import { parsePrivileges } from './privileges.js'
-import { maskSecret, MongoUri } from './secrets.js'
+import { DATABASE_NAME, parsePrivileges } from './privileges.js'
+import { maskRaw, MongoUri } from './secrets.js'
 import { MODES, type Mode, type Rename, type Settings } from './settings.js'
 
 /** Which connection strings each mode needs. */
@@ -21,9 +21,8 @@ const NEEDS: Record<Mode, { source: boolean; target: boolean | 'optional'; apps:
 
 export function getInputs(): Settings {
   // Mask before parsing: even a malformed string must never be printed.
-  for (const name of ['source-uri', 'target-uri', 'target-admin-uri'])
-    maskSecret(core.getInput(name))
-  for (const line of core.getMultilineInput('app-uri')) maskSecret(line)
+  for (const name of ['source-uri', 'target-uri', 'target-admin-uri']) maskRaw(core.getInput(name))
+  for (const line of core.getMultilineInput('app-uri')) maskRaw(line)
 
   const mode = modeInput()
   const needs = NEEDS[mode]
@@ -67,8 +66,9 @@ export function getInputs(): Settings {
     repairAppUser,
     apps,
     privileges: parsePrivileges(core.getMultilineInput('app-privileges')),
-    databases: listInput('databases'),
+    databases: databasesInput(),
     drop: booleanInput('drop'),
+    allowMerge: booleanInput('allow-merge'),
     archive: archiveInput(mode),
     gzip: booleanInput('gzip'),
     nsExclude: core.getMultilineInput('ns-exclude'),
@@ -113,15 +113,8 @@ function modeInput(): Mode {
 }
 
 function appInputs(target: MongoUri | undefined, mode: Mode): MongoUri[] {
-  const lines = core.getMultilineInput('app-uri')
-  if (lines.length === 0) {
-    throw invalidInput(
-      'app-uri',
-      `is required with mode: ${mode}`,
-      "Give the application's own connection string, one per line"
-    )
-  }
-  const apps = lines.map((line, i) => {
+  required('app-uri', mode)
+  const apps = core.getMultilineInput('app-uri').map((line, i) => {
     const app = new MongoUri(line, `app-uri (line ${i + 1})`)
     app.mask()
     if (app.username === undefined) {
@@ -136,7 +129,7 @@ function appInputs(target: MongoUri | undefined, mode: Mode): MongoUri[] {
   for (const app of apps) {
     if (target && !app.sharesHostWith(target)) {
       core.warning(
-        `${app.input} names other hosts than target-uri: the probe tests that deployment, not the target.`,
+        `${app.input} names other hosts (${app.hosts.join(',')}) than target-uri (${target.hosts.join(',')}): the probe tests that deployment, not the target, so it cannot prove the app will log in to the target. Give app-uri the connection string the application uses for the target.`,
         { title: 'app-uri points elsewhere' }
       )
     }
@@ -145,25 +138,40 @@ function appInputs(target: MongoUri | undefined, mode: Mode): MongoUri[] {
 }
 
 function uriInput(name: string, mode: Mode): MongoUri {
-  const text = core.getInput(name)
-  if (text === '') {
-    throw invalidInput(
-      name,
-      `is required with mode: ${mode}`,
-      `Pass the connection string from a secret, e.g. ${name}: \${{ secrets.MONGODB_URI }}`
-    )
-  }
-  const uri = new MongoUri(text, name)
+  const uri = new MongoUri(required(name, mode), name)
   uri.mask()
   return uri
 }
 
-/** Comma- or line-separated names. */
-function listInput(name: string): string[] {
-  return core
-    .getInput(name)
+/** A required input's value; an empty one is often a secret this workflow cannot read. */
+function required(name: string, mode: Mode): string {
+  const value = core.getInput(name)
+  if (value === '') {
+    throw invalidInput(
+      name,
+      `is empty, and mode: ${mode} needs it`,
+      `Pass a connection string, e.g. ${name}: \${{ secrets.MONGODB_URI }}; a secret is empty when the workflow cannot read it (a pull request from a fork, another environment, a typo in its name)`
+    )
+  }
+  return value
+}
+
+/** Comma- or line-separated database names. */
+function databasesInput(): string[] {
+  const names = core
+    .getInput('databases')
     .split(/[\s,]+/)
     .filter((w) => w !== '')
+  for (const name of names) {
+    if (!DATABASE_NAME.test(name)) {
+      throw invalidInput(
+        'databases',
+        `"${name}" is not a database name`,
+        'List database names (no ".", "$", "/" or spaces), separated by commas or new lines'
+      )
+    }
+  }
+  return names
 }
 
 // An empty input takes the action.yml default; the command line, which has no action.yml,
@@ -173,7 +181,11 @@ function booleanInput(name: string): boolean {
   try {
     return core.getBooleanInput(name)
   } catch {
-    throw invalidInput(name, `"${core.getInput(name)}" is not a boolean`, 'Write true or false')
+    throw invalidInput(
+      name,
+      `"${core.getInput(name)}" is not a boolean`,
+      'Write true or false (YAML spellings such as yes, on or 1 are not accepted)'
+    )
   }
 }
 

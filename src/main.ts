@@ -29,6 +29,7 @@ export async function run(signal: AbortSignal): Promise<Report> {
     report.mode = settings.mode
     report.source = settings.source?.redacted
     report.target = settings.target?.redacted
+    report.archive = settings.archive
     const bins =
       settings.mode === 'probe'
         ? { mongodump: '', mongorestore: '' }

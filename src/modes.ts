@@ -5,6 +5,7 @@ import type { Expected } from './data-check.js'
 import { collectionStates, dropDatabases, userDatabases } from './deployment.js'
 import { inspectDump } from './dump-files.js'
 import { GuardError, invalidInput } from './errors.js'
+import { preflight } from './preflight.js'
 import { phase } from './report.js'
 import type { MongoUri } from './secrets.js'
 import type { Settings } from './settings.js'
@@ -22,6 +23,7 @@ const MAX_DATABASE_NAME = 63
 export async function migrate(ctx: RunContext): Promise<void> {
   const { settings } = ctx
   const [source, target] = [need(settings.source), need(settings.target)]
+  await preflight(ctx.report, settings, ctx.signal)
   const baseline = await probeBefore(ctx)
   const result = await transfer(ctx, settings, source, target)
   await probeAfter(ctx, baseline)
@@ -78,6 +80,7 @@ export async function rehearse(ctx: RunContext): Promise<void> {
       : []
   }
   ctx.report.rehearsal = { databases: scratch, dropped: false }
+  await preflight(ctx.report, plan, ctx.signal)
   try {
     const baseline = await probeBefore(ctx)
     const result = await transfer(ctx, plan, source, target)
@@ -98,6 +101,7 @@ export async function dump(ctx: RunContext): Promise<void> {
   const { settings } = ctx
   const source = need(settings.source)
   const directory = need(settings.archive)
+  await preflight(ctx.report, settings, ctx.signal)
   const databases = await userDatabases(source, settings.databases, settings.probeTimeoutMs)
   await dumpToDirectory(ctx, settings, source, databases, directory)
   const contents = await inspectDump(directory)
@@ -122,6 +126,7 @@ export async function restore(ctx: RunContext): Promise<void> {
     )
   }
   const plan = { ...settings, gzip: contents.gzipped }
+  await preflight(ctx.report, plan, ctx.signal, contents.namespaces)
   const baseline = await probeBefore(ctx)
   const result = await restoreFromDump(ctx, plan, target, { kind: contents.kind, path })
   await probeAfter(ctx, baseline)

@@ -97,7 +97,8 @@ const ACTIONS = new Set([
   'changeCustomData'
 ])
 
-const DATABASE_NAME = /^[^/\\. "$*<>:|?]{1,63}$/
+/** What MongoDB accepts as a database name. */
+export const DATABASE_NAME = /^[^/\\. "$*<>:|?]{1,63}$/
 
 /** Parses `app-privileges`: lines `<database>: <role or actions, comma separated>`. */
 export function parsePrivileges(lines: string[], input = 'app-privileges'): PrivilegeRequirement[] {

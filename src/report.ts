@@ -3,11 +3,14 @@
 import * as core from '@actions/core'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
+import { whatMayBeWritten } from './aftermath.js'
 import { toGuardError, type FailureKind } from './errors.js'
+import type { PlannedNamespace } from './ns-plan.js'
 import type { ProbeResult, ProbeStatus } from './probe.js'
 import type { Mismatch } from './data-check.js'
 import type { UserDrift } from './drift.js'
 import type { ManagedService } from './managed.js'
+import type { ToolProgress } from './progress.js'
 import type { RepairResult } from './repair.js'
 import type { Mode } from './settings.js'
 import type { NamespaceCount, RestoreCounts, RestoredNamespace } from './tool-output.js'
@@ -50,6 +53,12 @@ export interface Report {
   rehearsal: { databases: string[]; dropped: boolean } | undefined
   /** Whether mongorestore was started: if so, the target may hold data from this run. */
   targetWritten: boolean
+  /** What the pre-flight check found the run would restore, and whether it drops first. */
+  plan: { namespaces: PlannedNamespace[]; drop: boolean } | undefined
+  /** How far each tool got, in the order they exited. */
+  toolRuns: ToolProgress[]
+  /** For a failed or cancelled run: what it may have written, in words. */
+  aftermath: string | undefined
   probes: { before: ProbeResult[]; after: ProbeResult[] }
   verdicts: Verdict[]
   failure: { kind: FailureKind; title: string; message: string } | undefined
@@ -76,6 +85,9 @@ export function newReport(): Report {
     repairs: [],
     managed: undefined,
     targetWritten: false,
+    plan: undefined,
+    toolRuns: [],
+    aftermath: undefined,
     probes: { before: [], after: [] },
     verdicts: [],
     failure: undefined
@@ -101,6 +113,7 @@ export function recordFailure(report: Report, error: unknown): void {
   const failure = toGuardError(error)
   report.status = failure.kind === 'Cancelled' ? 'cancelled' : 'failed'
   report.failure = { kind: failure.kind, title: failure.title, message: failure.message }
+  report.aftermath = whatMayBeWritten(report)
 }
 
 /** The probe result the step reports: the first failure of the latest probe round. */
@@ -132,7 +145,8 @@ export async function publish(
   await writeFile(reportPath, json + '\n')
   core.setOutput('report-path', reportPath)
   if (report.failure) {
-    core.error(redact(report.failure.message), { title: report.failure.title })
+    const aftermath = report.aftermath ? ` ${report.aftermath}` : ''
+    core.error(redact(report.failure.message + aftermath), { title: report.failure.title })
     process.exitCode = core.ExitCode.Failure
   }
   if (process.env['GITHUB_STEP_SUMMARY']) await writeSummary(report, redact)
@@ -207,8 +221,8 @@ async function writeSummary(report: Report, redact: (text: string) => string): P
   }
   if (report.failure) {
     summary.addHeading(report.failure.title, 3).addRaw(report.failure.message, true)
-    if (report.targetWritten) {
-      summary.addRaw("mongorestore ran: the target may hold part of this run's data.", true)
+    if (report.aftermath) {
+      summary.addHeading('What may have been written', 4).addRaw(report.aftermath, true)
     }
   }
   summary.addRaw(

@@ -6,7 +6,7 @@ import { ConnectionString } from 'mongodb-connection-string-url'
 import { MongoClient, type MongoClientOptions } from 'mongodb'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { invalidInput } from './errors.js'
+import { invalidInput, type GuardError } from './errors.js'
 
 const DEFAULT_PORT = 27017
 
@@ -50,18 +50,17 @@ export class MongoUri {
     try {
       cs = new ConnectionString(this.#raw)
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error)
-      throw invalidInput(
-        input,
-        `not a valid MongoDB connection string (${scrub(reason, [this.#raw])})`,
-        'Use mongodb://user:password@host:port/?authSource=db or mongodb+srv://user:password@cluster/, with special characters in the user name and password percent-encoded'
-      )
+      throw malformed(input, this.#raw, error)
     }
     const encodedPassword = cs.password
     const password = encodedPassword ? decodeURIComponent(encodedPassword) : ''
-    const asWritten = /^[^:/]+:\/\/[^:@/]*:([^@/]*)@/.exec(this.#raw)?.[1] ?? ''
     this.#secrets = [
-      ...new Set([this.#raw, asWritten, encodedPassword, password, encodeURIComponent(password)])
+      ...new Set([
+        ...rawSecrets(this.#raw),
+        encodedPassword,
+        password,
+        encodeURIComponent(password)
+      ])
     ]
       .filter((s) => s.length > 0)
       .sort((a, b) => b.length - a.length)
@@ -74,6 +73,12 @@ export class MongoUri {
     this.authSource = params.get('authSource') ?? this.pathDatabase ?? 'admin'
     this.mechanism = params.get('authMechanism') ?? undefined
     this.redacted = cs.redact({ replacementString: '***' }).toString()
+    try {
+      // The driver's own option parsing (no connection yet): a bad option fails here, not later.
+      new MongoClient(this.#raw)
+    } catch (error) {
+      throw malformed(input, this.#raw, error, 'Correct or remove that option in the query string')
+    }
   }
 
   /** Same deployment: any host in common. */
@@ -210,6 +215,39 @@ export class MongoUri {
 export interface RoleRef {
   role: string
   db: string
+}
+
+/**
+ * What may be a credential in a string that might not even parse: the whole string, the part
+ * before the last "@" of the authority, and the part of it after the first ":" (the password as
+ * written), decoded too.
+ */
+function rawSecrets(raw: string): string[] {
+  const userinfo = /^[^:/]*:\/\/([^/?#]*)@/.exec(raw)?.[1] ?? ''
+  const written = userinfo.includes(':') ? userinfo.slice(userinfo.indexOf(':') + 1) : ''
+  let decoded = ''
+  try {
+    decoded = decodeURIComponent(written)
+  } catch {
+    // malformed percent-encoding: the string as written is what must be hidden
+  }
+  return [raw, userinfo, written, decoded].filter((s) => s.length > 0)
+}
+
+/** Registers what may be a credential in a raw input with the runner's log masking. */
+export function maskRaw(raw: string): void {
+  for (const secret of rawSecrets(raw.trim())) maskSecret(secret)
+}
+
+function malformed(input: string, raw: string, error: unknown, optionFix?: string): GuardError {
+  const reason = scrub(error instanceof Error ? error.message : String(error), rawSecrets(raw))
+  const authority = /^[^:/]*:\/\/([^/?#]*)/.exec(raw)?.[1] ?? ''
+  const fix =
+    optionFix ??
+    ((authority.match(/@/g) ?? []).length > 1
+      ? 'An "@" in the user name or password must be written %40 (percent-encode special characters: ":" %3A, "/" %2F, "%" %25)'
+      : 'Use mongodb://user:password@host:port/?authSource=db or mongodb+srv://user:password@cluster/, with special characters in the user name and password percent-encoded')
+  return invalidInput(input, `not a valid MongoDB connection string (${reason})`, fix)
 }
 
 /** Removes every secret from `text`, longest first so a password inside a URI cannot leak. */

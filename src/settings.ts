@@ -31,6 +31,8 @@ export interface Settings {
   databases: string[]
   /** Pass `--drop`: replace the target's collections that are in the dump. */
   drop: boolean
+  /** Restore into namespaces that already hold documents (without drop, refused by default). */
+  allowMerge: boolean
   /**
    * A dump on disk. migrate, rehearse and dump create it as a directory with one mongodump
    * directory dump per user database; restore reads it (such a directory or an archive file).

@@ -23,6 +23,10 @@ export interface ToolRun {
   exitCode: number | null
   /** Every line the tool logged (stderr), already redacted. */
   lines: string[]
+  /** Set when the run ended by timeout or cancellation rather than by itself. */
+  interruption: Interruption
+  /** Stopped because the process reading its output failed first: that failure is the cause. */
+  readerFailed?: boolean
 }
 
 export interface RunOptions {
@@ -30,6 +34,8 @@ export interface RunOptions {
   signal: AbortSignal
   /** Removes secrets from a line before it is logged or kept. */
   redact: (text: string) => string
+  /** Told about each tool as soon as it has exited, whatever the outcome (for the report). */
+  onExit?: (run: ToolRun) => void
 }
 
 /** How a run ended when it was not by itself. */
@@ -37,6 +43,12 @@ export type Interruption = 'timeout' | 'cancelled' | undefined
 
 /** Grace period between SIGTERM and SIGKILL when stopping the tools. */
 const KILL_GRACE_MS = 5000
+
+/** The oldest tools accepted: the 100.x Database Tools have every option the action relies on. */
+const MIN_TOOLS_MAJOR = 100
+
+/** Every tool process that is running, so a second cancel signal can kill them at once. */
+const running = new Set<ChildProcess>()
 
 /** The tool's path: inside `toolsPath` when given, else its name for a PATH lookup. */
 export function toolPath(tool: ToolName, toolsPath: string | undefined): string {
@@ -65,15 +77,27 @@ export async function toolVersion(tool: ToolName, bin: string): Promise<string> 
       `${tool} could not be started from "${bin}". Install the MongoDB Database Tools (100.x) on the runner or set tools-path to their directory.`
     )
   }
-  const version = /version:\s*(\S+)/.exec(output)?.[1]
+  const version = /version:\s*[rv]?(\d+\.\d+\.\d+\S*)/.exec(output)?.[1]
   if (version === undefined) {
     throw new GuardError(
       'ToolNotFound',
       `${tool} not recognised`,
-      `"${bin} --version" did not print a version; is it the MongoDB Database Tools' ${tool}?`
+      `"${bin} --version" did not print a version; is it the MongoDB Database Tools' ${tool}? Install the MongoDB Database Tools (100.x) or point tools-path at them.`
+    )
+  }
+  if (Number(version.split('.')[0]) < MIN_TOOLS_MAJOR) {
+    throw new GuardError(
+      'ToolTooOld',
+      `${tool} ${version} is too old`,
+      `${tool} ${version} (at "${bin}") predates the MongoDB Database Tools 100.x, which this action needs (the archive, namespace and config-file options it relies on behave differently or are missing). Nothing was dumped or restored. Install mongodb-database-tools 100.x on the runner, or point tools-path at it.`
     )
   }
   return version
+}
+
+/** Kills every running tool at once: the runner's second cancel signal leaves no grace. */
+export function killAllTools(): void {
+  for (const child of running) child.kill('SIGKILL')
 }
 
 /**
@@ -85,6 +109,7 @@ export async function runTools(
   options: RunOptions
 ): Promise<{ runs: ToolRun[]; interruption: Interruption }> {
   const children: ChildProcess[] = []
+  const readerFailed = new Set<ChildProcess>()
   let interruption: Interruption
   const stopAll = (why: Interruption) => {
     interruption ??= why
@@ -101,15 +126,42 @@ export async function runTools(
       })
       const previous = children[i - 1]
       if (previous?.stdout && child.stdin) {
-        previous.stdout.pipe(child.stdin)
+        const writer = previous
+        writer.stdout?.pipe(child.stdin)
         // The reader exiting early breaks the pipe; its own exit code tells the story.
         child.stdin.on('error', () => undefined)
+        // A writer whose reader is gone would block forever on a full pipe: stop it too.
+        child.on('close', (code) => {
+          if (writer.exitCode !== null || writer.signalCode !== null) return
+          if (code !== 0) readerFailed.add(writer)
+          writer.stdout?.destroy()
+          stop(writer)
+        })
       }
       children.push(child)
-      return collect(command, child, options.redact)
+      running.add(child)
+      return collect(command, child, options.redact).then(
+        (run) => {
+          running.delete(child)
+          run.interruption = interruption
+          run.readerFailed = readerFailed.has(child)
+          options.onExit?.(run)
+          return run
+        },
+        (error: unknown) => {
+          // One tool could not start: the others must not run on alone.
+          for (const other of children) stop(other)
+          throw error
+        }
+      )
     })
     if (options.signal.aborted) stopAll('cancelled')
-    const runs = await Promise.all(finished)
+    // Wait for every process to end before returning or throwing: nothing is left running.
+    const settled = await Promise.allSettled(finished)
+    const runs = settled.map((s) => {
+      if (s.status === 'rejected') throw s.reason
+      return s.value
+    })
     return { runs, interruption }
   } finally {
     clearTimeout(timer)
@@ -132,6 +184,7 @@ function collect(
   }
   return new Promise((resolve, reject) => {
     child.on('error', (error: NodeJS.ErrnoException) => {
+      running.delete(child)
       reject(
         error.code === 'ENOENT'
           ? new GuardError(
@@ -143,7 +196,9 @@ function collect(
       )
     })
     // 'close' waits for stderr to end, so every line is in `lines`.
-    child.on('close', (exitCode) => resolve({ tool: command.tool, exitCode, lines }))
+    child.on('close', (exitCode) =>
+      resolve({ tool: command.tool, exitCode, lines, interruption: undefined })
+    )
   })
 }
 

@@ -5,6 +5,7 @@
 import * as core from '@actions/core'
 import { mkdir, rm } from 'node:fs/promises'
 import { GuardError } from './errors.js'
+import { progressOf } from './progress.js'
 import { phase, type Report } from './report.js'
 import { redact, type MongoUri, type SecretDir } from './secrets.js'
 import type { Settings } from './settings.js'
@@ -55,7 +56,8 @@ export async function streamDumpRestore(
     const { runs, interruption } = await runTools([dump, restore], runOptions(ctx, settings))
     const [dumpRun, restoreRun] = runs as [ToolRun, ToolRun]
     ctx.report.dumped = dumpedNamespaces(dumpRun.lines)
-    checkRun(dumpRun, interruption, 'dump', true)
+    // mongodump stopped only because mongorestore failed first: report mongorestore's failure.
+    if (!dumpRun.readerFailed) checkRun(dumpRun, interruption, 'dump', true)
     return finishRestore(ctx.report, restoreRun, interruption)
   })
 }
@@ -82,7 +84,10 @@ export async function dumpToDirectory(
         checkRun(run, interruption, 'dump', false)
       }
     } catch (error) {
+      // An incomplete dump must not be mistaken for a backup.
       await rm(directory, { recursive: true, force: true })
+      const failed = ctx.report.toolRuns.at(-1)
+      if (failed?.tool === 'mongodump') failed.removedArchive = directory
       throw error
     }
   })
@@ -122,7 +127,8 @@ function runOptions(ctx: ToolContext, settings: Settings) {
   return {
     timeoutMs: settings.phaseTimeoutMs,
     signal: ctx.signal,
-    redact: (text: string) => redact(text, uris)
+    redact: (text: string) => redact(text, uris),
+    onExit: (run: ToolRun) => ctx.report.toolRuns.push(progressOf(run))
   }
 }
 

@@ -29,6 +29,10 @@ export function nodeRuntimes(): { name: string; bin: string }[] {
 }
 
 export interface ActionRun {
+  /** The inputs the step set (for the secret sweep). */
+  inputs: Record<string, string>
+  /** RUNNER_TEMP of the run (deleted afterwards): tool processes that name it are leftovers. */
+  runnerTemp: string
   exitCode: number | null
   stdout: string
   stderr: string
@@ -39,15 +43,22 @@ export interface ActionRun {
   leftovers: Map<string, string>
 }
 
+export interface RunOptions {
+  node?: string
+  onSpawn?: (pid: number) => void
+  signalAfterMs?: number
+  /** Called with the action's stdout as it comes, e.g. to act when a phase starts. */
+  onStdout?: (text: string) => void
+  /** Replaces PATH (e.g. one without the tools). */
+  path?: string
+}
+
+/** Every run of this test process, for the secret sweep at the end of a test file. */
+export const allRuns: ActionRun[] = []
+
 export async function runAction(
   inputs: Record<string, string>,
-  options: {
-    node?: string
-    onSpawn?: (pid: number) => void
-    signalAfterMs?: number
-    /** Called with the whole stdout so far, each time more arrives. */
-    onStdout?: (stdout: string) => void
-  } = {}
+  options: RunOptions = {}
 ): Promise<ActionRun> {
   const temp = mkdtempSync(join(tmpdir(), 'guard-e2e-'))
   try {
@@ -58,20 +69,17 @@ export async function runAction(
     writeFileSync(summaryFile, '')
     mkdirSync(runnerTemp)
     const env: Record<string, string> = {
-      PATH: process.env['PATH'] ?? '',
+      PATH: options.path ?? process.env['PATH'] ?? '',
       HOME: process.env['HOME'] ?? temp,
       GITHUB_OUTPUT: outputFile,
       GITHUB_STEP_SUMMARY: summaryFile,
       RUNNER_TEMP: runnerTemp
     }
-    // As a runner does: every input gets its action.yml default unless the step sets it.
-    const given = {
-      ...actionDefaults(),
-      'probe-timeout-seconds': '5',
-      'timeout-minutes': '5',
-      ...inputs
+    // As a runner does: every input's default from action.yml, then what the step sets.
+    const defaults = { ...actionDefaults(), 'probe-timeout-seconds': '5', 'timeout-minutes': '5' }
+    for (const [name, value] of Object.entries({ ...defaults, ...inputs })) {
+      env[`INPUT_${name.toUpperCase()}`] = value
     }
-    for (const [name, value] of Object.entries(given)) env[`INPUT_${name.toUpperCase()}`] = value
     const child = spawn(options.node ?? process.execPath, [bundle], { env, cwd: temp })
     options.onSpawn?.(child.pid as number)
     if (options.signalAfterMs !== undefined)
@@ -87,7 +95,9 @@ export async function runAction(
     const reportPath = join(runnerTemp, 'mongo-restore-guard-report.json')
     const leftovers = new Map<string, string>()
     for (const file of walk(runnerTemp)) leftovers.set(file, readFileSync(file, 'utf8'))
-    return {
+    const run: ActionRun = {
+      inputs,
+      runnerTemp,
       exitCode,
       stdout,
       stderr,
@@ -96,6 +106,8 @@ export async function runAction(
       report: existsSync(reportPath) ? JSON.parse(readFileSync(reportPath, 'utf8')) : undefined,
       leftovers
     }
+    allRuns.push(run)
+    return run
   } finally {
     rmSync(temp, { recursive: true, force: true })
   }
@@ -154,6 +166,25 @@ export function secretHits(run: ActionRun, secrets: string[]): string[] {
     ...[...run.leftovers].map(([file, content]) => [file, content] as [string, string])
   ]
   return places.flatMap(([place, text]) => forms.filter((f) => text.includes(f)).map(() => place))
+}
+
+/**
+ * Every credential the step's inputs hold: each connection string that has a password, the
+ * password as written and decoded, and any --password value in the options inputs.
+ */
+export function credentialsIn(inputs: Record<string, string>): string[] {
+  const found: string[] = []
+  for (const [name, value] of Object.entries(inputs)) {
+    for (const line of value.split('\n').map((l) => l.trim())) {
+      const password = name.endsWith('-uri')
+        ? /^[^:/]*:\/\/[^:@/]*:([^/?#]*)@/.exec(line)?.[1]
+        : /--password[= ](\S+)/.exec(line)?.[1]
+      if (password === undefined || password === '') continue
+      found.push(password, safeDecode(password))
+      if (name.endsWith('-uri')) found.push(line)
+    }
+  }
+  return [...new Set(found)]
 }
 
 function safeDecode(s: string): string {

@@ -1,0 +1,82 @@
+// What a failed or cancelled run may have written, in words, from what the report recorded:
+// whether mongorestore started, how far each tool got, the namespaces the plan would write,
+// whether they were dropped first, and what became of the archive.
+import type { ToolProgress } from './progress.js'
+import type { Report } from './report.js'
+
+const LISTED = 20
+
+export function whatMayBeWritten(report: Report): string {
+  // The last run of each tool: a dump to disk runs mongodump once per database.
+  const last = (tool: string) => [...report.toolRuns].reverse().find((r) => r.tool === tool)
+  const dump = last('mongodump')
+  const restore = last('mongorestore')
+  return [
+    dumpStatement(dump),
+    targetStatement(report, restore),
+    archiveStatement(report, dump),
+    report.targetWritten
+      ? "The target's users, roles and admin database were not touched (they are always excluded)."
+      : ''
+  ]
+    .filter((s) => s !== '')
+    .join(' ')
+}
+
+function targetStatement(report: Report, restore: ToolProgress | undefined): string {
+  if (!report.targetWritten) return 'Nothing was written to the target: mongorestore never started.'
+  const counts = report.restore
+    ? ` (${report.restore.restored} document(s) restored, ${report.restore.failed} failed)`
+    : ''
+  if (restore?.outcome === 'ok') {
+    return `mongorestore finished${counts}: the target holds this run's data.`
+  }
+  const how = restore === undefined ? 'did not finish' : describeOutcome(restore.outcome)
+  const writing = restore?.unfinished.length
+    ? ` It was writing ${restore.unfinished.map((u) => `${u.namespace}${u.progress ? ` (${u.progress})` : ''}`).join(', ')}.`
+    : ''
+  const planned = report.plan?.namespaces.map((p) => p.target) ?? []
+  const scope =
+    planned.length > 0
+      ? ` The namespaces it could have written, as planned before the run: ${list(planned)}.`
+      : ''
+  const dropped = report.plan?.drop
+    ? ' With drop: true, each of these collections was dropped before it was restored: whatever it held before is gone unless the restore finished it.'
+    : ''
+  return `mongorestore ${how}${counts}: the target may hold a partial copy.${writing}${scope}${dropped}`
+}
+
+function dumpStatement(dump: ToolProgress | undefined): string {
+  if (dump === undefined || dump.outcome === 'ok') return ''
+  const finished = dump.finished.map((f) => `${f.namespace} (${f.documents})`)
+  const done =
+    finished.length > 0 ? `after finishing ${list(finished)}` : 'before finishing any namespace'
+  const writing = dump.unfinished.length
+    ? `, while writing ${dump.unfinished.map((u) => `${u.namespace}${u.progress ? ` (${u.progress})` : ''}`).join(', ')}`
+    : ''
+  return `mongodump ${describeOutcome(dump.outcome)} ${done}${writing}.`
+}
+
+function archiveStatement(report: Report, dump: ToolProgress | undefined): string {
+  if (dump?.removedArchive) {
+    return `The incomplete archive ${dump.removedArchive} was removed, so it cannot be mistaken for a backup.`
+  }
+  if (report.archive && dump?.outcome === 'ok') {
+    return `The archive ${report.archive} is complete (mongodump finished) and was kept.`
+  }
+  return ''
+}
+
+function describeOutcome(outcome: ToolProgress['outcome']): string {
+  return {
+    ok: 'finished',
+    failed: 'failed',
+    timeout: 'was stopped at the time limit',
+    cancelled: 'was stopped by the cancellation'
+  }[outcome]
+}
+
+function list(items: readonly string[]): string {
+  const shown = items.slice(0, LISTED).join(', ')
+  return items.length > LISTED ? `${shown} and ${items.length - LISTED} more` : shown
+}
