@@ -59,3 +59,23 @@ test('an archive file, gzip, drop, databases and renames', () => {
 test('a single database is dumped with --db', () => {
   assert.ok(dumpArgs({ ...base, databases: ['appdb'] }, 'c').includes('--db=appdb'))
 })
+
+test("the user's tool options come last, so they override anything the action passes", () => {
+  // mongodump and mongorestore take the last of a repeated option (checked with 100.7.0:
+  // `--numInsertionWorkersPerCollection=3 --numInsertionWorkersPerCollection=1` uses 1).
+  const settings = {
+    ...base,
+    gzip: true,
+    drop: true,
+    databases: ['appdb'],
+    renames: [{ from: 'appdb.a', to: 'appdb.b' }],
+    dumpOptions: ['--numParallelCollections=8'],
+    restoreOptions: ['--numInsertionWorkersPerCollection=4', '-j', '2']
+  }
+  assert.deepEqual(dumpArgs(settings, 'c').slice(-1), ['--numParallelCollections=8'])
+  assert.deepEqual(restoreArgs(settings, 'c').slice(-3), [
+    '--numInsertionWorkersPerCollection=4',
+    '-j',
+    '2'
+  ])
+})
