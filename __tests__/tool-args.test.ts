@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { dumpArgs, restoreArgs } from '../src/tool-args.ts'
+import { DEFAULT_RESTORE_OPTIONS, dumpArgs, restoreArgs } from '../src/tool-args.ts'
 
 const base = {
   archive: undefined,
@@ -78,4 +78,22 @@ test("the user's tool options come last, so they override anything the action pa
     '-j',
     '2'
   ])
+})
+
+test('mongorestore gets two insertion workers per collection unless the user says otherwise', () => {
+  const restore = restoreArgs(base, 'c')
+  assert.deepEqual(DEFAULT_RESTORE_OPTIONS, ['--numInsertionWorkersPerCollection=2'])
+  assert.deepEqual(restore.slice(-1), ['--numInsertionWorkersPerCollection=2'])
+  // The user's value comes after the default, so it is the one mongorestore uses.
+  const mine = restoreArgs(
+    { ...base, restoreOptions: ['--numInsertionWorkersPerCollection=1'] },
+    'c'
+  )
+  const workers = mine.filter((a) => a.startsWith('--numInsertionWorkersPerCollection'))
+  assert.deepEqual(workers, [
+    '--numInsertionWorkersPerCollection=2',
+    '--numInsertionWorkersPerCollection=1'
+  ])
+  // mongodump gets no tuned options.
+  assert.deepEqual(dumpArgs(base, 'c'), ['--config=c', '--archive'])
 })

@@ -53796,6 +53796,7 @@ function stop(child2) {
 }
 
 // src/tool-args.ts
+var DEFAULT_RESTORE_OPTIONS = ["--numInsertionWorkersPerCollection=2"];
 function archiveArg(settings) {
   return settings.archive === void 0 ? "--archive" : `--archive=${settings.archive}`;
 }
@@ -53818,6 +53819,7 @@ function restoreArgs(settings, configFile) {
     ...[...PROTECTED_NAMESPACES, ...settings.nsExclude].map((ns) => `--nsExclude=${ns}`),
     ...settings.databases.map((db) => `--nsInclude=${db}.*`),
     ...settings.renames.flatMap((r) => [`--nsFrom=${r.from}`, `--nsTo=${r.to}`]),
+    ...DEFAULT_RESTORE_OPTIONS,
     ...settings.restoreOptions
   ];
 }

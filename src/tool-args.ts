@@ -15,6 +15,13 @@ type ArgSettings = Pick<
   | 'restoreOptions'
 >
 
+/**
+ * Tuned defaults, measured by `npm run bench` (docs/benchmarks.md): two insertion workers per
+ * collection keep the largest collection from being restored by a single worker at the end.
+ * They come before the user's options: the tools take the last of a repeated option.
+ */
+export const DEFAULT_RESTORE_OPTIONS = ['--numInsertionWorkersPerCollection=2']
+
 /** `--archive` alone means stdout/stdin: the streaming case. */
 function archiveArg(settings: ArgSettings): string {
   return settings.archive === undefined ? '--archive' : `--archive=${settings.archive}`
@@ -41,6 +48,7 @@ export function restoreArgs(settings: ArgSettings, configFile: string): string[]
     ...[...PROTECTED_NAMESPACES, ...settings.nsExclude].map((ns) => `--nsExclude=${ns}`),
     ...settings.databases.map((db) => `--nsInclude=${db}.*`),
     ...settings.renames.flatMap((r) => [`--nsFrom=${r.from}`, `--nsTo=${r.to}`]),
+    ...DEFAULT_RESTORE_OPTIONS,
     ...settings.restoreOptions
   ]
 }
