@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { dumpArgs, restoreArgs } from '../src/tool-args.ts'
+import { DEFAULT_RESTORE_OPTIONS, dumpArgs, restoreArgs } from '../src/tool-args.ts'
 
 const base = {
   gzip: false,
@@ -73,4 +73,45 @@ test('a single streamed database is dumped with --db', () => {
   assert.ok(
     dumpArgs({ ...base, databases: ['appdb'] }, 'c', { kind: 'stdout' }).includes('--db=appdb')
   )
+})
+
+test("the user's tool options come last, so they override anything the action passes", () => {
+  // mongodump and mongorestore take the last of a repeated option (checked with 100.7.0:
+  // `--numInsertionWorkersPerCollection=3 --numInsertionWorkersPerCollection=1` uses 1).
+  const settings = {
+    ...base,
+    gzip: true,
+    drop: true,
+    databases: ['appdb'],
+    renames: [{ from: 'appdb.a', to: 'appdb.b' }],
+    dumpOptions: ['--numParallelCollections=8'],
+    restoreOptions: ['--numInsertionWorkersPerCollection=4', '-j', '2']
+  }
+  assert.deepEqual(dumpArgs(settings, 'c', { kind: 'stdout' }).slice(-1), [
+    '--numParallelCollections=8'
+  ])
+  assert.deepEqual(restoreArgs(settings, 'c', stdin).slice(-3), [
+    '--numInsertionWorkersPerCollection=4',
+    '-j',
+    '2'
+  ])
+})
+
+test('mongorestore gets two insertion workers per collection unless the user says otherwise', () => {
+  const restore = restoreArgs(base, 'c', stdin)
+  assert.deepEqual(DEFAULT_RESTORE_OPTIONS, ['--numInsertionWorkersPerCollection=2'])
+  assert.deepEqual(restore.slice(-1), ['--numInsertionWorkersPerCollection=2'])
+  // The user's value comes after the default, so it is the one mongorestore uses.
+  const mine = restoreArgs(
+    { ...base, restoreOptions: ['--numInsertionWorkersPerCollection=1'] },
+    'c',
+    stdin
+  )
+  const workers = mine.filter((a) => a.startsWith('--numInsertionWorkersPerCollection'))
+  assert.deepEqual(workers, [
+    '--numInsertionWorkersPerCollection=2',
+    '--numInsertionWorkersPerCollection=1'
+  ])
+  // mongodump gets no tuned options.
+  assert.deepEqual(dumpArgs(base, 'c', { kind: 'stdout' }), ['--config=c', '--archive'])
 })

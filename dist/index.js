@@ -54858,6 +54858,7 @@ function progressOf(run2) {
 }
 
 // src/tool-args.ts
+var DEFAULT_RESTORE_OPTIONS = ["--numInsertionWorkersPerCollection=2"];
 function dumpArgs(settings, configFile, to) {
   const output = to.kind === "stdout" ? ["--archive", ...settings.databases.length === 1 ? [`--db=${settings.databases[0]}`] : []] : [`--db=${to.database}`, `--out=${to.path}`];
   return [
@@ -54883,6 +54884,7 @@ function restoreArgs(settings, configFile, from) {
     ...[...PROTECTED_NAMESPACES, ...settings.nsExclude].map((ns) => `--nsExclude=${ns}`),
     ...settings.databases.map((db) => `--nsInclude=${db}.*`),
     ...settings.renames.flatMap((r) => [`--nsFrom=${r.from}`, `--nsTo=${r.to}`]),
+    ...DEFAULT_RESTORE_OPTIONS,
     ...settings.restoreOptions
   ];
 }

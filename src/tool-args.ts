@@ -8,6 +8,13 @@ type ArgSettings = Pick<
   'gzip' | 'databases' | 'drop' | 'nsExclude' | 'renames' | 'dumpOptions' | 'restoreOptions'
 >
 
+/**
+ * Tuned defaults, measured by `npm run bench` (docs/benchmarks.md): two insertion workers per
+ * collection keep the largest collection from being restored by a single worker at the end.
+ * They come before the user's options: the tools take the last of a repeated option.
+ */
+export const DEFAULT_RESTORE_OPTIONS = ['--numInsertionWorkersPerCollection=2']
+
 /** Where mongodump writes: the pipe, or one database into a dump directory. */
 export type DumpTo = { kind: 'stdout' } | { kind: 'directory'; path: string; database: string }
 
@@ -49,6 +56,7 @@ export function restoreArgs(
     ...[...PROTECTED_NAMESPACES, ...settings.nsExclude].map((ns) => `--nsExclude=${ns}`),
     ...settings.databases.map((db) => `--nsInclude=${db}.*`),
     ...settings.renames.flatMap((r) => [`--nsFrom=${r.from}`, `--nsTo=${r.to}`]),
+    ...DEFAULT_RESTORE_OPTIONS,
     ...settings.restoreOptions
   ]
 }
