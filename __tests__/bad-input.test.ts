@@ -13,7 +13,6 @@ import {
   allRuns,
   credentialsIn,
   nodeRuntimes,
-  repoRoot,
   runAction,
   secretHits,
   type ActionRun
@@ -24,8 +23,6 @@ after(stopAllServers)
 const node = nodeRuntimes()[1]!.bin
 const APP = 'app-P:w@rd/%7'
 const LEAKED = 'Leaked-pw-20'
-/** The mode input comes from another branch; until it is merged, that case is skipped. */
-const hasModeInput = /^ {2}mode:/m.test(readFileSync(join(repoRoot, 'action.yml'), 'utf8'))
 
 interface Case {
   name: string
@@ -37,7 +34,6 @@ interface Case {
   /** What the message must say: the problem and the fix. */
   says: RegExp
   /** Why the case cannot run on this branch yet. */
-  skip?: string | false
 }
 
 const uri = (user: string, password: string, rest: string) =>
@@ -116,10 +112,7 @@ function cases(dir: string, existing: string): Case[] {
       { 'app-uri': 'mongodb://db.example/appdb' },
       /has no user name\. Give the connection string the application itself uses/
     ),
-    {
-      ...bad('unknown mode', 'mode', { mode: 'migrate-everything' }, /^mode:/),
-      skip: !hasModeInput && 'no mode input in action.yml yet'
-    },
+    bad('unknown mode', 'mode', { mode: 'migrate-everything' }, /^mode:/),
     bad(
       'unknown role',
       'app-privileges',
@@ -280,9 +273,9 @@ test('bad input: each case exits 1 naming the input and the fix; nothing is writ
       kind: 'ForbiddenOption' as const
     }
   ]
-  assert.ok(all.filter((c) => !c.skip).length >= 25)
+  assert.ok(all.length >= 25)
   for (const c of all) {
-    await t.test(c.name, { skip: c.skip }, async () => {
+    await t.test(c.name, async () => {
       const run = await runAction({ ...base, ...c.inputs }, { node })
       const failure = run.report?.['failure'] as { kind: string; message: string } | undefined
       assert.equal(run.exitCode, 1, explain(run))
