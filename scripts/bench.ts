@@ -3,10 +3,11 @@
 // (between the bench markers; the hand-written text around them is kept).
 //
 // Environment:
-//   BENCH_SIZES=200000,2000000  documents per size (default), ~500 B each, 6 collections
+//   BENCH_SIZES=200000,1000000  documents per size (default), ~510 B each, 6 collections
 //   BENCH_REPEAT=3              runs of each row per size (medians and min–max are reported)
-//   BENCH_TUNE=1                also measure the tuning grid (mongorestore/mongodump options,
-//                               gzip, index builds) at the largest size: ~15 more minutes
+//   BENCH_ROWS=baseline,stream,archive,peer   rows to run (default: all; ratios are to the first)
+//   BENCH_TUNE=1                also measure the tuning grid (mongorestore options, gzip, index
+//                               builds) at the largest size: ~15 more minutes
 //   BENCH_SEED=42               seed of the generated dataset
 //   BENCH_OUT=docs/benchmarks.md   where to write ('-' writes nothing)
 import { execFileSync, spawn } from 'node:child_process'
@@ -16,6 +17,7 @@ import * as os from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { MongoClient, ObjectId, type Db } from 'mongodb'
+import * as prettier from 'prettier'
 import {
   binaries,
   createUser,
@@ -527,9 +529,7 @@ function tuningRows(): Row[] {
     variant('mongorestore tool defaults (-j 4, 1 insertion worker), no gzip', {
       'mongorestore-options': '--numParallelCollections=4 --numInsertionWorkersPerCollection=1'
     }),
-    variant('--numInsertionWorkersPerCollection=2', {
-      'mongorestore-options': '--numInsertionWorkersPerCollection=2'
-    }),
+    variant("the action's defaults (--numInsertionWorkersPerCollection=2)", {}),
     variant('--numInsertionWorkersPerCollection=4', {
       'mongorestore-options': '--numInsertionWorkersPerCollection=4'
     }),
@@ -559,6 +559,9 @@ interface SizeResult {
   minutes: number
 }
 
+/** A table cell: a pipe, even inside backticks, would end the cell in GitHub's Markdown. */
+const cell = (text: string) => text.replace(/\|/g, '\\|')
+
 const spread = (xs: number[]) =>
   xs.length > 1 ? `${fmtS(Math.min(...xs))}–${fmtS(Math.max(...xs))}` : '–'
 
@@ -570,7 +573,7 @@ function mainTable(sr: SizeResult): string {
   ]
   for (const r of sr.results) {
     if (r.note !== undefined) {
-      lines.push(`| ${r.row} | ${r.note} | | | | | | |`)
+      lines.push(`| ${cell(r.row)} | ${r.note} | | | | | | |`)
       continue
     }
     const ms = r.samples.map((s) => s.ms)
@@ -578,7 +581,7 @@ function mainTable(sr: SizeResult): string {
     const rss = r.samples.map((s) => s.peakMb).filter((x): x is number => x !== undefined)
     const probe = r.samples.map((s) => s.probeMs).filter((x): x is number => x !== undefined)
     lines.push(
-      `| ${r.row} | ${fmtS(med)} | ${spread(ms)} | ${fmtInt(sr.stats.documents / (med / 1000))} | ` +
+      `| ${cell(r.row)} | ${fmtS(med)} | ${spread(ms)} | ${fmtInt(sr.stats.documents / (med / 1000))} | ` +
         `${(sr.stats.dataMb / (med / 1000)).toFixed(1)} | ` +
         `${rss.length ? `${Math.max(...rss).toFixed(0)} (max)` : 'n/a (no Node)'} | ` +
         `${probe.length ? median(probe).toFixed(0) : '–'} | ${(med / base).toFixed(3)} |`
@@ -606,7 +609,7 @@ function phaseTable(sr: SizeResult): string {
       r.samples.map((s) => s.ms - Object.values(s.phases ?? {}).reduce((a, b) => a + b, 0))
     )
     lines.push(
-      `| ${r.row} | ${whole.toFixed(0)} ms | ${per.join(' | ')} | ${outside.toFixed(0)} ms |`
+      `| ${cell(r.row)} | ${whole.toFixed(0)} ms | ${per.join(' | ')} | ${outside.toFixed(0)} ms |`
     )
   }
   return lines.join('\n')
@@ -636,7 +639,7 @@ function tuningTable(sr: SizeResult, tune: Result[]): string {
     const ms = r.samples.map((s) => s.ms)
     const med = median(ms)
     lines.push(
-      `| ${r.row} | ${fmtS(med)} | ${spread(ms)} | ${(sr.stats.dataMb / (med / 1000)).toFixed(1)} | ${(med / base).toFixed(3)} |`
+      `| ${cell(r.row)} | ${fmtS(med)} | ${spread(ms)} | ${(sr.stats.dataMb / (med / 1000)).toFixed(1)} | ${(med / base).toFixed(3)} |`
     )
   }
   return lines.join('\n')
@@ -690,6 +693,7 @@ function rerunCommand(): string {
   const env = []
   if (process.env.BENCH_SIZES) env.push(`BENCH_SIZES=${SIZES.join(',')}`)
   if (process.env.BENCH_REPEAT) env.push(`BENCH_REPEAT=${REPEAT}`)
+  if (process.env.BENCH_ROWS) env.push(`BENCH_ROWS=${ROWS.join(',')}`)
   return [...env, 'npm run bench'].join(' ')
 }
 
@@ -703,13 +707,15 @@ function replaceBetween(text: string, tag: string, content: string): string {
   return text.slice(0, i) + block + text.slice(j + end.length)
 }
 
-function writeDocs(bench: string, tuning: string | undefined): void {
+async function writeDocs(bench: string, tuning: string | undefined): Promise<void> {
   if (OUT === '-') return
   mkdirSync(join(OUT, '..'), { recursive: true })
   let text = existsSync(OUT) ? readFileSync(OUT, 'utf8') : '# Benchmarks\n'
   text = replaceBetween(text, 'bench', bench)
   if (tuning !== undefined) text = replaceBetween(text, 'tuning', tuning)
-  writeFileSync(OUT, text)
+  // Formatted as `npm run lint` expects, so that a fresh run leaves the tree lint-clean.
+  const options = (await prettier.resolveConfig(OUT)) ?? {}
+  writeFileSync(OUT, await prettier.format(text, { ...options, filepath: OUT }))
   log(`wrote ${OUT}`)
 }
 
@@ -774,7 +780,7 @@ async function main(): Promise<void> {
     }
     console.log(verifyTable(all))
     const { bench, tuning } = render(all, tune, (performance.now() - t0) / 60_000)
-    writeDocs(bench, tuning)
+    await writeDocs(bench, tuning)
     log(`total ${((performance.now() - t0) / 60_000).toFixed(1)} minutes`)
   } finally {
     await bed.sourceClient.close()
