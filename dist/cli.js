@@ -55070,18 +55070,15 @@ async function runTools(commands, options) {
   try {
     const finished = commands.map((command2, i) => {
       const last = i === commands.length - 1;
+      const writer = children[i - 1];
       const child2 = spawn2(command2.bin, command2.args, {
-        stdio: [i === 0 ? "ignore" : "pipe", last ? "ignore" : "pipe", "pipe"]
+        stdio: [writer?.stdout ?? "ignore", last ? "ignore" : "pipe", "pipe"]
       });
-      const previous = children[i - 1];
-      if (previous?.stdout && child2.stdin) {
-        const writer = previous;
-        writer.stdout?.pipe(child2.stdin);
-        child2.stdin.on("error", () => void 0);
+      if (writer) {
+        writer.stdout?.destroy();
         child2.on("close", (code2) => {
           if (writer.exitCode !== null || writer.signalCode !== null) return;
           if (code2 !== 0) readerFailed.add(writer);
-          writer.stdout?.destroy();
           stop(writer);
         });
       }

@@ -121,20 +121,19 @@ export async function runTools(
   try {
     const finished = commands.map((command, i) => {
       const last = i === commands.length - 1
+      const writer = children[i - 1]
+      // The reader gets the writer's pipe itself: the data goes from tool to tool through the
+      // kernel and never through this Node process (its memory stays flat at any size).
       const child = spawn(command.bin, command.args, {
-        stdio: [i === 0 ? 'ignore' : 'pipe', last ? 'ignore' : 'pipe', 'pipe']
+        stdio: [writer?.stdout ?? 'ignore', last ? 'ignore' : 'pipe', 'pipe']
       })
-      const previous = children[i - 1]
-      if (previous?.stdout && child.stdin) {
-        const writer = previous
-        writer.stdout?.pipe(child.stdin)
-        // The reader exiting early breaks the pipe; its own exit code tells the story.
-        child.stdin.on('error', () => undefined)
+      if (writer) {
+        // Only the reader reads the pipe; this process lets go of its end.
+        writer.stdout?.destroy()
         // A writer whose reader is gone would block forever on a full pipe: stop it too.
         child.on('close', (code) => {
           if (writer.exitCode !== null || writer.signalCode !== null) return
           if (code !== 0) readerFailed.add(writer)
-          writer.stdout?.destroy()
           stop(writer)
         })
       }
