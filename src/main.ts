@@ -32,11 +32,11 @@ async function migrate(settings: Settings, report: Report, signal: AbortSignal):
   report.target = settings.target.redacted
   report.archive = settings.archive
   const bins = await findTools(report, settings)
-  await preflight(report, settings, signal)
   await phase(report, 'Probe before restore', async () => {
     report.probes.before = await probeApps(settings)
     judgeBaseline(report.probes.before)
   })
+  await preflight(report, settings, signal)
   throwIfCancelled(signal)
   const secrets = await SecretDir.create(settings.tempDir)
   let counts
