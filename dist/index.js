@@ -53924,7 +53924,7 @@ async function connect(uri, side, timeoutMs) {
     );
   } catch (error2) {
     const detail = uri.scrub(error2 instanceof Error ? error2.message : String(error2));
-    failure = refused(uri, side, classify(error2), detail, timeoutMs);
+    failure = refused(uri, side, classify(error2), detail.replace(/\.$/, ""), timeoutMs);
   }
   await client.close().catch(() => void 0);
   throw failure;
@@ -54006,7 +54006,7 @@ async function refuseNonEmpty(target, namespaces) {
   );
 }
 function notAllowed(uri, error2, title, what, fix) {
-  const detail = uri.scrub(error2 instanceof Error ? error2.message : String(error2));
+  const detail = uri.scrub(error2 instanceof Error ? error2.message : String(error2)).replace(/\.$/, "");
   const kind = classify(error2) === "unauthorized" ? "Unauthorized" : "ToolFailed";
   return new GuardError(
     kind,
@@ -54435,11 +54435,11 @@ async function migrate(settings, report, signal) {
   report.target = settings.target.redacted;
   report.archive = settings.archive;
   const bins = await findTools(report, settings);
-  await preflight(report, settings, signal);
   await phase(report, "Probe before restore", async () => {
     report.probes.before = await probeApps(settings);
     judgeBaseline(report.probes.before);
   });
+  await preflight(report, settings, signal);
   throwIfCancelled2(signal);
   const secrets = await SecretDir.create(settings.tempDir);
   let counts;
