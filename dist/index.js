@@ -53700,7 +53700,7 @@ function targetStatement(report, restore) {
   if (!report.targetWritten) return "Nothing was written to the target: mongorestore never started.";
   const counts = report.restore ? ` (${report.restore.restored} document(s) restored, ${report.restore.failed} failed)` : "";
   if (restore?.outcome === "ok") {
-    return `mongorestore finished${counts}: the target holds this run's data.`;
+    return `mongorestore finished${counts}: the target holds what this run restored.`;
   }
   const how = restore === void 0 ? "did not finish" : describeOutcome(restore.outcome);
   const writing = restore?.unfinished.length ? ` It was writing ${restore.unfinished.map((u) => `${u.namespace}${u.progress ? ` (${u.progress})` : ""}`).join(", ")}.` : "";
@@ -53721,7 +53721,7 @@ function archiveStatement(report, dump) {
     return `The incomplete archive ${dump.removedArchive} was removed, so it cannot be mistaken for a backup.`;
   }
   if (report.archive && dump?.outcome === "ok") {
-    return `The archive ${report.archive} is complete (mongodump finished) and was kept.`;
+    return `mongodump finished writing the archive ${report.archive}; it was kept.`;
   }
   return "";
 }
