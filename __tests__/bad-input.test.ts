@@ -288,6 +288,8 @@ test('bad input: each case exits 1 naming the input and the fix; nothing is writ
       assert.match(failure.message, c.says)
       assert.equal(run.report?.['targetWritten'], false)
       assert.match(run.report?.['aftermath'] as string, /Nothing was written to the target/)
+      const files = [...run.leftovers.keys()].filter((f) => !f.endsWith('-report.json'))
+      assert.deepEqual(files, [], 'files were left in RUNNER_TEMP')
     })
   }
   assert.equal(readFileSync(existing, 'utf8'), 'a backup that must not be overwritten')

@@ -497,6 +497,29 @@ describe('nothing lost', () => {
     assert.equal(await count(fx.source), SMALL)
   })
 
+  test('a least-privilege target user (restore role) cannot check emptiness: told how to proceed', async (t) => {
+    const fx = await pair(t)
+    await createUser(fx.target, 'admin', 'restorer', 'Restore-pw-7', ['restore'])
+    const inputs = {
+      ...fx.inputs,
+      'target-uri': fx.target.uri('restorer', 'Restore-pw-7', 'admin')
+    }
+    const refused = await runAction(inputs, { node })
+    const f = assertFailed(refused, 'Unauthorized')
+    assert.match(
+      f.message,
+      /^target-uri: the user could not read appdb\.orders to check that it is empty/
+    )
+    assert.match(
+      f.message,
+      /Grant it read on the databases to restore, or set drop: true or allow-merge: true/
+    )
+    assert.equal(await count(fx.target), 0)
+    const merged = await runAction({ ...inputs, 'allow-merge': 'true' }, { node })
+    assert.equal(merged.exitCode, 0, explain(merged))
+    assert.equal(await count(fx.target), SMALL)
+  })
+
   test('a restore of zero documents from a non-empty dump fails (EmptyRestore)', async (t) => {
     const fx = await pair(t)
     const run = await runAction({ ...fx.inputs, 'ns-exclude': 'appdb.*' }, { node })
@@ -507,7 +530,7 @@ describe('nothing lost', () => {
 })
 
 test('secret sweep: no password or connection string in anything any run left', () => {
-  const known = [APP, 'Wrong-pw-9', 'Wrong-app-pw-9']
+  const known = [APP, 'Wrong-pw-9', 'Wrong-app-pw-9', 'Restore-pw-7']
   const secrets = [...new Set([...known, ...allRuns.flatMap((run) => credentialsIn(run.inputs))])]
   assert.ok(allRuns.length >= 15, `only ${allRuns.length} runs were recorded`)
   for (const run of allRuns) assert.deepEqual(secretHits(run, secrets), [], explain(run))

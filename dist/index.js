@@ -53996,7 +53996,7 @@ function targetStatement(report, restore2) {
   if (!report.targetWritten) return "Nothing was written to the target: mongorestore never started.";
   const counts = report.restore ? ` (${report.restore.restored} document(s) restored, ${report.restore.failed} failed)` : "";
   if (restore2?.outcome === "ok") {
-    return `mongorestore finished${counts}: the target holds this run's data.`;
+    return `mongorestore finished${counts}: the target holds what this run restored.`;
   }
   const how = restore2 === void 0 ? "did not finish" : describeOutcome(restore2.outcome);
   const writing = restore2?.unfinished.length ? ` It was writing ${restore2.unfinished.map((u) => `${u.namespace}${u.progress ? ` (${u.progress})` : ""}`).join(", ")}.` : "";
@@ -54017,7 +54017,7 @@ function archiveStatement(report, dump2) {
     return `The incomplete archive ${dump2.removedArchive} was removed, so it cannot be mistaken for a backup.`;
   }
   if (report.archive && dump2?.outcome === "ok") {
-    return `The archive ${report.archive} is complete (mongodump finished) and was kept.`;
+    return `mongodump finished writing the archive ${report.archive}; it was kept.`;
   }
   return "";
 }
@@ -54257,7 +54257,7 @@ async function connect(uri, side, timeoutMs) {
     );
   } catch (error2) {
     const detail = uri.scrub(error2 instanceof Error ? error2.message : String(error2));
-    failure = refused(uri, side, classify(error2), detail, timeoutMs);
+    failure = refused(uri, side, classify(error2), detail.replace(/\.$/, ""), timeoutMs);
   }
   await client.close().catch(() => void 0);
   throw failure;
@@ -54339,7 +54339,7 @@ async function refuseNonEmpty(target, namespaces) {
   );
 }
 function notAllowed(uri, error2, title, what, fix) {
-  const detail = uri.scrub(error2 instanceof Error ? error2.message : String(error2));
+  const detail = uri.scrub(error2 instanceof Error ? error2.message : String(error2)).replace(/\.$/, "");
   const kind = classify(error2) === "unauthorized" ? "Unauthorized" : "ToolFailed";
   return new GuardError(
     kind,
@@ -55200,8 +55200,8 @@ var MAX_DATABASE_NAME = 63;
 async function migrate(ctx) {
   const { settings } = ctx;
   const [source, target] = [need(settings.source), need(settings.target)];
-  await preflight(ctx.report, settings, ctx.signal);
   const baseline = await probeBefore(ctx);
+  await preflight(ctx.report, settings, ctx.signal);
   const result = await transfer(ctx, settings, source, target);
   await probeAfter(ctx, baseline);
   await verify(
@@ -55249,9 +55249,9 @@ async function rehearse(ctx) {
     renames: renamed ? databases.map((db, i) => ({ from: `${db}.$coll$`, to: `${scratch[i]}.$coll$` })) : []
   };
   ctx.report.rehearsal = { databases: scratch, dropped: false };
-  await preflight(ctx.report, plan, ctx.signal);
   try {
     const baseline = await probeBefore(ctx);
+    await preflight(ctx.report, plan, ctx.signal);
     const result = await transfer(ctx, plan, source, target);
     await probeAfter(ctx, baseline);
     await verify(ctx, plan, target, result, await expectedFromSource(ctx, source, result), baseline);
@@ -55293,8 +55293,8 @@ async function restore(ctx) {
     );
   }
   const plan = { ...settings, gzip: contents.gzipped };
-  await preflight(ctx.report, plan, ctx.signal, contents.namespaces);
   const baseline = await probeBefore(ctx);
+  await preflight(ctx.report, plan, ctx.signal, contents.namespaces);
   const result = await restoreFromDump(ctx, plan, target, { kind: contents.kind, path: path4 });
   await probeAfter(ctx, baseline);
   const expected = new Map(

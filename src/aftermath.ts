@@ -29,7 +29,7 @@ function targetStatement(report: Report, restore: ToolProgress | undefined): str
     ? ` (${report.restore.restored} document(s) restored, ${report.restore.failed} failed)`
     : ''
   if (restore?.outcome === 'ok') {
-    return `mongorestore finished${counts}: the target holds this run's data.`
+    return `mongorestore finished${counts}: the target holds what this run restored.`
   }
   const how = restore === undefined ? 'did not finish' : describeOutcome(restore.outcome)
   const writing = restore?.unfinished.length
@@ -62,7 +62,7 @@ function archiveStatement(report: Report, dump: ToolProgress | undefined): strin
     return `The incomplete archive ${dump.removedArchive} was removed, so it cannot be mistaken for a backup.`
   }
   if (report.archive && dump?.outcome === 'ok') {
-    return `The archive ${report.archive} is complete (mongodump finished) and was kept.`
+    return `mongodump finished writing the archive ${report.archive}; it was kept.`
   }
   return ''
 }

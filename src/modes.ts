@@ -23,8 +23,8 @@ const MAX_DATABASE_NAME = 63
 export async function migrate(ctx: RunContext): Promise<void> {
   const { settings } = ctx
   const [source, target] = [need(settings.source), need(settings.target)]
-  await preflight(ctx.report, settings, ctx.signal)
   const baseline = await probeBefore(ctx)
+  await preflight(ctx.report, settings, ctx.signal)
   const result = await transfer(ctx, settings, source, target)
   await probeAfter(ctx, baseline)
   await verify(
@@ -80,9 +80,9 @@ export async function rehearse(ctx: RunContext): Promise<void> {
       : []
   }
   ctx.report.rehearsal = { databases: scratch, dropped: false }
-  await preflight(ctx.report, plan, ctx.signal)
   try {
     const baseline = await probeBefore(ctx)
+    await preflight(ctx.report, plan, ctx.signal)
     const result = await transfer(ctx, plan, source, target)
     await probeAfter(ctx, baseline)
     await verify(ctx, plan, target, result, await expectedFromSource(ctx, source, result), baseline)
@@ -126,8 +126,8 @@ export async function restore(ctx: RunContext): Promise<void> {
     )
   }
   const plan = { ...settings, gzip: contents.gzipped }
-  await preflight(ctx.report, plan, ctx.signal, contents.namespaces)
   const baseline = await probeBefore(ctx)
+  await preflight(ctx.report, plan, ctx.signal, contents.namespaces)
   const result = await restoreFromDump(ctx, plan, target, { kind: contents.kind, path })
   await probeAfter(ctx, baseline)
   const expected = new Map<string, Expected>(

@@ -95,7 +95,7 @@ async function connect(uri: MongoUri, side: Side, timeoutMs: number): Promise<Co
     )
   } catch (error) {
     const detail = uri.scrub(error instanceof Error ? error.message : String(error))
-    failure = refused(uri, side, classify(error), detail, timeoutMs)
+    failure = refused(uri, side, classify(error), detail.replace(/\.$/, ''), timeoutMs)
   }
   await client.close().catch(() => undefined)
   throw failure
@@ -220,7 +220,9 @@ function notAllowed(
   what: string,
   fix: string
 ): GuardError {
-  const detail = uri.scrub(error instanceof Error ? error.message : String(error))
+  const detail = uri
+    .scrub(error instanceof Error ? error.message : String(error))
+    .replace(/\.$/, '')
   const kind = classify(error) === 'unauthorized' ? 'Unauthorized' : 'ToolFailed'
   return new GuardError(
     kind,

@@ -77,7 +77,7 @@ export async function faultyProxy(hostPort: string, options: { bytesPerSecond?: 
   }
   const server = createServer((client) => {
     track(client)
-    if (dead) client.resetAndDestroy()
+    if (dead) client.destroy()
     if (silent || dead) return
     const upstream = connect(Number(port), host)
     track(upstream)
@@ -99,7 +99,7 @@ export async function faultyProxy(hostPort: string, options: { bytesPerSecond?: 
     silence: () => (silent = true),
     cut: () => {
       dead = true
-      for (const socket of sockets) socket.resetAndDestroy()
+      for (const socket of sockets) socket.destroy()
     },
     close: () => closeAll(server, sockets)
   }
