@@ -374,8 +374,9 @@ function actionRow(name: string, extra: (bed: Bed) => Record<string, string> = (
 }
 
 function archiveActionRow(): Row {
-  const file = (bed: Bed) => join(bed.dir, 'action.archive')
-  const row = actionRow('action, archive file (dump, then restore)', (bed) => ({
+  // The action writes a dump to disk as a directory, one mongodump dump per database.
+  const file = (bed: Bed) => join(bed.dir, 'action.dump')
+  const row = actionRow('action, dump on disk (dump, then restore)', (bed) => ({
     archive: file(bed)
   }))
   return {
@@ -384,7 +385,7 @@ function archiveActionRow(): Row {
       try {
         return await row.run(bed)
       } finally {
-        rmSync(file(bed), { force: true })
+        rmSync(file(bed), { force: true, recursive: true })
       }
     }
   }
