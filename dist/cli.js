@@ -54723,18 +54723,20 @@ function checkRestore(dumped, counts, allowFailedDocuments) {
 // src/steps.ts
 async function probeBefore(ctx) {
   adviseManaged(ctx);
-  const baseline = { users: void 0, roles: /* @__PURE__ */ new Map() };
   await phase(ctx.report, "Probe before restore", async () => {
     ctx.report.probes.before = await probeApps(ctx.settings);
     judgeBaseline(ctx.report.probes.before, managedNote(ctx));
-    baseline.users = await readUsers(ctx);
-    const admin = adminUri(ctx.settings);
-    if (ctx.settings.repairAppUser && admin) {
-      for (const app of ctx.settings.apps) {
-        baseline.roles.set(app, await appUserRoles(admin, app, ctx.settings.probeTimeoutMs));
-      }
-    }
   });
+}
+async function recordBaseline(ctx) {
+  const baseline = { users: void 0, roles: /* @__PURE__ */ new Map() };
+  baseline.users = await readUsers(ctx);
+  const admin = adminUri(ctx.settings);
+  if (ctx.settings.repairAppUser && admin) {
+    for (const app of ctx.settings.apps) {
+      baseline.roles.set(app, await appUserRoles(admin, app, ctx.settings.probeTimeoutMs));
+    }
+  }
   if (ctx.signal.aborted) {
     throw new GuardError(
       "Cancelled",
@@ -54760,16 +54762,18 @@ async function probeAfter(ctx, baseline, round = "Probe after restore") {
 async function verify(ctx, plan, target, result, expected, baseline) {
   await phase(ctx.report, "Verify", async () => {
     checkRestore(ctx.report.dumped, result.counts, plan.allowFailedDocuments);
-    const states = await collectionStates(
+    const states = await readStates(
+      ctx,
       target,
-      result.restored.map((r) => r.target),
-      plan.probeTimeoutMs
+      result.restored.map((r) => r.target)
     );
-    ctx.report.mismatches = compareCollections(result.restored, expected, states, true);
-    info(
-      `${states.length} restored collections checked: ${ctx.report.mismatches.length} mismatches.`
-    );
-    checkMismatches(ctx.report.mismatches);
+    if (states) {
+      ctx.report.mismatches = compareCollections(result.restored, expected, states, true);
+      info(
+        `${states.length} restored collections checked: ${ctx.report.mismatches.length} mismatches.`
+      );
+      checkMismatches(ctx.report.mismatches);
+    }
     await checkUsers(ctx, baseline);
   });
 }
@@ -54797,6 +54801,18 @@ async function checkUsers(ctx, baseline) {
     );
   }
   info(`Users: ${after.size} on the target, none changed.`);
+}
+async function readStates(ctx, target, namespaces) {
+  try {
+    return await collectionStates(target, namespaces, ctx.settings.probeTimeoutMs);
+  } catch (error2) {
+    if (classify(error2) !== "unauthorized") throw error2;
+    warning(
+      `The count and index check was skipped: ${target.input} may not read the restored collections (the restore role cannot). Grant it read on them to verify the copy.`,
+      { title: "Data check skipped" }
+    );
+    return void 0;
+  }
 }
 async function readUsers(ctx) {
   const admin = adminUri(ctx.settings);
@@ -55164,7 +55180,10 @@ async function streamDumpRestore(ctx, settings, source, target) {
     const { runs, interruption } = await runTools([dump2, restore2], runOptions(ctx, settings));
     const [dumpRun, restoreRun] = runs;
     ctx.report.dumped = dumpedNamespaces(dumpRun.lines);
-    if (!dumpRun.readerFailed) checkRun(dumpRun, interruption, "dump", true);
+    recordRestore(ctx.report, restoreRun);
+    if (!dumpRun.readerFailed && interruption === void 0) {
+      checkRun(dumpRun, interruption, "dump", true);
+    }
     return finishRestore(ctx.report, restoreRun, interruption);
   });
 }
@@ -55225,10 +55244,13 @@ function runOptions(ctx, settings) {
 function echo(c) {
   return `${c.tool} ${c.args.join(" ")}`;
 }
-function finishRestore(report2, run2, interruption) {
-  const counts = restoreCounts(run2.lines);
-  report2.restore = counts;
+function recordRestore(report2, run2) {
+  report2.restore = restoreCounts(run2.lines);
   report2.restored = restoredNamespaces(run2.lines);
+}
+function finishRestore(report2, run2, interruption) {
+  recordRestore(report2, run2);
+  const counts = report2.restore;
   checkRun(run2, interruption, "restore", true);
   if (counts === void 0) {
     throw new GuardError(
@@ -55270,8 +55292,9 @@ var MAX_DATABASE_NAME = 63;
 async function migrate(ctx) {
   const { settings } = ctx;
   const [source, target] = [need(settings.source), need(settings.target)];
-  const baseline = await probeBefore(ctx);
+  await probeBefore(ctx);
   await preflight(ctx.report, settings, ctx.signal);
+  const baseline = await recordBaseline(ctx);
   const result = await transfer(ctx, settings, source, target);
   await probeAfter(ctx, baseline);
   await verify(
@@ -55320,8 +55343,9 @@ async function rehearse(ctx) {
   };
   ctx.report.rehearsal = { databases: scratch, dropped: false };
   try {
-    const baseline = await probeBefore(ctx);
+    await probeBefore(ctx);
     await preflight(ctx.report, plan, ctx.signal);
+    const baseline = await recordBaseline(ctx);
     const result = await transfer(ctx, plan, source, target);
     await probeAfter(ctx, baseline);
     await verify(ctx, plan, target, result, await expectedFromSource(ctx, source, result), baseline);
@@ -55363,8 +55387,9 @@ async function restore(ctx) {
     );
   }
   const plan = { ...settings, gzip: contents.gzipped };
-  const baseline = await probeBefore(ctx);
+  await probeBefore(ctx);
   await preflight(ctx.report, plan, ctx.signal, contents.namespaces);
+  const baseline = await recordBaseline(ctx);
   const result = await restoreFromDump(ctx, plan, target, { kind: contents.kind, path: path4 });
   await probeAfter(ctx, baseline);
   const expected = new Map(

@@ -9,7 +9,7 @@ import { preflight } from './preflight.js'
 import { phase } from './report.js'
 import type { MongoUri } from './secrets.js'
 import type { Settings } from './settings.js'
-import { probeAfter, probeBefore, verify, type RunContext } from './steps.js'
+import { probeAfter, probeBefore, recordBaseline, verify, type RunContext } from './steps.js'
 import {
   dumpToDirectory,
   restoreFromDump,
@@ -23,8 +23,9 @@ const MAX_DATABASE_NAME = 63
 export async function migrate(ctx: RunContext): Promise<void> {
   const { settings } = ctx
   const [source, target] = [need(settings.source), need(settings.target)]
-  const baseline = await probeBefore(ctx)
+  await probeBefore(ctx)
   await preflight(ctx.report, settings, ctx.signal)
+  const baseline = await recordBaseline(ctx)
   const result = await transfer(ctx, settings, source, target)
   await probeAfter(ctx, baseline)
   await verify(
@@ -81,8 +82,9 @@ export async function rehearse(ctx: RunContext): Promise<void> {
   }
   ctx.report.rehearsal = { databases: scratch, dropped: false }
   try {
-    const baseline = await probeBefore(ctx)
+    await probeBefore(ctx)
     await preflight(ctx.report, plan, ctx.signal)
+    const baseline = await recordBaseline(ctx)
     const result = await transfer(ctx, plan, source, target)
     await probeAfter(ctx, baseline)
     await verify(ctx, plan, target, result, await expectedFromSource(ctx, source, result), baseline)
@@ -126,8 +128,9 @@ export async function restore(ctx: RunContext): Promise<void> {
     )
   }
   const plan = { ...settings, gzip: contents.gzipped }
-  const baseline = await probeBefore(ctx)
+  await probeBefore(ctx)
   await preflight(ctx.report, plan, ctx.signal, contents.namespaces)
+  const baseline = await recordBaseline(ctx)
   const result = await restoreFromDump(ctx, plan, target, { kind: contents.kind, path })
   await probeAfter(ctx, baseline)
   const expected = new Map<string, Expected>(

@@ -7,7 +7,7 @@ import { diffUsers, hasDrift, snapshotUsers, type UserSnapshot } from './drift.j
 import { GuardError } from './errors.js'
 import { managedAdvice, managedService } from './managed.js'
 import { dataMembers } from './members.js'
-import { probe, type ProbeResult } from './probe.js'
+import { classify, probe, type ProbeResult } from './probe.js'
 import { appUserRoles, repairAppUser } from './repair.js'
 import { phase } from './report.js'
 import type { MongoUri, RoleRef } from './secrets.js'
@@ -27,21 +27,28 @@ export interface Baseline {
   roles: Map<MongoUri, RoleRef[] | undefined>
 }
 
-/** Probes every app, records the target's users, and fails if an app is already rejected. */
-export async function probeBefore(ctx: RunContext): Promise<Baseline> {
+/** Probes every app and fails if an app is already rejected: before anything else is checked. */
+export async function probeBefore(ctx: RunContext): Promise<void> {
   adviseManaged(ctx)
-  const baseline: Baseline = { users: undefined, roles: new Map() }
   await phase(ctx.report, 'Probe before restore', async () => {
     ctx.report.probes.before = await probeApps(ctx.settings)
     judgeBaseline(ctx.report.probes.before, managedNote(ctx))
-    baseline.users = await readUsers(ctx)
-    const admin = adminUri(ctx.settings)
-    if (ctx.settings.repairAppUser && admin) {
-      for (const app of ctx.settings.apps) {
-        baseline.roles.set(app, await appUserRoles(admin, app, ctx.settings.probeTimeoutMs))
-      }
-    }
   })
+}
+
+/**
+ * Records what the checks after the restore compare with: the target's users and each app
+ * user's roles (for a repair). Runs after the pre-flight check has proved the target answers.
+ */
+export async function recordBaseline(ctx: RunContext): Promise<Baseline> {
+  const baseline: Baseline = { users: undefined, roles: new Map() }
+  baseline.users = await readUsers(ctx)
+  const admin = adminUri(ctx.settings)
+  if (ctx.settings.repairAppUser && admin) {
+    for (const app of ctx.settings.apps) {
+      baseline.roles.set(app, await appUserRoles(admin, app, ctx.settings.probeTimeoutMs))
+    }
+  }
   if (ctx.signal.aborted) {
     throw new GuardError(
       'Cancelled',
@@ -82,16 +89,18 @@ export async function verify(
 ): Promise<void> {
   await phase(ctx.report, 'Verify', async () => {
     checkRestore(ctx.report.dumped, result.counts, plan.allowFailedDocuments)
-    const states = await collectionStates(
+    const states = await readStates(
+      ctx,
       target,
-      result.restored.map((r) => r.target),
-      plan.probeTimeoutMs
+      result.restored.map((r) => r.target)
     )
-    ctx.report.mismatches = compareCollections(result.restored, expected, states, true)
-    core.info(
-      `${states.length} restored collections checked: ${ctx.report.mismatches.length} mismatches.`
-    )
-    checkMismatches(ctx.report.mismatches)
+    if (states) {
+      ctx.report.mismatches = compareCollections(result.restored, expected, states, true)
+      core.info(
+        `${states.length} restored collections checked: ${ctx.report.mismatches.length} mismatches.`
+      )
+      checkMismatches(ctx.report.mismatches)
+    }
     await checkUsers(ctx, baseline)
   })
 }
@@ -121,6 +130,20 @@ async function checkUsers(ctx: RunContext, baseline: Baseline): Promise<void> {
     )
   }
   core.info(`Users: ${after.size} on the target, none changed.`)
+}
+
+/** Counts and indexes of the restored collections; undefined, with a warning, when the target user may not read them. */
+async function readStates(ctx: RunContext, target: MongoUri, namespaces: string[]) {
+  try {
+    return await collectionStates(target, namespaces, ctx.settings.probeTimeoutMs)
+  } catch (error) {
+    if (classify(error) !== 'unauthorized') throw error
+    core.warning(
+      `The count and index check was skipped: ${target.input} may not read the restored collections (the restore role cannot). Grant it read on them to verify the copy.`,
+      { title: 'Data check skipped' }
+    )
+    return undefined
+  }
 }
 
 /** The target's users, read with target-admin-uri (else target-uri); undefined with the reason reported when not allowed. */

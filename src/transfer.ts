@@ -56,8 +56,13 @@ export async function streamDumpRestore(
     const { runs, interruption } = await runTools([dump, restore], runOptions(ctx, settings))
     const [dumpRun, restoreRun] = runs as [ToolRun, ToolRun]
     ctx.report.dumped = dumpedNamespaces(dumpRun.lines)
-    // mongodump stopped only because mongorestore failed first: report mongorestore's failure.
-    if (!dumpRun.readerFailed) checkRun(dumpRun, interruption, 'dump', true)
+    // What mongorestore wrote is recorded whichever tool failed.
+    recordRestore(ctx.report, restoreRun)
+    // mongodump stopped only because mongorestore failed first, or both were stopped (timeout,
+    // cancellation) while the target was being written: report it as the restore's.
+    if (!dumpRun.readerFailed && interruption === undefined) {
+      checkRun(dumpRun, interruption, 'dump', true)
+    }
     return finishRestore(ctx.report, restoreRun, interruption)
   })
 }
@@ -136,10 +141,14 @@ function echo(c: ToolCommand): string {
   return `${c.tool} ${c.args.join(' ')}`
 }
 
-function finishRestore(report: Report, run: ToolRun, interruption: Interruption): RestoreResult {
-  const counts = restoreCounts(run.lines)
-  report.restore = counts
+function recordRestore(report: Report, run: ToolRun): void {
+  report.restore = restoreCounts(run.lines)
   report.restored = restoredNamespaces(run.lines)
+}
+
+function finishRestore(report: Report, run: ToolRun, interruption: Interruption): RestoreResult {
+  recordRestore(report, run)
+  const counts = report.restore
   checkRun(run, interruption, 'restore', true)
   if (counts === undefined) {
     throw new GuardError(
