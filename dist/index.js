@@ -53673,13 +53673,12 @@ function runnerTemp() {
 }
 
 // src/deployment.ts
-var SYSTEM_DATABASES2 = ["admin", "local", "config"];
 async function userDatabases(uri, wanted, timeoutMs) {
   const names2 = await uri.use("verify", timeoutMs, async (c) => {
     const result = await c.db("admin").admin().listDatabases({ nameOnly: true });
     return result.databases.map((d) => d.name);
   });
-  const user = names2.filter((n) => !SYSTEM_DATABASES2.includes(n));
+  const user = names2.filter((n) => !SYSTEM_DATABASES.includes(n));
   if (wanted.length === 0) return user.sort();
   const missing = wanted.filter((w) => !user.includes(w));
   if (missing.length > 0) {
@@ -54192,7 +54191,6 @@ async function writeSummary(report, redact2) {
 }
 
 // src/preflight.ts
-var SYSTEM_DATABASES3 = ["admin", "local", "config"];
 var APP_NAME2 = "mongo-restore-guard-preflight";
 async function preflight(report, settings, signal, fromDump = []) {
   await phase(report, "Check source and target", async () => {
@@ -54295,7 +54293,7 @@ function isSameDeployment(a, b) {
 }
 async function sourceNamespaces(source, settings) {
   try {
-    const databases = settings.databases.length > 0 ? settings.databases : (await source.client.db("admin").command({ listDatabases: 1, nameOnly: true, authorizedDatabases: true }))["databases"].map((d) => d.name).filter((name) => !SYSTEM_DATABASES3.includes(name));
+    const databases = settings.databases.length > 0 ? settings.databases : (await source.client.db("admin").command({ listDatabases: 1, nameOnly: true, authorizedDatabases: true }))["databases"].map((d) => d.name).filter((name) => !SYSTEM_DATABASES.includes(name));
     const namespaces = [];
     for (const db of databases) {
       const collections = await source.client.db(db).listCollections({}, { nameOnly: true, authorizedCollections: true }).toArray();
@@ -54829,11 +54827,55 @@ function managedNote(ctx) {
 // src/transfer.ts
 import { mkdir as mkdir3, rm as rm3 } from "node:fs/promises";
 
+// src/tool-output.ts
+var FOUND = /found collection `?([^`\s]+)`? bson to restore to `?([^`\s]+)`?/;
+var FINISHED = /finished restoring `?([^`\s]+)`? \((\d+) documents?, (\d+) failures?\)/;
+var DONE_DUMPING = /done dumping `?([^`\s]+)`? \((\d+) documents?\)/;
+var RESTORE_SUMMARY = /(\d+) document\(s\) restored successfully\. (\d+) document\(s\) failed to restore\./;
+var FAILED = /\bFailed: (.*)$/;
+function dumpedNamespaces(lines) {
+  return lines.flatMap((line) => {
+    const match = DONE_DUMPING.exec(line);
+    return match ? [{ namespace: match[1], documents: Number(match[2]) }] : [];
+  });
+}
+function restoredNamespaces(lines) {
+  const sourceOf = /* @__PURE__ */ new Map();
+  const restored = [];
+  for (const line of lines) {
+    const found = FOUND.exec(line);
+    if (found) sourceOf.set(found[2], found[1]);
+    const done = FINISHED.exec(line);
+    if (done) {
+      const target = done[1];
+      restored.push({
+        source: sourceOf.get(target) ?? target,
+        target,
+        documents: Number(done[2]),
+        failures: Number(done[3])
+      });
+    }
+  }
+  return restored;
+}
+function restoreCounts(lines) {
+  for (const line of [...lines].reverse()) {
+    const match = RESTORE_SUMMARY.exec(line);
+    if (match) return { restored: Number(match[1]), failed: Number(match[2]) };
+  }
+  return void 0;
+}
+function failureReason(lines) {
+  for (const line of [...lines].reverse()) {
+    const match = FAILED.exec(line);
+    if (match) return match[1];
+  }
+  return lines.at(-1)?.replace(/^\S+\t/, "");
+}
+
 // src/progress.ts
 var NS = "`?([^`\\s]+)`?";
 var STARTED = new RegExp(`(?:writing|restoring) ${NS} (?:to|from) `);
-var DUMPED = new RegExp(`done dumping ${NS} \\((\\d+) documents?\\)`);
-var RESTORED = new RegExp(`finished restoring ${NS} \\((\\d+) documents?, (\\d+) failures?\\)`);
 var PROGRESS = /^(?:\S+\t)?\s*(?:\[[#.]*\]\s+)?`?([^`\s]+\.[^`\s]+)`?\s{2,}(\S+)(?:\s+\(([\d.]+%)\))?\s*$/;
 function progressOf(run2) {
   const started = [];
@@ -54842,7 +54884,7 @@ function progressOf(run2) {
   for (const line of run2.lines) {
     const start = STARTED.exec(line);
     if (start) started.push(start[1]);
-    const done = DUMPED.exec(line) ?? RESTORED.exec(line);
+    const done = DONE_DUMPING.exec(line) ?? FINISHED.exec(line);
     if (done) {
       const failed = done[3] === void 0 ? {} : { failed: Number(done[3]) };
       finished.set(done[1], {
@@ -54903,52 +54945,6 @@ function restoreArgs(settings, configFile, from) {
     ...DEFAULT_RESTORE_OPTIONS,
     ...settings.restoreOptions
   ];
-}
-
-// src/tool-output.ts
-var FOUND = /found collection `?([^`\s]+)`? bson to restore to `?([^`\s]+)`?/;
-var FINISHED = /finished restoring `?([^`\s]+)`? \((\d+) documents?, (\d+) failures?\)/;
-var DONE_DUMPING = /done dumping `?([^`\s]+)`? \((\d+) documents?\)/;
-var RESTORE_SUMMARY = /(\d+) document\(s\) restored successfully\. (\d+) document\(s\) failed to restore\./;
-var FAILED = /\bFailed: (.*)$/;
-function dumpedNamespaces(lines) {
-  return lines.flatMap((line) => {
-    const match = DONE_DUMPING.exec(line);
-    return match ? [{ namespace: match[1], documents: Number(match[2]) }] : [];
-  });
-}
-function restoredNamespaces(lines) {
-  const sourceOf = /* @__PURE__ */ new Map();
-  const restored = [];
-  for (const line of lines) {
-    const found = FOUND.exec(line);
-    if (found) sourceOf.set(found[2], found[1]);
-    const done = FINISHED.exec(line);
-    if (done) {
-      const target = done[1];
-      restored.push({
-        source: sourceOf.get(target) ?? target,
-        target,
-        documents: Number(done[2]),
-        failures: Number(done[3])
-      });
-    }
-  }
-  return restored;
-}
-function restoreCounts(lines) {
-  for (const line of [...lines].reverse()) {
-    const match = RESTORE_SUMMARY.exec(line);
-    if (match) return { restored: Number(match[1]), failed: Number(match[2]) };
-  }
-  return void 0;
-}
-function failureReason(lines) {
-  for (const line of [...lines].reverse()) {
-    const match = FAILED.exec(line);
-    if (match) return match[1];
-  }
-  return lines.at(-1)?.replace(/^\S+\t/, "");
 }
 
 // src/tool-runner.ts

@@ -2,10 +2,8 @@
 // strings: which user databases exist, each collection's count and indexes, and dropping the
 // scratch databases a rehearsal created. Each call opens a client and closes it.
 import { GuardError } from './errors.js'
+import { SYSTEM_DATABASES } from './guard.js'
 import type { MongoUri } from './secrets.js'
-
-/** Databases that hold the server's own users, roles and state: never dumped to disk, never restored. */
-export const SYSTEM_DATABASES = ['admin', 'local', 'config']
 
 /** An index as compared: name, key and the options that change behaviour. */
 export interface IndexSpec {

@@ -11,8 +11,8 @@ export function isProtectedNamespace(namespace: string): boolean {
   return namespace.startsWith('admin.') || /\.system\.(users|roles)$/.test(namespace)
 }
 
-/** Databases a restore may never write into. */
-const SYSTEM_DATABASES = ['admin', 'local', 'config']
+/** Databases that hold the server's own users, roles and state: never dumped to disk, never restored. */
+export const SYSTEM_DATABASES = ['admin', 'local', 'config']
 
 interface OptionRule {
   /** The option takes a value (`--opt value` or `--opt=value`). */

@@ -5,14 +5,13 @@
 import * as core from '@actions/core'
 import type { Document, MongoClient } from 'mongodb'
 import { GuardError } from './errors.js'
-import { sameDeployment } from './guard.js'
+import { sameDeployment, SYSTEM_DATABASES } from './guard.js'
 import { collectionOf, dbOf, planNamespaces, type PlannedNamespace } from './ns-plan.js'
 import { classify, type ProbeStatus } from './probe.js'
 import { phase, type Report } from './report.js'
 import type { MongoUri } from './secrets.js'
 import type { Settings } from './settings.js'
 
-const SYSTEM_DATABASES = ['admin', 'local', 'config']
 const APP_NAME = 'mongo-restore-guard-preflight'
 
 interface Connection {

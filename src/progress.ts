@@ -2,6 +2,7 @@
 // which it had started and not finished (with its last progress line). The report uses it to
 // say precisely what a failed or cancelled run may have written.
 import type { Interruption, ToolName, ToolRun } from './tool-runner.js'
+import { DONE_DUMPING, FINISHED } from './tool-output.js'
 
 export interface FinishedNamespace {
   namespace: string
@@ -29,8 +30,6 @@ export interface ToolProgress {
 // Names are bare before tools 100.16 and in backticks after; both are accepted.
 const NS = '`?([^`\\s]+)`?'
 const STARTED = new RegExp(`(?:writing|restoring) ${NS} (?:to|from) `)
-const DUMPED = new RegExp(`done dumping ${NS} \\((\\d+) documents?\\)`)
-const RESTORED = new RegExp(`finished restoring ${NS} \\((\\d+) documents?, (\\d+) failures?\\)`)
 // "[####......]  appdb.orders  101000/200000  (50.5%)" or "appdb.orders  3.89MB"
 const PROGRESS =
   /^(?:\S+\t)?\s*(?:\[[#.]*\]\s+)?`?([^`\s]+\.[^`\s]+)`?\s{2,}(\S+)(?:\s+\(([\d.]+%)\))?\s*$/
@@ -42,7 +41,7 @@ export function progressOf(run: ToolRun): ToolProgress {
   for (const line of run.lines) {
     const start = STARTED.exec(line)
     if (start) started.push(start[1] as string)
-    const done = DUMPED.exec(line) ?? RESTORED.exec(line)
+    const done = DONE_DUMPING.exec(line) ?? FINISHED.exec(line)
     if (done) {
       const failed = done[3] === undefined ? {} : { failed: Number(done[3]) }
       finished.set(done[1] as string, {

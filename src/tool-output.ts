@@ -20,8 +20,10 @@ export interface RestoredNamespace {
 }
 
 const FOUND = /found collection `?([^`\s]+)`? bson to restore to `?([^`\s]+)`?/
-const FINISHED = /finished restoring `?([^`\s]+)`? \((\d+) documents?, (\d+) failures?\)/
-const DONE_DUMPING = /done dumping `?([^`\s]+)`? \((\d+) documents?\)/
+/** mongorestore's per-collection line; groups: namespace, documents, failures. */
+export const FINISHED = /finished restoring `?([^`\s]+)`? \((\d+) documents?, (\d+) failures?\)/
+/** mongodump's per-collection line; groups: namespace, documents. */
+export const DONE_DUMPING = /done dumping `?([^`\s]+)`? \((\d+) documents?\)/
 const RESTORE_SUMMARY =
   /(\d+) document\(s\) restored successfully\. (\d+) document\(s\) failed to restore\./
 const FAILED = /\bFailed: (.*)$/
