@@ -54693,7 +54693,8 @@ async function verify(ctx, plan, target, result, expected, baseline) {
       result.restored.map((r) => r.target)
     );
     if (states) {
-      ctx.report.mismatches = compareCollections(result.restored, expected, states, true);
+      const exact = plan.drop || !plan.allowMerge;
+      ctx.report.mismatches = compareCollections(result.restored, expected, states, exact);
       info(
         `${states.length} restored collections checked: ${ctx.report.mismatches.length} mismatches.`
       );

@@ -95,7 +95,9 @@ export async function verify(
       result.restored.map((r) => r.target)
     )
     if (states) {
-      ctx.report.mismatches = compareCollections(result.restored, expected, states, true)
+      // A merge (allow-merge without drop) keeps the target's own documents beside the restored ones.
+      const exact = plan.drop || !plan.allowMerge
+      ctx.report.mismatches = compareCollections(result.restored, expected, states, exact)
       core.info(
         `${states.length} restored collections checked: ${ctx.report.mismatches.length} mismatches.`
       )
