@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { compareCollections } from '../src/data-check.ts'
+import { compareCollections } from '../src/report/data-check.ts'
 
 const restored = [{ source: 'appdb.orders', target: 'appdb.orders', documents: 10, failures: 0 }]
 const index = { name: 'who_1', definition: '{"key":{"who":1}}' }

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { GuardError } from '../src/errors.ts'
-import { checkPlan, checkToolOptions, isProtectedNamespace } from '../src/guard.ts'
+import { checkPlan, checkToolOptions, isProtectedNamespace } from '../src/input/guard.ts'
 import { MongoUri } from '../src/secrets.ts'
 
 const source = new MongoUri('mongodb://u:p@old.example:27017/', 'source-uri')

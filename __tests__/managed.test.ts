@@ -2,7 +2,7 @@
 // so these check the recognition by host name and the advice, not the services' behaviour.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { managedAdvice, managedService } from '../src/managed.ts'
+import { managedAdvice, managedService } from '../src/server/managed.ts'
 import { MongoUri } from '../src/secrets.ts'
 
 const uri = (raw: string) => new MongoUri(raw, 'target-uri')

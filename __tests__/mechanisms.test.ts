@@ -2,7 +2,7 @@
 // hold only SCRAM-SHA-1 credentials, which fails an app that forces SCRAM-SHA-256.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { probe, userMechanisms } from '../src/probe.ts'
+import { probe, userMechanisms } from '../src/server/probe.ts'
 import { MongoUri } from '../src/secrets.ts'
 import { createUser, startServer, withLogsOnFailure } from './support/testbed.ts'
 

@@ -3,8 +3,8 @@
 import { test, describe } from 'node:test'
 import assert from 'node:assert/strict'
 import { MongoClient } from 'mongodb'
-import { dataMembers } from '../src/members.ts'
-import { probe } from '../src/probe.ts'
+import { dataMembers } from '../src/server/members.ts'
+import { probe } from '../src/server/probe.ts'
 import { MongoUri } from '../src/secrets.ts'
 import { startReplicaSet, startServer, withLogsOnFailure } from './support/testbed.ts'
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { planNamespaces } from '../src/ns-plan.ts'
+import { planNamespaces } from '../src/input/ns-plan.ts'
 
 const none = {
   databases: [] as string[],

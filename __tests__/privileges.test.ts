@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { missingPrivileges, parsePrivileges } from '../src/privileges.ts'
+import { missingPrivileges, parsePrivileges } from '../src/input/privileges.ts'
 
 test('roles expand to actions; actions stay as written', () => {
   const [rw, some] = parsePrivileges(['appdb: readWrite', 'logs: find, insert'])

@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { progressOf } from '../src/progress.ts'
-import type { ToolRun } from '../src/tool-runner.ts'
+import { progressOf } from '../src/tools/progress.ts'
+import type { ToolRun } from '../src/tools/runner.ts'
 
 const T = '2026-01-01T00:00:00.000+0000\t'
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { DEFAULT_RESTORE_OPTIONS, dumpArgs, restoreArgs } from '../src/tool-args.ts'
+import { DEFAULT_RESTORE_OPTIONS, dumpArgs, restoreArgs } from '../src/tools/args.ts'
 
 const base = {
   gzip: false,

@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { dumpedNamespaces, failureReason, restoreCounts } from '../src/tool-output.ts'
+import { dumpedNamespaces, failureReason, restoreCounts } from '../src/tools/output.ts'
 
 test('dump lines, with and without backticks (tools 100.16+)', () => {
   const lines = [

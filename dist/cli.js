@@ -51588,10 +51588,10 @@ var require_lib3 = __commonJS({
   }
 });
 
-// src/settings.ts
+// src/input/settings.ts
 var MODES = ["migrate", "rehearse", "dump", "restore", "probe"];
 
-// src/cli-args.ts
+// src/input/cli-args.ts
 var HELP = `Usage: mongo-restore-guard <mode> [--input value]...
 
 Modes: ${MODES.join(", ")} (see the README for what each does).
@@ -52965,7 +52965,7 @@ function group(name, fn) {
   });
 }
 
-// src/inputs.ts
+// src/input/inputs.ts
 import { existsSync as existsSync2 } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname as dirname3, join as join4, resolve as resolve2 } from "node:path";
@@ -53002,7 +53002,7 @@ function toGuardError(error2) {
   return new GuardError("ToolFailed", "Unexpected failure", message);
 }
 
-// src/guard.ts
+// src/input/guard.ts
 var PROTECTED_NAMESPACES = ["admin.*", "*.system.users", "*.system.roles"];
 function isProtectedNamespace(namespace) {
   return namespace.startsWith("admin.") || /\.system\.(users|roles)$/.test(namespace);
@@ -53182,7 +53182,7 @@ function sameDeployment(where) {
   );
 }
 
-// src/privileges.ts
+// src/input/privileges.ts
 var READ = [
   "changeStream",
   "collStats",
@@ -53532,7 +53532,7 @@ var SecretDir = class _SecretDir {
   }
 };
 
-// src/inputs.ts
+// src/input/inputs.ts
 var NEEDS = {
   migrate: { source: true, target: true, apps: true },
   rehearse: { source: true, target: true, apps: true },
@@ -53745,7 +53745,7 @@ function runnerTemp() {
   return process.env["RUNNER_TEMP"] || tmpdir();
 }
 
-// src/deployment.ts
+// src/server/deployment.ts
 async function userDatabases(uri, wanted, timeoutMs) {
   const names2 = await uri.use("verify", timeoutMs, async (c) => {
     const result = await c.db("admin").admin().listDatabases({ nameOnly: true });
@@ -53801,7 +53801,7 @@ function stableJson(value) {
   return JSON.stringify(value);
 }
 
-// src/dump-files.ts
+// src/tools/dump-files.ts
 var import_mongodb2 = __toESM(require_lib3(), 1);
 import { createReadStream } from "node:fs";
 import { readdir as readdir2, readFile, stat as stat2 } from "node:fs/promises";
@@ -53910,7 +53910,7 @@ function metadataIndexes(text) {
   return (metadata.indexes ?? []).map(indexSpec);
 }
 
-// src/ns-plan.ts
+// src/input/ns-plan.ts
 function planNamespaces(sourceNamespaces2, settings) {
   const excluded = settings.nsExclude.map(wildcard);
   const skippedByDump = dumpExclusions(settings.dumpOptions);
@@ -53953,7 +53953,7 @@ function escape(text) {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
-// src/probe.ts
+// src/server/probe.ts
 var import_mongodb3 = __toESM(require_lib3(), 1);
 var AUTHENTICATION_FAILED = 18;
 var USER_NOT_FOUND = 11;
@@ -54047,11 +54047,11 @@ function classify(error2) {
   return "error";
 }
 
-// src/report.ts
+// src/report/report.ts
 import { mkdir as mkdir2, writeFile as writeFile3 } from "node:fs/promises";
 import { dirname as dirname4 } from "node:path";
 
-// src/aftermath.ts
+// src/report/aftermath.ts
 var LISTED = 20;
 function whatMayBeWritten(report2) {
   const last = (tool) => [...report2.toolRuns].reverse().find((r) => r.tool === tool);
@@ -54106,7 +54106,7 @@ function list(items) {
   return items.length > LISTED ? `${shown} and ${items.length - LISTED} more` : shown;
 }
 
-// src/report.ts
+// src/report/report.ts
 function newReport() {
   return {
     mode: void 0,
@@ -54263,7 +54263,7 @@ async function writeSummary(report2, redact2) {
   await summary2.emptyBuffer().addRaw(text).write();
 }
 
-// src/preflight.ts
+// src/server/preflight.ts
 var APP_NAME2 = "mongo-restore-guard-preflight";
 async function preflight(report2, settings, signal, fromDump = []) {
   await phase(report2, "Check source and target", async () => {
@@ -54422,7 +54422,7 @@ function throwIfCancelled(signal) {
   if (signal.aborted) throw new GuardError("Cancelled", "Cancelled", "The run was cancelled.");
 }
 
-// src/data-check.ts
+// src/report/data-check.ts
 function compareCollections(restored, expected, actual, exact) {
   const byNamespace = new Map(actual.map((a) => [a.namespace, a]));
   return restored.flatMap(({ source, target }) => {
@@ -54455,7 +54455,7 @@ function checkMismatches(mismatches) {
   );
 }
 
-// src/drift.ts
+// src/server/drift.ts
 var import_mongodb4 = __toESM(require_lib3(), 1);
 import { createHash } from "node:crypto";
 var UNAUTHORIZED2 = 13;
@@ -54531,7 +54531,7 @@ function sameList(a, b) {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
-// src/managed.ts
+// src/server/managed.ts
 var SUFFIXES = [
   [".mongodb.net", "atlas"],
   [".mongodb-dev.net", "atlas"],
@@ -54560,7 +54560,7 @@ function managedAdvice(service) {
   }
 }
 
-// src/members.ts
+// src/server/members.ts
 var import_mongodb5 = __toESM(require_lib3(), 1);
 async function dataMembers(app, timeoutMs) {
   return app.use(
@@ -54579,7 +54579,7 @@ async function dataMembers(app, timeoutMs) {
   );
 }
 
-// src/repair.ts
+// src/server/repair.ts
 var import_mongodb6 = __toESM(require_lib3(), 1);
 var EXTERNAL_MECHANISMS = ["MONGODB-X509", "GSSAPI", "PLAIN", "MONGODB-AWS", "MONGODB-OIDC"];
 async function repairAppUser(admin, app, rolesBefore, timeoutMs) {
@@ -54640,7 +54640,7 @@ function repairFailed(admin, app, error2) {
   );
 }
 
-// src/verify.ts
+// src/report/judge.ts
 var MEANING = {
   "authentication-failed": "authentication failed",
   "user-not-found": "the user does not exist",
@@ -54898,10 +54898,10 @@ function managedNote(ctx) {
   return managedAdvice(ctx.report.managed);
 }
 
-// src/transfer.ts
+// src/tools/transfer.ts
 import { mkdir as mkdir3, rm as rm3 } from "node:fs/promises";
 
-// src/tool-output.ts
+// src/tools/output.ts
 var FOUND = /found collection `?([^`\s]+)`? bson to restore to `?([^`\s]+)`?/;
 var FINISHED = /finished restoring `?([^`\s]+)`? \((\d+) documents?, (\d+) failures?\)/;
 var DONE_DUMPING = /done dumping `?([^`\s]+)`? \((\d+) documents?\)/;
@@ -54947,7 +54947,7 @@ function failureReason(lines) {
   return lines.at(-1)?.replace(/^\S+\t/, "");
 }
 
-// src/progress.ts
+// src/tools/progress.ts
 var NS = "`?([^`\\s]+)`?";
 var STARTED = new RegExp(`(?:writing|restoring) ${NS} (?:to|from) `);
 var PROGRESS = /^(?:\S+\t)?\s*(?:\[[#.]*\]\s+)?`?([^`\s]+\.[^`\s]+)`?\s{2,}(\S+)(?:\s+\(([\d.]+%)\))?\s*$/;
@@ -54989,7 +54989,7 @@ function progressOf(run2) {
   };
 }
 
-// src/tool-args.ts
+// src/tools/args.ts
 var DEFAULT_RESTORE_OPTIONS = ["--numInsertionWorkersPerCollection=2"];
 function dumpArgs(settings, configFile, to) {
   const output = to.kind === "stdout" ? ["--archive", ...settings.databases.length === 1 ? [`--db=${settings.databases[0]}`] : []] : [`--db=${to.database}`, `--out=${to.path}`];
@@ -55021,7 +55021,7 @@ function restoreArgs(settings, configFile, from) {
   ];
 }
 
-// src/tool-runner.ts
+// src/tools/runner.ts
 import { spawn as spawn2 } from "node:child_process";
 import { existsSync as existsSync3 } from "node:fs";
 import { join as join6 } from "node:path";
@@ -55157,7 +55157,7 @@ function stop(child2) {
   }, KILL_GRACE_MS).unref();
 }
 
-// src/transfer.ts
+// src/tools/transfer.ts
 async function streamDumpRestore(ctx, settings, source, target) {
   const dump2 = await command(
     ctx,

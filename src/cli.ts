@@ -2,7 +2,7 @@
 // The same core as a command line, for other CIs and cron: `mongo-restore-guard <mode> --flags`.
 // Flags are the action's inputs; connection strings can come from environment variables so
 // they never sit in shell history or in `ps`.
-import { exitCode, HELP, inputsFromArgv } from './cli-args.js'
+import { exitCode, HELP, inputsFromArgv } from './input/cli-args.js'
 import { run } from './main.js'
 import { disableLogMasking } from './secrets.js'
 

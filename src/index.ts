@@ -2,7 +2,7 @@
 // the first signal stops the tools gracefully, a second one kills them at once; either way the
 // run still removes its temporary files and writes its report.
 import { run } from './main.js'
-import { killAllTools } from './tool-runner.js'
+import { killAllTools } from './tools/runner.js'
 
 const controller = new AbortController()
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -1,12 +1,12 @@
 // The action: read the inputs, run the mode's pipeline, publish one report.
-import { getInputs, getReportPath } from './inputs.js'
+import { getInputs, getReportPath } from './input/inputs.js'
 import { dump, migrate, probeOnly, rehearse, restore } from './modes.js'
-import { newReport, publish, recordFailure, type Report } from './report.js'
+import { newReport, publish, recordFailure, type Report } from './report/report.js'
 import { redact, SecretDir, type MongoUri } from './secrets.js'
 import type { RunContext } from './steps.js'
-import type { Mode, Settings } from './settings.js'
-import { toolPath, toolVersion } from './tool-runner.js'
-import type { ToolBins } from './transfer.js'
+import type { Mode, Settings } from './input/settings.js'
+import { toolPath, toolVersion } from './tools/runner.js'
+import type { ToolBins } from './tools/transfer.js'
 
 const PIPELINES: Record<Mode, (ctx: RunContext) => Promise<void>> = {
   migrate,

@@ -1,21 +1,21 @@
 // The five modes, each a short sequence of the same steps: probe before → dump → guarded
 // restore → verify → probe after.
 import * as core from '@actions/core'
-import type { Expected } from './data-check.js'
-import { collectionStates, dropDatabases, userDatabases } from './deployment.js'
-import { inspectDump } from './dump-files.js'
+import type { Expected } from './report/data-check.js'
+import { collectionStates, dropDatabases, userDatabases } from './server/deployment.js'
+import { inspectDump } from './tools/dump-files.js'
 import { GuardError, invalidInput } from './errors.js'
-import { preflight } from './preflight.js'
-import { phase } from './report.js'
+import { preflight } from './server/preflight.js'
+import { phase } from './report/report.js'
 import type { MongoUri } from './secrets.js'
-import type { Settings } from './settings.js'
+import type { Settings } from './input/settings.js'
 import { probeAfter, probeBefore, recordBaseline, verify, type RunContext } from './steps.js'
 import {
   dumpToDirectory,
   restoreFromDump,
   streamDumpRestore,
   type RestoreResult
-} from './transfer.js'
+} from './tools/transfer.js'
 
 // MongoDB's limit on database names.
 const MAX_DATABASE_NAME = 63

@@ -1,19 +1,19 @@
 // The steps the modes share: the probe rounds (each app, then each replica-set member it could
 // reach), the opt-in repair, and the verification of the data and of the target's users.
 import * as core from '@actions/core'
-import { checkMismatches, compareCollections, type Expected } from './data-check.js'
-import { collectionStates } from './deployment.js'
-import { diffUsers, hasDrift, snapshotUsers, type UserSnapshot } from './drift.js'
+import { checkMismatches, compareCollections, type Expected } from './report/data-check.js'
+import { collectionStates } from './server/deployment.js'
+import { diffUsers, hasDrift, snapshotUsers, type UserSnapshot } from './server/drift.js'
 import { GuardError } from './errors.js'
-import { managedAdvice, managedService } from './managed.js'
-import { dataMembers } from './members.js'
-import { classify, probe, type ProbeResult } from './probe.js'
-import { appUserRoles, repairAppUser } from './repair.js'
-import { phase } from './report.js'
+import { managedAdvice, managedService } from './server/managed.js'
+import { dataMembers } from './server/members.js'
+import { classify, probe, type ProbeResult } from './server/probe.js'
+import { appUserRoles, repairAppUser } from './server/repair.js'
+import { phase } from './report/report.js'
 import type { MongoUri, RoleRef } from './secrets.js'
-import type { Settings } from './settings.js'
-import type { RestoreResult, ToolContext } from './transfer.js'
-import { checkRestore, judgeAfter, judgeBaseline, judgeNow } from './verify.js'
+import type { Settings } from './input/settings.js'
+import type { RestoreResult, ToolContext } from './tools/transfer.js'
+import { checkRestore, judgeAfter, judgeBaseline, judgeNow } from './report/judge.js'
 
 export interface RunContext extends ToolContext {
   settings: Settings

@@ -1,8 +1,8 @@
 // How far a tool got, read from its log lines: which namespaces it finished (with counts) and
 // which it had started and not finished (with its last progress line). The report uses it to
 // say precisely what a failed or cancelled run may have written.
-import type { Interruption, ToolName, ToolRun } from './tool-runner.js'
-import { DONE_DUMPING, FINISHED } from './tool-output.js'
+import type { Interruption, ToolName, ToolRun } from './runner.js'
+import { DONE_DUMPING, FINISHED } from './output.js'
 
 export interface FinishedNamespace {
   namespace: string

@@ -4,12 +4,12 @@
 // through --config files in a private directory.
 import * as core from '@actions/core'
 import { mkdir, rm } from 'node:fs/promises'
-import { GuardError } from './errors.js'
+import { GuardError } from '../errors.js'
 import { progressOf } from './progress.js'
-import { phase, type Report } from './report.js'
-import { redact, type MongoUri, type SecretDir } from './secrets.js'
-import type { Settings } from './settings.js'
-import { dumpArgs, restoreArgs, type RestoreFrom } from './tool-args.js'
+import { phase, type Report } from '../report/report.js'
+import { redact, type MongoUri, type SecretDir } from '../secrets.js'
+import type { Settings } from '../input/settings.js'
+import { dumpArgs, restoreArgs, type RestoreFrom } from './args.js'
 import {
   dumpedNamespaces,
   failureReason,
@@ -17,8 +17,8 @@ import {
   restoredNamespaces,
   type RestoreCounts,
   type RestoredNamespace
-} from './tool-output.js'
-import { runTools, type Interruption, type ToolCommand, type ToolRun } from './tool-runner.js'
+} from './output.js'
+import { runTools, type Interruption, type ToolCommand, type ToolRun } from './runner.js'
 
 export interface ToolBins {
   mongodump: string

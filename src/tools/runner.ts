@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
-import { GuardError } from './errors.js'
+import { GuardError } from '../errors.js'
 
 export type ToolName = 'mongodump' | 'mongorestore'
 

@@ -1,4 +1,4 @@
-import type { MongoUri } from './secrets.js'
+import type { MongoUri } from '../secrets.js'
 import type { PrivilegeRequirement } from './privileges.js'
 
 /** A `--nsFrom`/`--nsTo` pair for mongorestore. */

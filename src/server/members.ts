@@ -2,7 +2,7 @@
 // member through replication, and an app may log in to any of them (secondary reads, after a
 // failover), so each one is probed on its own.
 import { ReadPreference, type Document } from 'mongodb'
-import type { MongoUri } from './secrets.js'
+import type { MongoUri } from '../secrets.js'
 
 /**
  * `host:port` of every data-bearing member the app's deployment advertises (hello's `hosts`

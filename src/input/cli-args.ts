@@ -1,6 +1,6 @@
 // The command line's arguments and exit codes: argv becomes the INPUT_* variables the action
 // reads, and the report's failure kind becomes an exit code that tells the verdict apart.
-import type { Report } from './report.js'
+import type { Report } from '../report/report.js'
 import { MODES } from './settings.js'
 
 export const HELP = `Usage: mongo-restore-guard <mode> [--input value]...

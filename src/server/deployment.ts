@@ -1,9 +1,9 @@
 // Read-mostly questions to the source and target deployments with the tool users' connection
 // strings: which user databases exist, each collection's count and indexes, and dropping the
 // scratch databases a rehearsal created. Each call opens a client and closes it.
-import { GuardError } from './errors.js'
-import { SYSTEM_DATABASES } from './guard.js'
-import type { MongoUri } from './secrets.js'
+import { GuardError } from '../errors.js'
+import { SYSTEM_DATABASES } from '../input/guard.js'
+import type { MongoUri } from '../secrets.js'
 
 /** An index as compared: name, key and the options that change behaviour. */
 export interface IndexSpec {

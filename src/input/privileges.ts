@@ -1,7 +1,7 @@
 // What the application needs to do on each database, and whether a user's privileges allow it.
 // Checked action by action: role names differ between deployments, actions are what the
 // server enforces.
-import { invalidInput } from './errors.js'
+import { invalidInput } from '../errors.js'
 
 /** The actions the application needs on one database. */
 export interface PrivilegeRequirement {

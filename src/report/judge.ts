@@ -1,8 +1,8 @@
 // Judges the results: the probes before and after the restore, and the restore's own counts.
-import { GuardError } from './errors.js'
-import { isProtectedNamespace } from './guard.js'
-import type { ProbeResult, ProbeStatus } from './probe.js'
-import type { NamespaceCount, RestoreCounts } from './tool-output.js'
+import { GuardError } from '../errors.js'
+import { isProtectedNamespace } from '../input/guard.js'
+import type { ProbeResult, ProbeStatus } from '../server/probe.js'
+import type { NamespaceCount, RestoreCounts } from '../tools/output.js'
 
 export interface Verdict {
   app: string

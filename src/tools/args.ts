@@ -1,7 +1,7 @@
 // Builds mongodump's and mongorestore's argv from the settings: pure, so the guard's excludes
 // and the absence of credentials in argv are unit-tested.
-import { PROTECTED_NAMESPACES } from './guard.js'
-import type { Settings } from './settings.js'
+import { PROTECTED_NAMESPACES } from '../input/guard.js'
+import type { Settings } from '../input/settings.js'
 
 type ArgSettings = Pick<
   Settings,

@@ -1,6 +1,6 @@
 // The guard: what the restore must never do to the target's users, roles and credentials.
 // Pure functions, so every refusal is unit-tested without a server.
-import { forbidden, invalidInput, type GuardError } from './errors.js'
+import { forbidden, invalidInput, type GuardError } from '../errors.js'
 import type { Rename, Settings } from './settings.js'
 
 /** Always passed to mongorestore: admin (users, roles, auth version) and legacy per-db users. */

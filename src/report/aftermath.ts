@@ -1,7 +1,7 @@
 // What a failed or cancelled run may have written, in words, from what the report recorded:
 // whether mongorestore started, how far each tool got, the namespaces the plan would write,
 // whether they were dropped first, and what became of the archive.
-import type { ToolProgress } from './progress.js'
+import type { ToolProgress } from '../tools/progress.js'
 import type { Report } from './report.js'
 
 const LISTED = 20

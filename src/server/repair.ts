@@ -1,8 +1,8 @@
 // Opt-in repair of the application's user after a restore broke it: the incident's own fix,
 // re-registering the app's password on the target. It touches that one user and no other.
 import { MongoServerError, type Db, type Document } from 'mongodb'
-import { GuardError } from './errors.js'
-import type { MongoUri, RoleRef } from './secrets.js'
+import { GuardError } from '../errors.js'
+import type { MongoUri, RoleRef } from '../secrets.js'
 
 export interface RepairResult {
   user: string

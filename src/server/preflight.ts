@@ -4,13 +4,13 @@
 // hold documents unless drop or allow-merge says so.
 import * as core from '@actions/core'
 import type { Document, MongoClient } from 'mongodb'
-import { GuardError } from './errors.js'
-import { sameDeployment, SYSTEM_DATABASES } from './guard.js'
-import { collectionOf, dbOf, planNamespaces, type PlannedNamespace } from './ns-plan.js'
+import { GuardError } from '../errors.js'
+import { sameDeployment, SYSTEM_DATABASES } from '../input/guard.js'
+import { collectionOf, dbOf, planNamespaces, type PlannedNamespace } from '../input/ns-plan.js'
 import { classify, type ProbeStatus } from './probe.js'
-import { phase, type Report } from './report.js'
-import type { MongoUri } from './secrets.js'
-import type { Settings } from './settings.js'
+import { phase, type Report } from '../report/report.js'
+import type { MongoUri } from '../secrets.js'
+import type { Settings } from '../input/settings.js'
 
 const APP_NAME = 'mongo-restore-guard-preflight'
 

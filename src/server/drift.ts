@@ -3,8 +3,8 @@
 // ever kept, logged or reported.
 import { createHash } from 'node:crypto'
 import { MongoServerError, type Document } from 'mongodb'
-import { GuardError } from './errors.js'
-import type { MongoUri } from './secrets.js'
+import { GuardError } from '../errors.js'
+import type { MongoUri } from '../secrets.js'
 
 export interface UserRecord {
   user: string

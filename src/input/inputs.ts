@@ -4,10 +4,10 @@ import * as core from '@actions/core'
 import { existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
-import { invalidInput } from './errors.js'
+import { invalidInput } from '../errors.js'
 import { checkPlan, checkToolOptions } from './guard.js'
 import { DATABASE_NAME, parsePrivileges } from './privileges.js'
-import { maskRaw, MongoUri } from './secrets.js'
+import { maskRaw, MongoUri } from '../secrets.js'
 import { MODES, type Mode, type Rename, type Settings } from './settings.js'
 
 /** Which connection strings each mode needs. */

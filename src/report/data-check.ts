@@ -1,8 +1,8 @@
 // Verification of the restored data: each restored collection's document count and index
 // definitions against what was expected (the source, or the dump's own metadata).
-import { GuardError } from './errors.js'
-import type { CollectionState, IndexSpec } from './deployment.js'
-import type { RestoredNamespace } from './tool-output.js'
+import { GuardError } from '../errors.js'
+import type { CollectionState, IndexSpec } from '../server/deployment.js'
+import type { RestoredNamespace } from '../tools/output.js'
 
 export interface Expected {
   /** Documents the target collection must hold; undefined: not checked. */

@@ -6,9 +6,9 @@ import { createReadStream } from 'node:fs'
 import { readdir, readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { createGunzip, gunzipSync } from 'node:zlib'
-import { GuardError } from './errors.js'
-import { isProtectedNamespace } from './guard.js'
-import { indexSpec, type IndexSpec } from './deployment.js'
+import { GuardError } from '../errors.js'
+import { isProtectedNamespace } from '../input/guard.js'
+import { indexSpec, type IndexSpec } from '../server/deployment.js'
 
 export interface DumpContents {
   /** Every namespace in the dump, users and roles included. */

@@ -1,6 +1,6 @@
 // Managed services keep their own rules for users: recognising one by its host names lets a
 // failure say what to do there instead of suggesting commands the service refuses.
-import type { MongoUri } from './secrets.js'
+import type { MongoUri } from '../secrets.js'
 
 export type ManagedService = 'atlas' | 'documentdb' | 'cosmos' | undefined
 

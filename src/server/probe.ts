@@ -12,8 +12,8 @@ import {
   type GrantedPrivilege,
   type MissingPrivileges,
   type PrivilegeRequirement
-} from './privileges.js'
-import type { MongoUri } from './secrets.js'
+} from '../input/privileges.js'
+import type { MongoUri } from '../secrets.js'
 
 export type ProbeStatus =
   'ok' | 'authentication-failed' | 'user-not-found' | 'unauthorized' | 'unreachable' | 'error'
