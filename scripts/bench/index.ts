@@ -24,8 +24,8 @@ import {
   startServer,
   stopAllServers,
   type MongoServer
-} from '../__tests__/support/testbed.ts'
-import { nodeRuntimes, repoRoot, runAction } from '../__tests__/support/run-action.ts'
+} from '../../__tests__/support/testbed.ts'
+import { nodeRuntimes, repoRoot, runAction } from '../../__tests__/support/run-action.ts'
 
 // ---------------------------------------------------------------------------------------------
 // Settings
