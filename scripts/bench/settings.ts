@@ -1,0 +1,52 @@
+// What a bench run was asked for: the BENCH_* variables, read once by the entry point (index.ts)
+// and passed down, so that no other file of the bench reads the environment.
+//
+//   BENCH_SIZES=200000,1000000  documents per size (default), ~510 B each, 6 collections
+//   BENCH_REPEAT=3              runs of each row per size (medians and min–max are reported)
+//   BENCH_ROWS=baseline,stream,archive,peer   rows to run (default: all; ratios are to the first)
+//   BENCH_TUNE=1                also measure the tuning grid (mongorestore options, gzip, index
+//                               builds) at the largest size: ~15 more minutes
+//   BENCH_SEED=42               seed of the generated dataset
+//   BENCH_OUT=docs/benchmarks.md   where to write ('-' writes nothing)
+// May import: nothing of the bench (it sits at the bottom).
+import { join } from 'node:path'
+
+export interface BenchSettings {
+  /** Documents per dataset size, in the order given. */
+  sizes: number[]
+  /** Runs of each row per size. */
+  repeat: number
+  /** Keys of the rows to run (the baseline comes first, ratios are to the first row). */
+  rows: string[]
+  /** Also measure the tuning grid at the largest size. */
+  tune: boolean
+  /** Seed of the generated dataset. */
+  seed: number
+  /** Where the tables are written; '-' writes nothing. */
+  out: string
+  /** The command that reruns this configuration, as printed in docs/benchmarks.md. */
+  rerun: string
+}
+
+export function readSettings(env: NodeJS.ProcessEnv, repoRoot: string): BenchSettings {
+  const sizes = (env.BENCH_SIZES ?? '200000,1000000')
+    .split(',')
+    .map((s) => Number(s.trim()))
+    .filter((n) => Number.isInteger(n) && n > 0)
+  const repeat = Math.max(1, Number(env.BENCH_REPEAT ?? 3) || 3)
+  const rows = (env.BENCH_ROWS ?? 'baseline,stream,archive,peer').split(',')
+  // Only the variables that were set appear in the rerun command.
+  const given = []
+  if (env.BENCH_SIZES) given.push(`BENCH_SIZES=${sizes.join(',')}`)
+  if (env.BENCH_REPEAT) given.push(`BENCH_REPEAT=${repeat}`)
+  if (env.BENCH_ROWS) given.push(`BENCH_ROWS=${rows.join(',')}`)
+  return {
+    sizes,
+    repeat,
+    rows,
+    tune: env.BENCH_TUNE === '1',
+    seed: Number(env.BENCH_SEED ?? 42) || 42,
+    out: env.BENCH_OUT ?? join(repoRoot, 'docs', 'benchmarks.md'),
+    rerun: [...given, 'npm run bench'].join(' ')
+  }
+}

@@ -1,0 +1,76 @@
+// What a verify step costs: the reads it makes per collection (estimatedDocumentCount and
+// listIndexes, or an exact countDocuments), timed on source and target with an open client, on
+// the dataset restored by the raw pipeline and, at the first size, on the wide database.
+// May import: bed.ts, dataset.ts, measure.ts.
+import { performance } from 'node:perf_hooks'
+import { emptyTarget, pipeDumpIntoRestore, type Bed } from './bed.ts'
+import { DB, WIDE_COLLECTIONS, WIDE_DB, generateWide } from './dataset.ts'
+import { fmtInt, median } from './measure.ts'
+
+export interface VerifyCost {
+  label: string
+  collections: number
+  documents: number
+  /** ms for estimatedDocumentCount + listIndexes of every collection, on both servers. */
+  metadataMs: number
+  /** ms for countDocuments({}) of every collection, on both servers. */
+  exactCountMs: number
+}
+
+/** Medians of `passes` passes over every collection of `db`, on both servers. */
+async function verifyCost(
+  bed: Bed,
+  db: string,
+  label: string,
+  passes: number
+): Promise<VerifyCost> {
+  const names = (
+    await bed.sourceClient.db(db).listCollections({}, { nameOnly: true }).toArray()
+  ).map((c) => c.name)
+  const clients = [bed.sourceClient, bed.targetClient]
+  const documents = (await bed.sourceClient.db(db).stats()).objects as number
+  const metadata: number[] = []
+  const exact: number[] = []
+  for (let rep = 0; rep < passes; rep++) {
+    let t = performance.now()
+    for (const client of clients) {
+      for (const name of names) {
+        const coll = client.db(db).collection(name)
+        await coll.estimatedDocumentCount()
+        await coll.listIndexes().toArray()
+      }
+    }
+    metadata.push(performance.now() - t)
+    t = performance.now()
+    for (const client of clients) {
+      for (const name of names) await client.db(db).collection(name).countDocuments({})
+    }
+    exact.push(performance.now() - t)
+  }
+  return {
+    label,
+    collections: names.length,
+    documents,
+    metadataMs: median(metadata),
+    exactCountMs: median(exact)
+  }
+}
+
+/** The dataset restored onto the target, plus (with `wide`) many small collections on both. */
+export async function measureVerify(
+  bed: Bed,
+  size: number,
+  { wide, passes }: { wide: boolean; passes: number }
+): Promise<VerifyCost[]> {
+  await emptyTarget(bed)
+  await pipeDumpIntoRestore(bed, 'restore for verify', [`--db=${DB}`])
+  const costs = [await verifyCost(bed, DB, `${fmtInt(size)} documents`, passes)]
+  if (wide) {
+    for (const client of [bed.sourceClient, bed.targetClient]) await generateWide(client)
+    const label = `${WIDE_COLLECTIONS} collections × 100 documents`
+    costs.push(await verifyCost(bed, WIDE_DB, label, passes))
+    await bed.sourceClient.db(WIDE_DB).dropDatabase()
+  }
+  await emptyTarget(bed)
+  return costs
+}
