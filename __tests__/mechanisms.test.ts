@@ -2,7 +2,7 @@
 // hold only SCRAM-SHA-1 credentials, which fails an app that forces SCRAM-SHA-256.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { probe, userMechanisms } from '../src/server/probe.ts'
+import { probe, tryUserMechanisms } from '../src/server/probe.ts'
 import { MongoUri } from '../src/secrets.ts'
 import { createUser, startServer, withLogsOnFailure } from './support/testbed.ts'
 
@@ -26,12 +26,12 @@ test('an app forcing SCRAM-SHA-256 fails on a SHA-1-only user and says why', asy
       new MongoUri(server.uri(user, PASSWORD, 'appdb', extra), 'app-uri')
     const sha256 = 'authMechanism=SCRAM-SHA-256'
 
-    assert.deepEqual(await userMechanisms(app('old'), TIMEOUT_MS), ['SCRAM-SHA-1'])
-    assert.deepEqual((await userMechanisms(app('both'), TIMEOUT_MS))?.sort(), [
+    assert.deepEqual(await tryUserMechanisms(app('old'), TIMEOUT_MS), ['SCRAM-SHA-1'])
+    assert.deepEqual((await tryUserMechanisms(app('both'), TIMEOUT_MS))?.sort(), [
       'SCRAM-SHA-1',
       'SCRAM-SHA-256'
     ])
-    assert.equal(await userMechanisms(app('nobody'), TIMEOUT_MS), undefined)
+    assert.equal(await tryUserMechanisms(app('nobody'), TIMEOUT_MS), undefined)
 
     const forced = await probe(app('old', sha256), [], TIMEOUT_MS)
     t.diagnostic(`SHA-1-only user, SCRAM-SHA-256 forced: ${forced.status}: ${forced.detail}`)
@@ -48,7 +48,7 @@ test('an app forcing SCRAM-SHA-256 fails on a SHA-1-only user and says why', asy
   })
 })
 
-test('userMechanisms answers null when the server cannot be asked', async () => {
+test('tryUserMechanisms answers null when the server cannot be asked', async () => {
   const nowhere = new MongoUri('mongodb://app:pw@127.0.0.1:9/?directConnection=true', 'app-uri')
-  assert.equal(await userMechanisms(nowhere, 300), null)
+  assert.equal(await tryUserMechanisms(nowhere, 300), null)
 })

@@ -52861,6 +52861,9 @@ function setOutput(name, value) {
   process.stdout.write(os5.EOL);
   issueCommand("set-output", { name }, toCommandValue(value));
 }
+function debug(message) {
+  issueCommand("debug", {}, message);
+}
 function error(message, properties = {}) {
   issueCommand("error", toCommandProperties(properties), message instanceof Error ? message.toString() : message);
 }
@@ -52921,6 +52924,16 @@ function forbidden(what, why, fix) {
     "ForbiddenOption",
     "Refused: the restore could overwrite users",
     `Refused ${what}: ${why}. Nothing was dumped or restored. ${fix}`
+  );
+}
+function cancelled(when) {
+  return new GuardError("Cancelled", "Cancelled", `The run was cancelled${when ? ` ${when}` : "."}`);
+}
+function timedOut(step, partial) {
+  return new GuardError(
+    "TimedOut",
+    `The ${step} timed out`,
+    `The ${step} did not finish within timeout-minutes and was stopped.${partial} Raise timeout-minutes or check that the servers answer.`
   );
 }
 function toGuardError(error2) {
@@ -53327,7 +53340,7 @@ var MongoUri = class _MongoUri {
     try {
       return await fn(client);
     } finally {
-      await client.close().catch(() => void 0);
+      await tryClose(client, purpose);
     }
   }
   /** A client with no credentials, for commands that need none (hello). */
@@ -53434,6 +53447,9 @@ function normaliseHost(host, isSrv, input) {
   }
   return `${match[1].toLowerCase()}:${port}`;
 }
+async function tryClose(client, purpose) {
+  await client.close().catch((error2) => debug(`closing the ${purpose} client: ${error2}`));
+}
 function redact(text, uris) {
   return uris.reduce((out, uri) => uri.scrub(out), text);
 }
@@ -53458,62 +53474,109 @@ var SecretDir = class _SecretDir {
 
 // src/input/settings.ts
 var MODES = ["migrate", "rehearse", "dump", "restore", "probe"];
+function allUris(settings) {
+  const sides = [sourceOf(settings), targetOf(settings), settings.adminUri, ...settings.apps];
+  return sides.filter((u) => u !== void 0);
+}
+function usersAdmin(settings) {
+  return settings.adminUri ?? targetOf(settings);
+}
+function sourceOf(settings) {
+  return "source" in settings ? settings.source : void 0;
+}
+function targetOf(settings) {
+  return "target" in settings ? settings.target : void 0;
+}
 
 // src/input/inputs.ts
-var NEEDS = {
-  migrate: { source: true, target: true, apps: true },
-  rehearse: { source: true, target: true, apps: true },
-  dump: { source: true, target: false, apps: false },
-  restore: { source: false, target: true, apps: true },
-  probe: { source: false, target: "optional", apps: true }
-};
 function getInputs() {
   for (const name of ["source-uri", "target-uri", "target-admin-uri"]) maskRaw(getInput(name));
   for (const line of getMultilineInput("app-uri")) maskRaw(line);
-  const mode = modeInput();
-  const needs = NEEDS[mode];
-  const source = needs.source ? uriInput("source-uri", mode) : void 0;
-  const target = needs.target === true || needs.target === "optional" && getInput("target-uri") !== "" ? uriInput("target-uri", mode) : void 0;
-  const apps = needs.apps ? appInputs(target, mode) : [];
-  const adminUri2 = getInput("target-admin-uri") === "" ? void 0 : uriInput("target-admin-uri", mode);
+  const settings = settingsFor(modeInput());
+  debug(`Settings: ${JSON.stringify(settings)}`);
+  return settings;
+}
+function settingsFor(mode) {
+  switch (mode) {
+    case "migrate":
+    case "rehearse": {
+      const source = uriInput("source-uri", mode);
+      const target = uriInput("target-uri", mode);
+      const common = { ...commonInputs(mode, target), source, target };
+      const transfer2 = transferInputs(mode, source, target);
+      const archive = archiveInput(mode);
+      if (mode === "migrate") return { mode, ...common, transfer: transfer2, archive };
+      return {
+        mode,
+        ...common,
+        transfer: transfer2,
+        archive,
+        keep: booleanInput("keep"),
+        runId: process.env["GITHUB_RUN_ID"] || String(Date.now())
+      };
+    }
+    case "dump": {
+      const source = uriInput("source-uri", mode);
+      const archive = requiredArchive(
+        mode,
+        "Name the directory to create, e.g. ${{ runner.temp }}/dump"
+      );
+      return {
+        mode,
+        ...commonInputs(mode, void 0),
+        source,
+        transfer: transferInputs(mode, source, void 0),
+        archive
+      };
+    }
+    case "restore": {
+      const target = uriInput("target-uri", mode);
+      const archive = requiredArchive(mode, "Name the dump directory or archive file to restore");
+      return {
+        mode,
+        ...commonInputs(mode, target),
+        target,
+        transfer: transferInputs(mode, void 0, target),
+        archive,
+        skipArchivedUsers: booleanInput("skip-archived-users")
+      };
+    }
+    case "probe": {
+      const target = getInput("target-uri") === "" ? void 0 : uriInput("target-uri", mode);
+      return { mode, ...commonInputs(mode, target), target };
+    }
+  }
+}
+function commonInputs(mode, target) {
+  const apps = mode === "dump" ? [] : appInputs(target, mode);
+  const adminUri = getInput("target-admin-uri") === "" ? void 0 : uriInput("target-admin-uri", mode);
   const repairAppUser2 = booleanInput("repair-app-user");
-  if (repairAppUser2 && !adminUri2 && !target) {
+  if (repairAppUser2 && !adminUri && !target) {
     throw invalidInput(
       "repair-app-user",
       "needs the target admin credentials",
       "Give target-admin-uri, a user that can change users on the target (userAdminAnyDatabase or root)"
     );
   }
-  if (mode === "dump" && getInput("archive") === "") {
-    throw invalidInput(
-      "archive",
-      "is required with mode: dump",
-      "Name the directory to create, e.g. ${{ runner.temp }}/dump"
-    );
-  }
-  if (mode === "restore" && getInput("archive") === "") {
-    throw invalidInput(
-      "archive",
-      "is required with mode: restore",
-      "Name the dump directory or archive file to restore"
-    );
-  }
-  const renames = renameInputs();
-  const settings = {
-    mode,
-    source,
-    target,
-    adminUri: adminUri2,
-    repairAppUser: repairAppUser2,
+  return {
     apps,
     privileges: parsePrivileges(getMultilineInput("app-privileges")),
+    adminUri,
+    repairAppUser: repairAppUser2,
+    probeTimeoutMs: numberInput("probe-timeout-seconds", 10) * 1e3,
+    phaseTimeoutMs: numberInput("timeout-minutes", 60) * 6e4,
+    toolsPath: getInput("tools-path") || void 0,
+    tempDir: runnerTemp()
+  };
+}
+function transferInputs(mode, source, target) {
+  const plan = {
     databases: databasesInput(),
     drop: booleanInput("drop"),
     allowMerge: booleanInput("allow-merge"),
-    archive: archiveInput(mode),
     gzip: booleanInput("gzip"),
     nsExclude: getMultilineInput("ns-exclude"),
-    renames,
+    renames: renameInputs(),
     dumpOptions: checkToolOptions(
       "mongodump",
       getInput("mongodump-options"),
@@ -53524,17 +53587,10 @@ function getInputs() {
       getInput("mongorestore-options"),
       "mongorestore-options"
     ),
-    keep: booleanInput("keep"),
-    skipArchivedUsers: booleanInput("skip-archived-users"),
-    runId: process.env["GITHUB_RUN_ID"] || String(Date.now()),
-    allowFailedDocuments: booleanInput("allow-failed-documents"),
-    probeTimeoutMs: numberInput("probe-timeout-seconds", 10) * 1e3,
-    phaseTimeoutMs: numberInput("timeout-minutes", 60) * 6e4,
-    toolsPath: getInput("tools-path") || void 0,
-    tempDir: runnerTemp()
+    allowFailedDocuments: booleanInput("allow-failed-documents")
   };
-  checkPlan(settings);
-  return settings;
+  checkPlan({ mode, source, target, ...plan });
+  return plan;
 }
 function getReportPath() {
   return resolve2(
@@ -53638,6 +53694,11 @@ function renameInputs() {
   }
   return from.map((f, i) => ({ from: f, to: to[i] }));
 }
+function requiredArchive(mode, fix) {
+  const path4 = archiveInput(mode);
+  if (path4 === void 0) throw invalidInput("archive", `is required with mode: ${mode}`, fix);
+  return path4;
+}
 function archiveInput(mode) {
   const text = getInput("archive");
   if (text === "") return void 0;
@@ -53670,6 +53731,254 @@ function archiveInput(mode) {
 }
 function runnerTemp() {
   return process.env["RUNNER_TEMP"] || tmpdir();
+}
+
+// src/report/data-check.ts
+function compareCollections(restored, expected, actual, exact) {
+  const byNamespace = new Map(actual.map((a) => [a.namespace, a]));
+  return restored.flatMap(({ source, target }) => {
+    const want = expected.get(source);
+    const have = byNamespace.get(target);
+    if (!want || !have) return [];
+    const problems = [];
+    if (want.documents !== void 0) {
+      const ok = exact ? have.documents === want.documents : have.documents >= want.documents;
+      if (!ok)
+        problems.push(
+          `${have.documents} documents, expected ${exact ? "" : "at least "}${want.documents}`
+        );
+    }
+    if (want.indexes !== void 0) {
+      const haveSet = new Set(have.indexes.map((i) => `${i.name} ${i.definition}`));
+      const missing = want.indexes.filter((i) => !haveSet.has(`${i.name} ${i.definition}`));
+      if (missing.length > 0)
+        problems.push(`missing or different indexes: ${missing.map((i) => i.name).join(", ")}`);
+    }
+    return problems.map((problem) => ({ namespace: target, problem }));
+  });
+}
+function checkMismatches(mismatches) {
+  if (mismatches.length === 0) return;
+  throw new GuardError(
+    "DataMismatch",
+    "Restored data differs from the source",
+    `The restored collections differ from what was dumped: ${mismatches.map((m) => `${m.namespace}: ${m.problem}`).join("; ")}. The target holds an incomplete copy; do not switch the application to it.`
+  );
+}
+
+// src/server/drift.ts
+var import_mongodb2 = __toESM(require_lib3(), 1);
+import { createHash } from "node:crypto";
+var UNAUTHORIZED = 13;
+async function snapshotUsers(admin, timeoutMs) {
+  try {
+    return await admin.use("drift", timeoutMs, async (client) => {
+      const reply = await client.db("admin").command({ usersInfo: { forAllDBs: true }, showCredentials: true });
+      const snapshot = /* @__PURE__ */ new Map();
+      for (const user of reply["users"]) {
+        const record = toRecord(user);
+        snapshot.set(`${record.db}.${record.user}`, record);
+      }
+      return snapshot;
+    });
+  } catch (error2) {
+    if (error2 instanceof import_mongodb2.MongoServerError && error2.code === UNAUTHORIZED) {
+      throw driftUnavailable(admin);
+    }
+    throw error2;
+  }
+}
+function toRecord(user) {
+  const roles = user["roles"] ?? [];
+  const userId = user["userId"];
+  return {
+    user: String(user["user"]),
+    db: String(user["db"]),
+    userId: userId?.toString("hex") ?? "",
+    roles: roles.map((r) => `${r.role}@${r.db}`).sort(),
+    mechanisms: [...user["mechanisms"] ?? []].sort(),
+    credentialDigest: createHash("sha256").update(canonicalJson(user["credentials"] ?? {})).digest("hex")
+  };
+}
+function canonicalJson(value) {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (value !== null && typeof value === "object" && !("_bsontype" in value)) {
+    const entries = Object.entries(value).sort(
+      ([a], [b]) => a < b ? -1 : a > b ? 1 : 0
+    );
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
+  }
+  return JSON.stringify(value) ?? "null";
+}
+function driftUnavailable(admin) {
+  const who = `${admin.username ?? "the user"}@${admin.authSource}`;
+  return new GuardError(
+    "DriftUnavailable",
+    "Users drift check unavailable",
+    `${admin.redacted}: ${who} may not list the users of every database (usersInfo with forAllDBs needs the viewUser action on the cluster resource; viewUser on the admin database alone is not enough), so the action cannot tell whether the restore added, removed or replaced any user that the application or others log in with at their next restart. Grant this user userAdminAnyDatabase or root (or a role with viewUser on { cluster: true }).`
+  );
+}
+function diffUsers(before, after) {
+  const appeared = [...after.keys()].filter((k) => !before.has(k)).sort();
+  const disappeared = [...before.keys()].filter((k) => !after.has(k)).sort();
+  const changed = [];
+  for (const key of [...before.keys()].sort()) {
+    const was = before.get(key);
+    const now = after.get(key);
+    if (!was || !now) continue;
+    const what = [];
+    if (was.credentialDigest !== now.credentialDigest) what.push("credentials");
+    if (!sameList(was.roles, now.roles)) what.push("roles");
+    if (!sameList(was.mechanisms, now.mechanisms)) what.push("mechanisms");
+    if (was.userId !== now.userId) what.push("userId");
+    if (what.length > 0) changed.push({ user: key, what });
+  }
+  return { appeared, disappeared, changed };
+}
+function hasDrift(d) {
+  return d.appeared.length > 0 || d.disappeared.length > 0 || d.changed.length > 0;
+}
+function sameList(a, b) {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+// src/report/judge.ts
+var MEANING = {
+  "authentication-failed": "authentication failed",
+  "user-not-found": "the user does not exist",
+  unauthorized: "the user lacks privileges the app needs",
+  unreachable: "the server could not be reached",
+  error: "the probe failed"
+};
+var FIX = {
+  "authentication-failed": "reset the app user's password on the target to the one in the app's connection string (db.updateUser)",
+  "user-not-found": "create the app user on the target with the password in the app's connection string (db.createUser)",
+  unauthorized: "grant the app user the missing actions on the target (db.grantRolesToUser)",
+  unreachable: "check the host, port, TLS and network path in the app's connection string",
+  error: "read the server message above"
+};
+function advise(advice) {
+  return advice ? ` ${advice}` : "";
+}
+function describe(result) {
+  const who = `${result.user}@${result.authSource}${result.member ? ` on member ${result.member}` : ""}`;
+  if (result.status === "ok") return `${who}: ok`;
+  return `${who} (${result.app}): ${MEANING[result.status]}: ${result.detail}. To fix: ${FIX[result.status]}`;
+}
+function judgeBaseline(before, advice) {
+  const rejected = before.filter((r) => r.status !== "ok");
+  if (rejected.length === 0) return;
+  throw new GuardError(
+    "AlreadyRejected",
+    "The app's credentials were already rejected",
+    `The application's credentials were already rejected before the restore, so the restore would not be the cause: ${rejected.map(describe).join(
+      " | "
+    )}. Nothing was dumped or restored; fix the target first and run again.${advise(advice)}`
+  );
+}
+function judgeNow(results, advice) {
+  const rejected = results.filter((r) => r.status !== "ok");
+  if (rejected.length === 0) return;
+  throw new GuardError(
+    "BrokenByRestore",
+    "The app's next restart would fail",
+    `A new connection made as the application fails now, so its next restart will fail: ${rejected.map(describe).join(" | ")}.${advise(advice)}`
+  );
+}
+function judgeAfter(before, after, advice) {
+  const verdicts = after.map((result, i) => ({
+    app: result.app,
+    before: before[i]?.status ?? "error",
+    after: result.status,
+    outcome: result.status === "ok" ? "pass" : "broken-by-restore"
+  }));
+  const broken = after.filter((r) => r.status !== "ok");
+  if (broken.length > 0) {
+    throw new GuardError(
+      "BrokenByRestore",
+      "The restore broke restart-time authentication",
+      `The restore broke restart-time authentication: ${broken.map(describe).join(" | ")}. Connections the app has open now may keep working; its next restart will fail.${advise(advice)}`
+    );
+  }
+  return verdicts;
+}
+function checkRestore(dumped, counts, allowFailedDocuments) {
+  if (counts.failed > 0 && !allowFailedDocuments) {
+    throw new GuardError(
+      "PartialRestore",
+      "Some documents failed to restore",
+      `${counts.failed} document(s) failed to restore (${counts.restored} restored); mongorestore exits 0 in this case, the action does not. The target now holds a partial copy. Common causes: duplicate keys (the target already has these documents: restore with drop: true, or into empty collections) or validation rules. Set allow-failed-documents: true to accept it.`
+    );
+  }
+  const dumpedDocuments = dumped.filter((ns) => !isProtectedNamespace(ns.namespace)).reduce((sum, ns) => sum + ns.documents, 0);
+  if (dumpedDocuments > 0 && counts.restored === 0 && counts.failed === 0) {
+    throw new GuardError(
+      "EmptyRestore",
+      "Nothing was restored",
+      `mongodump wrote ${dumpedDocuments} document(s) but mongorestore restored none: the databases, ns-exclude or ns-from inputs filter out every namespace, or the dump holds only admin (which is always excluded).`
+    );
+  }
+}
+function judgeUsers(drift, usersAfter) {
+  if (hasDrift(drift)) {
+    const changed = drift.changed.map((c) => `${c.user} (${c.what.join(", ")})`);
+    throw new GuardError(
+      "UsersDrifted",
+      "The target's users changed",
+      `The target's users changed during the run: ${[
+        ...drift.appeared.map((u) => `${u} appeared`),
+        ...drift.disappeared.map((u) => `${u} disappeared`),
+        ...changed.map((c) => `${c} changed`)
+      ].join(
+        "; "
+      )}. Applications that log in as these users may fail at their next restart; re-register them on the target.`
+    );
+  }
+  info(`Users: ${usersAfter} on the target, none changed.`);
+}
+
+// src/server/managed.ts
+var SUFFIXES = [
+  [".mongodb.net", "atlas"],
+  [".mongodb-dev.net", "atlas"],
+  [".docdb.amazonaws.com", "documentdb"],
+  [".mongocluster.cosmos.azure.com", "cosmos"],
+  [".mongo.cosmos.azure.com", "cosmos"]
+];
+function managedService(uri) {
+  for (const host of uri.hosts) {
+    const name = host.replace(/:\d+$/, "").replace(/\.$/, "");
+    const match = SUFFIXES.find(([suffix]) => name.endsWith(suffix));
+    if (match) return match[1];
+  }
+  return void 0;
+}
+function managedAdvice(service) {
+  switch (service) {
+    case "atlas":
+      return "MongoDB Atlas manages database users itself: create or change them in the Atlas UI or Admin API, because changes made any other way are rolled back, and shared tiers refuse restores into admin.";
+    case "documentdb":
+      return "Amazon DocumentDB never exports passwords, so its users must be recreated on the target with createUser and the passwords the applications use.";
+    case "cosmos":
+      return "Azure Cosmos DB for MongoDB never exports passwords, so its users must be recreated on the target (in the Azure portal or with createUser) with the passwords the applications use.";
+    case void 0:
+      return void 0;
+  }
+}
+
+// src/report/phase.ts
+async function phase(records, name, fn) {
+  const started = Date.now();
+  const record = { name, status: "ok", durationMs: 0 };
+  records.push(record);
+  try {
+    return await group(name, fn);
+  } catch (error2) {
+    record.status = toGuardError(error2).kind === "Cancelled" ? "cancelled" : "failed";
+    throw error2;
+  } finally {
+    record.durationMs = Date.now() - started;
+  }
 }
 
 // src/server/deployment.ts
@@ -53728,8 +54037,481 @@ function stableJson(value) {
   return JSON.stringify(value);
 }
 
+// src/input/ns-plan.ts
+function planNamespaces(sourceNamespaces2, settings) {
+  const excluded = settings.nsExclude.map(wildcard);
+  const skippedByDump = dumpExclusions(settings.dumpOptions);
+  return sourceNamespaces2.filter((ns) => !isProtectedNamespace(ns)).filter((ns) => settings.databases.length === 0 || settings.databases.includes(dbOf(ns))).filter((ns) => !excluded.some((pattern) => pattern.test(ns))).filter((ns) => !skippedByDump(collectionOf(ns))).map((ns) => ({ source: ns, target: rename2(ns, settings.renames) }));
+}
+function dbOf(namespace) {
+  return namespace.slice(0, namespace.indexOf("."));
+}
+function collectionOf(namespace) {
+  return namespace.slice(namespace.indexOf(".") + 1);
+}
+function wildcard(pattern) {
+  return new RegExp(`^${pattern.split("*").map(escape).join(".*")}$`);
+}
+function rename2(namespace, renames) {
+  for (const { from, to } of renames) {
+    const names2 = [];
+    const source = from.split(/(\$\w*\$)/).map((part, i) => {
+      if (i % 2 === 0) return part.split("*").map(escape).join(".*");
+      names2.push(part);
+      return "(.*?)";
+    }).join("");
+    const match = new RegExp(`^${source}$`).exec(namespace);
+    if (!match) continue;
+    return names2.reduce((out, name, i) => out.split(name).join(match[i + 1] ?? ""), to);
+  }
+  return namespace;
+}
+function dumpExclusions(options) {
+  const names2 = [];
+  const prefixes = [];
+  for (let i = 0; i < options.length; i++) {
+    const [name, inline] = options[i].split(/=(.*)/s);
+    const list2 = name === "--excludeCollection" ? names2 : name === "--excludeCollectionsWithPrefix" ? prefixes : void 0;
+    list2?.push(inline ?? options[++i]);
+  }
+  return (collection) => names2.includes(collection) || prefixes.some((p) => collection.startsWith(p));
+}
+function escape(text) {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+// src/server/probe.ts
+var import_mongodb3 = __toESM(require_lib3(), 1);
+var AUTHENTICATION_FAILED = 18;
+var USER_NOT_FOUND = 11;
+var UNAUTHORIZED2 = 13;
+var ATLAS_ERROR = 8e3;
+var APP_NAME = "mongo-restore-guard-probe";
+async function probe(app, required2, timeoutMs) {
+  const started = Date.now();
+  const result = (status, detail, extra = {}) => ({
+    app: app.redacted,
+    user: app.username ?? "",
+    authSource: app.authSource,
+    status,
+    detail: app.scrub(detail),
+    missing: [],
+    mechanisms: void 0,
+    ...extra,
+    durationMs: Date.now() - started
+  });
+  const options = clientOptions(timeoutMs);
+  const client = app.client(options);
+  try {
+    const status = await client.db(app.authSource).command({ connectionStatus: 1, showPrivileges: true });
+    const users = status.authInfo.authenticatedUsers;
+    if (!users.some((u) => u.user === app.username && u.db === app.authSource)) {
+      return result(
+        "authentication-failed",
+        `connected, but the server reports no session for ${app.username}@${app.authSource}`
+      );
+    }
+    const missing = missingPrivileges(required2, status.authInfo.authenticatedUserPrivileges ?? []);
+    if (missing.length > 0) {
+      const list2 = missing.map((m) => `${m.database}: ${m.actions.join(", ")}`).join("; ");
+      return result("unauthorized", `authenticated, but lacks ${list2}`, { missing });
+    }
+    return result("ok", `authenticated as ${app.username}@${app.authSource} with a new connection`);
+  } catch (error2) {
+    const status = classify(error2);
+    const detail = error2 instanceof Error ? error2.message : String(error2);
+    if (status !== "authentication-failed") return result(status, detail);
+    const mechanisms = await tryUserMechanisms(app, timeoutMs);
+    if (mechanisms === null) return result(status, detail);
+    if (mechanisms === void 0) {
+      return result(
+        "user-not-found",
+        `no user ${app.username} in database ${app.authSource} on this server (${detail})`
+      );
+    }
+    const forced = app.mechanism;
+    const hint = forced && forced.startsWith("SCRAM") && !mechanisms.includes(forced) ? `the user exists but has no ${forced} credentials (only ${mechanisms.join(", ")}), which the connection string forces` : "the user exists but rejects this password";
+    return result(status, `${hint} (${detail})`, { mechanisms });
+  } finally {
+    await tryClose(client, APP_NAME);
+  }
+}
+function clientOptions(timeoutMs) {
+  return {
+    appName: APP_NAME,
+    maxPoolSize: 1,
+    serverSelectionTimeoutMS: timeoutMs,
+    connectTimeoutMS: timeoutMs,
+    socketTimeoutMS: timeoutMs
+  };
+}
+async function tryUserMechanisms(app, timeoutMs) {
+  const client = app.anonymousClient(clientOptions(timeoutMs));
+  try {
+    const hello = await client.db("admin").command({ hello: 1, saslSupportedMechs: `${app.authSource}.${app.username}` });
+    return hello["saslSupportedMechs"] ?? void 0;
+  } catch (error2) {
+    debug(
+      `asking for the mechanisms of ${app.username}@${app.authSource}: ${app.scrub(String(error2))}`
+    );
+    return null;
+  } finally {
+    await tryClose(client, `${APP_NAME} hello`);
+  }
+}
+function classify(error2) {
+  if (error2 instanceof import_mongodb3.MongoServerError) {
+    switch (error2.code) {
+      case AUTHENTICATION_FAILED:
+      case ATLAS_ERROR:
+        return "authentication-failed";
+      case USER_NOT_FOUND:
+        return "user-not-found";
+      case UNAUTHORIZED2:
+        return "unauthorized";
+    }
+    return "error";
+  }
+  if (error2 instanceof import_mongodb3.MongoServerSelectionError || error2 instanceof import_mongodb3.MongoNetworkError)
+    return "unreachable";
+  return "error";
+}
+
+// src/server/preflight.ts
+var APP_NAME2 = "mongo-restore-guard-preflight";
+async function openSides(source, target, timeoutMs) {
+  const opened = await Promise.allSettled([
+    source ? connect(source, "source", timeoutMs) : void 0,
+    target ? connect(target, "target", timeoutMs) : void 0
+  ]);
+  const close = async () => {
+    for (const o of opened) {
+      if (o.status === "fulfilled" && o.value) await tryClose(o.value.client, APP_NAME2);
+    }
+  };
+  const failed = opened.find((o) => o.status === "rejected");
+  if (failed) {
+    await close();
+    throw failed.reason;
+  }
+  const [s, t] = opened.map((o) => o.status === "fulfilled" ? o.value : void 0);
+  return { source: s, target: t, close };
+}
+async function plannedNamespaces(sides, plan, fromDump) {
+  const names2 = sides.source ? await sourceNamespaces(sides.source, plan) : fromDump;
+  return planNamespaces(names2, plan);
+}
+async function checkTarget(sides, plan, namespaces, signal) {
+  const { source, target } = sides;
+  if (!target) return;
+  if (source && isSameDeployment(source.hello, target.hello)) {
+    const ontoItself = namespaces.filter((p) => p.source === p.target);
+    if (plan.renames.length === 0 || ontoItself.length > 0) {
+      throw sameDeployment(
+        `${target.uri.hosts.join(",")} is the server of source-uri${ontoItself.length > 0 ? `, and ${ontoItself.map((p) => p.target).join(", ")} would be restored onto itself` : ""}`
+      );
+    }
+  }
+  if (signal.aborted) throw cancelled();
+  if (!plan.drop && !plan.allowMerge) await refuseNonEmpty(target, namespaces);
+}
+async function connect(uri, side, timeoutMs) {
+  const client = uri.client({
+    appName: APP_NAME2,
+    maxPoolSize: 1,
+    serverSelectionTimeoutMS: timeoutMs,
+    connectTimeoutMS: timeoutMs,
+    socketTimeoutMS: timeoutMs
+  });
+  let failure;
+  try {
+    const status = await client.db(uri.authSource).command({ connectionStatus: 1 });
+    const users = status["authInfo"]?.["authenticatedUsers"] ?? [];
+    if (uri.username === void 0 || users.length > 0) {
+      return { uri, client, hello: await client.db("admin").command({ hello: 1 }) };
+    }
+    failure = refused(
+      uri,
+      side,
+      "authentication-failed",
+      "the server reports no session",
+      timeoutMs
+    );
+  } catch (error2) {
+    const detail = uri.scrub(error2 instanceof Error ? error2.message : String(error2));
+    failure = refused(uri, side, classify(error2), detail.replace(/\.$/, ""), timeoutMs);
+  }
+  await tryClose(client, APP_NAME2);
+  throw failure;
+}
+function refused(uri, side, status, detail, timeoutMs) {
+  const who = `${uri.username ?? "(no user)"}@${uri.authSource}`;
+  const needs = side === "source" ? "it needs to run mongodump there (the backup role, or read on the databases to move)" : "it needs to run mongorestore there (the restore role)";
+  switch (status) {
+    case "authentication-failed":
+    case "user-not-found":
+      return new GuardError(
+        "AuthenticationFailed",
+        `${uri.input}: the ${side} rejected the credentials`,
+        `${uri.input}: the ${side} (${uri.redacted}) rejected the login of ${who}: ${detail}. Nothing was dumped or written. Check the user name, password and authSource in ${uri.input} (the secret it comes from); ${needs}.`
+      );
+    case "unreachable":
+      return new GuardError(
+        "Unreachable",
+        `${uri.input}: the ${side} cannot be reached`,
+        `${uri.input}: no answer from the ${side} (${uri.hosts.join(",")}) within probe-timeout-seconds (${timeoutMs / 1e3} s): ${detail}. Nothing was dumped or written. Check the host names and ports, the TLS options, and that the runner can reach the ${side} (firewall, IP access list); raise probe-timeout-seconds for a slow network.`
+      );
+    default:
+      return new GuardError(
+        status === "unauthorized" ? "Unauthorized" : "ToolFailed",
+        `${uri.input}: the ${side} refused the pre-flight check`,
+        `${uri.input}: the pre-flight login of ${who} to the ${side} failed: ${detail}. Nothing was dumped or written. ${needs[0]?.toUpperCase()}${needs.slice(1)}.`
+      );
+  }
+}
+function isSameDeployment(a, b) {
+  const processOf = (h) => String(h["topologyVersion"]?.["processId"] ?? "");
+  if (processOf(a) !== "" && processOf(a) === processOf(b)) return true;
+  const hosts = (h) => h["hosts"] ?? [];
+  return a["setName"] !== void 0 && a["setName"] === b["setName"] && hosts(a).some((h) => hosts(b).includes(h));
+}
+async function sourceNamespaces(source, plan) {
+  try {
+    const databases = plan.databases.length > 0 ? plan.databases : (await source.client.db("admin").command({ listDatabases: 1, nameOnly: true, authorizedDatabases: true }))["databases"].map((d) => d.name).filter((name) => !SYSTEM_DATABASES.includes(name));
+    const namespaces = [];
+    for (const db of databases) {
+      const collections = await source.client.db(db).listCollections({}, { nameOnly: true, authorizedCollections: true }).toArray();
+      for (const c of collections) {
+        if (c.type !== "view" && !c.name.startsWith("system.")) namespaces.push(`${db}.${c.name}`);
+      }
+    }
+    return namespaces;
+  } catch (error2) {
+    throw notAllowed(
+      source.uri,
+      error2,
+      "not allowed to list the source",
+      "list the databases and collections to move",
+      "Grant it the backup role on the source (mongodump needs the same)"
+    );
+  }
+}
+async function refuseNonEmpty(target, namespaces) {
+  const occupied = [];
+  for (const { target: ns } of namespaces) {
+    const collection = target.client.db(dbOf(ns)).collection(collectionOf(ns));
+    try {
+      if (await collection.findOne({}, { projection: { _id: 1 } }) === null) continue;
+      occupied.push(`${ns} (${await collection.estimatedDocumentCount()} documents)`);
+    } catch (error2) {
+      throw notAllowed(
+        target.uri,
+        error2,
+        "not allowed to check the target",
+        `read ${ns} to check that it is empty before the restore`,
+        "Grant it read on the databases to restore, or set drop: true or allow-merge: true if writing into existing collections is intended"
+      );
+    }
+  }
+  if (occupied.length === 0) return;
+  throw new GuardError(
+    "TargetNotEmpty",
+    "The target already holds this data",
+    `The target already holds documents in ${occupied.length} namespace(s) this run would restore into: ${occupied.join(", ")}. Without drop, the restore would merge into them: documents with the same _id would fail and the rest would mix with the target's own. Nothing was dumped or written. To replace those collections set drop: true; to merge on purpose set allow-merge: true; or restore into other namespaces with ns-from/ns-to.`
+  );
+}
+function notAllowed(uri, error2, title, what, fix) {
+  const detail = uri.scrub(error2 instanceof Error ? error2.message : String(error2)).replace(/\.$/, "");
+  const kind = classify(error2) === "unauthorized" ? "Unauthorized" : "ToolFailed";
+  return new GuardError(
+    kind,
+    `${uri.input}: ${title}`,
+    `${uri.input}: the user could not ${what}: ${detail}. Nothing was dumped or written. ${fix}.`
+  );
+}
+
+// src/server/members.ts
+var import_mongodb4 = __toESM(require_lib3(), 1);
+async function dataMembers(app, timeoutMs) {
+  return app.use(
+    "members",
+    timeoutMs,
+    async (client) => {
+      const hello = await client.db("admin").command({ hello: 1 }, { readPreference: import_mongodb4.ReadPreference.nearest });
+      if (typeof hello["setName"] !== "string") return [];
+      const listed = [
+        ...hello["hosts"] ?? [],
+        ...hello["passives"] ?? []
+      ];
+      return [...new Set(listed)];
+    },
+    true
+  );
+}
+
+// src/server/repair.ts
+var import_mongodb5 = __toESM(require_lib3(), 1);
+var EXTERNAL_MECHANISMS = ["MONGODB-X509", "GSSAPI", "PLAIN", "MONGODB-AWS", "MONGODB-OIDC"];
+async function repairAppUser(admin, app, rolesBefore, timeoutMs) {
+  const user = app.username;
+  if (user === void 0 || app.authSource === "$external") {
+    throw impossible(app, "its connection string holds no password that the target could store");
+  }
+  if (app.mechanism !== void 0 && EXTERNAL_MECHANISMS.includes(app.mechanism)) {
+    throw impossible(app, `it authenticates with ${app.mechanism}, outside the database`);
+  }
+  const db = app.authSource;
+  try {
+    return await admin.use("repair", timeoutMs, async (client) => {
+      const existing = await rolesOf(client.db(db), user);
+      if (existing !== void 0) {
+        await app.setPassword(client, "updateUser");
+        return { user, db, action: "password-reset", roles: names(existing) };
+      }
+      if (rolesBefore === void 0) {
+        throw impossible(
+          app,
+          `the user no longer exists on the target and its roles before the restore are unknown`
+        );
+      }
+      await app.setPassword(client, "createUser", rolesBefore);
+      return { user, db, action: "created", roles: names(rolesBefore) };
+    });
+  } catch (error2) {
+    if (error2 instanceof import_mongodb5.MongoServerError) throw repairFailed(admin, app, error2);
+    throw error2;
+  }
+}
+async function appUserRoles(admin, app, timeoutMs) {
+  const user = app.username;
+  if (user === void 0) return void 0;
+  return admin.use("repair", timeoutMs, (client) => rolesOf(client.db(app.authSource), user));
+}
+async function rolesOf(db, user) {
+  const reply = await db.command({ usersInfo: { user, db: db.databaseName } });
+  const found = reply["users"][0];
+  if (found === void 0) return void 0;
+  return found["roles"].map(({ role, db: db2 }) => ({ role, db: db2 }));
+}
+var names = (roles) => roles.map((r) => `${r.role}@${r.db}`).sort();
+function impossible(app, why) {
+  return new GuardError(
+    "RepairImpossible",
+    "The application user cannot be repaired",
+    `${app.redacted}: the action cannot repair ${app.username ?? "this"}@${app.authSource}: ${why}. The application keeps failing to log in at its next restart; recreate the user on the target by hand with its roles and the password the application uses.`
+  );
+}
+function repairFailed(admin, app, error2) {
+  const who = `${app.username}@${app.authSource}`;
+  return new GuardError(
+    "RepairFailed",
+    "Repairing the application user failed",
+    `${admin.redacted} could not repair ${who}: ${admin.scrub(app.scrub(error2.message))} (${error2.codeName ?? error2.code}). The application still cannot log in at its next restart. The user of ${admin.input} needs userAdmin on ${app.authSource} and on the databases of the roles it grants (or userAdminAnyDatabase, or root); grant it, or re-register the password by hand.`
+  );
+}
+
+// src/steps.ts
+async function readBaseline(settings) {
+  const baseline = { users: await tryReadUsers(settings), roles: /* @__PURE__ */ new Map() };
+  const admin = usersAdmin(settings);
+  if (settings.repairAppUser && admin) {
+    for (const app of settings.apps) {
+      baseline.roles.set(app, await appUserRoles(admin, app, settings.probeTimeoutMs));
+    }
+  }
+  return baseline;
+}
+async function tryReadUsers(settings) {
+  const admin = usersAdmin(settings);
+  if (!admin) return void 0;
+  try {
+    return { snapshot: await snapshotUsers(admin, settings.probeTimeoutMs) };
+  } catch (error2) {
+    const unavailable = error2 instanceof GuardError && error2.kind === "DriftUnavailable";
+    if (!unavailable || settings.adminUri !== void 0) throw error2;
+    warning(
+      `The users drift check was skipped: ${error2.message} Give target-admin-uri to enable it.`,
+      { title: "Users drift check skipped" }
+    );
+    return { skipped: error2.message };
+  }
+}
+function usersDrift(before, after, repairs) {
+  const drift = diffUsers(before, after);
+  const repaired = new Set(repairs.map((r) => `${r.db}.${r.user}`));
+  drift.changed = drift.changed.filter((c) => !repaired.has(c.user));
+  drift.appeared = drift.appeared.filter((u) => !repaired.has(u));
+  return drift;
+}
+async function tryReadStates(settings, target, namespaces) {
+  try {
+    return await collectionStates(target, namespaces, settings.probeTimeoutMs);
+  } catch (error2) {
+    if (classify(error2) !== "unauthorized") throw error2;
+    warning(
+      `The count and index check was skipped: ${target.input} may not read the restored collections (the restore role cannot). Grant it read on them to verify the copy.`,
+      { title: "Data check skipped" }
+    );
+    return void 0;
+  }
+}
+function rejectedApps(settings, probes) {
+  const own = probes.filter((r) => r.member === void 0);
+  return settings.apps.filter((_, i) => {
+    const status = own[i]?.status;
+    return status === "authentication-failed" || status === "user-not-found";
+  });
+}
+async function repairApp(settings, app, baseline) {
+  const admin = usersAdmin(settings);
+  const result = await repairAppUser(admin, app, baseline?.roles.get(app), settings.probeTimeoutMs);
+  warning(
+    `Repaired ${result.user}@${result.db}: ${result.action} (roles ${result.roles.join(", ") || "none"}); no other user was touched.`,
+    { title: "App user repaired" }
+  );
+  return result;
+}
+async function probeApps(settings) {
+  const results = [];
+  for (const app of settings.apps) {
+    const result = await probe(app, settings.privileges, settings.probeTimeoutMs);
+    log(result);
+    results.push(result);
+    if (result.status === "unreachable") continue;
+    const members = await tryDataMembers(app, settings.probeTimeoutMs);
+    if (members.length < 2) continue;
+    for (const member of members) {
+      const memberResult = {
+        ...await probe(app.forMember(member), settings.privileges, settings.probeTimeoutMs),
+        member
+      };
+      log(memberResult);
+      results.push(memberResult);
+    }
+  }
+  return results;
+}
+async function tryDataMembers(app, timeoutMs) {
+  try {
+    return await dataMembers(app, timeoutMs);
+  } catch (error2) {
+    debug(`listing the members of ${app.redacted}: ${app.scrub(String(error2))}`);
+    return [];
+  }
+}
+function log(result) {
+  const where = result.member ? ` on member ${result.member}` : "";
+  info(
+    `${result.user}@${result.authSource}${where}: ${result.status} (${result.durationMs} ms) ${result.detail}`
+  );
+}
+function managedServiceOf(settings) {
+  const uri = targetOf(settings) ?? settings.apps[0];
+  return uri ? managedService(uri) : void 0;
+}
+
 // src/tools/dump-files.ts
-var import_mongodb2 = __toESM(require_lib3(), 1);
+var import_mongodb6 = __toESM(require_lib3(), 1);
 import { createReadStream } from "node:fs";
 import { readdir as readdir2, readFile, stat as stat2 } from "node:fs/promises";
 import { join as join5 } from "node:path";
@@ -53780,7 +54562,7 @@ async function readArchive(path4) {
     if (size === TERMINATOR) break;
     if (offset + size > head.length)
       throw unreadable(path4, "it ends inside its prelude (truncated)");
-    documents.push(import_mongodb2.BSON.deserialize(head.subarray(offset, offset + size)));
+    documents.push(import_mongodb6.BSON.deserialize(head.subarray(offset, offset + size)));
     offset += size;
   }
   const namespaces = [];
@@ -53833,150 +54615,590 @@ function preludeComplete(buffer) {
   return false;
 }
 function metadataIndexes(text) {
-  const metadata = import_mongodb2.BSON.EJSON.parse(text, { relaxed: true });
+  const metadata = import_mongodb6.BSON.EJSON.parse(text, { relaxed: true });
   return (metadata.indexes ?? []).map(indexSpec);
 }
 
-// src/input/ns-plan.ts
-function planNamespaces(sourceNamespaces2, settings) {
-  const excluded = settings.nsExclude.map(wildcard);
-  const skippedByDump = dumpExclusions(settings.dumpOptions);
-  return sourceNamespaces2.filter((ns) => !isProtectedNamespace(ns)).filter((ns) => settings.databases.length === 0 || settings.databases.includes(dbOf(ns))).filter((ns) => !excluded.some((pattern) => pattern.test(ns))).filter((ns) => !skippedByDump(collectionOf(ns))).map((ns) => ({ source: ns, target: rename2(ns, settings.renames) }));
+// src/tools/transfer.ts
+import { mkdir as mkdir2, rm as rm3 } from "node:fs/promises";
+
+// src/tools/args.ts
+var DEFAULT_RESTORE_OPTIONS = ["--numInsertionWorkersPerCollection=2"];
+function dumpArgs(settings, configFile, to) {
+  const output = to.kind === "stdout" ? ["--archive", ...settings.databases.length === 1 ? [`--db=${settings.databases[0]}`] : []] : [`--db=${to.database}`, `--out=${to.path}`];
+  return [
+    `--config=${configFile}`,
+    ...output,
+    ...settings.gzip ? ["--gzip"] : [],
+    ...settings.dumpOptions
+  ];
 }
-function dbOf(namespace) {
-  return namespace.slice(0, namespace.indexOf("."));
-}
-function collectionOf(namespace) {
-  return namespace.slice(namespace.indexOf(".") + 1);
-}
-function wildcard(pattern) {
-  return new RegExp(`^${pattern.split("*").map(escape).join(".*")}$`);
-}
-function rename2(namespace, renames) {
-  for (const { from, to } of renames) {
-    const names2 = [];
-    const source = from.split(/(\$\w*\$)/).map((part, i) => {
-      if (i % 2 === 0) return part.split("*").map(escape).join(".*");
-      names2.push(part);
-      return "(.*?)";
-    }).join("");
-    const match = new RegExp(`^${source}$`).exec(namespace);
-    if (!match) continue;
-    return names2.reduce((out, name, i) => out.split(name).join(match[i + 1] ?? ""), to);
-  }
-  return namespace;
-}
-function dumpExclusions(options) {
-  const names2 = [];
-  const prefixes = [];
-  for (let i = 0; i < options.length; i++) {
-    const [name, inline] = options[i].split(/=(.*)/s);
-    const list2 = name === "--excludeCollection" ? names2 : name === "--excludeCollectionsWithPrefix" ? prefixes : void 0;
-    list2?.push(inline ?? options[++i]);
-  }
-  return (collection) => names2.includes(collection) || prefixes.some((p) => collection.startsWith(p));
-}
-function escape(text) {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+function restoreArgs(settings, configFile, from) {
+  const input = {
+    stdin: () => "--archive",
+    directory: (f) => `--dir=${f.path}`,
+    archive: (f) => `--archive=${f.path}`
+  };
+  return [
+    `--config=${configFile}`,
+    // -v logs "found collection X bson to restore to Y": which source became which target.
+    "-v",
+    from.kind === "stdin" ? input.stdin() : input[from.kind](from),
+    ...settings.gzip ? ["--gzip"] : [],
+    ...settings.drop ? ["--drop"] : [],
+    ...[...PROTECTED_NAMESPACES, ...settings.nsExclude].map((ns) => `--nsExclude=${ns}`),
+    ...settings.databases.map((db) => `--nsInclude=${db}.*`),
+    ...settings.renames.flatMap((r) => [`--nsFrom=${r.from}`, `--nsTo=${r.to}`]),
+    ...DEFAULT_RESTORE_OPTIONS,
+    ...settings.restoreOptions
+  ];
 }
 
-// src/server/probe.ts
-var import_mongodb3 = __toESM(require_lib3(), 1);
-var AUTHENTICATION_FAILED = 18;
-var USER_NOT_FOUND = 11;
-var UNAUTHORIZED = 13;
-var ATLAS_ERROR = 8e3;
-var APP_NAME = "mongo-restore-guard-probe";
-async function probe(app, required2, timeoutMs) {
-  const started = Date.now();
-  const result = (status, detail, extra = {}) => ({
-    app: app.redacted,
-    user: app.username ?? "",
-    authSource: app.authSource,
-    status,
-    detail: app.scrub(detail),
-    missing: [],
-    mechanisms: void 0,
-    ...extra,
-    durationMs: Date.now() - started
+// src/tools/output.ts
+var FOUND = /found collection `?([^`\s]+)`? bson to restore to `?([^`\s]+)`?/;
+var FINISHED = /finished restoring `?([^`\s]+)`? \((\d+) documents?, (\d+) failures?\)/;
+var DONE_DUMPING = /done dumping `?([^`\s]+)`? \((\d+) documents?\)/;
+var RESTORE_SUMMARY = /(\d+) document\(s\) restored successfully\. (\d+) document\(s\) failed to restore\./;
+var FAILED = /\bFailed: (.*)$/;
+function dumpedNamespaces(lines) {
+  return lines.flatMap((line) => {
+    const match = DONE_DUMPING.exec(line);
+    return match ? [{ namespace: match[1], documents: Number(match[2]) }] : [];
   });
-  const options = clientOptions(timeoutMs);
-  const client = app.client(options);
+}
+function restoredNamespaces(lines) {
+  const sourceOf2 = /* @__PURE__ */ new Map();
+  const restored = [];
+  for (const line of lines) {
+    const found = FOUND.exec(line);
+    if (found) sourceOf2.set(found[2], found[1]);
+    const done = FINISHED.exec(line);
+    if (done) {
+      const target = done[1];
+      restored.push({
+        source: sourceOf2.get(target) ?? target,
+        target,
+        documents: Number(done[2]),
+        failures: Number(done[3])
+      });
+    }
+  }
+  return restored;
+}
+function restoreCounts(lines) {
+  for (const line of [...lines].reverse()) {
+    const match = RESTORE_SUMMARY.exec(line);
+    if (match) return { restored: Number(match[1]), failed: Number(match[2]) };
+  }
+  return void 0;
+}
+function failureReason(lines) {
+  for (const line of [...lines].reverse()) {
+    const match = FAILED.exec(line);
+    if (match) return match[1];
+  }
+  return lines.at(-1)?.replace(/^\S+\t/, "");
+}
+
+// src/tools/runner.ts
+import { spawn as spawn2 } from "node:child_process";
+import { existsSync as existsSync3 } from "node:fs";
+import { join as join6 } from "node:path";
+import { createInterface } from "node:readline";
+var KILL_GRACE_MS = 5e3;
+var MIN_TOOLS_MAJOR = 100;
+var running = /* @__PURE__ */ new Set();
+function toolPath(tool, toolsPath) {
+  if (toolsPath === void 0) return tool;
+  const exe = join6(toolsPath, process.platform === "win32" ? `${tool}.exe` : tool);
+  if (!existsSync3(exe)) {
+    throw new GuardError(
+      "ToolNotFound",
+      `${tool} not found`,
+      `tools-path: ${exe} does not exist. Point tools-path at the directory holding ${tool}, or leave it empty to use PATH.`
+    );
+  }
+  return exe;
+}
+async function toolVersion(tool, bin) {
+  let output;
   try {
-    const status = await client.db(app.authSource).command({ connectionStatus: 1, showPrivileges: true });
-    const users = status.authInfo.authenticatedUsers;
-    if (!users.some((u) => u.user === app.username && u.db === app.authSource)) {
-      return result(
-        "authentication-failed",
-        `connected, but the server reports no session for ${app.username}@${app.authSource}`
+    output = (await getExecOutput(bin, ["--version"], { silent: true, ignoreReturnCode: true })).stdout;
+  } catch {
+    throw new GuardError(
+      "ToolNotFound",
+      `${tool} not found`,
+      `${tool} could not be started from "${bin}". Install the MongoDB Database Tools (100.x) on the runner or set tools-path to their directory.`
+    );
+  }
+  const version = /version:\s*[rv]?(\d+\.\d+\.\d+\S*)/.exec(output)?.[1];
+  if (version === void 0) {
+    throw new GuardError(
+      "ToolNotFound",
+      `${tool} not recognised`,
+      `"${bin} --version" did not print a version; is it the MongoDB Database Tools' ${tool}? Install the MongoDB Database Tools (100.x) or point tools-path at them.`
+    );
+  }
+  if (Number(version.split(".")[0]) < MIN_TOOLS_MAJOR) {
+    throw new GuardError(
+      "ToolTooOld",
+      `${tool} ${version} is too old`,
+      `${tool} ${version} (at "${bin}") predates the MongoDB Database Tools 100.x, which this action needs (the archive, namespace and config-file options it relies on behave differently or are missing). Nothing was dumped or restored. Install mongodb-database-tools 100.x on the runner, or point tools-path at it.`
+    );
+  }
+  return version;
+}
+function killAllTools() {
+  for (const child2 of running) child2.kill("SIGKILL");
+}
+var spawnTools = async (commands, options) => {
+  const children = [];
+  const readerFailed = /* @__PURE__ */ new Set();
+  let interruption;
+  const stopAll = (why) => {
+    interruption ??= why;
+    for (const child2 of children) stop(child2);
+  };
+  const timer = setTimeout(() => stopAll("timeout"), options.timeoutMs);
+  const onAbort = () => stopAll("cancelled");
+  options.signal.addEventListener("abort", onAbort);
+  try {
+    const finished = commands.map((command2, i) => {
+      const last = i === commands.length - 1;
+      const writer = children[i - 1];
+      const child2 = spawn2(command2.bin, command2.args, {
+        stdio: [writer?.stdout ?? "ignore", last ? "ignore" : "pipe", "pipe"]
+      });
+      if (writer) {
+        writer.stdout?.destroy();
+        child2.on("close", (code) => {
+          if (writer.exitCode !== null || writer.signalCode !== null) return;
+          if (code !== 0) readerFailed.add(writer);
+          stop(writer);
+        });
+      }
+      children.push(child2);
+      running.add(child2);
+      return collect(command2, child2, options.redact).then(
+        (run3) => {
+          running.delete(child2);
+          run3.interruption = interruption;
+          run3.readerFailed = readerFailed.has(child2);
+          options.onExit?.(run3);
+          return run3;
+        },
+        (error2) => {
+          for (const other of children) stop(other);
+          throw error2;
+        }
       );
-    }
-    const missing = missingPrivileges(required2, status.authInfo.authenticatedUserPrivileges ?? []);
-    if (missing.length > 0) {
-      const list2 = missing.map((m) => `${m.database}: ${m.actions.join(", ")}`).join("; ");
-      return result("unauthorized", `authenticated, but lacks ${list2}`, { missing });
-    }
-    return result("ok", `authenticated as ${app.username}@${app.authSource} with a new connection`);
-  } catch (error2) {
-    const status = classify(error2);
-    const detail = error2 instanceof Error ? error2.message : String(error2);
-    if (status !== "authentication-failed") return result(status, detail);
-    const mechanisms = await userMechanisms(app, timeoutMs);
-    if (mechanisms === null) return result(status, detail);
-    if (mechanisms === void 0) {
-      return result(
-        "user-not-found",
-        `no user ${app.username} in database ${app.authSource} on this server (${detail})`
-      );
-    }
-    const forced = app.mechanism;
-    const hint = forced && forced.startsWith("SCRAM") && !mechanisms.includes(forced) ? `the user exists but has no ${forced} credentials (only ${mechanisms.join(", ")}), which the connection string forces` : "the user exists but rejects this password";
-    return result(status, `${hint} (${detail})`, { mechanisms });
+    });
+    if (options.signal.aborted) stopAll("cancelled");
+    const settled = await Promise.allSettled(finished);
+    const runs = settled.map((s) => {
+      if (s.status === "rejected") throw s.reason;
+      return s.value;
+    });
+    return { runs, interruption };
   } finally {
-    await client.close().catch(() => void 0);
+    clearTimeout(timer);
+    options.signal.removeEventListener("abort", onAbort);
+  }
+};
+function collect(command2, child2, redact2) {
+  const lines = [];
+  if (child2.stderr) {
+    createInterface({ input: child2.stderr }).on("line", (raw) => {
+      const line = redact2(raw);
+      lines.push(line);
+      info(`[${command2.tool}] ${line}`);
+    });
+  }
+  return new Promise((resolve3, reject) => {
+    child2.on("error", (error2) => {
+      running.delete(child2);
+      reject(
+        error2.code === "ENOENT" ? new GuardError(
+          "ToolNotFound",
+          `${command2.tool} not found`,
+          `${command2.tool} was not found at "${command2.bin}". Install the MongoDB Database Tools or set tools-path.`
+        ) : error2
+      );
+    });
+    child2.on(
+      "close",
+      (exitCode) => resolve3({ tool: command2.tool, exitCode, lines, interruption: void 0 })
+    );
+  });
+}
+function stop(child2) {
+  if (child2.exitCode !== null || child2.signalCode !== null) return;
+  child2.kill("SIGTERM");
+  setTimeout(() => {
+    if (child2.exitCode === null && child2.signalCode === null) child2.kill("SIGKILL");
+  }, KILL_GRACE_MS).unref();
+}
+
+// src/tools/transfer.ts
+async function streamDumpRestore(ctx, plan, source, target) {
+  const dump2 = await command(
+    ctx,
+    "mongodump",
+    source,
+    (config) => dumpArgs(plan, config, { kind: "stdout" })
+  );
+  const restore2 = await command(
+    ctx,
+    "mongorestore",
+    target,
+    (config) => restoreArgs(plan, config, { kind: "stdin" })
+  );
+  info(`${echo(dump2)} | ${echo(restore2)}`);
+  ctx.observer.restoreStarting();
+  const { runs, interruption } = await run(ctx, [dump2, restore2]);
+  const [dumpRun, restoreRun] = runs;
+  if (!dumpRun.readerFailed && interruption === void 0) {
+    checkRun(dumpRun, interruption, "dump", true);
+  }
+  return finishRestore(restoreRun, interruption);
+}
+async function dumpToDirectory(ctx, plan, source, databases, directory) {
+  await mkdir2(directory);
+  try {
+    for (const database of databases) {
+      const dump2 = await command(
+        ctx,
+        "mongodump",
+        source,
+        (config) => dumpArgs(plan, config, { kind: "directory", path: directory, database })
+      );
+      info(echo(dump2));
+      const { runs, interruption } = await run(ctx, [dump2]);
+      checkRun(runs[0], interruption, "dump", false);
+    }
+  } catch (error2) {
+    await rm3(directory, { recursive: true, force: true });
+    ctx.observer.dumpRemoved(directory);
+    throw error2;
   }
 }
-function clientOptions(timeoutMs) {
+async function restoreFromDump(ctx, plan, target, from) {
+  const restore2 = await command(
+    ctx,
+    "mongorestore",
+    target,
+    (config) => restoreArgs(plan, config, from)
+  );
+  info(echo(restore2));
+  ctx.observer.restoreStarting();
+  const { runs, interruption } = await run(ctx, [restore2]);
+  return finishRestore(runs[0], interruption);
+}
+async function command(ctx, tool, uri, args) {
+  const configFile = await ctx.secrets.toolConfig(tool === "mongodump" ? "source" : "target", uri);
+  return { tool, bin: ctx.bins[tool], args: args(configFile) };
+}
+function run(ctx, commands) {
+  return (ctx.runner ?? spawnTools)(commands, {
+    timeoutMs: ctx.timeoutMs,
+    signal: ctx.signal,
+    redact: ctx.redact,
+    onExit: (done) => ctx.observer.exited(done)
+  });
+}
+function echo(c) {
+  return `${c.tool} ${c.args.join(" ")}`;
+}
+function finishRestore(run3, interruption) {
+  checkRun(run3, interruption, "restore", true);
+  const counts = restoreCounts(run3.lines);
+  if (counts === void 0) {
+    throw new GuardError(
+      "ToolFailed",
+      "mongorestore gave no summary",
+      'mongorestore exited 0 without its "N document(s) restored" line; the result cannot be judged. The target may hold a partial copy.'
+    );
+  }
+  return { counts, restored: restoredNamespaces(run3.lines) };
+}
+function checkRun(run3, interruption, step, targetTouched) {
+  const partial = targetTouched ? " The target may hold a partial copy of the data." : " Nothing was restored.";
+  if (interruption === "cancelled") {
+    throw cancelled(`during the ${step}; the tools were stopped.${partial}`);
+  }
+  if (interruption === "timeout") throw timedOut(step, partial);
+  if (run3.exitCode !== 0) {
+    const reason = failureReason(run3.lines) ?? "no output";
+    throw new GuardError(
+      "ToolFailed",
+      `${run3.tool} failed`,
+      `${run3.tool} exited with ${run3.exitCode ?? "a signal"}: ${reason}.${partial}`
+    );
+  }
+}
+
+// src/modes.ts
+var MAX_DATABASE_NAME = 63;
+async function runMode(run3) {
+  const { settings } = run3;
+  switch (settings.mode) {
+    case "migrate":
+      return migrate({ ...run3, settings });
+    case "rehearse":
+      return rehearse({ ...run3, settings });
+    case "dump":
+      return dump({ ...run3, settings });
+    case "restore":
+      return restore({ ...run3, settings });
+    case "probe":
+      return probeOnly({ ...run3, settings });
+  }
+}
+async function migrate(run3) {
+  const { settings } = run3;
+  await probeBefore(run3);
+  await checkSides(run3, settings.transfer);
+  const baseline = await recordBaseline(run3);
+  const result = await transfer(run3, settings.transfer);
+  await probeAfter(run3, baseline);
+  await verify(run3, settings.transfer, result, await expectedFromSource(run3, result), baseline);
+}
+async function rehearse(run3) {
+  const { settings, report } = run3;
+  const { source, target } = settings;
+  if (settings.transfer.renames.length > 0) {
+    throw invalidInput(
+      "ns-from",
+      "is not used with mode: rehearse",
+      "Remove ns-from and ns-to; the rehearsal chooses its own scratch names"
+    );
+  }
+  const databases = await userDatabases(
+    source,
+    settings.transfer.databases,
+    settings.probeTimeoutMs
+  );
+  const renamed = source.sharesHostWith(target);
+  const scratch = databases.map((db) => renamed ? `rehearsal_${settings.runId}_${db}` : db);
+  const tooLong = scratch.filter((name) => name.length > MAX_DATABASE_NAME);
+  if (tooLong.length > 0) {
+    throw invalidInput(
+      "databases",
+      `the scratch names ${tooLong.join(", ")} exceed ${MAX_DATABASE_NAME} characters`,
+      "Rehearse databases with shorter names, or use a separate target"
+    );
+  }
+  const existing = new Set(await userDatabases(target, [], settings.probeTimeoutMs));
+  const taken = scratch.filter((name) => existing.has(name));
+  if (taken.length > 0) {
+    throw new GuardError(
+      "RehearsalConflict",
+      "The rehearsal target is not empty",
+      `The rehearsal would restore into ${taken.join(", ")}, which already exist on the target; a rehearsal never touches a database it did not create. Use a target without them. Nothing was written.`
+    );
+  }
+  const plan = {
+    ...settings.transfer,
+    databases,
+    renames: renamed ? databases.map((db, i) => ({ from: `${db}.$coll$`, to: `${scratch[i]}.$coll$` })) : []
+  };
+  report.rehearsal = { databases: scratch, dropped: false };
+  try {
+    await probeBefore(run3);
+    await checkSides(run3, plan);
+    const baseline = await recordBaseline(run3);
+    const result = await transfer(run3, plan);
+    await probeAfter(run3, baseline);
+    await verify(run3, plan, result, await expectedFromSource(run3, result), baseline);
+  } finally {
+    if (!settings.keep && report.targetWritten) {
+      await phase(
+        report.phases,
+        "Drop the scratch databases",
+        () => dropDatabases(target, scratch, settings.probeTimeoutMs)
+      );
+      report.rehearsal.dropped = true;
+    }
+  }
+}
+async function dump(run3) {
+  const { settings, report } = run3;
+  await checkSides(run3, settings.transfer);
+  const databases = await userDatabases(
+    settings.source,
+    settings.transfer.databases,
+    settings.probeTimeoutMs
+  );
+  await phase(
+    report.phases,
+    "Dump to disk",
+    () => dumpToDirectory(run3.tools, settings.transfer, settings.source, databases, settings.archive)
+  );
+  report.dumpFiles = dumpFiles(settings.archive, await inspectDump(settings.archive));
+}
+async function restore(run3) {
+  const { settings, report } = run3;
+  const path4 = settings.archive;
+  const contents = await phase(report.phases, "Inspect the dump", () => inspectDump(path4));
+  report.dumpFiles = dumpFiles(path4, contents);
+  info(
+    `The dump holds ${contents.namespaces.length} namespaces, ${contents.credentialNamespaces.length} of them users or roles.`
+  );
+  if (contents.credentialNamespaces.length > 0 && !settings.skipArchivedUsers) {
+    throw new GuardError(
+      "DumpCarriesUsers",
+      "The dump carries users or roles",
+      `archive: the dump holds ${contents.credentialNamespaces.length} namespace(s) of users or roles (credential hashes that whoever reads the file can crack offline). They are never restored; set skip-archived-users: true to restore the rest, and dump with this action (mode: dump) to write dumps without them. Nothing was restored.`
+    );
+  }
+  const plan = { ...settings.transfer, gzip: contents.gzipped };
+  await probeBefore(run3);
+  await checkSides(run3, plan, contents.namespaces);
+  const baseline = await recordBaseline(run3);
+  const result = await phase(
+    report.phases,
+    "Restore",
+    () => restoreFromDump(run3.tools, plan, settings.target, { kind: contents.kind, path: path4 })
+  );
+  await probeAfter(run3, baseline);
+  const expected = new Map(
+    result.restored.map((r) => [
+      r.source,
+      { documents: r.documents, indexes: contents.indexes.get(r.source) }
+    ])
+  );
+  await verify(run3, plan, result, expected, baseline);
+}
+async function probeOnly(run3) {
+  await probeAfter(run3, void 0, "Probe");
+}
+async function probeBefore(run3) {
+  const { report, settings } = run3;
+  report.managed = managedServiceOf(settings);
+  const advice = managedAdvice(report.managed);
+  if (advice) notice(advice, { title: `Managed service: ${report.managed}` });
+  await phase(report.phases, "Probe before restore", async () => {
+    report.probes.before = await probeApps(settings);
+    judgeBaseline(report.probes.before, advice);
+  });
+}
+async function checkSides(run3, plan, fromDump = []) {
+  const { report, settings, signal } = run3;
+  await phase(report.phases, "Check source and target", async () => {
+    const sides = await openSides(sourceOf(settings), targetOf(settings), settings.probeTimeoutMs);
+    try {
+      if (signal.aborted) throw cancelled();
+      if (!sides.target) return;
+      const namespaces = await plannedNamespaces(sides, plan, fromDump);
+      report.plan = { namespaces, drop: plan.drop };
+      info(
+        `The restore will write ${namespaces.length} namespace(s): ${namespaces.map((p) => p.source === p.target ? p.target : `${p.source} \u2192 ${p.target}`).join(", ") || "none"}`
+      );
+      await checkTarget(sides, plan, namespaces, signal);
+    } finally {
+      await sides.close();
+    }
+  });
+}
+async function recordBaseline(run3) {
+  const baseline = await readBaseline(run3.settings);
+  recordSkippedUsers(run3.report, baseline.users);
+  if (run3.signal.aborted) throw cancelled("before the restore; nothing was written.");
+  return baseline;
+}
+async function transfer(run3, plan) {
+  const { settings, report, tools } = run3;
+  const { source, target, archive } = settings;
+  if (archive === void 0) {
+    return phase(
+      report.phases,
+      "Dump \u2192 restore (streamed)",
+      () => streamDumpRestore(tools, plan, source, target)
+    );
+  }
+  const databases = await userDatabases(source, plan.databases, settings.probeTimeoutMs);
+  await phase(
+    report.phases,
+    "Dump to disk",
+    () => dumpToDirectory(tools, plan, source, databases, archive)
+  );
+  return phase(
+    report.phases,
+    "Restore",
+    () => restoreFromDump(tools, plan, target, { kind: "directory", path: archive })
+  );
+}
+async function probeAfter(run3, baseline, round = "Probe after restore") {
+  const { report, settings } = run3;
+  const advice = managedAdvice(report.managed);
+  await phase(report.phases, round, async () => {
+    report.probes.after = await probeApps(settings);
+    if (settings.repairAppUser) {
+      const rejected = rejectedApps(settings, report.probes.after);
+      for (const app of rejected) report.repairs.push(await repairApp(settings, app, baseline));
+      if (rejected.length > 0) report.probes.after = await probeApps(settings);
+    }
+    if (baseline) report.verdicts = judgeAfter(report.probes.before, report.probes.after, advice);
+    else judgeNow(report.probes.after, advice);
+  });
+}
+async function verify(run3, plan, result, expected, baseline) {
+  const { report, settings } = run3;
+  await phase(report.phases, "Verify", async () => {
+    checkRestore(report.dumped, result.counts, plan.allowFailedDocuments);
+    const restored = result.restored.map((r) => r.target);
+    const states = await tryReadStates(settings, settings.target, restored);
+    if (states) {
+      const exact = plan.drop || !plan.allowMerge;
+      report.mismatches = compareCollections(result.restored, expected, states, exact);
+      info(
+        `${states.length} restored collections checked: ${report.mismatches.length} mismatches.`
+      );
+      checkMismatches(report.mismatches);
+    }
+    const before = baseline.users;
+    if (before === void 0 || "skipped" in before) return;
+    const after = await tryReadUsers(settings);
+    recordSkippedUsers(report, after);
+    if (after === void 0 || "skipped" in after) return;
+    const drift = usersDrift(before.snapshot, after.snapshot, report.repairs);
+    report.users = { checked: true, reason: void 0, drift };
+    judgeUsers(drift, after.snapshot.size);
+  });
+}
+async function expectedFromSource(run3, result) {
+  const dumped = new Map(run3.report.dumped.map((d) => [d.namespace, d.documents]));
+  const states = await collectionStates(
+    run3.settings.source,
+    result.restored.map((r) => r.source),
+    run3.settings.probeTimeoutMs
+  );
+  const indexes = new Map(states.map((s) => [s.namespace, s.indexes]));
+  return new Map(
+    result.restored.map((r) => {
+      const count = dumped.get(r.source);
+      return [
+        r.source,
+        {
+          documents: count === void 0 ? void 0 : count - r.failures,
+          indexes: indexes.get(r.source)
+        }
+      ];
+    })
+  );
+}
+function recordSkippedUsers(report, read) {
+  if (read && "skipped" in read)
+    report.users = { checked: false, reason: read.skipped, drift: void 0 };
+}
+function dumpFiles(path4, c) {
   return {
-    appName: APP_NAME,
-    maxPoolSize: 1,
-    serverSelectionTimeoutMS: timeoutMs,
-    connectTimeoutMS: timeoutMs,
-    socketTimeoutMS: timeoutMs
+    path: path4,
+    bytes: c.bytes,
+    namespaces: c.namespaces,
+    credentialNamespaces: c.credentialNamespaces
   };
 }
-async function userMechanisms(app, timeoutMs) {
-  const client = app.anonymousClient(clientOptions(timeoutMs));
-  try {
-    const hello = await client.db("admin").command({ hello: 1, saslSupportedMechs: `${app.authSource}.${app.username}` });
-    return hello["saslSupportedMechs"] ?? void 0;
-  } catch {
-    return null;
-  } finally {
-    await client.close().catch(() => void 0);
-  }
-}
-function classify(error2) {
-  if (error2 instanceof import_mongodb3.MongoServerError) {
-    switch (error2.code) {
-      case AUTHENTICATION_FAILED:
-      case ATLAS_ERROR:
-        return "authentication-failed";
-      case USER_NOT_FOUND:
-        return "user-not-found";
-      case UNAUTHORIZED:
-        return "unauthorized";
-    }
-    return "error";
-  }
-  if (error2 instanceof import_mongodb3.MongoServerSelectionError || error2 instanceof import_mongodb3.MongoNetworkError)
-    return "unreachable";
-  return "error";
-}
-
-// src/report/report.ts
-import { mkdir as mkdir2, writeFile as writeFile3 } from "node:fs/promises";
-import { dirname as dirname4 } from "node:path";
 
 // src/report/aftermath.ts
 var LISTED = 20;
@@ -54034,6 +55256,8 @@ function list(items) {
 }
 
 // src/report/report.ts
+import { mkdir as mkdir3, writeFile as writeFile3 } from "node:fs/promises";
+import { dirname as dirname4 } from "node:path";
 function newReport() {
   return {
     mode: void 0,
@@ -54063,33 +55287,12 @@ function newReport() {
     failure: void 0
   };
 }
-async function phase(report, name, fn) {
-  const started = Date.now();
-  const record = { name, status: "ok", durationMs: 0 };
-  report.phases.push(record);
-  try {
-    return await group(name, fn);
-  } catch (error2) {
-    record.status = toGuardError(error2).kind === "Cancelled" ? "cancelled" : "failed";
-    throw error2;
-  } finally {
-    record.durationMs = Date.now() - started;
-  }
-}
-function recordFailure(report, error2) {
-  const failure = toGuardError(error2);
-  report.status = failure.kind === "Cancelled" ? "cancelled" : "failed";
-  report.failure = { kind: failure.kind, title: failure.title, message: failure.message };
-  report.aftermath = whatMayBeWritten(report);
-}
 function probeResult(report) {
   const latest = report.probes.after.length > 0 ? report.probes.after : report.probes.before;
   if (latest.length === 0) return "";
   return latest.find((p) => p.status !== "ok")?.status ?? "ok";
 }
 async function publish(report, reportPath, redact2) {
-  report.finishedAt = (/* @__PURE__ */ new Date()).toISOString();
-  if (report.status === "running") report.status = "passed";
   const json = redact2(JSON.stringify(report, null, 2));
   setOutput("status", report.status);
   setOutput("probe-result", probeResult(report));
@@ -54099,7 +55302,7 @@ async function publish(report, reportPath, redact2) {
     setOutput("archive-path", report.dumpFiles.path);
     setOutput("archive-bytes", report.dumpFiles.bytes);
   }
-  await mkdir2(dirname4(reportPath), { recursive: true });
+  await mkdir3(dirname4(reportPath), { recursive: true });
   await writeFile3(reportPath, json + "\n");
   setOutput("report-path", reportPath);
   if (report.failure) {
@@ -54190,699 +55393,15 @@ async function writeSummary(report, redact2) {
   await summary2.emptyBuffer().addRaw(text).write();
 }
 
-// src/server/preflight.ts
-var APP_NAME2 = "mongo-restore-guard-preflight";
-async function preflight(report, settings, signal, fromDump = []) {
-  await phase(report, "Check source and target", async () => {
-    const sides = [
-      [settings.source, "source"],
-      [settings.target, "target"]
-    ];
-    const opened = await Promise.allSettled(
-      sides.map(([uri, side]) => uri ? connect(uri, side, settings.probeTimeoutMs) : void 0)
-    );
-    try {
-      const [source, target] = opened.map((o) => {
-        if (o.status === "rejected") throw o.reason;
-        return o.value;
-      });
-      throwIfCancelled(signal);
-      if (!target) return;
-      const names2 = source ? await sourceNamespaces(source, settings) : fromDump;
-      const namespaces = planNamespaces(names2, settings);
-      report.plan = { namespaces, drop: settings.drop };
-      info(
-        `The restore will write ${namespaces.length} namespace(s): ${namespaces.map((p) => p.source === p.target ? p.target : `${p.source} \u2192 ${p.target}`).join(", ") || "none"}`
-      );
-      if (source && isSameDeployment(source.hello, target.hello)) {
-        const ontoItself = namespaces.filter((p) => p.source === p.target);
-        if (settings.renames.length === 0 || ontoItself.length > 0) {
-          throw sameDeployment(
-            `${target.uri.hosts.join(",")} is the server of source-uri${ontoItself.length > 0 ? `, and ${ontoItself.map((p) => p.target).join(", ")} would be restored onto itself` : ""}`
-          );
-        }
-      }
-      throwIfCancelled(signal);
-      if (!settings.drop && !settings.allowMerge) await refuseNonEmpty(target, namespaces);
-    } finally {
-      for (const o of opened) {
-        if (o.status === "fulfilled" && o.value) await o.value.client.close().catch(() => void 0);
-      }
-    }
-  });
-}
-async function connect(uri, side, timeoutMs) {
-  const client = uri.client({
-    appName: APP_NAME2,
-    maxPoolSize: 1,
-    serverSelectionTimeoutMS: timeoutMs,
-    connectTimeoutMS: timeoutMs,
-    socketTimeoutMS: timeoutMs
-  });
-  let failure;
-  try {
-    const status = await client.db(uri.authSource).command({ connectionStatus: 1 });
-    const users = status["authInfo"]?.["authenticatedUsers"] ?? [];
-    if (uri.username === void 0 || users.length > 0) {
-      return { uri, client, hello: await client.db("admin").command({ hello: 1 }) };
-    }
-    failure = refused(
-      uri,
-      side,
-      "authentication-failed",
-      "the server reports no session",
-      timeoutMs
-    );
-  } catch (error2) {
-    const detail = uri.scrub(error2 instanceof Error ? error2.message : String(error2));
-    failure = refused(uri, side, classify(error2), detail.replace(/\.$/, ""), timeoutMs);
-  }
-  await client.close().catch(() => void 0);
-  throw failure;
-}
-function refused(uri, side, status, detail, timeoutMs) {
-  const who = `${uri.username ?? "(no user)"}@${uri.authSource}`;
-  const needs = side === "source" ? "it needs to run mongodump there (the backup role, or read on the databases to move)" : "it needs to run mongorestore there (the restore role)";
-  switch (status) {
-    case "authentication-failed":
-    case "user-not-found":
-      return new GuardError(
-        "AuthenticationFailed",
-        `${uri.input}: the ${side} rejected the credentials`,
-        `${uri.input}: the ${side} (${uri.redacted}) rejected the login of ${who}: ${detail}. Nothing was dumped or written. Check the user name, password and authSource in ${uri.input} (the secret it comes from); ${needs}.`
-      );
-    case "unreachable":
-      return new GuardError(
-        "Unreachable",
-        `${uri.input}: the ${side} cannot be reached`,
-        `${uri.input}: no answer from the ${side} (${uri.hosts.join(",")}) within probe-timeout-seconds (${timeoutMs / 1e3} s): ${detail}. Nothing was dumped or written. Check the host names and ports, the TLS options, and that the runner can reach the ${side} (firewall, IP access list); raise probe-timeout-seconds for a slow network.`
-      );
-    default:
-      return new GuardError(
-        status === "unauthorized" ? "Unauthorized" : "ToolFailed",
-        `${uri.input}: the ${side} refused the pre-flight check`,
-        `${uri.input}: the pre-flight login of ${who} to the ${side} failed: ${detail}. Nothing was dumped or written. ${needs[0]?.toUpperCase()}${needs.slice(1)}.`
-      );
-  }
-}
-function isSameDeployment(a, b) {
-  const processOf = (h) => String(h["topologyVersion"]?.["processId"] ?? "");
-  if (processOf(a) !== "" && processOf(a) === processOf(b)) return true;
-  const hosts = (h) => h["hosts"] ?? [];
-  return a["setName"] !== void 0 && a["setName"] === b["setName"] && hosts(a).some((h) => hosts(b).includes(h));
-}
-async function sourceNamespaces(source, settings) {
-  try {
-    const databases = settings.databases.length > 0 ? settings.databases : (await source.client.db("admin").command({ listDatabases: 1, nameOnly: true, authorizedDatabases: true }))["databases"].map((d) => d.name).filter((name) => !SYSTEM_DATABASES.includes(name));
-    const namespaces = [];
-    for (const db of databases) {
-      const collections = await source.client.db(db).listCollections({}, { nameOnly: true, authorizedCollections: true }).toArray();
-      for (const c of collections) {
-        if (c.type !== "view" && !c.name.startsWith("system.")) namespaces.push(`${db}.${c.name}`);
-      }
-    }
-    return namespaces;
-  } catch (error2) {
-    throw notAllowed(
-      source.uri,
-      error2,
-      "not allowed to list the source",
-      "list the databases and collections to move",
-      "Grant it the backup role on the source (mongodump needs the same)"
-    );
-  }
-}
-async function refuseNonEmpty(target, namespaces) {
-  const occupied = [];
-  for (const { target: ns } of namespaces) {
-    const collection = target.client.db(dbOf(ns)).collection(collectionOf(ns));
-    try {
-      if (await collection.findOne({}, { projection: { _id: 1 } }) === null) continue;
-      occupied.push(`${ns} (${await collection.estimatedDocumentCount()} documents)`);
-    } catch (error2) {
-      throw notAllowed(
-        target.uri,
-        error2,
-        "not allowed to check the target",
-        `read ${ns} to check that it is empty before the restore`,
-        "Grant it read on the databases to restore, or set drop: true or allow-merge: true if writing into existing collections is intended"
-      );
-    }
-  }
-  if (occupied.length === 0) return;
-  throw new GuardError(
-    "TargetNotEmpty",
-    "The target already holds this data",
-    `The target already holds documents in ${occupied.length} namespace(s) this run would restore into: ${occupied.join(", ")}. Without drop, the restore would merge into them: documents with the same _id would fail and the rest would mix with the target's own. Nothing was dumped or written. To replace those collections set drop: true; to merge on purpose set allow-merge: true; or restore into other namespaces with ns-from/ns-to.`
-  );
-}
-function notAllowed(uri, error2, title, what, fix) {
-  const detail = uri.scrub(error2 instanceof Error ? error2.message : String(error2)).replace(/\.$/, "");
-  const kind = classify(error2) === "unauthorized" ? "Unauthorized" : "ToolFailed";
-  return new GuardError(
-    kind,
-    `${uri.input}: ${title}`,
-    `${uri.input}: the user could not ${what}: ${detail}. Nothing was dumped or written. ${fix}.`
-  );
-}
-function throwIfCancelled(signal) {
-  if (signal.aborted) throw new GuardError("Cancelled", "Cancelled", "The run was cancelled.");
-}
-
-// src/report/data-check.ts
-function compareCollections(restored, expected, actual, exact) {
-  const byNamespace = new Map(actual.map((a) => [a.namespace, a]));
-  return restored.flatMap(({ source, target }) => {
-    const want = expected.get(source);
-    const have = byNamespace.get(target);
-    if (!want || !have) return [];
-    const problems = [];
-    if (want.documents !== void 0) {
-      const ok = exact ? have.documents === want.documents : have.documents >= want.documents;
-      if (!ok)
-        problems.push(
-          `${have.documents} documents, expected ${exact ? "" : "at least "}${want.documents}`
-        );
-    }
-    if (want.indexes !== void 0) {
-      const haveSet = new Set(have.indexes.map((i) => `${i.name} ${i.definition}`));
-      const missing = want.indexes.filter((i) => !haveSet.has(`${i.name} ${i.definition}`));
-      if (missing.length > 0)
-        problems.push(`missing or different indexes: ${missing.map((i) => i.name).join(", ")}`);
-    }
-    return problems.map((problem) => ({ namespace: target, problem }));
-  });
-}
-function checkMismatches(mismatches) {
-  if (mismatches.length === 0) return;
-  throw new GuardError(
-    "DataMismatch",
-    "Restored data differs from the source",
-    `The restored collections differ from what was dumped: ${mismatches.map((m) => `${m.namespace}: ${m.problem}`).join("; ")}. The target holds an incomplete copy; do not switch the application to it.`
-  );
-}
-
-// src/server/drift.ts
-var import_mongodb4 = __toESM(require_lib3(), 1);
-import { createHash } from "node:crypto";
-var UNAUTHORIZED2 = 13;
-async function snapshotUsers(admin, timeoutMs) {
-  try {
-    return await admin.use("drift", timeoutMs, async (client) => {
-      const reply = await client.db("admin").command({ usersInfo: { forAllDBs: true }, showCredentials: true });
-      const snapshot = /* @__PURE__ */ new Map();
-      for (const user of reply["users"]) {
-        const record = toRecord(user);
-        snapshot.set(`${record.db}.${record.user}`, record);
-      }
-      return snapshot;
-    });
-  } catch (error2) {
-    if (error2 instanceof import_mongodb4.MongoServerError && error2.code === UNAUTHORIZED2) {
-      throw driftUnavailable(admin);
-    }
-    throw error2;
-  }
-}
-function toRecord(user) {
-  const roles = user["roles"] ?? [];
-  const userId = user["userId"];
-  return {
-    user: String(user["user"]),
-    db: String(user["db"]),
-    userId: userId?.toString("hex") ?? "",
-    roles: roles.map((r) => `${r.role}@${r.db}`).sort(),
-    mechanisms: [...user["mechanisms"] ?? []].sort(),
-    credentialDigest: createHash("sha256").update(canonicalJson(user["credentials"] ?? {})).digest("hex")
-  };
-}
-function canonicalJson(value) {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-  if (value !== null && typeof value === "object" && !("_bsontype" in value)) {
-    const entries = Object.entries(value).sort(
-      ([a], [b]) => a < b ? -1 : a > b ? 1 : 0
-    );
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
-  }
-  return JSON.stringify(value) ?? "null";
-}
-function driftUnavailable(admin) {
-  const who = `${admin.username ?? "the user"}@${admin.authSource}`;
-  return new GuardError(
-    "DriftUnavailable",
-    "Users drift check unavailable",
-    `${admin.redacted}: ${who} may not list the users of every database (usersInfo with forAllDBs needs the viewUser action on the cluster resource; viewUser on the admin database alone is not enough), so the action cannot tell whether the restore added, removed or replaced any user that the application or others log in with at their next restart. Grant this user userAdminAnyDatabase or root (or a role with viewUser on { cluster: true }).`
-  );
-}
-function diffUsers(before, after) {
-  const appeared = [...after.keys()].filter((k) => !before.has(k)).sort();
-  const disappeared = [...before.keys()].filter((k) => !after.has(k)).sort();
-  const changed = [];
-  for (const key of [...before.keys()].sort()) {
-    const was = before.get(key);
-    const now = after.get(key);
-    if (!was || !now) continue;
-    const what = [];
-    if (was.credentialDigest !== now.credentialDigest) what.push("credentials");
-    if (!sameList(was.roles, now.roles)) what.push("roles");
-    if (!sameList(was.mechanisms, now.mechanisms)) what.push("mechanisms");
-    if (was.userId !== now.userId) what.push("userId");
-    if (what.length > 0) changed.push({ user: key, what });
-  }
-  return { appeared, disappeared, changed };
-}
-function hasDrift(d) {
-  return d.appeared.length > 0 || d.disappeared.length > 0 || d.changed.length > 0;
-}
-function sameList(a, b) {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
-}
-
-// src/server/managed.ts
-var SUFFIXES = [
-  [".mongodb.net", "atlas"],
-  [".mongodb-dev.net", "atlas"],
-  [".docdb.amazonaws.com", "documentdb"],
-  [".mongocluster.cosmos.azure.com", "cosmos"],
-  [".mongo.cosmos.azure.com", "cosmos"]
-];
-function managedService(uri) {
-  for (const host of uri.hosts) {
-    const name = host.replace(/:\d+$/, "").replace(/\.$/, "");
-    const match = SUFFIXES.find(([suffix]) => name.endsWith(suffix));
-    if (match) return match[1];
-  }
-  return void 0;
-}
-function managedAdvice(service) {
-  switch (service) {
-    case "atlas":
-      return "MongoDB Atlas manages database users itself: create or change them in the Atlas UI or Admin API, because changes made any other way are rolled back, and shared tiers refuse restores into admin.";
-    case "documentdb":
-      return "Amazon DocumentDB never exports passwords, so its users must be recreated on the target with createUser and the passwords the applications use.";
-    case "cosmos":
-      return "Azure Cosmos DB for MongoDB never exports passwords, so its users must be recreated on the target (in the Azure portal or with createUser) with the passwords the applications use.";
-    case void 0:
-      return void 0;
-  }
-}
-
-// src/server/members.ts
-var import_mongodb5 = __toESM(require_lib3(), 1);
-async function dataMembers(app, timeoutMs) {
-  return app.use(
-    "members",
-    timeoutMs,
-    async (client) => {
-      const hello = await client.db("admin").command({ hello: 1 }, { readPreference: import_mongodb5.ReadPreference.nearest });
-      if (typeof hello["setName"] !== "string") return [];
-      const listed = [
-        ...hello["hosts"] ?? [],
-        ...hello["passives"] ?? []
-      ];
-      return [...new Set(listed)];
-    },
-    true
-  );
-}
-
-// src/server/repair.ts
-var import_mongodb6 = __toESM(require_lib3(), 1);
-var EXTERNAL_MECHANISMS = ["MONGODB-X509", "GSSAPI", "PLAIN", "MONGODB-AWS", "MONGODB-OIDC"];
-async function repairAppUser(admin, app, rolesBefore, timeoutMs) {
-  const user = app.username;
-  if (user === void 0 || app.authSource === "$external") {
-    throw impossible(app, "its connection string holds no password that the target could store");
-  }
-  if (app.mechanism !== void 0 && EXTERNAL_MECHANISMS.includes(app.mechanism)) {
-    throw impossible(app, `it authenticates with ${app.mechanism}, outside the database`);
-  }
-  const db = app.authSource;
-  try {
-    return await admin.use("repair", timeoutMs, async (client) => {
-      const existing = await rolesOf(client.db(db), user);
-      if (existing !== void 0) {
-        await app.setPassword(client, "updateUser");
-        return { user, db, action: "password-reset", roles: names(existing) };
-      }
-      if (rolesBefore === void 0) {
-        throw impossible(
-          app,
-          `the user no longer exists on the target and its roles before the restore are unknown`
-        );
-      }
-      await app.setPassword(client, "createUser", rolesBefore);
-      return { user, db, action: "created", roles: names(rolesBefore) };
-    });
-  } catch (error2) {
-    if (error2 instanceof import_mongodb6.MongoServerError) throw repairFailed(admin, app, error2);
-    throw error2;
-  }
-}
-async function appUserRoles(admin, app, timeoutMs) {
-  const user = app.username;
-  if (user === void 0) return void 0;
-  return admin.use("repair", timeoutMs, (client) => rolesOf(client.db(app.authSource), user));
-}
-async function rolesOf(db, user) {
-  const reply = await db.command({ usersInfo: { user, db: db.databaseName } });
-  const found = reply["users"][0];
-  if (found === void 0) return void 0;
-  return found["roles"].map(({ role, db: db2 }) => ({ role, db: db2 }));
-}
-var names = (roles) => roles.map((r) => `${r.role}@${r.db}`).sort();
-function impossible(app, why) {
-  return new GuardError(
-    "RepairImpossible",
-    "The application user cannot be repaired",
-    `${app.redacted}: the action cannot repair ${app.username ?? "this"}@${app.authSource}: ${why}. The application keeps failing to log in at its next restart; recreate the user on the target by hand with its roles and the password the application uses.`
-  );
-}
-function repairFailed(admin, app, error2) {
-  const who = `${app.username}@${app.authSource}`;
-  return new GuardError(
-    "RepairFailed",
-    "Repairing the application user failed",
-    `${admin.redacted} could not repair ${who}: ${admin.scrub(app.scrub(error2.message))} (${error2.codeName ?? error2.code}). The application still cannot log in at its next restart. The user of ${admin.input} needs userAdmin on ${app.authSource} and on the databases of the roles it grants (or userAdminAnyDatabase, or root); grant it, or re-register the password by hand.`
-  );
-}
-
-// src/report/judge.ts
-var MEANING = {
-  "authentication-failed": "authentication failed",
-  "user-not-found": "the user does not exist",
-  unauthorized: "the user lacks privileges the app needs",
-  unreachable: "the server could not be reached",
-  error: "the probe failed"
-};
-var FIX = {
-  "authentication-failed": "reset the app user's password on the target to the one in the app's connection string (db.updateUser)",
-  "user-not-found": "create the app user on the target with the password in the app's connection string (db.createUser)",
-  unauthorized: "grant the app user the missing actions on the target (db.grantRolesToUser)",
-  unreachable: "check the host, port, TLS and network path in the app's connection string",
-  error: "read the server message above"
-};
-function advise(advice) {
-  return advice ? ` ${advice}` : "";
-}
-function describe(result) {
-  const who = `${result.user}@${result.authSource}${result.member ? ` on member ${result.member}` : ""}`;
-  if (result.status === "ok") return `${who}: ok`;
-  return `${who} (${result.app}): ${MEANING[result.status]}: ${result.detail}. To fix: ${FIX[result.status]}`;
-}
-function judgeBaseline(before, advice) {
-  const rejected = before.filter((r) => r.status !== "ok");
-  if (rejected.length === 0) return;
-  throw new GuardError(
-    "AlreadyRejected",
-    "The app's credentials were already rejected",
-    `The application's credentials were already rejected before the restore, so the restore would not be the cause: ${rejected.map(describe).join(
-      " | "
-    )}. Nothing was dumped or restored; fix the target first and run again.${advise(advice)}`
-  );
-}
-function judgeNow(results, advice) {
-  const rejected = results.filter((r) => r.status !== "ok");
-  if (rejected.length === 0) return;
-  throw new GuardError(
-    "BrokenByRestore",
-    "The app's next restart would fail",
-    `A new connection made as the application fails now, so its next restart will fail: ${rejected.map(describe).join(" | ")}.${advise(advice)}`
-  );
-}
-function judgeAfter(before, after, advice) {
-  const verdicts = after.map((result, i) => ({
-    app: result.app,
-    before: before[i]?.status ?? "error",
-    after: result.status,
-    outcome: result.status === "ok" ? "pass" : "broken-by-restore"
-  }));
-  const broken = after.filter((r) => r.status !== "ok");
-  if (broken.length > 0) {
-    throw new GuardError(
-      "BrokenByRestore",
-      "The restore broke restart-time authentication",
-      `The restore broke restart-time authentication: ${broken.map(describe).join(" | ")}. Connections the app has open now may keep working; its next restart will fail.${advise(advice)}`
-    );
-  }
-  return verdicts;
-}
-function checkRestore(dumped, counts, allowFailedDocuments) {
-  if (counts.failed > 0 && !allowFailedDocuments) {
-    throw new GuardError(
-      "PartialRestore",
-      "Some documents failed to restore",
-      `${counts.failed} document(s) failed to restore (${counts.restored} restored); mongorestore exits 0 in this case, the action does not. The target now holds a partial copy. Common causes: duplicate keys (the target already has these documents: restore with drop: true, or into empty collections) or validation rules. Set allow-failed-documents: true to accept it.`
-    );
-  }
-  const dumpedDocuments = dumped.filter((ns) => !isProtectedNamespace(ns.namespace)).reduce((sum, ns) => sum + ns.documents, 0);
-  if (dumpedDocuments > 0 && counts.restored === 0 && counts.failed === 0) {
-    throw new GuardError(
-      "EmptyRestore",
-      "Nothing was restored",
-      `mongodump wrote ${dumpedDocuments} document(s) but mongorestore restored none: the databases, ns-exclude or ns-from inputs filter out every namespace, or the dump holds only admin (which is always excluded).`
-    );
-  }
-}
-
-// src/steps.ts
-async function probeBefore(ctx) {
-  adviseManaged(ctx);
-  await phase(ctx.report, "Probe before restore", async () => {
-    ctx.report.probes.before = await probeApps(ctx.settings);
-    judgeBaseline(ctx.report.probes.before, managedNote(ctx));
-  });
-}
-async function recordBaseline(ctx) {
-  const baseline = { users: void 0, roles: /* @__PURE__ */ new Map() };
-  baseline.users = await readUsers(ctx);
-  const admin = adminUri(ctx.settings);
-  if (ctx.settings.repairAppUser && admin) {
-    for (const app of ctx.settings.apps) {
-      baseline.roles.set(app, await appUserRoles(admin, app, ctx.settings.probeTimeoutMs));
-    }
-  }
-  if (ctx.signal.aborted) {
-    throw new GuardError(
-      "Cancelled",
-      "Cancelled",
-      "The run was cancelled before the restore; nothing was written."
-    );
-  }
-  return baseline;
-}
-async function probeAfter(ctx, baseline, round = "Probe after restore") {
-  await phase(ctx.report, round, async () => {
-    ctx.report.probes.after = await probeApps(ctx.settings);
-    if (ctx.settings.repairAppUser) await repair(ctx, baseline);
-    if (baseline)
-      ctx.report.verdicts = judgeAfter(
-        ctx.report.probes.before,
-        ctx.report.probes.after,
-        managedNote(ctx)
-      );
-    else judgeNow(ctx.report.probes.after, managedNote(ctx));
-  });
-}
-async function verify(ctx, plan, target, result, expected, baseline) {
-  await phase(ctx.report, "Verify", async () => {
-    checkRestore(ctx.report.dumped, result.counts, plan.allowFailedDocuments);
-    const states = await readStates(
-      ctx,
-      target,
-      result.restored.map((r) => r.target)
-    );
-    if (states) {
-      const exact = plan.drop || !plan.allowMerge;
-      ctx.report.mismatches = compareCollections(result.restored, expected, states, exact);
-      info(
-        `${states.length} restored collections checked: ${ctx.report.mismatches.length} mismatches.`
-      );
-      checkMismatches(ctx.report.mismatches);
-    }
-    await checkUsers(ctx, baseline);
-  });
-}
-async function checkUsers(ctx, baseline) {
-  if (baseline.users === void 0) return;
-  const after = await readUsers(ctx);
-  if (after === void 0) return;
-  const drift = diffUsers(baseline.users, after);
-  const repaired = new Set(ctx.report.repairs.map((r) => `${r.db}.${r.user}`));
-  drift.changed = drift.changed.filter((c) => !repaired.has(c.user));
-  drift.appeared = drift.appeared.filter((u) => !repaired.has(u));
-  ctx.report.users = { checked: true, reason: void 0, drift };
-  if (hasDrift(drift)) {
-    const changed = drift.changed.map((c) => `${c.user} (${c.what.join(", ")})`);
-    throw new GuardError(
-      "UsersDrifted",
-      "The target's users changed",
-      `The target's users changed during the run: ${[
-        ...drift.appeared.map((u) => `${u} appeared`),
-        ...drift.disappeared.map((u) => `${u} disappeared`),
-        ...changed.map((c) => `${c} changed`)
-      ].join(
-        "; "
-      )}. Applications that log in as these users may fail at their next restart; re-register them on the target.`
-    );
-  }
-  info(`Users: ${after.size} on the target, none changed.`);
-}
-async function readStates(ctx, target, namespaces) {
-  try {
-    return await collectionStates(target, namespaces, ctx.settings.probeTimeoutMs);
-  } catch (error2) {
-    if (classify(error2) !== "unauthorized") throw error2;
-    warning(
-      `The count and index check was skipped: ${target.input} may not read the restored collections (the restore role cannot). Grant it read on them to verify the copy.`,
-      { title: "Data check skipped" }
-    );
-    return void 0;
-  }
-}
-async function readUsers(ctx) {
-  const admin = adminUri(ctx.settings);
-  if (!admin) return void 0;
-  try {
-    return await snapshotUsers(admin, ctx.settings.probeTimeoutMs);
-  } catch (error2) {
-    if (error2 instanceof GuardError && error2.kind === "DriftUnavailable" && ctx.settings.adminUri === void 0) {
-      ctx.report.users = { checked: false, reason: error2.message, drift: void 0 };
-      warning(
-        `The users drift check was skipped: ${error2.message} Give target-admin-uri to enable it.`,
-        {
-          title: "Users drift check skipped"
-        }
-      );
-      return void 0;
-    }
-    throw error2;
-  }
-}
-async function repair(ctx, baseline) {
-  const admin = adminUri(ctx.settings);
-  if (!admin) return;
-  const own = ctx.report.probes.after.filter((r) => r.member === void 0);
-  const rejected = ctx.settings.apps.filter((_, i) => {
-    const status = own[i]?.status;
-    return status === "authentication-failed" || status === "user-not-found";
-  });
-  if (rejected.length === 0) return;
-  for (const app of rejected) {
-    const result = await repairAppUser(
-      admin,
-      app,
-      baseline?.roles.get(app),
-      ctx.settings.probeTimeoutMs
-    );
-    ctx.report.repairs.push(result);
-    warning(
-      `Repaired ${result.user}@${result.db}: ${result.action} (roles ${result.roles.join(", ") || "none"}); no other user was touched.`,
-      {
-        title: "App user repaired"
-      }
-    );
-  }
-  ctx.report.probes.after = await probeApps(ctx.settings);
-}
-async function probeApps(settings) {
-  const results = [];
-  for (const app of settings.apps) {
-    const result = await probe(app, settings.privileges, settings.probeTimeoutMs);
-    log(result);
-    results.push(result);
-    if (result.status === "unreachable") continue;
-    const members = await dataMembers(app, settings.probeTimeoutMs).catch(() => []);
-    if (members.length < 2) continue;
-    for (const member of members) {
-      const memberResult = {
-        ...await probe(app.forMember(member), settings.privileges, settings.probeTimeoutMs),
-        member
-      };
-      log(memberResult);
-      results.push(memberResult);
-    }
-  }
-  return results;
-}
-function log(result) {
-  const where = result.member ? ` on member ${result.member}` : "";
-  info(
-    `${result.user}@${result.authSource}${where}: ${result.status} (${result.durationMs} ms) ${result.detail}`
-  );
-}
-function adminUri(settings) {
-  return settings.adminUri ?? settings.target;
-}
-function adviseManaged(ctx) {
-  const uri = ctx.settings.target ?? ctx.settings.apps[0];
-  const service = uri && managedService(uri);
-  if (!service) return;
-  ctx.report.managed = service;
-  notice(managedAdvice(service), { title: `Managed service: ${service}` });
-}
-function managedNote(ctx) {
-  return managedAdvice(ctx.report.managed);
-}
-
-// src/tools/transfer.ts
-import { mkdir as mkdir3, rm as rm3 } from "node:fs/promises";
-
-// src/tools/output.ts
-var FOUND = /found collection `?([^`\s]+)`? bson to restore to `?([^`\s]+)`?/;
-var FINISHED = /finished restoring `?([^`\s]+)`? \((\d+) documents?, (\d+) failures?\)/;
-var DONE_DUMPING = /done dumping `?([^`\s]+)`? \((\d+) documents?\)/;
-var RESTORE_SUMMARY = /(\d+) document\(s\) restored successfully\. (\d+) document\(s\) failed to restore\./;
-var FAILED = /\bFailed: (.*)$/;
-function dumpedNamespaces(lines) {
-  return lines.flatMap((line) => {
-    const match = DONE_DUMPING.exec(line);
-    return match ? [{ namespace: match[1], documents: Number(match[2]) }] : [];
-  });
-}
-function restoredNamespaces(lines) {
-  const sourceOf = /* @__PURE__ */ new Map();
-  const restored = [];
-  for (const line of lines) {
-    const found = FOUND.exec(line);
-    if (found) sourceOf.set(found[2], found[1]);
-    const done = FINISHED.exec(line);
-    if (done) {
-      const target = done[1];
-      restored.push({
-        source: sourceOf.get(target) ?? target,
-        target,
-        documents: Number(done[2]),
-        failures: Number(done[3])
-      });
-    }
-  }
-  return restored;
-}
-function restoreCounts(lines) {
-  for (const line of [...lines].reverse()) {
-    const match = RESTORE_SUMMARY.exec(line);
-    if (match) return { restored: Number(match[1]), failed: Number(match[2]) };
-  }
-  return void 0;
-}
-function failureReason(lines) {
-  for (const line of [...lines].reverse()) {
-    const match = FAILED.exec(line);
-    if (match) return match[1];
-  }
-  return lines.at(-1)?.replace(/^\S+\t/, "");
-}
-
 // src/tools/progress.ts
 var NS = "`?([^`\\s]+)`?";
 var STARTED = new RegExp(`(?:writing|restoring) ${NS} (?:to|from) `);
 var PROGRESS = /^(?:\S+\t)?\s*(?:\[[#.]*\]\s+)?`?([^`\s]+\.[^`\s]+)`?\s{2,}(\S+)(?:\s+\(([\d.]+%)\))?\s*$/;
-function progressOf(run2) {
+function progressOf(run3) {
   const started = [];
   const finished = /* @__PURE__ */ new Map();
   const latest = /* @__PURE__ */ new Map();
-  for (const line of run2.lines) {
+  for (const line of run3.lines) {
     const start = STARTED.exec(line);
     if (start) started.push(start[1]);
     const done = DONE_DUMPING.exec(line) ?? FINISHED.exec(line);
@@ -54902,11 +55421,11 @@ function progressOf(run2) {
       );
     }
   }
-  const exact = run2.tool === "mongodump" || run2.exitCode === 0 && run2.interruption === void 0;
+  const exact = run3.tool === "mongodump" || run3.exitCode === 0 && run3.interruption === void 0;
   const complete = exact ? [...finished.values()] : [];
   return {
-    tool: run2.tool,
-    outcome: run2.interruption ?? (run2.exitCode === 0 ? "ok" : "failed"),
+    tool: run3.tool,
+    outcome: run3.interruption ?? (run3.exitCode === 0 ? "ok" : "failed"),
     finished: complete,
     unfinished: [...new Set(started)].filter((ns) => !complete.some((f) => f.namespace === ns)).map((namespace) => ({
       namespace,
@@ -54916,488 +55435,41 @@ function progressOf(run2) {
   };
 }
 
-// src/tools/args.ts
-var DEFAULT_RESTORE_OPTIONS = ["--numInsertionWorkersPerCollection=2"];
-function dumpArgs(settings, configFile, to) {
-  const output = to.kind === "stdout" ? ["--archive", ...settings.databases.length === 1 ? [`--db=${settings.databases[0]}`] : []] : [`--db=${to.database}`, `--out=${to.path}`];
-  return [
-    `--config=${configFile}`,
-    ...output,
-    ...settings.gzip ? ["--gzip"] : [],
-    ...settings.dumpOptions
-  ];
-}
-function restoreArgs(settings, configFile, from) {
-  const input = {
-    stdin: () => "--archive",
-    directory: (f) => `--dir=${f.path}`,
-    archive: (f) => `--archive=${f.path}`
-  };
-  return [
-    `--config=${configFile}`,
-    // -v logs "found collection X bson to restore to Y": which source became which target.
-    "-v",
-    from.kind === "stdin" ? input.stdin() : input[from.kind](from),
-    ...settings.gzip ? ["--gzip"] : [],
-    ...settings.drop ? ["--drop"] : [],
-    ...[...PROTECTED_NAMESPACES, ...settings.nsExclude].map((ns) => `--nsExclude=${ns}`),
-    ...settings.databases.map((db) => `--nsInclude=${db}.*`),
-    ...settings.renames.flatMap((r) => [`--nsFrom=${r.from}`, `--nsTo=${r.to}`]),
-    ...DEFAULT_RESTORE_OPTIONS,
-    ...settings.restoreOptions
-  ];
-}
-
-// src/tools/runner.ts
-import { spawn as spawn2 } from "node:child_process";
-import { existsSync as existsSync3 } from "node:fs";
-import { join as join6 } from "node:path";
-import { createInterface } from "node:readline";
-var KILL_GRACE_MS = 5e3;
-var MIN_TOOLS_MAJOR = 100;
-var running = /* @__PURE__ */ new Set();
-function toolPath(tool, toolsPath) {
-  if (toolsPath === void 0) return tool;
-  const exe = join6(toolsPath, process.platform === "win32" ? `${tool}.exe` : tool);
-  if (!existsSync3(exe)) {
-    throw new GuardError(
-      "ToolNotFound",
-      `${tool} not found`,
-      `tools-path: ${exe} does not exist. Point tools-path at the directory holding ${tool}, or leave it empty to use PATH.`
-    );
-  }
-  return exe;
-}
-async function toolVersion(tool, bin) {
-  let output;
-  try {
-    output = (await getExecOutput(bin, ["--version"], { silent: true, ignoreReturnCode: true })).stdout;
-  } catch {
-    throw new GuardError(
-      "ToolNotFound",
-      `${tool} not found`,
-      `${tool} could not be started from "${bin}". Install the MongoDB Database Tools (100.x) on the runner or set tools-path to their directory.`
-    );
-  }
-  const version = /version:\s*[rv]?(\d+\.\d+\.\d+\S*)/.exec(output)?.[1];
-  if (version === void 0) {
-    throw new GuardError(
-      "ToolNotFound",
-      `${tool} not recognised`,
-      `"${bin} --version" did not print a version; is it the MongoDB Database Tools' ${tool}? Install the MongoDB Database Tools (100.x) or point tools-path at them.`
-    );
-  }
-  if (Number(version.split(".")[0]) < MIN_TOOLS_MAJOR) {
-    throw new GuardError(
-      "ToolTooOld",
-      `${tool} ${version} is too old`,
-      `${tool} ${version} (at "${bin}") predates the MongoDB Database Tools 100.x, which this action needs (the archive, namespace and config-file options it relies on behave differently or are missing). Nothing was dumped or restored. Install mongodb-database-tools 100.x on the runner, or point tools-path at it.`
-    );
-  }
-  return version;
-}
-function killAllTools() {
-  for (const child2 of running) child2.kill("SIGKILL");
-}
-async function runTools(commands, options) {
-  const children = [];
-  const readerFailed = /* @__PURE__ */ new Set();
-  let interruption;
-  const stopAll = (why) => {
-    interruption ??= why;
-    for (const child2 of children) stop(child2);
-  };
-  const timer = setTimeout(() => stopAll("timeout"), options.timeoutMs);
-  const onAbort = () => stopAll("cancelled");
-  options.signal.addEventListener("abort", onAbort);
-  try {
-    const finished = commands.map((command2, i) => {
-      const last = i === commands.length - 1;
-      const writer = children[i - 1];
-      const child2 = spawn2(command2.bin, command2.args, {
-        stdio: [writer?.stdout ?? "ignore", last ? "ignore" : "pipe", "pipe"]
-      });
-      if (writer) {
-        writer.stdout?.destroy();
-        child2.on("close", (code) => {
-          if (writer.exitCode !== null || writer.signalCode !== null) return;
-          if (code !== 0) readerFailed.add(writer);
-          stop(writer);
-        });
-      }
-      children.push(child2);
-      running.add(child2);
-      return collect(command2, child2, options.redact).then(
-        (run2) => {
-          running.delete(child2);
-          run2.interruption = interruption;
-          run2.readerFailed = readerFailed.has(child2);
-          options.onExit?.(run2);
-          return run2;
-        },
-        (error2) => {
-          for (const other of children) stop(other);
-          throw error2;
-        }
-      );
-    });
-    if (options.signal.aborted) stopAll("cancelled");
-    const settled = await Promise.allSettled(finished);
-    const runs = settled.map((s) => {
-      if (s.status === "rejected") throw s.reason;
-      return s.value;
-    });
-    return { runs, interruption };
-  } finally {
-    clearTimeout(timer);
-    options.signal.removeEventListener("abort", onAbort);
-  }
-}
-function collect(command2, child2, redact2) {
-  const lines = [];
-  if (child2.stderr) {
-    createInterface({ input: child2.stderr }).on("line", (raw) => {
-      const line = redact2(raw);
-      lines.push(line);
-      info(`[${command2.tool}] ${line}`);
-    });
-  }
-  return new Promise((resolve3, reject) => {
-    child2.on("error", (error2) => {
-      running.delete(child2);
-      reject(
-        error2.code === "ENOENT" ? new GuardError(
-          "ToolNotFound",
-          `${command2.tool} not found`,
-          `${command2.tool} was not found at "${command2.bin}". Install the MongoDB Database Tools or set tools-path.`
-        ) : error2
-      );
-    });
-    child2.on(
-      "close",
-      (exitCode) => resolve3({ tool: command2.tool, exitCode, lines, interruption: void 0 })
-    );
-  });
-}
-function stop(child2) {
-  if (child2.exitCode !== null || child2.signalCode !== null) return;
-  child2.kill("SIGTERM");
-  setTimeout(() => {
-    if (child2.exitCode === null && child2.signalCode === null) child2.kill("SIGKILL");
-  }, KILL_GRACE_MS).unref();
-}
-
-// src/tools/transfer.ts
-async function streamDumpRestore(ctx, settings, source, target) {
-  const dump2 = await command(
-    ctx,
-    "mongodump",
-    source,
-    (config) => dumpArgs(settings, config, { kind: "stdout" })
-  );
-  const restore2 = await command(
-    ctx,
-    "mongorestore",
-    target,
-    (config) => restoreArgs(settings, config, { kind: "stdin" })
-  );
-  return phase(ctx.report, "Dump \u2192 restore (streamed)", async () => {
-    info(`${echo(dump2)} | ${echo(restore2)}`);
-    ctx.report.targetWritten = true;
-    const { runs, interruption } = await runTools([dump2, restore2], runOptions(ctx, settings));
-    const [dumpRun, restoreRun] = runs;
-    ctx.report.dumped = dumpedNamespaces(dumpRun.lines);
-    recordRestore(ctx.report, restoreRun);
-    if (!dumpRun.readerFailed && interruption === void 0) {
-      checkRun(dumpRun, interruption, "dump", true);
-    }
-    return finishRestore(ctx.report, restoreRun, interruption);
-  });
-}
-async function dumpToDirectory(ctx, settings, source, databases, directory) {
-  await phase(ctx.report, "Dump to disk", async () => {
-    await mkdir3(directory);
-    try {
-      for (const database of databases) {
-        const dump2 = await command(
-          ctx,
-          "mongodump",
-          source,
-          (config) => dumpArgs(settings, config, { kind: "directory", path: directory, database })
-        );
-        info(echo(dump2));
-        const { runs, interruption } = await runTools([dump2], runOptions(ctx, settings));
-        const run2 = runs[0];
-        ctx.report.dumped.push(...dumpedNamespaces(run2.lines));
-        checkRun(run2, interruption, "dump", false);
-      }
-    } catch (error2) {
-      await rm3(directory, { recursive: true, force: true });
-      const failed = ctx.report.toolRuns.at(-1);
-      if (failed?.tool === "mongodump") failed.removedArchive = directory;
-      throw error2;
-    }
-  });
-}
-async function restoreFromDump(ctx, settings, target, from) {
-  const restore2 = await command(
-    ctx,
-    "mongorestore",
-    target,
-    (config) => restoreArgs(settings, config, from)
-  );
-  return phase(ctx.report, "Restore", async () => {
-    info(echo(restore2));
-    ctx.report.targetWritten = true;
-    const { runs, interruption } = await runTools([restore2], runOptions(ctx, settings));
-    return finishRestore(ctx.report, runs[0], interruption);
-  });
-}
-async function command(ctx, tool, uri, args) {
-  const configFile = await ctx.secrets.toolConfig(tool === "mongodump" ? "source" : "target", uri);
-  return { tool, bin: ctx.bins[tool], args: args(configFile) };
-}
-function runOptions(ctx, settings) {
-  const uris = [settings.source, settings.target, settings.adminUri, ...settings.apps].filter(
-    (u) => u !== void 0
-  );
-  return {
-    timeoutMs: settings.phaseTimeoutMs,
-    signal: ctx.signal,
-    redact: (text) => redact(text, uris),
-    onExit: (run2) => ctx.report.toolRuns.push(progressOf(run2))
-  };
-}
-function echo(c) {
-  return `${c.tool} ${c.args.join(" ")}`;
-}
-function recordRestore(report, run2) {
-  report.restore = restoreCounts(run2.lines);
-  report.restored = restoredNamespaces(run2.lines);
-}
-function finishRestore(report, run2, interruption) {
-  recordRestore(report, run2);
-  const counts = report.restore;
-  checkRun(run2, interruption, "restore", true);
-  if (counts === void 0) {
-    throw new GuardError(
-      "ToolFailed",
-      "mongorestore gave no summary",
-      'mongorestore exited 0 without its "N document(s) restored" line; the result cannot be judged. The target may hold a partial copy.'
-    );
-  }
-  return { counts, restored: report.restored };
-}
-function checkRun(run2, interruption, step, targetTouched) {
-  const partial = targetTouched ? " The target may hold a partial copy of the data." : " Nothing was restored.";
-  if (interruption === "cancelled") {
-    throw new GuardError(
-      "Cancelled",
-      "Cancelled",
-      `The run was cancelled during the ${step}; the tools were stopped.${partial}`
-    );
-  }
-  if (interruption === "timeout") {
-    throw new GuardError(
-      "TimedOut",
-      `The ${step} timed out`,
-      `The ${step} did not finish within timeout-minutes and was stopped.${partial} Raise timeout-minutes or check that the servers answer.`
-    );
-  }
-  if (run2.exitCode !== 0) {
-    const reason = failureReason(run2.lines) ?? "no output";
-    throw new GuardError(
-      "ToolFailed",
-      `${run2.tool} failed`,
-      `${run2.tool} exited with ${run2.exitCode ?? "a signal"}: ${reason}.${partial}`
-    );
-  }
-}
-
-// src/modes.ts
-var MAX_DATABASE_NAME = 63;
-async function migrate(ctx) {
-  const { settings } = ctx;
-  const [source, target] = [need(settings.source), need(settings.target)];
-  await probeBefore(ctx);
-  await preflight(ctx.report, settings, ctx.signal);
-  const baseline = await recordBaseline(ctx);
-  const result = await transfer(ctx, settings, source, target);
-  await probeAfter(ctx, baseline);
-  await verify(
-    ctx,
-    settings,
-    target,
-    result,
-    await expectedFromSource(ctx, source, result),
-    baseline
-  );
-}
-async function rehearse(ctx) {
-  const { settings } = ctx;
-  const [source, target] = [need(settings.source), need(settings.target)];
-  if (settings.renames.length > 0) {
-    throw invalidInput(
-      "ns-from",
-      "is not used with mode: rehearse",
-      "Remove ns-from and ns-to; the rehearsal chooses its own scratch names"
-    );
-  }
-  const databases = await userDatabases(source, settings.databases, settings.probeTimeoutMs);
-  const renamed = source.sharesHostWith(target);
-  const scratch = databases.map((db) => renamed ? `rehearsal_${settings.runId}_${db}` : db);
-  const tooLong = scratch.filter((name) => name.length > MAX_DATABASE_NAME);
-  if (tooLong.length > 0) {
-    throw invalidInput(
-      "databases",
-      `the scratch names ${tooLong.join(", ")} exceed ${MAX_DATABASE_NAME} characters`,
-      "Rehearse databases with shorter names, or use a separate target"
-    );
-  }
-  const existing = new Set(await userDatabases(target, [], settings.probeTimeoutMs));
-  const taken = scratch.filter((name) => existing.has(name));
-  if (taken.length > 0) {
-    throw new GuardError(
-      "RehearsalConflict",
-      "The rehearsal target is not empty",
-      `The rehearsal would restore into ${taken.join(", ")}, which already exist on the target; a rehearsal never touches a database it did not create. Use a target without them. Nothing was written.`
-    );
-  }
-  const plan = {
-    ...settings,
-    databases,
-    renames: renamed ? databases.map((db, i) => ({ from: `${db}.$coll$`, to: `${scratch[i]}.$coll$` })) : []
-  };
-  ctx.report.rehearsal = { databases: scratch, dropped: false };
-  try {
-    await probeBefore(ctx);
-    await preflight(ctx.report, plan, ctx.signal);
-    const baseline = await recordBaseline(ctx);
-    const result = await transfer(ctx, plan, source, target);
-    await probeAfter(ctx, baseline);
-    await verify(ctx, plan, target, result, await expectedFromSource(ctx, source, result), baseline);
-  } finally {
-    if (!settings.keep && ctx.report.targetWritten) {
-      await phase(
-        ctx.report,
-        "Drop the scratch databases",
-        () => dropDatabases(target, scratch, settings.probeTimeoutMs)
-      );
-      ctx.report.rehearsal.dropped = true;
-    }
-  }
-}
-async function dump(ctx) {
-  const { settings } = ctx;
-  const source = need(settings.source);
-  const directory = need(settings.archive);
-  await preflight(ctx.report, settings, ctx.signal);
-  const databases = await userDatabases(source, settings.databases, settings.probeTimeoutMs);
-  await dumpToDirectory(ctx, settings, source, databases, directory);
-  const contents = await inspectDump(directory);
-  ctx.report.dumpFiles = { path: directory, ...pick(contents) };
-}
-async function restore(ctx) {
-  const { settings } = ctx;
-  const target = need(settings.target);
-  const path4 = need(settings.archive);
-  const contents = await phase(ctx.report, "Inspect the dump", () => inspectDump(path4));
-  ctx.report.dumpFiles = { path: path4, ...pick(contents) };
-  info(
-    `The dump holds ${contents.namespaces.length} namespaces, ${contents.credentialNamespaces.length} of them users or roles.`
-  );
-  if (contents.credentialNamespaces.length > 0 && !settings.skipArchivedUsers) {
-    throw new GuardError(
-      "DumpCarriesUsers",
-      "The dump carries users or roles",
-      `archive: the dump holds ${contents.credentialNamespaces.length} namespace(s) of users or roles (credential hashes that whoever reads the file can crack offline). They are never restored; set skip-archived-users: true to restore the rest, and dump with this action (mode: dump) to write dumps without them. Nothing was restored.`
-    );
-  }
-  const plan = { ...settings, gzip: contents.gzipped };
-  await probeBefore(ctx);
-  await preflight(ctx.report, plan, ctx.signal, contents.namespaces);
-  const baseline = await recordBaseline(ctx);
-  const result = await restoreFromDump(ctx, plan, target, { kind: contents.kind, path: path4 });
-  await probeAfter(ctx, baseline);
-  const expected = new Map(
-    result.restored.map((r) => [
-      r.source,
-      { documents: r.documents, indexes: contents.indexes.get(r.source) }
-    ])
-  );
-  await verify(ctx, plan, target, result, expected, baseline);
-}
-async function probeOnly(ctx) {
-  await probeAfter(ctx, void 0, "Probe");
-}
-async function transfer(ctx, plan, source, target) {
-  const directory = plan.archive;
-  if (directory === void 0) return streamDumpRestore(ctx, plan, source, target);
-  const databases = await userDatabases(source, plan.databases, plan.probeTimeoutMs);
-  await dumpToDirectory(ctx, plan, source, databases, directory);
-  return restoreFromDump(ctx, plan, target, { kind: "directory", path: directory });
-}
-async function expectedFromSource(ctx, source, result) {
-  const dumped = new Map(ctx.report.dumped.map((d) => [d.namespace, d.documents]));
-  const states = await collectionStates(
-    source,
-    result.restored.map((r) => r.source),
-    ctx.settings.probeTimeoutMs
-  );
-  const indexes = new Map(states.map((s) => [s.namespace, s.indexes]));
-  return new Map(
-    result.restored.map((r) => {
-      const count = dumped.get(r.source);
-      return [
-        r.source,
-        {
-          documents: count === void 0 ? void 0 : count - r.failures,
-          indexes: indexes.get(r.source)
-        }
-      ];
-    })
-  );
-}
-function pick(c) {
-  return { bytes: c.bytes, namespaces: c.namespaces, credentialNamespaces: c.credentialNamespaces };
-}
-function need(value) {
-  if (value === void 0) throw new Error("internal: a required input is missing after validation");
-  return value;
-}
-
 // src/main.ts
-var PIPELINES = {
-  migrate,
-  rehearse,
-  dump,
-  restore,
-  probe: probeOnly
-};
-async function run(signal) {
+async function run2(signal) {
   const report = newReport();
   const reportPath = getReportPath();
   let uris = [];
   try {
     const settings = getInputs();
-    uris = [settings.source, settings.target, settings.adminUri, ...settings.apps].filter(
-      (u) => u !== void 0
-    );
+    uris = allUris(settings);
     report.mode = settings.mode;
-    report.source = settings.source?.redacted;
-    report.target = settings.target?.redacted;
-    report.archive = settings.archive;
+    report.source = "source" in settings ? settings.source.redacted : void 0;
+    report.target = "target" in settings ? settings.target?.redacted : void 0;
+    report.archive = "archive" in settings ? settings.archive : void 0;
     const bins = settings.mode === "probe" ? { mongodump: "", mongorestore: "" } : await findTools(report, settings);
     const secrets = await SecretDir.create(settings.tempDir);
     try {
-      await PIPELINES[settings.mode]({ report, settings, bins, secrets, signal });
+      const tools = {
+        bins,
+        secrets,
+        signal,
+        timeoutMs: settings.phaseTimeoutMs,
+        redact: (text) => redact(text, uris),
+        observer: recorder(report)
+      };
+      await runMode({ settings, report, tools, signal });
     } finally {
       await secrets.remove();
     }
     report.status = "passed";
   } catch (error2) {
-    recordFailure(report, error2);
+    const failure = toGuardError(error2);
+    report.status = failure.kind === "Cancelled" ? "cancelled" : "failed";
+    report.failure = { kind: failure.kind, title: failure.title, message: failure.message };
+    report.aftermath = whatMayBeWritten(report);
   } finally {
+    report.finishedAt = (/* @__PURE__ */ new Date()).toISOString();
     await publish(report, reportPath, (text) => redact(text, uris));
   }
   return report;
@@ -55413,6 +55485,26 @@ async function findTools(report, settings) {
   };
   return bins;
 }
+function recorder(report) {
+  return {
+    restoreStarting: () => {
+      report.targetWritten = true;
+    },
+    exited: (run3) => {
+      report.toolRuns.push(progressOf(run3));
+      if (run3.tool === "mongodump") {
+        report.dumped.push(...dumpedNamespaces(run3.lines));
+      } else {
+        report.restore = restoreCounts(run3.lines);
+        report.restored = restoredNamespaces(run3.lines);
+      }
+    },
+    dumpRemoved: (path4) => {
+      const failed = report.toolRuns.at(-1);
+      if (failed?.tool === "mongodump") failed.removedArchive = path4;
+    }
+  };
+}
 
 // src/index.ts
 var controller = new AbortController();
@@ -55422,5 +55514,5 @@ for (const signal of ["SIGINT", "SIGTERM"]) {
     else controller.abort();
   });
 }
-await run(controller.signal);
+await run2(controller.signal);
 process.exit();

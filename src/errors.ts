@@ -57,6 +57,20 @@ export function forbidden(what: string, why: string, fix: string): GuardError {
   )
 }
 
+/** The runner cancelled the job; `when` says at which point and what that left behind. */
+export function cancelled(when?: string): GuardError {
+  return new GuardError('Cancelled', 'Cancelled', `The run was cancelled${when ? ` ${when}` : '.'}`)
+}
+
+/** A dump or restore ran past timeout-minutes and was stopped. */
+export function timedOut(step: string, partial: string): GuardError {
+  return new GuardError(
+    'TimedOut',
+    `The ${step} timed out`,
+    `The ${step} did not finish within timeout-minutes and was stopped.${partial} Raise timeout-minutes or check that the servers answer.`
+  )
+}
+
 export function toGuardError(error: unknown): GuardError {
   if (error instanceof GuardError) return error
   const message = error instanceof Error ? error.message : String(error)

@@ -1,20 +1,15 @@
-// The action: read the inputs, run the mode's pipeline, publish one report.
+// The action: read the inputs, find the tools, run the mode's pipeline, publish one report.
 import { getInputs, getReportPath } from './input/inputs.js'
-import { dump, migrate, probeOnly, rehearse, restore } from './modes.js'
-import { newReport, publish, recordFailure, type Report } from './report/report.js'
+import { allUris, type Settings } from './input/settings.js'
+import { runMode } from './modes.js'
+import { whatMayBeWritten } from './report/aftermath.js'
+import { newReport, publish, type Report } from './report/report.js'
+import { toGuardError } from './errors.js'
 import { redact, SecretDir, type MongoUri } from './secrets.js'
-import type { RunContext } from './steps.js'
-import type { Mode, Settings } from './input/settings.js'
+import { dumpedNamespaces, restoreCounts, restoredNamespaces } from './tools/output.js'
+import { progressOf } from './tools/progress.js'
 import { toolPath, toolVersion } from './tools/runner.js'
-import type { ToolBins } from './tools/transfer.js'
-
-const PIPELINES: Record<Mode, (ctx: RunContext) => Promise<void>> = {
-  migrate,
-  rehearse,
-  dump,
-  restore,
-  probe: probeOnly
-}
+import type { ToolBins, ToolObserver } from './tools/transfer.js'
 
 /** Runs the action and returns its report (already published). */
 export async function run(signal: AbortSignal): Promise<Report> {
@@ -23,27 +18,37 @@ export async function run(signal: AbortSignal): Promise<Report> {
   let uris: MongoUri[] = []
   try {
     const settings = getInputs()
-    uris = [settings.source, settings.target, settings.adminUri, ...settings.apps].filter(
-      (u): u is MongoUri => u !== undefined
-    )
+    uris = allUris(settings)
     report.mode = settings.mode
-    report.source = settings.source?.redacted
-    report.target = settings.target?.redacted
-    report.archive = settings.archive
+    report.source = 'source' in settings ? settings.source.redacted : undefined
+    report.target = 'target' in settings ? settings.target?.redacted : undefined
+    report.archive = 'archive' in settings ? settings.archive : undefined
     const bins =
       settings.mode === 'probe'
         ? { mongodump: '', mongorestore: '' }
         : await findTools(report, settings)
     const secrets = await SecretDir.create(settings.tempDir)
     try {
-      await PIPELINES[settings.mode]({ report, settings, bins, secrets, signal })
+      const tools = {
+        bins,
+        secrets,
+        signal,
+        timeoutMs: settings.phaseTimeoutMs,
+        redact: (text: string) => redact(text, uris),
+        observer: recorder(report)
+      }
+      await runMode({ settings, report, tools, signal })
     } finally {
       await secrets.remove()
     }
     report.status = 'passed'
   } catch (error) {
-    recordFailure(report, error)
+    const failure = toGuardError(error)
+    report.status = failure.kind === 'Cancelled' ? 'cancelled' : 'failed'
+    report.failure = { kind: failure.kind, title: failure.title, message: failure.message }
+    report.aftermath = whatMayBeWritten(report)
   } finally {
+    report.finishedAt = new Date().toISOString()
     await publish(report, reportPath, (text) => redact(text, uris))
   }
   return report
@@ -59,4 +64,26 @@ async function findTools(report: Report, settings: Settings): Promise<ToolBins> 
     mongorestore: await toolVersion('mongorestore', bins.mongorestore)
   }
   return bins
+}
+
+/** Records what the tools do as they do it, so a failed run's report says what it may have written. */
+function recorder(report: Report): ToolObserver {
+  return {
+    restoreStarting: () => {
+      report.targetWritten = true
+    },
+    exited: (run) => {
+      report.toolRuns.push(progressOf(run))
+      if (run.tool === 'mongodump') {
+        report.dumped.push(...dumpedNamespaces(run.lines))
+      } else {
+        report.restore = restoreCounts(run.lines)
+        report.restored = restoredNamespaces(run.lines)
+      }
+    },
+    dumpRemoved: (path) => {
+      const failed = report.toolRuns.at(-1)
+      if (failed?.tool === 'mongodump') failed.removedArchive = path
+    }
+  }
 }

@@ -1,41 +1,81 @@
-// The five modes, each a short sequence of the same steps: probe before → dump → guarded
-// restore → verify → probe after.
+// The five modes, each a short sequence of the same steps: probe before → check source and
+// target → dump → guarded restore → probe after → verify. This file and main.ts are the only
+// writers of the report: each step returns what it found and is recorded here.
 import * as core from '@actions/core'
-import type { Expected } from './report/data-check.js'
+import { cancelled, GuardError, invalidInput } from './errors.js'
+import type {
+  DumpSettings,
+  MigrateSettings,
+  ProbeSettings,
+  RehearseSettings,
+  RestoreSettings,
+  Settings,
+  ToolSettings,
+  TransferPlan
+} from './input/settings.js'
+import { sourceOf, targetOf } from './input/settings.js'
+import { checkMismatches, compareCollections, type Expected } from './report/data-check.js'
+import { judgeAfter, judgeBaseline, judgeNow, judgeUsers, checkRestore } from './report/judge.js'
+import { managedAdvice } from './server/managed.js'
+import { phase } from './report/phase.js'
+import type { Report } from './report/report.js'
 import { collectionStates, dropDatabases, userDatabases } from './server/deployment.js'
-import { inspectDump } from './tools/dump-files.js'
-import { GuardError, invalidInput } from './errors.js'
-import { preflight } from './server/preflight.js'
-import { phase } from './report/report.js'
-import type { MongoUri } from './secrets.js'
-import type { Settings } from './input/settings.js'
-import { probeAfter, probeBefore, recordBaseline, verify, type RunContext } from './steps.js'
+import { checkTarget, openSides, plannedNamespaces } from './server/preflight.js'
+import {
+  managedServiceOf,
+  probeApps,
+  readBaseline,
+  rejectedApps,
+  repairApp,
+  tryReadStates,
+  tryReadUsers,
+  usersDrift,
+  type Baseline
+} from './steps.js'
+import { inspectDump, type DumpContents } from './tools/dump-files.js'
 import {
   dumpToDirectory,
   restoreFromDump,
   streamDumpRestore,
-  type RestoreResult
+  type RestoreResult,
+  type ToolContext
 } from './tools/transfer.js'
 
 // MongoDB's limit on database names.
 const MAX_DATABASE_NAME = 63
 
-export async function migrate(ctx: RunContext): Promise<void> {
-  const { settings } = ctx
-  const [source, target] = [need(settings.source), need(settings.target)]
-  await probeBefore(ctx)
-  await preflight(ctx.report, settings, ctx.signal)
-  const baseline = await recordBaseline(ctx)
-  const result = await transfer(ctx, settings, source, target)
-  await probeAfter(ctx, baseline)
-  await verify(
-    ctx,
-    settings,
-    target,
-    result,
-    await expectedFromSource(ctx, source, result),
-    baseline
-  )
+/** One run of a mode: its settings, the report it fills in, and the tools (absent in probe mode). */
+export interface Run<S extends Settings = Settings> {
+  settings: S
+  report: Report
+  tools: ToolContext
+  signal: AbortSignal
+}
+
+export async function runMode(run: Run): Promise<void> {
+  const { settings } = run
+  switch (settings.mode) {
+    case 'migrate':
+      return migrate({ ...run, settings })
+    case 'rehearse':
+      return rehearse({ ...run, settings })
+    case 'dump':
+      return dump({ ...run, settings })
+    case 'restore':
+      return restore({ ...run, settings })
+    case 'probe':
+      return probeOnly({ ...run, settings })
+  }
+}
+
+async function migrate(run: Run<MigrateSettings>): Promise<void> {
+  const { settings } = run
+  await probeBefore(run)
+  await checkSides(run, settings.transfer)
+  const baseline = await recordBaseline(run)
+  const result = await transfer(run, settings.transfer)
+  await probeAfter(run, baseline)
+  await verify(run, settings.transfer, result, await expectedFromSource(run, result), baseline)
 }
 
 /**
@@ -43,17 +83,21 @@ export async function migrate(ctx: RunContext): Promise<void> {
  * own deployment, the real names on another one), which must not exist yet; verifies and
  * probes; then drops exactly those databases unless `keep`.
  */
-export async function rehearse(ctx: RunContext): Promise<void> {
-  const { settings } = ctx
-  const [source, target] = [need(settings.source), need(settings.target)]
-  if (settings.renames.length > 0) {
+async function rehearse(run: Run<RehearseSettings>): Promise<void> {
+  const { settings, report } = run
+  const { source, target } = settings
+  if (settings.transfer.renames.length > 0) {
     throw invalidInput(
       'ns-from',
       'is not used with mode: rehearse',
       'Remove ns-from and ns-to; the rehearsal chooses its own scratch names'
     )
   }
-  const databases = await userDatabases(source, settings.databases, settings.probeTimeoutMs)
+  const databases = await userDatabases(
+    source,
+    settings.transfer.databases,
+    settings.probeTimeoutMs
+  )
   const renamed = source.sharesHostWith(target)
   const scratch = databases.map((db) => (renamed ? `rehearsal_${settings.runId}_${db}` : db))
   const tooLong = scratch.filter((name) => name.length > MAX_DATABASE_NAME)
@@ -73,50 +117,53 @@ export async function rehearse(ctx: RunContext): Promise<void> {
       `The rehearsal would restore into ${taken.join(', ')}, which already exist on the target; a rehearsal never touches a database it did not create. Use a target without them. Nothing was written.`
     )
   }
-  const plan: Settings = {
-    ...settings,
+  // The rehearsal's own plan: exactly these databases, renamed into scratch ones when needed.
+  const plan: TransferPlan = {
+    ...settings.transfer,
     databases,
     renames: renamed
       ? databases.map((db, i) => ({ from: `${db}.$coll$`, to: `${scratch[i]}.$coll$` }))
       : []
   }
-  ctx.report.rehearsal = { databases: scratch, dropped: false }
+  report.rehearsal = { databases: scratch, dropped: false }
   try {
-    await probeBefore(ctx)
-    await preflight(ctx.report, plan, ctx.signal)
-    const baseline = await recordBaseline(ctx)
-    const result = await transfer(ctx, plan, source, target)
-    await probeAfter(ctx, baseline)
-    await verify(ctx, plan, target, result, await expectedFromSource(ctx, source, result), baseline)
+    await probeBefore(run)
+    await checkSides(run, plan)
+    const baseline = await recordBaseline(run)
+    const result = await transfer(run, plan)
+    await probeAfter(run, baseline)
+    await verify(run, plan, result, await expectedFromSource(run, result), baseline)
   } finally {
-    if (!settings.keep && ctx.report.targetWritten) {
-      await phase(ctx.report, 'Drop the scratch databases', () =>
+    if (!settings.keep && report.targetWritten) {
+      await phase(report.phases, 'Drop the scratch databases', () =>
         dropDatabases(target, scratch, settings.probeTimeoutMs)
       )
-      ctx.report.rehearsal.dropped = true
+      report.rehearsal.dropped = true
     }
   }
 }
 
 /** Dumps every user database (never admin, local, config) into a new directory. */
-export async function dump(ctx: RunContext): Promise<void> {
-  const { settings } = ctx
-  const source = need(settings.source)
-  const directory = need(settings.archive)
-  await preflight(ctx.report, settings, ctx.signal)
-  const databases = await userDatabases(source, settings.databases, settings.probeTimeoutMs)
-  await dumpToDirectory(ctx, settings, source, databases, directory)
-  const contents = await inspectDump(directory)
-  ctx.report.dumpFiles = { path: directory, ...pick(contents) }
+async function dump(run: Run<DumpSettings>): Promise<void> {
+  const { settings, report } = run
+  await checkSides(run, settings.transfer)
+  const databases = await userDatabases(
+    settings.source,
+    settings.transfer.databases,
+    settings.probeTimeoutMs
+  )
+  await phase(report.phases, 'Dump to disk', () =>
+    dumpToDirectory(run.tools, settings.transfer, settings.source, databases, settings.archive)
+  )
+  report.dumpFiles = dumpFiles(settings.archive, await inspectDump(settings.archive))
 }
 
 /** Restores a dump from disk after checking what it carries. */
-export async function restore(ctx: RunContext): Promise<void> {
-  const { settings } = ctx
-  const target = need(settings.target)
-  const path = need(settings.archive)
-  const contents = await phase(ctx.report, 'Inspect the dump', () => inspectDump(path))
-  ctx.report.dumpFiles = { path, ...pick(contents) }
+async function restore(run: Run<RestoreSettings>): Promise<void> {
+  const { settings, report } = run
+  const path = settings.archive
+  const contents = await phase(report.phases, 'Inspect the dump', () => inspectDump(path))
+  report.dumpFiles = dumpFiles(path, contents)
   core.info(
     `The dump holds ${contents.namespaces.length} namespaces, ${contents.credentialNamespaces.length} of them users or roles.`
   )
@@ -127,51 +174,161 @@ export async function restore(ctx: RunContext): Promise<void> {
       `archive: the dump holds ${contents.credentialNamespaces.length} namespace(s) of users or roles (credential hashes that whoever reads the file can crack offline). They are never restored; set skip-archived-users: true to restore the rest, and dump with this action (mode: dump) to write dumps without them. Nothing was restored.`
     )
   }
-  const plan = { ...settings, gzip: contents.gzipped }
-  await probeBefore(ctx)
-  await preflight(ctx.report, plan, ctx.signal, contents.namespaces)
-  const baseline = await recordBaseline(ctx)
-  const result = await restoreFromDump(ctx, plan, target, { kind: contents.kind, path })
-  await probeAfter(ctx, baseline)
+  // The dump decides the compression, whatever the gzip input says.
+  const plan: TransferPlan = { ...settings.transfer, gzip: contents.gzipped }
+  await probeBefore(run)
+  await checkSides(run, plan, contents.namespaces)
+  const baseline = await recordBaseline(run)
+  const result = await phase(report.phases, 'Restore', () =>
+    restoreFromDump(run.tools, plan, settings.target, { kind: contents.kind, path })
+  )
+  await probeAfter(run, baseline)
   const expected = new Map<string, Expected>(
     result.restored.map((r) => [
       r.source,
       { documents: r.documents, indexes: contents.indexes.get(r.source) }
     ])
   )
-  await verify(ctx, plan, target, result, expected, baseline)
+  await verify(run, plan, result, expected, baseline)
 }
 
 /** The cold-connection probe alone. */
-export async function probeOnly(ctx: RunContext): Promise<void> {
-  await probeAfter(ctx, undefined, 'Probe')
+async function probeOnly(run: Run<ProbeSettings>): Promise<void> {
+  await probeAfter(run, undefined, 'Probe')
+}
+
+/** Probes every app and fails if an app is already rejected: before anything else is checked. */
+async function probeBefore(run: Run): Promise<void> {
+  const { report, settings } = run
+  report.managed = managedServiceOf(settings)
+  const advice = managedAdvice(report.managed)
+  if (advice) core.notice(advice, { title: `Managed service: ${report.managed}` })
+  await phase(report.phases, 'Probe before restore', async () => {
+    report.probes.before = await probeApps(settings)
+    judgeBaseline(report.probes.before, advice)
+  })
+}
+
+/**
+ * Logs in to the source and the target, plans the namespaces the restore will write, and refuses
+ * a target that is the source or already holds that data. `fromDump`: in restore mode the
+ * namespaces come from the dump on disk.
+ */
+async function checkSides(
+  run: Run<ToolSettings>,
+  plan: TransferPlan,
+  fromDump: readonly string[] = []
+): Promise<void> {
+  const { report, settings, signal } = run
+  await phase(report.phases, 'Check source and target', async () => {
+    const sides = await openSides(sourceOf(settings), targetOf(settings), settings.probeTimeoutMs)
+    try {
+      if (signal.aborted) throw cancelled()
+      if (!sides.target) return
+      const namespaces = await plannedNamespaces(sides, plan, fromDump)
+      report.plan = { namespaces, drop: plan.drop }
+      core.info(
+        `The restore will write ${namespaces.length} namespace(s): ${namespaces.map((p) => (p.source === p.target ? p.target : `${p.source} → ${p.target}`)).join(', ') || 'none'}`
+      )
+      await checkTarget(sides, plan, namespaces, signal)
+    } finally {
+      await sides.close()
+    }
+  })
+}
+
+/** The target's users and the app users' roles before anything is written. */
+async function recordBaseline(run: Run): Promise<Baseline> {
+  const baseline = await readBaseline(run.settings)
+  recordSkippedUsers(run.report, baseline.users)
+  if (run.signal.aborted) throw cancelled('before the restore; nothing was written.')
+  return baseline
 }
 
 /** Streamed when no archive is named; else a dump to disk, one database at a time, then a restore of it. */
 async function transfer(
-  ctx: RunContext,
-  plan: Settings,
-  source: MongoUri,
-  target: MongoUri
+  run: Run<MigrateSettings | RehearseSettings>,
+  plan: TransferPlan
 ): Promise<RestoreResult> {
-  const directory = plan.archive
-  if (directory === undefined) return streamDumpRestore(ctx, plan, source, target)
-  const databases = await userDatabases(source, plan.databases, plan.probeTimeoutMs)
-  await dumpToDirectory(ctx, plan, source, databases, directory)
-  return restoreFromDump(ctx, plan, target, { kind: 'directory', path: directory })
+  const { settings, report, tools } = run
+  const { source, target, archive } = settings
+  if (archive === undefined) {
+    return phase(report.phases, 'Dump → restore (streamed)', () =>
+      streamDumpRestore(tools, plan, source, target)
+    )
+  }
+  const databases = await userDatabases(source, plan.databases, settings.probeTimeoutMs)
+  await phase(report.phases, 'Dump to disk', () =>
+    dumpToDirectory(tools, plan, source, databases, archive)
+  )
+  return phase(report.phases, 'Restore', () =>
+    restoreFromDump(tools, plan, target, { kind: 'directory', path: archive })
+  )
+}
+
+/** Probes every app again; with repair-app-user, re-registers a rejected app user and re-probes. */
+async function probeAfter(
+  run: Run,
+  baseline: Baseline | undefined,
+  round = 'Probe after restore'
+): Promise<void> {
+  const { report, settings } = run
+  const advice = managedAdvice(report.managed)
+  await phase(report.phases, round, async () => {
+    report.probes.after = await probeApps(settings)
+    if (settings.repairAppUser) {
+      const rejected = rejectedApps(settings, report.probes.after)
+      for (const app of rejected) report.repairs.push(await repairApp(settings, app, baseline))
+      if (rejected.length > 0) report.probes.after = await probeApps(settings)
+    }
+    if (baseline) report.verdicts = judgeAfter(report.probes.before, report.probes.after, advice)
+    else judgeNow(report.probes.after, advice)
+  })
+}
+
+/** The restore's counts, each collection's count and indexes, and the target's users. */
+async function verify(
+  run: Run<MigrateSettings | RehearseSettings | RestoreSettings>,
+  plan: TransferPlan,
+  result: RestoreResult,
+  expected: Map<string, Expected>,
+  baseline: Baseline
+): Promise<void> {
+  const { report, settings } = run
+  await phase(report.phases, 'Verify', async () => {
+    checkRestore(report.dumped, result.counts, plan.allowFailedDocuments)
+    const restored = result.restored.map((r) => r.target)
+    const states = await tryReadStates(settings, settings.target, restored)
+    if (states) {
+      // A merge (allow-merge without drop) keeps the target's own documents beside the restored ones.
+      const exact = plan.drop || !plan.allowMerge
+      report.mismatches = compareCollections(result.restored, expected, states, exact)
+      core.info(
+        `${states.length} restored collections checked: ${report.mismatches.length} mismatches.`
+      )
+      checkMismatches(report.mismatches)
+    }
+    const before = baseline.users
+    if (before === undefined || 'skipped' in before) return
+    const after = await tryReadUsers(settings)
+    recordSkippedUsers(report, after)
+    if (after === undefined || 'skipped' in after) return
+    const drift = usersDrift(before.snapshot, after.snapshot, report.repairs)
+    report.users = { checked: true, reason: undefined, drift }
+    judgeUsers(drift, after.snapshot.size)
+  })
 }
 
 /** What each restored collection should hold: the dumped count less failures, the source's indexes. */
 async function expectedFromSource(
-  ctx: RunContext,
-  source: MongoUri,
+  run: Run<MigrateSettings | RehearseSettings>,
   result: RestoreResult
 ): Promise<Map<string, Expected>> {
-  const dumped = new Map(ctx.report.dumped.map((d) => [d.namespace, d.documents]))
+  const dumped = new Map(run.report.dumped.map((d) => [d.namespace, d.documents]))
   const states = await collectionStates(
-    source,
+    run.settings.source,
     result.restored.map((r) => r.source),
-    ctx.settings.probeTimeoutMs
+    run.settings.probeTimeoutMs
   )
   const indexes = new Map(states.map((s) => [s.namespace, s.indexes]))
   return new Map(
@@ -188,12 +345,16 @@ async function expectedFromSource(
   )
 }
 
-function pick(c: { bytes: number; namespaces: string[]; credentialNamespaces: string[] }) {
-  return { bytes: c.bytes, namespaces: c.namespaces, credentialNamespaces: c.credentialNamespaces }
+function recordSkippedUsers(report: Report, read: Awaited<ReturnType<typeof tryReadUsers>>): void {
+  if (read && 'skipped' in read)
+    report.users = { checked: false, reason: read.skipped, drift: undefined }
 }
 
-/** Inputs checks that a mode's connection strings and paths are present; this restates it for the type system. */
-function need<T>(value: T | undefined): T {
-  if (value === undefined) throw new Error('internal: a required input is missing after validation')
-  return value
+function dumpFiles(path: string, c: DumpContents): Report['dumpFiles'] {
+  return {
+    path,
+    bytes: c.bytes,
+    namespaces: c.namespaces,
+    credentialNamespaces: c.credentialNamespaces
+  }
 }

@@ -132,7 +132,7 @@ export class MongoUri {
     try {
       return await fn(client)
     } finally {
-      await client.close().catch(() => undefined)
+      await tryClose(client, purpose)
     }
   }
 
@@ -273,6 +273,13 @@ function normaliseHost(host: string, isSrv: boolean, input: string): string {
     throw invalidInput(input, `host "${host}" has an invalid port`, 'Use a port from 1 to 65535')
   }
   return `${match[1].toLowerCase()}:${port}`
+}
+
+/** Closing a client that is no longer needed may fail harmlessly (the server went away). */
+export async function tryClose(client: MongoClient, purpose: string): Promise<void> {
+  await client
+    .close()
+    .catch((error: unknown) => core.debug(`closing the ${purpose} client: ${error}`))
 }
 
 /** Scrubs `text` of the secrets of every given connection string. */

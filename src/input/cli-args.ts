@@ -1,6 +1,6 @@
 // The command line's arguments and exit codes: argv becomes the INPUT_* variables the action
 // reads, and the report's failure kind becomes an exit code that tells the verdict apart.
-import type { Report } from '../report/report.js'
+import type { FailureKind } from '../errors.js'
 import { MODES } from './settings.js'
 
 export const HELP = `Usage: mongo-restore-guard <mode> [--input value]...
@@ -74,7 +74,8 @@ export function inputsFromArgv(
   )
 }
 
-export function exitCode(report: Report): number {
+/** The exit code of a finished run, from its status and the kind of its failure. */
+export function exitCode(report: { status: string; failure?: { kind: FailureKind } }): number {
   if (report.status === 'passed') return 0
   return EXIT_CODES[report.failure?.kind ?? ''] ?? 1
 }

@@ -1,7 +1,8 @@
 // The guard: what the restore must never do to the target's users, roles and credentials.
 // Pure functions, so every refusal is unit-tested without a server.
 import { forbidden, invalidInput, type GuardError } from '../errors.js'
-import type { Rename, Settings } from './settings.js'
+import type { MongoUri } from '../secrets.js'
+import type { Mode, Rename, TransferPlan } from './settings.js'
 
 /** Always passed to mongorestore: admin (users, roles, auth version) and legacy per-db users. */
 export const PROTECTED_NAMESPACES = ['admin.*', '*.system.users', '*.system.roles']
@@ -133,7 +134,11 @@ export function checkToolOptions(
 
 /** Checks that nothing in the plan could write users, roles or system databases. */
 export function checkPlan(
-  settings: Pick<Settings, 'mode' | 'source' | 'target' | 'databases' | 'nsExclude' | 'renames'>
+  settings: Pick<TransferPlan, 'databases' | 'nsExclude' | 'renames'> & {
+    mode: Mode
+    source: MongoUri | undefined
+    target: MongoUri | undefined
+  }
 ): void {
   for (const db of settings.databases) {
     if (SYSTEM_DATABASES.includes(db.toLowerCase())) {

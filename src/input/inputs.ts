@@ -1,3 +1,7 @@
+// src/input/: what the user asked for. The inputs and the command line's flags, the settings
+// each mode gets, the guard's refusals, the namespace plan and the privilege requirements. Pure
+// but for this file, which reads the environment; it imports only errors.ts and secrets.ts.
+//
 // The only module that reads the action's inputs and environment. It returns validated Settings
 // or throws an error that names the input and the fix, before anything touches a database.
 import * as core from '@actions/core'
@@ -8,30 +12,73 @@ import { invalidInput } from '../errors.js'
 import { checkPlan, checkToolOptions } from './guard.js'
 import { DATABASE_NAME, parsePrivileges } from './privileges.js'
 import { maskRaw, MongoUri } from '../secrets.js'
-import { MODES, type Mode, type Rename, type Settings } from './settings.js'
-
-/** Which connection strings each mode needs. */
-const NEEDS: Record<Mode, { source: boolean; target: boolean | 'optional'; apps: boolean }> = {
-  migrate: { source: true, target: true, apps: true },
-  rehearse: { source: true, target: true, apps: true },
-  dump: { source: true, target: false, apps: false },
-  restore: { source: false, target: true, apps: true },
-  probe: { source: false, target: 'optional', apps: true }
-}
+import { MODES, type Mode, type Rename, type Settings, type TransferPlan } from './settings.js'
 
 export function getInputs(): Settings {
   // Mask before parsing: even a malformed string must never be printed.
   for (const name of ['source-uri', 'target-uri', 'target-admin-uri']) maskRaw(core.getInput(name))
   for (const line of core.getMultilineInput('app-uri')) maskRaw(line)
 
-  const mode = modeInput()
-  const needs = NEEDS[mode]
-  const source = needs.source ? uriInput('source-uri', mode) : undefined
-  const target =
-    needs.target === true || (needs.target === 'optional' && core.getInput('target-uri') !== '')
-      ? uriInput('target-uri', mode)
-      : undefined
-  const apps = needs.apps ? appInputs(target, mode) : []
+  const settings = settingsFor(modeInput())
+  core.debug(`Settings: ${JSON.stringify(settings)}`) // MongoUri serialises redacted
+  return settings
+}
+
+function settingsFor(mode: Mode): Settings {
+  switch (mode) {
+    case 'migrate':
+    case 'rehearse': {
+      const source = uriInput('source-uri', mode)
+      const target = uriInput('target-uri', mode)
+      const common = { ...commonInputs(mode, target), source, target }
+      const transfer = transferInputs(mode, source, target)
+      const archive = archiveInput(mode)
+      if (mode === 'migrate') return { mode, ...common, transfer, archive }
+      return {
+        mode,
+        ...common,
+        transfer,
+        archive,
+        keep: booleanInput('keep'),
+        runId: process.env['GITHUB_RUN_ID'] || String(Date.now())
+      }
+    }
+    case 'dump': {
+      const source = uriInput('source-uri', mode)
+      const archive = requiredArchive(
+        mode,
+        'Name the directory to create, e.g. ${{ runner.temp }}/dump'
+      )
+      return {
+        mode,
+        ...commonInputs(mode, undefined),
+        source,
+        transfer: transferInputs(mode, source, undefined),
+        archive
+      }
+    }
+    case 'restore': {
+      const target = uriInput('target-uri', mode)
+      const archive = requiredArchive(mode, 'Name the dump directory or archive file to restore')
+      return {
+        mode,
+        ...commonInputs(mode, target),
+        target,
+        transfer: transferInputs(mode, undefined, target),
+        archive,
+        skipArchivedUsers: booleanInput('skip-archived-users')
+      }
+    }
+    case 'probe': {
+      const target = core.getInput('target-uri') === '' ? undefined : uriInput('target-uri', mode)
+      return { mode, ...commonInputs(mode, target), target }
+    }
+  }
+}
+
+/** The inputs every mode reads; `target` is the one the apps and the repair are checked against. */
+function commonInputs(mode: Mode, target: MongoUri | undefined) {
+  const apps = mode === 'dump' ? [] : appInputs(target, mode)
   const adminUri =
     core.getInput('target-admin-uri') === '' ? undefined : uriInput('target-admin-uri', mode)
   const repairAppUser = booleanInput('repair-app-user')
@@ -42,37 +89,31 @@ export function getInputs(): Settings {
       'Give target-admin-uri, a user that can change users on the target (userAdminAnyDatabase or root)'
     )
   }
-  if (mode === 'dump' && core.getInput('archive') === '') {
-    throw invalidInput(
-      'archive',
-      'is required with mode: dump',
-      'Name the directory to create, e.g. ${{ runner.temp }}/dump'
-    )
-  }
-  if (mode === 'restore' && core.getInput('archive') === '') {
-    throw invalidInput(
-      'archive',
-      'is required with mode: restore',
-      'Name the dump directory or archive file to restore'
-    )
-  }
-
-  const renames = renameInputs()
-  const settings: Settings = {
-    mode,
-    source,
-    target,
-    adminUri,
-    repairAppUser,
+  return {
     apps,
     privileges: parsePrivileges(core.getMultilineInput('app-privileges')),
+    adminUri,
+    repairAppUser,
+    probeTimeoutMs: numberInput('probe-timeout-seconds', 10) * 1000,
+    phaseTimeoutMs: numberInput('timeout-minutes', 60) * 60_000,
+    toolsPath: core.getInput('tools-path') || undefined,
+    tempDir: runnerTemp()
+  }
+}
+
+/** How to dump and restore, checked by the guard before anything runs. */
+function transferInputs(
+  mode: Mode,
+  source: MongoUri | undefined,
+  target: MongoUri | undefined
+): TransferPlan {
+  const plan: TransferPlan = {
     databases: databasesInput(),
     drop: booleanInput('drop'),
     allowMerge: booleanInput('allow-merge'),
-    archive: archiveInput(mode),
     gzip: booleanInput('gzip'),
     nsExclude: core.getMultilineInput('ns-exclude'),
-    renames,
+    renames: renameInputs(),
     dumpOptions: checkToolOptions(
       'mongodump',
       core.getInput('mongodump-options'),
@@ -83,17 +124,10 @@ export function getInputs(): Settings {
       core.getInput('mongorestore-options'),
       'mongorestore-options'
     ),
-    keep: booleanInput('keep'),
-    skipArchivedUsers: booleanInput('skip-archived-users'),
-    runId: process.env['GITHUB_RUN_ID'] || String(Date.now()),
-    allowFailedDocuments: booleanInput('allow-failed-documents'),
-    probeTimeoutMs: numberInput('probe-timeout-seconds', 10) * 1000,
-    phaseTimeoutMs: numberInput('timeout-minutes', 60) * 60_000,
-    toolsPath: core.getInput('tools-path') || undefined,
-    tempDir: runnerTemp()
+    allowFailedDocuments: booleanInput('allow-failed-documents')
   }
-  checkPlan(settings)
-  return settings
+  checkPlan({ mode, source, target, ...plan })
+  return plan
 }
 
 /** Read on its own so that a run refused for bad input still writes its report. */
@@ -213,6 +247,12 @@ function renameInputs(): Rename[] {
     )
   }
   return from.map((f, i) => ({ from: f, to: to[i] as string }))
+}
+
+function requiredArchive(mode: 'dump' | 'restore', fix: string): string {
+  const path = archiveInput(mode)
+  if (path === undefined) throw invalidInput('archive', `is required with mode: ${mode}`, fix)
+  return path
 }
 
 function archiveInput(mode: Mode): string | undefined {

@@ -2,7 +2,7 @@
 // collections, filtered and renamed the way mongorestore will (approximately: mongorestore
 // decides from the dump itself). Pure, so it is unit-tested without a server.
 import { isProtectedNamespace } from './guard.js'
-import type { Settings } from './settings.js'
+import type { TransferPlan } from './settings.js'
 
 /** A namespace of the source and the namespace of the target it is restored into. */
 export interface PlannedNamespace {
@@ -10,7 +10,7 @@ export interface PlannedNamespace {
   target: string
 }
 
-type PlanSettings = Pick<Settings, 'databases' | 'nsExclude' | 'renames' | 'dumpOptions'>
+type PlanSettings = Pick<TransferPlan, 'databases' | 'nsExclude' | 'renames' | 'dumpOptions'>
 
 export function planNamespaces(
   sourceNamespaces: readonly string[],

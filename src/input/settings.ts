@@ -1,3 +1,6 @@
+// What the action was asked to do, validated: one type per mode, so that what a mode needs is
+// required by the type system. Built only by `inputs.ts`; a mode that derives other values (the
+// rehearsal's scratch names, a dump's compression) builds a new `TransferPlan` from these.
 import type { MongoUri } from '../secrets.js'
 import type { PrivilegeRequirement } from './privileges.js'
 
@@ -12,33 +15,14 @@ export const MODES = ['migrate', 'rehearse', 'dump', 'restore', 'probe'] as cons
  * dropped afterwards; dump: to disk only; restore: a dump from disk; probe: the probe alone. */
 export type Mode = (typeof MODES)[number]
 
-/** Everything the action was asked to do, validated. Built only by `inputs.ts`. */
-export interface Settings {
-  mode: Mode
-  /** Where the data comes from (a user that can run mongodump); absent in restore and probe. */
-  source: MongoUri | undefined
-  /** Where it goes (a user that can run mongorestore); absent in dump, optional in probe. */
-  target: MongoUri | undefined
-  /** A user that can read and change the target's users: drift check and repair. Optional. */
-  adminUri: MongoUri | undefined
-  /** After a restore (or in probe mode), re-register an app user whose login fails. */
-  repairAppUser: boolean
-  /** The application's own connection strings; each one is probed before and after. */
-  apps: MongoUri[]
-  /** What each app must be allowed to do; applies to every app. Empty: authentication only. */
-  privileges: PrivilegeRequirement[]
+/** How the data is dumped and restored: what the tools' argv and the namespace plan are made of. */
+export interface TransferPlan {
   /** The databases to move; empty means every user database. */
   databases: string[]
   /** Pass `--drop`: replace the target's collections that are in the dump. */
   drop: boolean
   /** Restore into namespaces that already hold documents (without drop, refused by default). */
   allowMerge: boolean
-  /**
-   * A dump on disk. migrate, rehearse and dump create it as a directory with one mongodump
-   * directory dump per user database; restore reads it (such a directory or an archive file).
-   * Undefined in migrate and rehearse: mongodump streams into mongorestore, nothing on disk.
-   */
-  archive: string | undefined
   /** Compress the dump (`--gzip` on both tools). */
   gzip: boolean
   /** More `--nsExclude` patterns, on top of the ones that protect users. */
@@ -49,14 +33,20 @@ export interface Settings {
   dumpOptions: string[]
   /** Extra mongorestore options, already checked against the allow-list. */
   restoreOptions: string[]
-  /** rehearse: leave the scratch databases in place instead of dropping them. */
-  keep: boolean
-  /** restore: accept a dump that carries users or roles (they are excluded either way). */
-  skipArchivedUsers: boolean
-  /** Names this run's scratch databases: GITHUB_RUN_ID, else the time. */
-  runId: string
   /** Do not fail the step when some documents failed to restore. */
   allowFailedDocuments: boolean
+}
+
+/** What every mode has. */
+interface Common {
+  /** The application's own connection strings; each one is probed before and after. */
+  apps: MongoUri[]
+  /** What each app must be allowed to do; applies to every app. Empty: authentication only. */
+  privileges: PrivilegeRequirement[]
+  /** A user that can read and change the target's users: drift check and repair. Optional. */
+  adminUri: MongoUri | undefined
+  /** After a restore (or in probe mode), re-register an app user whose login fails. */
+  repairAppUser: boolean
   /** Server selection and connect timeout of each probe, in ms. */
   probeTimeoutMs: number
   /** Time limit for the dump and for the restore, in ms. */
@@ -65,4 +55,73 @@ export interface Settings {
   toolsPath: string | undefined
   /** Parent of the private directory for the tools' config files. */
   tempDir: string
+}
+
+export interface MigrateSettings extends Common {
+  mode: 'migrate'
+  /** Where the data comes from (a user that can run mongodump). */
+  source: MongoUri
+  /** Where it goes (a user that can run mongorestore). */
+  target: MongoUri
+  transfer: TransferPlan
+  /** A new directory for one mongodump directory dump per database; undefined: streamed. */
+  archive: string | undefined
+}
+
+export interface RehearseSettings extends Omit<MigrateSettings, 'mode'> {
+  mode: 'rehearse'
+  /** Leave the scratch databases in place instead of dropping them. */
+  keep: boolean
+  /** Names this run's scratch databases: GITHUB_RUN_ID, else the time. */
+  runId: string
+}
+
+export interface DumpSettings extends Common {
+  mode: 'dump'
+  source: MongoUri
+  transfer: TransferPlan
+  /** The new directory to write, one mongodump directory dump per user database. */
+  archive: string
+}
+
+export interface RestoreSettings extends Common {
+  mode: 'restore'
+  target: MongoUri
+  transfer: TransferPlan
+  /** A dump on disk: such a directory, or an archive file. */
+  archive: string
+  /** Accept a dump that carries users or roles (they are excluded either way). */
+  skipArchivedUsers: boolean
+}
+
+export interface ProbeSettings extends Common {
+  mode: 'probe'
+  /** Optional: where the drift check and the repair look when target-admin-uri is absent. */
+  target: MongoUri | undefined
+}
+
+/** Everything the action was asked to do, validated. */
+export type Settings =
+  MigrateSettings | RehearseSettings | DumpSettings | RestoreSettings | ProbeSettings
+
+/** The modes that run the tools. */
+export type ToolSettings = Exclude<Settings, ProbeSettings>
+
+/** Every connection string of the run: what must be scrubbed from any text it prints. */
+export function allUris(settings: Settings): MongoUri[] {
+  const sides = [sourceOf(settings), targetOf(settings), settings.adminUri, ...settings.apps]
+  return sides.filter((u): u is MongoUri => u !== undefined)
+}
+
+/** The connection string that reads and changes the target's users: the admin one, else the target's. */
+export function usersAdmin(settings: Settings): MongoUri | undefined {
+  return settings.adminUri ?? targetOf(settings)
+}
+
+export function sourceOf(settings: Settings): MongoUri | undefined {
+  return 'source' in settings ? settings.source : undefined
+}
+
+export function targetOf(settings: Settings): MongoUri | undefined {
+  return 'target' in settings ? settings.target : undefined
 }

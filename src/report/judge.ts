@@ -1,5 +1,8 @@
-// Judges the results: the probes before and after the restore, and the restore's own counts.
+// Judges the results: the probes before and after the restore, the restore's own counts and the
+// target's users. Each judge throws the failure that ends the step.
+import * as core from '@actions/core'
 import { GuardError } from '../errors.js'
+import { hasDrift, type UserDrift } from '../server/drift.js'
 import { isProtectedNamespace } from '../input/guard.js'
 import type { ProbeResult, ProbeStatus } from '../server/probe.js'
 import type { NamespaceCount, RestoreCounts } from '../tools/output.js'
@@ -111,4 +114,23 @@ export function checkRestore(
       `mongodump wrote ${dumpedDocuments} document(s) but mongorestore restored none: the databases, ns-exclude or ns-from inputs filter out every namespace, or the dump holds only admin (which is always excluded).`
     )
   }
+}
+
+/** The users drift check: any user added, removed or changed by the run fails it. */
+export function judgeUsers(drift: UserDrift, usersAfter: number): void {
+  if (hasDrift(drift)) {
+    const changed = drift.changed.map((c) => `${c.user} (${c.what.join(', ')})`)
+    throw new GuardError(
+      'UsersDrifted',
+      "The target's users changed",
+      `The target's users changed during the run: ${[
+        ...drift.appeared.map((u) => `${u} appeared`),
+        ...drift.disappeared.map((u) => `${u} disappeared`),
+        ...changed.map((c) => `${c} changed`)
+      ].join(
+        '; '
+      )}. Applications that log in as these users may fail at their next restart; re-register them on the target.`
+    )
+  }
+  core.info(`Users: ${usersAfter} on the target, none changed.`)
 }

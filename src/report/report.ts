@@ -1,11 +1,15 @@
+// src/report/: judging and telling. The Report type and its publication (this file), the phase
+// records, the verdicts (judge.ts), the data comparison and what a failed run may have written.
+// It may import types from every folder below; only the pipeline (main.ts, modes.ts) writes it.
+//
 // One typed report, filled in as the run goes and rendered once at the end: step outputs, the
 // job summary, an error annotation and the JSON file. It only ever holds redacted strings.
 import * as core from '@actions/core'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
-import { whatMayBeWritten } from './aftermath.js'
-import { toGuardError, type FailureKind } from '../errors.js'
+import type { FailureKind } from '../errors.js'
 import type { PlannedNamespace } from '../input/ns-plan.js'
+import type { PhaseRecord } from './phase.js'
 import type { ProbeResult, ProbeStatus } from '../server/probe.js'
 import type { Mismatch } from './data-check.js'
 import type { UserDrift } from '../server/drift.js'
@@ -15,12 +19,6 @@ import type { RepairResult } from '../server/repair.js'
 import type { Mode } from '../input/settings.js'
 import type { NamespaceCount, RestoreCounts, RestoredNamespace } from '../tools/output.js'
 import type { Verdict } from './judge.js'
-
-export interface PhaseRecord {
-  name: string
-  status: 'ok' | 'failed' | 'cancelled'
-  durationMs: number
-}
 
 export interface Report {
   mode: Mode | undefined
@@ -94,28 +92,6 @@ export function newReport(): Report {
   }
 }
 
-/** Runs one step of the pipeline in a log group and records its duration and outcome. */
-export async function phase<T>(report: Report, name: string, fn: () => Promise<T>): Promise<T> {
-  const started = Date.now()
-  const record: PhaseRecord = { name, status: 'ok', durationMs: 0 }
-  report.phases.push(record)
-  try {
-    return await core.group(name, fn)
-  } catch (error) {
-    record.status = toGuardError(error).kind === 'Cancelled' ? 'cancelled' : 'failed'
-    throw error
-  } finally {
-    record.durationMs = Date.now() - started
-  }
-}
-
-export function recordFailure(report: Report, error: unknown): void {
-  const failure = toGuardError(error)
-  report.status = failure.kind === 'Cancelled' ? 'cancelled' : 'failed'
-  report.failure = { kind: failure.kind, title: failure.title, message: failure.message }
-  report.aftermath = whatMayBeWritten(report)
-}
-
 /** The probe result the step reports: the first failure of the latest probe round. */
 export function probeResult(report: Report): ProbeStatus | '' {
   const latest = report.probes.after.length > 0 ? report.probes.after : report.probes.before
@@ -129,8 +105,6 @@ export async function publish(
   reportPath: string,
   redact: (text: string) => string
 ): Promise<void> {
-  report.finishedAt = new Date().toISOString()
-  if (report.status === 'running') report.status = 'passed'
   const json = redact(JSON.stringify(report, null, 2))
 
   core.setOutput('status', report.status)

@@ -2,15 +2,13 @@
 // connections (wrong credentials or an unreachable host fail here, fast, and name the input),
 // refuse a target that is the source, and refuse to restore into collections that already
 // hold documents unless drop or allow-merge says so.
-import * as core from '@actions/core'
 import type { Document, MongoClient } from 'mongodb'
-import { GuardError } from '../errors.js'
+import { cancelled, GuardError } from '../errors.js'
 import { sameDeployment, SYSTEM_DATABASES } from '../input/guard.js'
 import { collectionOf, dbOf, planNamespaces, type PlannedNamespace } from '../input/ns-plan.js'
+import type { TransferPlan } from '../input/settings.js'
+import { tryClose, type MongoUri } from '../secrets.js'
 import { classify, type ProbeStatus } from './probe.js'
-import { phase, type Report } from '../report/report.js'
-import type { MongoUri } from '../secrets.js'
-import type { Settings } from '../input/settings.js'
 
 const APP_NAME = 'mongo-restore-guard-preflight'
 
@@ -20,53 +18,72 @@ interface Connection {
   hello: Document
 }
 
-/**
- * `fromDump`: in restore mode there is no source; the namespaces to be written come from the
- * dump on disk instead.
- */
-export async function preflight(
-  report: Report,
-  settings: Settings,
-  signal: AbortSignal,
-  fromDump: readonly string[] = []
-) {
-  await phase(report, 'Check source and target', async () => {
-    const sides = [
-      [settings.source, 'source'],
-      [settings.target, 'target']
-    ] as const
-    const opened = await Promise.allSettled(
-      sides.map(([uri, side]) => (uri ? connect(uri, side, settings.probeTimeoutMs) : undefined))
-    )
-    try {
-      const [source, target] = opened.map((o) => {
-        if (o.status === 'rejected') throw o.reason
-        return o.value
-      }) as [Connection | undefined, Connection | undefined]
-      throwIfCancelled(signal)
-      if (!target) return
-      const names = source ? await sourceNamespaces(source, settings) : fromDump
-      const namespaces = planNamespaces(names, settings)
-      report.plan = { namespaces, drop: settings.drop }
-      core.info(
-        `The restore will write ${namespaces.length} namespace(s): ${namespaces.map((p) => (p.source === p.target ? p.target : `${p.source} → ${p.target}`)).join(', ') || 'none'}`
-      )
-      if (source && isSameDeployment(source.hello, target.hello)) {
-        const ontoItself = namespaces.filter((p) => p.source === p.target)
-        if (settings.renames.length === 0 || ontoItself.length > 0) {
-          throw sameDeployment(
-            `${target.uri.hosts.join(',')} is the server of source-uri${ontoItself.length > 0 ? `, and ${ontoItself.map((p) => p.target).join(', ')} would be restored onto itself` : ''}`
-          )
-        }
-      }
-      throwIfCancelled(signal)
-      if (!settings.drop && !settings.allowMerge) await refuseNonEmpty(target, namespaces)
-    } finally {
-      for (const o of opened) {
-        if (o.status === 'fulfilled' && o.value) await o.value.client.close().catch(() => undefined)
-      }
+/** New logged-in connections to the source and the target; `close()` ends them. */
+export interface Sides {
+  source: Connection | undefined
+  target: Connection | undefined
+  close(): Promise<void>
+}
+
+/** Logs in to each side given, at once; the first refusal is thrown once both have answered. */
+export async function openSides(
+  source: MongoUri | undefined,
+  target: MongoUri | undefined,
+  timeoutMs: number
+): Promise<Sides> {
+  const opened = await Promise.allSettled([
+    source ? connect(source, 'source', timeoutMs) : undefined,
+    target ? connect(target, 'target', timeoutMs) : undefined
+  ])
+  const close = async () => {
+    for (const o of opened) {
+      if (o.status === 'fulfilled' && o.value) await tryClose(o.value.client, APP_NAME)
     }
-  })
+  }
+  const failed = opened.find((o) => o.status === 'rejected')
+  if (failed) {
+    await close()
+    throw failed.reason
+  }
+  const [s, t] = opened.map((o) => (o.status === 'fulfilled' ? o.value : undefined))
+  return { source: s, target: t, close }
+}
+
+/**
+ * The namespaces the restore will write: the source's collections, or in restore mode, where
+ * there is no source, the dump's (`fromDump`), filtered and renamed as mongorestore will.
+ */
+export async function plannedNamespaces(
+  sides: Sides,
+  plan: TransferPlan,
+  fromDump: readonly string[]
+): Promise<PlannedNamespace[]> {
+  const names = sides.source ? await sourceNamespaces(sides.source, plan) : fromDump
+  return planNamespaces(names, plan)
+}
+
+/**
+ * Refuses a target that is the source's own deployment (unless every namespace is renamed
+ * elsewhere), and, without drop or allow-merge, a target whose planned namespaces hold documents.
+ */
+export async function checkTarget(
+  sides: Sides,
+  plan: TransferPlan,
+  namespaces: readonly PlannedNamespace[],
+  signal: AbortSignal
+): Promise<void> {
+  const { source, target } = sides
+  if (!target) return
+  if (source && isSameDeployment(source.hello, target.hello)) {
+    const ontoItself = namespaces.filter((p) => p.source === p.target)
+    if (plan.renames.length === 0 || ontoItself.length > 0) {
+      throw sameDeployment(
+        `${target.uri.hosts.join(',')} is the server of source-uri${ontoItself.length > 0 ? `, and ${ontoItself.map((p) => p.target).join(', ')} would be restored onto itself` : ''}`
+      )
+    }
+  }
+  if (signal.aborted) throw cancelled()
+  if (!plan.drop && !plan.allowMerge) await refuseNonEmpty(target, namespaces)
 }
 
 /** A new client that logs in (any command authenticates the connection) and says hello. */
@@ -96,7 +113,7 @@ async function connect(uri: MongoUri, side: Side, timeoutMs: number): Promise<Co
     const detail = uri.scrub(error instanceof Error ? error.message : String(error))
     failure = refused(uri, side, classify(error), detail.replace(/\.$/, ''), timeoutMs)
   }
-  await client.close().catch(() => undefined)
+  await tryClose(client, APP_NAME)
   throw failure
 }
 
@@ -150,11 +167,11 @@ function isSameDeployment(a: Document, b: Document): boolean {
 }
 
 /** The source's collections in the databases to move (names as mongodump will see them). */
-async function sourceNamespaces(source: Connection, settings: Settings): Promise<string[]> {
+async function sourceNamespaces(source: Connection, plan: TransferPlan): Promise<string[]> {
   try {
     const databases =
-      settings.databases.length > 0
-        ? settings.databases
+      plan.databases.length > 0
+        ? plan.databases
         : (
             (
               await source.client
@@ -228,8 +245,4 @@ function notAllowed(
     `${uri.input}: ${title}`,
     `${uri.input}: the user could not ${what}: ${detail}. Nothing was dumped or written. ${fix}.`
   )
-}
-
-function throwIfCancelled(signal: AbortSignal): void {
-  if (signal.aborted) throw new GuardError('Cancelled', 'Cancelled', 'The run was cancelled.')
 }

@@ -1,6 +1,12 @@
+// src/server/: questions to the servers through the driver, each with a new client used once:
+// the probe (this file), replica-set members, the users drift snapshot, the repair, deployment
+// facts, the pre-flight check and managed services. It may import src/input/, never the tools,
+// the report or the pipeline.
+//
 // The cold-connection probe: a brand-new client, made from the application's own connection
 // string, authenticates, reads its privileges and is closed. An already-open pool proves
 // nothing (authentication happens once per connection), so each probe opens its own.
+import * as core from '@actions/core'
 import {
   MongoNetworkError,
   MongoServerError,
@@ -13,7 +19,7 @@ import {
   type MissingPrivileges,
   type PrivilegeRequirement
 } from '../input/privileges.js'
-import type { MongoUri } from '../secrets.js'
+import { tryClose, type MongoUri } from '../secrets.js'
 
 export type ProbeStatus =
   'ok' | 'authentication-failed' | 'user-not-found' | 'unauthorized' | 'unreachable' | 'error'
@@ -96,7 +102,7 @@ export async function probe(
     const detail = error instanceof Error ? error.message : String(error)
     if (status !== 'authentication-failed') return result(status, detail)
     // The server answers 18 for a wrong password and a missing user alike; hello tells them apart.
-    const mechanisms = await userMechanisms(app, timeoutMs)
+    const mechanisms = await tryUserMechanisms(app, timeoutMs)
     if (mechanisms === null) return result(status, detail)
     if (mechanisms === undefined) {
       return result(
@@ -111,7 +117,7 @@ export async function probe(
         : 'the user exists but rejects this password'
     return result(status, `${hint} (${detail})`, { mechanisms })
   } finally {
-    await client.close().catch(() => undefined)
+    await tryClose(client, APP_NAME)
   }
 }
 
@@ -128,9 +134,9 @@ function clientOptions(timeoutMs: number): MongoClientOptions {
 /**
  * The SCRAM mechanisms the server offers for the app's user, asked without credentials
  * (hello with saslSupportedMechs): undefined when the user does not exist, null when the
- * question could not be asked.
+ * question could not be asked (the probe's own answer stands then).
  */
-export async function userMechanisms(
+export async function tryUserMechanisms(
   app: MongoUri,
   timeoutMs: number
 ): Promise<string[] | undefined | null> {
@@ -140,10 +146,13 @@ export async function userMechanisms(
       .db('admin')
       .command({ hello: 1, saslSupportedMechs: `${app.authSource}.${app.username}` })
     return (hello['saslSupportedMechs'] as string[] | undefined) ?? undefined
-  } catch {
+  } catch (error) {
+    core.debug(
+      `asking for the mechanisms of ${app.username}@${app.authSource}: ${app.scrub(String(error))}`
+    )
     return null
   } finally {
-    await client.close().catch(() => undefined)
+    await tryClose(client, `${APP_NAME} hello`)
   }
 }
 

@@ -1,10 +1,10 @@
 // Builds mongodump's and mongorestore's argv from the settings: pure, so the guard's excludes
 // and the absence of credentials in argv are unit-tested.
 import { PROTECTED_NAMESPACES } from '../input/guard.js'
-import type { Settings } from '../input/settings.js'
+import type { TransferPlan } from '../input/settings.js'
 
 type ArgSettings = Pick<
-  Settings,
+  TransferPlan,
   'gzip' | 'databases' | 'drop' | 'nsExclude' | 'renames' | 'dumpOptions' | 'restoreOptions'
 >
 

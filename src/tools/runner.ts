@@ -38,6 +38,15 @@ export interface RunOptions {
   onExit?: (run: ToolRun) => void
 }
 
+/**
+ * Runs the commands, each one's stdout piped into the next one's stdin, and waits for all of them.
+ * `spawnTools` is the real one; unit tests give canned runs to test how a run is judged.
+ */
+export type ToolRunner = (
+  commands: ToolCommand[],
+  options: RunOptions
+) => Promise<{ runs: ToolRun[]; interruption: Interruption }>
+
 /** How a run ended when it was not by itself. */
 export type Interruption = 'timeout' | 'cancelled' | undefined
 
@@ -100,14 +109,8 @@ export function killAllTools(): void {
   for (const child of running) child.kill('SIGKILL')
 }
 
-/**
- * Runs the commands at once, each one's stdout piped into the next one's stdin, and waits for
- * all of them. Tool logs are passed through (redacted) as they come.
- */
-export async function runTools(
-  commands: ToolCommand[],
-  options: RunOptions
-): Promise<{ runs: ToolRun[]; interruption: Interruption }> {
+/** The real ToolRunner: starts the processes at once; tool logs pass through (redacted) as they come. */
+export const spawnTools: ToolRunner = async (commands, options) => {
   const children: ChildProcess[] = []
   const readerFailed = new Set<ChildProcess>()
   let interruption: Interruption

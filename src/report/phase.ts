@@ -1,0 +1,28 @@
+// One step of the pipeline: run in a log group, timed, its outcome recorded for the summary.
+import * as core from '@actions/core'
+import { toGuardError } from '../errors.js'
+
+export interface PhaseRecord {
+  name: string
+  status: 'ok' | 'failed' | 'cancelled'
+  durationMs: number
+}
+
+/** Runs `fn` in a log group named `name` and appends its record to `records`. */
+export async function phase<T>(
+  records: PhaseRecord[],
+  name: string,
+  fn: () => Promise<T>
+): Promise<T> {
+  const started = Date.now()
+  const record: PhaseRecord = { name, status: 'ok', durationMs: 0 }
+  records.push(record)
+  try {
+    return await core.group(name, fn)
+  } catch (error) {
+    record.status = toGuardError(error).kind === 'Cancelled' ? 'cancelled' : 'failed'
+    throw error
+  } finally {
+    record.durationMs = Date.now() - started
+  }
+}
