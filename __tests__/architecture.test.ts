@@ -11,6 +11,7 @@ const SRC = resolve(import.meta.dirname, '../src')
 const LAYERS: Record<string, number> = {
   'errors.ts': 0,
   'secrets.ts': 0,
+  'concurrency.ts': 0,
   input: 1,
   server: 2,
   tools: 3,

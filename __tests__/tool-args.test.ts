@@ -69,10 +69,9 @@ test('gzip, drop, databases and renames at restore', () => {
   }
 })
 
-test('a single streamed database is dumped with --db', () => {
-  assert.ok(
-    dumpArgs({ ...base, databases: ['appdb'] }, 'c', { kind: 'stdout' }).includes('--db=appdb')
-  )
+test('a streamed database is dumped with --db; the whole deployment without', () => {
+  assert.ok(dumpArgs(base, 'c', { kind: 'stdout', database: 'appdb' }).includes('--db=appdb'))
+  assert.ok(!dumpArgs(base, 'c', { kind: 'stdout' }).some((a) => a.startsWith('--db')))
 })
 
 test("the user's tool options come last, so they override anything the action passes", () => {

@@ -53418,10 +53418,10 @@ var MongoUri = class _MongoUri {
    * Opens a new client, runs `fn` with it and closes it: every connection this action makes is
    * used for one purpose and closed. `anonymous` drops the credentials (hello needs none).
    */
-  async use(purpose, timeoutMs, fn, anonymous = false) {
+  async use(purpose, timeoutMs, fn, anonymous = false, poolSize = 1) {
     const options = {
       appName: `mongo-restore-guard-${purpose}`,
-      maxPoolSize: 1,
+      maxPoolSize: poolSize,
       serverSelectionTimeoutMS: timeoutMs,
       connectTimeoutMS: timeoutMs
     };
@@ -53547,14 +53547,23 @@ var SecretDir = class _SecretDir {
     this.path = path4;
   }
   path;
+  /** Each config file is written once and shared by the tools that run at the same time. */
+  #written = /* @__PURE__ */ new Map();
   static async create(parent) {
     return new _SecretDir(await mkdtemp(join3(parent, "mongo-restore-guard-")));
   }
   /** Writes the tools' `--config` file (JSON is valid YAML) with mode 0600; returns its path. */
-  async toolConfig(name, uri) {
-    const file = join3(this.path, `${name}.yaml`);
-    await writeFile2(file, JSON.stringify({ uri: uri.forTools() }) + "\n", { mode: 384 });
-    return file;
+  toolConfig(name, uri) {
+    const key = `${name} ${uri.redacted}`;
+    let written = this.#written.get(key);
+    if (written === void 0) {
+      const file = join3(this.path, `${name}-${this.#written.size}.yaml`);
+      written = writeFile2(file, JSON.stringify({ uri: uri.forTools() }) + "\n", {
+        mode: 384
+      }).then(() => file);
+      this.#written.set(key, written);
+    }
+    return written;
   }
   async remove() {
     await rm2(this.path, { recursive: true, force: true });
@@ -54054,6 +54063,28 @@ async function phase(records, name, fn) {
   }
 }
 
+// src/concurrency.ts
+var SERVER_CONCURRENCY = 8;
+async function forEachBounded(items, limit, fn) {
+  const results = new Array(items.length);
+  let next = 0;
+  let failure;
+  const worker = async () => {
+    while (failure === void 0 && next < items.length) {
+      const i = next++;
+      try {
+        results[i] = await fn(items[i]);
+      } catch (error2) {
+        if (failure === void 0) failure = { error: error2 };
+        else debug(`a further failure after the first: ${error2}`);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failure) throw failure.error;
+  return results;
+}
+
 // src/server/deployment.ts
 async function userDatabases(uri, wanted, timeoutMs) {
   const names2 = await uri.use("verify", timeoutMs, async (c) => {
@@ -54076,17 +54107,17 @@ async function collectionStates(uri, namespaces, timeoutMs) {
   return uri.use(
     "verify",
     timeoutMs,
-    (c) => Promise.all(
-      namespaces.map(async (namespace) => {
-        const [db, ...rest] = namespace.split(".");
-        const collection = c.db(db).collection(rest.join("."));
-        const [documents, indexes] = await Promise.all([
-          collection.estimatedDocumentCount(),
-          collection.listIndexes().toArray()
-        ]);
-        return { namespace, documents, indexes: indexes.map(indexSpec) };
-      })
-    )
+    (c) => forEachBounded(namespaces, SERVER_CONCURRENCY, async (namespace) => {
+      const [db, ...rest] = namespace.split(".");
+      const collection = c.db(db).collection(rest.join("."));
+      const [documents, indexes] = await Promise.all([
+        collection.estimatedDocumentCount(),
+        collection.listIndexes().toArray()
+      ]);
+      return { namespace, documents, indexes: indexes.map(indexSpec) };
+    }),
+    false,
+    SERVER_CONCURRENCY
   );
 }
 async function dropDatabases(uri, names2, timeoutMs) {
@@ -54291,7 +54322,8 @@ async function checkTarget(sides, plan, namespaces, signal) {
 async function connect(uri, side, timeoutMs) {
   const client = uri.client({
     appName: APP_NAME2,
-    maxPoolSize: 1,
+    // The login is proved on the first connection; the rest serve the questions asked at once.
+    maxPoolSize: SERVER_CONCURRENCY,
     serverSelectionTimeoutMS: timeoutMs,
     connectTimeoutMS: timeoutMs,
     socketTimeoutMS: timeoutMs
@@ -54351,14 +54383,11 @@ function isSameDeployment(a, b) {
 async function sourceNamespaces(source, plan) {
   try {
     const databases = plan.databases.length > 0 ? plan.databases : (await source.client.db("admin").command({ listDatabases: 1, nameOnly: true, authorizedDatabases: true }))["databases"].map((d) => d.name).filter((name) => !SYSTEM_DATABASES.includes(name));
-    const namespaces = [];
-    for (const db of databases) {
+    const perDatabase = await forEachBounded(databases, SERVER_CONCURRENCY, async (db) => {
       const collections = await source.client.db(db).listCollections({}, { nameOnly: true, authorizedCollections: true }).toArray();
-      for (const c of collections) {
-        if (c.type !== "view" && !c.name.startsWith("system.")) namespaces.push(`${db}.${c.name}`);
-      }
-    }
-    return namespaces;
+      return collections.filter((c) => c.type !== "view" && !c.name.startsWith("system.")).map((c) => `${db}.${c.name}`);
+    });
+    return perDatabase.flat();
   } catch (error2) {
     throw notAllowed(
       source.uri,
@@ -54370,12 +54399,11 @@ async function sourceNamespaces(source, plan) {
   }
 }
 async function refuseNonEmpty(target, namespaces) {
-  const occupied = [];
-  for (const { target: ns } of namespaces) {
+  const found = await forEachBounded(namespaces, SERVER_CONCURRENCY, async ({ target: ns }) => {
     const collection = target.client.db(dbOf(ns)).collection(collectionOf(ns));
     try {
-      if (await collection.findOne({}, { projection: { _id: 1 } }) === null) continue;
-      occupied.push(`${ns} (${await collection.estimatedDocumentCount()} documents)`);
+      if (await collection.findOne({}, { projection: { _id: 1 } }) === null) return void 0;
+      return `${ns} (${await collection.estimatedDocumentCount()} documents)`;
     } catch (error2) {
       throw notAllowed(
         target.uri,
@@ -54385,7 +54413,8 @@ async function refuseNonEmpty(target, namespaces) {
         "Grant it read on the databases to restore, or set drop: true or allow-merge: true if writing into existing collections is intended"
       );
     }
-  }
+  });
+  const occupied = found.filter((f) => f !== void 0);
   if (occupied.length === 0) return;
   throw new GuardError(
     "TargetNotEmpty",
@@ -54698,7 +54727,7 @@ import { mkdir as mkdir2, rm as rm3 } from "node:fs/promises";
 // src/tools/args.ts
 var DEFAULT_RESTORE_OPTIONS = ["--numInsertionWorkersPerCollection=2"];
 function dumpArgs(settings, configFile, to) {
-  const output = to.kind === "stdout" ? ["--archive", ...settings.databases.length === 1 ? [`--db=${settings.databases[0]}`] : []] : [`--db=${to.database}`, `--out=${to.path}`];
+  const output = to.kind === "stdout" ? ["--archive", ...to.database === void 0 ? [] : [`--db=${to.database}`]] : [`--db=${to.database}`, `--out=${to.path}`];
   return [
     `--config=${configFile}`,
     ...output,
@@ -54910,12 +54939,28 @@ function stop(child2) {
 }
 
 // src/tools/transfer.ts
+var DATABASE_CONCURRENCY = 2;
 async function streamDumpRestore(ctx, plan, source, target) {
+  const scopes = plan.databases.length > 0 ? plan.databases : [void 0];
+  const results = await forEachBounded(
+    scopes,
+    DATABASE_CONCURRENCY,
+    (database) => streamOne(ctx, plan, source, target, database)
+  );
+  return {
+    counts: {
+      restored: results.reduce((n, r) => n + r.counts.restored, 0),
+      failed: results.reduce((n, r) => n + r.counts.failed, 0)
+    },
+    restored: results.flatMap((r) => r.restored)
+  };
+}
+async function streamOne(ctx, plan, source, target, database) {
   const dump2 = await command(
     ctx,
     "mongodump",
     source,
-    (config) => dumpArgs(plan, config, { kind: "stdout" })
+    (config) => dumpArgs(plan, config, { kind: "stdout", database })
   );
   const restore2 = await command(
     ctx,
@@ -54935,7 +54980,7 @@ async function streamDumpRestore(ctx, plan, source, target) {
 async function dumpToDirectory(ctx, plan, source, databases, directory) {
   await mkdir2(directory);
   try {
-    for (const database of databases) {
+    await forEachBounded(databases, DATABASE_CONCURRENCY, async (database) => {
       const dump2 = await command(
         ctx,
         "mongodump",
@@ -54945,7 +54990,7 @@ async function dumpToDirectory(ctx, plan, source, databases, directory) {
       info(echo(dump2));
       const { runs, interruption } = await run(ctx, [dump2]);
       checkRun(runs[0], interruption, "dump", false);
-    }
+    });
   } catch (error2) {
     await rm3(directory, { recursive: true, force: true });
     ctx.observer.dumpRemoved(directory);
@@ -55273,7 +55318,10 @@ function dumpFiles(path4, c) {
 // src/report/aftermath.ts
 var LISTED = 20;
 function whatMayBeWritten(report2) {
-  const last = (tool) => [...report2.toolRuns].reverse().find((r) => r.tool === tool);
+  const last = (tool) => {
+    const runs = report2.toolRuns.filter((r) => r.tool === tool);
+    return [...runs].reverse().find((r) => r.outcome !== "ok") ?? runs.at(-1);
+  };
   const dump2 = last("mongodump");
   const restore2 = last("mongorestore");
   return [
@@ -55564,10 +55612,16 @@ function recorder(report2) {
       report2.toolRuns.push(progressOf(run3));
       if (run3.tool === "mongodump") {
         report2.dumped.push(...dumpedNamespaces(run3.lines));
-      } else {
-        report2.restore = restoreCounts(run3.lines);
-        report2.restored = restoredNamespaces(run3.lines);
+        return;
       }
+      const counts = restoreCounts(run3.lines);
+      if (counts) {
+        report2.restore = {
+          restored: (report2.restore?.restored ?? 0) + counts.restored,
+          failed: (report2.restore?.failed ?? 0) + counts.failed
+        };
+      }
+      report2.restored.push(...restoredNamespaces(run3.lines));
     },
     dumpRemoved: (path4) => {
       const failed = report2.toolRuns.at(-1);

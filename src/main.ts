@@ -76,10 +76,17 @@ function recorder(report: Report): ToolObserver {
       report.toolRuns.push(progressOf(run))
       if (run.tool === 'mongodump') {
         report.dumped.push(...dumpedNamespaces(run.lines))
-      } else {
-        report.restore = restoreCounts(run.lines)
-        report.restored = restoredNamespaces(run.lines)
+        return
       }
+      // Several databases are restored by several mongorestore runs: their counts add up.
+      const counts = restoreCounts(run.lines)
+      if (counts) {
+        report.restore = {
+          restored: (report.restore?.restored ?? 0) + counts.restored,
+          failed: (report.restore?.failed ?? 0) + counts.failed
+        }
+      }
+      report.restored.push(...restoredNamespaces(run.lines))
     },
     dumpRemoved: (path) => {
       const failed = report.toolRuns.at(-1)

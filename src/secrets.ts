@@ -120,11 +120,13 @@ export class MongoUri {
     purpose: string,
     timeoutMs: number,
     fn: (client: MongoClient) => Promise<T>,
-    anonymous = false
+    anonymous = false,
+    /** Connections for questions asked at once; one for a single question. */
+    poolSize = 1
   ): Promise<T> {
     const options: MongoClientOptions = {
       appName: `mongo-restore-guard-${purpose}`,
-      maxPoolSize: 1,
+      maxPoolSize: poolSize,
       serverSelectionTimeoutMS: timeoutMs,
       connectTimeoutMS: timeoutMs
     }
@@ -289,6 +291,9 @@ export function redact(text: string, uris: readonly MongoUri[]): string {
 
 /** A private directory (0700) for the tool config files; `remove()` deletes it and everything in it. */
 export class SecretDir {
+  /** Each config file is written once and shared by the tools that run at the same time. */
+  readonly #written = new Map<string, Promise<string>>()
+
   private constructor(readonly path: string) {}
 
   static async create(parent: string): Promise<SecretDir> {
@@ -296,10 +301,17 @@ export class SecretDir {
   }
 
   /** Writes the tools' `--config` file (JSON is valid YAML) with mode 0600; returns its path. */
-  async toolConfig(name: string, uri: MongoUri): Promise<string> {
-    const file = join(this.path, `${name}.yaml`)
-    await writeFile(file, JSON.stringify({ uri: uri.forTools() }) + '\n', { mode: 0o600 })
-    return file
+  toolConfig(name: string, uri: MongoUri): Promise<string> {
+    const key = `${name} ${uri.redacted}`
+    let written = this.#written.get(key)
+    if (written === undefined) {
+      const file = join(this.path, `${name}-${this.#written.size}.yaml`)
+      written = writeFile(file, JSON.stringify({ uri: uri.forTools() }) + '\n', {
+        mode: 0o600
+      }).then(() => file)
+      this.#written.set(key, written)
+    }
+    return written
   }
 
   async remove(): Promise<void> {

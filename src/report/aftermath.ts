@@ -7,8 +7,12 @@ import type { Report } from './report.js'
 const LISTED = 20
 
 export function whatMayBeWritten(report: Report): string {
-  // The last run of each tool: a dump to disk runs mongodump once per database.
-  const last = (tool: string) => [...report.toolRuns].reverse().find((r) => r.tool === tool)
+  // Several databases run a tool each, some at once: a run that did not finish speaks for the
+  // tool, else the last one.
+  const last = (tool: string) => {
+    const runs = report.toolRuns.filter((r) => r.tool === tool)
+    return [...runs].reverse().find((r) => r.outcome !== 'ok') ?? runs.at(-1)
+  }
   const dump = last('mongodump')
   const restore = last('mongorestore')
   return [

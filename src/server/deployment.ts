@@ -1,6 +1,7 @@
 // Read-mostly questions to the source and target deployments with the tool users' connection
 // strings: which user databases exist, each collection's count and indexes, and dropping the
 // scratch databases a rehearsal created. Each call opens a client and closes it.
+import { forEachBounded, SERVER_CONCURRENCY } from '../concurrency.js'
 import { GuardError } from '../errors.js'
 import { SYSTEM_DATABASES } from '../input/guard.js'
 import type { MongoUri } from '../secrets.js'
@@ -41,15 +42,20 @@ export async function userDatabases(
   return [...wanted]
 }
 
-/** Count (from collection metadata: cost grows with collections, not documents) and indexes. */
+/**
+ * Count (from collection metadata: cost grows with collections, not documents) and indexes,
+ * asked a few collections at once over a small pool.
+ */
 export async function collectionStates(
   uri: MongoUri,
   namespaces: readonly string[],
   timeoutMs: number
 ): Promise<CollectionState[]> {
-  return uri.use('verify', timeoutMs, (c) =>
-    Promise.all(
-      namespaces.map(async (namespace) => {
+  return uri.use(
+    'verify',
+    timeoutMs,
+    (c) =>
+      forEachBounded(namespaces, SERVER_CONCURRENCY, async (namespace) => {
         const [db, ...rest] = namespace.split('.')
         const collection = c.db(db as string).collection(rest.join('.'))
         const [documents, indexes] = await Promise.all([
@@ -57,8 +63,9 @@ export async function collectionStates(
           collection.listIndexes().toArray()
         ])
         return { namespace, documents, indexes: indexes.map(indexSpec) }
-      })
-    )
+      }),
+    false,
+    SERVER_CONCURRENCY
   )
 }
 

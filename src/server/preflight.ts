@@ -3,6 +3,7 @@
 // refuse a target that is the source, and refuse to restore into collections that already
 // hold documents unless drop or allow-merge says so.
 import type { Document, MongoClient } from 'mongodb'
+import { forEachBounded, SERVER_CONCURRENCY } from '../concurrency.js'
 import { cancelled, GuardError } from '../errors.js'
 import { sameDeployment, SYSTEM_DATABASES } from '../input/guard.js'
 import { collectionOf, dbOf, planNamespaces, type PlannedNamespace } from '../input/ns-plan.js'
@@ -90,7 +91,8 @@ export async function checkTarget(
 async function connect(uri: MongoUri, side: Side, timeoutMs: number): Promise<Connection> {
   const client = uri.client({
     appName: APP_NAME,
-    maxPoolSize: 1,
+    // The login is proved on the first connection; the rest serve the questions asked at once.
+    maxPoolSize: SERVER_CONCURRENCY,
     serverSelectionTimeoutMS: timeoutMs,
     connectTimeoutMS: timeoutMs,
     socketTimeoutMS: timeoutMs
@@ -181,17 +183,16 @@ async function sourceNamespaces(source: Connection, plan: TransferPlan): Promise
           )
             .map((d) => d.name)
             .filter((name) => !SYSTEM_DATABASES.includes(name))
-    const namespaces: string[] = []
-    for (const db of databases) {
+    const perDatabase = await forEachBounded(databases, SERVER_CONCURRENCY, async (db) => {
       const collections = await source.client
         .db(db)
         .listCollections({}, { nameOnly: true, authorizedCollections: true })
         .toArray()
-      for (const c of collections) {
-        if (c.type !== 'view' && !c.name.startsWith('system.')) namespaces.push(`${db}.${c.name}`)
-      }
-    }
-    return namespaces
+      return collections
+        .filter((c) => c.type !== 'view' && !c.name.startsWith('system.'))
+        .map((c) => `${db}.${c.name}`)
+    })
+    return perDatabase.flat()
   } catch (error) {
     throw notAllowed(
       source.uri,
@@ -205,12 +206,11 @@ async function sourceNamespaces(source: Connection, plan: TransferPlan): Promise
 
 /** Without drop, restoring into a collection that has documents mixes the two data sets. */
 async function refuseNonEmpty(target: Connection, namespaces: readonly PlannedNamespace[]) {
-  const occupied: string[] = []
-  for (const { target: ns } of namespaces) {
+  const found = await forEachBounded(namespaces, SERVER_CONCURRENCY, async ({ target: ns }) => {
     const collection = target.client.db(dbOf(ns)).collection(collectionOf(ns))
     try {
-      if ((await collection.findOne({}, { projection: { _id: 1 } })) === null) continue
-      occupied.push(`${ns} (${await collection.estimatedDocumentCount()} documents)`)
+      if ((await collection.findOne({}, { projection: { _id: 1 } })) === null) return undefined
+      return `${ns} (${await collection.estimatedDocumentCount()} documents)`
     } catch (error) {
       throw notAllowed(
         target.uri,
@@ -220,7 +220,8 @@ async function refuseNonEmpty(target: Connection, namespaces: readonly PlannedNa
         'Grant it read on the databases to restore, or set drop: true or allow-merge: true if writing into existing collections is intended'
       )
     }
-  }
+  })
+  const occupied = found.filter((f): f is string => f !== undefined)
   if (occupied.length === 0) return
   throw new GuardError(
     'TargetNotEmpty',

@@ -15,18 +15,19 @@ type ArgSettings = Pick<
  */
 export const DEFAULT_RESTORE_OPTIONS = ['--numInsertionWorkersPerCollection=2']
 
-/** Where mongodump writes: the pipe, or one database into a dump directory. */
-export type DumpTo = { kind: 'stdout' } | { kind: 'directory'; path: string; database: string }
+/** Where mongodump writes: the pipe (the whole deployment, or one database), or one database into a dump directory. */
+export type DumpTo =
+  { kind: 'stdout'; database?: string } | { kind: 'directory'; path: string; database: string }
 
 /** Where mongorestore reads: the pipe, a dump directory or an archive file. */
 export type RestoreFrom =
   { kind: 'stdin' } | { kind: 'directory'; path: string } | { kind: 'archive'; path: string }
 
 export function dumpArgs(settings: ArgSettings, configFile: string, to: DumpTo): string[] {
-  // mongodump takes one --db; several databases are a whole dump filtered at restore.
+  // mongodump takes one --db: several databases are one pipeline each (see transfer.ts).
   const output =
     to.kind === 'stdout'
-      ? ['--archive', ...(settings.databases.length === 1 ? [`--db=${settings.databases[0]}`] : [])]
+      ? ['--archive', ...(to.database === undefined ? [] : [`--db=${to.database}`])]
       : [`--db=${to.database}`, `--out=${to.path}`]
   return [
     `--config=${configFile}`,

@@ -20,6 +20,7 @@ import {
   type RestoreCounts,
   type RestoredNamespace
 } from './output.js'
+import { forEachBounded } from '../concurrency.js'
 import {
   spawnTools,
   type Interruption,
@@ -62,15 +63,45 @@ export interface RestoreResult {
   restored: RestoredNamespace[]
 }
 
-/** mongodump --archive piped straight into mongorestore --archive: nothing on disk. */
+/**
+ * How many databases are moved at once (one pipeline, or one dump, each). Each pipeline runs
+ * its own mongodump and mongorestore with their own parallelism inside.
+ */
+export const DATABASE_CONCURRENCY = 2
+
+/**
+ * mongodump --archive piped straight into mongorestore --archive: nothing on disk. With
+ * databases named, one pipeline per database, so that nothing else of the deployment is dumped;
+ * else one pipeline for the whole deployment, filtered at restore.
+ */
 export async function streamDumpRestore(
   ctx: ToolContext,
   plan: TransferPlan,
   source: MongoUri,
   target: MongoUri
 ): Promise<RestoreResult> {
+  const scopes = plan.databases.length > 0 ? plan.databases : [undefined]
+  const results = await forEachBounded(scopes, DATABASE_CONCURRENCY, (database) =>
+    streamOne(ctx, plan, source, target, database)
+  )
+  return {
+    counts: {
+      restored: results.reduce((n, r) => n + r.counts.restored, 0),
+      failed: results.reduce((n, r) => n + r.counts.failed, 0)
+    },
+    restored: results.flatMap((r) => r.restored)
+  }
+}
+
+async function streamOne(
+  ctx: ToolContext,
+  plan: TransferPlan,
+  source: MongoUri,
+  target: MongoUri,
+  database: string | undefined
+): Promise<RestoreResult> {
   const dump = await command(ctx, 'mongodump', source, (config) =>
-    dumpArgs(plan, config, { kind: 'stdout' })
+    dumpArgs(plan, config, { kind: 'stdout', database })
   )
   const restore = await command(ctx, 'mongorestore', target, (config) =>
     restoreArgs(plan, config, { kind: 'stdin' })
@@ -87,7 +118,7 @@ export async function streamDumpRestore(
   return finishRestore(restoreRun, interruption)
 }
 
-/** One `mongodump --db X --out DIR` per database; an incomplete directory is removed. */
+/** One `mongodump --db X --out DIR` per database, a few at once; an incomplete directory is removed. */
 export async function dumpToDirectory(
   ctx: ToolContext,
   plan: TransferPlan,
@@ -97,14 +128,14 @@ export async function dumpToDirectory(
 ): Promise<void> {
   await mkdir(directory)
   try {
-    for (const database of databases) {
+    await forEachBounded(databases, DATABASE_CONCURRENCY, async (database) => {
       const dump = await command(ctx, 'mongodump', source, (config) =>
         dumpArgs(plan, config, { kind: 'directory', path: directory, database })
       )
       core.info(echo(dump))
       const { runs, interruption } = await run(ctx, [dump])
       checkRun(runs[0] as ToolRun, interruption, 'dump', false)
-    }
+    })
   } catch (error) {
     // An incomplete dump must not be mistaken for a backup.
     await rm(directory, { recursive: true, force: true })
