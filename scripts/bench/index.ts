@@ -7,7 +7,8 @@
 // settings.ts (the BENCH_* variables, documented there); dataset.ts (the generated data);
 // bed.ts (the two servers, their users, the raw pipeline); rows.ts (the rows and running them
 // round-robin); verify-cost.ts (what a verify step reads); table.ts (the tables and the docs);
-// measure.ts (timing, peak memory, medians, the log). Nothing imports this file.
+// measure.ts (timing, peak memory, medians, the log); shapes.ts (deployment shapes: many small
+// databases, a few selected out of a large deployment). Nothing imports this file.
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
@@ -18,6 +19,7 @@ import { generate } from './dataset.ts'
 import { fmtInt, fmtS, loadavg, log } from './measure.ts'
 import { measureMainRows, measureRows, tuningRows } from './rows.ts'
 import { readSettings } from './settings.ts'
+import { measureShape, SHAPES, shapesTable, type ShapeResult } from './shapes.ts'
 import {
   mainTable,
   phaseTable,
@@ -34,7 +36,7 @@ async function main(): Promise<void> {
   const t0 = performance.now()
   const settings = readSettings(process.env, repoRoot)
   const { sizes, repeat, tune: withTuning } = settings
-  if (!sizes.length) throw new Error('BENCH_SIZES has no valid size')
+  if (!sizes.length && !settings.shapes.length) throw new Error('BENCH_SIZES has no valid size')
   const b = binaries()
   log(
     `mongod ${b.mongodVersion}, tools ${b.toolsVersion}, sizes ${sizes.join(', ')}, repeat ${repeat}${withTuning ? ', tuning' : ''}`
@@ -78,8 +80,16 @@ async function main(): Promise<void> {
         console.log(`${tuningTable(sr, results)}\n`)
       }
     }
-    console.log(verifyTable(all))
-    const { bench, tuning } = render(settings, all, tune, (performance.now() - t0) / 60_000)
+    if (all.length > 0) console.log(verifyTable(all))
+    const shapes: ShapeResult[] = []
+    for (const key of settings.shapes) {
+      const shape = SHAPES[key]
+      if (!shape) throw new Error(`BENCH_SHAPES: no shape ${key}; known: ${Object.keys(SHAPES)}`)
+      log(`shape ${shape.title} (load ${loadavg()})`)
+      shapes.push(await measureShape(bed, shape, repeat))
+    }
+    if (shapes.length > 0) console.log(`\n${shapesTable(shapes)}\n`)
+    const { bench, tuning } = render(settings, all, tune, (performance.now() - t0) / 60_000, shapes)
     await writeDocs(settings.out, bench, tuning)
     log(`total ${((performance.now() - t0) / 60_000).toFixed(1)} minutes`)
   } finally {

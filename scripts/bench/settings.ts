@@ -6,6 +6,8 @@
 //   BENCH_ROWS=baseline,stream,archive,peer   rows to run (default: all; ratios are to the first)
 //   BENCH_TUNE=1                also measure the tuning grid (mongorestore options, gzip, index
 //                               builds) at the largest size: ~15 more minutes
+//   BENCH_SHAPES=tenants100,tenants1000,selected   deployment shapes (shapes.ts) measured after
+//                               the sizes ('none' skips them); BENCH_SIZES=none measures shapes only
 //   BENCH_SEED=42               seed of the generated dataset
 //   BENCH_OUT=docs/benchmarks.md   where to write ('-' writes nothing)
 // May import: nothing of the bench (it sits at the bottom).
@@ -20,6 +22,8 @@ export interface BenchSettings {
   rows: string[]
   /** Also measure the tuning grid at the largest size. */
   tune: boolean
+  /** Keys of the deployment shapes to measure (shapes.ts). */
+  shapes: string[]
   /** Seed of the generated dataset. */
   seed: number
   /** Where the tables are written; '-' writes nothing. */
@@ -35,15 +39,21 @@ export function readSettings(env: NodeJS.ProcessEnv, repoRoot: string): BenchSet
     .filter((n) => Number.isInteger(n) && n > 0)
   const repeat = Math.max(1, Number(env.BENCH_REPEAT ?? 3) || 3)
   const rows = (env.BENCH_ROWS ?? 'baseline,stream,archive,peer').split(',')
+  const shapes = (env.BENCH_SHAPES ?? 'tenants100,tenants1000,selected')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '' && s !== 'none')
   // Only the variables that were set appear in the rerun command.
   const given = []
   if (env.BENCH_SIZES) given.push(`BENCH_SIZES=${sizes.join(',')}`)
   if (env.BENCH_REPEAT) given.push(`BENCH_REPEAT=${repeat}`)
   if (env.BENCH_ROWS) given.push(`BENCH_ROWS=${rows.join(',')}`)
+  if (env.BENCH_SHAPES) given.push(`BENCH_SHAPES=${env.BENCH_SHAPES}`)
   return {
     sizes,
     repeat,
     rows,
+    shapes,
     tune: env.BENCH_TUNE === '1',
     seed: Number(env.BENCH_SEED ?? 42) || 42,
     out: env.BENCH_OUT ?? join(repoRoot, 'docs', 'benchmarks.md'),

@@ -12,6 +12,7 @@ import { COLLECTIONS, DB, type DatasetStats } from './dataset.ts'
 import { fmtInt, fmtS, log, median } from './measure.ts'
 import { node24, type Result } from './rows.ts'
 import type { BenchSettings } from './settings.ts'
+import { shapesTable, type ShapeResult } from './shapes.ts'
 import type { VerifyCost } from './verify-cost.ts'
 
 /** Everything measured at one dataset size. */
@@ -151,7 +152,8 @@ export function render(
   settings: BenchSettings,
   all: SizeResult[],
   tune: TuneResult | undefined,
-  totalMin: number
+  totalMin: number,
+  shapes: readonly ShapeResult[] = []
 ) {
   const { repeat, rerun } = settings
   const parts: string[] = []
@@ -166,9 +168,16 @@ export function render(
         `${mainTable(sr)}\n\nWhere the action's time goes (medians; from its JSON report):\n\n${phaseTable(sr)}`
     )
   }
-  parts.push(
-    `### Verification cost\n\nMedian of ${Math.max(3, repeat)} passes over every collection, on source and target together, with an open client.\n\n${verifyTable(all)}`
-  )
+  if (all.length > 0) {
+    parts.push(
+      `### Verification cost\n\nMedian of ${Math.max(3, repeat)} passes over every collection, on source and target together, with an open client.\n\n${verifyTable(all)}`
+    )
+  }
+  if (shapes.length > 0) {
+    parts.push(
+      `### Deployment shapes\n\n${repeat} runs per row, round-robin; load ${shapes.map((s) => `${s.shape.key} ${s.load}`).join('; ')}.\n\n${shapesTable(shapes)}`
+    )
+  }
   const bench = parts.join('\n\n')
   const tuning = tune
     ? `Measured ${now()} UTC with \`BENCH_TUNE=1 ${rerun}\`; ` +
