@@ -73,6 +73,7 @@ export async function faultyProxy(hostPort: string, options: { bytesPerSecond?: 
   let silent = false
   let dead = false
   let held = false
+  let forwarded = 0
   const track = (socket: Socket) => {
     sockets.add(socket)
     socket.on('error', () => undefined)
@@ -90,6 +91,7 @@ export async function faultyProxy(hostPort: string, options: { bytesPerSecond?: 
     client.on('data', (d) => silent || upstream.write(d))
     upstream.on('data', (d) => {
       if (silent) return
+      forwarded += d.length
       client.write(d)
       const rate = options.bytesPerSecond
       if (rate === undefined) return
@@ -103,6 +105,8 @@ export async function faultyProxy(hostPort: string, options: { bytesPerSecond?: 
   return {
     hostPort: `127.0.0.1:${proxyPort}`,
     silence: () => (silent = true),
+    /** Bytes of the server's answers passed on so far: how far a dump has got. */
+    forwarded: () => forwarded,
     /** Stops passing the server's answers on (nothing is lost): the clients wait. */
     hold: () => {
       held = true
