@@ -57,7 +57,6 @@ export interface ActionRun {
 export interface RunOptions {
   node?: string
   onSpawn?: (pid: number) => void
-  signalAfterMs?: number
   /** Called with the action's stdout as it comes, e.g. to act when a phase starts. */
   onStdout?: (text: string) => void
   /** Replaces PATH (e.g. one without the tools). */
@@ -95,8 +94,6 @@ export async function runAction(
     }
     const child = spawn(options.node ?? process.execPath, [bundle], { env, cwd: temp })
     options.onSpawn?.(child.pid as number)
-    if (options.signalAfterMs !== undefined)
-      setTimeout(() => child.kill('SIGINT'), options.signalAfterMs)
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (d) => {
