@@ -1,16 +1,12 @@
 // The command line: argv parsing and exit codes (pure), then dist/cli.js end to end against
 // real servers, with connection strings from the environment.
-import { after, describe, test, type TestContext } from 'node:test'
+import { after, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { MongoClient } from 'mongodb'
 import { exitCode, inputsFromArgv } from '../src/input/cli-args.ts'
 import { newReport } from '../src/report/report.ts'
 import { binaries, createUser, startServer, stopAllServers } from './support/testbed.ts'
-import { repoRoot } from './support/run-action.ts'
+import { runCli } from './support/run-cli.ts'
 
 after(stopAllServers)
 
@@ -52,17 +48,10 @@ describe('arguments', () => {
   })
 })
 
-async function cli(t: TestContext, args: string[], env: Record<string, string>) {
-  const dir = mkdtempSync(join(tmpdir(), 'guard-cli-'))
-  t.after(() => rmSync(dir, { recursive: true, force: true }))
-  const child = spawn(process.execPath, [join(repoRoot, 'dist', 'cli.js'), ...args], {
-    env: { PATH: process.env['PATH'] ?? '', RUNNER_TEMP: dir, ...env }
-  })
-  let stdout = ''
-  child.stdout.on('data', (d) => (stdout += d))
-  child.stderr.on('data', (d) => (stdout += d))
-  const code = await new Promise<number | null>((done) => child.on('close', done))
-  return { code, stdout }
+/** The command line (swept for secrets by runCli), its stdout and stderr together. */
+async function cli(args: string[], env: Record<string, string>) {
+  const run = await runCli(args, env)
+  return { code: run.code, stdout: run.stdout + run.stderr }
 }
 
 test('the command line end to end: migrate, then the verdicts as exit codes', async (t) => {
@@ -82,31 +71,27 @@ test('the command line end to end: migrate, then the verdicts as exit codes', as
   }
   const tools = ['--tools-path', binaries().toolsDir]
 
-  const help = await cli(t, ['--help'], {})
+  const help = await cli(['--help'], {})
   assert.equal(help.code, 0)
   assert.match(help.stdout, /Exit codes:/)
 
-  const migrated = await cli(t, ['migrate', '--app-privileges', 'appdb: readWrite', ...tools], env)
+  const migrated = await cli(['migrate', '--app-privileges', 'appdb: readWrite', ...tools], env)
   assert.equal(migrated.code, 0, migrated.stdout)
   assert.match(migrated.stdout, /mongo-restore-guard migrate: passed, exit 0/)
   // No runner reads ::add-mask:: here, so the command line never prints one.
   assert.ok(!migrated.stdout.includes('B-pass'), 'the app password was printed')
   assert.ok(!migrated.stdout.includes(source.rootPassword), 'the source password was printed')
 
-  const refused = await cli(
-    t,
-    ['migrate', '--mongorestore-options', '--oplogReplay', ...tools],
-    env
-  )
+  const refused = await cli(['migrate', '--mongorestore-options', '--oplogReplay', ...tools], env)
   assert.equal(refused.code, 2, refused.stdout)
 
-  const rejected = await cli(t, ['migrate', '--drop', ...tools], {
+  const rejected = await cli(['migrate', '--drop', ...tools], {
     ...env,
     MONGODB_APP_URI: target.uri('app', 'wrong', 'appdb')
   })
   assert.equal(rejected.code, 3, rejected.stdout)
 
-  const probe = await cli(t, ['probe', '--app', target.uri('nobody', 'x', 'appdb')], {})
+  const probe = await cli(['probe', '--app', target.uri('nobody', 'x', 'appdb')], {})
   assert.equal(probe.code, 4, probe.stdout)
   assert.match(probe.stdout, /user-not-found/)
 })

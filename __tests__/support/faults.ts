@@ -62,14 +62,18 @@ export async function closedPort(): Promise<number> {
 /**
  * A TCP proxy to `hostPort`. It can go silent (after silence() it forwards nothing more on any
  * connection, old or new, so clients wait for answers that never come), pace what the server
- * sends (so that a dump is still running when a fault is injected) and cut every connection
+ * sends (so that a dump is still running when a fault is injected), hold its answers until
+ * released (so that a test acts while a run is surely mid-transfer) and cut every connection
  * (what clients see when the server dies: the pacing buffers would otherwise hide it).
  */
 export async function faultyProxy(hostPort: string, options: { bytesPerSecond?: number } = {}) {
   const [host, port] = hostPort.split(':') as [string, string]
   const sockets = new Set<Socket>()
+  const upstreams = new Set<Socket>()
   let silent = false
   let dead = false
+  let held = false
+  let forwarded = 0
   const track = (socket: Socket) => {
     sockets.add(socket)
     socket.on('error', () => undefined)
@@ -81,14 +85,18 @@ export async function faultyProxy(hostPort: string, options: { bytesPerSecond?: 
     if (silent || dead) return
     const upstream = connect(Number(port), host)
     track(upstream)
+    upstreams.add(upstream)
+    upstream.on('close', () => upstreams.delete(upstream))
+    if (held) upstream.pause()
     client.on('data', (d) => silent || upstream.write(d))
     upstream.on('data', (d) => {
       if (silent) return
+      forwarded += d.length
       client.write(d)
       const rate = options.bytesPerSecond
       if (rate === undefined) return
       upstream.pause()
-      setTimeout(() => upstream.resume(), (d.length / rate) * 1000)
+      setTimeout(() => held || upstream.resume(), (d.length / rate) * 1000)
     })
     client.on('close', () => upstream.destroy())
     upstream.on('close', () => client.destroy())
@@ -97,6 +105,17 @@ export async function faultyProxy(hostPort: string, options: { bytesPerSecond?: 
   return {
     hostPort: `127.0.0.1:${proxyPort}`,
     silence: () => (silent = true),
+    /** Bytes of the server's answers passed on so far: how far a dump has got. */
+    forwarded: () => forwarded,
+    /** Stops passing the server's answers on (nothing is lost): the clients wait. */
+    hold: () => {
+      held = true
+      for (const upstream of upstreams) upstream.pause()
+    },
+    release: () => {
+      held = false
+      for (const upstream of upstreams) upstream.resume()
+    },
     cut: () => {
       dead = true
       for (const socket of sockets) socket.destroy()

@@ -14,6 +14,15 @@ import {
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import {
+  assertNoSecrets,
+  credentialsIn,
+  secretPlaces,
+  withoutMaskCommands,
+  type Place
+} from './secret-sweep.ts'
+
+export { credentialsIn }
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
 const bundle = join(repoRoot, 'dist', 'index.js')
@@ -39,6 +48,8 @@ export interface ActionRun {
   outputs: Record<string, string>
   summary: string
   report: Record<string, unknown> | undefined
+  /** The JSON report as written, wherever report-path put it (undefined if none was written). */
+  reportText: string | undefined
   /** Every file left in RUNNER_TEMP after the run: path → content. */
   leftovers: Map<string, string>
 }
@@ -46,11 +57,12 @@ export interface ActionRun {
 export interface RunOptions {
   node?: string
   onSpawn?: (pid: number) => void
-  signalAfterMs?: number
   /** Called with the action's stdout as it comes, e.g. to act when a phase starts. */
   onStdout?: (text: string) => void
   /** Replaces PATH (e.g. one without the tools). */
   path?: string
+  /** Secrets the inputs do not show (e.g. a password set on the server by the test) for the sweep. */
+  secrets?: string[]
 }
 
 /** Every run of this test process, for the secret sweep at the end of a test file. */
@@ -82,8 +94,6 @@ export async function runAction(
     }
     const child = spawn(options.node ?? process.execPath, [bundle], { env, cwd: temp })
     options.onSpawn?.(child.pid as number)
-    if (options.signalAfterMs !== undefined)
-      setTimeout(() => child.kill('SIGINT'), options.signalAfterMs)
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (d) => {
@@ -92,7 +102,10 @@ export async function runAction(
     })
     child.stderr.on('data', (d) => (stderr += d))
     const exitCode = await new Promise<number | null>((done) => child.on('close', done))
-    const reportPath = join(runnerTemp, 'mongo-restore-guard-report.json')
+    const reportPath = inputs['report-path']
+      ? resolve(temp, inputs['report-path'])
+      : join(runnerTemp, 'mongo-restore-guard-report.json')
+    const reportText = existsSync(reportPath) ? readFileSync(reportPath, 'utf8') : undefined
     const leftovers = new Map<string, string>()
     for (const file of walk(runnerTemp)) leftovers.set(file, readFileSync(file, 'utf8'))
     const run: ActionRun = {
@@ -103,10 +116,16 @@ export async function runAction(
       stderr,
       outputs: parseOutputs(readFileSync(outputFile, 'utf8')),
       summary: readFileSync(summaryFile, 'utf8'),
-      report: existsSync(reportPath) ? JSON.parse(readFileSync(reportPath, 'utf8')) : undefined,
+      report: reportText === undefined ? undefined : JSON.parse(reportText),
+      reportText,
       leftovers
     }
     allRuns.push(run)
+    // The secret sweep, after every run: a leak fails the test that made the run.
+    assertNoSecrets(`the run (exit ${exitCode})`, placesOf(run), [
+      ...credentialsIn(inputs),
+      ...(options.secrets ?? [])
+    ])
     return run
   } finally {
     rmSync(temp, { recursive: true, force: true })
@@ -143,54 +162,19 @@ function parseOutputs(text: string): Record<string, string> {
   return outputs
 }
 
-/**
- * Where any secret appears in what the run left: stdout (less the runner's own `::add-mask::`
- * commands, which is how secrets are handed to the runner to mask), stderr, outputs, summary,
- * report and leftover files. Each secret is checked plain, URL-encoded and URL-decoded.
- */
-export function secretHits(run: ActionRun, secrets: string[]): string[] {
-  const forms = secrets
-    .flatMap((s) => [s, encodeURIComponent(s), safeDecode(s)])
-    .filter((s) => s.length >= 4)
-  const places: [string, string][] = [
-    [
-      'stdout',
-      run.stdout
-        .split('\n')
-        .filter((l) => !l.startsWith('::add-mask::'))
-        .join('\n')
-    ],
+/** Everything a run left that a reader could see: stdout (less `::add-mask::`), stderr, outputs, summary, report, files. */
+export function placesOf(run: ActionRun): Place[] {
+  return [
+    ['stdout', withoutMaskCommands(run.stdout)],
     ['stderr', run.stderr],
     ['outputs', JSON.stringify(run.outputs)],
     ['summary', run.summary],
-    ...[...run.leftovers].map(([file, content]) => [file, content] as [string, string])
+    ['report', run.reportText ?? ''],
+    ...run.leftovers
   ]
-  return places.flatMap(([place, text]) => forms.filter((f) => text.includes(f)).map(() => place))
 }
 
-/**
- * Every credential the step's inputs hold: each connection string that has a password, the
- * password as written and decoded, and any --password value in the options inputs.
- */
-export function credentialsIn(inputs: Record<string, string>): string[] {
-  const found: string[] = []
-  for (const [name, value] of Object.entries(inputs)) {
-    for (const line of value.split('\n').map((l) => l.trim())) {
-      const password = name.endsWith('-uri')
-        ? /^[^:/]*:\/\/[^:@/]*:([^/?#]*)@/.exec(line)?.[1]
-        : /--password[= ](\S+)/.exec(line)?.[1]
-      if (password === undefined || password === '') continue
-      found.push(password, safeDecode(password))
-      if (name.endsWith('-uri')) found.push(line)
-    }
-  }
-  return [...new Set(found)]
-}
-
-function safeDecode(s: string): string {
-  try {
-    return decodeURIComponent(s)
-  } catch {
-    return s
-  }
+/** Where any secret appears in what the run left (see placesOf); each checked plain, URL-encoded and URL-decoded. */
+export function secretHits(run: ActionRun, secrets: string[]): string[] {
+  return secretPlaces(placesOf(run), secrets)
 }

@@ -145,6 +145,8 @@ export function cleanupStale(): void {
 }
 
 const live = new Map<MongoServer, ChildProcess>()
+/** Every root password this process generated, for the secret sweeps. */
+const generatedPasswords = new Set<string>()
 let initialized = false
 
 function initOnce(): void {
@@ -281,7 +283,16 @@ async function launch(port: number, o: LaunchOptions): Promise<Launched> {
   return { server, exited, release: () => child.unref() }
 }
 
-const newRootPassword = () => `r@:/%?#${randomBytes(12).toString('base64url')}`
+function newRootPassword(): string {
+  const password = `r@:/%?#${randomBytes(12).toString('base64url')}`
+  generatedPasswords.add(password)
+  return password
+}
+
+/** Every root password of every server this process started, stopped or not. */
+export function rootPasswords(): string[] {
+  return [...generatedPasswords]
+}
 
 export async function startServer(opts: { replSet?: boolean } = {}): Promise<MongoServer> {
   initOnce()
