@@ -31,6 +31,8 @@ export interface MongoServer {
   replSet?: string
   /** Which of the test bed's server versions this is. */
   version: ServerVersion
+  /** The server's process (under wine: the wine process that became mongod.exe). */
+  pid: number | undefined
   dbpath: string
   logPath: string
   log(): string
@@ -315,7 +317,7 @@ async function launch(port: number, o: LaunchOptions): Promise<Launched> {
   const rootUri = uri('root', rootPassword, 'admin')
   const server: MongoServer = {
     ...{ host, port, hostPort, rootUser: 'root', rootPassword, rootUri, uri },
-    ...{ replSet, version, dbpath, logPath, log, stop }
+    ...{ replSet, version, pid: child.pid, dbpath, logPath, log, stop }
   }
   live.set(server, child)
 
