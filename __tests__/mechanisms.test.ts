@@ -39,7 +39,7 @@ import {
   withLogsOnFailure,
   type MongoServer
 } from './support/testbed.ts'
-import { repoRoot } from './support/run-action.ts'
+import { repoRoot, runAction } from './support/run-action.ts'
 
 const TIMEOUT_MS = 5000
 const PASSWORD = 'mech@:/%?#pass'
@@ -238,6 +238,20 @@ for (const version of SERVER_VERSIONS) {
       assert.equal(reader.status, 'unauthorized', reader.detail)
       const nowhere = new MongoUri('mongodb://app:pw@127.0.0.1:9/?directConnection=true', 'app-uri')
       assert.equal((await probe(nowhere, [], 300)).status, 'unreachable')
+    })
+
+    test('through dist/index.js (mode: probe): probe-result mechanism-unavailable', async () => {
+      const run = await runAction({
+        mode: 'probe',
+        'app-uri': server.uri('old', PASSWORD, 'appdb', SHA256)
+      })
+      assert.equal(run.exitCode, 1, run.stdout)
+      assert.equal(run.outputs['probe-result'], 'mechanism-unavailable')
+      assert.match(
+        run.stdout,
+        /has only SCRAM-SHA-1 credentials; the connection string forces SCRAM-SHA-256/
+      )
+      assert.ok(!run.stdout.includes(PASSWORD) && !run.summary.includes(PASSWORD))
     })
 
     test('through dist/cli.js probe: exit 4 and the verdict in the output', async () => {
