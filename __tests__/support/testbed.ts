@@ -161,6 +161,8 @@ function isAlive(pid: number): boolean {
   }
 }
 
+// Under wine the pid is mongod.exe itself (cmdline "…mongod.exe …"). No `wineserver -k`: it
+// would kill every run's servers in the prefix, and the wineserver exits with its last process.
 function killMongod(pid: number | undefined): void {
   if (!pid || !isAlive(pid)) return
   // A recycled pid must not be killed: where /proc exists, check it is still a mongod.
