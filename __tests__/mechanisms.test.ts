@@ -183,13 +183,14 @@ for (const version of SERVER_VERSIONS) {
     const app = (user: string, password = PASSWORD, extra?: string) =>
       new MongoUri(server.uri(user, password, 'appdb', extra), 'app-uri')
 
-    // A SHA-1-only user, a user with both mechanisms and a read-only user.
+    // A SHA-1-only user, a SHA-256-only user, a user with both mechanisms, a read-only user.
     before(async () => {
       server = await startServer({ version })
       await withLogsOnFailure([server], async () => {
         await createUser(server, 'appdb', 'old', PASSWORD, ['readWrite'], ['SCRAM-SHA-1'])
         const both = ['SCRAM-SHA-1', 'SCRAM-SHA-256']
         await createUser(server, 'appdb', 'both', PASSWORD, ['readWrite'], both)
+        await createUser(server, 'appdb', 'new', PASSWORD, ['readWrite'], ['SCRAM-SHA-256'])
         await createUser(server, 'appdb', 'reader', PASSWORD, ['read'])
       })
     })
@@ -220,6 +221,19 @@ for (const version of SERVER_VERSIONS) {
       // The same user with the wrong password: the mechanism, not the password, is the cause.
       const wrong = await probe(app('old', 'wrong', SHA256), [], TIMEOUT_MS)
       assert.equal(wrong.status, 'mechanism-unavailable', wrong.detail)
+    })
+
+    test('SHA-256-only user, SCRAM-SHA-1 forced: mechanism-unavailable too', async (t) => {
+      const sha1 = 'authMechanism=SCRAM-SHA-1'
+      t.diagnostic(
+        `mongod ${version} answers code ${await serverCode(server.uri('new', PASSWORD, 'appdb', sha1))}`
+      )
+      const forced = await probe(app('new', PASSWORD, sha1), [], TIMEOUT_MS)
+      assert.equal(forced.status, 'mechanism-unavailable', forced.detail)
+      assert.match(
+        forced.detail,
+        /has only SCRAM-SHA-256 credentials; the connection string forces SCRAM-SHA-1/
+      )
     })
 
     test('the other verdicts: ok, wrong password, no user, unauthorized, unreachable', async () => {
