@@ -50,8 +50,14 @@ export type ServerVersion = '6.0' | '7.0'
  */
 export const SERVER_VERSIONS: readonly ServerVersion[] = (() => {
   const all: ServerVersion[] = ['6.0', '7.0']
-  const wanted = process.env.TESTBED_VERSIONS?.split(',').map((v) => v.trim())
-  return wanted ? all.filter((v) => wanted.includes(v)) : all
+  const wanted = process.env.TESTBED_VERSIONS?.split(',')
+    .map((v) => v.trim())
+    .filter(Boolean)
+  if (!wanted?.length) return all
+  // An unknown version must not make the version loops silently empty.
+  const unknown = wanted.filter((v) => !all.includes(v as ServerVersion))
+  if (unknown.length) throw new Error(`TESTBED_VERSIONS: ${unknown} unknown; use ${all}`)
+  return all.filter((v) => wanted.includes(v))
 })()
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
