@@ -5,7 +5,7 @@ import { newReport, publish, recordFailure, type Report } from './report/report.
 import { redact, SecretDir, type MongoUri } from './secrets.js'
 import type { RunContext } from './steps.js'
 import type { Mode, Settings } from './input/settings.js'
-import { toolPath, toolVersion } from './tools/runner.js'
+import { obtainTools } from './tools/install/index.js'
 import type { ToolBins } from './tools/transfer.js'
 
 const PIPELINES: Record<Mode, (ctx: RunContext) => Promise<void>> = {
@@ -50,13 +50,18 @@ export async function run(signal: AbortSignal): Promise<Report> {
 }
 
 async function findTools(report: Report, settings: Settings): Promise<ToolBins> {
-  const bins = {
-    mongodump: toolPath('mongodump', settings.toolsPath),
-    mongorestore: toolPath('mongorestore', settings.toolsPath)
-  }
+  const tools = await obtainTools({
+    version: settings.toolsVersion,
+    mirror: settings.toolsMirror,
+    path: settings.toolsPath,
+    tempDir: settings.tempDir,
+    cacheDir: settings.toolCacheDir
+  })
   report.tools = {
-    mongodump: await toolVersion('mongodump', bins.mongodump),
-    mongorestore: await toolVersion('mongorestore', bins.mongorestore)
+    mongodump: tools.version,
+    mongorestore: tools.version,
+    source: tools.source,
+    build: tools.build
   }
-  return bins
+  return tools.bins
 }

@@ -51,6 +51,8 @@ export interface RunOptions {
   onStdout?: (text: string) => void
   /** Replaces PATH (e.g. one without the tools). */
   path?: string
+  /** More environment, e.g. RUNNER_TOOL_CACHE. */
+  env?: Record<string, string>
 }
 
 /** Every run of this test process, for the secret sweep at the end of a test file. */
@@ -73,7 +75,8 @@ export async function runAction(
       HOME: process.env['HOME'] ?? temp,
       GITHUB_OUTPUT: outputFile,
       GITHUB_STEP_SUMMARY: summaryFile,
-      RUNNER_TEMP: runnerTemp
+      RUNNER_TEMP: runnerTemp,
+      ...options.env
     }
     // As a runner does: every input's default from action.yml, then what the step sets.
     const defaults = { ...actionDefaults(), 'probe-timeout-seconds': '5', 'timeout-minutes': '5' }

@@ -30,7 +30,13 @@ export interface Report {
   source: string | undefined
   target: string | undefined
   archive: string | undefined
-  tools: { mongodump?: string; mongorestore?: string }
+  /** The tools' versions, where they came from (tools-path or PATH, the tool cache, a download) and the feed's file. */
+  tools: {
+    mongodump?: string
+    mongorestore?: string
+    source?: 'cache' | 'download' | 'path'
+    build?: string
+  }
   phases: PhaseRecord[]
   /** Namespaces mongodump finished, with counts. */
   dumped: NamespaceCount[]
@@ -144,6 +150,10 @@ export async function publish(
   await mkdir(dirname(reportPath), { recursive: true })
   await writeFile(reportPath, json + '\n')
   core.setOutput('report-path', reportPath)
+  if (report.tools.source) {
+    core.setOutput('tools-version', report.tools.mongodump)
+    core.setOutput('tools-source', report.tools.source)
+  }
   if (report.failure) {
     const aftermath = report.aftermath ? ` ${report.aftermath}` : ''
     core.error(redact(report.failure.message + aftermath), { title: report.failure.title })
