@@ -94,7 +94,7 @@ export function familyOf(name: string): string {
 }
 
 /**
- * The OS version a feed name stands for: ubuntu2204 → 22.04, debian12 → 12, debian92 → 9.2,
+ * The OS version a feed name stands for: ubuntu2204 → 22.04, debian12 → 12, debian92 → 9,
  * rhel88 → 8.8, rhel9 → 9, rhel10 → 10, amazon2023 → 2023, plain "amazon" → 1.
  */
 export function versionOf(name: string): number[] {
@@ -102,14 +102,13 @@ export function versionOf(name: string): number[] {
   const digits = name.slice(family.length)
   if (digits === '') return family === 'amazon' ? [1] : []
   if (family === 'ubuntu') return [Number(digits.slice(0, 2)), Number(digits.slice(2))]
-  if (family === 'debian' || family === 'rhel') {
-    // One-digit majors carry a minor (rhel88, debian92); from 10 on the major has two digits.
-    const majorDigits = digits.startsWith('1') && digits.length >= 2 ? 2 : 1
-    const minor = digits.slice(majorDigits)
-    return minor === ''
-      ? [Number(digits.slice(0, majorDigits))]
-      : [Number(digits.slice(0, majorDigits)), Number(minor)]
-  }
+  // One-digit majors carry a minor (rhel88, debian92); from 10 on the major has two digits.
+  const majorDigits = digits.startsWith('1') && digits.length >= 2 ? 2 : 1
+  const major = Number(digits.slice(0, majorDigits))
+  const minor = digits.slice(majorDigits)
+  // Debian's VERSION_ID is the major alone ("9"); debian92 is stretch.
+  if (family === 'debian') return [major]
+  if (family === 'rhel') return minor === '' ? [major] : [major, Number(minor)]
   return [Number(digits)]
 }
 
