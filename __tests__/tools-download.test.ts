@@ -137,6 +137,14 @@ describe('the action downloads, verifies and caches its own tools', () => {
       source: 'download',
       build: file
     })
+    // Source and target of the same version: checked, recorded, and the run goes on.
+    const mongod = binaries().mongodVersion
+    const server = { version: mongod, fcv: mongod.split('.').slice(0, 2).join('.') }
+    assert.deepEqual((run.report as { versions: unknown }).versions, {
+      tools: VERSION,
+      source: server,
+      target: server
+    })
     const cached = join(cache(), 'mongodb-database-tools', VERSION, arch())
     assert.ok(existsSync(join(cached, 'bin', 'mongodump')), 'not cached')
     assert.ok(existsSync(`${cached}.complete`), 'cache entry not marked complete')

@@ -6,6 +6,7 @@ import { redact, SecretDir, type MongoUri } from './secrets.js'
 import type { RunContext } from './steps.js'
 import type { Mode, Settings } from './input/settings.js'
 import { obtainTools } from './tools/install/index.js'
+import { readVersions, refuseIncompatible } from './server/versions.js'
 import type { ToolBins } from './tools/transfer.js'
 
 const PIPELINES: Record<Mode, (ctx: RunContext) => Promise<void>> = {
@@ -34,6 +35,10 @@ export async function run(signal: AbortSignal): Promise<Report> {
       settings.mode === 'probe'
         ? { mongodump: '', mongorestore: '' }
         : await findTools(report, settings)
+    if (settings.mode !== 'probe') {
+      report.versions = await readVersions(settings, report.tools.mongodump)
+      refuseIncompatible(report.versions, settings.allowOlderTarget)
+    }
     const secrets = await SecretDir.create(settings.tempDir)
     try {
       await PIPELINES[settings.mode]({ report, settings, bins, secrets, signal })

@@ -15,6 +15,7 @@ import type { RepairResult } from '../server/repair.js'
 import type { Mode } from '../input/settings.js'
 import type { NamespaceCount, RestoreCounts, RestoredNamespace } from '../tools/output.js'
 import type { Verdict } from './judge.js'
+import { describeVersions, type Versions } from '../server/compatibility.js'
 
 export interface PhaseRecord {
   name: string
@@ -37,6 +38,8 @@ export interface Report {
     source?: 'cache' | 'download' | 'path'
     build?: string
   }
+  /** The tools' and each server's version (and FCV), read before anything was written. */
+  versions: Versions | undefined
   phases: PhaseRecord[]
   /** Namespaces mongodump finished, with counts. */
   dumped: NamespaceCount[]
@@ -80,6 +83,7 @@ export function newReport(): Report {
     target: undefined,
     archive: undefined,
     tools: {},
+    versions: undefined,
     phases: [],
     dumped: [],
     restore: undefined,
@@ -172,6 +176,7 @@ async function writeSummary(report: Report, redact: (text: string) => string): P
       true
     )
   }
+  if (report.versions) summary.addRaw(`Versions: ${describeVersions(report.versions)}.`, true)
   summary.addTable([
     [
       { data: 'Phase', header: true },
