@@ -168,6 +168,18 @@ describe('the action downloads, verifies and caches its own tools', () => {
     assert.deepEqual(site.requests, [])
   })
 
+  test('latest: the feed is read to resolve it, then the cache serves it', async () => {
+    site.requests.length = 0
+    const run = await runAction(
+      { ...inputs, drop: 'true', 'tools-version': 'latest' },
+      { node: node24.bin, path: NO_TOOLS, env: { RUNNER_TOOL_CACHE: cache() } }
+    )
+    assert.equal(run.exitCode, 0, `${run.stdout}\n${run.stderr}`)
+    assert.equal(run.outputs['tools-source'], 'cache')
+    assert.equal(run.outputs['tools-version'], VERSION)
+    assert.deepEqual(site.requests, ['/tools/db/full.json'])
+  })
+
   describe('refusals: nothing is written to any database', () => {
     let empty: MongoServer
     let refusal: Record<string, string>

@@ -80,7 +80,13 @@ export async function obtainTools(
 async function fromCache(version: string): Promise<ObtainedTools | undefined> {
   const folder = findCached(version)
   if (!folder) return undefined
-  const bins = binsIn(folder)
+  let bins: ToolBins
+  try {
+    bins = binsIn(folder)
+  } catch {
+    core.info(`The tool cache's ${folder} lacks the tools; downloading them again.`)
+    return undefined
+  }
   const checked = await sameVersion(bins, version)
   const build = await cachedBuild(folder)
   core.info(
