@@ -11,6 +11,7 @@ import {
   downloadUrl,
   parseFeed,
   resolveRelease,
+  shown,
   type FeedBuild
 } from '../src/tools/install/feed.ts'
 import { obtainTools } from '../src/tools/install/index.ts'
@@ -196,6 +197,11 @@ describe('reading the feed', () => {
       /feed https:\/\/m\/full\.json cannot be used: it is not JSON/
     )
     assert.throws(() => parseFeed('{"a":1}', 'u'), /it has no "versions" list/)
+  })
+
+  test('a credential in a mirror URL never reaches a message', () => {
+    assert.equal(shown('https://u:Pw-1@m.example/tools'), 'https://m.example/tools')
+    assert.equal(shown('http://m.example/a@b'), 'http://m.example/a@b')
   })
 
   test('a mirror serves the feed file name; MongoDB is reached over https only', () => {

@@ -6,6 +6,7 @@ import { homedir, tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { invalidInput } from '../errors.js'
 import { checkPlan, checkToolOptions } from './guard.js'
+import { shown } from '../tools/install/feed.js'
 import { DATABASE_NAME, parsePrivileges } from './privileges.js'
 import { maskRaw, MongoUri } from '../secrets.js'
 import { MODES, type Mode, type Rename, type Settings } from './settings.js'
@@ -264,7 +265,7 @@ function toolsInputs(): Pick<Settings, 'toolsVersion' | 'toolsMirror' | 'toolCac
   if (mirror !== '' && !/^https?:\/\/[^\s/]+/.test(mirror)) {
     throw invalidInput(
       'tools-mirror',
-      `"${mirror}" is not an http(s) URL`,
+      `"${shown(mirror)}" is not an http(s) URL`,
       'Give the base URL that serves full.json and the archives, e.g. https://mirror.example.com/mongodb-tools'
     )
   }

@@ -7,7 +7,7 @@ import { createReadStream, existsSync } from 'node:fs'
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { GuardError } from '../../errors.js'
-import { fileName, type FeedBuild } from './feed.js'
+import { fileName, shown, type FeedBuild } from './feed.js'
 
 /** The tool-cache name; one folder per version and arch, holding bin/ and build.json. */
 export const TOOL_NAME = 'mongodb-database-tools'
@@ -28,7 +28,7 @@ export async function fetchText(url: string, tempDir: string, mirrored: boolean)
     throw new GuardError(
       'ToolUnavailable',
       'The tools feed cannot be reached',
-      `The MongoDB Database Tools feed ${url} could not be read: ${reason(error)}. Nothing was dumped or written. ${
+      `The MongoDB Database Tools feed ${shown(url)} could not be read: ${reason(error)}. Nothing was dumped or written. ${
         mirrored
           ? 'Check that tools-mirror serves full.json and that the runner can reach it'
           : 'Check that the runner can reach downloads.mongodb.org (a proxy or firewall may block it); on an isolated network set tools-mirror to a server holding full.json and the archives'
@@ -56,7 +56,7 @@ export async function install(
       throw new GuardError(
         'ToolUnavailable',
         'The tools download failed',
-        `tools-version: downloading ${url} failed: ${reason(error)} (a download cut short is retried twice). Nothing was dumped or written. Run the job again; if it keeps failing, check the network or tools-mirror, or set tools-path.`
+        `tools-version: downloading ${shown(url)} failed: ${reason(error)} (a download cut short is retried twice). Nothing was dumped or written. Run the job again; if it keeps failing, check the network or tools-mirror, or set tools-path.`
       )
     }
     const actual = await sha256(archive)
@@ -64,7 +64,7 @@ export async function install(
       throw new GuardError(
         'ToolChecksumMismatch',
         'The downloaded tools failed their checksum',
-        `${url} has sha256 ${actual}, but the feed says ${build.sha256}: the file was changed or cut short on its way. It was deleted without being opened or run; nothing was dumped or written. Run the job again; if it persists, the mirror (tools-mirror) or a proxy serves a different file: fix it, or set tools-path.`
+        `${shown(url)} has sha256 ${actual}, but the feed says ${build.sha256}: the file was changed or cut short on its way. It was deleted without being opened or run; nothing was dumped or written. Run the job again; if it persists, the mirror (tools-mirror) or a proxy serves a different file: fix it, or set tools-path.`
       )
     }
     if (name.endsWith('.zip')) await tc.extractZip(archive, unpacked)

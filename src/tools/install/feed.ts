@@ -86,6 +86,11 @@ export function downloadUrl(build: FeedBuild, mirror: string | undefined): strin
   return url
 }
 
+/** A URL fit for messages and the report: any user name or password in it removed. */
+export function shown(url: string): string {
+  return url.replace(/^(\w+:\/\/)[^/@]*@/, '$1')
+}
+
 export function feedUrl(mirror: string | undefined): string {
   return mirror ? `${mirror.replace(/\/+$/, '')}/full.json` : OFFICIAL_FEED
 }

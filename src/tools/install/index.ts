@@ -10,7 +10,7 @@ import { GuardError } from '../../errors.js'
 import { toolPath, toolVersion, type ToolName } from '../runner.js'
 import type { ToolBins } from '../transfer.js'
 import { cachedBuild, fetchText, findCached, install } from './download.js'
-import { downloadUrl, feedUrl, fileName, parseFeed, resolveRelease } from './feed.js'
+import { downloadUrl, feedUrl, fileName, parseFeed, resolveRelease, shown } from './feed.js'
 import { chooseBuild, parseOsRelease, type Runner } from './platform.js'
 
 export interface ToolsRequest {
@@ -56,9 +56,9 @@ export async function obtainTools(
       if (cached) return cached
     }
     const url = feedUrl(request.mirror)
-    core.info(`Reading the release feed ${url}`)
+    core.info(`Reading the release feed ${shown(url)}`)
     const release = resolveRelease(
-      parseFeed(await fetchText(url, request.tempDir, request.mirror !== undefined), url),
+      parseFeed(await fetchText(url, request.tempDir, request.mirror !== undefined), shown(url)),
       wanted
     )
     if (wanted === 'latest') {
@@ -68,7 +68,7 @@ export async function obtainTools(
     }
     const build = chooseBuild(release.builds, runner, release.version)
     const from = downloadUrl(build, request.mirror)
-    core.info(`Downloading ${build.name}/${build.arch}: ${from} (sha256 ${build.sha256})`)
+    core.info(`Downloading ${build.name}/${build.arch}: ${shown(from)} (sha256 ${build.sha256})`)
     const folder = await install(build, from, release.version, request.tempDir)
     const bins = binsIn(folder)
     const version = await sameVersion(bins, release.version)
