@@ -188,7 +188,7 @@ describe(`real servers (mongod ${binaries().mongodVersion})`, () => {
     const v = binaries().mongodVersion
     assert.ok(
       refused.summary.includes(
-        `Versions: tools ${binaries().toolsVersion}, source MongoDB ${v} (FCV 6.0), target MongoDB ${v} (FCV 5.0).`
+        `Versions: tools ${binaries().toolsVersion} (path), source MongoDB ${v} (FCV 6.0), target MongoDB ${v} (FCV 5.0).`
       ),
       refused.summary
     )

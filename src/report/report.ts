@@ -176,7 +176,9 @@ async function writeSummary(report: Report, redact: (text: string) => string): P
       true
     )
   }
-  if (report.versions) summary.addRaw(`Versions: ${describeVersions(report.versions)}.`, true)
+  if (report.versions) {
+    summary.addRaw(`Versions: ${describeVersions(report.versions, report.tools.source)}.`, true)
+  }
   summary.addTable([
     [
       { data: 'Phase', header: true },

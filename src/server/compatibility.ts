@@ -82,11 +82,11 @@ export function checkCompatibility(v: Versions, allowOlderTarget: boolean): Comp
 }
 
 /** One line for logs and the job summary. */
-export function describeVersions(v: Versions): string {
+export function describeVersions(v: Versions, toolsSource?: string): string {
   const server = (s: ServerVersion | undefined) =>
     s === undefined ? undefined : `${s.version ?? 'unknown'}${s.fcv ? ` (FCV ${s.fcv})` : ''}`
   return [
-    `tools ${v.tools ?? 'unknown'}`,
+    `tools ${v.tools ?? 'unknown'}${toolsSource ? ` (${toolsSource})` : ''}`,
     v.source && `source MongoDB ${server(v.source)}`,
     v.target && `target MongoDB ${server(v.target)}`
   ]

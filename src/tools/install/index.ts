@@ -50,7 +50,7 @@ export async function obtainTools(
   // tool-cache reads its root from the environment only.
   process.env['RUNNER_TOOL_CACHE'] ||= request.cacheDir
   const wanted = request.version
-  return core.group(`Get the MongoDB Database Tools ${wanted}`, async () => {
+  return core.group<ObtainedTools>(`Get the MongoDB Database Tools ${wanted}`, async () => {
     if (wanted !== 'latest') {
       const cached = await fromCache(wanted)
       if (cached) return cached
@@ -73,7 +73,7 @@ export async function obtainTools(
     const bins = binsIn(folder)
     const version = await sameVersion(bins, release.version)
     core.info(`Checked the sha256, unpacked and cached in ${folder}`)
-    return { bins, version, source: 'download', build: fileName(build.url) } as ObtainedTools
+    return { bins, version, source: 'download', build: fileName(build.url) }
   })
 }
 
