@@ -23,6 +23,7 @@ after(stopAllServers)
 const node = nodeRuntimes()[1]!.bin
 const APP = 'app-P:w@rd/%7'
 const LEAKED = 'Leaked-pw-20'
+const MIRROR = 'Mirror-pw-55'
 
 interface Case {
   name: string
@@ -225,6 +226,18 @@ function cases(dir: string, existing: string): Case[] {
     ),
     bad('drop: yes', 'drop', { drop: 'yes' }, BOOLEAN),
     bad('gzip: on', 'gzip', { gzip: 'on' }, BOOLEAN),
+    bad(
+      'tools-version: 7.0',
+      'tools-version',
+      { 'tools-version': '7.0' },
+      /"7\.0" is not a Database Tools version\. Write an exact version such as 100\.19\.1, or latest/
+    ),
+    bad(
+      'tools-mirror: not a URL, with a credential in it',
+      'tools-mirror',
+      { 'tools-mirror': `ftp://mirror:${MIRROR}@example.com/tools` },
+      /is not an http\(s\) URL\. Give the base URL that serves full\.json/
+    ),
     bad('allow-merge: Y', 'allow-merge', { 'allow-merge': 'Y' }, BOOLEAN),
     bad(
       'allow-failed-documents: 1',
@@ -327,7 +340,7 @@ test('an app-uri that names other hosts than target-uri: a warning that says wha
 
 test('secret sweep: no password or connection string in anything any run left', () => {
   const secrets = [
-    ...new Set([APP, LEAKED, ...allRuns.flatMap((run) => credentialsIn(run.inputs))])
+    ...new Set([APP, LEAKED, MIRROR, ...allRuns.flatMap((run) => credentialsIn(run.inputs))])
   ]
   assert.ok(allRuns.length >= 25, `only ${allRuns.length} runs were recorded`)
   for (const run of allRuns) assert.deepEqual(secretHits(run, secrets), [], explain(run))

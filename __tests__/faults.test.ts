@@ -404,7 +404,8 @@ describe('broken, missing or old tools', () => {
     const empty = fakeTools({})
     t.after(() => (old.remove(), empty.remove()))
     const missing = await runAction(
-      { ...inputs, 'tools-path': '' },
+      // tools-version empty: the tools are looked up on PATH, as the command line does.
+      { ...inputs, 'tools-path': '', 'tools-version': '' },
       { node, path: '/usr/bin:/bin' }
     )
     const notThere = await runAction({ ...inputs, 'tools-path': empty.dir }, { node })

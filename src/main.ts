@@ -8,7 +8,8 @@ import { toGuardError } from './errors.js'
 import { redact, SecretDir, type MongoUri } from './secrets.js'
 import { dumpedNamespaces, restoreCounts, restoredNamespaces } from './tools/output.js'
 import { progressOf } from './tools/progress.js'
-import { toolPath, toolVersion } from './tools/runner.js'
+import { obtainTools } from './tools/install/index.js'
+import { readVersions, refuseIncompatible } from './server/versions.js'
 import type { ToolBins, ToolObserver } from './tools/transfer.js'
 
 /** Runs the action and returns its report (already published). */
@@ -27,6 +28,10 @@ export async function run(signal: AbortSignal): Promise<Report> {
       settings.mode === 'probe'
         ? { mongodump: '', mongorestore: '' }
         : await findTools(report, settings)
+    if (settings.mode !== 'probe') {
+      report.versions = await readVersions(settings, report.tools.mongodump)
+      refuseIncompatible(report.versions, settings.allowOlderTarget)
+    }
     const secrets = await SecretDir.create(settings.tempDir)
     try {
       const tools = {
@@ -55,15 +60,20 @@ export async function run(signal: AbortSignal): Promise<Report> {
 }
 
 async function findTools(report: Report, settings: Settings): Promise<ToolBins> {
-  const bins = {
-    mongodump: toolPath('mongodump', settings.toolsPath),
-    mongorestore: toolPath('mongorestore', settings.toolsPath)
-  }
+  const tools = await obtainTools({
+    version: settings.toolsVersion,
+    mirror: settings.toolsMirror,
+    path: settings.toolsPath,
+    tempDir: settings.tempDir,
+    cacheDir: settings.toolCacheDir
+  })
   report.tools = {
-    mongodump: await toolVersion('mongodump', bins.mongodump),
-    mongorestore: await toolVersion('mongorestore', bins.mongorestore)
+    mongodump: tools.version,
+    mongorestore: tools.version,
+    source: tools.source,
+    build: tools.build
   }
-  return bins
+  return tools.bins
 }
 
 /** Records what the tools do as they do it, so a failed run's report says what it may have written. */

@@ -284,6 +284,11 @@ export async function tryClose(client: MongoClient, purpose: string): Promise<vo
     .catch((error: unknown) => core.debug(`closing the ${purpose} client: ${error}`))
 }
 
+/** A URL fit for messages and the report (e.g. tools-mirror): any user name or password removed. */
+export function shownUrl(url: string): string {
+  return url.replace(/^(\w+:\/\/)[^/@]*@/, '$1')
+}
+
 /** Scrubs `text` of the secrets of every given connection string. */
 export function redact(text: string, uris: readonly MongoUri[]): string {
   return uris.reduce((out, uri) => uri.scrub(out), text)

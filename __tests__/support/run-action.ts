@@ -63,6 +63,9 @@ export interface RunOptions {
   path?: string
   /** Secrets the inputs do not show (e.g. a password set on the server by the test) for the sweep. */
   secrets?: string[]
+
+  /** More environment, e.g. RUNNER_TOOL_CACHE. */
+  env?: Record<string, string>
 }
 
 /** Every run of this test process, for the secret sweep at the end of a test file. */
@@ -85,7 +88,8 @@ export async function runAction(
       HOME: process.env['HOME'] ?? temp,
       GITHUB_OUTPUT: outputFile,
       GITHUB_STEP_SUMMARY: summaryFile,
-      RUNNER_TEMP: runnerTemp
+      RUNNER_TEMP: runnerTemp,
+      ...options.env
     }
     // As a runner does: every input's default from action.yml, then what the step sets.
     const defaults = { ...actionDefaults(), 'probe-timeout-seconds': '5', 'timeout-minutes': '5' }

@@ -6,12 +6,12 @@
 // or throws an error that names the input and the fix, before anything touches a database.
 import * as core from '@actions/core'
 import { existsSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { homedir, tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { invalidInput } from '../errors.js'
 import { checkPlan, checkToolOptions } from './guard.js'
 import { DATABASE_NAME, parsePrivileges } from './privileges.js'
-import { maskRaw, MongoUri } from '../secrets.js'
+import { maskRaw, MongoUri, shownUrl } from '../secrets.js'
 import { MODES, type Mode, type Rename, type Settings, type TransferPlan } from './settings.js'
 
 export function getInputs(): Settings {
@@ -97,6 +97,8 @@ function commonInputs(mode: Mode, target: MongoUri | undefined) {
     probeTimeoutMs: numberInput('probe-timeout-seconds', 10) * 1000,
     phaseTimeoutMs: numberInput('timeout-minutes', 60) * 60_000,
     toolsPath: core.getInput('tools-path') || undefined,
+    ...toolsInputs(),
+    allowOlderTarget: booleanInput('allow-older-target'),
     tempDir: runnerTemp()
   }
 }
@@ -284,6 +286,34 @@ function archiveInput(mode: Mode): string | undefined {
     )
   }
   return path
+}
+
+/** tools-version (exact or latest; empty: PATH), tools-mirror, and where the tool cache lives. */
+function toolsInputs(): Pick<Settings, 'toolsVersion' | 'toolsMirror' | 'toolCacheDir'> {
+  const version = core.getInput('tools-version')
+  if (version !== '' && version !== 'latest' && !/^100\.\d+\.\d+$/.test(version)) {
+    throw invalidInput(
+      'tools-version',
+      `"${version}" is not a Database Tools version`,
+      'Write an exact version such as 100.19.1, or latest'
+    )
+  }
+  const mirror = core.getInput('tools-mirror')
+  // A mirror may carry credentials in its URL; they must never reach the log.
+  maskRaw(mirror)
+  if (mirror !== '' && !/^https?:\/\/[^\s/]+/.test(mirror)) {
+    throw invalidInput(
+      'tools-mirror',
+      `"${shownUrl(mirror)}" is not an http(s) URL`,
+      'Give the base URL that serves full.json and the archives, e.g. https://mirror.example.com/mongodb-tools'
+    )
+  }
+  return {
+    toolsVersion: version || undefined,
+    toolsMirror: mirror || undefined,
+    toolCacheDir:
+      process.env['RUNNER_TOOL_CACHE'] || join(homedir(), '.cache', 'mongo-restore-guard', 'tools')
+  }
 }
 
 function runnerTemp(): string {

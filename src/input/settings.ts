@@ -51,8 +51,16 @@ interface Common {
   probeTimeoutMs: number
   /** Time limit for the dump and for the restore, in ms. */
   phaseTimeoutMs: number
-  /** Directory with mongodump and mongorestore; undefined: found on PATH. */
+  /** Directory with mongodump and mongorestore; undefined: obtained per toolsVersion. */
   toolsPath: string | undefined
+  /** The tools to obtain: an exact `100.x.y` or `latest`; undefined (and no toolsPath): PATH. */
+  toolsVersion: string | undefined
+  /** Base URL replacing MongoDB's download hosts (feed and archives). */
+  toolsMirror: string | undefined
+  /** The tool cache's root: RUNNER_TOOL_CACHE, else a folder in the user's cache. */
+  toolCacheDir: string
+  /** Restore into a server of an older release than the source (refused by default). */
+  allowOlderTarget: boolean
   /** Parent of the private directory for the tools' config files. */
   tempDir: string
 }

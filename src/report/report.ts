@@ -19,6 +19,7 @@ import type { RepairResult } from '../server/repair.js'
 import type { Mode } from '../input/settings.js'
 import type { NamespaceCount, RestoreCounts, RestoredNamespace } from '../tools/output.js'
 import type { Verdict } from './judge.js'
+import { describeVersions, type Versions } from '../server/compatibility.js'
 
 export interface Report {
   mode: Mode | undefined
@@ -28,7 +29,15 @@ export interface Report {
   source: string | undefined
   target: string | undefined
   archive: string | undefined
-  tools: { mongodump?: string; mongorestore?: string }
+  /** The tools' versions, where they came from (tools-path or PATH, the tool cache, a download) and the feed's file. */
+  tools: {
+    mongodump?: string
+    mongorestore?: string
+    source?: 'cache' | 'download' | 'path'
+    build?: string
+  }
+  /** The tools' and each server's version (and FCV), read before anything was written. */
+  versions: Versions | undefined
   phases: PhaseRecord[]
   /** Namespaces mongodump finished, with counts. */
   dumped: NamespaceCount[]
@@ -72,6 +81,7 @@ export function newReport(): Report {
     target: undefined,
     archive: undefined,
     tools: {},
+    versions: undefined,
     phases: [],
     dumped: [],
     restore: undefined,
@@ -118,6 +128,10 @@ export async function publish(
   await mkdir(dirname(reportPath), { recursive: true })
   await writeFile(reportPath, json + '\n')
   core.setOutput('report-path', reportPath)
+  if (report.tools.source) {
+    core.setOutput('tools-version', report.tools.mongodump)
+    core.setOutput('tools-source', report.tools.source)
+  }
   if (report.failure) {
     const aftermath = report.aftermath ? ` ${report.aftermath}` : ''
     core.error(redact(report.failure.message + aftermath), { title: report.failure.title })
@@ -135,6 +149,9 @@ async function writeSummary(report: Report, redact: (text: string) => string): P
       `From <code>${report.source ?? '?'}</code> to <code>${report.target ?? '?'}</code>`,
       true
     )
+  }
+  if (report.versions) {
+    summary.addRaw(`Versions: ${describeVersions(report.versions, report.tools.source)}.`, true)
   }
   summary.addTable([
     [

@@ -1,0 +1,98 @@
+// Reads what the compatibility check needs, with one new connection per server: the version
+// (buildInfo), the feature compatibility version where the user may read it, and on a source
+// of 8.3+ whether the user holds performRawDataOperations. A server that cannot be reached or
+// logged in to reads as unknown: the pre-flight check reports that with its own message.
+import * as core from '@actions/core'
+import type { MongoClient } from 'mongodb'
+import type { Settings } from '../input/settings.js'
+import type { MongoUri } from '../secrets.js'
+import {
+  below,
+  checkCompatibility,
+  describeVersions,
+  type ServerVersion,
+  type Versions
+} from './compatibility.js'
+import { classify } from './probe.js'
+
+const RAW_DATA_SINCE = '8.3'
+
+/** The versions of the tools and of the servers this mode dumps from or restores into. */
+export async function readVersions(
+  settings: Settings,
+  tools: string | undefined
+): Promise<Versions> {
+  const dumps =
+    settings.mode === 'migrate' || settings.mode === 'rehearse' || settings.mode === 'dump'
+  const restores = settings.mode !== 'dump' && settings.mode !== 'probe'
+  const [source, target] = await Promise.all([
+    dumps && settings.source
+      ? readServer(settings.source, settings.probeTimeoutMs, true)
+      : undefined,
+    restores && settings.target
+      ? readServer(settings.target, settings.probeTimeoutMs, false)
+      : undefined
+  ])
+  const versions = { tools, source, target }
+  core.info(`Versions: ${describeVersions(versions)}`)
+  return versions
+}
+
+/** Throws the refusal, if any; warns about the risks the user accepted. */
+export function refuseIncompatible(versions: Versions, allowOlderTarget: boolean): void {
+  const { refusal, warnings } = checkCompatibility(versions, allowOlderTarget)
+  for (const warning of warnings) core.warning(warning, { title: 'Cross-version restore' })
+  if (refusal) throw refusal
+}
+
+export async function readServer(
+  uri: MongoUri,
+  timeoutMs: number,
+  isSource: boolean
+): Promise<ServerVersion> {
+  try {
+    return await uri.use('versions', timeoutMs, async (client) => {
+      const build = await client.db('admin').command({ buildInfo: 1 })
+      const version = typeof build['version'] === 'string' ? build['version'] : undefined
+      const fcv = await featureCompatibility(client)
+      const rawData =
+        isSource && version && !below(version, RAW_DATA_SINCE)
+          ? await holdsRawData(client, uri)
+          : undefined
+      return { version, fcv, ...(rawData !== undefined && { rawData }) }
+    })
+  } catch {
+    return { version: undefined, fcv: undefined }
+  }
+}
+
+/** getParameter needs a privilege many restore users lack: then the FCV is just unknown. */
+async function featureCompatibility(client: MongoClient): Promise<string | undefined> {
+  try {
+    const answer = await client
+      .db('admin')
+      .command({ getParameter: 1, featureCompatibilityVersion: 1 })
+    const version = answer['featureCompatibilityVersion']?.['version']
+    return typeof version === 'string' ? version : undefined
+  } catch (error) {
+    if (classify(error) === 'unauthorized') return undefined
+    throw error
+  }
+}
+
+/** performRawDataOperations on the cluster (or any resource), among the user's privileges. */
+async function holdsRawData(client: MongoClient, uri: MongoUri): Promise<boolean | undefined> {
+  if (uri.username === undefined) return undefined
+  const status = await client
+    .db(uri.authSource)
+    .command({ connectionStatus: 1, showPrivileges: true })
+  const privileges = (status['authInfo']?.['authenticatedUserPrivileges'] ?? []) as {
+    resource?: { cluster?: boolean; anyResource?: boolean }
+    actions?: string[]
+  }[]
+  return privileges.some(
+    (p) =>
+      (p.resource?.cluster === true || p.resource?.anyResource === true) &&
+      (p.actions ?? []).includes('performRawDataOperations')
+  )
+}
