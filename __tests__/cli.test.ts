@@ -7,10 +7,10 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { MongoClient } from 'mongodb'
-import { exitCode, inputsFromArgv } from '../src/input/cli-args.ts'
+import { commandLineName, exitCode, inputsFromArgv } from '../src/input/cli-args.ts'
 import { newReport } from '../src/report/report.ts'
 import { binaries, createUser, startServer, stopAllServers } from './support/testbed.ts'
-import { repoRoot } from './support/run-action.ts'
+import { repoRoot, runAction } from './support/run-action.ts'
 
 after(stopAllServers)
 
@@ -50,6 +50,12 @@ describe('arguments', () => {
     })
     assert.deepEqual(codes, [2, 3, 4, 5, 6, 1])
   })
+})
+
+test('each input has its command-line name: a short flag and a variable where there are', () => {
+  assert.deepEqual(commandLineName('app-uri'), { flag: '--app', env: 'MONGODB_APP_URI' })
+  assert.deepEqual(commandLineName('source-uri'), { flag: '--source', env: 'MONGODB_SOURCE_URI' })
+  assert.deepEqual(commandLineName('drop'), { flag: '--drop', env: undefined })
 })
 
 async function cli(t: TestContext, args: string[], env: Record<string, string>) {
@@ -109,4 +115,39 @@ test('the command line end to end: migrate, then the verdicts as exit codes', as
   const probe = await cli(t, ['probe', '--app', target.uri('nobody', 'x', 'appdb')], {})
   assert.equal(probe.code, 4, probe.stdout)
   assert.match(probe.stdout, /user-not-found/)
+})
+
+test('a missing connection string: the command line names its flag and variable, in plain text', async (t) => {
+  const probe = await cli(t, ['probe'], {})
+  assert.equal(probe.code, 2, probe.stdout)
+  // No workflow commands (::error, ::set-output) and no workflow syntax: a person reads this.
+  assert.deepEqual(
+    probe.stdout.split('\n').filter((line) => line.startsWith('::')),
+    [],
+    probe.stdout
+  )
+  assert.ok(!probe.stdout.includes('${{'), probe.stdout)
+  assert.match(probe.stdout, /^error: Invalid input: --app$/m)
+  assert.match(
+    probe.stdout,
+    /^--app: is empty, and probe needs it\. Set the environment variable MONGODB_APP_URI .*or pass --app <connection string>\./m
+  )
+  assert.match(probe.stdout, /^status: failed$/m)
+  assert.match(probe.stdout, /mongo-restore-guard probe: failed \(InvalidInput\), exit 2/)
+
+  const migrate = await cli(t, ['migrate'], {})
+  assert.equal(migrate.code, 2, migrate.stdout)
+  assert.match(
+    migrate.stdout,
+    /--source: is empty, and migrate needs it\. Set the environment variable MONGODB_SOURCE_URI/
+  )
+
+  // The action itself still speaks to the runner: an annotation and the secret to pass.
+  const action = await runAction({ mode: 'probe', 'app-uri': '' })
+  assert.equal(action.exitCode, 1)
+  assert.match(
+    action.stdout,
+    /^::error title=Invalid input%3A app-uri::app-uri: is empty, and mode: probe needs it\. Pass a connection string, e\.g\. app-uri: \$\{\{ secrets\./m
+  )
+  assert.equal(action.outputs['status'], 'failed')
 })

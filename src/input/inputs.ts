@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { invalidInput } from '../errors.js'
+import { missingUri } from '../interface.js'
 import { checkPlan, checkToolOptions } from './guard.js'
 import { DATABASE_NAME, parsePrivileges } from './privileges.js'
 import { maskRaw, MongoUri } from '../secrets.js'
@@ -146,13 +147,7 @@ function uriInput(name: string, mode: Mode): MongoUri {
 /** A required input's value; an empty one is often a secret this workflow cannot read. */
 function required(name: string, mode: Mode): string {
   const value = core.getInput(name)
-  if (value === '') {
-    throw invalidInput(
-      name,
-      `is empty, and mode: ${mode} needs it`,
-      `Pass a connection string, e.g. ${name}: \${{ secrets.MONGODB_URI }}; a secret is empty when the workflow cannot read it (a pull request from a fork, another environment, a typo in its name)`
-    )
-  }
+  if (value === '') throw missingUri(name, mode)
   return value
 }
 
