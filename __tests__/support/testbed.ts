@@ -90,6 +90,11 @@ function build(mongod: string | undefined): Binaries {
   }
   const mongodump = path.join(toolsDir, 'mongodump')
   const mongorestore = path.join(toolsDir, 'mongorestore')
+  // A wrong override is a one-line message naming it, not a spawn error's stack trace.
+  const unusable = [mongod, mongodump, mongorestore].filter((bin) => !isExecutable(bin))
+  if (unusable.length > 0) {
+    throw new Error(`Not an executable file: ${unusable.join(', ')}. ${PROVISION_HINT}`)
+  }
   const versions = { mongodVersion: versionOf(mongod), toolsVersion: versionOf(mongodump) }
   return (cached = { mongod, mongodump, mongorestore, toolsDir, ...versions })
 }
