@@ -58,6 +58,11 @@ test('each input has its command-line name: a short flag and a variable where th
   assert.deepEqual(commandLineName('drop'), { flag: '--drop', env: undefined })
 })
 
+/** Lines a GitHub runner would read as workflow commands. */
+function workflowCommands(output: string): string[] {
+  return output.split('\n').filter((line) => line.startsWith('::'))
+}
+
 async function cli(t: TestContext, args: string[], env: Record<string, string>) {
   const dir = mkdtempSync(join(tmpdir(), 'guard-cli-'))
   t.after(() => rmSync(dir, { recursive: true, force: true }))
@@ -95,7 +100,9 @@ test('the command line end to end: migrate, then the verdicts as exit codes', as
   const migrated = await cli(t, ['migrate', '--app-privileges', 'appdb: readWrite', ...tools], env)
   assert.equal(migrated.code, 0, migrated.stdout)
   assert.match(migrated.stdout, /mongo-restore-guard migrate: passed, exit 0/)
-  // No runner reads ::add-mask:: here, so the command line never prints one.
+  // No runner reads workflow commands here (::add-mask::, ::group::, ::set-output::, ::error::…).
+  assert.deepEqual(workflowCommands(migrated.stdout), [], migrated.stdout)
+  assert.match(migrated.stdout, /^== Probe after restore$/m)
   assert.ok(!migrated.stdout.includes('B-pass'), 'the app password was printed')
   assert.ok(!migrated.stdout.includes(source.rootPassword), 'the source password was printed')
 
@@ -115,17 +122,15 @@ test('the command line end to end: migrate, then the verdicts as exit codes', as
   const probe = await cli(t, ['probe', '--app', target.uri('nobody', 'x', 'appdb')], {})
   assert.equal(probe.code, 4, probe.stdout)
   assert.match(probe.stdout, /user-not-found/)
+  assert.deepEqual(workflowCommands(probe.stdout), [], probe.stdout)
+  assert.match(probe.stdout, /^error: /m)
 })
 
 test('a missing connection string: the command line names its flag and variable, in plain text', async (t) => {
   const probe = await cli(t, ['probe'], {})
   assert.equal(probe.code, 2, probe.stdout)
   // No workflow commands (::error, ::set-output) and no workflow syntax: a person reads this.
-  assert.deepEqual(
-    probe.stdout.split('\n').filter((line) => line.startsWith('::')),
-    [],
-    probe.stdout
-  )
+  assert.deepEqual(workflowCommands(probe.stdout), [], probe.stdout)
   assert.ok(!probe.stdout.includes('${{'), probe.stdout)
   assert.match(probe.stdout, /^error: Invalid input: --app$/m)
   assert.match(

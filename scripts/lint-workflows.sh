@@ -43,7 +43,7 @@ zizmor --offline --quiet --no-progress --config .github/zizmor.yml \
 grep -qx '  using: node24' action.yml || { log "action.yml: expected 'runs.using: node24'"; exit 1; }
 mkdir -p "$OUT/action"
 sed 's/^  using: node24$/  using: node20/' action.yml >"$OUT/action/action.yml"
-npx --no-install action-validator "$OUT/action/action.yml"
+node_modules/.bin/action-validator "$OUT/action/action.yml"
 
 awk -v s="$started" -v e="$(date +%s.%N)" \
   'BEGIN { printf "lint-workflows: workflows, README examples and action.yml clean (%.1f s)\n", e - s }'

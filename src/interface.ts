@@ -24,6 +24,25 @@ export function reportFailure(title: string, message: string): void {
   else core.error(message, { title })
 }
 
+/** A warning: an annotation for a runner, `warning:` lines on stderr for a person. */
+export function warning(message: string, props: { title: string }): void {
+  if (commandLine) process.stderr.write(`warning: ${props.title}\n${message}\n`)
+  else core.warning(message, props)
+}
+
+/** A notice: an annotation for a runner, `note:` lines on stdout for a person. */
+export function notice(message: string, props: { title: string }): void {
+  if (commandLine) process.stdout.write(`note: ${props.title}\n${message}\n`)
+  else core.notice(message, props)
+}
+
+/** A phase of the run: a collapsible log group for a runner, a heading line for a person. */
+export async function group<T>(name: string, fn: () => Promise<T>): Promise<T> {
+  if (!commandLine) return core.group(name, fn)
+  process.stdout.write(`\n== ${name}\n`)
+  return fn()
+}
+
 /** A connection string the mode needs but did not get, told the way the reader passes it. */
 export function missingUri(input: string, mode: string): GuardError {
   if (commandLine) {

@@ -1,6 +1,7 @@
 // The steps the modes share: the probe rounds (each app, then each replica-set member it could
 // reach), the opt-in repair, and the verification of the data and of the target's users.
 import * as core from '@actions/core'
+import { notice, warning } from './interface.js'
 import { checkMismatches, compareCollections, type Expected } from './report/data-check.js'
 import { collectionStates } from './server/deployment.js'
 import { diffUsers, hasDrift, snapshotUsers, type UserSnapshot } from './server/drift.js'
@@ -140,7 +141,7 @@ async function readStates(ctx: RunContext, target: MongoUri, namespaces: string[
     return await collectionStates(target, namespaces, ctx.settings.probeTimeoutMs)
   } catch (error) {
     if (classify(error) !== 'unauthorized') throw error
-    core.warning(
+    warning(
       `The count and index check was skipped: ${target.input} may not read the restored collections (the restore role cannot). Grant it read on them to verify the copy.`,
       { title: 'Data check skipped' }
     )
@@ -161,7 +162,7 @@ async function readUsers(ctx: RunContext): Promise<UserSnapshot | undefined> {
       ctx.settings.adminUri === undefined
     ) {
       ctx.report.users = { checked: false, reason: error.message, drift: undefined }
-      core.warning(
+      warning(
         `The users drift check was skipped: ${error.message} Give target-admin-uri to enable it.`,
         {
           title: 'Users drift check skipped'
@@ -191,7 +192,7 @@ async function repair(ctx: RunContext, baseline: Baseline | undefined): Promise<
       ctx.settings.probeTimeoutMs
     )
     ctx.report.repairs.push(result)
-    core.warning(
+    warning(
       `Repaired ${result.user}@${result.db}: ${result.action} (roles ${result.roles.join(', ') || 'none'}); no other user was touched.`,
       {
         title: 'App user repaired'
@@ -240,7 +241,7 @@ function adviseManaged(ctx: RunContext): void {
   const service = uri && managedService(uri)
   if (!service) return
   ctx.report.managed = service
-  core.notice(managedAdvice(service) as string, { title: `Managed service: ${service}` })
+  notice(managedAdvice(service) as string, { title: `Managed service: ${service}` })
 }
 
 function managedNote(ctx: RunContext): string | undefined {

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { invalidInput } from '../errors.js'
-import { missingUri } from '../interface.js'
+import { missingUri, warning } from '../interface.js'
 import { checkPlan, checkToolOptions } from './guard.js'
 import { DATABASE_NAME, parsePrivileges } from './privileges.js'
 import { maskRaw, MongoUri } from '../secrets.js'
@@ -129,7 +129,7 @@ function appInputs(target: MongoUri | undefined, mode: Mode): MongoUri[] {
   })
   for (const app of apps) {
     if (target && !app.sharesHostWith(target)) {
-      core.warning(
+      warning(
         `${app.input} names other hosts (${app.hosts.join(',')}) than target-uri (${target.hosts.join(',')}): the probe tests that deployment, not the target, so it cannot prove the app will log in to the target. Give app-uri the connection string the application uses for the target.`,
         { title: 'app-uri points elsewhere' }
       )

@@ -4,7 +4,7 @@ import * as core from '@actions/core'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { whatMayBeWritten } from './aftermath.js'
-import { output, reportFailure } from '../interface.js'
+import { group, output, reportFailure } from '../interface.js'
 import { toGuardError, type FailureKind } from '../errors.js'
 import type { PlannedNamespace } from '../input/ns-plan.js'
 import type { ProbeResult, ProbeStatus } from '../server/probe.js'
@@ -101,7 +101,7 @@ export async function phase<T>(report: Report, name: string, fn: () => Promise<T
   const record: PhaseRecord = { name, status: 'ok', durationMs: 0 }
   report.phases.push(record)
   try {
-    return await core.group(name, fn)
+    return await group(name, fn)
   } catch (error) {
     record.status = toGuardError(error).kind === 'Cancelled' ? 'cancelled' : 'failed'
     throw error
