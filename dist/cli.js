@@ -3394,20 +3394,20 @@ var require_data_url = __commonJS({
     }
     function percentDecode(input) {
       const length = input.length;
-      const output = new Uint8Array(length);
+      const output2 = new Uint8Array(length);
       let j = 0;
       for (let i = 0; i < length; ++i) {
         const byte = input[i];
         if (byte !== 37) {
-          output[j++] = byte;
+          output2[j++] = byte;
         } else if (byte === 37 && !(isHexCharByte(input[i + 1]) && isHexCharByte(input[i + 2]))) {
-          output[j++] = 37;
+          output2[j++] = 37;
         } else {
-          output[j++] = hexByteToNumber(input[i + 1]) << 4 | hexByteToNumber(input[i + 2]);
+          output2[j++] = hexByteToNumber(input[i + 1]) << 4 | hexByteToNumber(input[i + 2]);
           i += 2;
         }
       }
-      return length === j ? output : output.subarray(0, j);
+      return length === j ? output2 : output2.subarray(0, j);
     }
     function parseMIMEType(input) {
       input = removeHTTPWhitespace(input, true, true);
@@ -4871,8 +4871,8 @@ var require_util2 = __commonJS({
       if (buffer[0] === 239 && buffer[1] === 187 && buffer[2] === 191) {
         buffer = buffer.subarray(3);
       }
-      const output = textDecoder.decode(buffer);
-      return output;
+      const output2 = textDecoder.decode(buffer);
+      return output2;
     }
     var EnvironmentSettingsObjectBase = class {
       get baseUrl() {
@@ -5130,8 +5130,8 @@ var require_formdata = __commonJS({
         }, { __proto__: null });
         options.depth ??= depth;
         options.colors ??= true;
-        const output = nodeUtil.formatWithOptions(options, state);
-        return `FormData ${output.slice(output.indexOf("]") + 2)}`;
+        const output2 = nodeUtil.formatWithOptions(options, state);
+        return `FormData ${output2.slice(output2.indexOf("]") + 2)}`;
       }
     };
     iteratorMixin("FormData", FormData, kState, "name", "value");
@@ -17713,10 +17713,10 @@ var require_receiver = __commonJS({
           this.#fragmentsBytes = 0;
           return fragments.shift();
         }
-        const output = Buffer.concat(fragments, this.#fragmentsBytes);
+        const output2 = Buffer.concat(fragments, this.#fragmentsBytes);
         this.#fragments = [];
         this.#fragmentsBytes = 0;
-        return output;
+        return output2;
       }
       parseCloseBody(data) {
         assert(data.length !== 1);
@@ -19709,7 +19709,7 @@ var require_punycode = __commonJS({
       return result + encoded;
     }
     function ucs2decode(string) {
-      const output = [];
+      const output2 = [];
       let counter = 0;
       const length = string.length;
       while (counter < length) {
@@ -19717,16 +19717,16 @@ var require_punycode = __commonJS({
         if (value >= 55296 && value <= 56319 && counter < length) {
           const extra = string.charCodeAt(counter++);
           if ((extra & 64512) == 56320) {
-            output.push(((value & 1023) << 10) + (extra & 1023) + 65536);
+            output2.push(((value & 1023) << 10) + (extra & 1023) + 65536);
           } else {
-            output.push(value);
+            output2.push(value);
             counter--;
           }
         } else {
-          output.push(value);
+          output2.push(value);
         }
       }
-      return output;
+      return output2;
     }
     var ucs2encode = (codePoints) => String.fromCodePoint(...codePoints);
     var basicToDigit = function(codePoint) {
@@ -19754,7 +19754,7 @@ var require_punycode = __commonJS({
       return floor(k + (baseMinusTMin + 1) * delta / (delta + skew));
     };
     var decode = function(input) {
-      const output = [];
+      const output2 = [];
       const inputLength = input.length;
       let i = 0;
       let n = initialN;
@@ -19767,7 +19767,7 @@ var require_punycode = __commonJS({
         if (input.charCodeAt(j) >= 128) {
           error2("not-basic");
         }
-        output.push(input.charCodeAt(j));
+        output2.push(input.charCodeAt(j));
       }
       for (let index = basic > 0 ? basic + 1 : 0; index < inputLength; ) {
         const oldi = i;
@@ -19793,19 +19793,19 @@ var require_punycode = __commonJS({
           }
           w *= baseMinusT;
         }
-        const out = output.length + 1;
+        const out = output2.length + 1;
         bias = adapt(i - oldi, out, oldi == 0);
         if (floor(i / out) > maxInt - n) {
           error2("overflow");
         }
         n += floor(i / out);
         i %= out;
-        output.splice(i++, 0, n);
+        output2.splice(i++, 0, n);
       }
-      return String.fromCodePoint(...output);
+      return String.fromCodePoint(...output2);
     };
     var encode = function(input) {
-      const output = [];
+      const output2 = [];
       input = ucs2decode(input);
       const inputLength = input.length;
       let n = initialN;
@@ -19813,13 +19813,13 @@ var require_punycode = __commonJS({
       let bias = initialBias;
       for (const currentValue of input) {
         if (currentValue < 128) {
-          output.push(stringFromCharCode(currentValue));
+          output2.push(stringFromCharCode(currentValue));
         }
       }
-      const basicLength = output.length;
+      const basicLength = output2.length;
       let handledCPCount = basicLength;
       if (basicLength) {
-        output.push(delimiter2);
+        output2.push(delimiter2);
       }
       while (handledCPCount < inputLength) {
         let m = maxInt;
@@ -19847,12 +19847,12 @@ var require_punycode = __commonJS({
               }
               const qMinusT = q - t;
               const baseMinusT = base - t;
-              output.push(
+              output2.push(
                 stringFromCharCode(digitToBasic(t + qMinusT % baseMinusT, 0))
               );
               q = floor(qMinusT / baseMinusT);
             }
-            output.push(stringFromCharCode(digitToBasic(q, 0)));
+            output2.push(stringFromCharCode(digitToBasic(q, 0)));
             bias = adapt(delta, handledCPCountPlusOne, handledCPCount === basicLength);
             delta = 0;
             ++handledCPCount;
@@ -19861,7 +19861,7 @@ var require_punycode = __commonJS({
         ++delta;
         ++n;
       }
-      return output.join("");
+      return output2.join("");
     };
     var toUnicode = function(input) {
       return mapDomain(input, function(string) {
@@ -20293,21 +20293,21 @@ var require_percent_encoding = __commonJS({
       return `%${hex}`;
     }
     function percentDecodeBytes(input) {
-      const output = new Uint8Array(input.byteLength);
+      const output2 = new Uint8Array(input.byteLength);
       let outputIndex = 0;
       for (let i = 0; i < input.byteLength; ++i) {
         const byte = input[i];
         if (byte !== 37) {
-          output[outputIndex++] = byte;
+          output2[outputIndex++] = byte;
         } else if (byte === 37 && (!isASCIIHex(input[i + 1]) || !isASCIIHex(input[i + 2]))) {
-          output[outputIndex++] = byte;
+          output2[outputIndex++] = byte;
         } else {
           const bytePoint = parseInt(String.fromCodePoint(input[i + 1], input[i + 2]), 16);
-          output[outputIndex++] = bytePoint;
+          output2[outputIndex++] = bytePoint;
           i += 2;
         }
       }
-      return output.slice(0, outputIndex);
+      return output2.slice(0, outputIndex);
     }
     function percentDecodeString(input) {
       const bytes = utf8Encode(input);
@@ -20345,29 +20345,29 @@ var require_percent_encoding = __commonJS({
     }
     function utf8PercentEncodeCodePointInternal(codePoint, percentEncodePredicate) {
       const bytes = utf8Encode(codePoint);
-      let output = "";
+      let output2 = "";
       for (const byte of bytes) {
         if (!percentEncodePredicate(byte)) {
-          output += String.fromCharCode(byte);
+          output2 += String.fromCharCode(byte);
         } else {
-          output += percentEncode(byte);
+          output2 += percentEncode(byte);
         }
       }
-      return output;
+      return output2;
     }
     function utf8PercentEncodeCodePoint(codePoint, percentEncodePredicate) {
       return utf8PercentEncodeCodePointInternal(String.fromCodePoint(codePoint), percentEncodePredicate);
     }
     function utf8PercentEncodeString(input, percentEncodePredicate, spaceAsPlus = false) {
-      let output = "";
+      let output2 = "";
       for (const codePoint of input) {
         if (spaceAsPlus && codePoint === " ") {
-          output += "+";
+          output2 += "+";
         } else {
-          output += utf8PercentEncodeCodePointInternal(codePoint, percentEncodePredicate);
+          output2 += utf8PercentEncodeCodePointInternal(codePoint, percentEncodePredicate);
         }
       }
-      return output;
+      return output2;
     }
     module.exports = {
       isC0ControlPercentEncode,
@@ -20518,16 +20518,16 @@ var require_url_state_machine = __commonJS({
       return ipv4;
     }
     function serializeIPv4(address) {
-      let output = "";
+      let output2 = "";
       let n = address;
       for (let i = 1; i <= 4; ++i) {
-        output = String(n % 256) + output;
+        output2 = String(n % 256) + output2;
         if (i !== 4) {
-          output = `.${output}`;
+          output2 = `.${output2}`;
         }
         n = Math.floor(n / 256);
       }
-      return output;
+      return output2;
     }
     function parseIPv6(input) {
       const address = [0, 0, 0, 0, 0, 0, 0, 0];
@@ -20635,7 +20635,7 @@ var require_url_state_machine = __commonJS({
       return address;
     }
     function serializeIPv6(address) {
-      let output = "";
+      let output2 = "";
       const compress = findTheIPv6AddressCompressedPieceIndex(address);
       let ignore0 = false;
       for (let pieceIndex = 0; pieceIndex <= 7; ++pieceIndex) {
@@ -20646,16 +20646,16 @@ var require_url_state_machine = __commonJS({
         }
         if (compress === pieceIndex) {
           const separator = pieceIndex === 0 ? "::" : ":";
-          output += separator;
+          output2 += separator;
           ignore0 = true;
           continue;
         }
-        output += address[pieceIndex].toString(16);
+        output2 += address[pieceIndex].toString(16);
         if (pieceIndex !== 7) {
-          output += ":";
+          output2 += ":";
         }
       }
-      return output;
+      return output2;
     }
     function parseHost(input, isOpaque = false) {
       if (input[0] === "[") {
@@ -21330,32 +21330,32 @@ var require_url_state_machine = __commonJS({
       return true;
     };
     function serializeURL(url, excludeFragment) {
-      let output = `${url.scheme}:`;
+      let output2 = `${url.scheme}:`;
       if (url.host !== null) {
-        output += "//";
+        output2 += "//";
         if (url.username !== "" || url.password !== "") {
-          output += url.username;
+          output2 += url.username;
           if (url.password !== "") {
-            output += `:${url.password}`;
+            output2 += `:${url.password}`;
           }
-          output += "@";
+          output2 += "@";
         }
-        output += serializeHost(url.host);
+        output2 += serializeHost(url.host);
         if (url.port !== null) {
-          output += `:${url.port}`;
+          output2 += `:${url.port}`;
         }
       }
       if (url.host === null && !hasAnOpaquePath(url) && url.path.length > 1 && url.path[0] === "") {
-        output += "/.";
+        output2 += "/.";
       }
-      output += serializePath(url);
+      output2 += serializePath(url);
       if (url.query !== null) {
-        output += `?${url.query}`;
+        output2 += `?${url.query}`;
       }
       if (!excludeFragment && url.fragment !== null) {
-        output += `#${url.fragment}`;
+        output2 += `#${url.fragment}`;
       }
-      return output;
+      return output2;
     }
     function serializeOrigin(tuple) {
       let result = `${tuple.scheme}://`;
@@ -21369,11 +21369,11 @@ var require_url_state_machine = __commonJS({
       if (hasAnOpaquePath(url)) {
         return url.path;
       }
-      let output = "";
+      let output2 = "";
       for (const segment of url.path) {
-        output += `/${segment}`;
+        output2 += `/${segment}`;
       }
-      return output;
+      return output2;
     }
     module.exports.serializeURL = serializeURL;
     module.exports.serializePath = serializePath;
@@ -21447,7 +21447,7 @@ var require_urlencoded = __commonJS({
     }
     function parseUrlencoded(input) {
       const sequences = strictlySplitByteSequence(input, p("&"));
-      const output = [];
+      const output2 = [];
       for (const bytes of sequences) {
         if (bytes.length === 0) {
           continue;
@@ -21465,24 +21465,24 @@ var require_urlencoded = __commonJS({
         value = replaceByteInByteSequence(value, 43, 32);
         const nameString = utf8DecodeWithoutBOM(percentDecodeBytes(name));
         const valueString = utf8DecodeWithoutBOM(percentDecodeBytes(value));
-        output.push([nameString, valueString]);
+        output2.push([nameString, valueString]);
       }
-      return output;
+      return output2;
     }
     function parseUrlencodedString(input) {
       return parseUrlencoded(utf8Encode(input));
     }
     function serializeUrlencoded(tuples) {
-      let output = "";
+      let output2 = "";
       for (const [i, tuple] of tuples.entries()) {
         const name = utf8PercentEncodeString(tuple[0], isURLEncodedPercentEncode, true);
         const value = utf8PercentEncodeString(tuple[1], isURLEncodedPercentEncode, true);
         if (i !== 0) {
-          output += "&";
+          output2 += "&";
         }
-        output += `${name}=${value}`;
+        output2 += `${name}=${value}`;
       }
-      return output;
+      return output2;
     }
     function strictlySplitByteSequence(buf, cp2) {
       const list2 = [];
@@ -21613,13 +21613,13 @@ var require_URLSearchParams_impl = __commonJS({
         return null;
       }
       getAll(name) {
-        const output = [];
+        const output2 = [];
         for (const tuple of this._list) {
           if (tuple[0] === name) {
-            output.push(tuple[1]);
+            output2.push(tuple[1]);
           }
         }
-        return output;
+        return output2;
       }
       has(name, value) {
         for (const tuple of this._list) {
@@ -53850,6 +53850,10 @@ var FROM_ENV = {
   "target-uri": "MONGODB_TARGET_URI",
   "app-uri": "MONGODB_APP_URI"
 };
+function commandLineName(input) {
+  const alias = Object.keys(ALIASES).find((short) => ALIASES[short] === input);
+  return { flag: `--${alias ?? input}`, env: FROM_ENV[input] };
+}
 var EXIT_CODES = {
   InvalidInput: 2,
   ForbiddenOption: 2,
@@ -54167,12 +54171,12 @@ var HttpClientResponse = class {
   readBody() {
     return __awaiter(this, void 0, void 0, function* () {
       return new Promise((resolve3) => __awaiter(this, void 0, void 0, function* () {
-        let output = Buffer.alloc(0);
+        let output2 = Buffer.alloc(0);
         this.message.on("data", (chunk) => {
-          output = Buffer.concat([output, chunk]);
+          output2 = Buffer.concat([output2, chunk]);
         });
         this.message.on("end", () => {
-          resolve3(output.toString());
+          resolve3(output2.toString());
         });
       }));
     });
@@ -55798,9 +55802,9 @@ var __awaiter6 = function(thisArg, _arguments, P, generator) {
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
 };
-function exec(commandLine, args, options) {
+function exec(commandLine2, args, options) {
   return __awaiter6(this, void 0, void 0, function* () {
-    const commandArgs = argStringToArray(commandLine);
+    const commandArgs = argStringToArray(commandLine2);
     if (commandArgs.length === 0) {
       throw new Error(`Parameter 'commandLine' cannot be null or empty.`);
     }
@@ -55810,7 +55814,7 @@ function exec(commandLine, args, options) {
     return runner.exec();
   });
 }
-function getExecOutput(commandLine, args, options) {
+function getExecOutput(commandLine2, args, options) {
   return __awaiter6(this, void 0, void 0, function* () {
     var _a, _b;
     let stdout = "";
@@ -55832,7 +55836,7 @@ function getExecOutput(commandLine, args, options) {
       }
     };
     const listeners = Object.assign(Object.assign({}, options === null || options === void 0 ? void 0 : options.listeners), { stdout: stdOutListener, stderr: stdErrListener });
-    const exitCode2 = yield exec(commandLine, args, Object.assign(Object.assign({}, options), { listeners }));
+    const exitCode2 = yield exec(commandLine2, args, Object.assign(Object.assign({}, options), { listeners }));
     stdout += stdoutDecoder.end();
     stderr += stderrDecoder.end();
     return {
@@ -56001,6 +56005,58 @@ function toGuardError(error2) {
   if (error2 instanceof GuardError) return error2;
   const message = error2 instanceof Error ? error2.message : String(error2);
   return new GuardError("ToolFailed", "Unexpected failure", message);
+}
+
+// src/input/interface.ts
+var commandLine = false;
+function useCommandLine() {
+  commandLine = true;
+}
+function output(name, value) {
+  if (!commandLine) setOutput(name, value);
+  else if (value !== "") process.stdout.write(`${name}: ${value}
+`);
+}
+function reportFailure(title, message) {
+  if (commandLine) process.stderr.write(`error: ${title}
+${message}
+`);
+  else error(message, { title });
+}
+function warning2(message, props) {
+  if (commandLine) process.stderr.write(`warning: ${props.title}
+${message}
+`);
+  else warning(message, props);
+}
+function notice2(message, props) {
+  if (commandLine) process.stdout.write(`note: ${props.title}
+${message}
+`);
+  else notice(message, props);
+}
+async function group2(name, fn) {
+  if (!commandLine) return group(name, fn);
+  process.stdout.write(`
+== ${name}
+`);
+  return fn();
+}
+function missingUri(input, mode) {
+  if (commandLine) {
+    const { flag, env } = commandLineName(input);
+    const viaEnv = env ? `Set the environment variable ${env} (it stays out of shell history and ps), or pass ` : "Pass ";
+    return invalidInput(
+      flag,
+      `is empty, and ${mode} needs it`,
+      `${viaEnv}${flag} <connection string>`
+    );
+  }
+  return invalidInput(
+    input,
+    `is empty, and mode: ${mode} needs it`,
+    `Pass a connection string, e.g. ${input}: \${{ secrets.MONGODB_URI }}; a secret is empty when the workflow cannot read it (a pull request from a fork, another environment, a typo in its name)`
+  );
 }
 
 // src/input/guard.ts
@@ -56683,7 +56739,7 @@ function appInputs(target, mode) {
   });
   for (const app of apps) {
     if (target && !app.sharesHostWith(target)) {
-      warning(
+      warning2(
         `${app.input} names other hosts (${app.hosts.join(",")}) than target-uri (${target.hosts.join(",")}): the probe tests that deployment, not the target, so it cannot prove the app will log in to the target. Give app-uri the connection string the application uses for the target.`,
         { title: "app-uri points elsewhere" }
       );
@@ -56698,13 +56754,7 @@ function uriInput(name, mode) {
 }
 function required(name, mode) {
   const value = getInput(name);
-  if (value === "") {
-    throw invalidInput(
-      name,
-      `is empty, and mode: ${mode} needs it`,
-      `Pass a connection string, e.g. ${name}: \${{ secrets.MONGODB_URI }}; a secret is empty when the workflow cannot read it (a pull request from a fork, another environment, a typo in its name)`
-    );
-  }
+  if (value === "") throw missingUri(name, mode);
   return value;
 }
 function databasesInput() {
@@ -57060,7 +57110,7 @@ async function phase(records, name, fn) {
   const record = { name, status: "ok", durationMs: 0 };
   records.push(record);
   try {
-    return await group(name, fn);
+    return await group2(name, fn);
   } catch (error2) {
     record.status = toGuardError(error2).kind === "Cancelled" ? "cancelled" : "failed";
     throw error2;
@@ -57550,7 +57600,7 @@ async function tryReadUsers(settings) {
   } catch (error2) {
     const unavailable = error2 instanceof GuardError && error2.kind === "DriftUnavailable";
     if (!unavailable || settings.adminUri !== void 0) throw error2;
-    warning(
+    warning2(
       `The users drift check was skipped: ${error2.message} Give target-admin-uri to enable it.`,
       { title: "Users drift check skipped" }
     );
@@ -57569,7 +57619,7 @@ async function tryReadStates(settings, target, namespaces) {
     return await collectionStates(target, namespaces, settings.probeTimeoutMs);
   } catch (error2) {
     if (classify(error2) !== "unauthorized") throw error2;
-    warning(
+    warning2(
       `The count and index check was skipped: ${target.input} may not read the restored collections (the restore role cannot). Grant it read on them to verify the copy.`,
       { title: "Data check skipped" }
     );
@@ -57586,7 +57636,7 @@ function rejectedApps(settings, probes) {
 async function repairApp(settings, app, baseline) {
   const admin = usersAdmin(settings);
   const result = await repairAppUser(admin, app, baseline?.roles.get(app), settings.probeTimeoutMs);
-  warning(
+  warning2(
     `Repaired ${result.user}@${result.db}: ${result.action} (roles ${result.roles.join(", ") || "none"}); no other user was touched.`,
     { title: "App user repaired" }
   );
@@ -57746,10 +57796,10 @@ import { mkdir as mkdir2, rm as rm3 } from "node:fs/promises";
 // src/tools/args.ts
 var DEFAULT_RESTORE_OPTIONS = ["--numInsertionWorkersPerCollection=2"];
 function dumpArgs(settings, configFile, to) {
-  const output = to.kind === "stdout" ? ["--archive", ...to.database === void 0 ? [] : [`--db=${to.database}`]] : [`--db=${to.database}`, `--out=${to.path}`];
+  const output2 = to.kind === "stdout" ? ["--archive", ...to.database === void 0 ? [] : [`--db=${to.database}`]] : [`--db=${to.database}`, `--out=${to.path}`];
   return [
     `--config=${configFile}`,
-    ...output,
+    ...output2,
     ...settings.gzip ? ["--gzip"] : [],
     ...settings.dumpOptions
   ];
@@ -57842,9 +57892,9 @@ function toolPath(tool, toolsPath) {
   return exe;
 }
 async function toolVersion(tool, bin) {
-  let output;
+  let output2;
   try {
-    output = (await getExecOutput(bin, ["--version"], { silent: true, ignoreReturnCode: true })).stdout;
+    output2 = (await getExecOutput(bin, ["--version"], { silent: true, ignoreReturnCode: true })).stdout;
   } catch {
     throw new GuardError(
       "ToolNotFound",
@@ -57852,7 +57902,7 @@ async function toolVersion(tool, bin) {
       `${tool} could not be started from "${bin}". Install the MongoDB Database Tools (100.x) on the runner or set tools-path to their directory.`
     );
   }
-  const version = /version:\s*[rv]?(\d+\.\d+\.\d+\S*)/.exec(output)?.[1];
+  const version = /version:\s*[rv]?(\d+\.\d+\.\d+\S*)/.exec(output2)?.[1];
   if (version === void 0) {
     throw new GuardError(
       "ToolNotFound",
@@ -58210,7 +58260,7 @@ async function probeBefore(run3) {
   const { report: report2, settings } = run3;
   report2.managed = managedServiceOf(settings);
   const advice = managedAdvice(report2.managed);
-  if (advice) notice(advice, { title: `Managed service: ${report2.managed}` });
+  if (advice) notice2(advice, { title: `Managed service: ${report2.managed}` });
   await phase(report2.phases, "Probe before restore", async () => {
     report2.probes.before = await probeApps(settings);
     judgeBaseline(report2.probes.before, advice);
@@ -58517,24 +58567,24 @@ function probeResult(report2) {
 }
 async function publish(report2, reportPath, redact2) {
   const json = redact2(JSON.stringify(report2, null, 2));
-  setOutput("status", report2.status);
-  setOutput("probe-result", probeResult(report2));
-  setOutput("restored-documents", report2.restore?.restored ?? 0);
-  setOutput("failed-documents", report2.restore?.failed ?? 0);
+  output("status", report2.status);
+  output("probe-result", probeResult(report2));
+  output("restored-documents", report2.restore?.restored ?? 0);
+  output("failed-documents", report2.restore?.failed ?? 0);
   if (report2.mode === "dump" && report2.dumpFiles) {
-    setOutput("archive-path", report2.dumpFiles.path);
-    setOutput("archive-bytes", report2.dumpFiles.bytes);
+    output("archive-path", report2.dumpFiles.path);
+    output("archive-bytes", report2.dumpFiles.bytes);
   }
   await mkdir3(dirname4(reportPath), { recursive: true });
   await writeFile3(reportPath, json + "\n");
-  setOutput("report-path", reportPath);
+  output("report-path", reportPath);
   if (report2.tools.source) {
-    setOutput("tools-version", report2.tools.mongodump);
-    setOutput("tools-source", report2.tools.source);
+    output("tools-version", report2.tools.mongodump ?? "");
+    output("tools-source", report2.tools.source);
   }
   if (report2.failure) {
     const aftermath = report2.aftermath ? ` ${report2.aftermath}` : "";
-    error(redact2(report2.failure.message + aftermath), { title: report2.failure.title });
+    reportFailure(report2.failure.title, redact2(report2.failure.message + aftermath));
     process.exitCode = ExitCode.Failure;
   }
   if (process.env["GITHUB_STEP_SUMMARY"]) await writeSummary(report2, redact2);
@@ -59362,7 +59412,7 @@ async function obtainTools(request, runner = thisRunner()) {
   }
   process.env["RUNNER_TOOL_CACHE"] ||= request.cacheDir;
   const wanted = request.version;
-  return group(`Get the MongoDB Database Tools ${wanted}`, async () => {
+  return group2(`Get the MongoDB Database Tools ${wanted}`, async () => {
     if (wanted !== "latest") {
       const cached = await fromCache(wanted);
       if (cached) return cached;
@@ -59454,7 +59504,7 @@ async function readVersions(settings, tools) {
 }
 function refuseIncompatible(versions, allowOlderTarget) {
   const { refusal, warnings } = checkCompatibility(versions, allowOlderTarget);
-  for (const warning2 of warnings) warning(warning2, { title: "Cross-version restore" });
+  for (const text of warnings) warning2(text, { title: "Cross-version restore" });
   if (refusal) throw refusal;
 }
 async function readServer(uri, timeoutMs, isSource) {
@@ -59590,6 +59640,7 @@ ${HELP}`);
   process.exit(2);
 }
 disableLogMasking();
+useCommandLine();
 var controller = new AbortController();
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => controller.abort());
 var report = await run2(controller.signal);

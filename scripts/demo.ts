@@ -80,6 +80,13 @@ async function act(
 
 try {
   console.log(`mongod ${binaries().mongodVersion}, tools ${binaries().toolsVersion}`)
+} catch (error) {
+  // No binaries: say what to do in one line rather than print a stack trace.
+  console.error(`demo: ${(error as Error).message}`)
+  process.exit(1)
+}
+
+try {
   const broken = await setUp()
   unguardedRestore(broken.source, broken.target)
   const caught = await act(

@@ -182,6 +182,7 @@ if ! has_sha256 "$node24" "$NODE_SHA256"; then
 fi
 
 for bin in "$mongod" "$tools/mongodump" "$tools/mongorestore" "$node24"; do
+  [[ -f $bin && -x $bin ]] || { log "$bin is not an executable file (MONGOD_BIN, MONGO_TOOLS_DIR?)"; exit 1; }
   printf '%-28s %s\n' "$bin" "$("$bin" --version 2>&1 | head -n 1)"
 done
 if [[ -n $mongod7 ]]; then

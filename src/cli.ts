@@ -4,6 +4,7 @@
 // they never sit in shell history or in `ps`.
 import { exitCode, HELP, inputsFromArgv } from './input/cli-args.js'
 import { run } from './main.js'
+import { useCommandLine } from './input/interface.js'
 import { disableLogMasking } from './secrets.js'
 
 const argv = process.argv.slice(2)
@@ -18,6 +19,7 @@ try {
   process.exit(2)
 }
 disableLogMasking()
+useCommandLine()
 const controller = new AbortController()
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => controller.abort())
 const report = await run(controller.signal)

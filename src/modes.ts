@@ -3,6 +3,7 @@
 // writers of the report: each step returns what it found and is recorded here.
 import * as core from '@actions/core'
 import { cancelled, GuardError, invalidInput } from './errors.js'
+import { notice } from './input/interface.js'
 import type {
   DumpSettings,
   MigrateSettings,
@@ -202,7 +203,7 @@ async function probeBefore(run: Run): Promise<void> {
   const { report, settings } = run
   report.managed = managedServiceOf(settings)
   const advice = managedAdvice(report.managed)
-  if (advice) core.notice(advice, { title: `Managed service: ${report.managed}` })
+  if (advice) notice(advice, { title: `Managed service: ${report.managed}` })
   await phase(report.phases, 'Probe before restore', async () => {
     report.probes.before = await probeApps(settings)
     judgeBaseline(report.probes.before, advice)

@@ -2,6 +2,7 @@
 // each replica-set member it could reach), the app users a repair may fix, the target's users,
 // and the restored collections' state. Nothing here writes the report: modes.ts records.
 import * as core from '@actions/core'
+import { warning } from './input/interface.js'
 import type { MongoUri, RoleRef } from './secrets.js'
 import { targetOf, usersAdmin, type Settings } from './input/settings.js'
 import { collectionStates, type CollectionState } from './server/deployment.js'
@@ -50,7 +51,7 @@ export async function tryReadUsers(settings: Settings): Promise<UsersRead> {
   } catch (error) {
     const unavailable = error instanceof GuardError && error.kind === 'DriftUnavailable'
     if (!unavailable || settings.adminUri !== undefined) throw error
-    core.warning(
+    warning(
       `The users drift check was skipped: ${error.message} Give target-admin-uri to enable it.`,
       { title: 'Users drift check skipped' }
     )
@@ -84,7 +85,7 @@ export async function tryReadStates(
     return await collectionStates(target, namespaces, settings.probeTimeoutMs)
   } catch (error) {
     if (classify(error) !== 'unauthorized') throw error
-    core.warning(
+    warning(
       `The count and index check was skipped: ${target.input} may not read the restored collections (the restore role cannot). Grant it read on them to verify the copy.`,
       { title: 'Data check skipped' }
     )
@@ -110,7 +111,7 @@ export async function repairApp(
 ): Promise<RepairResult> {
   const admin = usersAdmin(settings) as MongoUri
   const result = await repairAppUser(admin, app, baseline?.roles.get(app), settings.probeTimeoutMs)
-  core.warning(
+  warning(
     `Repaired ${result.user}@${result.db}: ${result.action} (roles ${result.roles.join(', ') || 'none'}); no other user was touched.`,
     { title: 'App user repaired' }
   )

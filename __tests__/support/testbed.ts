@@ -66,6 +66,13 @@ const testbedRoot = path.join(os.tmpdir(), 'mongo-restore-guard-testbed')
 const runDir = path.join(testbedRoot, `run-${process.pid}`)
 const PROVISION_HINT = 'Run `npm run provision` (or set MONGOD_BIN and MONGO_TOOLS_DIR).'
 
+/** Missing binaries: the message and the fix, without a stack trace that says nothing more. */
+function missingBinaries(message: string): Error {
+  const error = new Error(`${message} ${PROVISION_HINT}`)
+  error.stack = error.message
+  return error
+}
+
 function isExecutable(file: string): boolean {
   try {
     fs.accessSync(file, fs.constants.X_OK)
@@ -134,10 +141,15 @@ function build(mongod: string | undefined): Binaries {
   const toolsDir = findToolsDir()
   if (!mongod || !toolsDir) {
     const missing = [!mongod && 'mongod', !toolsDir && 'mongodump/mongorestore'].filter(Boolean)
-    throw new Error(`No ${missing.join(' or ')} found. ${PROVISION_HINT}`)
+    throw missingBinaries(`No ${missing.join(' or ')} found.`)
   }
   const mongodump = path.join(toolsDir, 'mongodump')
   const mongorestore = path.join(toolsDir, 'mongorestore')
+  // A wrong override is a one-line message naming it, not a spawn error's stack trace.
+  const unusable = [mongod, mongodump, mongorestore].filter((bin) => !isExecutable(bin))
+  if (unusable.length > 0) {
+    throw missingBinaries(`Not an executable file: ${unusable.join(', ')}.`)
+  }
   const versions = { mongodVersion: versionOf(mongod), toolsVersion: versionOf(mongodump) }
   return (cached = { mongod, mongodump, mongorestore, toolsDir, ...versions })
 }
@@ -155,7 +167,7 @@ export async function resolveBinaries(): Promise<Binaries> {
     const { MongoBinary } = await import('mongodb-memory-server-core')
     return build(await MongoBinary.getPath())
   } catch (err) {
-    throw new Error(`No mongod found and none could be downloaded (${err}). ${PROVISION_HINT}`)
+    throw missingBinaries(`No mongod found and none could be downloaded (${err}).`)
   }
 }
 

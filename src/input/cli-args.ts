@@ -37,6 +37,12 @@ const FROM_ENV: Record<string, string> = {
   'app-uri': 'MONGODB_APP_URI'
 }
 
+/** How an input is given on the command line: its flag, and the variable read in its absence. */
+export function commandLineName(input: string): { flag: string; env: string | undefined } {
+  const alias = Object.keys(ALIASES).find((short) => ALIASES[short] === input)
+  return { flag: `--${alias ?? input}`, env: FROM_ENV[input] }
+}
+
 const EXIT_CODES: Record<string, number> = {
   InvalidInput: 2,
   ForbiddenOption: 2,

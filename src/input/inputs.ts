@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs'
 import { homedir, tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { invalidInput } from '../errors.js'
+import { missingUri, warning } from './interface.js'
 import { checkPlan, checkToolOptions } from './guard.js'
 import { DATABASE_NAME, parsePrivileges } from './privileges.js'
 import { maskRaw, MongoUri, shownUrl } from '../secrets.js'
@@ -164,7 +165,7 @@ function appInputs(target: MongoUri | undefined, mode: Mode): MongoUri[] {
   })
   for (const app of apps) {
     if (target && !app.sharesHostWith(target)) {
-      core.warning(
+      warning(
         `${app.input} names other hosts (${app.hosts.join(',')}) than target-uri (${target.hosts.join(',')}): the probe tests that deployment, not the target, so it cannot prove the app will log in to the target. Give app-uri the connection string the application uses for the target.`,
         { title: 'app-uri points elsewhere' }
       )
@@ -182,13 +183,7 @@ function uriInput(name: string, mode: Mode): MongoUri {
 /** A required input's value; an empty one is often a secret this workflow cannot read. */
 function required(name: string, mode: Mode): string {
   const value = core.getInput(name)
-  if (value === '') {
-    throw invalidInput(
-      name,
-      `is empty, and mode: ${mode} needs it`,
-      `Pass a connection string, e.g. ${name}: \${{ secrets.MONGODB_URI }}; a secret is empty when the workflow cannot read it (a pull request from a fork, another environment, a typo in its name)`
-    )
-  }
+  if (value === '') throw missingUri(name, mode)
   return value
 }
 

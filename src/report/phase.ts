@@ -1,6 +1,6 @@
 // One step of the pipeline: run in a log group, timed, its outcome recorded for the summary.
-import * as core from '@actions/core'
 import { toGuardError } from '../errors.js'
+import { group } from '../input/interface.js'
 
 export interface PhaseRecord {
   name: string
@@ -18,7 +18,7 @@ export async function phase<T>(
   const record: PhaseRecord = { name, status: 'ok', durationMs: 0 }
   records.push(record)
   try {
-    return await core.group(name, fn)
+    return await group(name, fn)
   } catch (error) {
     record.status = toGuardError(error).kind === 'Cancelled' ? 'cancelled' : 'failed'
     throw error

@@ -7,6 +7,7 @@
 import * as core from '@actions/core'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
+import { output, reportFailure } from '../input/interface.js'
 import type { FailureKind } from '../errors.js'
 import type { PlannedNamespace } from '../input/ns-plan.js'
 import type { PhaseRecord } from './phase.js'
@@ -117,24 +118,24 @@ export async function publish(
 ): Promise<void> {
   const json = redact(JSON.stringify(report, null, 2))
 
-  core.setOutput('status', report.status)
-  core.setOutput('probe-result', probeResult(report))
-  core.setOutput('restored-documents', report.restore?.restored ?? 0)
-  core.setOutput('failed-documents', report.restore?.failed ?? 0)
+  output('status', report.status)
+  output('probe-result', probeResult(report))
+  output('restored-documents', report.restore?.restored ?? 0)
+  output('failed-documents', report.restore?.failed ?? 0)
   if (report.mode === 'dump' && report.dumpFiles) {
-    core.setOutput('archive-path', report.dumpFiles.path)
-    core.setOutput('archive-bytes', report.dumpFiles.bytes)
+    output('archive-path', report.dumpFiles.path)
+    output('archive-bytes', report.dumpFiles.bytes)
   }
   await mkdir(dirname(reportPath), { recursive: true })
   await writeFile(reportPath, json + '\n')
-  core.setOutput('report-path', reportPath)
+  output('report-path', reportPath)
   if (report.tools.source) {
-    core.setOutput('tools-version', report.tools.mongodump)
-    core.setOutput('tools-source', report.tools.source)
+    output('tools-version', report.tools.mongodump ?? '')
+    output('tools-source', report.tools.source)
   }
   if (report.failure) {
     const aftermath = report.aftermath ? ` ${report.aftermath}` : ''
-    core.error(redact(report.failure.message + aftermath), { title: report.failure.title })
+    reportFailure(report.failure.title, redact(report.failure.message + aftermath))
     process.exitCode = core.ExitCode.Failure
   }
   if (process.env['GITHUB_STEP_SUMMARY']) await writeSummary(report, redact)

@@ -3,6 +3,7 @@
 // of 8.3+ whether the user holds performRawDataOperations. A server that cannot be reached or
 // logged in to reads as unknown: the pre-flight check reports that with its own message.
 import * as core from '@actions/core'
+import { warning } from '../input/interface.js'
 import type { MongoClient } from 'mongodb'
 import type { Settings } from '../input/settings.js'
 import type { MongoUri } from '../secrets.js'
@@ -41,7 +42,7 @@ export async function readVersions(
 /** Throws the refusal, if any; warns about the risks the user accepted. */
 export function refuseIncompatible(versions: Versions, allowOlderTarget: boolean): void {
   const { refusal, warnings } = checkCompatibility(versions, allowOlderTarget)
-  for (const warning of warnings) core.warning(warning, { title: 'Cross-version restore' })
+  for (const text of warnings) warning(text, { title: 'Cross-version restore' })
   if (refusal) throw refusal
 }
 

@@ -3,6 +3,7 @@
 // feed (or tools-mirror): downloaded, sha256-checked, unpacked and cached. Either way the
 // tools must report the version asked for before anything else runs.
 import * as core from '@actions/core'
+import { group } from '../../input/interface.js'
 import { readFileSync } from 'node:fs'
 import { arch } from 'node:os'
 import { join } from 'node:path'
@@ -51,7 +52,7 @@ export async function obtainTools(
   // tool-cache reads its root from the environment only.
   process.env['RUNNER_TOOL_CACHE'] ||= request.cacheDir
   const wanted = request.version
-  return core.group<ObtainedTools>(`Get the MongoDB Database Tools ${wanted}`, async () => {
+  return group<ObtainedTools>(`Get the MongoDB Database Tools ${wanted}`, async () => {
     if (wanted !== 'latest') {
       const cached = await fromCache(wanted)
       if (cached) return cached

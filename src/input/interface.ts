@@ -1,0 +1,64 @@
+// Who reads what the run prints: a GitHub runner (workflow commands, inputs by their action
+// names) or a person at a terminal (plain lines; flags and environment variables). The command
+// line switches it once, as it does disableLogMasking(); nothing else changes between the two.
+import * as core from '@actions/core'
+import { invalidInput, type GuardError } from '../errors.js'
+import { commandLineName } from './cli-args.js'
+
+let commandLine = false
+
+/** Called by cli.ts before the run: messages are for a person, not for a runner. */
+export function useCommandLine(): void {
+  commandLine = true
+}
+
+/** A step output; on the command line a plain `name: value` line (none when empty). */
+export function output(name: string, value: string | number): void {
+  if (!commandLine) core.setOutput(name, value)
+  else if (value !== '') process.stdout.write(`${name}: ${value}\n`)
+}
+
+/** The run's failure: an error annotation for a runner, plain lines on stderr for a person. */
+export function reportFailure(title: string, message: string): void {
+  if (commandLine) process.stderr.write(`error: ${title}\n${message}\n`)
+  else core.error(message, { title })
+}
+
+/** A warning: an annotation for a runner, `warning:` lines on stderr for a person. */
+export function warning(message: string, props: { title: string }): void {
+  if (commandLine) process.stderr.write(`warning: ${props.title}\n${message}\n`)
+  else core.warning(message, props)
+}
+
+/** A notice: an annotation for a runner, `note:` lines on stdout for a person. */
+export function notice(message: string, props: { title: string }): void {
+  if (commandLine) process.stdout.write(`note: ${props.title}\n${message}\n`)
+  else core.notice(message, props)
+}
+
+/** A phase of the run: a collapsible log group for a runner, a heading line for a person. */
+export async function group<T>(name: string, fn: () => Promise<T>): Promise<T> {
+  if (!commandLine) return core.group(name, fn)
+  process.stdout.write(`\n== ${name}\n`)
+  return fn()
+}
+
+/** A connection string the mode needs but did not get, told the way the reader passes it. */
+export function missingUri(input: string, mode: string): GuardError {
+  if (commandLine) {
+    const { flag, env } = commandLineName(input)
+    const viaEnv = env
+      ? `Set the environment variable ${env} (it stays out of shell history and ps), or pass `
+      : 'Pass '
+    return invalidInput(
+      flag,
+      `is empty, and ${mode} needs it`,
+      `${viaEnv}${flag} <connection string>`
+    )
+  }
+  return invalidInput(
+    input,
+    `is empty, and mode: ${mode} needs it`,
+    `Pass a connection string, e.g. ${input}: \${{ secrets.MONGODB_URI }}; a secret is empty when the workflow cannot read it (a pull request from a fork, another environment, a typo in its name)`
+  )
+}
