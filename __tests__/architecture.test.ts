@@ -12,6 +12,7 @@ const LAYERS: Record<string, number> = {
   'errors.ts': 0,
   'secrets.ts': 0,
   'concurrency.ts': 0,
+  'interface.ts': 0,
   input: 1,
   server: 2,
   tools: 3,

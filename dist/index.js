@@ -138,7 +138,7 @@ var require_tunnel = __commonJS({
         connectOptions.headers = connectOptions.headers || {};
         connectOptions.headers["Proxy-Authorization"] = "Basic " + new Buffer(connectOptions.proxyAuth).toString("base64");
       }
-      debug2("making CONNECT request");
+      debug3("making CONNECT request");
       var connectReq = self.request(connectOptions);
       connectReq.useChunkedEncodingByDefault = false;
       connectReq.once("response", onResponse);
@@ -158,7 +158,7 @@ var require_tunnel = __commonJS({
         connectReq.removeAllListeners();
         socket.removeAllListeners();
         if (res.statusCode !== 200) {
-          debug2(
+          debug3(
             "tunneling socket could not be established, statusCode=%d",
             res.statusCode
           );
@@ -170,7 +170,7 @@ var require_tunnel = __commonJS({
           return;
         }
         if (head.length > 0) {
-          debug2("got illegal response body from proxy");
+          debug3("got illegal response body from proxy");
           socket.destroy();
           var error2 = new Error("got illegal response body from proxy");
           error2.code = "ECONNRESET";
@@ -178,13 +178,13 @@ var require_tunnel = __commonJS({
           self.removeSocket(placeholder);
           return;
         }
-        debug2("tunneling connection has established");
+        debug3("tunneling connection has established");
         self.sockets[self.sockets.indexOf(placeholder)] = socket;
         return cb(socket);
       }
       function onError(cause) {
         connectReq.removeAllListeners();
-        debug2(
+        debug3(
           "tunneling socket could not be established, cause=%s\n",
           cause.message,
           cause.stack
@@ -246,9 +246,9 @@ var require_tunnel = __commonJS({
       }
       return target;
     }
-    var debug2;
+    var debug3;
     if (process.env.NODE_DEBUG && /\btunnel\b/.test(process.env.NODE_DEBUG)) {
-      debug2 = function() {
+      debug3 = function() {
         var args = Array.prototype.slice.call(arguments);
         if (typeof args[0] === "string") {
           args[0] = "TUNNEL: " + args[0];
@@ -258,10 +258,10 @@ var require_tunnel = __commonJS({
         console.error.apply(console, args);
       };
     } else {
-      debug2 = function() {
+      debug3 = function() {
       };
     }
-    exports.debug = debug2;
+    exports.debug = debug3;
   }
 });
 
@@ -40666,7 +40666,7 @@ var require_state_machine = __commonJS({
       "tlsAllowInvalidCertificates",
       "tlsAllowInvalidHostnames"
     ];
-    function debug2(msg) {
+    function debug3(msg) {
       if (process2.env.MONGODB_CRYPT_DEBUG) {
         console.error(msg);
       }
@@ -40691,7 +40691,7 @@ var require_state_machine = __commonJS({
         const getState = () => context.state;
         while (getState() !== MONGOCRYPT_CTX_DONE && getState() !== MONGOCRYPT_CTX_ERROR) {
           options.signal?.throwIfAborted();
-          debug2(`[context#${context.id}] ${stateToString.get(getState()) || getState()}`);
+          debug3(`[context#${context.id}] ${stateToString.get(getState()) || getState()}`);
           switch (getState()) {
             case MONGOCRYPT_CTX_NEED_MONGO_COLLINFO: {
               const filter = (0, bson_1.deserialize)(context.nextMongoOperation());
@@ -40759,7 +40759,7 @@ var require_state_machine = __commonJS({
         if (getState() === MONGOCRYPT_CTX_ERROR || result == null) {
           const message = getStatus().message;
           if (!message) {
-            debug2(`unidentifiable error in MongoCrypt - received an error status from \`libmongocrypt\` but received no error message.`);
+            debug3(`unidentifiable error in MongoCrypt - received an error status from \`libmongocrypt\` but received no error message.`);
           }
           throw new errors_1.MongoCryptError(message ?? "unidentifiable error in MongoCrypt - received an error status from `libmongocrypt` but received no error message.");
         }
@@ -51651,9 +51651,9 @@ var require_constants8 = __commonJS({
 var require_debug = __commonJS({
   "node_modules/semver/internal/debug.js"(exports, module) {
     "use strict";
-    var debug2 = typeof process === "object" && process.env && process.env.NODE_DEBUG && /\bsemver\b/i.test(process.env.NODE_DEBUG) ? (...args) => console.error("SEMVER", ...args) : () => {
+    var debug3 = typeof process === "object" && process.env && process.env.NODE_DEBUG && /\bsemver\b/i.test(process.env.NODE_DEBUG) ? (...args) => console.error("SEMVER", ...args) : () => {
     };
-    module.exports = debug2;
+    module.exports = debug3;
   }
 });
 
@@ -51666,7 +51666,7 @@ var require_re = __commonJS({
       MAX_SAFE_BUILD_LENGTH,
       MAX_LENGTH
     } = require_constants8();
-    var debug2 = require_debug();
+    var debug3 = require_debug();
     exports = module.exports = {};
     var re = exports.re = [];
     var safeRe = exports.safeRe = [];
@@ -51689,7 +51689,7 @@ var require_re = __commonJS({
     var createToken = (name, value, isGlobal) => {
       const safe = makeSafeRegex(value);
       const index = R++;
-      debug2(name, index, value);
+      debug3(name, index, value);
       t[name] = index;
       src[index] = value;
       safeSrc[index] = safe;
@@ -51793,7 +51793,7 @@ var require_identifiers = __commonJS({
 var require_semver = __commonJS({
   "node_modules/semver/classes/semver.js"(exports, module) {
     "use strict";
-    var debug2 = require_debug();
+    var debug3 = require_debug();
     var { MAX_LENGTH, MAX_SAFE_INTEGER } = require_constants8();
     var { safeRe: re, t } = require_re();
     var parseOptions = require_parse_options();
@@ -51827,7 +51827,7 @@ var require_semver = __commonJS({
             `version is longer than ${MAX_LENGTH} characters`
           );
         }
-        debug2("SemVer", version, options);
+        debug3("SemVer", version, options);
         this.options = options;
         this.loose = !!options.loose;
         this.includePrerelease = !!options.includePrerelease;
@@ -51875,7 +51875,7 @@ var require_semver = __commonJS({
         return this.version;
       }
       compare(other) {
-        debug2("SemVer.compare", this.version, this.options, other);
+        debug3("SemVer.compare", this.version, this.options, other);
         if (!(other instanceof _SemVer)) {
           if (typeof other === "string" && other === this.version) {
             return 0;
@@ -51926,7 +51926,7 @@ var require_semver = __commonJS({
         do {
           const a = this.prerelease[i];
           const b = other.prerelease[i];
-          debug2("prerelease compare", i, a, b);
+          debug3("prerelease compare", i, a, b);
           if (a === void 0 && b === void 0) {
             return 0;
           } else if (b === void 0) {
@@ -51948,7 +51948,7 @@ var require_semver = __commonJS({
         do {
           const a = this.build[i];
           const b = other.build[i];
-          debug2("build compare", i, a, b);
+          debug3("build compare", i, a, b);
           if (a === void 0 && b === void 0) {
             return 0;
           } else if (b === void 0) {
@@ -52810,21 +52810,21 @@ var require_range = __commonJS({
         const loose = this.options.loose;
         const hr = loose ? re[t.HYPHENRANGELOOSE] : re[t.HYPHENRANGE];
         range = range.replace(hr, hyphenReplace(this.options.includePrerelease));
-        debug2("hyphen replace", range);
+        debug3("hyphen replace", range);
         range = trimComparatorWhitespace(range);
-        debug2("comparator trim", range);
+        debug3("comparator trim", range);
         range = range.replace(re[t.TILDETRIM], tildeTrimReplace);
-        debug2("tilde trim", range);
+        debug3("tilde trim", range);
         range = range.replace(re[t.CARETTRIM], caretTrimReplace);
-        debug2("caret trim", range);
+        debug3("caret trim", range);
         let rangeList = range.split(" ").map((comp) => parseComparator(comp, this.options)).join(" ").split(/\s+/).map((comp) => replaceGTE0(comp, this.options));
         if (loose) {
           rangeList = rangeList.filter((comp) => {
-            debug2("loose invalid filter", comp, this.options);
+            debug3("loose invalid filter", comp, this.options);
             return !!comp.match(re[t.COMPARATORLOOSE]);
           });
         }
-        debug2("range list", rangeList);
+        debug3("range list", rangeList);
         const rangeMap = /* @__PURE__ */ new Map();
         const comparators = rangeList.map((comp) => new Comparator(comp, this.options));
         for (const comp of comparators) {
@@ -52879,7 +52879,7 @@ var require_range = __commonJS({
     var cache = new LRU();
     var parseOptions = require_parse_options();
     var Comparator = require_comparator();
-    var debug2 = require_debug();
+    var debug3 = require_debug();
     var SemVer = require_semver();
     var trimComparatorWhitespace = require_trim_comparator_whitespace();
     var {
@@ -52907,15 +52907,15 @@ var require_range = __commonJS({
     };
     var parseComparator = (comp, options) => {
       comp = comp.replace(re[t.BUILD], "");
-      debug2("comp", comp, options);
+      debug3("comp", comp, options);
       comp = replaceCarets(comp, options);
-      debug2("caret", comp);
+      debug3("caret", comp);
       comp = replaceTildes(comp, options);
-      debug2("tildes", comp);
+      debug3("tildes", comp);
       comp = replaceXRanges(comp, options);
-      debug2("xrange", comp);
+      debug3("xrange", comp);
       comp = replaceStars(comp, options);
-      debug2("stars", comp);
+      debug3("stars", comp);
       return comp;
     };
     var isX = (id) => !id || id.toLowerCase() === "x" || id === "*";
@@ -52927,7 +52927,7 @@ var require_range = __commonJS({
       const r = options.loose ? re[t.TILDELOOSE] : re[t.TILDE];
       const z = options.includePrerelease ? "-0" : "";
       return comp.replace(r, (_, M, m, p, pr) => {
-        debug2("tilde", comp, _, M, m, p, pr);
+        debug3("tilde", comp, _, M, m, p, pr);
         let ret;
         if (isX(M)) {
           ret = "";
@@ -52936,12 +52936,12 @@ var require_range = __commonJS({
         } else if (isX(p)) {
           ret = `>=${M}.${m}.0${z} <${M}.${+m + 1}.0-0`;
         } else if (pr) {
-          debug2("replaceTilde pr", pr);
+          debug3("replaceTilde pr", pr);
           ret = `>=${M}.${m}.${p}-${pr} <${M}.${+m + 1}.0-0`;
         } else {
           ret = `>=${M}.${m}.${p} <${M}.${+m + 1}.0-0`;
         }
-        debug2("tilde return", ret);
+        debug3("tilde return", ret);
         return ret;
       });
     };
@@ -52949,11 +52949,11 @@ var require_range = __commonJS({
       return comp.trim().split(/\s+/).map((c) => replaceCaret(c, options)).join(" ");
     };
     var replaceCaret = (comp, options) => {
-      debug2("caret", comp, options);
+      debug3("caret", comp, options);
       const r = options.loose ? re[t.CARETLOOSE] : re[t.CARET];
       const z = options.includePrerelease ? "-0" : "";
       return comp.replace(r, (_, M, m, p, pr) => {
-        debug2("caret", comp, _, M, m, p, pr);
+        debug3("caret", comp, _, M, m, p, pr);
         let ret;
         if (isX(M)) {
           ret = "";
@@ -52966,7 +52966,7 @@ var require_range = __commonJS({
             ret = `>=${M}.${m}.0${z} <${+M + 1}.0.0-0`;
           }
         } else if (pr) {
-          debug2("replaceCaret pr", pr);
+          debug3("replaceCaret pr", pr);
           if (M === "0") {
             if (m === "0") {
               ret = `>=${M}.${m}.${p}-${pr} <${M}.${m}.${+p + 1}-0`;
@@ -52977,7 +52977,7 @@ var require_range = __commonJS({
             ret = `>=${M}.${m}.${p}-${pr} <${+M + 1}.0.0-0`;
           }
         } else {
-          debug2("no pr");
+          debug3("no pr");
           if (M === "0") {
             if (m === "0") {
               ret = `>=${M}.${m}.${p} <${M}.${m}.${+p + 1}-0`;
@@ -52988,19 +52988,19 @@ var require_range = __commonJS({
             ret = `>=${M}.${m}.${p} <${+M + 1}.0.0-0`;
           }
         }
-        debug2("caret return", ret);
+        debug3("caret return", ret);
         return ret;
       });
     };
     var replaceXRanges = (comp, options) => {
-      debug2("replaceXRanges", comp, options);
+      debug3("replaceXRanges", comp, options);
       return comp.split(/\s+/).map((c) => replaceXRange(c, options)).join(" ");
     };
     var replaceXRange = (comp, options) => {
       comp = comp.trim();
       const r = options.loose ? re[t.XRANGELOOSE] : re[t.XRANGE];
       return comp.replace(r, (ret, gtlt, M, m, p, pr) => {
-        debug2("xRange", comp, ret, gtlt, M, m, p, pr);
+        debug3("xRange", comp, ret, gtlt, M, m, p, pr);
         if (invalidXRangeOrder(M, m, p)) {
           return comp;
         }
@@ -53050,16 +53050,16 @@ var require_range = __commonJS({
         } else if (xp) {
           ret = `>=${M}.${m}.0${pr} <${M}.${+m + 1}.0-0`;
         }
-        debug2("xRange return", ret);
+        debug3("xRange return", ret);
         return ret;
       });
     };
     var replaceStars = (comp, options) => {
-      debug2("replaceStars", comp, options);
+      debug3("replaceStars", comp, options);
       return comp.trim().replace(re[t.STAR], "");
     };
     var replaceGTE0 = (comp, options) => {
-      debug2("replaceGTE0", comp, options);
+      debug3("replaceGTE0", comp, options);
       return comp.trim().replace(re[options.includePrerelease ? t.GTE0PRE : t.GTE0], "");
     };
     var hyphenReplace = (incPr) => ($0, from, fM, fm, fp, fpr, fb, to, tM, tm, tp, tpr) => {
@@ -53097,7 +53097,7 @@ var require_range = __commonJS({
       }
       if (version.prerelease.length && !options.includePrerelease) {
         for (let i = 0; i < set.length; i++) {
-          debug2(set[i].semver);
+          debug3(set[i].semver);
           if (set[i].semver === Comparator.ANY) {
             continue;
           }
@@ -53134,7 +53134,7 @@ var require_comparator = __commonJS({
           }
         }
         comp = comp.trim().split(/\s+/).join(" ");
-        debug2("comparator", comp, options);
+        debug3("comparator", comp, options);
         this.options = options;
         this.loose = !!options.loose;
         this.parse(comp);
@@ -53143,7 +53143,7 @@ var require_comparator = __commonJS({
         } else {
           this.value = this.operator + this.semver.version;
         }
-        debug2("comp", this);
+        debug3("comp", this);
       }
       parse(comp) {
         const r = this.options.loose ? re[t.COMPARATORLOOSE] : re[t.COMPARATOR];
@@ -53165,7 +53165,7 @@ var require_comparator = __commonJS({
         return this.value;
       }
       test(version) {
-        debug2("Comparator.test", version, this.options.loose);
+        debug3("Comparator.test", version, this.options.loose);
         if (this.semver === ANY || version === ANY) {
           return true;
         }
@@ -53222,7 +53222,7 @@ var require_comparator = __commonJS({
     var parseOptions = require_parse_options();
     var { safeRe: re, t } = require_re();
     var cmp = require_cmp();
-    var debug2 = require_debug();
+    var debug3 = require_debug();
     var SemVer = require_semver();
     var Range = require_range();
   }
@@ -55917,6 +55917,57 @@ function toGuardError(error2) {
   return new GuardError("ToolFailed", "Unexpected failure", message);
 }
 
+// src/interface.ts
+var commandLine = false;
+function output(name, value) {
+  if (!commandLine) setOutput(name, value);
+  else if (value !== "") process.stdout.write(`${name}: ${value}
+`);
+}
+function reportFailure(title, message) {
+  if (commandLine) process.stderr.write(`error: ${title}
+${message}
+`);
+  else error(message, { title });
+}
+function warning2(message, props) {
+  if (commandLine) process.stderr.write(`warning: ${props.title}
+${message}
+`);
+  else warning(message, props);
+}
+function notice2(message, props) {
+  if (commandLine) process.stdout.write(`note: ${props.title}
+${message}
+`);
+  else notice(message, props);
+}
+function debug2(message) {
+  if (!commandLine) debug(message);
+}
+async function group2(name, fn) {
+  if (!commandLine) return group(name, fn);
+  process.stdout.write(`
+== ${name}
+`);
+  return fn();
+}
+function missingUri(input, mode, { flag, env }) {
+  if (commandLine) {
+    const viaEnv = env ? `Set the environment variable ${env} (it stays out of shell history and ps), or pass ` : "Pass ";
+    return invalidInput(
+      flag,
+      `is empty, and ${mode} needs it`,
+      `${viaEnv}${flag} <connection string>`
+    );
+  }
+  return invalidInput(
+    input,
+    `is empty, and mode: ${mode} needs it`,
+    `Pass a connection string, e.g. ${input}: \${{ secrets.MONGODB_URI }}; a secret is empty when the workflow cannot read it (a pull request from a fork, another environment, a typo in its name)`
+  );
+}
+
 // src/input/settings.ts
 var MODES = ["migrate", "rehearse", "dump", "restore", "probe"];
 function allUris(settings) {
@@ -55969,55 +56020,6 @@ var FROM_ENV = {
 function commandLineName(input) {
   const alias = Object.keys(ALIASES).find((short) => ALIASES[short] === input);
   return { flag: `--${alias ?? input}`, env: FROM_ENV[input] };
-}
-
-// src/input/interface.ts
-var commandLine = false;
-function output(name, value) {
-  if (!commandLine) setOutput(name, value);
-  else if (value !== "") process.stdout.write(`${name}: ${value}
-`);
-}
-function reportFailure(title, message) {
-  if (commandLine) process.stderr.write(`error: ${title}
-${message}
-`);
-  else error(message, { title });
-}
-function warning2(message, props) {
-  if (commandLine) process.stderr.write(`warning: ${props.title}
-${message}
-`);
-  else warning(message, props);
-}
-function notice2(message, props) {
-  if (commandLine) process.stdout.write(`note: ${props.title}
-${message}
-`);
-  else notice(message, props);
-}
-async function group2(name, fn) {
-  if (!commandLine) return group(name, fn);
-  process.stdout.write(`
-== ${name}
-`);
-  return fn();
-}
-function missingUri(input, mode) {
-  if (commandLine) {
-    const { flag, env } = commandLineName(input);
-    const viaEnv = env ? `Set the environment variable ${env} (it stays out of shell history and ps), or pass ` : "Pass ";
-    return invalidInput(
-      flag,
-      `is empty, and ${mode} needs it`,
-      `${viaEnv}${flag} <connection string>`
-    );
-  }
-  return invalidInput(
-    input,
-    `is empty, and mode: ${mode} needs it`,
-    `Pass a connection string, e.g. ${input}: \${{ secrets.MONGODB_URI }}; a secret is empty when the workflow cannot read it (a pull request from a fork, another environment, a typo in its name)`
-  );
 }
 
 // src/input/guard.ts
@@ -56526,7 +56528,7 @@ function normaliseHost(host, isSrv, input) {
   return `${match[1].toLowerCase()}:${port}`;
 }
 async function tryClose(client, purpose) {
-  await client.close().catch((error2) => debug(`closing the ${purpose} client: ${error2}`));
+  await client.close().catch((error2) => debug2(`closing the ${purpose} client: ${error2}`));
 }
 function shownUrl(url) {
   return url.replace(/^(\w+:\/\/)[^/@]*@/, "$1");
@@ -56567,7 +56569,7 @@ function getInputs() {
   for (const name of ["source-uri", "target-uri", "target-admin-uri"]) maskRaw(getInput(name));
   for (const line of getMultilineInput("app-uri")) maskRaw(line);
   const settings = settingsFor(modeInput());
-  debug(`Settings: ${JSON.stringify(settings)}`);
+  debug2(`Settings: ${JSON.stringify(settings)}`);
   return settings;
 }
 function settingsFor(mode) {
@@ -56712,7 +56714,7 @@ function uriInput(name, mode) {
 }
 function required(name, mode) {
   const value = getInput(name);
-  if (value === "") throw missingUri(name, mode);
+  if (value === "") throw missingUri(name, mode, commandLineName(name));
   return value;
 }
 function databasesInput() {
@@ -57090,7 +57092,7 @@ async function forEachBounded(items, limit, fn) {
         results[i] = await fn(items[i]);
       } catch (error2) {
         if (failure === void 0) failure = { error: error2 };
-        else debug(`a further failure after the first: ${error2}`);
+        else debug2(`a further failure after the first: ${error2}`);
       }
     }
   };
@@ -57290,7 +57292,7 @@ async function tryUserMechanisms(app, timeoutMs) {
     const hello = await client.db("admin").command({ hello: 1, saslSupportedMechs: `${app.authSource}.${app.username}` });
     return hello["saslSupportedMechs"] ?? void 0;
   } catch (error2) {
-    debug(
+    debug2(
       `asking for the mechanisms of ${app.username}@${app.authSource}: ${app.scrub(String(error2))}`
     );
     return null;
@@ -57624,7 +57626,7 @@ async function tryDataMembers(app, timeoutMs) {
   try {
     return await dataMembers(app, timeoutMs);
   } catch (error2) {
-    debug(`listing the members of ${app.redacted}: ${app.scrub(String(error2))}`);
+    debug2(`listing the members of ${app.redacted}: ${app.scrub(String(error2))}`);
     return [];
   }
 }

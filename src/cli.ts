@@ -4,7 +4,7 @@
 // they never sit in shell history or in `ps`.
 import { exitCode, HELP, inputsFromArgv } from './input/cli-args.js'
 import { run } from './main.js'
-import { useCommandLine } from './input/interface.js'
+import { useCommandLine } from './interface.js'
 import { disableLogMasking } from './secrets.js'
 
 const argv = process.argv.slice(2)

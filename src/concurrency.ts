@@ -1,6 +1,6 @@
 // Bounded concurrency: independent tool runs (one pipeline or one dump per database) and
 // independent questions to a server (one per collection) run a few at once, not one by one.
-import * as core from '@actions/core'
+import { debug } from './interface.js'
 
 /** Questions to one server at once: one connection each (the pool of a client that asks them). */
 export const SERVER_CONCURRENCY = 8
@@ -25,7 +25,7 @@ export async function forEachBounded<T, R>(
         results[i] = await fn(items[i] as T)
       } catch (error) {
         if (failure === undefined) failure = { error }
-        else core.debug(`a further failure after the first: ${error}`)
+        else debug(`a further failure after the first: ${error}`)
       }
     }
   }

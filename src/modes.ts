@@ -3,7 +3,7 @@
 // writers of the report: each step returns what it found and is recorded here.
 import * as core from '@actions/core'
 import { cancelled, GuardError, invalidInput } from './errors.js'
-import { notice } from './input/interface.js'
+import { notice } from './interface.js'
 import type {
   DumpSettings,
   MigrateSettings,

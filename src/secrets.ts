@@ -1,6 +1,7 @@
 // The one module that holds raw connection strings. It parses and validates them, masks every
 // form of each password, redacts text for logs, opens driver clients and writes the 0600
 // config files through which the tools receive credentials (never argv, which `ps` shows).
+import { debug } from './interface.js'
 import * as core from '@actions/core'
 import { ConnectionString } from 'mongodb-connection-string-url'
 import { MongoClient, type MongoClientOptions } from 'mongodb'
@@ -279,9 +280,7 @@ function normaliseHost(host: string, isSrv: boolean, input: string): string {
 
 /** Closing a client that is no longer needed may fail harmlessly (the server went away). */
 export async function tryClose(client: MongoClient, purpose: string): Promise<void> {
-  await client
-    .close()
-    .catch((error: unknown) => core.debug(`closing the ${purpose} client: ${error}`))
+  await client.close().catch((error: unknown) => debug(`closing the ${purpose} client: ${error}`))
 }
 
 /** A URL fit for messages and the report (e.g. tools-mirror): any user name or password removed. */

@@ -2,7 +2,7 @@
 // each replica-set member it could reach), the app users a repair may fix, the target's users,
 // and the restored collections' state. Nothing here writes the report: modes.ts records.
 import * as core from '@actions/core'
-import { warning } from './input/interface.js'
+import { debug, warning } from './interface.js'
 import type { MongoUri, RoleRef } from './secrets.js'
 import { targetOf, usersAdmin, type Settings } from './input/settings.js'
 import { collectionStates, type CollectionState } from './server/deployment.js'
@@ -146,7 +146,7 @@ async function tryDataMembers(app: MongoUri, timeoutMs: number): Promise<string[
   try {
     return await dataMembers(app, timeoutMs)
   } catch (error) {
-    core.debug(`listing the members of ${app.redacted}: ${app.scrub(String(error))}`)
+    debug(`listing the members of ${app.redacted}: ${app.scrub(String(error))}`)
     return []
   }
 }

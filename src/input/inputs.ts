@@ -9,7 +9,8 @@ import { existsSync } from 'node:fs'
 import { homedir, tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { invalidInput } from '../errors.js'
-import { missingUri, warning } from './interface.js'
+import { debug, missingUri, warning } from '../interface.js'
+import { commandLineName } from './cli-args.js'
 import { checkPlan, checkToolOptions } from './guard.js'
 import { DATABASE_NAME, parsePrivileges } from './privileges.js'
 import { maskRaw, MongoUri, shownUrl } from '../secrets.js'
@@ -21,7 +22,7 @@ export function getInputs(): Settings {
   for (const line of core.getMultilineInput('app-uri')) maskRaw(line)
 
   const settings = settingsFor(modeInput())
-  core.debug(`Settings: ${JSON.stringify(settings)}`) // MongoUri serialises redacted
+  debug(`Settings: ${JSON.stringify(settings)}`) // MongoUri serialises redacted
   return settings
 }
 
@@ -183,7 +184,7 @@ function uriInput(name: string, mode: Mode): MongoUri {
 /** A required input's value; an empty one is often a secret this workflow cannot read. */
 function required(name: string, mode: Mode): string {
   const value = core.getInput(name)
-  if (value === '') throw missingUri(name, mode)
+  if (value === '') throw missingUri(name, mode, commandLineName(name))
   return value
 }
 

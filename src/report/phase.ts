@@ -1,6 +1,6 @@
 // One step of the pipeline: run in a log group, timed, its outcome recorded for the summary.
 import { toGuardError } from '../errors.js'
-import { group } from '../input/interface.js'
+import { group } from '../interface.js'
 
 export interface PhaseRecord {
   name: string

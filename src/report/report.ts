@@ -7,7 +7,7 @@
 import * as core from '@actions/core'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
-import { output, reportFailure } from '../input/interface.js'
+import { output, reportFailure } from '../interface.js'
 import type { FailureKind } from '../errors.js'
 import type { PlannedNamespace } from '../input/ns-plan.js'
 import type { PhaseRecord } from './phase.js'

@@ -6,7 +6,7 @@
 // The cold-connection probe: a brand-new client, made from the application's own connection
 // string, authenticates, reads its privileges and is closed. An already-open pool proves
 // nothing (authentication happens once per connection), so each probe opens its own.
-import * as core from '@actions/core'
+import { debug } from '../interface.js'
 import {
   MongoNetworkError,
   MongoServerError,
@@ -191,7 +191,7 @@ export async function tryUserMechanisms(
       .command({ hello: 1, saslSupportedMechs: `${app.authSource}.${app.username}` })
     return (hello['saslSupportedMechs'] as string[] | undefined) ?? undefined
   } catch (error) {
-    core.debug(
+    debug(
       `asking for the mechanisms of ${app.username}@${app.authSource}: ${app.scrub(String(error))}`
     )
     return null

@@ -3,7 +3,7 @@
 // of 8.3+ whether the user holds performRawDataOperations. A server that cannot be reached or
 // logged in to reads as unknown: the pre-flight check reports that with its own message.
 import * as core from '@actions/core'
-import { warning } from '../input/interface.js'
+import { warning } from '../interface.js'
 import type { MongoClient } from 'mongodb'
 import type { Settings } from '../input/settings.js'
 import type { MongoUri } from '../secrets.js'

@@ -3,7 +3,7 @@
 // feed (or tools-mirror): downloaded, sha256-checked, unpacked and cached. Either way the
 // tools must report the version asked for before anything else runs.
 import * as core from '@actions/core'
-import { group } from '../../input/interface.js'
+import { group } from '../../interface.js'
 import { readFileSync } from 'node:fs'
 import { arch } from 'node:os'
 import { join } from 'node:path'

@@ -2,8 +2,7 @@
 // names) or a person at a terminal (plain lines; flags and environment variables). The command
 // line switches it once, as it does disableLogMasking(); nothing else changes between the two.
 import * as core from '@actions/core'
-import { invalidInput, type GuardError } from '../errors.js'
-import { commandLineName } from './cli-args.js'
+import { invalidInput, type GuardError } from './errors.js'
 
 let commandLine = false
 
@@ -36,6 +35,11 @@ export function notice(message: string, props: { title: string }): void {
   else core.notice(message, props)
 }
 
+/** Detail for whoever debugs a run on a runner (ACTIONS_STEP_DEBUG); never on the command line. */
+export function debug(message: string): void {
+  if (!commandLine) core.debug(message)
+}
+
 /** A phase of the run: a collapsible log group for a runner, a heading line for a person. */
 export async function group<T>(name: string, fn: () => Promise<T>): Promise<T> {
   if (!commandLine) return core.group(name, fn)
@@ -44,9 +48,13 @@ export async function group<T>(name: string, fn: () => Promise<T>): Promise<T> {
 }
 
 /** A connection string the mode needs but did not get, told the way the reader passes it. */
-export function missingUri(input: string, mode: string): GuardError {
+export function missingUri(
+  input: string,
+  mode: string,
+  /** How the command line passes this input. */
+  { flag, env }: { flag: string; env: string | undefined }
+): GuardError {
   if (commandLine) {
-    const { flag, env } = commandLineName(input)
     const viaEnv = env
       ? `Set the environment variable ${env} (it stays out of shell history and ps), or pass `
       : 'Pass '
