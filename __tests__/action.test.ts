@@ -6,21 +6,23 @@ import { readdirSync, readFileSync, existsSync, rmSync, mkdtempSync } from 'node
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import {
+  type MongoServer,
   binaries,
   createUser,
-  startServer,
+  pairFor,
   stopAllServers,
-  withLogsOnFailure,
-  type MongoServer,
-  withClient
+  withClient,
+  withLogsOnFailure
 } from './support/testbed.ts'
 import {
+  type ActionRun,
   allRuns,
   credentialsIn,
+  explain,
+  node24,
   nodeRuntimes,
   runAction,
-  secretHits,
-  type ActionRun
+  secretHits
 } from './support/run-action.ts'
 
 after(stopAllServers)
@@ -43,8 +45,7 @@ async function incident(
   t: TestContext,
   targetApp: { password: string; roles: string[] } | null = { password: B, roles: ['readWrite'] }
 ): Promise<Incident> {
-  const [source, target] = await Promise.all([startServer(), startServer()])
-  t.after(() => Promise.all([source.stop(), target.stop()]))
+  const [source, target] = await pairFor(t)
   await createUser(source, 'appdb', 'app', A, ['readWrite'])
   await createUser(source, 'appdb', 'legacy', LEGACY, ['readWrite'])
   await withClient(source.rootUri, async (c) => {
@@ -110,10 +111,6 @@ function assertClean(run: ActionRun, fixture: Incident): void {
   assert.deepEqual(configs, [], 'files were left in RUNNER_TEMP')
 }
 
-function explain(run: ActionRun): string {
-  return `exit ${run.exitCode}\n${run.stdout}\n${run.stderr}`
-}
-
 test(`test bed: mongod ${binaries().mongodVersion}, tools ${binaries().toolsVersion}`, () => {
   assert.match(binaries().toolsVersion, /^100\./)
 })
@@ -163,7 +160,7 @@ for (const runtime of nodeRuntimes()) {
 }
 
 describe('failures (Node 24, the action runtime)', () => {
-  const node = nodeRuntimes()[1]!.bin
+  const node = node24()
 
   test('a missing app user is user-not-found', async (t) => {
     const fx = await incident(t, null)

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict'
 import { MongoClient } from 'mongodb'
 import { commandLineName, exitCode, inputsFromArgv } from '../src/input/cli-args.ts'
 import { newReport } from '../src/report/report.ts'
-import { binaries, createUser, startServer, stopAllServers } from './support/testbed.ts'
+import { binaries, createUser, pairFor, stopAllServers } from './support/testbed.ts'
 import { runCli } from './support/run-cli.ts'
 import { runAction } from './support/run-action.ts'
 
@@ -67,8 +67,7 @@ async function cli(args: string[], env: Record<string, string>) {
 }
 
 test('the command line end to end: migrate, then the verdicts as exit codes', async (t) => {
-  const [source, target] = await Promise.all([startServer(), startServer()])
-  t.after(() => Promise.all([source.stop(), target.stop()]))
+  const [source, target] = await pairFor(t)
   await createUser(target, 'appdb', 'app', 'B-pass', ['readWrite'])
   const c = new MongoClient(source.rootUri)
   await c

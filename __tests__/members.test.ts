@@ -6,7 +6,7 @@ import { MongoClient } from 'mongodb'
 import { dataMembers } from '../src/server/members.ts'
 import { probe } from '../src/server/probe.ts'
 import { MongoUri } from '../src/secrets.ts'
-import { startReplicaSet, startServer, withLogsOnFailure } from './support/testbed.ts'
+import { serverFor, startReplicaSet, withLogsOnFailure } from './support/testbed.ts'
 
 const TIMEOUT_MS = 5000
 const APP_PASSWORD = 'app@:/%?#pass'
@@ -80,8 +80,7 @@ describe('per-member probes', { timeout: 120_000 }, () => {
   })
 
   test('a standalone has no members to probe one by one', async (t) => {
-    const server = await startServer()
-    t.after(() => server.stop())
+    const server = await serverFor(t)
     const app = new MongoUri(server.uri('nobody', 'x', 'admin'), 'app-uri')
     assert.deepEqual(await dataMembers(app, TIMEOUT_MS), [])
   })

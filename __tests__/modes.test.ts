@@ -3,37 +3,28 @@
 import { after, test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
-import {
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  truncateSync,
-  writeFileSync
-} from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { gunzipSync } from 'node:zlib'
 import {
+  type MongoServer,
   binaries,
   createUser,
-  startServer,
+  serverFor,
   stopAllServers,
-  type MongoServer,
+  tempDirFor,
   withClient
 } from './support/testbed.ts'
-import { nodeRuntimes, runAction, secretHits, type ActionRun } from './support/run-action.ts'
+import { explain, node24, runAction, secretHits } from './support/run-action.ts'
 
 after(stopAllServers)
-const node = nodeRuntimes()[1]!.bin
+const node = node24()
 const APP = 'app-pw:1@x'
 const USERS = ['app', 'billing_user', 'ops_admin']
 
 /** A source with users in appdb, billing and admin, and data with indexes in two databases. */
 async function seededServer(t: TestContext): Promise<MongoServer> {
-  const server = await startServer()
-  t.after(() => server.stop())
+  const server = await serverFor(t)
   await createUser(server, 'appdb', 'app', APP, ['readWrite'])
   await createUser(server, 'billing', 'billing_user', 'billing-pw', ['readWrite'])
   await createUser(server, 'admin', 'ops_admin', 'ops-pw', ['readAnyDatabase'])
@@ -53,8 +44,7 @@ async function seededServer(t: TestContext): Promise<MongoServer> {
 }
 
 async function emptyTarget(t: TestContext): Promise<MongoServer> {
-  const server = await startServer()
-  t.after(() => server.stop())
+  const server = await serverFor(t)
   await createUser(server, 'appdb', 'app', APP, ['readWrite'])
   return server
 }
@@ -109,22 +99,12 @@ function assertNoCredentials(path: string): void {
   for (const user of USERS) assert.ok(!bytes.includes(user), `the dump names the user ${user}`)
 }
 
-function explain(run: ActionRun): string {
-  return `exit ${run.exitCode}\n${run.stdout}\n${run.stderr}`
-}
-
-function tempDir(t: TestContext): string {
-  const dir = mkdtempSync(join(tmpdir(), 'guard-modes-'))
-  t.after(() => rmSync(dir, { recursive: true, force: true }))
-  return dir
-}
-
 const tools = () => ({ 'tools-path': binaries().toolsDir })
 
 for (const gzip of ['false', 'true']) {
   test(`dump (gzip ${gzip}): no users, roles or hashes on disk; restore brings back every database`, async (t) => {
     const source = await seededServer(t)
-    const dir = join(tempDir(t), 'dump')
+    const dir = join(tempDirFor(t, 'guard-modes-'), 'dump')
     const dumped = await runAction(
       { mode: 'dump', 'source-uri': source.rootUri, archive: dir, gzip, ...tools() },
       { node }
@@ -165,7 +145,7 @@ for (const gzip of ['false', 'true']) {
 test('migrate and rehearse through disk write no credentials either', async (t) => {
   const source = await seededServer(t)
   const target = await emptyTarget(t)
-  const dir = join(tempDir(t), 'migrate')
+  const dir = join(tempDirFor(t, 'guard-modes-'), 'migrate')
   const run = await runAction(
     {
       'source-uri': source.rootUri,
@@ -178,7 +158,7 @@ test('migrate and rehearse through disk write no credentials either', async (t) 
   )
   assert.equal(run.exitCode, 0, explain(run))
   assertNoCredentials(dir)
-  const rehearsal = join(tempDir(t), 'rehearsal')
+  const rehearsal = join(tempDirFor(t, 'guard-modes-'), 'rehearsal')
   const rehearsed = await runAction(
     {
       mode: 'rehearse',
@@ -197,8 +177,8 @@ test('migrate and rehearse through disk write no credentials either', async (t) 
 test('restore refuses a dump that carries users unless told to skip them, and restores without them', async (t) => {
   const source = await seededServer(t)
   const target = await emptyTarget(t)
-  const archive = join(tempDir(t), 'whole.archive')
-  const config = join(tempDir(t), 's.yaml')
+  const archive = join(tempDirFor(t, 'guard-modes-'), 'whole.archive')
+  const config = join(tempDirFor(t, 'guard-modes-'), 's.yaml')
   writeFileSync(config, JSON.stringify({ uri: source.rootUri }), { mode: 0o600 })
   const raw = spawnSync(
     binaries().mongodump,
@@ -239,7 +219,7 @@ test('restore refuses a dump that carries users unless told to skip them, and re
 test('restore of a truncated or corrupted archive fails before writing', async (t) => {
   const source = await seededServer(t)
   const target = await emptyTarget(t)
-  const dir = tempDir(t)
+  const dir = tempDirFor(t, 'guard-modes-')
   const config = join(dir, 's.yaml')
   writeFileSync(config, JSON.stringify({ uri: source.rootUri }), { mode: 0o600 })
   const archive = join(dir, 'a.archive')

@@ -3,17 +3,17 @@
 // secrets (stdout, stderr, the report, every file in its temp directory).
 import { after, test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtempSync, rmSync, statSync, truncateSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { statSync, truncateSync } from 'node:fs'
 import { join } from 'node:path'
 import {
+  type MongoServer,
   binaries,
   createUser,
+  pairFor,
   runTool,
-  startServer,
   stopAllServers,
-  withClient,
-  type MongoServer
+  tempDirFor,
+  withClient
 } from './support/testbed.ts'
 import { faultyProxy, seedOrders, toolProcesses } from './support/faults.ts'
 import { count, waitForDocuments } from './support/observe.ts'
@@ -30,8 +30,7 @@ interface Pair {
 }
 
 async function pair(t: TestContext, orders: number): Promise<Pair> {
-  const [source, target] = await Promise.all([startServer(), startServer()])
-  t.after(() => Promise.all([source.stop(), target.stop()]))
+  const [source, target] = await pairFor(t)
   await Promise.all([
     seedOrders(source, orders),
     createUser(target, 'appdb', 'app', APP, ['readWrite'])
@@ -45,8 +44,7 @@ async function pair(t: TestContext, orders: number): Promise<Pair> {
 }
 
 function tempDir(t: TestContext): string {
-  const dir = mkdtempSync(join(tmpdir(), 'guard-cli-promises-'))
-  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  const dir = tempDirFor(t, 'guard-cli-promises-')
   return dir
 }
 

@@ -4,30 +4,29 @@
 // secrets by runAction.
 import { after, test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import {
+  type MongoServer,
   binaries,
   createUser,
-  startServer,
+  serverFor,
   stopAllServers,
-  withClient,
-  type MongoServer
+  tempDirFor,
+  withClient
 } from './support/testbed.ts'
-import { nodeRuntimes, runAction, type ActionRun } from './support/run-action.ts'
+import { type ActionRun, explain, node24, runAction } from './support/run-action.ts'
 import { seedOrders } from './support/faults.ts'
 import { count, databaseNames, state } from './support/observe.ts'
 
 after(stopAllServers)
-const node = nodeRuntimes()[1]!.bin
+const node = node24()
 const APP = 'app:Pr0mise/pw'
 const tools = () => ({ 'tools-path': binaries().toolsDir })
 
 /** A source with appdb.orders (1000), billing.invoices (300) and other.things (20). */
 async function source(t: TestContext): Promise<MongoServer> {
-  const server = await startServer()
-  t.after(() => server.stop())
+  const server = await serverFor(t)
   await seedOrders(server, 1000)
   await withClient(server.rootUri, async (c) => {
     await c
@@ -44,8 +43,7 @@ async function source(t: TestContext): Promise<MongoServer> {
 
 /** A target with the app user (readWrite on appdb) and nothing else. */
 async function target(t: TestContext): Promise<MongoServer> {
-  const server = await startServer()
-  t.after(() => server.stop())
+  const server = await serverFor(t)
   await createUser(server, 'appdb', 'app', APP, ['readWrite'])
   return server
 }
@@ -60,16 +58,11 @@ function migrateInputs(from: MongoServer, to: MongoServer): Record<string, strin
   }
 }
 
-function explain(run: ActionRun): string {
-  return `exit ${run.exitCode}\n${run.stdout.replace(/^::add-mask::.*\n/gm, '')}\n${run.stderr}`
-}
-
 const failure = (run: ActionRun) =>
   run.report?.['failure'] as { kind: string; message: string } | undefined
 
 function tempDir(t: TestContext): string {
-  const dir = mkdtempSync(join(tmpdir(), 'guard-promises-'))
-  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  const dir = tempDirFor(t, 'guard-promises-')
   return dir
 }
 

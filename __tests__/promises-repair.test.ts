@@ -4,31 +4,27 @@
 // probes after a migration into a replica set. Every run is swept for secrets by runAction.
 import { after, test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import {
+  type MongoServer,
   binaries,
   createUser,
+  pairFor,
   runTool,
+  serverFor,
   startReplicaSet,
-  startServer,
   stopAllServers,
-  withClient,
-  type MongoServer
+  tempDirFor,
+  withClient
 } from './support/testbed.ts'
-import { nodeRuntimes, runAction, type ActionRun } from './support/run-action.ts'
+import { explain, node24, runAction } from './support/run-action.ts'
 import { faultyProxy, seedOrders } from './support/faults.ts'
 import { count } from './support/observe.ts'
 
 after(stopAllServers)
-const node = nodeRuntimes()[1]!.bin
+const node = node24()
 const APP = 'app:Repair/pw1'
 const OLD = 'old-host:pw/0'
-
-function explain(run: ActionRun): string {
-  return `exit ${run.exitCode}\n${run.stdout.replace(/^::add-mask::.*\n/gm, '')}\n${run.stderr}`
-}
 
 /** One user's roles as `role@db`, sorted; undefined when it does not exist. */
 async function rolesOf(server: MongoServer, db: string, user: string) {
@@ -43,8 +39,7 @@ async function rolesOf(server: MongoServer, db: string, user: string) {
  * target by the old host's (and removes those the old host lacks).
  */
 async function rawDropRestore(t: TestContext, oldHost: MongoServer, target: MongoServer) {
-  const dir = mkdtempSync(join(tmpdir(), 'guard-raw-'))
-  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  const dir = tempDirFor(t, 'guard-raw-')
   const { mongodump, mongorestore } = binaries()
   const out = join(dir, 'dump')
   await runTool(
@@ -63,16 +58,14 @@ async function rawDropRestore(t: TestContext, oldHost: MongoServer, target: Mong
 
 /** An old host whose appdb holds one legacy document and, if given, its own app user. */
 async function oldHost(t: TestContext, appPassword?: string): Promise<MongoServer> {
-  const server = await startServer()
-  t.after(() => server.stop())
+  const server = await serverFor(t)
   await withClient(server.rootUri, (c) => c.db('appdb').collection('legacy').insertOne({ old: 1 }))
   if (appPassword) await createUser(server, 'appdb', 'app', appPassword, ['readWrite'])
   return server
 }
 
 test('promise: repair-app-user resets the password a raw --drop restore replaced (probe mode)', async (t) => {
-  const target = await startServer()
-  t.after(() => target.stop())
+  const target = await serverFor(t)
   await createUser(target, 'appdb', 'app', APP, ['readWrite'])
   await rawDropRestore(t, await oldHost(t, OLD), target)
   const inputs = {
@@ -104,8 +97,7 @@ test('promise: repair-app-user resets the password a raw --drop restore replaced
 })
 
 test('promise: repair-app-user recreates an app user removed during the restore, with the roles recorded before', async (t) => {
-  const [source, target] = await Promise.all([startServer(), startServer()])
-  t.after(() => Promise.all([source.stop(), target.stop()]))
+  const [source, target] = await pairFor(t)
   const roles = ['readWrite', { role: 'read', db: 'billing' }]
   await Promise.all([seedOrders(source, 30_000), createUser(target, 'appdb', 'app', APP, roles)])
   const old = await oldHost(t) // its appdb has no users: --drop removes the target's
@@ -147,8 +139,7 @@ test(
   'promise: after a migration into a replica set, every member is probed with the app user',
   { timeout: 180_000 },
   async (t) => {
-    const source = await startServer()
-    t.after(() => source.stop())
+    const source = await serverFor(t)
     const rs = await startReplicaSet(2)
     t.after(() => rs.stop())
     await seedOrders(source, 2000)

@@ -3,11 +3,11 @@
 // deployment is ever dumped. Through the bundle, against real servers and the real tools.
 import assert from 'node:assert/strict'
 import { after, test } from 'node:test'
-import { nodeRuntimes, runAction, secretHits } from './support/run-action.ts'
-import { binaries, createUser, startServer, stopAllServers, withClient } from './support/testbed.ts'
+import { node24, runAction, secretHits } from './support/run-action.ts'
+import { binaries, createUser, pairFor, stopAllServers, withClient } from './support/testbed.ts'
 
 after(stopAllServers)
-const node = nodeRuntimes()[1]!.bin
+const node = node24()
 const APP = 'shapes-app-pw'
 
 interface Report {
@@ -17,8 +17,7 @@ interface Report {
 }
 
 test('two of three databases: only those are dumped, each by its own pipeline', async (t) => {
-  const [source, target] = await Promise.all([startServer(), startServer()])
-  t.after(() => Promise.all([source.stop(), target.stop()]))
+  const [source, target] = await pairFor(t)
   await createUser(target, 'admin', 'app', APP, [{ role: 'readWrite', db: 'tenant1' }])
   await withClient(source.rootUri, async (c) => {
     for (const [db, docs] of [

@@ -6,7 +6,14 @@ import assert from 'node:assert/strict'
 import { checkCompatibility, type Versions } from '../src/server/compatibility.ts'
 import { readServer } from '../src/server/versions.ts'
 import { MongoUri } from '../src/secrets.ts'
-import { binaries, createUser, startServer, stopAllServers, withClient } from './support/testbed.ts'
+import {
+  binaries,
+  createUser,
+  pairFor,
+  serverFor,
+  stopAllServers,
+  withClient
+} from './support/testbed.ts'
 import { runAction } from './support/run-action.ts'
 
 after(stopAllServers)
@@ -123,8 +130,7 @@ describe('the compatibility rules', () => {
 
 describe(`real servers (mongod ${binaries().mongodVersion})`, () => {
   test('version and FCV with root; FCV unknown to a user who may not read it; unreachable is unknown', async (t) => {
-    const mongod = await startServer()
-    t.after(() => mongod.stop())
+    const mongod = await serverFor(t)
     await createUser(mongod, 'appdb', 'app', 'App-pw-9', ['readWrite'])
     const started = performance.now()
     const root = await readServer(new MongoUri(mongod.rootUri, 'source-uri'), 5000, true)
@@ -149,8 +155,7 @@ describe(`real servers (mongod ${binaries().mongodVersion})`, () => {
   })
 
   test('through the bundle: a target at an older FCV is refused before anything is written; allow-older-target lets it run', async (t) => {
-    const [source, target] = await Promise.all([startServer(), startServer()])
-    t.after(() => Promise.all([source.stop(), target.stop()]))
+    const [source, target] = await pairFor(t)
     await createUser(target, 'appdb', 'app', 'App-pw-8', ['readWrite'])
     await withClient(source.rootUri, (c) =>
       c

@@ -69,6 +69,16 @@ export interface RunOptions {
 }
 
 /** Every run of this test process, for the secret sweep at the end of a test file. */
+/** The Node 24 binary the runner uses for `runs.using: node24`. */
+export function node24(): string {
+  return nodeRuntimes()[1]!.bin
+}
+
+/** A run as a failed assertion shows it: exit code, stdout (without masks) and stderr. */
+export function explain(run: ActionRun): string {
+  return `exit ${run.exitCode}\n${run.stdout.replace(/^::add-mask::.*\n/gm, '')}\n${run.stderr}`
+}
+
 export const allRuns: ActionRun[] = []
 
 export async function runAction(

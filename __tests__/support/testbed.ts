@@ -406,6 +406,33 @@ export async function startServer(
   return server
 }
 
+/** A server for one test, stopped when the test ends. */
+export async function serverFor(
+  t: { after(fn: () => unknown): void },
+  options: Parameters<typeof startServer>[0] = {}
+): Promise<MongoServer> {
+  const server = await startServer(options)
+  t.after(() => server.stop())
+  return server
+}
+
+/** A source and a target for one test, started at once and stopped when the test ends. */
+export async function pairFor(
+  t: { after(fn: () => unknown): void },
+  options: Parameters<typeof startServer>[0] = {}
+): Promise<[MongoServer, MongoServer]> {
+  const pair = await Promise.all([startServer(options), startServer(options)])
+  t.after(() => Promise.all(pair.map((s) => s.stop())))
+  return pair
+}
+
+/** A temporary directory for one test, removed when the test ends. */
+export function tempDirFor(t: { after(fn: () => unknown): void }, prefix = 'guard-test-'): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix))
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }))
+  return dir
+}
+
 export async function createUser(
   server: MongoServer,
   db: string,
