@@ -4,6 +4,7 @@ import * as core from '@actions/core'
 import type { Expected } from './report/data-check.js'
 import { collectionStates, dropDatabases, userDatabases } from './server/deployment.js'
 import { inspectDump } from './tools/dump-files.js'
+import { bucketsOf } from './server/collection-options.js'
 import { GuardError, invalidInput } from './errors.js'
 import { preflight } from './server/preflight.js'
 import { phase } from './report/report.js'
@@ -34,7 +35,8 @@ export async function migrate(ctx: RunContext): Promise<void> {
     target,
     result,
     await expectedFromSource(ctx, source, result),
-    baseline
+    baseline,
+    { kind: 'server', uri: source }
   )
 }
 
@@ -87,7 +89,18 @@ export async function rehearse(ctx: RunContext): Promise<void> {
     const baseline = await recordBaseline(ctx)
     const result = await transfer(ctx, plan, source, target)
     await probeAfter(ctx, baseline)
-    await verify(ctx, plan, target, result, await expectedFromSource(ctx, source, result), baseline)
+    await verify(
+      ctx,
+      plan,
+      target,
+      result,
+      await expectedFromSource(ctx, source, result),
+      baseline,
+      {
+        kind: 'server',
+        uri: source
+      }
+    )
   } finally {
     if (!settings.keep && ctx.report.targetWritten) {
       await phase(ctx.report, 'Drop the scratch databases', () =>
@@ -139,7 +152,12 @@ export async function restore(ctx: RunContext): Promise<void> {
       { documents: r.documents, indexes: contents.indexes.get(r.source) }
     ])
   )
-  await verify(ctx, plan, target, result, expected, baseline)
+  await verify(ctx, plan, target, result, expected, baseline, {
+    kind: 'dump',
+    path,
+    format: contents.kind,
+    collections: contents.collections
+  })
 }
 
 /** The cold-connection probe alone. */
@@ -176,7 +194,8 @@ async function expectedFromSource(
   const indexes = new Map(states.map((s) => [s.namespace, s.indexes]))
   return new Map(
     result.restored.map((r) => {
-      const count = dumped.get(r.source)
+      // A time-series collection is dumped as its buckets collection, restored under its own name.
+      const count = dumped.get(r.source) ?? dumped.get(bucketsOf(r.source))
       return [
         r.source,
         {

@@ -14,6 +14,9 @@ import type { MongoUri, RoleRef } from './secrets.js'
 import type { Settings } from './input/settings.js'
 import type { RestoreResult, ToolContext } from './tools/transfer.js'
 import { checkRestore, judgeAfter, judgeBaseline, judgeNow } from './report/judge.js'
+import { checkCopy, type Reference } from './server/verify-copy.js'
+import { copyFailure } from './report/copy-verdict.js'
+import { findLeftovers, type LeftoverCheck } from './server/leftovers.js'
 
 export interface RunContext extends ToolContext {
   settings: Settings
@@ -85,7 +88,8 @@ export async function verify(
   target: MongoUri,
   result: RestoreResult,
   expected: Map<string, Expected>,
-  baseline: Baseline
+  baseline: Baseline,
+  reference: Reference
 ): Promise<void> {
   await phase(ctx.report, 'Verify', async () => {
     checkRestore(ctx.report.dumped, result.counts, plan.allowFailedDocuments)
@@ -101,10 +105,33 @@ export async function verify(
       core.info(
         `${states.length} restored collections checked: ${ctx.report.mismatches.length} mismatches.`
       )
-      checkMismatches(ctx.report.mismatches)
     }
+    ctx.report.copy = await checkCopy(
+      reference,
+      target,
+      result.restored,
+      plan.verifySample,
+      plan.probeTimeoutMs
+    )
+    ctx.report.leftovers = await checkLeftovers(ctx)
+    const different = copyFailure(ctx.report.copy, ctx.report.mismatches)
+    if (different) throw different
+    checkMismatches(ctx.report.mismatches)
     await checkUsers(ctx, baseline)
   })
+}
+
+async function checkLeftovers(ctx: RunContext): Promise<LeftoverCheck | undefined> {
+  const admin = adminUri(ctx.settings)
+  if (!admin) return undefined
+  const found = await findLeftovers(admin, ctx.settings.probeTimeoutMs)
+  if (!found.checked) core.warning(`The leftovers check was skipped: ${found.reason}.`)
+  else if (found.tempusers + found.temproles > 0)
+    core.warning(
+      `The target holds admin.tempusers (${found.tempusers} documents) and admin.temproles (${found.temproles}), left by an interrupted mongorestore: they hold credential hashes. Drop them (db.getSiblingDB('admin').tempusers.drop(), temproles.drop()).`,
+      { title: 'Credential leftovers on the target' }
+    )
+  return found
 }
 
 async function checkUsers(ctx: RunContext, baseline: Baseline): Promise<void> {
@@ -116,7 +143,7 @@ async function checkUsers(ctx: RunContext, baseline: Baseline): Promise<void> {
   const repaired = new Set(ctx.report.repairs.map((r) => `${r.db}.${r.user}`))
   drift.changed = drift.changed.filter((c) => !repaired.has(c.user))
   drift.appeared = drift.appeared.filter((u) => !repaired.has(u))
-  ctx.report.users = { checked: true, reason: undefined, drift }
+  ctx.report.users = { checked: true, reason: undefined, drift, count: after.size }
   if (hasDrift(drift)) {
     const changed = drift.changed.map((c) => `${c.user} (${c.what.join(', ')})`)
     throw new GuardError(

@@ -9,6 +9,7 @@ import { checkPlan, checkToolOptions } from './guard.js'
 import { DATABASE_NAME, parsePrivileges } from './privileges.js'
 import { maskRaw, MongoUri } from '../secrets.js'
 import { MODES, type Mode, type Rename, type Settings } from './settings.js'
+import { parseVerifySample } from './verify-sample.js'
 
 /** Which connection strings each mode needs. */
 const NEEDS: Record<Mode, { source: boolean; target: boolean | 'optional'; apps: boolean }> = {
@@ -86,6 +87,7 @@ export function getInputs(): Settings {
     keep: booleanInput('keep'),
     skipArchivedUsers: booleanInput('skip-archived-users'),
     runId: process.env['GITHUB_RUN_ID'] || String(Date.now()),
+    verifySample: parseVerifySample(core.getInput('verify-sample')),
     allowFailedDocuments: booleanInput('allow-failed-documents'),
     probeTimeoutMs: numberInput('probe-timeout-seconds', 10) * 1000,
     phaseTimeoutMs: numberInput('timeout-minutes', 60) * 60_000,

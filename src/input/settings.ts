@@ -1,5 +1,6 @@
 import type { MongoUri } from '../secrets.js'
 import type { PrivilegeRequirement } from './privileges.js'
+import type { SampleSize } from '../server/sample.js'
 
 /** A `--nsFrom`/`--nsTo` pair for mongorestore. */
 export interface Rename {
@@ -55,6 +56,8 @@ export interface Settings {
   skipArchivedUsers: boolean
   /** Names this run's scratch databases: GITHUB_RUN_ID, else the time. */
   runId: string
+  /** Documents per restored collection compared byte for byte with the source; 0 off. */
+  verifySample: SampleSize
   /** Do not fail the step when some documents failed to restore. */
   allowFailedDocuments: boolean
   /** Server selection and connect timeout of each probe, in ms. */

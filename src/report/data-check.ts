@@ -30,7 +30,9 @@ export function compareCollections(
   return restored.flatMap(({ source, target }): Mismatch[] => {
     const want = expected.get(source)
     const have = byNamespace.get(target)
-    if (!want || !have) return []
+    if (!want) return []
+    // mongorestore said it restored this collection: its absence on the target is a loss.
+    if (!have) return [{ namespace: target, problem: 'missing on the target' }]
     const problems: string[] = []
     if (want.documents !== undefined) {
       const ok = exact ? have.documents === want.documents : have.documents >= want.documents

@@ -4,6 +4,7 @@
 import { GuardError } from '../errors.js'
 import { SYSTEM_DATABASES } from '../input/guard.js'
 import type { MongoUri } from '../secrets.js'
+import { readWith } from './collection-options.js'
 
 /** An index as compared: name, key and the options that change behaviour. */
 export interface IndexSpec {
@@ -41,25 +42,21 @@ export async function userDatabases(
   return [...wanted]
 }
 
-/** Count (from collection metadata: cost grows with collections, not documents) and indexes. */
+/**
+ * Count (from collection metadata: cost grows with collections, not documents) and indexes. A
+ * time-series collection counts its buckets (what the tools move); a view counts 0, no indexes.
+ */
 export async function collectionStates(
   uri: MongoUri,
   namespaces: readonly string[],
   timeoutMs: number
 ): Promise<CollectionState[]> {
-  return uri.use('verify', timeoutMs, (c) =>
-    Promise.all(
-      namespaces.map(async (namespace) => {
-        const [db, ...rest] = namespace.split('.')
-        const collection = c.db(db as string).collection(rest.join('.'))
-        const [documents, indexes] = await Promise.all([
-          collection.estimatedDocumentCount(),
-          collection.listIndexes().toArray()
-        ])
-        return { namespace, documents, indexes: indexes.map(indexSpec) }
-      })
-    )
-  )
+  const found = await uri.use('verify', timeoutMs, (c) => readWith(c, namespaces))
+  return [...found.values()].map((info) => ({
+    namespace: info.namespace,
+    documents: info.documents ?? 0,
+    indexes: info.indexes.map(indexSpec)
+  }))
 }
 
 /** Drops the named databases; used only for the scratch databases a rehearsal created. */
