@@ -26,14 +26,12 @@ async function seed(client: MongoClient): Promise<void> {
     .insertMany(Array.from({ length: 1200 }, (_, i) => ({ i, who: `c${i % 40}` })))
   await appdb.collection('orders').createIndex({ who: 1, i: -1 })
   await appdb.createCollection('metrics', { timeseries: { timeField: 't', metaField: 'host' } })
-  await appdb
-    .collection('metrics')
-    .insertMany(
-      Array.from({ length: 500 }, (_, i) => ({
-        t: new Date(Date.UTC(2026, 0, 1) + i * 1000),
-        host: i % 4
-      }))
-    )
+  await appdb.collection('metrics').insertMany(
+    Array.from({ length: 500 }, (_, i) => ({
+      t: new Date(Date.UTC(2026, 0, 1) + i * 1000),
+      host: i % 4
+    }))
+  )
   await appdb.createCollection('recent', {
     viewOn: 'orders',
     pipeline: [{ $match: { i: { $gte: 1000 } } }]
