@@ -164,3 +164,23 @@ test('the failure names options with both values, and documents by _id with coun
     undefined
   )
 })
+
+test('objects whose field order does not matter show only the fields that differ', () => {
+  const full = (locale: string, strength: number) => ({
+    locale,
+    strength,
+    caseLevel: false,
+    alternate: 'non-ignorable',
+    version: '57.1'
+  })
+  assert.deepEqual(
+    compare(
+      info('a.c', { collation: full('fr', 2) }),
+      info('b.c', { collation: full('de', 3) })
+    ).map((r) => [r.option, r.source, r.target]),
+    [
+      ['collation.locale', '"fr"', '"de"'],
+      ['collation.strength', '2', '3']
+    ]
+  )
+})

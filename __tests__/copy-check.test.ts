@@ -173,6 +173,16 @@ test('time-series, view, capped, clustered and validated collections migrate and
   )
   assertVerified(run)
   assert.equal(await describe(target), await describe(source))
+  // The passing summary: the verdict, the database with its counts and checks, the users.
+  assert.match(run.summary, /The app will log in after its next restart, and the copy is whole/)
+  assert.match(
+    run.summary,
+    /<td><code>appdb<\/code><\/td><td>6<\/td><td>[\d,]+<\/td><td>[\d,]+<\/td><td>0<\/td><td>counts ✓, indexes ✓, options ✓, sample ✓/
+  )
+  assert.match(
+    run.summary,
+    /The target's \d+ users were checked before and after the restore: unchanged/
+  )
   assert.deepEqual(run.report?.['leftovers'], { checked: true, tempusers: 1, temproles: 0 })
   assert.match(run.stdout, /admin\.tempusers \(1 documents\)/)
   // The time-series count is its buckets on both sides (dumped and found).

@@ -114,10 +114,11 @@ export async function verify(
       plan.probeTimeoutMs
     )
     ctx.report.leftovers = await checkLeftovers(ctx)
+    // The users are checked whatever the data shows: the report then holds both.
+    await checkUsers(ctx, baseline)
     const different = copyFailure(ctx.report.copy, ctx.report.mismatches)
     if (different) throw different
     checkMismatches(ctx.report.mismatches)
-    await checkUsers(ctx, baseline)
   })
 }
 

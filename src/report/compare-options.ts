@@ -64,7 +64,7 @@ export function compareOptions(
     const options = COMPARED_OPTIONS.flatMap((name) => {
       const s = want.options[name] ?? defaultOf(name, want.options)
       const t = have.options[name] ?? defaultOf(name, have.options)
-      return canonical(s, name) === canonical(t, name) ? [] : [row(name, s, t)]
+      return differingFields(name, s, t, name).map((d) => row(d.path, d.source, d.target, name))
     })
     return [...options, ...compareIndexes(want.indexes, have.indexes, row)]
   })
@@ -92,14 +92,39 @@ function compareIndexes(
     const fields = new Set([...Object.keys(index), ...Object.keys(other)])
     for (const field of [...fields].sort()) {
       if (IGNORED_INDEX_FIELDS.has(field) || field === 'name') continue
-      if (canonical(index[field], field) !== canonical(other[field], field))
-        differences.push(row(`index ${name}.${field}`, index[field], other[field], field))
+      for (const d of differingFields(`index ${name}.${field}`, index[field], other[field], field))
+        differences.push(row(d.path, d.source, d.target, field))
     }
   }
   for (const [name, index] of had) {
     if (!wanted.has(name)) differences.push(row(`index ${name}`, undefined, index['key'], 'key'))
   }
   return differences
+}
+
+/**
+ * Where two values differ: the value itself, or, when both are objects whose field order does
+ * not matter (a collation, a validator), each field that differs, so that a row shows the
+ * difference (`collation.locale`: "fr" / "de") and not two walls of defaults.
+ */
+function differingFields(
+  path: string,
+  source: unknown,
+  target: unknown,
+  name: string
+): { path: string; source: unknown; target: unknown }[] {
+  if (canonical(source, name) === canonical(target, name)) return []
+  if (!ORDERED.has(name) && isPlainObject(source) && isPlainObject(target)) {
+    const keys = [...new Set([...Object.keys(source), ...Object.keys(target)])].sort()
+    return keys.flatMap((key) => differingFields(`${path}.${key}`, source[key], target[key], key))
+  }
+  return [{ path, source, target }]
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return (
+    value !== null && typeof value === 'object' && !Array.isArray(value) && !('_bsontype' in value)
+  )
 }
 
 /**

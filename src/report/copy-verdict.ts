@@ -24,12 +24,16 @@ export function copyFailure(
       ? []
       : [`${s.namespace}: of ${s.compared} sampled documents, ${parts.join(', ')}`]
   })
+  // The options check names each index field that differs; the coarser index mismatch would repeat it.
+  const others = check.options.checked
+    ? mismatches.filter((m) => m.check !== 'indexes')
+    : mismatches
   if (options.length === 0 && samples.length === 0) return undefined
   const what = [
     options.length > 0 ? `options or indexes differ from the source: ${options.join('; ')}` : '',
     samples.length > 0 ? `documents differ from the source: ${samples.join('; ')}` : '',
-    mismatches.length > 0
-      ? `counts or indexes differ: ${mismatches.map((m) => `${m.namespace}: ${m.problem}`).join('; ')}`
+    others.length > 0
+      ? `counts or indexes differ: ${others.map((m) => `${m.namespace}: ${m.problem}`).join('; ')}`
       : ''
   ].filter((p) => p !== '')
   return new GuardError(
