@@ -45,15 +45,18 @@ test('what the server rewrites compares equal; what changes behaviour does not',
     ),
     []
   )
-  assert.equal(
-    (
-      await differences(
-        server,
-        (db) => db.createCollection('c', { collation: { locale: 'fr' } }),
-        (db) => db.createCollection('c', { collation: { locale: 'fr', strength: 2 } })
-      )
-    )[0]?.option,
-    'collation'
+  const strength = await differences(
+    server,
+    (db) => db.createCollection('c', { collation: { locale: 'fr' } }),
+    (db) => db.createCollection('c', { collation: { locale: 'fr', strength: 2 } })
+  )
+  assert.deepEqual(
+    strength.map((d) => [d.option, d.source, d.target]),
+    [
+      ['collation.strength', '3', '2'],
+      // The _id index takes the collection's collation.
+      ['index _id_.collation.strength', '3', '2']
+    ]
   )
 
   // Capped size: rounded up to a multiple of 256 when stored, on both sides alike.
