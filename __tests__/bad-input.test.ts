@@ -225,6 +225,12 @@ function cases(dir: string, existing: string): Case[] {
     ),
     bad('drop: yes', 'drop', { drop: 'yes' }, BOOLEAN),
     bad('gzip: on', 'gzip', { gzip: 'on' }, BOOLEAN),
+    bad(
+      'verify-sample: some',
+      'verify-sample',
+      { 'verify-sample': 'some' },
+      /is not a number of documents\. Write a whole number \(100 by default, 0 turns the sample off\) or all/
+    ),
     bad('allow-merge: Y', 'allow-merge', { 'allow-merge': 'Y' }, BOOLEAN),
     bad(
       'allow-failed-documents: 1',
