@@ -113,6 +113,12 @@ export async function verify(
       plan.verifySample,
       plan.probeTimeoutMs
     )
+    const { options, samples } = ctx.report.copy
+    if (!options.checked)
+      core.warning(`The options and indexes check was skipped: ${options.reason}.`)
+    core.info(
+      `Options and indexes of ${options.collections} collections: ${options.differences.length} differences. Sample: ${samples.reduce((n, s) => n + s.compared, 0)} documents compared in ${samples.length} collections.`
+    )
     ctx.report.leftovers = await checkLeftovers(ctx)
     // The users are checked whatever the data shows: the report then holds both.
     await checkUsers(ctx, baseline)

@@ -71,13 +71,25 @@ async function check(
     source: sourceClient && (await serverVersion(sourceClient)),
     target: await serverVersion(targetClient)
   }
-  const expected = sourceClient
-    ? await readWith(
-        sourceClient,
-        restored.map((r) => r.source)
-      )
-    : (reference as Extract<Reference, { kind: 'dump' }>).collections
+  const skipped = (reason: string): CopyCheck => ({
+    options: { checked: false, reason, collections: 0, differences: [], durationMs: 0 },
+    sampleSize,
+    samples: [],
+    servers
+  })
+  let expected: ReadonlyMap<string, CollectionInfo>
   let actual: Map<string, CollectionInfo>
+  try {
+    expected = sourceClient
+      ? await readWith(
+          sourceClient,
+          restored.map((r) => r.source)
+        )
+      : (reference as Extract<Reference, { kind: 'dump' }>).collections
+  } catch (error) {
+    if (classify(error) !== 'unauthorized') throw error
+    return skipped('the source user may not list the collections and their indexes')
+  }
   try {
     actual = await readWith(
       targetClient,
@@ -85,13 +97,7 @@ async function check(
     )
   } catch (error) {
     if (classify(error) !== 'unauthorized') throw error
-    const reason = 'the target user may not list the restored collections and their indexes'
-    return {
-      options: { checked: false, reason, collections: 0, differences: [], durationMs: 0 },
-      sampleSize,
-      samples: [],
-      servers
-    }
+    return skipped('the target user may not list the restored collections and their indexes')
   }
   const options = {
     checked: true,
