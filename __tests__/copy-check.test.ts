@@ -96,11 +96,8 @@ async function seedSpecial(c: MongoClient): Promise<void> {
   await db.collection('orders').createIndex({ when: 1 }, { expireAfterSeconds: 3600, sparse: true })
   await db.createCollection('recent', {
     viewOn: 'orders',
-    pipeline: [
-      { $match: { i: { $gte: 100 } } },
-      { $project: { who: 1, i: 1 } },
-      { $sort: { who: 1, i: -1 } }
-    ]
+    // One field per stage: tools 100.7.0 may reorder a stage's fields (see the test below).
+    pipeline: [{ $match: { i: { $gte: 100 } } }, { $project: { who: 1 } }, { $sort: { i: -1 } }]
   })
 }
 
@@ -217,6 +214,50 @@ test('the same collections restored from a dump on disk are verified against its
   )
   assertVerified(restored)
   assert.equal(await describe(target), await describe(source))
+})
+
+test('a view whose $sort mongorestore reorders (tools 100.7.0, TOOLS-3411) fails the step; one it keeps passes', async (t) => {
+  const [source, target] = await Promise.all([startServer(), startServer()])
+  t.after(() => Promise.all([source.stop(), target.stop()]))
+  await createUser(target, 'appdb', 'app', APP, ['readWrite'])
+  const sort = { who: 1, i: -1, at: 1 }
+  await withClient(source.rootUri, async (c) => {
+    await c.db('appdb').collection('orders').insertOne({ who: 'a', i: 1 })
+    await c
+      .db('appdb')
+      .createCollection('ranked', { viewOn: 'orders', pipeline: [{ $sort: sort }] })
+  })
+  const inputs = {
+    'source-uri': source.rootUri,
+    'target-uri': target.rootUri,
+    'app-uri': target.uri('app', APP, 'appdb'),
+    'tools-path': binaries().toolsDir,
+    drop: 'true'
+  }
+  const outcomes: number[] = []
+  // Go map order: each run keeps or changes the order; run until both outcomes were seen.
+  for (let i = 0; i < 10 && new Set(outcomes).size < 2; i++) {
+    const run = await runAction(inputs, { node })
+    const restored = await withClient(target.rootUri, async (c) => {
+      const [view] = await c
+        .db('appdb')
+        .listCollections({ name: 'ranked' }, { nameOnly: false })
+        .toArray()
+      return JSON.stringify(view?.options?.['pipeline'])
+    })
+    const kept = restored === JSON.stringify([{ $sort: sort }])
+    if (kept) assert.equal(run.exitCode, 0, explain(run))
+    else {
+      assert.equal(run.exitCode, 1, explain(run))
+      assert.equal(failure(run)?.kind, 'DataMismatch')
+      assert.match(
+        failure(run)?.message ?? '',
+        /appdb\.ranked pipeline: source \[\{"\$sort":\{"who":1,"i":-1,"at":1\}\}\], target /
+      )
+    }
+    outcomes.push(run.exitCode ?? -1)
+  }
+  assert.ok(outcomes.includes(1), `the $sort order was kept in all ${outcomes.length} runs`)
 })
 
 test('a target collection created beforehand with other options fails the step, naming the option and both values', async (t) => {

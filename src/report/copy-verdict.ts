@@ -41,6 +41,6 @@ export function copyFailure(
     options.length > 0
       ? 'Restored collections differ from the source'
       : 'Restored documents differ from the source',
-    `The restore finished, but ${what.join('. And ')}. mongorestore keeps an existing collection's options and skips documents it cannot insert without failing; the target does not hold a faithful copy. Drop or fix the target's collections and restore again (drop: true replaces them).`
+    `The restore finished, but ${what.join('. And ')}. mongorestore exits 0 when it keeps an existing collection's options, recreates a view with its stages' fields in another order (tools 100.7.0), or skips documents it cannot insert; the target does not hold a faithful copy. Drop or fix the target's collections and restore again (drop: true replaces them).`
   )
 }

@@ -49,7 +49,7 @@ export function headline(report: Report): string {
       return `❌ The app's next restart would fail: ${LOGIN_CAUSE[after.status as Exclude<ProbeStatus, 'ok'>]}`
     return report.failure
       ? `❌ ${report.failure.title}`
-      : '✅ The app logs in now with a new connection and has its privileges'
+      : '✅ The app logs in now with a new connection, as it will at its next restart'
   }
   if (report.mode === 'dump') {
     return report.failure
