@@ -235,8 +235,8 @@ test('a view whose $sort mongorestore reorders (tools 100.7.0, TOOLS-3411) fails
     drop: 'true'
   }
   const outcomes: number[] = []
-  // Go map order: each run keeps or changes the order; run until both outcomes were seen.
-  for (let i = 0; i < 10 && new Set(outcomes).size < 2; i++) {
+  // Go map order: a run changes the order about 1 time in 5; run until both outcomes were seen.
+  for (let i = 0; i < 30 && new Set(outcomes).size < 2; i++) {
     const run = await runAction(inputs, { node })
     const restored = await withClient(target.rootUri, async (c) => {
       const [view] = await c
