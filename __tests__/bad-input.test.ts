@@ -238,6 +238,12 @@ function cases(dir: string, existing: string): Case[] {
       { 'tools-mirror': `ftp://mirror:${MIRROR}@example.com/tools` },
       /is not an http\(s\) URL\. Give the base URL that serves full\.json/
     ),
+    bad(
+      'verify-sample: some',
+      'verify-sample',
+      { 'verify-sample': 'some' },
+      /is not a number of documents\. Write a whole number \(100 by default, 0 turns the sample off\) or all/
+    ),
     bad('allow-merge: Y', 'allow-merge', { 'allow-merge': 'Y' }, BOOLEAN),
     bad(
       'allow-failed-documents: 1',

@@ -23,3 +23,9 @@ test('a missing index is named', () => {
   const [mismatch] = compareCollections(restored, expected, state(10, []), true)
   assert.match(mismatch?.problem ?? '', /who_1/)
 })
+
+test('a collection mongorestore restored but the target lacks is a mismatch', () => {
+  assert.deepEqual(compareCollections(restored, expected, [], true), [
+    { namespace: 'appdb.orders', check: 'presence', problem: 'missing on the target' }
+  ])
+})

@@ -331,7 +331,8 @@ describe('the runner cancels the job (SIGINT, then SIGTERM)', () => {
     await cancelled
     const f = assertFailed(run, 'Cancelled', 'cancelled')
     assert.match(f.message, /cancelled during the restore; the tools were stopped/)
-    assert.match(run.summary, /⏹️ MongoDB restore guard: cancelled/)
+    assert.match(run.summary, /⏹️ Cancelled/)
+    assert.match(run.summary, /MongoDB restore guard: cancelled/)
     assert.match(run.summary, /What may have been written/)
     const aftermath = run.report?.['aftermath'] as string
     assert.match(

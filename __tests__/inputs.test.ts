@@ -69,7 +69,8 @@ describe('inputs', () => {
       renames: [],
       dumpOptions: [],
       restoreOptions: [],
-      allowFailedDocuments: false
+      allowFailedDocuments: false,
+      verifySample: 100
     })
   })
 

@@ -26,7 +26,8 @@ const plan: TransferPlan = {
   renames: [],
   dumpOptions: [],
   restoreOptions: [],
-  allowFailedDocuments: false
+  allowFailedDocuments: false,
+  verifySample: 100
 }
 const source = new MongoUri('mongodb://dumper:s3cret-src@db1:27017/?authSource=admin', 'source-uri')
 const target = new MongoUri(

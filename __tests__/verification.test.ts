@@ -57,7 +57,8 @@ test('the drift check passes a guarded run and catches a user changed during the
   assert.equal(clean.exitCode, 0, explain(clean))
   assert.deepEqual(clean.report?.['users'], {
     checked: true,
-    drift: { appeared: [], disappeared: [], changed: [] }
+    drift: { appeared: [], disappeared: [], changed: [] },
+    count: 3
   })
 
   // What a raw restore does to a user, done while the action's restore runs.

@@ -3379,8 +3379,8 @@ var require_data_url = __commonJS({
       return input.slice(start, position.position);
     }
     function stringPercentDecode(input) {
-      const bytes = encoder.encode(input);
-      return percentDecode(bytes);
+      const bytes2 = encoder.encode(input);
+      return percentDecode(bytes2);
     }
     function isHexCharByte(byte) {
       return byte >= 48 && byte <= 57 || byte >= 65 && byte <= 70 || byte >= 97 && byte <= 102;
@@ -4363,7 +4363,7 @@ var require_util2 = __commonJS({
         return false;
       }
     }
-    function bytesMatch(bytes, metadataList) {
+    function bytesMatch(bytes2, metadataList) {
       if (crypto4 === void 0) {
         return true;
       }
@@ -4379,7 +4379,7 @@ var require_util2 = __commonJS({
       for (const item of metadata) {
         const algorithm = item.algo;
         const expectedValue = item.hash;
-        let actualValue = crypto4.createHash(algorithm).update(bytes).digest("base64");
+        let actualValue = crypto4.createHash(algorithm).update(bytes2).digest("base64");
         if (actualValue[actualValue.length - 1] === "=") {
           if (actualValue[actualValue.length - 2] === "=") {
             actualValue = actualValue.slice(0, -2);
@@ -4657,17 +4657,17 @@ var require_util2 = __commonJS({
       return input;
     }
     async function readAllBytes(reader) {
-      const bytes = [];
+      const bytes2 = [];
       let byteLength = 0;
       while (true) {
         const { done, value: chunk } = await reader.read();
         if (done) {
-          return Buffer.concat(bytes, byteLength);
+          return Buffer.concat(bytes2, byteLength);
         }
         if (!isUint8Array(chunk)) {
           throw new TypeError("Received non-Uint8Array chunk");
         }
-        bytes.push(chunk);
+        bytes2.push(chunk);
         byteLength += chunk.length;
       }
     }
@@ -5315,12 +5315,12 @@ var require_formdata_parser = __commonJS({
               return "failure";
             }
             if (bufferStartsWith(input, filenameBuffer, position)) {
-              let check = position.position + filenameBuffer.length;
-              if (input[check] === 42) {
+              let check2 = position.position + filenameBuffer.length;
+              if (input[check2] === 42) {
                 position.position += 1;
-                check += 1;
+                check2 += 1;
               }
-              if (input[check] !== 61 || input[check + 1] !== 34) {
+              if (input[check2] !== 61 || input[check2 + 1] !== 34) {
                 return "failure";
               }
               position.position += 12;
@@ -5621,19 +5621,19 @@ Content-Type: ${value.type || "application/octet-stream"}\r
     function bodyMixinMethods(instance) {
       const methods = {
         blob() {
-          return consumeBody(this, (bytes) => {
+          return consumeBody(this, (bytes2) => {
             let mimeType = bodyMimeType(this);
             if (mimeType === null) {
               mimeType = "";
             } else if (mimeType) {
               mimeType = serializeAMimeType(mimeType);
             }
-            return new Blob2([bytes], { type: mimeType });
+            return new Blob2([bytes2], { type: mimeType });
           }, instance);
         },
         arrayBuffer() {
-          return consumeBody(this, (bytes) => {
-            return new Uint8Array(bytes).buffer;
+          return consumeBody(this, (bytes2) => {
+            return new Uint8Array(bytes2).buffer;
           }, instance);
         },
         text() {
@@ -5672,8 +5672,8 @@ Content-Type: ${value.type || "application/octet-stream"}\r
           }, instance);
         },
         bytes() {
-          return consumeBody(this, (bytes) => {
-            return new Uint8Array(bytes);
+          return consumeBody(this, (bytes2) => {
+            return new Uint8Array(bytes2);
           }, instance);
         }
       };
@@ -5708,8 +5708,8 @@ Content-Type: ${value.type || "application/octet-stream"}\r
       const body = object[kState].body;
       return body != null && (body.stream.locked || util2.isDisturbed(body.stream));
     }
-    function parseJSONFromBytes(bytes) {
-      return JSON.parse(utf8DecodeBytes(bytes));
+    function parseJSONFromBytes(bytes2) {
+      return JSON.parse(utf8DecodeBytes(bytes2));
     }
     function bodyMimeType(requestOrResponse) {
       const headers = requestOrResponse[kState].headersList;
@@ -12412,10 +12412,10 @@ var require_response = __commonJS({
         if (init !== null) {
           init = webidl.converters.ResponseInit(init);
         }
-        const bytes = textEncoder.encode(
+        const bytes2 = textEncoder.encode(
           serializeJavascriptValueToJSONString(data)
         );
-        const body = extractBody(bytes);
+        const body = extractBody(bytes2);
         const responseObject = fromInnerResponse(makeResponse({}), "response");
         initializeResponse(responseObject, init, { body: body[0], type: "application/json" });
         return responseObject;
@@ -13872,12 +13872,12 @@ var require_fetch = __commonJS({
           processBodyError(response.error);
           return;
         }
-        const processBody = (bytes) => {
-          if (!bytesMatch(bytes, request.integrity)) {
+        const processBody = (bytes2) => {
+          if (!bytesMatch(bytes2, request.integrity)) {
             processBodyError("integrity mismatch");
             return;
           }
-          response.body = safelyExtractBody(bytes)[0];
+          response.body = safelyExtractBody(bytes2)[0];
           fetchFinale(fetchParams, response);
         };
         await fullyReadBody(response.body, processBody, processBodyError);
@@ -14290,12 +14290,12 @@ var require_fetch = __commonJS({
       if (request.body == null && fetchParams.processRequestEndOfBody) {
         queueMicrotask(() => fetchParams.processRequestEndOfBody());
       } else if (request.body != null) {
-        const processBodyChunk = async function* (bytes) {
+        const processBodyChunk = async function* (bytes2) {
           if (isCancelled(fetchParams)) {
             return;
           }
-          yield bytes;
-          fetchParams.processRequestBodyChunkLength?.(bytes.byteLength);
+          yield bytes2;
+          fetchParams.processRequestBodyChunkLength?.(bytes2.byteLength);
         };
         const processEndOfBody = () => {
           if (isCancelled(fetchParams)) {
@@ -14317,8 +14317,8 @@ var require_fetch = __commonJS({
         };
         requestBody = (async function* () {
           try {
-            for await (const bytes of request.body.stream) {
-              yield* processBodyChunk(bytes);
+            for await (const bytes2 of request.body.stream) {
+              yield* processBodyChunk(bytes2);
             }
             processEndOfBody();
           } catch (err) {
@@ -14370,33 +14370,33 @@ var require_fetch = __commonJS({
       }
       fetchParams.controller.resume = async () => {
         while (true) {
-          let bytes;
+          let bytes2;
           let isFailure;
           try {
             const { done, value } = await fetchParams.controller.next();
             if (isAborted(fetchParams)) {
               break;
             }
-            bytes = done ? void 0 : value;
+            bytes2 = done ? void 0 : value;
           } catch (err) {
             if (fetchParams.controller.ended && !timingInfo.encodedBodySize) {
-              bytes = void 0;
+              bytes2 = void 0;
             } else {
-              bytes = err;
+              bytes2 = err;
               isFailure = true;
             }
           }
-          if (bytes === void 0) {
+          if (bytes2 === void 0) {
             readableStreamClose(fetchParams.controller.controller);
             finalizeResponse(fetchParams, response);
             return;
           }
-          timingInfo.decodedBodySize += bytes?.byteLength ?? 0;
+          timingInfo.decodedBodySize += bytes2?.byteLength ?? 0;
           if (isFailure) {
-            fetchParams.controller.terminate(bytes);
+            fetchParams.controller.terminate(bytes2);
             return;
           }
-          const buffer = new Uint8Array(bytes);
+          const buffer = new Uint8Array(bytes2);
           if (buffer.byteLength) {
             fetchParams.controller.controller.enqueue(buffer);
           }
@@ -14522,9 +14522,9 @@ var require_fetch = __commonJS({
               if (fetchParams.controller.dump) {
                 return;
               }
-              const bytes = chunk;
-              timingInfo.encodedBodySize += bytes.byteLength;
-              return this.body.push(bytes);
+              const bytes2 = chunk;
+              timingInfo.encodedBodySize += bytes2.byteLength;
+              return this.body.push(bytes2);
             },
             onComplete() {
               if (this.abort) {
@@ -14970,7 +14970,7 @@ var require_util4 = __commonJS({
       fr[kError] = null;
       const stream2 = blob.stream();
       const reader = stream2.getReader();
-      const bytes = [];
+      const bytes2 = [];
       let chunkPromise = reader.read();
       let isFirstChunk = true;
       (async () => {
@@ -14984,7 +14984,7 @@ var require_util4 = __commonJS({
             }
             isFirstChunk = false;
             if (!done && types.isUint8Array(value)) {
-              bytes.push(value);
+              bytes2.push(value);
               if ((fr[kLastProgressEventFired] === void 0 || Date.now() - fr[kLastProgressEventFired] >= 50) && !fr[kAborted]) {
                 fr[kLastProgressEventFired] = Date.now();
                 queueMicrotask(() => {
@@ -14996,7 +14996,7 @@ var require_util4 = __commonJS({
               queueMicrotask(() => {
                 fr[kState] = "done";
                 try {
-                  const result = packageData(bytes, type, blob.type, encodingName);
+                  const result = packageData(bytes2, type, blob.type, encodingName);
                   if (fr[kAborted]) {
                     return;
                   }
@@ -15036,7 +15036,7 @@ var require_util4 = __commonJS({
       });
       reader.dispatchEvent(event);
     }
-    function packageData(bytes, type, mimeType, encodingName) {
+    function packageData(bytes2, type, mimeType, encodingName) {
       switch (type) {
         case "DataURL": {
           let dataURL = "data:";
@@ -15046,7 +15046,7 @@ var require_util4 = __commonJS({
           }
           dataURL += ";base64,";
           const decoder = new StringDecoder2("latin1");
-          for (const chunk of bytes) {
+          for (const chunk of bytes2) {
             dataURL += btoa2(decoder.write(chunk));
           }
           dataURL += btoa2(decoder.end());
@@ -15066,16 +15066,16 @@ var require_util4 = __commonJS({
           if (encoding === "failure") {
             encoding = "UTF-8";
           }
-          return decode(bytes, encoding);
+          return decode(bytes2, encoding);
         }
         case "ArrayBuffer": {
-          const sequence = combineByteSequences(bytes);
+          const sequence = combineByteSequences(bytes2);
           return sequence.buffer;
         }
         case "BinaryString": {
           let binaryString = "";
           const decoder = new StringDecoder2("latin1");
-          for (const chunk of bytes) {
+          for (const chunk of bytes2) {
             binaryString += decoder.write(chunk);
           }
           binaryString += decoder.end();
@@ -15084,14 +15084,14 @@ var require_util4 = __commonJS({
       }
     }
     function decode(ioQueue, encoding) {
-      const bytes = combineByteSequences(ioQueue);
-      const BOMEncoding = BOMSniffing(bytes);
+      const bytes2 = combineByteSequences(ioQueue);
+      const BOMEncoding = BOMSniffing(bytes2);
       let slice = 0;
       if (BOMEncoding !== null) {
         encoding = BOMEncoding;
         slice = BOMEncoding === "UTF-8" ? 3 : 2;
       }
-      const sliced = bytes.slice(slice);
+      const sliced = bytes2.slice(slice);
       return new TextDecoder(encoding).decode(sliced);
     }
     function BOMSniffing(ioQueue) {
@@ -15644,9 +15644,9 @@ var require_cache = __commonJS({
           // 16.
         };
         operations.push(operation);
-        const bytes = await bodyReadPromise.promise;
+        const bytes2 = await bodyReadPromise.promise;
         if (clonedResponse.body != null) {
-          clonedResponse.body.source = bytes;
+          clonedResponse.body.source = bytes2;
         }
         const cacheJobPromise = createDeferredPromise();
         let errorData = null;
@@ -17045,8 +17045,8 @@ var require_util7 = __commonJS({
           return false;
         }
       }
-      const num = Number.parseInt(value, 10);
-      return num >= 8 && num <= 15;
+      const num2 = Number.parseInt(value, 10);
+      return num2 >= 8 && num2 <= 15;
     }
     var hasIntl = typeof process.versions.icu === "string";
     var fatalDecoder = hasIntl ? new TextDecoder("utf-8", { fatal: true }) : void 0;
@@ -20265,8 +20265,8 @@ var require_encoding2 = __commonJS({
     function utf8Encode(string) {
       return utf8Encoder.encode(string);
     }
-    function utf8DecodeWithoutBOM(bytes) {
-      return utf8Decoder.decode(bytes);
+    function utf8DecodeWithoutBOM(bytes2) {
+      return utf8Decoder.decode(bytes2);
     }
     module.exports = {
       utf8Encode,
@@ -20309,8 +20309,8 @@ var require_percent_encoding = __commonJS({
       return output2.slice(0, outputIndex);
     }
     function percentDecodeString(input) {
-      const bytes = utf8Encode(input);
-      return percentDecodeBytes(bytes);
+      const bytes2 = utf8Encode(input);
+      return percentDecodeBytes(bytes2);
     }
     function isC0ControlPercentEncode(c) {
       return c <= 31 || c > 126;
@@ -20343,9 +20343,9 @@ var require_percent_encoding = __commonJS({
       return isComponentPercentEncode(c) || extraURLEncodedPercentEncodeSet.has(c);
     }
     function utf8PercentEncodeCodePointInternal(codePoint, percentEncodePredicate) {
-      const bytes = utf8Encode(codePoint);
+      const bytes2 = utf8Encode(codePoint);
       let output2 = "";
-      for (const byte of bytes) {
+      for (const byte of bytes2) {
         if (!percentEncodePredicate(byte)) {
           output2 += String.fromCharCode(byte);
         } else {
@@ -21447,17 +21447,17 @@ var require_urlencoded = __commonJS({
     function parseUrlencoded(input) {
       const sequences = strictlySplitByteSequence(input, p("&"));
       const output2 = [];
-      for (const bytes of sequences) {
-        if (bytes.length === 0) {
+      for (const bytes2 of sequences) {
+        if (bytes2.length === 0) {
           continue;
         }
         let name, value;
-        const indexOfEqual = bytes.indexOf(p("="));
+        const indexOfEqual = bytes2.indexOf(p("="));
         if (indexOfEqual >= 0) {
-          name = bytes.slice(0, indexOfEqual);
-          value = bytes.slice(indexOfEqual + 1);
+          name = bytes2.slice(0, indexOfEqual);
+          value = bytes2.slice(indexOfEqual + 1);
         } else {
-          name = bytes;
+          name = bytes2;
           value = new Uint8Array(0);
         }
         name = replaceByteInByteSequence(name, 43, 32);
@@ -23551,9 +23551,9 @@ var require_bson = __commonJS({
         return new TextEncoder().encode(input).byteLength;
       },
       encodeUTF8Into(uint8array, source, byteOffset) {
-        const bytes = new TextEncoder().encode(source);
-        uint8array.set(bytes, byteOffset);
-        return bytes.byteLength;
+        const bytes2 = new TextEncoder().encode(source);
+        uint8array.set(bytes2, byteOffset);
+        return bytes2.byteLength;
       },
       randomBytes: webRandomBytes,
       swap32(buffer2) {
@@ -23947,10 +23947,10 @@ var require_bson = __commonJS({
       }
       static fromBits(bits) {
         const byteLength = bits.length + 7 >>> 3;
-        const bytes = new Uint8Array(byteLength + 2);
-        bytes[0] = _Binary.VECTOR_TYPE.PackedBit;
+        const bytes2 = new Uint8Array(byteLength + 2);
+        bytes2[0] = _Binary.VECTOR_TYPE.PackedBit;
         const remainder = bits.length % 8;
-        bytes[1] = remainder === 0 ? 0 : 8 - remainder;
+        bytes2[1] = remainder === 0 ? 0 : 8 - remainder;
         for (let bitOffset = 0; bitOffset < bits.length; bitOffset++) {
           const byteOffset = bitOffset >>> 3;
           const bit = bits[bitOffset];
@@ -23960,9 +23960,9 @@ var require_bson = __commonJS({
           if (bit === 0)
             continue;
           const shift = 7 - bitOffset % 8;
-          bytes[byteOffset + 2] |= bit << shift;
+          bytes2[byteOffset + 2] |= bit << shift;
         }
-        return new this(bytes, _Binary.SUBTYPE_VECTOR);
+        return new this(bytes2, _Binary.SUBTYPE_VECTOR);
       }
     };
     function validateBinaryVector(vector) {
@@ -23991,19 +23991,19 @@ var require_bson = __commonJS({
     var UUID_WITH_DASHES = /^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$/i;
     var UUID = class _UUID extends Binary {
       constructor(input) {
-        let bytes;
+        let bytes2;
         if (input == null) {
-          bytes = _UUID.generate();
+          bytes2 = _UUID.generate();
         } else if (input instanceof _UUID) {
-          bytes = ByteUtils.toLocalBufferType(new Uint8Array(input.buffer));
+          bytes2 = ByteUtils.toLocalBufferType(new Uint8Array(input.buffer));
         } else if (ArrayBuffer.isView(input) && input.byteLength === UUID_BYTE_LENGTH) {
-          bytes = ByteUtils.toLocalBufferType(input);
+          bytes2 = ByteUtils.toLocalBufferType(input);
         } else if (typeof input === "string") {
-          bytes = _UUID.bytesFromString(input);
+          bytes2 = _UUID.bytesFromString(input);
         } else {
           throw new BSONError("Argument passed in UUID constructor must be a UUID, a 16 byte Buffer or a 32/36 character hex string (dashes excluded/included, format: xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx).");
         }
-        super(bytes, BSON_BINARY_SUBTYPE_UUID_NEW);
+        super(bytes2, BSON_BINARY_SUBTYPE_UUID_NEW);
       }
       get id() {
         return this.buffer;
@@ -24050,10 +24050,10 @@ var require_bson = __commonJS({
         return new Binary(this.id, Binary.SUBTYPE_UUID);
       }
       static generate() {
-        const bytes = ByteUtils.randomBytes(UUID_BYTE_LENGTH);
-        bytes[6] = bytes[6] & 15 | 64;
-        bytes[8] = bytes[8] & 63 | 128;
-        return bytes;
+        const bytes2 = ByteUtils.randomBytes(UUID_BYTE_LENGTH);
+        bytes2[6] = bytes2[6] & 15 | 64;
+        bytes2[8] = bytes2[8] & 63 | 128;
+        return bytes2;
       }
       static isValid(input) {
         if (!input) {
@@ -24136,14 +24136,14 @@ var require_bson = __commonJS({
       oid;
       db;
       fields;
-      constructor(collection, oid, db, fields) {
+      constructor(collection2, oid, db, fields) {
         super();
-        const parts = collection.split(".");
+        const parts = collection2.split(".");
         if (parts.length === 2) {
           db = parts.shift();
-          collection = parts.shift();
+          collection2 = parts.shift();
         }
-        this.collection = collection;
+        this.collection = collection2;
         this.oid = oid;
         this.db = db;
         this.fields = fields || {};
@@ -24377,14 +24377,14 @@ var require_bson = __commonJS({
         }
         return _Long._fromString(str, unsigned, radix);
       }
-      static fromBytes(bytes, unsigned, le) {
-        return le ? _Long.fromBytesLE(bytes, unsigned) : _Long.fromBytesBE(bytes, unsigned);
+      static fromBytes(bytes2, unsigned, le) {
+        return le ? _Long.fromBytesLE(bytes2, unsigned) : _Long.fromBytesBE(bytes2, unsigned);
       }
-      static fromBytesLE(bytes, unsigned) {
-        return new _Long(bytes[0] | bytes[1] << 8 | bytes[2] << 16 | bytes[3] << 24, bytes[4] | bytes[5] << 8 | bytes[6] << 16 | bytes[7] << 24, unsigned);
+      static fromBytesLE(bytes2, unsigned) {
+        return new _Long(bytes2[0] | bytes2[1] << 8 | bytes2[2] << 16 | bytes2[3] << 24, bytes2[4] | bytes2[5] << 8 | bytes2[6] << 16 | bytes2[7] << 24, unsigned);
       }
-      static fromBytesBE(bytes, unsigned) {
-        return new _Long(bytes[4] << 24 | bytes[5] << 16 | bytes[6] << 8 | bytes[7], bytes[0] << 24 | bytes[1] << 16 | bytes[2] << 8 | bytes[3], unsigned);
+      static fromBytesBE(bytes2, unsigned) {
+        return new _Long(bytes2[4] << 24 | bytes2[5] << 16 | bytes2[6] << 8 | bytes2[7], bytes2[0] << 24 | bytes2[1] << 16 | bytes2[2] << 8 | bytes2[3], unsigned);
       }
       static isLong(value) {
         return value != null && typeof value === "object" && "__isLong__" in value && value.__isLong__ === true;
@@ -24988,15 +24988,15 @@ var require_bson = __commonJS({
         return "Decimal128";
       }
       bytes;
-      constructor(bytes) {
+      constructor(bytes2) {
         super();
-        if (typeof bytes === "string") {
-          this.bytes = _Decimal128.fromString(bytes).bytes;
-        } else if (bytes instanceof Uint8Array || isUint8Array(bytes)) {
-          if (bytes.byteLength !== 16) {
+        if (typeof bytes2 === "string") {
+          this.bytes = _Decimal128.fromString(bytes2).bytes;
+        } else if (bytes2 instanceof Uint8Array || isUint8Array(bytes2)) {
+          if (bytes2.byteLength !== 16) {
             throw new BSONError("Decimal128 must take a Buffer of 16 bytes");
           }
-          this.bytes = bytes;
+          this.bytes = bytes2;
         } else {
           throw new BSONError("Decimal128 must take a Buffer or string");
         }
@@ -25691,10 +25691,10 @@ var require_bson = __commonJS({
         return b;
       }
       set id(value) {
-        const bytes = value instanceof Uint8Array ? value : ByteUtils.toLocalBufferType(value);
-        this.setFromBytes(bytes);
+        const bytes2 = value instanceof Uint8Array ? value : ByteUtils.toLocalBufferType(value);
+        this.setFromBytes(bytes2);
         if (_ObjectId.cacheHexString) {
-          __idCache.set(this, ByteUtils.toHex(bytes));
+          __idCache.set(this, ByteUtils.toHex(bytes2));
         }
       }
       static validateHexString(string) {
@@ -26415,11 +26415,11 @@ var require_bson = __commonJS({
             }
           }
         } else if (elementType === BSON_DATA_DECIMAL128) {
-          const bytes = ByteUtils.allocateUnsafe(16);
+          const bytes2 = ByteUtils.allocateUnsafe(16);
           for (let i2 = 0; i2 < 16; i2++)
-            bytes[i2] = buffer2[index + i2];
+            bytes2[i2] = buffer2[index + i2];
           index = index + 16;
-          value = new Decimal128(bytes);
+          value = new Decimal128(bytes2);
         } else if (elementType === BSON_DATA_BINARY) {
           let binarySize = NumberUtils.getInt32LE(buffer2, index);
           index += 4;
@@ -27379,31 +27379,31 @@ var require_bson = __commonJS({
         throw new BSONOffsetError("BSON size cannot be negative", offset, { cause });
       }
     }
-    function findNull(bytes, offset) {
+    function findNull(bytes2, offset) {
       let nullTerminatorOffset = offset;
-      for (; bytes[nullTerminatorOffset]; nullTerminatorOffset++)
+      for (; bytes2[nullTerminatorOffset]; nullTerminatorOffset++)
         ;
-      if (nullTerminatorOffset >= bytes.length - 1) {
+      if (nullTerminatorOffset >= bytes2.length - 1) {
         throw new BSONOffsetError("Null terminator not found", offset);
       }
       return nullTerminatorOffset;
     }
-    function parseToElements(bytes, startOffset = 0) {
+    function parseToElements(bytes2, startOffset = 0) {
       startOffset ??= 0;
-      if (bytes.length < 5) {
-        throw new BSONOffsetError(`Input must be at least 5 bytes, got ${bytes.length} bytes`, startOffset);
+      if (bytes2.length < 5) {
+        throw new BSONOffsetError(`Input must be at least 5 bytes, got ${bytes2.length} bytes`, startOffset);
       }
-      const documentSize = getSize(bytes, startOffset);
-      if (documentSize > bytes.length - startOffset) {
-        throw new BSONOffsetError(`Parsed documentSize (${documentSize} bytes) does not match input length (${bytes.length} bytes)`, startOffset);
+      const documentSize = getSize(bytes2, startOffset);
+      if (documentSize > bytes2.length - startOffset) {
+        throw new BSONOffsetError(`Parsed documentSize (${documentSize} bytes) does not match input length (${bytes2.length} bytes)`, startOffset);
       }
-      if (bytes[startOffset + documentSize - 1] !== 0) {
+      if (bytes2[startOffset + documentSize - 1] !== 0) {
         throw new BSONOffsetError("BSON documents must end in 0x00", startOffset + documentSize);
       }
       const elements = [];
       let offset = startOffset + 4;
       while (offset <= documentSize + startOffset) {
-        const type = bytes[offset];
+        const type = bytes2[offset];
         offset += 1;
         if (type === 0) {
           if (offset - startOffset !== documentSize) {
@@ -27412,7 +27412,7 @@ var require_bson = __commonJS({
           break;
         }
         const nameOffset = offset;
-        const nameLength = findNull(bytes, offset) - nameOffset;
+        const nameLength = findNull(bytes2, offset) - nameOffset;
         offset += nameLength + 1;
         let length;
         if (type === BSONElementType.double || type === BSONElementType.long || type === BSONElementType.date || type === BSONElementType.timestamp) {
@@ -27428,11 +27428,11 @@ var require_bson = __commonJS({
         } else if (type === BSONElementType.null || type === BSONElementType.undefined || type === BSONElementType.maxKey || type === BSONElementType.minKey) {
           length = 0;
         } else if (type === BSONElementType.regex) {
-          length = findNull(bytes, findNull(bytes, offset) + 1) + 1 - offset;
+          length = findNull(bytes2, findNull(bytes2, offset) + 1) + 1 - offset;
         } else if (type === BSONElementType.object || type === BSONElementType.array || type === BSONElementType.javascriptWithScope) {
-          length = getSize(bytes, offset);
+          length = getSize(bytes2, offset);
         } else if (type === BSONElementType.string || type === BSONElementType.binData || type === BSONElementType.dbPointer || type === BSONElementType.javascript || type === BSONElementType.symbol) {
-          length = getSize(bytes, offset) + 4;
+          length = getSize(bytes2, offset) + 4;
           if (type === BSONElementType.binData) {
             length += 1;
           }
@@ -27655,8 +27655,8 @@ var require_bson2 = __commonJS({
     Object.defineProperty(exports, "UUID", { enumerable: true, get: function() {
       return bson_2.UUID;
     } });
-    function parseToElementsToArray(bytes, offset) {
-      const res = bson_1.BSON.onDemand.parseToElements(bytes, offset);
+    function parseToElementsToArray(bytes2, offset) {
+      const res = bson_1.BSON.onDemand.parseToElements(bytes2, offset);
       return Array.isArray(res) ? res : [...res];
     }
     var validateBufferInputs = (buffer, offset, length) => {
@@ -27888,7 +27888,7 @@ var require_error = __commonJS({
       }
     };
     exports.MongoError = MongoError;
-    var MongoServerError4 = class extends MongoError {
+    var MongoServerError5 = class extends MongoError {
       /**
        * **Do not use this constructor!**
        *
@@ -27917,7 +27917,7 @@ var require_error = __commonJS({
         return "MongoServerError";
       }
     };
-    exports.MongoServerError = MongoServerError4;
+    exports.MongoServerError = MongoServerError5;
     var MongoDriverError = class extends MongoError {
       /**
        * **Do not use this constructor!**
@@ -28198,7 +28198,7 @@ var require_error = __commonJS({
       }
     };
     exports.MongoGCPError = MongoGCPError;
-    var MongoClientBulkWriteError = class extends MongoServerError4 {
+    var MongoClientBulkWriteError = class extends MongoServerError5 {
       /**
        * Initialize the client bulk write error.
        * @param message - The error message.
@@ -28651,7 +28651,7 @@ var require_error = __commonJS({
       }
     };
     exports.MongoServerSelectionError = MongoServerSelectionError2;
-    var MongoWriteConcernError = class extends MongoServerError4 {
+    var MongoWriteConcernError = class extends MongoServerError5 {
       /**
        * **Do not use this constructor!**
        *
@@ -30175,30 +30175,30 @@ var require_utils3 = __commonJS({
        * @param db - database name
        * @param collection - collection name
        */
-      constructor(db, collection) {
+      constructor(db, collection2) {
         this.db = db;
-        this.collection = collection === "" ? void 0 : collection;
+        this.collection = collection2 === "" ? void 0 : collection2;
       }
       toString() {
         return this.collection ? `${this.db}.${this.collection}` : this.db;
       }
-      withCollection(collection) {
-        return new MongoDBCollectionNamespace(this.db, collection);
+      withCollection(collection2) {
+        return new MongoDBCollectionNamespace(this.db, collection2);
       }
       static fromString(namespace) {
         if (typeof namespace !== "string" || namespace === "") {
           throw new error_1.MongoRuntimeError(`Cannot parse namespace from "${namespace}"`);
         }
         const [db, ...collectionParts] = namespace.split(".");
-        const collection = collectionParts.join(".");
-        return new _MongoDBNamespace(db, collection === "" ? void 0 : collection);
+        const collection2 = collectionParts.join(".");
+        return new _MongoDBNamespace(db, collection2 === "" ? void 0 : collection2);
       }
     };
     exports.MongoDBNamespace = MongoDBNamespace;
     var MongoDBCollectionNamespace = class extends MongoDBNamespace {
-      constructor(db, collection) {
-        super(db, collection);
-        this.collection = collection;
+      constructor(db, collection2) {
+        super(db, collection2);
+        this.collection = collection2;
       }
       static fromString(namespace) {
         return super.fromString(namespace);
@@ -30533,8 +30533,8 @@ var require_utils3 = __commonJS({
           }
           const bytesRemaining = size - bytesRead;
           const bytesReadable = Math.min(bytesRemaining, buffer.byteLength);
-          const bytes = buffer.subarray(0, bytesReadable);
-          result.set(bytes, bytesRead);
+          const bytes2 = buffer.subarray(0, bytesReadable);
+          result.set(bytes2, bytesRead);
           bytesRead += bytesReadable;
           this.totalByteLength -= bytesReadable;
           if (bytesReadable < buffer.byteLength) {
@@ -30817,13 +30817,13 @@ var require_utils3 = __commonJS({
         abortListener?.[exports.kDispose]();
       }
     }
-    function maybeAddIdToDocuments(collection, document, options) {
-      const forceServerObjectId = options.forceServerObjectId ?? collection.db.options?.forceServerObjectId ?? false;
+    function maybeAddIdToDocuments(collection2, document, options) {
+      const forceServerObjectId = options.forceServerObjectId ?? collection2.db.options?.forceServerObjectId ?? false;
       if (forceServerObjectId) {
         return document;
       }
       if (document._id == null) {
-        document._id = collection.s.pkFactory.createPk();
+        document._id = collection2.s.pkFactory.createPk();
       }
       return document;
     }
@@ -32865,8 +32865,8 @@ var require_insert = __commonJS({
     };
     exports.InsertOperation = InsertOperation;
     var InsertOneOperation = class extends InsertOperation {
-      constructor(collection, doc, options) {
-        super(collection.s.namespace, [(0, utils_1.maybeAddIdToDocuments)(collection, doc, options)], options);
+      constructor(collection2, doc, options) {
+        super(collection2.s.namespace, [(0, utils_1.maybeAddIdToDocuments)(collection2, doc, options)], options);
       }
       handleOk(response) {
         const res = super.handleOk(response);
@@ -33625,13 +33625,13 @@ var require_common2 = __commonJS({
        * Create a new OrderedBulkOperation or UnorderedBulkOperation instance
        * @internal
        */
-      constructor(collection, options, isOrdered) {
-        this.collection = collection;
-        this.retryWrites = collection.db.options?.retryWrites;
+      constructor(collection2, options, isOrdered) {
+        this.collection = collection2;
+        this.retryWrites = collection2.db.options?.retryWrites;
         this.isOrdered = isOrdered;
-        const topology = (0, utils_1.getTopology)(collection);
+        const topology = (0, utils_1.getTopology)(collection2);
         options = options == null ? {} : options;
-        const namespace = collection.s.namespace;
+        const namespace = collection2.s.namespace;
         const executed = false;
         const currentOp = void 0;
         const hello = topology.lastHello();
@@ -33686,7 +33686,7 @@ var require_common2 = __commonJS({
           // Executed
           executed,
           // Collection
-          collection,
+          collection: collection2,
           // Fundamental error
           err: void 0,
           // check keys
@@ -33937,25 +33937,25 @@ var require_ordered = __commonJS({
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.OrderedBulkOperation = void 0;
-    var BSON2 = require_bson2();
+    var BSON4 = require_bson2();
     var error_1 = require_error();
     var common_1 = require_common2();
     var OrderedBulkOperation = class extends common_1.BulkOperationBase {
       /** @internal */
-      constructor(collection, options) {
-        super(collection, options, true);
+      constructor(collection2, options) {
+        super(collection2, options, true);
       }
       addToOperationsList(batchType, document) {
         let buffer;
         let bsonSize;
         if (this.s.usingAutoEncryption) {
-          bsonSize = BSON2.calculateObjectSize(document, {
+          bsonSize = BSON4.calculateObjectSize(document, {
             checkKeys: false,
             ignoreUndefined: false
           });
         } else {
           const bson = this.s.bsonOptions;
-          buffer = BSON2.serialize(document, {
+          buffer = BSON4.serialize(document, {
             checkKeys: this.s.checkKeys,
             ignoreUndefined: bson.ignoreUndefined,
             serializeFunctions: bson.serializeFunctions
@@ -34009,13 +34009,13 @@ var require_unordered = __commonJS({
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.UnorderedBulkOperation = void 0;
-    var BSON2 = require_bson2();
+    var BSON4 = require_bson2();
     var error_1 = require_error();
     var common_1 = require_common2();
     var UnorderedBulkOperation = class extends common_1.BulkOperationBase {
       /** @internal */
-      constructor(collection, options) {
-        super(collection, options, false);
+      constructor(collection2, options) {
+        super(collection2, options, false);
       }
       handleWriteError(writeResult) {
         if (this.s.batches.length) {
@@ -34027,13 +34027,13 @@ var require_unordered = __commonJS({
         let buffer;
         let bsonSize;
         if (this.s.usingAutoEncryption) {
-          bsonSize = BSON2.calculateObjectSize(document, {
+          bsonSize = BSON4.calculateObjectSize(document, {
             checkKeys: false,
             ignoreUndefined: false
           });
         } else {
           const bson = this.s.bsonOptions;
-          buffer = BSON2.serialize(document, {
+          buffer = BSON4.serialize(document, {
             checkKeys: this.s.checkKeys,
             ignoreUndefined: bson.ignoreUndefined,
             serializeFunctions: bson.serializeFunctions
@@ -34736,13 +34736,13 @@ var require_get_more = __commonJS({
         if (this.cursorId == null || this.cursorId.isZero()) {
           throw new error_1.MongoRuntimeError("Unable to iterate cursor with no id");
         }
-        const collection = this.ns.collection;
-        if (collection == null) {
+        const collection2 = this.ns.collection;
+        if (collection2 == null) {
           throw new error_1.MongoRuntimeError("A collection name must be determined before getMore");
         }
         const getMoreCmd = {
           getMore: this.cursorId,
-          collection
+          collection: collection2
         };
         if (typeof this.options.batchSize === "number") {
           getMoreCmd.batchSize = Math.abs(this.options.batchSize);
@@ -37399,13 +37399,13 @@ var require_indexes = __commonJS({
     };
     exports.CreateIndexesOperation = CreateIndexesOperation;
     var DropIndexOperation = class extends command_1.CommandOperation {
-      constructor(collection, indexName, options) {
-        super(collection, options);
+      constructor(collection2, indexName, options) {
+        super(collection2, options);
         this.SERVER_COMMAND_RESPONSE_TYPE = responses_1.MongoDBResponse;
         this.options = options ?? {};
-        this.collection = collection;
+        this.collection = collection2;
         this.indexName = indexName;
-        this.ns = collection.fullNamespace;
+        this.ns = collection2.fullNamespace;
       }
       get commandName() {
         return "dropIndexes";
@@ -37416,12 +37416,12 @@ var require_indexes = __commonJS({
     };
     exports.DropIndexOperation = DropIndexOperation;
     var ListIndexesOperation = class extends command_1.CommandOperation {
-      constructor(collection, options) {
-        super(collection, options);
+      constructor(collection2, options) {
+        super(collection2, options);
         this.SERVER_COMMAND_RESPONSE_TYPE = responses_1.CursorResponse;
         this.options = { ...options };
         delete this.options.writeConcern;
-        this.collectionNamespace = collection.s.namespace;
+        this.collectionNamespace = collection2.s.namespace;
       }
       get commandName() {
         return "listIndexes";
@@ -37460,9 +37460,9 @@ var require_list_indexes_cursor = __commonJS({
     var indexes_1 = require_indexes();
     var abstract_cursor_1 = require_abstract_cursor();
     var ListIndexesCursor = class _ListIndexesCursor extends abstract_cursor_1.AbstractCursor {
-      constructor(collection, options) {
-        super(collection.client, collection.s.namespace, { ...options });
-        this.parent = collection;
+      constructor(collection2, options) {
+        super(collection2.client, collection2.s.namespace, { ...options });
+        this.parent = collection2;
         this.options = options;
       }
       clone() {
@@ -37522,11 +37522,11 @@ var require_distinct = __commonJS({
        * @param query - The query for filtering the set of documents to which we apply the distinct filter.
        * @param options - Optional settings. See Collection.prototype.distinct for a list of options.
        */
-      constructor(collection, key, query, options) {
-        super(collection, options);
+      constructor(collection2, key, query, options) {
+        super(collection2, options);
         this.SERVER_COMMAND_RESPONSE_TYPE = responses_1.MongoDBResponse;
         this.options = options ?? {};
-        this.collection = collection;
+        this.collection = collection2;
         this.key = key;
         this.query = query;
       }
@@ -37574,11 +37574,11 @@ var require_estimated_document_count = __commonJS({
     var command_1 = require_command();
     var operation_1 = require_operation();
     var EstimatedDocumentCountOperation = class extends command_1.CommandOperation {
-      constructor(collection, options = {}) {
-        super(collection, options);
+      constructor(collection2, options = {}) {
+        super(collection2, options);
         this.SERVER_COMMAND_RESPONSE_TYPE = responses_1.MongoDBResponse;
         this.options = options;
-        this.collectionName = collection.collectionName;
+        this.collectionName = collection2.collectionName;
       }
       get commandName() {
         return "count";
@@ -37633,12 +37633,12 @@ var require_find_and_modify = __commonJS({
       return cmdBase;
     }
     var FindAndModifyOperation = class extends command_1.CommandOperation {
-      constructor(collection, query, options) {
-        super(collection, options);
+      constructor(collection2, query, options) {
+        super(collection2, options);
         this.SERVER_COMMAND_RESPONSE_TYPE = responses_1.MongoDBResponse;
         this.options = options;
         this.readPreference = read_preference_1.ReadPreference.primary;
-        this.collection = collection;
+        this.collection = collection2;
         this.query = query;
       }
       get commandName() {
@@ -37686,11 +37686,11 @@ var require_find_and_modify = __commonJS({
     };
     exports.FindAndModifyOperation = FindAndModifyOperation;
     var FindOneAndDeleteOperation = class extends FindAndModifyOperation {
-      constructor(collection, filter, options) {
+      constructor(collection2, filter, options) {
         if (filter == null || typeof filter !== "object") {
           throw new error_1.MongoInvalidArgumentError('Argument "filter" must be an object');
         }
-        super(collection, filter, options);
+        super(collection2, filter, options);
       }
       buildCommandDocument(connection, session) {
         const document = super.buildCommandDocument(connection, session);
@@ -37700,7 +37700,7 @@ var require_find_and_modify = __commonJS({
     };
     exports.FindOneAndDeleteOperation = FindOneAndDeleteOperation;
     var FindOneAndReplaceOperation = class extends FindAndModifyOperation {
-      constructor(collection, filter, replacement, options) {
+      constructor(collection2, filter, replacement, options) {
         if (filter == null || typeof filter !== "object") {
           throw new error_1.MongoInvalidArgumentError('Argument "filter" must be an object');
         }
@@ -37710,7 +37710,7 @@ var require_find_and_modify = __commonJS({
         if ((0, utils_1.hasAtomicOperators)(replacement)) {
           throw new error_1.MongoInvalidArgumentError("Replacement document must not contain atomic operators");
         }
-        super(collection, filter, options);
+        super(collection2, filter, options);
         this.replacement = replacement;
       }
       buildCommandDocument(connection, session) {
@@ -37722,7 +37722,7 @@ var require_find_and_modify = __commonJS({
     };
     exports.FindOneAndReplaceOperation = FindOneAndReplaceOperation;
     var FindOneAndUpdateOperation = class extends FindAndModifyOperation {
-      constructor(collection, filter, update, options) {
+      constructor(collection2, filter, update, options) {
         if (filter == null || typeof filter !== "object") {
           throw new error_1.MongoInvalidArgumentError('Argument "filter" must be an object');
         }
@@ -37732,7 +37732,7 @@ var require_find_and_modify = __commonJS({
         if (!(0, utils_1.hasAtomicOperators)(update, options)) {
           throw new error_1.MongoInvalidArgumentError("Update document requires atomic operators");
         }
-        super(collection, filter, options);
+        super(collection2, filter, options);
         this.update = update;
         this.options = options;
       }
@@ -37768,10 +37768,10 @@ var require_rename = __commonJS({
     var command_1 = require_command();
     var operation_1 = require_operation();
     var RenameOperation = class extends command_1.CommandOperation {
-      constructor(collection, newName, options) {
-        super(collection, options);
+      constructor(collection2, newName, options) {
+        super(collection2, options);
         this.SERVER_COMMAND_RESPONSE_TYPE = responses_1.MongoDBResponse;
-        this.collection = collection;
+        this.collection = collection2;
         this.newName = newName;
         this.options = options;
         this.ns = new utils_1.MongoDBNamespace("admin", "$cmd");
@@ -37807,12 +37807,12 @@ var require_create = __commonJS({
     var responses_1 = require_responses();
     var operation_1 = require_operation();
     var CreateSearchIndexesOperation = class extends operation_1.AbstractOperation {
-      constructor(collection, descriptions) {
+      constructor(collection2, descriptions) {
         super();
         this.SERVER_COMMAND_RESPONSE_TYPE = responses_1.MongoDBResponse;
-        this.collection = collection;
+        this.collection = collection2;
         this.descriptions = descriptions;
-        this.ns = collection.fullNamespace;
+        this.ns = collection2.fullNamespace;
       }
       get commandName() {
         return "createSearchIndexes";
@@ -37845,12 +37845,12 @@ var require_drop = __commonJS({
     var error_1 = require_error();
     var operation_1 = require_operation();
     var DropSearchIndexOperation = class extends operation_1.AbstractOperation {
-      constructor(collection, name) {
+      constructor(collection2, name) {
         super();
         this.SERVER_COMMAND_RESPONSE_TYPE = responses_1.MongoDBResponse;
-        this.collection = collection;
+        this.collection = collection2;
         this.name = name;
-        this.ns = collection.fullNamespace;
+        this.ns = collection2.fullNamespace;
       }
       get commandName() {
         return "dropSearchIndex";
@@ -37889,13 +37889,13 @@ var require_update2 = __commonJS({
     var responses_1 = require_responses();
     var operation_1 = require_operation();
     var UpdateSearchIndexOperation = class extends operation_1.AbstractOperation {
-      constructor(collection, name, definition) {
+      constructor(collection2, name, definition) {
         super();
         this.SERVER_COMMAND_RESPONSE_TYPE = responses_1.MongoDBResponse;
-        this.collection = collection;
+        this.collection = collection2;
         this.name = name;
         this.definition = definition;
-        this.ns = collection.fullNamespace;
+        this.ns = collection2.fullNamespace;
       }
       get commandName() {
         return "updateSearchIndex";
@@ -38209,11 +38209,11 @@ var require_collection = __commonJS({
        */
       async options(options) {
         options = (0, utils_1.resolveOptions)(this, options);
-        const [collection] = await this.db.listCollections({ name: this.collectionName }, { ...options, nameOnly: false }).toArray();
-        if (collection == null || collection.options == null) {
+        const [collection2] = await this.db.listCollections({ name: this.collectionName }, { ...options, nameOnly: false }).toArray();
+        if (collection2 == null || collection2.options == null) {
           throw new error_1.MongoAPIError(`collection ${this.namespace} not found`);
         }
-        return collection.options;
+        return collection2.options;
       }
       /**
        * Returns if the collection is a capped collection
@@ -41432,12 +41432,12 @@ var require_client_encryption = __commonJS({
           }
         }
         try {
-          const collection = await db.createCollection(name, {
+          const collection2 = await db.createCollection(name, {
             ...createCollectionOptions,
             encryptedFields,
             timeoutMS: timeoutContext?.csotEnabled() ? timeoutContext?.getRemainingTimeMSOrThrow() : void 0
           });
-          return { collection, encryptedFields };
+          return { collection: collection2, encryptedFields };
         } catch (cause) {
           throw new errors_1.MongoCryptCreateEncryptedCollectionError(encryptedFields, { cause });
         }
@@ -45563,13 +45563,13 @@ var require_connection_string = __commonJS({
     function checkTLSOptions(allOptions) {
       if (!allOptions)
         return;
-      const check = (a, b) => {
+      const check2 = (a, b) => {
         if (allOptions.has(a) && allOptions.has(b)) {
           throw new error_1.MongoAPIError(`The '${a}' option cannot be used with the '${b}' option`);
         }
       };
-      check("tlsInsecure", "tlsAllowInvalidCertificates");
-      check("tlsInsecure", "tlsAllowInvalidHostnames");
+      check2("tlsInsecure", "tlsAllowInvalidCertificates");
+      check2("tlsInsecure", "tlsAllowInvalidHostnames");
     }
     function getBoolean(name, value) {
       if (typeof value === "boolean")
@@ -46628,7 +46628,7 @@ var require_mongodb_aws = __commonJS({
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.MongoDBAWS = void 0;
     var bson_1 = require_bson2();
-    var BSON2 = require_bson2();
+    var BSON4 = require_bson2();
     var error_1 = require_error();
     var utils_1 = require_utils3();
     var auth_provider_1 = require_auth_provider();
@@ -46665,10 +46665,10 @@ var require_mongodb_aws = __commonJS({
         const saslStart = {
           saslStart: 1,
           mechanism: "MONGODB-AWS",
-          payload: BSON2.serialize({ r: nonce, p: ASCII_N }, bsonOptions)
+          payload: BSON4.serialize({ r: nonce, p: ASCII_N }, bsonOptions)
         };
         const saslStartResponse = await connection.command((0, utils_1.ns)(`${db}.$cmd`), saslStart, void 0);
-        const serverResponse = BSON2.deserialize(saslStartResponse.payload.buffer, bsonOptions);
+        const serverResponse = BSON4.deserialize(saslStartResponse.payload.buffer, bsonOptions);
         const host = serverResponse.h;
         const serverNonce = serverResponse.s.buffer;
         if (serverNonce.length !== 64) {
@@ -46706,7 +46706,7 @@ var require_mongodb_aws = __commonJS({
         const saslContinue = {
           saslContinue: 1,
           conversationId: saslStartResponse.conversationId,
-          payload: BSON2.serialize(payload, bsonOptions)
+          payload: BSON4.serialize(payload, bsonOptions)
         };
         await connection.command((0, utils_1.ns)(`${db}.$cmd`), saslContinue, void 0);
       }
@@ -51853,9 +51853,9 @@ var require_semver = __commonJS({
         } else {
           this.prerelease = m[4].split(".").map((id) => {
             if (/^[0-9]+$/.test(id)) {
-              const num = +id;
-              if (num >= 0 && num < MAX_SAFE_INTEGER) {
-                return num;
+              const num2 = +id;
+              if (num2 >= 0 && num2 < MAX_SAFE_INTEGER) {
+                return num2;
               }
             }
             return id;
@@ -55128,12 +55128,12 @@ function mkdirP(fsPath) {
     yield mkdir(fsPath, { recursive: true });
   });
 }
-function which(tool, check) {
+function which(tool, check2) {
   return __awaiter4(this, void 0, void 0, function* () {
     if (!tool) {
       throw new Error("parameter 'tool' is required");
     }
-    if (check) {
+    if (check2) {
       const result = yield which(tool, false);
       if (!result) {
         if (IS_WINDOWS) {
@@ -56003,7 +56003,8 @@ Exit codes:
   2  refused: invalid input or an option that could overwrite users
   3  the application's credentials were already rejected before the restore
   4  the application cannot log in (or lacks privileges) after the restore / now
-  5  the data is incomplete: failed documents, nothing restored, or counts/indexes differ
+  5  the data is incomplete: failed documents, nothing restored, or counts, indexes,
+     options or sampled documents differ
   6  a dump on disk cannot be used (unreadable, or carries users)
   130 cancelled
 `;
@@ -56564,6 +56565,20 @@ var SecretDir = class _SecretDir {
   }
 };
 
+// src/input/verify-sample.ts
+var DEFAULT_SAMPLE = 100;
+function parseVerifySample(text) {
+  const value = text.trim().toLowerCase();
+  if (value === "") return DEFAULT_SAMPLE;
+  if (value === "all") return "all";
+  if (/^\d+$/.test(value) && Number.isSafeInteger(Number(value))) return Number(value);
+  throw invalidInput(
+    "verify-sample",
+    `"${text}" is not a number of documents`,
+    `Write a whole number (${DEFAULT_SAMPLE} by default, 0 turns the sample off) or all`
+  );
+}
+
 // src/input/inputs.ts
 function getInputs() {
   for (const name of ["source-uri", "target-uri", "target-admin-uri"]) maskRaw(getInput(name));
@@ -56665,7 +56680,8 @@ function transferInputs(mode, source, target) {
       getInput("mongorestore-options"),
       "mongorestore-options"
     ),
-    allowFailedDocuments: booleanInput("allow-failed-documents")
+    allowFailedDocuments: booleanInput("allow-failed-documents"),
+    verifySample: parseVerifySample(getInput("verify-sample"))
   };
   checkPlan({ mode, source, target, ...plan });
   return plan;
@@ -56835,22 +56851,29 @@ function compareCollections(restored, expected, actual, exact) {
   return restored.flatMap(({ source, target }) => {
     const want = expected.get(source);
     const have = byNamespace.get(target);
-    if (!want || !have) return [];
+    if (!want) return [];
+    if (!have) return [{ namespace: target, check: "presence", problem: "missing on the target" }];
     const problems = [];
     if (want.documents !== void 0) {
       const ok3 = exact ? have.documents === want.documents : have.documents >= want.documents;
       if (!ok3)
-        problems.push(
-          `${have.documents} documents, expected ${exact ? "" : "at least "}${want.documents}`
-        );
+        problems.push({
+          namespace: target,
+          check: "count",
+          problem: `${have.documents} documents, expected ${exact ? "" : "at least "}${want.documents}`
+        });
     }
     if (want.indexes !== void 0) {
       const haveSet = new Set(have.indexes.map((i) => `${i.name} ${i.definition}`));
       const missing = want.indexes.filter((i) => !haveSet.has(`${i.name} ${i.definition}`));
       if (missing.length > 0)
-        problems.push(`missing or different indexes: ${missing.map((i) => i.name).join(", ")}`);
+        problems.push({
+          namespace: target,
+          check: "indexes",
+          problem: `missing or different indexes: ${missing.map((i) => i.name).join(", ")}`
+        });
     }
-    return problems.map((problem) => ({ namespace: target, problem }));
+    return problems;
   });
 }
 function checkMismatches(mismatches) {
@@ -56966,10 +56989,12 @@ function describe(result) {
 function judgeBaseline(before, advice) {
   const rejected = before.filter((r) => r.status !== "ok");
   if (rejected.length === 0) return;
+  const unauthorized = rejected.every((r) => r.status === "unauthorized");
+  const unreachable = rejected.every((r) => r.status === "unreachable");
   throw new GuardError(
     "AlreadyRejected",
-    "The app's credentials were already rejected",
-    `The application's credentials were already rejected before the restore, so the restore would not be the cause: ${rejected.map(describe).join(
+    unauthorized ? "The app already lacks privileges on the target" : unreachable ? "The app cannot reach the target" : "The app's credentials were already rejected",
+    `${unauthorized || unreachable ? "The application already fails on the target" : "The application's credentials were already rejected"} before the restore, so the restore would not be the cause: ${rejected.map(describe).join(
       " | "
     )}. Nothing was dumped or restored; fix the target first and run again.${advise(advice)}`
   );
@@ -56994,7 +57019,7 @@ function judgeAfter(before, after, advice) {
   if (broken.length > 0) {
     throw new GuardError(
       "BrokenByRestore",
-      "The restore broke restart-time authentication",
+      broken.every((r) => r.status === "unauthorized") ? "The restore took away privileges the app needs" : "The restore broke restart-time authentication",
       `The restore broke restart-time authentication: ${broken.map(describe).join(" | ")}. Connections the app has open now may keep working; its next restart will fail.${advise(advice)}`
     );
   }
@@ -57101,6 +57126,57 @@ async function forEachBounded(items, limit, fn) {
   return results;
 }
 
+// src/server/collection-options.ts
+function bucketsOf(namespace) {
+  const [db, ...rest] = namespace.split(".");
+  return `${db}.system.buckets.${rest.join(".")}`;
+}
+async function readWith(client, namespaces) {
+  const byDatabase = /* @__PURE__ */ new Map();
+  for (const namespace of namespaces) {
+    const [db, ...rest] = namespace.split(".");
+    byDatabase.set(db, [...byDatabase.get(db) ?? [], rest.join(".")]);
+  }
+  const found = /* @__PURE__ */ new Map();
+  await forEachBounded([...byDatabase], SERVER_CONCURRENCY, async ([dbName, names2]) => {
+    const db = client.db(dbName);
+    const listed2 = await db.listCollections({ name: { $in: names2 } }, { nameOnly: false, authorizedCollections: true }).toArray();
+    await Promise.all(
+      listed2.map(async (entry) => {
+        const type = entry.type ?? "collection";
+        const collection2 = db.collection(entry.name);
+        if (type === "view") {
+          found.set(`${dbName}.${entry.name}`, {
+            namespace: `${dbName}.${entry.name}`,
+            type,
+            options: entry.options ?? {},
+            indexes: [],
+            documents: 0
+          });
+          return;
+        }
+        const counted = type === "timeseries" ? db.collection(`system.buckets.${entry.name}`) : collection2;
+        const [indexes, documents] = await Promise.all([
+          collection2.listIndexes().toArray(),
+          counted.estimatedDocumentCount()
+        ]);
+        found.set(`${dbName}.${entry.name}`, {
+          namespace: `${dbName}.${entry.name}`,
+          type,
+          options: entry.options ?? {},
+          indexes,
+          documents
+        });
+      })
+    );
+  });
+  return found;
+}
+async function serverVersion(client) {
+  const info2 = await client.db("admin").command({ buildInfo: 1 }).catch(() => void 0);
+  return typeof info2?.["version"] === "string" ? info2["version"] : void 0;
+}
+
 // src/server/deployment.ts
 async function userDatabases(uri, wanted, timeoutMs) {
   const names2 = await uri.use("verify", timeoutMs, async (c) => {
@@ -57120,21 +57196,18 @@ async function userDatabases(uri, wanted, timeoutMs) {
   return [...wanted];
 }
 async function collectionStates(uri, namespaces, timeoutMs) {
-  return uri.use(
+  const found = await uri.use(
     "verify",
     timeoutMs,
-    (c) => forEachBounded(namespaces, SERVER_CONCURRENCY, async (namespace) => {
-      const [db, ...rest] = namespace.split(".");
-      const collection = c.db(db).collection(rest.join("."));
-      const [documents, indexes] = await Promise.all([
-        collection.estimatedDocumentCount(),
-        collection.listIndexes().toArray()
-      ]);
-      return { namespace, documents, indexes: indexes.map(indexSpec) };
-    }),
+    (c) => readWith(c, namespaces),
     false,
     SERVER_CONCURRENCY
   );
+  return [...found.values()].map((info2) => ({
+    namespace: info2.namespace,
+    documents: info2.documents ?? 0,
+    indexes: info2.indexes.map(indexSpec)
+  }));
 }
 async function dropDatabases(uri, names2, timeoutMs) {
   await uri.use("verify", timeoutMs, async (c) => {
@@ -57194,7 +57267,7 @@ function dumpExclusions(options) {
     const list2 = name === "--excludeCollection" ? names2 : name === "--excludeCollectionsWithPrefix" ? prefixes : void 0;
     list2?.push(inline ?? options[++i]);
   }
-  return (collection) => names2.includes(collection) || prefixes.some((p) => collection.startsWith(p));
+  return (collection2) => names2.includes(collection2) || prefixes.some((p) => collection2.startsWith(p));
 }
 function escape(text) {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
@@ -57429,10 +57502,10 @@ async function sourceNamespaces(source, plan) {
 }
 async function refuseNonEmpty(target, namespaces) {
   const found = await forEachBounded(namespaces, SERVER_CONCURRENCY, async ({ target: ns }) => {
-    const collection = target.client.db(dbOf(ns)).collection(collectionOf(ns));
+    const collection2 = target.client.db(dbOf(ns)).collection(collectionOf(ns));
     try {
-      if (await collection.findOne({}, { projection: { _id: 1 } }) === null) return void 0;
-      return `${ns} (${await collection.estimatedDocumentCount()} documents)`;
+      if (await collection2.findOne({}, { projection: { _id: 1 } }) === null) return void 0;
+      return `${ns} (${await collection2.estimatedDocumentCount()} documents)`;
     } catch (error2) {
       throw notAllowed(
         target.uri,
@@ -57470,11 +57543,11 @@ async function dataMembers(app, timeoutMs) {
     async (client) => {
       const hello = await client.db("admin").command({ hello: 1 }, { readPreference: import_mongodb4.ReadPreference.nearest });
       if (typeof hello["setName"] !== "string") return [];
-      const listed = [
+      const listed2 = [
         ...hello["hosts"] ?? [],
         ...hello["passives"] ?? []
       ];
-      return [...new Set(listed)];
+      return [...new Set(listed2)];
     },
     true
   );
@@ -57539,6 +57612,34 @@ function repairFailed(admin, app, error2) {
     "Repairing the application user failed",
     `${admin.redacted} could not repair ${who}: ${admin.scrub(app.scrub(error2.message))} (${error2.codeName ?? error2.code}). The application still cannot log in at its next restart. The user of ${admin.input} needs userAdmin on ${app.authSource} and on the databases of the roles it grants (or userAdminAnyDatabase, or root); grant it, or re-register the password by hand.`
   );
+}
+
+// src/server/leftovers.ts
+var import_mongodb6 = __toESM(require_lib3(), 1);
+var UNAUTHORIZED2 = 13;
+async function findLeftovers(admin, timeoutMs) {
+  try {
+    return await admin.use("verify", timeoutMs, async (client) => {
+      const db = client.db("admin");
+      const [tempusers, temproles] = await Promise.all(
+        ["tempusers", "temproles"].map((name) => db.collection(name).estimatedDocumentCount())
+      );
+      return {
+        checked: true,
+        reason: void 0,
+        tempusers: tempusers ?? 0,
+        temproles: temproles ?? 0
+      };
+    });
+  } catch (error2) {
+    if (!(error2 instanceof import_mongodb6.MongoServerError) || error2.code !== UNAUTHORIZED2) throw error2;
+    return {
+      checked: false,
+      reason: `${admin.input} may not read the admin database`,
+      tempusers: 0,
+      temproles: 0
+    };
+  }
 }
 
 // src/steps.ts
@@ -57640,9 +57741,25 @@ function managedServiceOf(settings) {
   const uri = targetOf(settings) ?? settings.apps[0];
   return uri ? managedService(uri) : void 0;
 }
+async function tryLeftovers(settings) {
+  const admin = usersAdmin(settings);
+  if (!admin) return void 0;
+  const found = await findLeftovers(admin, settings.probeTimeoutMs);
+  if (!found.checked) {
+    warning2(`The leftovers check was skipped: ${found.reason}.`, {
+      title: "Leftovers check skipped"
+    });
+  } else if (found.tempusers + found.temproles > 0) {
+    warning2(
+      `The target holds admin.tempusers (${found.tempusers} documents) and admin.temproles (${found.temproles}), left by an interrupted mongorestore: they hold credential hashes. Drop them (db.getSiblingDB('admin').tempusers.drop(), temproles.drop()).`,
+      { title: "Credential leftovers on the target" }
+    );
+  }
+  return found;
+}
 
 // src/tools/dump-files.ts
-var import_mongodb6 = __toESM(require_lib3(), 1);
+var import_mongodb7 = __toESM(require_lib3(), 1);
 import { createReadStream } from "node:fs";
 import { readdir as readdir2, readFile, stat as stat2 } from "node:fs/promises";
 import { join as join5 } from "node:path";
@@ -57657,13 +57774,14 @@ async function inspectDump(path5) {
 async function readDirectory(root) {
   const namespaces = [];
   const indexes = /* @__PURE__ */ new Map();
-  let bytes = 0;
+  const collections = /* @__PURE__ */ new Map();
+  let bytes2 = 0;
   let gzipped = false;
   for (const db of await readdir2(root, { withFileTypes: true })) {
     if (!db.isDirectory()) continue;
     for (const file of await readdir2(join5(root, db.name))) {
       const path5 = join5(root, db.name, file);
-      bytes += (await stat2(path5)).size;
+      bytes2 += (await stat2(path5)).size;
       gzipped ||= file.endsWith(".gz");
       const bson = /^(.*)\.bson(\.gz)?$/.exec(file);
       if (bson) namespaces.push(`${db.name}.${bson[1]}`);
@@ -57671,16 +57789,18 @@ async function readDirectory(root) {
       if (meta) {
         const raw = await readFile(path5);
         const text = (meta[2] ? gunzipSync(raw) : raw).toString("utf8");
-        indexes.set(`${db.name}.${meta[1]}`, metadataIndexes(text));
+        const info2 = metadataInfo(`${db.name}.${meta[1]}`, text);
+        indexes.set(info2.namespace, info2.indexes.map(indexSpec));
+        collections.set(info2.namespace, info2);
       }
     }
   }
-  return { namespaces: namespaces.sort(), indexes, bytes, gzipped, kind: "directory" };
+  return { namespaces: namespaces.sort(), indexes, collections, bytes: bytes2, gzipped, kind: "directory" };
 }
 var ARCHIVE_MAGIC = 2174345837;
 var TERMINATOR = 4294967295;
 async function readArchive(path5) {
-  const bytes = (await stat2(path5)).size;
+  const bytes2 = (await stat2(path5)).size;
   const { head, gzipped } = await readStart(path5);
   let offset = 4;
   if (head.length < 8 || head.readUInt32LE(0) !== ARCHIVE_MAGIC) {
@@ -57693,19 +57813,22 @@ async function readArchive(path5) {
     if (size === TERMINATOR) break;
     if (offset + size > head.length)
       throw unreadable(path5, "it ends inside its prelude (truncated)");
-    documents.push(import_mongodb6.BSON.deserialize(head.subarray(offset, offset + size)));
+    documents.push(import_mongodb7.BSON.deserialize(head.subarray(offset, offset + size)));
     offset += size;
   }
   const namespaces = [];
   const indexes = /* @__PURE__ */ new Map();
+  const collections = /* @__PURE__ */ new Map();
   for (const doc of documents.slice(1)) {
     const namespace = `${doc["db"]}.${doc["collection"]}`;
     namespaces.push(namespace);
     if (typeof doc["metadata"] === "string" && doc["metadata"] !== "") {
-      indexes.set(namespace, metadataIndexes(doc["metadata"]));
+      const info2 = metadataInfo(namespace, doc["metadata"]);
+      indexes.set(namespace, info2.indexes.map(indexSpec));
+      collections.set(namespace, info2);
     }
   }
-  return { namespaces: namespaces.sort(), indexes, bytes, gzipped, kind: "archive" };
+  return { namespaces: namespaces.sort(), indexes, collections, bytes: bytes2, gzipped, kind: "archive" };
 }
 function unreadable(path5, why) {
   return new GuardError(
@@ -57745,9 +57868,340 @@ function preludeComplete(buffer) {
   }
   return false;
 }
-function metadataIndexes(text) {
-  const metadata = import_mongodb6.BSON.EJSON.parse(text, { relaxed: true });
-  return (metadata.indexes ?? []).map(indexSpec);
+function metadataInfo(namespace, text) {
+  const metadata = import_mongodb7.BSON.EJSON.parse(text, { relaxed: true });
+  return {
+    namespace,
+    type: metadata.type ?? "collection",
+    options: metadata.options ?? {},
+    indexes: metadata.indexes ?? [],
+    documents: void 0
+  };
+}
+
+// src/report/compare-options.ts
+var import_mongodb8 = __toESM(require_lib3(), 1);
+var ABSENT = "(absent)";
+var COMPARED_OPTIONS = [
+  "viewOn",
+  "pipeline",
+  "validator",
+  "validationLevel",
+  "validationAction",
+  "collation",
+  "capped",
+  "size",
+  "max",
+  "timeseries",
+  "expireAfterSeconds",
+  "clusteredIndex",
+  "changeStreamPreAndPostImages"
+];
+var SERVER_DEFAULTS = {
+  validationLevel: "strict",
+  validationAction: "error"
+};
+var IGNORED_INDEX_FIELDS = /* @__PURE__ */ new Set(["ns", "background"]);
+function compareOptions(pairs, expected, actual) {
+  return pairs.flatMap(({ source, target }) => {
+    const want = expected.get(source);
+    if (!want) return [];
+    const have = actual.get(target);
+    const row = (option, s, t, field = option) => ({
+      namespace: target,
+      option,
+      source: canonical(s, field),
+      target: canonical(t, field)
+    });
+    if (!have) return [row("type", want.type, void 0)];
+    if (want.type !== have.type) return [row("type", want.type, have.type)];
+    const options = COMPARED_OPTIONS.flatMap((name) => {
+      const s = want.options[name] ?? defaultOf(name, want.options);
+      const t = have.options[name] ?? defaultOf(name, have.options);
+      return differingFields(name, s, t, name).map((d) => row(d.path, d.source, d.target, name));
+    });
+    return [...options, ...compareIndexes(want.indexes, have.indexes, row)];
+  });
+}
+function defaultOf(name, options) {
+  return options["validator"] === void 0 ? void 0 : SERVER_DEFAULTS[name];
+}
+function compareIndexes(want, have, row) {
+  const byName = (list2) => new Map(list2.map((i) => [String(i["name"]), i]));
+  const [wanted, had] = [byName(want), byName(have)];
+  const differences = [];
+  for (const [name, index] of wanted) {
+    const other = had.get(name);
+    if (!other) {
+      differences.push(row(`index ${name}`, index["key"], void 0, "key"));
+      continue;
+    }
+    const fields = /* @__PURE__ */ new Set([...Object.keys(index), ...Object.keys(other)]);
+    for (const field of [...fields].sort()) {
+      if (IGNORED_INDEX_FIELDS.has(field) || field === "name") continue;
+      for (const d of differingFields(`index ${name}.${field}`, index[field], other[field], field))
+        differences.push(row(d.path, d.source, d.target, field));
+    }
+  }
+  for (const [name, index] of had) {
+    if (!wanted.has(name)) differences.push(row(`index ${name}`, void 0, index["key"], "key"));
+  }
+  return differences;
+}
+function differingFields(path5, source, target, name) {
+  if (canonical(source, name) === canonical(target, name)) return [];
+  if (!ORDERED.has(name) && isPlainObject(source) && isPlainObject(target)) {
+    const keys = [.../* @__PURE__ */ new Set([...Object.keys(source), ...Object.keys(target)])].sort();
+    return keys.flatMap((key) => differingFields(`${path5}.${key}`, source[key], target[key], key));
+  }
+  return [{ path: path5, source, target }];
+}
+function isPlainObject(value) {
+  return value !== null && typeof value === "object" && !Array.isArray(value) && !("_bsontype" in value);
+}
+function canonical(value, name = "") {
+  if (value === void 0) return ABSENT;
+  return JSON.stringify(normalise(value, ORDERED.has(name)));
+}
+var ORDERED = /* @__PURE__ */ new Set(["key", "pipeline"]);
+function normalise(value, ordered) {
+  if (value === null || typeof value !== "object") return value;
+  if (Array.isArray(value)) return value.map((v) => normalise(v, ordered));
+  const bson = value;
+  if (bson._bsontype) {
+    if (["Int32", "Long", "Double"].includes(bson._bsontype)) return Number(value.valueOf());
+    return import_mongodb8.BSON.EJSON.serialize(value, { relaxed: false });
+  }
+  const entries = Object.entries(value).map(
+    ([k, v]) => [k, normalise(v, ordered || ORDERED.has(k))]
+  );
+  if (!ordered) entries.sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0);
+  return Object.fromEntries(entries);
+}
+
+// src/tools/dump-documents.ts
+import { createReadStream as createReadStream2, existsSync as existsSync3 } from "node:fs";
+import { join as join6 } from "node:path";
+import { createGunzip as createGunzip2 } from "node:zlib";
+function bsonFile(root, namespace) {
+  const [db, ...rest] = namespace.split(".");
+  const base = join6(root, db, `${rest.join(".")}.bson`);
+  return [base, `${base}.gz`].find((path5) => existsSync3(path5));
+}
+async function* dumpDocuments(path5, size) {
+  const file = createReadStream2(path5);
+  const stream2 = path5.endsWith(".gz") ? file.pipe(createGunzip2()) : file;
+  let pending = Buffer.alloc(0);
+  let yielded = 0;
+  try {
+    for await (const chunk of stream2) {
+      pending = Buffer.concat([pending, chunk]);
+      while (pending.length >= 4 && pending.length >= pending.readInt32LE(0)) {
+        const length = pending.readInt32LE(0);
+        yield pending.subarray(0, length);
+        pending = pending.subarray(length);
+        yielded += 1;
+        if (size !== "all" && yielded >= size) return;
+      }
+    }
+  } finally {
+    stream2.destroy();
+    file.destroy();
+  }
+}
+
+// src/server/sample.ts
+var import_mongodb9 = __toESM(require_lib3(), 1);
+var BATCH = 1e3;
+var KEPT = 100;
+var NAMED = 10;
+async function* serverSample(source, size) {
+  if (size === "all") {
+    yield* source.find({}, { sort: { _id: 1 }, raw: true });
+    return;
+  }
+  const low = Math.ceil(size / 2);
+  const seen = /* @__PURE__ */ new Set();
+  const ends = [
+    { direction: 1, limit: low },
+    { direction: -1, limit: size - low }
+  ].filter((end) => end.limit > 0);
+  for (const { direction, limit } of ends) {
+    const cursor = source.find({}, { sort: { _id: direction }, limit, raw: true });
+    for await (const raw of cursor) {
+      const key = idKey(raw);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      yield raw;
+    }
+  }
+}
+async function compareWithTarget(sourceDocuments, target) {
+  const outcome = {
+    compared: 0,
+    differing: 0,
+    differingIds: [],
+    missing: 0,
+    missingIds: []
+  };
+  let batch = [];
+  const flush = async () => {
+    if (batch.length === 0) return;
+    const ids = batch.map(
+      (raw) => import_mongodb9.BSON.deserialize(raw, { promoteValues: false })["_id"]
+    );
+    const found = /* @__PURE__ */ new Map();
+    const cursor = target.find({ _id: { $in: ids } }, { raw: true });
+    for await (const raw of cursor) found.set(idKey(raw), Buffer.from(raw));
+    for (const raw of batch) {
+      const key = idKey(raw);
+      const other = found.get(key);
+      if (!other) {
+        outcome.missing += 1;
+        if (outcome.missingIds.length < KEPT) outcome.missingIds.push(key);
+      } else if (!other.equals(raw)) {
+        outcome.differing += 1;
+        if (outcome.differingIds.length < KEPT) outcome.differingIds.push(key);
+      }
+    }
+    outcome.compared += batch.length;
+    batch = [];
+  };
+  for await (const raw of sourceDocuments) {
+    batch.push(Buffer.from(raw));
+    if (batch.length >= BATCH) await flush();
+  }
+  await flush();
+  return outcome;
+}
+function namedIds(ids, total) {
+  const shown = ids.slice(0, NAMED).join(", ");
+  return total > NAMED ? `${shown} and ${total - NAMED} more` : shown;
+}
+function idKey(raw) {
+  const id = import_mongodb9.BSON.deserialize(raw, { promoteValues: false })["_id"];
+  return import_mongodb9.BSON.EJSON.stringify(id ?? null, { relaxed: true });
+}
+
+// src/report/verify-copy.ts
+async function checkCopy(reference, target, restored, sampleSize, timeoutMs) {
+  return target.use("verify", timeoutMs, async (targetClient) => {
+    if (reference.kind === "dump") {
+      return check(reference, void 0, targetClient, restored, sampleSize);
+    }
+    return reference.uri.use(
+      "verify",
+      timeoutMs,
+      (sourceClient) => check(reference, sourceClient, targetClient, restored, sampleSize)
+    );
+  });
+}
+async function check(reference, sourceClient, targetClient, restored, sampleSize) {
+  const started = Date.now();
+  const servers = {
+    source: sourceClient && await serverVersion(sourceClient),
+    target: await serverVersion(targetClient)
+  };
+  const skipped = (reason2) => ({
+    options: { checked: false, reason: reason2, collections: 0, differences: [], durationMs: 0 },
+    sampleSize,
+    samples: [],
+    servers
+  });
+  let expected;
+  let actual;
+  try {
+    expected = sourceClient ? await readWith(
+      sourceClient,
+      restored.map((r) => r.source)
+    ) : reference.collections;
+  } catch (error2) {
+    if (classify(error2) !== "unauthorized") throw error2;
+    return skipped("the source user may not list the collections and their indexes");
+  }
+  try {
+    actual = await readWith(
+      targetClient,
+      restored.map((r) => r.target)
+    );
+  } catch (error2) {
+    if (classify(error2) !== "unauthorized") throw error2;
+    return skipped("the target user may not list the restored collections and their indexes");
+  }
+  const options = {
+    checked: true,
+    reason: void 0,
+    collections: restored.length,
+    differences: compareOptions(restored, expected, actual),
+    durationMs: Date.now() - started
+  };
+  const samples = [];
+  if (sampleSize !== 0) {
+    for (const pair of restored) {
+      const type = expected.get(pair.source)?.type ?? actual.get(pair.target)?.type;
+      if (type === "view") continue;
+      samples.push(await sampleOne(reference, sourceClient, targetClient, pair, type, sampleSize));
+    }
+  }
+  return { options, sampleSize, samples, servers };
+}
+async function sampleOne(reference, sourceClient, targetClient, pair, type, size) {
+  const [from, to] = type === "timeseries" ? [bucketsOf(pair.source), bucketsOf(pair.target)] : [pair.source, pair.target];
+  const started = Date.now();
+  const record = (outcome, skipped) => ({
+    namespace: to,
+    ...outcome,
+    durationMs: Date.now() - started,
+    skipped
+  });
+  const none = { compared: 0, differing: 0, differingIds: [], missing: 0, missingIds: [] };
+  let documents;
+  if (sourceClient) {
+    documents = serverSample(collection(sourceClient, from), size);
+  } else {
+    const dump2 = reference;
+    if (dump2.format === "archive")
+      return record(none, "an archive file is not sampled (a dump directory is)");
+    const file = bsonFile(dump2.path, from);
+    if (!file) return record(none, "the dump holds no documents file for it");
+    documents = dumpDocuments(file, size);
+  }
+  try {
+    return record(await compareWithTarget(documents, collection(targetClient, to)));
+  } catch (error2) {
+    if (classify(error2) !== "unauthorized") throw error2;
+    return record(none, "the target user may not read the collection");
+  }
+}
+function collection(client, namespace) {
+  const [db, ...rest] = namespace.split(".");
+  return client.db(db).collection(rest.join("."));
+}
+
+// src/report/copy-verdict.ts
+function copyFailure(check2, mismatches) {
+  const options = check2.options.differences.map(
+    (d) => `${d.namespace} ${d.option}: source ${d.source}, target ${d.target}`
+  );
+  const samples = check2.samples.flatMap((s) => {
+    const parts = [
+      s.differing > 0 ? `${s.differing} differ byte for byte (_id ${namedIds(s.differingIds, s.differing)})` : "",
+      s.missing > 0 ? `${s.missing} missing (_id ${namedIds(s.missingIds, s.missing)})` : ""
+    ].filter((p) => p !== "");
+    return parts.length === 0 ? [] : [`${s.namespace}: of ${s.compared} sampled documents, ${parts.join(", ")}`];
+  });
+  const others = check2.options.checked ? mismatches.filter((m) => m.check !== "indexes") : mismatches;
+  if (options.length === 0 && samples.length === 0) return void 0;
+  const what = [
+    options.length > 0 ? `options or indexes differ from the source: ${options.join("; ")}` : "",
+    samples.length > 0 ? `documents differ from the source: ${samples.join("; ")}` : "",
+    others.length > 0 ? `counts or indexes differ: ${others.map((m) => `${m.namespace}: ${m.problem}`).join("; ")}` : ""
+  ].filter((p) => p !== "");
+  return new GuardError(
+    "DataMismatch",
+    options.length > 0 ? "Restored collections differ from the source" : "Restored documents differ from the source",
+    `The restore finished, but ${what.join(". And ")}. mongorestore exits 0 when it keeps an existing collection's options, recreates a view with its stages' fields in another order (tools 100.7.0), or skips documents it cannot insert; the target does not hold a faithful copy. Drop or fix the target's collections and restore again (drop: true replaces them).`
+  );
 }
 
 // src/tools/transfer.ts
@@ -57833,16 +58287,16 @@ function failureReason(lines) {
 
 // src/tools/runner.ts
 import { spawn as spawn2 } from "node:child_process";
-import { existsSync as existsSync3 } from "node:fs";
-import { join as join6 } from "node:path";
+import { existsSync as existsSync4 } from "node:fs";
+import { join as join7 } from "node:path";
 import { createInterface } from "node:readline";
 var KILL_GRACE_MS = 5e3;
 var MIN_TOOLS_MAJOR = 100;
 var running = /* @__PURE__ */ new Set();
 function toolPath(tool, toolsPath) {
   if (toolsPath === void 0) return tool;
-  const exe = join6(toolsPath, process.platform === "win32" ? `${tool}.exe` : tool);
-  if (!existsSync3(exe)) {
+  const exe = join7(toolsPath, process.platform === "win32" ? `${tool}.exe` : tool);
+  if (!existsSync4(exe)) {
     throw new GuardError(
       "ToolNotFound",
       `${tool} not found`,
@@ -58108,7 +58562,10 @@ async function migrate(run3) {
   const baseline = await recordBaseline(run3);
   const result = await transfer(run3, settings.transfer);
   await probeAfter(run3, baseline);
-  await verify(run3, settings.transfer, result, await expectedFromSource(run3, result), baseline);
+  await verify(run3, settings.transfer, result, await expectedFromSource(run3, result), baseline, {
+    kind: "server",
+    uri: settings.source
+  });
 }
 async function rehearse(run3) {
   const { settings, report } = run3;
@@ -58156,7 +58613,10 @@ async function rehearse(run3) {
     const baseline = await recordBaseline(run3);
     const result = await transfer(run3, plan);
     await probeAfter(run3, baseline);
-    await verify(run3, plan, result, await expectedFromSource(run3, result), baseline);
+    await verify(run3, plan, result, await expectedFromSource(run3, result), baseline, {
+      kind: "server",
+      uri: source
+    });
   } finally {
     if (!settings.keep && report.targetWritten) {
       await phase(
@@ -58214,7 +58674,12 @@ async function restore(run3) {
       { documents: r.documents, indexes: contents.indexes.get(r.source) }
     ])
   );
-  await verify(run3, plan, result, expected, baseline);
+  await verify(run3, plan, result, expected, baseline, {
+    kind: "dump",
+    path: path5,
+    format: contents.kind,
+    collections: contents.collections
+  });
 }
 async function probeOnly(run3) {
   await probeAfter(run3, void 0, "Probe");
@@ -58289,7 +58754,7 @@ async function probeAfter(run3, baseline, round = "Probe after restore") {
     else judgeNow(report.probes.after, advice);
   });
 }
-async function verify(run3, plan, result, expected, baseline) {
+async function verify(run3, plan, result, expected, baseline, reference) {
   const { report, settings } = run3;
   await phase(report.phases, "Verify", async () => {
     checkRestore(report.dumped, result.counts, plan.allowFailedDocuments);
@@ -58301,17 +58766,39 @@ async function verify(run3, plan, result, expected, baseline) {
       info(
         `${states.length} restored collections checked: ${report.mismatches.length} mismatches.`
       );
-      checkMismatches(report.mismatches);
     }
-    const before = baseline.users;
-    if (before === void 0 || "skipped" in before) return;
-    const after = await tryReadUsers(settings);
-    recordSkippedUsers(report, after);
-    if (after === void 0 || "skipped" in after) return;
-    const drift = usersDrift(before.snapshot, after.snapshot, report.repairs);
-    report.users = { checked: true, reason: void 0, drift };
-    judgeUsers(drift, after.snapshot.size);
+    report.copy = await checkCopy(
+      reference,
+      settings.target,
+      result.restored,
+      plan.verifySample,
+      settings.probeTimeoutMs
+    );
+    const { options, samples } = report.copy;
+    if (!options.checked) {
+      warning2(`The options and indexes check was skipped: ${options.reason}.`, {
+        title: "Options check skipped"
+      });
+    }
+    info(
+      `Options and indexes of ${options.collections} collections: ${options.differences.length} differences. Sample: ${samples.reduce((n, s) => n + s.compared, 0)} documents compared in ${samples.length} collections.`
+    );
+    report.leftovers = await tryLeftovers(settings);
+    await checkUsers(run3, baseline);
+    const different = copyFailure(report.copy, report.mismatches);
+    if (different) throw different;
+    checkMismatches(report.mismatches);
   });
+}
+async function checkUsers(run3, baseline) {
+  const before = baseline.users;
+  if (before === void 0 || "skipped" in before) return;
+  const after = await tryReadUsers(run3.settings);
+  recordSkippedUsers(run3.report, after);
+  if (after === void 0 || "skipped" in after) return;
+  const drift = usersDrift(before.snapshot, after.snapshot, run3.report.repairs);
+  run3.report.users = { checked: true, reason: void 0, drift, count: after.snapshot.size };
+  judgeUsers(drift, after.snapshot.size);
 }
 async function expectedFromSource(run3, result) {
   const dumped = new Map(run3.report.dumped.map((d) => [d.namespace, d.documents]));
@@ -58323,7 +58810,7 @@ async function expectedFromSource(run3, result) {
   const indexes = new Map(states.map((s) => [s.namespace, s.indexes]));
   return new Map(
     result.restored.map((r) => {
-      const count = dumped.get(r.source);
+      const count = dumped.get(r.source) ?? dumped.get(bucketsOf(r.source));
       return [
         r.source,
         {
@@ -58492,6 +58979,309 @@ function below(version, than) {
   return false;
 }
 
+// src/report/summary.ts
+function renderSummary(report) {
+  return [
+    `<h2>${esc(headline(report))}</h2>`,
+    subline(report),
+    failureSection(report),
+    databasesTable(report),
+    differencesSection(report),
+    usersSection(report),
+    probesSection(report),
+    phasesSection(report),
+    versionsLine(report),
+    `<p><sub>MongoDB restore guard: ${report.status}. The full report is the JSON file in the step output <code>report-path</code>.</sub></p>`
+  ].filter((part) => part !== "").join("\n");
+}
+var LOGIN_CAUSE = {
+  "authentication-failed": "its credentials are rejected",
+  "user-not-found": "its user does not exist on the target",
+  "mechanism-unavailable": "its user has no credentials for the mechanism the app forces",
+  unauthorized: "it logs in but lacks privileges it needs",
+  unreachable: "the target cannot be reached",
+  error: "the probe failed"
+};
+var DATA_KINDS = /* @__PURE__ */ new Set(["PartialRestore", "EmptyRestore", "DataMismatch"]);
+function headline(report) {
+  if (report.status === "cancelled") return "\u23F9\uFE0F Cancelled: the run was stopped before it finished";
+  if (report.status === "running") return "\u2026 Still running";
+  const kind = report.failure?.kind;
+  const before = failing(report.probes.before);
+  const after = failing(report.probes.after);
+  if (kind === "AlreadyRejected" && before) {
+    return `\u274C The app already fails before the restore: ${LOGIN_CAUSE[before.status]}; nothing was restored`;
+  }
+  if (report.mode === "probe") {
+    if (after)
+      return `\u274C The app's next restart would fail: ${LOGIN_CAUSE[after.status]}`;
+    return report.failure ? `\u274C ${report.failure.title}` : "\u2705 The app logs in now with a new connection, as it will at its next restart";
+  }
+  if (report.mode === "dump") {
+    return report.failure ? `\u274C No dump: ${report.failure.title}` : "\u2705 The dump is written, without users or roles";
+  }
+  if (after) {
+    return `\u274C The app's next restart would fail: ${LOGIN_CAUSE[after.status]}`;
+  }
+  const probed = report.probes.after.length > 0;
+  const login = probed ? "The app will log in after its next restart" : "The app's login was not probed after the restore";
+  if (kind && DATA_KINDS.has(kind)) return `\u274C ${login}, but the copy is not whole`;
+  if (kind === "UsersDrifted") return `\u274C ${login}, but the target's users changed during the run`;
+  if (report.failure) return `\u274C ${report.failure.title}`;
+  return `\u2705 ${login}, and the copy is whole`;
+}
+function failing(results) {
+  return results.find((r) => r.status !== "ok");
+}
+function subline(report) {
+  const parts = [];
+  if (report.mode) parts.push(`Mode <code>${esc(report.mode)}</code>`);
+  if (report.source) parts.push(`from <code>${esc(report.source)}</code>`);
+  else if (report.archive && report.mode === "restore")
+    parts.push(`from <code>${esc(report.archive)}</code>`);
+  if (report.target) parts.push(`to <code>${esc(report.target)}</code>`);
+  if (report.mode === "dump" && report.dumpFiles) {
+    const d = report.dumpFiles;
+    parts.push(
+      `into <code>${esc(d.path)}</code> (${bytes(d.bytes)}), ${d.namespaces.length} collections: ${esc(listed(d.namespaces))}; users or roles: ${d.credentialNamespaces.length === 0 ? "none" : esc(d.credentialNamespaces.join(", "))}`
+    );
+  }
+  if (report.rehearsal) {
+    const r = report.rehearsal;
+    parts.push(
+      `rehearsed in ${esc(r.databases.join(", "))} (${r.dropped ? "dropped afterwards" : "kept"})`
+    );
+  }
+  return parts.length > 0 ? `<p>${parts.join(" ")}.</p>` : "";
+}
+function failureSection(report) {
+  if (!report.failure) return "";
+  const aftermath = report.aftermath ? `<p><b>What may have been written.</b> ${esc(report.aftermath)}</p>` : "";
+  return `<h3>${esc(report.failure.title)}</h3>
+<p>${esc(report.failure.message)}</p>
+${aftermath}`;
+}
+function databasesTable(report) {
+  const databases = /* @__PURE__ */ new Map();
+  const entry = (db) => {
+    let e = databases.get(db);
+    if (!e) databases.set(db, e = { collections: /* @__PURE__ */ new Set(), dumped: 0, restored: 0, failed: 0 });
+    return e;
+  };
+  const renamed = new Map(report.restored.map((r) => [r.source, r.target]));
+  for (const d of report.dumped) {
+    const db = dbOf2(renamed.get(d.namespace) ?? d.namespace);
+    if (db === "admin") continue;
+    entry(db).dumped += d.documents;
+  }
+  for (const r of report.restored) {
+    const e = entry(dbOf2(r.target));
+    e.collections.add(r.target);
+    e.restored += r.documents;
+    e.failed += r.failures;
+  }
+  if (databases.size === 0) return "";
+  const rows = [...databases].sort(([a], [b]) => a.localeCompare(b));
+  const dumpedKnown = report.dumped.length > 0;
+  const buckets = report.copy?.samples.some((s) => s.namespace.includes(".system.buckets."));
+  const note = buckets ? "\n<p><sub>Time-series collections are counted in buckets, as the tools move them.</sub></p>" : "";
+  return `<h3>What moved</h3>
+` + table(
+    ["Database", "Collections", "Dumped", "Restored", "Failed", "Verified"],
+    rows.map(([db, e]) => [
+      `<code>${esc(db)}</code>`,
+      e.collections.size,
+      dumpedKnown ? num(e.dumped) : "\u2014",
+      num(e.restored),
+      e.failed > 0 ? `<b>${num(e.failed)}</b>` : "0",
+      verified(report, db)
+    ])
+  ) + note;
+}
+function verified(report, db) {
+  if (!report.phases.some((p) => p.name === "Verify"))
+    return "not verified (the run stopped before)";
+  const inDb = (namespace) => dbOf2(namespace) === db;
+  const mismatches = report.mismatches.filter((m) => inDb(m.namespace));
+  const copy = report.copy;
+  const marks = [];
+  const countProblems = mismatches.filter((m) => m.check !== "indexes").length;
+  marks.push(`counts ${countProblems > 0 ? "\u2717" : "\u2713"}`);
+  if (!copy?.options.checked) {
+    const indexes = mismatches.some((m) => m.check === "indexes");
+    marks.push(`indexes ${indexes ? "\u2717" : "\u2713"}`);
+  }
+  if (!copy) return marks.join(", ");
+  if (!copy.options.checked) {
+    marks.push(`options skipped (${esc(copy.options.reason ?? "")})`);
+  } else {
+    const differences = copy.options.differences.filter((d) => inDb(d.namespace));
+    const indexes = differences.filter((d) => d.option.startsWith("index ")).length;
+    marks.push(
+      `indexes ${indexes > 0 ? "\u2717" : "\u2713"}`,
+      `options ${differences.length - indexes > 0 ? "\u2717" : "\u2713"}`
+    );
+  }
+  const samples = copy.samples.filter((s) => inDb(s.namespace));
+  if (copy.sampleSize === 0) marks.push("sample off");
+  else if (samples.length > 0) {
+    const compared = samples.reduce((n, s) => n + s.compared, 0);
+    const bad = samples.reduce((n, s) => n + s.differing + s.missing, 0);
+    const skipped = samples.filter((s) => s.skipped).length;
+    marks.push(
+      `sample ${bad > 0 ? "\u2717" : "\u2713"} (${num(compared)} documents${skipped > 0 ? `, ${skipped} collections skipped` : ""})`
+    );
+  }
+  return marks.join(", ");
+}
+function differencesSection(report) {
+  const parts = [];
+  const differences = report.copy?.options.differences ?? [];
+  if (differences.length > 0) {
+    parts.push(
+      `<h3>Options and indexes that differ</h3>
+` + table(
+        ["Collection", "Option", "Source", "Target"],
+        differences.map((d) => [
+          `<code>${esc(d.namespace)}</code>`,
+          `<code>${esc(d.option)}</code>`,
+          `<code>${esc(d.source)}</code>`,
+          `<code>${esc(d.target)}</code>`
+        ])
+      )
+    );
+  }
+  const samples = (report.copy?.samples ?? []).filter((s) => s.differing + s.missing > 0);
+  if (samples.length > 0) {
+    parts.push(
+      `<h3>Documents that differ (by <code>_id</code>; values are never shown)</h3>
+` + table(
+        ["Collection", "Compared", "Differ", "Missing", "_id"],
+        samples.map((s) => [
+          `<code>${esc(s.namespace)}</code>`,
+          s.compared,
+          s.differing,
+          s.missing,
+          `<code>${esc([...s.differingIds, ...s.missingIds].slice(0, 10).join(", "))}</code>`
+        ])
+      )
+    );
+  }
+  const mismatches = report.copy?.options.checked ? report.mismatches.filter((m) => m.check !== "indexes") : report.mismatches;
+  if (mismatches.length > 0) {
+    parts.push(
+      `<h3>Counts that differ</h3>
+` + table(
+        ["Collection", "Problem"],
+        mismatches.map((m) => [`<code>${esc(m.namespace)}</code>`, esc(m.problem)])
+      )
+    );
+  }
+  return parts.join("\n");
+}
+function usersSection(report) {
+  const lines = [];
+  const users = report.users;
+  if (users?.checked && users.drift) {
+    const d = users.drift;
+    const changes = d.appeared.length + d.disappeared.length + d.changed.length;
+    const count = users.count === void 0 ? "" : `${users.count} `;
+    lines.push(
+      changes === 0 ? `\u2705 The target's ${count}users were checked before and after the restore: unchanged.` : `\u274C The target's users changed: ${esc(
+        [
+          ...d.appeared.map((u) => `${u} appeared`),
+          ...d.disappeared.map((u) => `${u} disappeared`),
+          ...d.changed.map((c) => `${c.user} (${c.what.join(", ")})`)
+        ].join("; ")
+      )}.`
+    );
+  } else if (users && !users.checked) {
+    lines.push(`\u26A0\uFE0F The target's users were not checked: ${esc(users.reason ?? "no reason given")}`);
+  }
+  for (const repair of report.repairs) {
+    lines.push(
+      `\u{1F527} Repaired <code>${esc(`${repair.user}@${repair.db}`)}</code>: ${esc(repair.action)}; no other user was touched.`
+    );
+  }
+  const left = report.leftovers;
+  if (left?.checked && left.tempusers + left.temproles > 0) {
+    lines.push(
+      `\u26A0\uFE0F <code>admin.tempusers</code> (${left.tempusers}) and <code>admin.temproles</code> (${left.temproles}) were left on the target by an interrupted mongorestore; they hold credential hashes: drop them.`
+    );
+  } else if (left && !left.checked) {
+    lines.push(
+      `Leftovers of an interrupted restore (admin.tempusers, admin.temproles) not checked: ${esc(left.reason ?? "")}.`
+    );
+  }
+  if (lines.length === 0) return "";
+  return `<h3>Users</h3>
+${lines.map((l) => `<p>${l}</p>`).join("\n")}`;
+}
+function probesSection(report) {
+  const probes = [
+    ...report.probes.before.map((p) => ["before restore", p]),
+    ...report.probes.after.map(
+      (p) => [report.mode === "probe" ? "now" : "after restore", p]
+    )
+  ];
+  if (probes.length === 0) return "";
+  return `<h3>Cold-connection probes</h3>
+` + table(
+    ["When", "App user", "Result", "Detail", "Time"],
+    probes.map(([when, p]) => [
+      when,
+      `<code>${esc(`${p.user}@${p.authSource}`)}</code>${p.member ? ` on ${esc(p.member)}` : ""}`,
+      `${p.status === "ok" ? "\u2705" : "\u274C"} ${esc(p.status)}`,
+      esc(p.detail),
+      `${p.durationMs} ms`
+    ])
+  );
+}
+function phasesSection(report) {
+  if (report.phases.length === 0) return "";
+  const total = report.phases.reduce((n, p) => n + p.durationMs, 0);
+  return `<details><summary>Phases (${seconds(total)})</summary>
+
+` + table(
+    ["Phase", "Result", "Duration"],
+    report.phases.map((p) => [esc(p.name), esc(p.status), seconds(p.durationMs)])
+  ) + `
+</details>`;
+}
+function versionsLine(report) {
+  const text = report.versions ? describeVersions(report.versions, report.tools.source) : report.tools.mongodump && `tools ${report.tools.mongodump}`;
+  return text ? `<p><sub>Versions: ${esc(text)}.</sub></p>` : "";
+}
+function table(header, rows) {
+  const head = `<tr>${header.map((h) => `<th>${esc(h)}</th>`).join("")}</tr>`;
+  const body = rows.map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join("")}</tr>`).join("\n");
+  return `<table>
+${head}
+${body}
+</table>`;
+}
+function listed(items, limit = 20) {
+  const shown = items.slice(0, limit).join(", ");
+  return items.length > limit ? `${shown} and ${items.length - limit} more` : shown || "none";
+}
+function dbOf2(namespace) {
+  return namespace.split(".")[0];
+}
+function num(n) {
+  return n.toLocaleString("en-US");
+}
+function seconds(ms) {
+  return `${(ms / 1e3).toFixed(1)} s`;
+}
+function bytes(n) {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
+}
+function esc(text) {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+}
+
 // src/report/report.ts
 function newReport() {
   return {
@@ -58510,6 +59300,8 @@ function newReport() {
     restored: [],
     dumpFiles: void 0,
     mismatches: [],
+    copy: void 0,
+    leftovers: void 0,
     rehearsal: void 0,
     users: void 0,
     repairs: [],
@@ -58553,87 +59345,7 @@ async function publish(report, reportPath, redact2) {
   if (process.env["GITHUB_STEP_SUMMARY"]) await writeSummary(report, redact2);
 }
 async function writeSummary(report, redact2) {
-  const seconds = (ms) => `${(ms / 1e3).toFixed(1)} s`;
-  const icon = { passed: "\u2705", failed: "\u274C", cancelled: "\u23F9\uFE0F", running: "\u2026" }[report.status];
-  const summary2 = summary.addHeading(`${icon} MongoDB restore guard: ${report.status}`, 2);
-  if (report.source || report.target) {
-    summary2.addRaw(
-      `From <code>${report.source ?? "?"}</code> to <code>${report.target ?? "?"}</code>`,
-      true
-    );
-  }
-  if (report.versions) {
-    summary2.addRaw(`Versions: ${describeVersions(report.versions, report.tools.source)}.`, true);
-  }
-  summary2.addTable([
-    [
-      { data: "Phase", header: true },
-      { data: "Result", header: true },
-      { data: "Duration", header: true }
-    ],
-    ...report.phases.map((p) => [p.name, p.status, seconds(p.durationMs)])
-  ]);
-  if (report.restore) {
-    const dumpedDocs = report.dumped.reduce((n, ns) => n + ns.documents, 0);
-    summary2.addRaw(
-      `Documents: ${dumpedDocs} dumped (${report.dumped.length} namespaces, admin included when dumped), ${report.restore.restored} restored, ${report.restore.failed} failed.`,
-      true
-    );
-  }
-  if (report.dumpFiles) {
-    const d = report.dumpFiles;
-    summary2.addRaw(
-      `Dump on disk: <code>${d.path}</code>, ${d.bytes} bytes, ${d.namespaces.length} namespaces: ${d.namespaces.join(", ") || "none"}; users or roles: ${d.credentialNamespaces.length === 0 ? "none" : d.credentialNamespaces.join(", ")}.`,
-      true
-    );
-  }
-  if (report.mismatches.length > 0) {
-    summary2.addRaw(
-      `Verification: ${report.mismatches.map((m) => `${m.namespace}: ${m.problem}`).join("; ")}`,
-      true
-    );
-  }
-  if (report.rehearsal) {
-    const r = report.rehearsal;
-    summary2.addRaw(
-      `Rehearsal databases: ${r.databases.join(", ")} (${r.dropped ? "dropped afterwards" : "kept"}).`,
-      true
-    );
-  }
-  const probes = [
-    ...report.probes.before.map((p) => ["before restore", p]),
-    ...report.probes.after.map((p) => ["after restore", p])
-  ];
-  if (probes.length > 0) {
-    summary2.addHeading("Cold-connection probes", 3).addTable([
-      [
-        { data: "When", header: true },
-        { data: "App user", header: true },
-        { data: "Result", header: true },
-        { data: "Detail", header: true },
-        { data: "Time", header: true }
-      ],
-      ...probes.map(([when, p]) => [
-        when,
-        `${p.user}@${p.authSource}`,
-        p.status,
-        p.detail,
-        `${p.durationMs} ms`
-      ])
-    ]);
-  }
-  if (report.failure) {
-    summary2.addHeading(report.failure.title, 3).addRaw(report.failure.message, true);
-    if (report.aftermath) {
-      summary2.addHeading("What may have been written", 4).addRaw(report.aftermath, true);
-    }
-  }
-  summary2.addRaw(
-    `The full report is the JSON file in the step output <code>report-path</code>.`,
-    true
-  );
-  const text = redact2(summary2.stringify());
-  await summary2.emptyBuffer().addRaw(text).write();
+  await summary.addRaw(redact2(renderSummary(report)), true).write();
 }
 
 // src/tools/progress.ts
@@ -58681,7 +59393,7 @@ function progressOf(run3) {
 // src/tools/install/index.ts
 import { readFileSync } from "node:fs";
 import { arch as arch3 } from "node:os";
-import { join as join9 } from "node:path";
+import { join as join10 } from "node:path";
 
 // node_modules/@actions/tool-cache/lib/tool-cache.js
 import * as crypto3 from "crypto";
@@ -58750,9 +59462,9 @@ var RetryHelper = class {
           }
           info(err.message);
         }
-        const seconds = this.getSleepAmount();
-        info(`Waiting ${seconds} seconds before trying again`);
-        yield this.sleep(seconds);
+        const seconds2 = this.getSleepAmount();
+        info(`Waiting ${seconds2} seconds before trying again`);
+        yield this.sleep(seconds2);
         attempt++;
       }
       return yield action();
@@ -58761,9 +59473,9 @@ var RetryHelper = class {
   getSleepAmount() {
     return Math.floor(Math.random() * (this.maxSeconds - this.minSeconds + 1)) + this.minSeconds;
   }
-  sleep(seconds) {
+  sleep(seconds2) {
     return __awaiter8(this, void 0, void 0, function* () {
-      return new Promise((resolve3) => setTimeout(resolve3, seconds * 1e3));
+      return new Promise((resolve3) => setTimeout(resolve3, seconds2 * 1e3));
     });
   }
 };
@@ -59120,9 +59832,9 @@ function _getGlobal(key, defaultValue) {
 
 // src/tools/install/download.ts
 import { createHash as createHash2, randomUUID as randomUUID3 } from "node:crypto";
-import { createReadStream as createReadStream2, existsSync as existsSync5 } from "node:fs";
+import { createReadStream as createReadStream3, existsSync as existsSync6 } from "node:fs";
 import { readdir as readdir3, readFile as readFile2, rm as rm4, writeFile as writeFile4 } from "node:fs/promises";
-import { join as join8 } from "node:path";
+import { join as join9 } from "node:path";
 
 // src/tools/install/feed.ts
 var OFFICIAL_FEED = "https://downloads.mongodb.org/tools/db/full.json";
@@ -59202,7 +59914,7 @@ function unreadable2(url, why) {
 // src/tools/install/download.ts
 var TOOL_NAME = "mongodb-database-tools";
 async function fetchText(url, tempDir, mirrored) {
-  const file = join8(tempDir, `feed-${randomUUID3()}.json`);
+  const file = join9(tempDir, `feed-${randomUUID3()}.json`);
   try {
     await downloadTool(url, file);
     return await readFile2(file, "utf8");
@@ -59218,8 +59930,8 @@ async function fetchText(url, tempDir, mirrored) {
 }
 async function install(build, url, version, tempDir) {
   const name = fileName(build.url);
-  const archive = join8(tempDir, `${randomUUID3()}-${name}`);
-  const unpacked = join8(tempDir, randomUUID3());
+  const archive = join9(tempDir, `${randomUUID3()}-${name}`);
+  const unpacked = join9(tempDir, randomUUID3());
   try {
     try {
       await downloadTool(url, archive);
@@ -59242,7 +59954,7 @@ async function install(build, url, version, tempDir) {
     else await extractTar(archive, unpacked);
     const root = await toolsRoot(unpacked, name);
     await writeFile4(
-      join8(root, "build.json"),
+      join9(root, "build.json"),
       JSON.stringify({ file: name, sha256: build.sha256 })
     );
     return await cacheDir(root, TOOL_NAME, version);
@@ -59256,20 +59968,20 @@ function findCached(version) {
 }
 async function cachedBuild(folder) {
   try {
-    return JSON.parse(await readFile2(join8(folder, "build.json"), "utf8"));
+    return JSON.parse(await readFile2(join9(folder, "build.json"), "utf8"));
   } catch {
     return void 0;
   }
 }
 async function sha256(file) {
   const hash = createHash2("sha256");
-  for await (const chunk of createReadStream2(file)) hash.update(chunk);
+  for await (const chunk of createReadStream3(file)) hash.update(chunk);
   return hash.digest("hex");
 }
 async function toolsRoot(unpacked, name) {
   const entries = await readdir3(unpacked);
-  const root = entries.length === 1 ? join8(unpacked, entries[0]) : unpacked;
-  if (!existsSync5(join8(root, "bin"))) {
+  const root = entries.length === 1 ? join9(unpacked, entries[0]) : unpacked;
+  if (!existsSync6(join9(root, "bin"))) {
     throw new GuardError(
       "ToolUnavailable",
       "Unexpected tools archive",
@@ -59420,8 +60132,8 @@ async function fromCache(version) {
 }
 function binsIn(folder) {
   return {
-    mongodump: toolPath("mongodump", join9(folder, "bin")),
-    mongorestore: toolPath("mongorestore", join9(folder, "bin"))
+    mongodump: toolPath("mongodump", join10(folder, "bin")),
+    mongorestore: toolPath("mongorestore", join10(folder, "bin"))
   };
 }
 async function sameVersion(bins, wanted) {

@@ -3,7 +3,7 @@
 // writers of the report: each step returns what it found and is recorded here.
 import * as core from '@actions/core'
 import { cancelled, GuardError, invalidInput } from './errors.js'
-import { notice } from './interface.js'
+import { notice, warning } from './interface.js'
 import type {
   DumpSettings,
   MigrateSettings,
@@ -29,11 +29,15 @@ import {
   rejectedApps,
   repairApp,
   tryReadStates,
+  tryLeftovers,
   tryReadUsers,
   usersDrift,
   type Baseline
 } from './steps.js'
 import { inspectDump, type DumpContents } from './tools/dump-files.js'
+import { bucketsOf } from './server/collection-options.js'
+import { checkCopy, type Reference } from './report/verify-copy.js'
+import { copyFailure } from './report/copy-verdict.js'
 import {
   dumpToDirectory,
   restoreFromDump,
@@ -76,7 +80,10 @@ async function migrate(run: Run<MigrateSettings>): Promise<void> {
   const baseline = await recordBaseline(run)
   const result = await transfer(run, settings.transfer)
   await probeAfter(run, baseline)
-  await verify(run, settings.transfer, result, await expectedFromSource(run, result), baseline)
+  await verify(run, settings.transfer, result, await expectedFromSource(run, result), baseline, {
+    kind: 'server',
+    uri: settings.source
+  })
 }
 
 /**
@@ -133,7 +140,10 @@ async function rehearse(run: Run<RehearseSettings>): Promise<void> {
     const baseline = await recordBaseline(run)
     const result = await transfer(run, plan)
     await probeAfter(run, baseline)
-    await verify(run, plan, result, await expectedFromSource(run, result), baseline)
+    await verify(run, plan, result, await expectedFromSource(run, result), baseline, {
+      kind: 'server',
+      uri: source
+    })
   } finally {
     if (!settings.keep && report.targetWritten) {
       await phase(report.phases, 'Drop the scratch databases', () =>
@@ -190,7 +200,12 @@ async function restore(run: Run<RestoreSettings>): Promise<void> {
       { documents: r.documents, indexes: contents.indexes.get(r.source) }
     ])
   )
-  await verify(run, plan, result, expected, baseline)
+  await verify(run, plan, result, expected, baseline, {
+    kind: 'dump',
+    path,
+    format: contents.kind,
+    collections: contents.collections
+  })
 }
 
 /** The cold-connection probe alone. */
@@ -287,13 +302,18 @@ async function probeAfter(
   })
 }
 
-/** The restore's counts, each collection's count and indexes, and the target's users. */
+/**
+ * The restore's counts; each collection's count, options, indexes and a sample of its documents;
+ * what an interrupted restore left in admin; and the target's users, checked whatever the data
+ * shows so that the report holds both.
+ */
 async function verify(
   run: Run<MigrateSettings | RehearseSettings | RestoreSettings>,
   plan: TransferPlan,
   result: RestoreResult,
   expected: Map<string, Expected>,
-  baseline: Baseline
+  baseline: Baseline,
+  reference: Reference
 ): Promise<void> {
   const { report, settings } = run
   await phase(report.phases, 'Verify', async () => {
@@ -307,17 +327,41 @@ async function verify(
       core.info(
         `${states.length} restored collections checked: ${report.mismatches.length} mismatches.`
       )
-      checkMismatches(report.mismatches)
     }
-    const before = baseline.users
-    if (before === undefined || 'skipped' in before) return
-    const after = await tryReadUsers(settings)
-    recordSkippedUsers(report, after)
-    if (after === undefined || 'skipped' in after) return
-    const drift = usersDrift(before.snapshot, after.snapshot, report.repairs)
-    report.users = { checked: true, reason: undefined, drift }
-    judgeUsers(drift, after.snapshot.size)
+    report.copy = await checkCopy(
+      reference,
+      settings.target,
+      result.restored,
+      plan.verifySample,
+      settings.probeTimeoutMs
+    )
+    const { options, samples } = report.copy
+    if (!options.checked) {
+      warning(`The options and indexes check was skipped: ${options.reason}.`, {
+        title: 'Options check skipped'
+      })
+    }
+    core.info(
+      `Options and indexes of ${options.collections} collections: ${options.differences.length} differences. Sample: ${samples.reduce((n, s) => n + s.compared, 0)} documents compared in ${samples.length} collections.`
+    )
+    report.leftovers = await tryLeftovers(settings)
+    await checkUsers(run, baseline)
+    const different = copyFailure(report.copy, report.mismatches)
+    if (different) throw different
+    checkMismatches(report.mismatches)
   })
+}
+
+/** The target's users against the baseline: any change the run did not make on purpose fails. */
+async function checkUsers(run: Run, baseline: Baseline): Promise<void> {
+  const before = baseline.users
+  if (before === undefined || 'skipped' in before) return
+  const after = await tryReadUsers(run.settings)
+  recordSkippedUsers(run.report, after)
+  if (after === undefined || 'skipped' in after) return
+  const drift = usersDrift(before.snapshot, after.snapshot, run.report.repairs)
+  run.report.users = { checked: true, reason: undefined, drift, count: after.snapshot.size }
+  judgeUsers(drift, after.snapshot.size)
 }
 
 /** What each restored collection should hold: the dumped count less failures, the source's indexes. */
@@ -334,7 +378,8 @@ async function expectedFromSource(
   const indexes = new Map(states.map((s) => [s.namespace, s.indexes]))
   return new Map(
     result.restored.map((r) => {
-      const count = dumped.get(r.source)
+      // A time-series collection is dumped as its buckets collection, restored under its own name.
+      const count = dumped.get(r.source) ?? dumped.get(bucketsOf(r.source))
       return [
         r.source,
         {

@@ -12,6 +12,7 @@ import { dataMembers } from './server/members.js'
 import { classify, probe, type ProbeResult } from './server/probe.js'
 import { appUserRoles, repairAppUser, type RepairResult } from './server/repair.js'
 import { GuardError } from './errors.js'
+import { findLeftovers, type LeftoverCheck } from './server/leftovers.js'
 
 /** The target's users, or why the check was skipped; undefined when no user may read them. */
 export type UsersRead = { snapshot: UserSnapshot } | { skipped: string } | undefined
@@ -162,4 +163,25 @@ function log(result: ProbeResult): void {
 export function managedServiceOf(settings: Settings): ManagedService {
   const uri = targetOf(settings) ?? settings.apps[0]
   return uri ? managedService(uri) : undefined
+}
+
+/**
+ * admin.tempusers/temproles on the target, left by an interrupted mongorestore (they hold
+ * credential hashes): counted, never read, and warned about.
+ */
+export async function tryLeftovers(settings: Settings): Promise<LeftoverCheck | undefined> {
+  const admin = usersAdmin(settings)
+  if (!admin) return undefined
+  const found = await findLeftovers(admin, settings.probeTimeoutMs)
+  if (!found.checked) {
+    warning(`The leftovers check was skipped: ${found.reason}.`, {
+      title: 'Leftovers check skipped'
+    })
+  } else if (found.tempusers + found.temproles > 0) {
+    warning(
+      `The target holds admin.tempusers (${found.tempusers} documents) and admin.temproles (${found.temproles}), left by an interrupted mongorestore: they hold credential hashes. Drop them (db.getSiblingDB('admin').tempusers.drop(), temproles.drop()).`,
+      { title: 'Credential leftovers on the target' }
+    )
+  }
+  return found
 }

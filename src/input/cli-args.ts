@@ -21,7 +21,8 @@ Exit codes:
   2  refused: invalid input or an option that could overwrite users
   3  the application's credentials were already rejected before the restore
   4  the application cannot log in (or lacks privileges) after the restore / now
-  5  the data is incomplete: failed documents, nothing restored, or counts/indexes differ
+  5  the data is incomplete: failed documents, nothing restored, or counts, indexes,
+     options or sampled documents differ
   6  a dump on disk cannot be used (unreadable, or carries users)
   130 cancelled
 `

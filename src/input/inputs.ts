@@ -15,6 +15,7 @@ import { checkPlan, checkToolOptions } from './guard.js'
 import { DATABASE_NAME, parsePrivileges } from './privileges.js'
 import { maskRaw, MongoUri, shownUrl } from '../secrets.js'
 import { MODES, type Mode, type Rename, type Settings, type TransferPlan } from './settings.js'
+import { parseVerifySample } from './verify-sample.js'
 
 export function getInputs(): Settings {
   // Mask before parsing: even a malformed string must never be printed.
@@ -128,7 +129,8 @@ function transferInputs(
       core.getInput('mongorestore-options'),
       'mongorestore-options'
     ),
-    allowFailedDocuments: booleanInput('allow-failed-documents')
+    allowFailedDocuments: booleanInput('allow-failed-documents'),
+    verifySample: parseVerifySample(core.getInput('verify-sample'))
   }
   checkPlan({ mode, source, target, ...plan })
   return plan

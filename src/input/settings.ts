@@ -3,6 +3,7 @@
 // rehearsal's scratch names, a dump's compression) builds a new `TransferPlan` from these.
 import type { MongoUri } from '../secrets.js'
 import type { PrivilegeRequirement } from './privileges.js'
+import type { SampleSize } from './verify-sample.js'
 
 /** A `--nsFrom`/`--nsTo` pair for mongorestore. */
 export interface Rename {
@@ -35,6 +36,8 @@ export interface TransferPlan {
   restoreOptions: string[]
   /** Do not fail the step when some documents failed to restore. */
   allowFailedDocuments: boolean
+  /** Documents per restored collection compared byte for byte with the source; 0 off. */
+  verifySample: SampleSize
 }
 
 /** What every mode has. */

@@ -13,6 +13,8 @@ export interface Expected {
 
 export interface Mismatch {
   namespace: string
+  /** What was compared: the collection's presence, its document count, or its index definitions. */
+  check: 'presence' | 'count' | 'indexes'
   problem: string
 }
 
@@ -30,22 +32,30 @@ export function compareCollections(
   return restored.flatMap(({ source, target }): Mismatch[] => {
     const want = expected.get(source)
     const have = byNamespace.get(target)
-    if (!want || !have) return []
-    const problems: string[] = []
+    if (!want) return []
+    // mongorestore said it restored this collection: its absence on the target is a loss.
+    if (!have) return [{ namespace: target, check: 'presence', problem: 'missing on the target' }]
+    const problems: Mismatch[] = []
     if (want.documents !== undefined) {
       const ok = exact ? have.documents === want.documents : have.documents >= want.documents
       if (!ok)
-        problems.push(
-          `${have.documents} documents, expected ${exact ? '' : 'at least '}${want.documents}`
-        )
+        problems.push({
+          namespace: target,
+          check: 'count',
+          problem: `${have.documents} documents, expected ${exact ? '' : 'at least '}${want.documents}`
+        })
     }
     if (want.indexes !== undefined) {
       const haveSet = new Set(have.indexes.map((i) => `${i.name} ${i.definition}`))
       const missing = want.indexes.filter((i) => !haveSet.has(`${i.name} ${i.definition}`))
       if (missing.length > 0)
-        problems.push(`missing or different indexes: ${missing.map((i) => i.name).join(', ')}`)
+        problems.push({
+          namespace: target,
+          check: 'indexes',
+          problem: `missing or different indexes: ${missing.map((i) => i.name).join(', ')}`
+        })
     }
-    return problems.map((problem) => ({ namespace: target, problem }))
+    return problems
   })
 }
 

@@ -49,10 +49,16 @@ function describe(result: ProbeResult): string {
 export function judgeBaseline(before: readonly ProbeResult[], advice?: string): void {
   const rejected = before.filter((r) => r.status !== 'ok')
   if (rejected.length === 0) return
+  const unauthorized = rejected.every((r) => r.status === 'unauthorized')
+  const unreachable = rejected.every((r) => r.status === 'unreachable')
   throw new GuardError(
     'AlreadyRejected',
-    "The app's credentials were already rejected",
-    `The application's credentials were already rejected before the restore, so the restore would not be the cause: ${rejected
+    unauthorized
+      ? 'The app already lacks privileges on the target'
+      : unreachable
+        ? 'The app cannot reach the target'
+        : "The app's credentials were already rejected",
+    `${unauthorized || unreachable ? 'The application already fails on the target' : "The application's credentials were already rejected"} before the restore, so the restore would not be the cause: ${rejected
       .map(describe)
       .join(
         ' | '
@@ -87,7 +93,9 @@ export function judgeAfter(
   if (broken.length > 0) {
     throw new GuardError(
       'BrokenByRestore',
-      'The restore broke restart-time authentication',
+      broken.every((r) => r.status === 'unauthorized')
+        ? 'The restore took away privileges the app needs'
+        : 'The restore broke restart-time authentication',
       `The restore broke restart-time authentication: ${broken.map(describe).join(' | ')}. Connections the app has open now may keep working; its next restart will fail.${advise(advice)}`
     )
   }

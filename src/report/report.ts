@@ -8,6 +8,7 @@ import * as core from '@actions/core'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { output, reportFailure } from '../interface.js'
+import { renderSummary } from './summary.js'
 import type { FailureKind } from '../errors.js'
 import type { PlannedNamespace } from '../input/ns-plan.js'
 import type { PhaseRecord } from './phase.js'
@@ -20,7 +21,9 @@ import type { RepairResult } from '../server/repair.js'
 import type { Mode } from '../input/settings.js'
 import type { NamespaceCount, RestoreCounts, RestoredNamespace } from '../tools/output.js'
 import type { Verdict } from './judge.js'
-import { describeVersions, type Versions } from '../server/compatibility.js'
+import type { Versions } from '../server/compatibility.js'
+import type { CopyCheck } from './verify-copy.js'
+import type { LeftoverCheck } from '../server/leftovers.js'
 
 export interface Report {
   mode: Mode | undefined
@@ -51,8 +54,20 @@ export interface Report {
     | undefined
   /** Restored collections whose count or indexes differ from what was expected. */
   mismatches: Mismatch[]
+  /** The options, indexes and sampled documents of the restored collections, with their cost. */
+  copy: CopyCheck | undefined
+  /** admin.tempusers / admin.temproles left on the target by an interrupted mongorestore (counts only). */
+  leftovers: LeftoverCheck | undefined
   /** The users drift check: whether it ran (else why not) and what it found. */
-  users: { checked: boolean; reason: string | undefined; drift: UserDrift | undefined } | undefined
+  users:
+    | {
+        checked: boolean
+        reason: string | undefined
+        drift: UserDrift | undefined
+        /** Users on the target after the run. */
+        count?: number
+      }
+    | undefined
   /** App users repaired (repair-app-user), exactly what was done to each. */
   repairs: RepairResult[]
   /** A managed service recognised by its host names. */
@@ -89,6 +104,8 @@ export function newReport(): Report {
     restored: [],
     dumpFiles: undefined,
     mismatches: [],
+    copy: undefined,
+    leftovers: undefined,
     rehearsal: undefined,
     users: undefined,
     repairs: [],
@@ -142,86 +159,6 @@ export async function publish(
 }
 
 async function writeSummary(report: Report, redact: (text: string) => string): Promise<void> {
-  const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`
-  const icon = { passed: '✅', failed: '❌', cancelled: '⏹️', running: '…' }[report.status]
-  const summary = core.summary.addHeading(`${icon} MongoDB restore guard: ${report.status}`, 2)
-  if (report.source || report.target) {
-    summary.addRaw(
-      `From <code>${report.source ?? '?'}</code> to <code>${report.target ?? '?'}</code>`,
-      true
-    )
-  }
-  if (report.versions) {
-    summary.addRaw(`Versions: ${describeVersions(report.versions, report.tools.source)}.`, true)
-  }
-  summary.addTable([
-    [
-      { data: 'Phase', header: true },
-      { data: 'Result', header: true },
-      { data: 'Duration', header: true }
-    ],
-    ...report.phases.map((p) => [p.name, p.status, seconds(p.durationMs)])
-  ])
-  if (report.restore) {
-    const dumpedDocs = report.dumped.reduce((n, ns) => n + ns.documents, 0)
-    summary.addRaw(
-      `Documents: ${dumpedDocs} dumped (${report.dumped.length} namespaces, admin included when dumped), ${report.restore.restored} restored, ${report.restore.failed} failed.`,
-      true
-    )
-  }
-  if (report.dumpFiles) {
-    const d = report.dumpFiles
-    summary.addRaw(
-      `Dump on disk: <code>${d.path}</code>, ${d.bytes} bytes, ${d.namespaces.length} namespaces: ${d.namespaces.join(', ') || 'none'}; users or roles: ${d.credentialNamespaces.length === 0 ? 'none' : d.credentialNamespaces.join(', ')}.`,
-      true
-    )
-  }
-  if (report.mismatches.length > 0) {
-    summary.addRaw(
-      `Verification: ${report.mismatches.map((m) => `${m.namespace}: ${m.problem}`).join('; ')}`,
-      true
-    )
-  }
-  if (report.rehearsal) {
-    const r = report.rehearsal
-    summary.addRaw(
-      `Rehearsal databases: ${r.databases.join(', ')} (${r.dropped ? 'dropped afterwards' : 'kept'}).`,
-      true
-    )
-  }
-  const probes = [
-    ...report.probes.before.map((p) => ['before restore', p] as const),
-    ...report.probes.after.map((p) => ['after restore', p] as const)
-  ]
-  if (probes.length > 0) {
-    summary.addHeading('Cold-connection probes', 3).addTable([
-      [
-        { data: 'When', header: true },
-        { data: 'App user', header: true },
-        { data: 'Result', header: true },
-        { data: 'Detail', header: true },
-        { data: 'Time', header: true }
-      ],
-      ...probes.map(([when, p]) => [
-        when,
-        `${p.user}@${p.authSource}`,
-        p.status,
-        p.detail,
-        `${p.durationMs} ms`
-      ])
-    ])
-  }
-  if (report.failure) {
-    summary.addHeading(report.failure.title, 3).addRaw(report.failure.message, true)
-    if (report.aftermath) {
-      summary.addHeading('What may have been written', 4).addRaw(report.aftermath, true)
-    }
-  }
-  summary.addRaw(
-    `The full report is the JSON file in the step output <code>report-path</code>.`,
-    true
-  )
   // The summary is built from redacted parts; scrub once more before it is written.
-  const text = redact(summary.stringify())
-  await summary.emptyBuffer().addRaw(text).write()
+  await core.summary.addRaw(redact(renderSummary(report)), true).write()
 }

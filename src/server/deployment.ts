@@ -1,10 +1,11 @@
 // Read-mostly questions to the source and target deployments with the tool users' connection
 // strings: which user databases exist, each collection's count and indexes, and dropping the
 // scratch databases a rehearsal created. Each call opens a client and closes it.
-import { forEachBounded, SERVER_CONCURRENCY } from '../concurrency.js'
+import { SERVER_CONCURRENCY } from '../concurrency.js'
 import { GuardError } from '../errors.js'
 import { SYSTEM_DATABASES } from '../input/guard.js'
 import type { MongoUri } from '../secrets.js'
+import { readWith } from './collection-options.js'
 
 /** An index as compared: name, key and the options that change behaviour. */
 export interface IndexSpec {
@@ -44,29 +45,26 @@ export async function userDatabases(
 
 /**
  * Count (from collection metadata: cost grows with collections, not documents) and indexes,
- * asked a few collections at once over a small pool.
+ * a few databases at once. A time-series collection counts its buckets (what the tools move); a
+ * view counts 0, no indexes.
  */
 export async function collectionStates(
   uri: MongoUri,
   namespaces: readonly string[],
   timeoutMs: number
 ): Promise<CollectionState[]> {
-  return uri.use(
+  const found = await uri.use(
     'verify',
     timeoutMs,
-    (c) =>
-      forEachBounded(namespaces, SERVER_CONCURRENCY, async (namespace) => {
-        const [db, ...rest] = namespace.split('.')
-        const collection = c.db(db as string).collection(rest.join('.'))
-        const [documents, indexes] = await Promise.all([
-          collection.estimatedDocumentCount(),
-          collection.listIndexes().toArray()
-        ])
-        return { namespace, documents, indexes: indexes.map(indexSpec) }
-      }),
+    (c) => readWith(c, namespaces),
     false,
     SERVER_CONCURRENCY
   )
+  return [...found.values()].map((info) => ({
+    namespace: info.namespace,
+    documents: info.documents ?? 0,
+    indexes: info.indexes.map(indexSpec)
+  }))
 }
 
 /** Drops the named databases; used only for the scratch databases a rehearsal created. */

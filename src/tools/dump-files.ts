@@ -9,6 +9,7 @@ import { createGunzip, gunzipSync } from 'node:zlib'
 import { GuardError } from '../errors.js'
 import { isProtectedNamespace } from '../input/guard.js'
 import { indexSpec, type IndexSpec } from '../server/deployment.js'
+import type { CollectionInfo, CollectionType } from '../server/collection-options.js'
 
 export interface DumpContents {
   /** Every namespace in the dump, users and roles included. */
@@ -17,6 +18,8 @@ export interface DumpContents {
   credentialNamespaces: string[]
   /** Index definitions from the dump's metadata, by namespace. */
   indexes: Map<string, IndexSpec[]>
+  /** Each collection's type, options and indexes from its metadata (views included), by namespace. */
+  collections: Map<string, CollectionInfo>
   bytes: number
   /** Written with --gzip: mongorestore needs --gzip too. */
   gzipped: boolean
@@ -39,6 +42,7 @@ export async function inspectDump(path: string): Promise<DumpContents> {
 async function readDirectory(root: string): Promise<Omit<DumpContents, 'credentialNamespaces'>> {
   const namespaces: string[] = []
   const indexes = new Map<string, IndexSpec[]>()
+  const collections = new Map<string, CollectionInfo>()
   let bytes = 0
   let gzipped = false
   for (const db of await readdir(root, { withFileTypes: true })) {
@@ -53,11 +57,13 @@ async function readDirectory(root: string): Promise<Omit<DumpContents, 'credenti
       if (meta) {
         const raw = await readFile(path)
         const text = (meta[2] ? gunzipSync(raw) : raw).toString('utf8')
-        indexes.set(`${db.name}.${meta[1]}`, metadataIndexes(text))
+        const info = metadataInfo(`${db.name}.${meta[1]}`, text)
+        indexes.set(info.namespace, info.indexes.map(indexSpec))
+        collections.set(info.namespace, info)
       }
     }
   }
-  return { namespaces: namespaces.sort(), indexes, bytes, gzipped, kind: 'directory' }
+  return { namespaces: namespaces.sort(), indexes, collections, bytes, gzipped, kind: 'directory' }
 }
 
 const ARCHIVE_MAGIC = 0x8199e26d
@@ -86,14 +92,17 @@ async function readArchive(path: string): Promise<Omit<DumpContents, 'credential
   }
   const namespaces: string[] = []
   const indexes = new Map<string, IndexSpec[]>()
+  const collections = new Map<string, CollectionInfo>()
   for (const doc of documents.slice(1)) {
     const namespace = `${doc['db']}.${doc['collection']}`
     namespaces.push(namespace)
     if (typeof doc['metadata'] === 'string' && doc['metadata'] !== '') {
-      indexes.set(namespace, metadataIndexes(doc['metadata']))
+      const info = metadataInfo(namespace, doc['metadata'])
+      indexes.set(namespace, info.indexes.map(indexSpec))
+      collections.set(namespace, info)
     }
   }
-  return { namespaces: namespaces.sort(), indexes, bytes, gzipped, kind: 'archive' }
+  return { namespaces: namespaces.sort(), indexes, collections, bytes, gzipped, kind: 'archive' }
 }
 
 function unreadable(path: string, why: string): GuardError {
@@ -145,10 +154,18 @@ function preludeComplete(buffer: Buffer): boolean {
   return false
 }
 
-/** The indexes in a collection's metadata (canonical extended JSON). */
-function metadataIndexes(text: string): IndexSpec[] {
+/** A collection's metadata (canonical extended JSON): its type, options and indexes. */
+function metadataInfo(namespace: string, text: string): CollectionInfo {
   const metadata = BSON.EJSON.parse(text, { relaxed: true }) as {
+    type?: string
+    options?: Record<string, unknown>
     indexes?: Record<string, unknown>[]
   }
-  return (metadata.indexes ?? []).map(indexSpec)
+  return {
+    namespace,
+    type: (metadata.type ?? 'collection') as CollectionType,
+    options: metadata.options ?? {},
+    indexes: metadata.indexes ?? [],
+    documents: undefined
+  }
 }

@@ -1,0 +1,173 @@
+// The deeper checks of a restored copy: each collection's type, options and indexes against the
+// source (or the dump's metadata), and a sample of its documents byte for byte. Returns what it
+// found; the pipeline records it and `copyFailure` judges it.
+import type { MongoClient } from 'mongodb'
+import { compareOptions, type OptionDifference } from './compare-options.js'
+import type { MongoUri } from '../secrets.js'
+import { bsonFile, dumpDocuments } from '../tools/dump-documents.js'
+import type { RestoredNamespace } from '../tools/output.js'
+import {
+  bucketsOf,
+  readWith,
+  serverVersion,
+  type CollectionInfo
+} from '../server/collection-options.js'
+import { classify } from '../server/probe.js'
+import {
+  compareWithTarget,
+  serverSample,
+  type SampleOutcome,
+  type SampleSize
+} from '../server/sample.js'
+
+/** What the copy is compared with: the source deployment, or the dump it was restored from. */
+export type Reference =
+  | { kind: 'server'; uri: MongoUri }
+  | {
+      kind: 'dump'
+      path: string
+      format: 'directory' | 'archive'
+      collections: ReadonlyMap<string, CollectionInfo>
+    }
+
+export interface SampleRecord extends SampleOutcome {
+  /** The target namespace (a time-series: its buckets collection, where its data is). */
+  namespace: string
+  durationMs: number
+  /** Why this collection was not sampled. */
+  skipped: string | undefined
+}
+
+export interface CopyCheck {
+  /** The options and indexes check: whether it ran (else why not), what differs, what it cost. */
+  options: {
+    checked: boolean
+    reason: string | undefined
+    collections: number
+    differences: OptionDifference[]
+    durationMs: number
+  }
+  sampleSize: SampleSize
+  samples: SampleRecord[]
+  servers: { source: string | undefined; target: string | undefined }
+}
+
+export async function checkCopy(
+  reference: Reference,
+  target: MongoUri,
+  restored: readonly RestoredNamespace[],
+  sampleSize: SampleSize,
+  timeoutMs: number
+): Promise<CopyCheck> {
+  return target.use('verify', timeoutMs, async (targetClient) => {
+    if (reference.kind === 'dump') {
+      return check(reference, undefined, targetClient, restored, sampleSize)
+    }
+    return reference.uri.use('verify', timeoutMs, (sourceClient) =>
+      check(reference, sourceClient, targetClient, restored, sampleSize)
+    )
+  })
+}
+
+async function check(
+  reference: Reference,
+  sourceClient: MongoClient | undefined,
+  targetClient: MongoClient,
+  restored: readonly RestoredNamespace[],
+  sampleSize: SampleSize
+): Promise<CopyCheck> {
+  const started = Date.now()
+  const servers = {
+    source: sourceClient && (await serverVersion(sourceClient)),
+    target: await serverVersion(targetClient)
+  }
+  const skipped = (reason: string): CopyCheck => ({
+    options: { checked: false, reason, collections: 0, differences: [], durationMs: 0 },
+    sampleSize,
+    samples: [],
+    servers
+  })
+  let expected: ReadonlyMap<string, CollectionInfo>
+  let actual: Map<string, CollectionInfo>
+  try {
+    expected = sourceClient
+      ? await readWith(
+          sourceClient,
+          restored.map((r) => r.source)
+        )
+      : (reference as Extract<Reference, { kind: 'dump' }>).collections
+  } catch (error) {
+    if (classify(error) !== 'unauthorized') throw error
+    return skipped('the source user may not list the collections and their indexes')
+  }
+  try {
+    actual = await readWith(
+      targetClient,
+      restored.map((r) => r.target)
+    )
+  } catch (error) {
+    if (classify(error) !== 'unauthorized') throw error
+    return skipped('the target user may not list the restored collections and their indexes')
+  }
+  const options = {
+    checked: true,
+    reason: undefined,
+    collections: restored.length,
+    differences: compareOptions(restored, expected, actual),
+    durationMs: Date.now() - started
+  }
+  const samples: SampleRecord[] = []
+  if (sampleSize !== 0) {
+    for (const pair of restored) {
+      const type = expected.get(pair.source)?.type ?? actual.get(pair.target)?.type
+      if (type === 'view') continue
+      samples.push(await sampleOne(reference, sourceClient, targetClient, pair, type, sampleSize))
+    }
+  }
+  return { options, sampleSize, samples, servers }
+}
+
+async function sampleOne(
+  reference: Reference,
+  sourceClient: MongoClient | undefined,
+  targetClient: MongoClient,
+  pair: RestoredNamespace,
+  type: CollectionInfo['type'] | undefined,
+  size: SampleSize
+): Promise<SampleRecord> {
+  // A time-series collection's documents are its buckets: those are what the tools move.
+  const [from, to] =
+    type === 'timeseries'
+      ? [bucketsOf(pair.source), bucketsOf(pair.target)]
+      : [pair.source, pair.target]
+  const started = Date.now()
+  const record = (outcome: SampleOutcome, skipped?: string): SampleRecord => ({
+    namespace: to,
+    ...outcome,
+    durationMs: Date.now() - started,
+    skipped
+  })
+  const none = { compared: 0, differing: 0, differingIds: [], missing: 0, missingIds: [] }
+  let documents: AsyncIterable<Uint8Array>
+  if (sourceClient) {
+    documents = serverSample(collection(sourceClient, from), size)
+  } else {
+    const dump = reference as Extract<Reference, { kind: 'dump' }>
+    if (dump.format === 'archive')
+      return record(none, 'an archive file is not sampled (a dump directory is)')
+    const file = bsonFile(dump.path, from)
+    if (!file) return record(none, 'the dump holds no documents file for it')
+    documents = dumpDocuments(file, size)
+  }
+  try {
+    return record(await compareWithTarget(documents, collection(targetClient, to)))
+  } catch (error) {
+    if (classify(error) !== 'unauthorized') throw error
+    return record(none, 'the target user may not read the collection')
+  }
+}
+
+function collection(client: MongoClient, namespace: string) {
+  const [db, ...rest] = namespace.split('.')
+  return client.db(db as string).collection(rest.join('.'))
+}
