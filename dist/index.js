@@ -58243,6 +58243,7 @@ function restoreArgs(settings, configFile, from) {
 var FOUND = /found collection `?([^`\s]+)`? bson to restore to `?([^`\s]+)`?/;
 var FINISHED = /finished restoring `?([^`\s]+)`? \((\d+) documents?, (\d+) failures?\)/;
 var DONE_DUMPING = /done dumping `?([^`\s]+)`? \((\d+) documents?\)/;
+var PROGRESS = /^(?:\S+\t)?\s*(?:\[[#.]*\]\s+)?`?([^`\s]+\.[^`\s]+)`?\s{2,}(\S+)(?:\s+\(([\d.]+%)\))?\s*$/;
 var RESTORE_SUMMARY = /(\d+) document\(s\) restored successfully\. (\d+) document\(s\) failed to restore\./;
 var FAILED = /\bFailed: (.*)$/;
 function dumpedNamespaces(lines) {
@@ -58290,6 +58291,62 @@ import { spawn as spawn2 } from "node:child_process";
 import { existsSync as existsSync4 } from "node:fs";
 import { join as join7 } from "node:path";
 import { createInterface } from "node:readline";
+
+// src/tools/log-lines.ts
+var ECHO_MS = 100;
+var LogLines = class {
+  constructor(prefix, echo2 = (text) => info(text)) {
+    this.prefix = prefix;
+    this.echo = echo2;
+  }
+  prefix;
+  echo;
+  #lines = [];
+  /** Where each namespace's latest progress line sits in #lines. */
+  #progressAt = /* @__PURE__ */ new Map();
+  #dropped = 0;
+  #pending = [];
+  #timer;
+  add(line) {
+    const progress = PROGRESS.exec(line);
+    if (progress) {
+      const before = this.#progressAt.get(progress[1]);
+      if (before !== void 0) {
+        this.#lines[before] = void 0;
+        this.#dropped++;
+      }
+      this.#progressAt.set(progress[1], this.#lines.length);
+    }
+    this.#lines.push(line);
+    if (this.#dropped > 1e3 && this.#dropped > this.#lines.length / 2) this.#compact();
+    this.#pending.push(`${this.prefix}${line}`);
+    this.#timer ??= setTimeout(() => this.flush(), ECHO_MS);
+  }
+  /** Writes what is waiting to be echoed. */
+  flush() {
+    clearTimeout(this.#timer);
+    this.#timer = void 0;
+    if (this.#pending.length > 0) this.echo(this.#pending.join("\n"));
+    this.#pending = [];
+  }
+  /** The lines kept, in the order they came. */
+  lines() {
+    this.#compact();
+    return this.#lines;
+  }
+  #compact() {
+    if (this.#dropped === 0) return;
+    this.#lines = this.#lines.filter((l) => l !== void 0);
+    this.#progressAt.clear();
+    this.#lines.forEach((line, i) => {
+      const progress = PROGRESS.exec(line);
+      if (progress) this.#progressAt.set(progress[1], i);
+    });
+    this.#dropped = 0;
+  }
+};
+
+// src/tools/runner.ts
 var KILL_GRACE_MS = 5e3;
 var MIN_TOOLS_MAJOR = 100;
 var running = /* @__PURE__ */ new Set();
@@ -58391,13 +58448,9 @@ var spawnTools = async (commands, options) => {
   }
 };
 function collect(command2, child2, redact2) {
-  const lines = [];
+  const log2 = new LogLines(`[${command2.tool}] `);
   if (child2.stderr) {
-    createInterface({ input: child2.stderr }).on("line", (raw) => {
-      const line = redact2(raw);
-      lines.push(line);
-      info(`[${command2.tool}] ${line}`);
-    });
+    createInterface({ input: child2.stderr }).on("line", (raw) => log2.add(redact2(raw)));
   }
   return new Promise((resolve3, reject) => {
     child2.on("error", (error2) => {
@@ -58410,10 +58463,10 @@ function collect(command2, child2, redact2) {
         ) : error2
       );
     });
-    child2.on(
-      "close",
-      (exitCode) => resolve3({ tool: command2.tool, exitCode, lines, interruption: void 0 })
-    );
+    child2.on("close", (exitCode) => {
+      log2.flush();
+      resolve3({ tool: command2.tool, exitCode, lines: log2.lines(), interruption: void 0 });
+    });
   });
 }
 function stop(child2) {
@@ -59351,7 +59404,6 @@ async function writeSummary(report, redact2) {
 // src/tools/progress.ts
 var NS = "`?([^`\\s]+)`?";
 var STARTED = new RegExp(`(?:writing|restoring) ${NS} (?:to|from) `);
-var PROGRESS = /^(?:\S+\t)?\s*(?:\[[#.]*\]\s+)?`?([^`\s]+\.[^`\s]+)`?\s{2,}(\S+)(?:\s+\(([\d.]+%)\))?\s*$/;
 function progressOf(run3) {
   const started = [];
   const finished = /* @__PURE__ */ new Map();

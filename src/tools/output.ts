@@ -24,6 +24,10 @@ const FOUND = /found collection `?([^`\s]+)`? bson to restore to `?([^`\s]+)`?/
 export const FINISHED = /finished restoring `?([^`\s]+)`? \((\d+) documents?, (\d+) failures?\)/
 /** mongodump's per-collection line; groups: namespace, documents. */
 export const DONE_DUMPING = /done dumping `?([^`\s]+)`? \((\d+) documents?\)/
+/** A progress line, "[####......]  appdb.orders  101000/200000  (50.5%)" or "appdb.orders  3.89MB";
+ * groups: namespace, amount, percentage. */
+export const PROGRESS =
+  /^(?:\S+\t)?\s*(?:\[[#.]*\]\s+)?`?([^`\s]+\.[^`\s]+)`?\s{2,}(\S+)(?:\s+\(([\d.]+%)\))?\s*$/
 const RESTORE_SUMMARY =
   /(\d+) document\(s\) restored successfully\. (\d+) document\(s\) failed to restore\./
 const FAILED = /\bFailed: (.*)$/

@@ -2,7 +2,7 @@
 // which it had started and not finished (with its last progress line). The report uses it to
 // say precisely what a failed or cancelled run may have written.
 import type { Interruption, ToolName, ToolRun } from './runner.js'
-import { DONE_DUMPING, FINISHED } from './output.js'
+import { DONE_DUMPING, FINISHED, PROGRESS } from './output.js'
 
 export interface FinishedNamespace {
   namespace: string
@@ -30,9 +30,6 @@ export interface ToolProgress {
 // Names are bare before tools 100.16 and in backticks after; both are accepted.
 const NS = '`?([^`\\s]+)`?'
 const STARTED = new RegExp(`(?:writing|restoring) ${NS} (?:to|from) `)
-// "[####......]  appdb.orders  101000/200000  (50.5%)" or "appdb.orders  3.89MB"
-const PROGRESS =
-  /^(?:\S+\t)?\s*(?:\[[#.]*\]\s+)?`?([^`\s]+\.[^`\s]+)`?\s{2,}(\S+)(?:\s+\(([\d.]+%)\))?\s*$/
 
 export function progressOf(run: ToolRun): ToolProgress {
   const started: string[] = []

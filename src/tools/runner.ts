@@ -1,13 +1,13 @@
 // The one module that starts child processes: mongodump and mongorestore, alone or with the
 // dump's stdout piped into the restore's stdin. @actions/exec cannot join two processes with a
 // pipe, so the pipeline uses child_process directly; the version check uses @actions/exec.
-import * as core from '@actions/core'
 import { getExecOutput } from '@actions/exec'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { GuardError } from '../errors.js'
+import { LogLines } from './log-lines.js'
 
 export type ToolName = 'mongodump' | 'mongorestore'
 
@@ -21,7 +21,7 @@ export interface ToolRun {
   tool: ToolName
   /** Exit code, or null when the process was killed by a signal. */
   exitCode: number | null
-  /** Every line the tool logged (stderr), already redacted. */
+  /** The lines the tool logged (stderr), already redacted; of its progress bars only each namespace's latest. */
   lines: string[]
   /** Set when the run ended by timeout or cancellation rather than by itself. */
   interruption: Interruption
@@ -176,13 +176,9 @@ function collect(
   child: ChildProcess,
   redact: (text: string) => string
 ): Promise<ToolRun> {
-  const lines: string[] = []
+  const log = new LogLines(`[${command.tool}] `)
   if (child.stderr) {
-    createInterface({ input: child.stderr }).on('line', (raw) => {
-      const line = redact(raw)
-      lines.push(line)
-      core.info(`[${command.tool}] ${line}`)
-    })
+    createInterface({ input: child.stderr }).on('line', (raw) => log.add(redact(raw)))
   }
   return new Promise((resolve, reject) => {
     child.on('error', (error: NodeJS.ErrnoException) => {
@@ -197,10 +193,11 @@ function collect(
           : error
       )
     })
-    // 'close' waits for stderr to end, so every line is in `lines`.
-    child.on('close', (exitCode) =>
-      resolve({ tool: command.tool, exitCode, lines, interruption: undefined })
-    )
+    // 'close' waits for stderr to end, so every line is in the log.
+    child.on('close', (exitCode) => {
+      log.flush()
+      resolve({ tool: command.tool, exitCode, lines: log.lines(), interruption: undefined })
+    })
   })
 }
 
