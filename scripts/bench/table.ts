@@ -102,13 +102,14 @@ export function phaseTable(sr: SizeResult): string {
 
 export function verifyTable(all: SizeResult[]): string {
   const lines = [
-    '| Checked on source and target | Collections | Documents | estimatedDocumentCount + listIndexes, ms | per collection, ms | countDocuments({}), ms |',
-    '| --- | ---: | ---: | ---: | ---: | ---: |'
+    '| Checked on source and target | Collections | Documents | estimatedDocumentCount + listIndexes, ms | per collection, ms | countDocuments({}), ms | options + indexes check, ms per collection | 100-document sample, ms per collection |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |'
   ]
   for (const v of all.flatMap((sr) => sr.verify)) {
     lines.push(
       `| ${v.label} | ${v.collections} | ${fmtInt(v.documents)} | ${v.metadataMs.toFixed(1)} | ` +
-        `${(v.metadataMs / v.collections).toFixed(2)} | ${v.exactCountMs.toFixed(1)} |`
+        `${(v.metadataMs / v.collections).toFixed(2)} | ${v.exactCountMs.toFixed(1)} | ` +
+        `${(v.optionsMs / v.collections).toFixed(2)} | ${(v.sampleMs / v.collections).toFixed(2)} |`
     )
   }
   return lines.join('\n')

@@ -1,8 +1,11 @@
 // What a verify step costs: the reads it makes per collection (estimatedDocumentCount and
 // listIndexes, or an exact countDocuments), timed on source and target with an open client, on
 // the dataset restored by the raw pipeline and, at the first size, on the wide database.
-// May import: bed.ts, dataset.ts, measure.ts.
+// It also times the action's own copy check (options and indexes; a 100-document sample).
+// May import: bed.ts, dataset.ts, measure.ts, and the action's copy check.
 import { performance } from 'node:perf_hooks'
+import { checkCopy } from '../../src/report/verify-copy.ts'
+import { MongoUri } from '../../src/secrets.ts'
 import { emptyTarget, pipeDumpIntoRestore, type Bed } from './bed.ts'
 import { DB, WIDE_COLLECTIONS, WIDE_DB, generateWide } from './dataset.ts'
 import { fmtInt, median } from './measure.ts'
@@ -15,6 +18,10 @@ export interface VerifyCost {
   metadataMs: number
   /** ms for countDocuments({}) of every collection, on both servers. */
   exactCountMs: number
+  /** ms of the action's options and indexes check (checkCopy, no sample), every collection. */
+  optionsMs: number
+  /** ms of the action's byte-for-byte sample of 100 documents, every collection. */
+  sampleMs: number
 }
 
 /** Medians of `passes` passes over every collection of `db`, on both servers. */
@@ -47,12 +54,30 @@ async function verifyCost(
     }
     exact.push(performance.now() - t)
   }
+  // The action's own copy check, as its Verify step runs it (options and indexes, then a sample).
+  const restored = names.map((name) => ({
+    source: `${db}.${name}`,
+    target: `${db}.${name}`,
+    documents: 0,
+    failures: 0
+  }))
+  const reference = { kind: 'server' as const, uri: new MongoUri(bed.source.rootUri, 'source') }
+  const target = new MongoUri(bed.target.rootUri, 'target')
+  const options: number[] = []
+  const sample: number[] = []
+  for (let rep = 0; rep < passes; rep++) {
+    options.push((await checkCopy(reference, target, restored, 0, 10_000)).options.durationMs)
+    const sampled = await checkCopy(reference, target, restored, 100, 10_000)
+    sample.push(sampled.samples.reduce((sum, s) => sum + s.durationMs, 0))
+  }
   return {
     label,
     collections: names.length,
     documents,
     metadataMs: median(metadata),
-    exactCountMs: median(exact)
+    exactCountMs: median(exact),
+    optionsMs: median(options),
+    sampleMs: median(sample)
   }
 }
 
