@@ -57,7 +57,12 @@ function passedMigration(): Report {
     ],
     servers: { source: '6.0.5', target: undefined }
   }
-  report.tools = { mongorestore: '100.7.0' }
+  report.tools = { mongodump: '100.7.0', mongorestore: '100.7.0', source: 'cache' }
+  report.versions = {
+    tools: '100.7.0',
+    source: { version: '6.0.5', fcv: '6.0' },
+    target: undefined
+  }
   return report
 }
 
@@ -76,7 +81,7 @@ test('a passing run: the verdict, each database with its counts, the users check
   assert.doesNotMatch(html, /<code>admin<\/code>/)
   assert.match(html, /The target's 3 users were checked before and after the restore: unchanged/)
   // Only the versions the report holds.
-  assert.match(html, /Versions: source server 6\.0\.5, mongorestore 100\.7\.0\./)
+  assert.match(html, /Versions: tools 100\.7\.0 \(cache\), source MongoDB 6\.0\.5 \(FCV 6\.0\)\./)
 })
 
 test('an app that authenticates but lacks privileges is never headed "credentials rejected"', () => {

@@ -546,6 +546,22 @@ export async function startReplicaSet(count: number): Promise<ReplicaSet> {
     for (const other of others) {
       await waitFor('secondary', other.exited, async () => (await hello(other.server)).secondary)
     }
+    // The primary must see every member as a secondary, and count it as a voter (a member just
+    // added is "newlyAdded" until then): before that, a w: majority write can return before a
+    // secondary has it, and a probe of that member finds no user.
+    await withClient(first.server.rootUri, (c) =>
+      waitFor('voting secondaries', first.exited, async () => {
+        const admin = c.db('admin')
+        const { config } = await admin.command({ replSetGetConfig: 1 })
+        const { members } = await admin.command({ replSetGetStatus: 1 })
+        return (
+          !(config.members as { newlyAdded?: boolean }[]).some((m) => m.newlyAdded) &&
+          (members as { stateStr: string }[]).every((m) =>
+            ['PRIMARY', 'SECONDARY'].includes(m.stateStr)
+          )
+        )
+      })
+    )
   } catch (err) {
     await stop()
     throw err
