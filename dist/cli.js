@@ -57799,6 +57799,20 @@ async function tryLeftovers(settings) {
   }
   return found;
 }
+async function readSourceStates(settings, namespaces) {
+  const { source } = settings;
+  try {
+    return await collectionStates(source, namespaces, settings.probeTimeoutMs);
+  } catch (error2) {
+    if (error2 instanceof GuardError) throw error2;
+    const detail = source.scrub(error2 instanceof Error ? error2.message : String(error2));
+    throw new GuardError(
+      classify(error2) === "unreachable" ? "Unreachable" : "ToolFailed",
+      `${source.input}: the source could not be read to verify the copy`,
+      `${source.input}: the source (${source.redacted}) could not be read after the restore, to verify the copy against it: ${detail}. The restore itself finished; the copy was not verified, so do not switch the application to the target before checking it another way (or running again once the source answers).`
+    );
+  }
+}
 
 // src/tools/dump-files.ts
 var import_mongodb7 = __toESM(require_lib3(), 1);
@@ -58894,10 +58908,9 @@ async function checkUsers(run3, baseline) {
 }
 async function expectedFromSource(run3, result) {
   const dumped = new Map(run3.report.dumped.map((d) => [d.namespace, d.documents]));
-  const states = await collectionStates(
-    run3.settings.source,
-    result.restored.map((r) => r.source),
-    run3.settings.probeTimeoutMs
+  const states = await readSourceStates(
+    run3.settings,
+    result.restored.map((r) => r.source)
   );
   const indexes = new Map(states.map((s) => [s.namespace, s.indexes]));
   return new Map(

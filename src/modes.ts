@@ -20,12 +20,13 @@ import { judgeAfter, judgeBaseline, judgeNow, judgeUsers, checkRestore } from '.
 import { managedAdvice } from './server/managed.js'
 import { phase } from './report/phase.js'
 import type { Report } from './report/report.js'
-import { collectionStates, dropDatabases, userDatabases } from './server/deployment.js'
+import { dropDatabases, userDatabases } from './server/deployment.js'
 import { checkTarget, openSides, plannedNamespaces } from './server/preflight.js'
 import {
   managedServiceOf,
   probeApps,
   readBaseline,
+  readSourceStates,
   rejectedApps,
   repairApp,
   tryReadStates,
@@ -370,10 +371,9 @@ async function expectedFromSource(
   result: RestoreResult
 ): Promise<Map<string, Expected>> {
   const dumped = new Map(run.report.dumped.map((d) => [d.namespace, d.documents]))
-  const states = await collectionStates(
-    run.settings.source,
-    result.restored.map((r) => r.source),
-    run.settings.probeTimeoutMs
+  const states = await readSourceStates(
+    run.settings,
+    result.restored.map((r) => r.source)
   )
   const indexes = new Map(states.map((s) => [s.namespace, s.indexes]))
   return new Map(

@@ -185,3 +185,25 @@ export async function tryLeftovers(settings: Settings): Promise<LeftoverCheck | 
   }
   return found
 }
+
+/**
+ * The source's counts and indexes, read after the restore to verify the copy against them. A
+ * source that went away meanwhile is named, not reported as an unexpected failure.
+ */
+export async function readSourceStates(
+  settings: Settings & { source: MongoUri },
+  namespaces: readonly string[]
+): Promise<CollectionState[]> {
+  const { source } = settings
+  try {
+    return await collectionStates(source, namespaces, settings.probeTimeoutMs)
+  } catch (error) {
+    if (error instanceof GuardError) throw error
+    const detail = source.scrub(error instanceof Error ? error.message : String(error))
+    throw new GuardError(
+      classify(error) === 'unreachable' ? 'Unreachable' : 'ToolFailed',
+      `${source.input}: the source could not be read to verify the copy`,
+      `${source.input}: the source (${source.redacted}) could not be read after the restore, to verify the copy against it: ${detail}. The restore itself finished; the copy was not verified, so do not switch the application to the target before checking it another way (or running again once the source answers).`
+    )
+  }
+}
