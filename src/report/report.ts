@@ -60,6 +60,21 @@ export interface Report {
   probes: { before: ProbeResult[]; after: ProbeResult[] }
   verdicts: Verdict[]
   failure: { kind: FailureKind; title: string; message: string } | undefined
+  /** mode plan: the parts planned, where the plan file is, the matrix and (when it fits) the plan. */
+  split:
+    | {
+        parts: number
+        namespaces: number
+        wholeDatabases: boolean
+        planPath: string
+        matrix: string
+        plan: string | undefined
+      }
+    | undefined
+  /** mode verify: the parts whose namespaces the target does not hold as planned. */
+  incompleteParts: { part: string; namespaces: string[] }[]
+  /** mode verify: the target users whose digest differs from the plan's. */
+  usersAgainstPlan: string[]
 }
 
 export function newReport(): Report {
@@ -88,7 +103,10 @@ export function newReport(): Report {
     aftermath: undefined,
     probes: { before: [], after: [] },
     verdicts: [],
-    failure: undefined
+    failure: undefined,
+    split: undefined,
+    incompleteParts: [],
+    usersAgainstPlan: []
   }
 }
 
@@ -114,6 +132,11 @@ export async function publish(
   if (report.mode === 'dump' && report.dumpFiles) {
     core.setOutput('archive-path', report.dumpFiles.path)
     core.setOutput('archive-bytes', report.dumpFiles.bytes)
+  }
+  if (report.split) {
+    core.setOutput('matrix', report.split.matrix)
+    core.setOutput('plan', report.split.plan ?? '')
+    core.setOutput('plan-path', report.split.planPath)
   }
   await mkdir(dirname(reportPath), { recursive: true })
   await writeFile(reportPath, json + '\n')
@@ -161,6 +184,19 @@ async function writeSummary(report: Report, redact: (text: string) => string): P
   if (report.mismatches.length > 0) {
     summary.addRaw(
       `Verification: ${report.mismatches.map((m) => `${m.namespace}: ${m.problem}`).join('; ')}`,
+      true
+    )
+  }
+  if (report.split) {
+    const s = report.split
+    summary.addRaw(
+      `Split plan: ${s.namespaces} namespace piece(s) in ${s.parts} part(s)${s.wholeDatabases ? ', whole databases per line' : ''}; plan file <code>${s.planPath}</code>${s.plan ? '' : ' (too large for the plan output: upload it as an artifact)'}.`,
+      true
+    )
+  }
+  if (report.incompleteParts.length > 0) {
+    summary.addRaw(
+      `Parts that failed or never ran: ${report.incompleteParts.map((p) => `${p.part}: ${p.namespaces.join('; ')}`).join(' | ')}`,
       true
     )
   }
