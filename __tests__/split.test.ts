@@ -238,3 +238,36 @@ describe('a migration split across a matrix', { timeout: 600_000 }, () => {
     for (const run of allRuns) assert.deepEqual(secretHits(run, credentialsIn(run.inputs)), [])
   })
 })
+
+describe('a part of whole databases', { timeout: 300_000 }, () => {
+  test('namespaces "crm.*" and one collection: exactly those are moved and verified', async (t) => {
+    const [source, target] = await Promise.all([startServer(), newTarget()])
+    t.after(() => Promise.all([source.stop(), target.stop()]))
+    await seedSource(source)
+    const run = await runAction({
+      ...inputs(source, target),
+      mode: 'migrate',
+      namespaces: 'crm.*\nlogs.events'
+    })
+    assert.equal(run.exitCode, 0, run.stdout + run.stderr)
+    assert.match(run.stdout, /--db=crm --collection|--db=crm(?! --collection)/)
+    const shape = await shapeOf(target)
+    assert.deepEqual(Object.keys(shape.namespaces).sort(), [
+      'crm.contacts',
+      'crm.notes',
+      'logs.events'
+    ])
+    assert.equal(shape.namespaces['crm.contacts']?.documents, 300)
+    assert.equal(shape.namespaces['logs.events']?.documents, 800)
+    const missing = await runAction({
+      ...inputs(source, target),
+      mode: 'migrate',
+      namespaces: 'crm.nothing'
+    })
+    assert.equal(missing.exitCode, 1)
+    assert.match(
+      JSON.stringify(missing.report?.['failure']),
+      /crm\.nothing is not a collection of the source/
+    )
+  })
+})
