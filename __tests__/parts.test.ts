@@ -180,7 +180,7 @@ describe('inputs of a split migration', () => {
   }
 
   test('plan: parts defaults to 4 and is a whole number up to 256; no app-uri needed', () => {
-    const { 'app-uri': _app, ...noApp } = uris
+    const noApp = { ...uris, 'app-uri': '' }
     const settings = read({ ...noApp, mode: 'plan' })
     assert.equal(settings.mode === 'plan' && settings.parts, 4)
     assert.throws(
