@@ -58,12 +58,21 @@ const BRACKETS: Record<string, string> = {
   objectId: 'objectId',
   date: 'date'
 }
-const SAMPLES_PER_PIECE = 64
+const TYPES_OF: Record<string, string[]> = {
+  number: ['double', 'int', 'long', 'decimal'],
+  string: ['string', 'symbol'],
+  objectId: ['objectId'],
+  date: ['date']
+}
+// Documents sampled to find the most common `_id` type.
+const TYPE_SAMPLE = 256
 
 /**
- * Up to `pieces - 1` split points of the collection's `_id`s, sorted, all of the most common
- * splittable bracket among a random sample (the server sorts them, so the order is its own).
- * None when the collection cannot be cut (too few documents, or no splittable `_id` type).
+ * Up to `pieces - 1` split points of the collection's `_id`s, sorted, all of the bracket most
+ * common in a small random sample, at exact quantiles of that bracket: the server walks the
+ * `_id` index to each one (skip), so the pieces hold equal numbers of documents. ($sample's
+ * random cursor is not uniform enough on WiredTiger: split points taken from it gave parts of
+ * 12.5, 6.6 and 5.0 MB for 24 MB in 3.) None when the collection has no splittable `_id` type.
  */
 export async function splitPoints(
   uri: MongoUri,
@@ -72,37 +81,39 @@ export async function splitPoints(
   timeoutMs: number
 ): Promise<unknown[]> {
   if (pieces < 2) return []
-  const sample = await uri.use('plan', timeoutMs, (c) =>
-    c
-      .db(dbOf(namespace))
-      .collection(collectionOf(namespace))
+  return uri.use('plan', timeoutMs, async (c) => {
+    const collection = c.db(dbOf(namespace)).collection(collectionOf(namespace))
+    const types = await collection
       .aggregate([
-        { $sample: { size: pieces * SAMPLES_PER_PIECE } },
-        { $project: { _id: 1, type: { $type: '$_id' } } },
-        { $sort: { _id: 1 } }
+        { $sample: { size: TYPE_SAMPLE } },
+        { $group: { _id: { $type: '$_id' }, n: { $sum: 1 } } }
       ])
       .toArray()
-  )
-  const byBracket = new Map<string, unknown[]>()
-  for (const doc of sample) {
-    const bracket = BRACKETS[String(doc['type'])]
-    if (bracket === undefined || (typeof doc._id === 'number' && Number.isNaN(doc._id))) continue
-    byBracket.set(bracket, [...(byBracket.get(bracket) ?? []), doc._id])
-  }
-  const values = [...byBracket.values()].sort((a, b) => b.length - a.length)[0] ?? []
-  const points: unknown[] = []
-  for (let j = 1; j < pieces; j++) {
-    const point = values[Math.floor((j * values.length) / pieces)]
-    const last = points.at(-1)
-    // The sample may repeat a document; a range between equal points would be empty.
-    if (
-      point !== undefined &&
-      (last === undefined || JSON.stringify(last) !== JSON.stringify(point))
-    ) {
-      points.push(point)
+    const byBracket = new Map<string, number>()
+    for (const t of types) {
+      const bracket = BRACKETS[String(t._id)]
+      if (bracket) byBracket.set(bracket, (byBracket.get(bracket) ?? 0) + Number(t['n']))
     }
-  }
-  return points
+    const bracket = [...byBracket].sort((a, b) => b[1] - a[1])[0]?.[0]
+    if (bracket === undefined) return []
+    const inBracket: Document = { _id: { $type: TYPES_OF[bracket] } }
+    const documents = await collection.countDocuments(inBracket)
+    const points: unknown[] = []
+    for (let j = 1; j < pieces; j++) {
+      const [doc] = await collection
+        .find(inBracket, { projection: { _id: 1 } })
+        .sort({ _id: 1 })
+        .skip(Math.floor((j * documents) / pieces))
+        .limit(1)
+        .toArray()
+      const point: unknown = doc?._id
+      const last = points.at(-1)
+      // NaN compares with nothing; an equal point would make an empty range.
+      if (point === undefined || (typeof point === 'number' && Number.isNaN(point))) continue
+      if (last === undefined || JSON.stringify(last) !== JSON.stringify(point)) points.push(point)
+    }
+    return points
+  })
 }
 
 /** Documents in each `_id` range (or the whole collection when it has none), a few at once. */
