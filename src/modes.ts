@@ -23,6 +23,7 @@ import type { Report } from './report/report.js'
 import { collectionStates, dropDatabases, userDatabases } from './server/deployment.js'
 import { checkTarget, openSides, plannedNamespaces } from './server/preflight.js'
 import { ensureCollections } from './server/survey.js'
+import { checkSharding, helloOf } from './server/sharding.js'
 import {
   planSplit,
   rangedNamespaces,
@@ -226,6 +227,12 @@ async function restore(run: Run<RestoreSettings>): Promise<void> {
 
 /** The cold-connection probe alone. */
 async function probeOnly(run: Run<ProbeSettings>): Promise<void> {
+  const { settings } = run
+  const uri = settings.target ?? settings.apps[0]
+  // A mongos answers with users it cached: say so (the probe itself fails on its own if unreachable).
+  const hello = uri && (await helloOf(uri, settings.probeTimeoutMs).catch(() => undefined))
+  const warning = uri && checkSharding('probe', 'target', hello, uri.input)
+  if (warning) core.warning(warning, { title: 'Sharded cluster' })
   await probeAfter(run, undefined, 'Probe')
 }
 

@@ -4,6 +4,7 @@
 import type { Document } from 'mongodb'
 import { GuardError } from '../errors.js'
 import type { Mode } from '../input/settings.js'
+import type { MongoUri } from '../secrets.js'
 
 export type Side = 'source' | 'target'
 
@@ -65,4 +66,9 @@ export function checkSharding(
     )
   }
   return decision.warn && `${input}: ${decision.warn}.`
+}
+
+/** `hello` needs no login: asked anonymously of the deployment an app (or a side) points at. */
+export async function helloOf(uri: MongoUri, timeoutMs: number): Promise<Document> {
+  return uri.use('hello', timeoutMs, (c) => c.db('admin').command({ hello: 1 }), true)
 }
