@@ -16,7 +16,7 @@ import {
   piecesFor,
   queryOf
 } from '../src/input/parts.ts'
-import { parsePlan } from '../src/input/split-plan.ts'
+import { parsePlan, planOutputs, PLAN_FORMAT, type SplitPlan } from '../src/input/split-plan.ts'
 import { getInputs } from '../src/input/inputs.ts'
 import { checkSharding, shardingDecision } from '../src/server/sharding.ts'
 import { dumpArgs, restoreArgs } from '../src/tools/args.ts'
@@ -122,6 +122,56 @@ describe('the split', () => {
       }))
     )
     assert.ok(matrixOf(many).length < OUTPUT_BUDGET)
+  })
+})
+
+describe("the plan job's outputs", () => {
+  const planOf = (pieces: SplitPlan['namespaces'], wholeDatabases = false): SplitPlan => ({
+    format: PLAN_FORMAT,
+    createdAt: '',
+    source: '',
+    target: '',
+    parts: 2,
+    wholeDatabases,
+    namespaces: pieces,
+    versions: {}
+  })
+
+  test("the matrix holds each part's lines; the plan output is the compact JSON", () => {
+    const range = '{"$gte":{"$numberInt":"5"}}'
+    const plan = planOf([
+      { namespace: 'shop.orders', part: '1/2', range, documents: 5, bytes: 50 },
+      {
+        namespace: 'shop.orders',
+        part: '2/2',
+        range: '{"$not":{"$gte":{"$numberInt":"5"}}}',
+        documents: 5,
+        bytes: 50
+      },
+      { namespace: 'crm.notes', part: '2/2', documents: 1, bytes: 10 }
+    ])
+    const out = planOutputs(plan)
+    assert.deepEqual(JSON.parse(out.matrix).include, [
+      { part: '1/2', namespaces: `shop.orders ${range}` },
+      { part: '2/2', namespaces: 'shop.orders {"$not":{"$gte":{"$numberInt":"5"}}}\ncrm.notes' }
+    ])
+    assert.deepEqual(parsePlan(out.plan as string), plan)
+  })
+
+  test('thousands of namespaces: whole databases per line, and a plan too large for an output is left to the file', () => {
+    const pieces = Array.from({ length: 6000 }, (_, i) => ({
+      namespace: `db${i % 12}.collection_with_a_long_name_${i}`,
+      part: `${(i % 12) + 1}/12`,
+      documents: i,
+      bytes: i,
+      indexes: [{ name: '_id_', definition: '{"key":{"_id":1}}' }]
+    }))
+    const out = planOutputs(planOf(pieces, true))
+    const include = JSON.parse(out.matrix).include as { part: string; namespaces: string }[]
+    assert.equal(include.length, 12)
+    assert.deepEqual(include[0], { part: '1/12', namespaces: 'db0.*' })
+    assert.ok(out.matrix.length < 2000)
+    assert.equal(out.plan, undefined)
   })
 })
 

@@ -4,6 +4,9 @@
 // between plan and verify are named.
 import { after, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
 import { ObjectId, type MongoClient } from 'mongodb'
 import {
   binaries,
@@ -198,6 +201,12 @@ describe('a migration split across a matrix', { timeout: 600_000 }, () => {
     // One part left out: verify (from the plan file) fails naming that part's namespaces.
     const plan2 = await runAction({ ...inputs(source, partial), mode: 'plan', parts: '3' })
     const matrix2 = matrixOf(plan2)
+    // The verify job reads the plan file, as after actions/download-artifact.
+    const written = [...plan2.leftovers].find(([path]) => path === plan2.outputs['plan-path'])
+    assert.ok(written, 'the plan file is written at plan-path')
+    const planFile = join(mkdtempSync(join(tmpdir(), 'plan-artifact-')), 'plan.json')
+    writeFileSync(planFile, written[1])
+    t.after(() => rmSync(dirname(planFile), { recursive: true, force: true }))
     const left = matrix2.at(-1) as { part: string; namespaces: string }
     for (const part of await runParts(inputs(source, partial), matrix2.slice(0, -1))) {
       assert.equal(part.exitCode, 0, part.stdout + part.stderr)
@@ -205,7 +214,7 @@ describe('a migration split across a matrix', { timeout: 600_000 }, () => {
     const incomplete = await runAction({
       ...inputs(source, partial),
       mode: 'verify',
-      plan: plan2.outputs['plan'] as string
+      plan: planFile
     })
     assert.equal(incomplete.exitCode, 1)
     assert.match(

@@ -13,8 +13,6 @@ import {
   buildsIndexes,
   formatLine,
   idRanges,
-  matrixOf,
-  OUTPUT_BUDGET,
   piecesFor,
   type PartLine
 } from './input/parts.js'
@@ -25,7 +23,7 @@ import type {
   TransferPlan,
   VerifySettings
 } from './input/settings.js'
-import { PLAN_FORMAT, type PlannedPiece, type SplitPlan } from './input/split-plan.js'
+import { PLAN_FORMAT, planOutputs, type PlannedPiece, type SplitPlan } from './input/split-plan.js'
 import { checkSides, probeAfter, type Run } from './modes.js'
 import type { Mismatch } from './report/data-check.js'
 import { phase } from './report/phase.js'
@@ -60,15 +58,14 @@ export async function planSplit(run: Run<PlanSettings>): Promise<void> {
   const path = join(settings.tempDir, 'mongo-restore-guard-plan.json')
   const json = JSON.stringify(plan, null, 2)
   await writeFile(path, json + '\n')
-  const matrix = matrixOf(groupLines(plan))
-  const fits = json.length + matrix.length < OUTPUT_BUDGET
+  const outputs = planOutputs(plan)
+  const fits = outputs.plan !== undefined
   report.split = {
     parts: plan.parts,
     namespaces: plan.namespaces.length,
     wholeDatabases: plan.wholeDatabases,
     planPath: path,
-    matrix,
-    plan: fits ? JSON.stringify(plan) : undefined
+    ...outputs
   }
   core.info(
     `${plan.namespaces.length} namespace piece(s) in ${plan.parts} part(s)${plan.wholeDatabases ? ', whole databases per line (too many namespaces for one matrix)' : ''}; the plan is in ${path}${fits ? ' and the plan output' : ` only: it is too large for a job output (${json.length} bytes); upload it with actions/upload-artifact and pass its path to mode: verify`}.`
@@ -150,35 +147,6 @@ async function planParts(settings: PlanSettings, namespaces: string[]): Promise<
 
 function counts(s: { documents: number; bytes: number; indexes: PlannedPiece['indexes'] }) {
   return { documents: s.documents, bytes: s.bytes, indexes: s.indexes }
-}
-
-/** The matrix's lines per part, from the plan: `db.*` when whole databases were planned. */
-function groupLines(plan: SplitPlan): PartLine[][] {
-  const parts = new Map<string, string[]>()
-  for (const p of plan.namespaces) {
-    const text = plan.wholeDatabases
-      ? `${p.namespace.split('.')[0]}.*`
-      : `${p.namespace}${p.range ? ` ${p.range}` : ''}`
-    const lines = parts.get(p.part) ?? []
-    if (!lines.includes(text)) lines.push(text)
-    parts.set(p.part, lines)
-  }
-  return [...parts.values()].map((lines) =>
-    lines.map((text) => {
-      const space = text.indexOf(' {')
-      const ns = space < 0 ? text : text.slice(0, space)
-      const dot = ns.indexOf('.')
-      const collection = ns.slice(dot + 1)
-      return {
-        database: ns.slice(0, dot),
-        collection: collection === '*' ? undefined : collection,
-        range:
-          space < 0
-            ? undefined
-            : (BSON.EJSON.parse(text.slice(space + 1), { relaxed: false }) as Document)
-      }
-    })
-  )
 }
 
 /** `db.user` → sha256 of what the drift check compares (itself digests of the credentials). */

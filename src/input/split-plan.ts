@@ -2,6 +2,7 @@
 // it, what the source held, and a digest per target user. It carries no credentials and no
 // password hashes: a user's digest is a sha256 over its record, itself a digest of the hashes.
 import { invalidInput } from '../errors.js'
+import { matrixOf, OUTPUT_BUDGET, parseNamespaceLines } from './parts.js'
 
 export const PLAN_FORMAT = 'mongo-restore-guard-plan/1'
 
@@ -65,4 +66,22 @@ export function parsePlan(text: string, input = 'plan'): SplitPlan {
     )
   }
   return p as SplitPlan
+}
+
+/**
+ * The plan job's outputs: the matrix (one entry per part: its lines, `db.*` when whole
+ * databases were planned) and the plan as compact JSON, left out (undefined) when both would
+ * not fit well under GitHub's 1 MB of outputs per job.
+ */
+export function planOutputs(plan: SplitPlan): { matrix: string; plan: string | undefined } {
+  const parts = new Map<string, Set<string>>()
+  for (const p of plan.namespaces) {
+    const text = plan.wholeDatabases
+      ? `${p.namespace.slice(0, p.namespace.indexOf('.'))}.*`
+      : `${p.namespace}${p.range ? ` ${p.range}` : ''}`
+    parts.set(p.part, (parts.get(p.part) ?? new Set()).add(text))
+  }
+  const matrix = matrixOf([...parts.values()].map((lines) => parseNamespaceLines([...lines])))
+  const json = JSON.stringify(plan)
+  return { matrix, plan: json.length + matrix.length < OUTPUT_BUDGET ? json : undefined }
 }
