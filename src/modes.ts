@@ -14,7 +14,7 @@ import type {
   TransferPlan
 } from './input/settings.js'
 import { sourceOf, targetOf } from './input/settings.js'
-import { buildsIndexes } from './input/parts.js'
+import { buildsIndexes, rangedNamespaces } from './input/parts.js'
 import { checkMismatches, compareCollections, type Expected } from './report/data-check.js'
 import { judgeAfter, judgeBaseline, judgeNow, judgeUsers, checkRestore } from './report/judge.js'
 import { managedAdvice } from './server/managed.js'
@@ -24,13 +24,7 @@ import { collectionStates, dropDatabases, userDatabases } from './server/deploym
 import { checkTarget, openSides, plannedNamespaces } from './server/preflight.js'
 import { ensureCollections } from './server/survey.js'
 import { checkSharding, helloOf } from './server/sharding.js'
-import {
-  planSplit,
-  rangedNamespaces,
-  rangeMismatches,
-  shardingWarnings,
-  verifySplit
-} from './split-modes.js'
+import { planSplit, rangeMismatches, shardingWarnings, verifySplit } from './split-modes.js'
 import {
   managedServiceOf,
   probeApps,

@@ -3,34 +3,27 @@
 // check, and mode: verify (every namespace of the plan, the users, every app cold). A pipeline
 // file beside modes.ts: it writes the report; the steps it calls return what they found.
 import * as core from '@actions/core'
-import { createHash } from 'node:crypto'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { BSON, type Document } from 'mongodb'
 import { GuardError, invalidInput } from './errors.js'
-import {
-  balance,
-  buildsIndexes,
-  formatLine,
-  idRanges,
-  piecesFor,
-  type PartLine
-} from './input/parts.js'
-import type {
-  MigrateSettings,
-  PlanSettings,
-  Settings,
-  TransferPlan,
-  VerifySettings
-} from './input/settings.js'
+import { collectionOf, dbOf } from './input/ns-plan.js'
+import { balance, buildsIndexes, formatLine, idRanges, piecesFor } from './input/parts.js'
+import type { MigrateSettings, PlanSettings, Settings, VerifySettings } from './input/settings.js'
 import { PLAN_FORMAT, planOutputs, type PlannedPiece, type SplitPlan } from './input/split-plan.js'
 import { checkSides, probeAfter, type Run } from './modes.js'
 import type { Mismatch } from './report/data-check.js'
 import { phase } from './report/phase.js'
-import type { UserSnapshot } from './server/drift.js'
+import { userDigests } from './server/drift.js'
 import { openSides, type Sides } from './server/preflight.js'
 import { checkSharding } from './server/sharding.js'
-import { collectionSizes, indexesOf, rangeCounts, splitPoints } from './server/survey.js'
+import {
+  collectionSizes,
+  indexesOf,
+  rangeCounts,
+  splitPoints,
+  type CollectionSize
+} from './server/survey.js'
 import { tryReadUsers } from './steps.js'
 
 /** Lines of one part: more than this many namespaces plan whole databases per line instead. */
@@ -72,64 +65,17 @@ export async function planSplit(run: Run<PlanSettings>): Promise<void> {
   )
 }
 
+/** What the balance places: a whole database, a collection, or one `_id` range of one. */
+interface Item {
+  key: string
+  bytes: number
+  pieces: Omit<PlannedPiece, 'part'>[]
+}
+
 async function planParts(settings: PlanSettings, namespaces: string[]): Promise<SplitPlan> {
-  const { source, probeTimeoutMs: timeout } = settings
-  const sizes = await collectionSizes(source, namespaces, timeout)
-  const total = sizes.reduce((n, s) => n + s.bytes, 0)
+  const sizes = await collectionSizes(settings.source, namespaces, settings.probeTimeoutMs)
   const wholeDatabases = namespaces.length > MAX_LINES
-  type Item = { key: string; bytes: number; pieces: Omit<PlannedPiece, 'part'>[]; line: PartLine }
-  const items: Item[] = []
-  if (wholeDatabases) {
-    for (const db of new Set(sizes.map((s) => s.namespace.split('.')[0] as string))) {
-      const inDb = sizes.filter((s) => s.namespace.startsWith(`${db}.`))
-      const pieces = inDb.map((s) => ({ namespace: s.namespace, ...counts(s) }))
-      const bytes = inDb.reduce((n, s) => n + s.bytes, 0)
-      items.push({
-        key: `${db}.*`,
-        bytes,
-        pieces,
-        line: { database: db, collection: undefined, range: undefined }
-      })
-    }
-  } else {
-    for (const s of sizes) {
-      const [database, ...rest] = s.namespace.split('.')
-      const base = { database: database as string, collection: rest.join('.') }
-      const points = await splitPoints(
-        source,
-        s.namespace,
-        piecesFor(s.bytes, total, settings.parts),
-        timeout
-      )
-      const ranges = idRanges(points)
-      if (ranges.length === 0) {
-        items.push({
-          key: s.namespace,
-          bytes: s.bytes,
-          pieces: [{ namespace: s.namespace, ...counts(s) }],
-          line: { ...base, range: undefined }
-        })
-        continue
-      }
-      const documents = await rangeCounts(
-        source,
-        ranges.map((range) => ({ namespace: s.namespace, range })),
-        timeout
-      )
-      ranges.forEach((range, i) => {
-        const line = { ...base, range }
-        const share = s.documents > 0 ? (documents[i] as number) / s.documents : 1 / ranges.length
-        const piece = {
-          namespace: s.namespace,
-          range: BSON.EJSON.stringify(range, { relaxed: false }),
-          documents: documents[i] as number,
-          bytes: Math.round(s.bytes * share),
-          ...(buildsIndexes(line) ? { indexes: s.indexes } : {})
-        }
-        items.push({ key: formatLine(line), bytes: piece.bytes, pieces: [piece], line })
-      })
-    }
-  }
+  const items = wholeDatabases ? databaseItems(sizes) : await collectionItems(settings, sizes)
   const parts = balance(items, settings.parts)
   return {
     format: PLAN_FORMAT,
@@ -145,24 +91,59 @@ async function planParts(settings: PlanSettings, namespaces: string[]): Promise<
   }
 }
 
-function counts(s: { documents: number; bytes: number; indexes: PlannedPiece['indexes'] }) {
-  return { documents: s.documents, bytes: s.bytes, indexes: s.indexes }
-}
-
-/** `db.user` → sha256 of what the drift check compares (itself digests of the credentials). */
-export function userDigests(snapshot: UserSnapshot): Record<string, string> {
-  const digests: Record<string, string> = {}
-  for (const [key, r] of [...snapshot].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    const record = JSON.stringify([r.userId, r.roles, r.mechanisms, r.credentialDigest])
-    digests[key] = createHash('sha256').update(record).digest('hex')
+/** Past MAX_LINES namespaces: one item per database (a `db.*` line), never cut. */
+function databaseItems(sizes: readonly CollectionSize[]): Item[] {
+  const byDatabase = new Map<string, CollectionSize[]>()
+  for (const s of sizes) {
+    const db = dbOf(s.namespace)
+    byDatabase.set(db, [...(byDatabase.get(db) ?? []), s])
   }
-  return digests
+  return [...byDatabase].map(([db, inDb]) => ({
+    key: `${db}.*`,
+    bytes: inDb.reduce((n, s) => n + s.bytes, 0),
+    pieces: inDb.map(wholeCollection)
+  }))
 }
 
-/** The collections of a part that sibling parts fill at once (a line with an `_id` range). */
-export function rangedNamespaces(plan: TransferPlan): string[] {
-  const ranged = plan.namespaces.filter((l) => l.range !== undefined)
-  return [...new Set(ranged.map((l) => `${l.database}.${l.collection}`))]
+/** One item per collection; a collection larger than a fair part, one per `_id` range. */
+async function collectionItems(
+  settings: PlanSettings,
+  sizes: readonly CollectionSize[]
+): Promise<Item[]> {
+  const { source, probeTimeoutMs: timeout } = settings
+  const total = sizes.reduce((n, s) => n + s.bytes, 0)
+  const items: Item[] = []
+  for (const s of sizes) {
+    const pieces = piecesFor(s.bytes, total, settings.parts)
+    const ranges = idRanges(await splitPoints(source, s.namespace, pieces, timeout))
+    if (ranges.length === 0) {
+      items.push({ key: s.namespace, bytes: s.bytes, pieces: [wholeCollection(s)] })
+      continue
+    }
+    const inRange = ranges.map((range) => ({ namespace: s.namespace, range }))
+    const documents = await rangeCounts(source, inRange, timeout)
+    ranges.forEach((range, i) => {
+      const line = { database: dbOf(s.namespace), collection: collectionOf(s.namespace), range }
+      const count = documents[i] as number
+      // The range's share of the bytes, by its share of the documents.
+      const bytes = Math.round(
+        s.documents > 0 ? (s.bytes * count) / s.documents : s.bytes / ranges.length
+      )
+      const piece = {
+        namespace: s.namespace,
+        range: BSON.EJSON.stringify(range, { relaxed: false }),
+        documents: count,
+        bytes,
+        ...(buildsIndexes(line) ? { indexes: s.indexes } : {})
+      }
+      items.push({ key: formatLine(line), bytes, pieces: [piece] })
+    })
+  }
+  return items
+}
+
+function wholeCollection(s: CollectionSize): Omit<PlannedPiece, 'part'> {
+  return { namespace: s.namespace, documents: s.documents, bytes: s.bytes, indexes: s.indexes }
 }
 
 /** Each `_id` range of a part: the target must hold exactly the source's documents in it. */

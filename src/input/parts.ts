@@ -5,6 +5,7 @@ import { BSON, type Document } from 'mongodb'
 import { forbidden, invalidInput } from '../errors.js'
 import { isProtectedNamespace, SYSTEM_DATABASES } from './guard.js'
 import { DATABASE_NAME } from './privileges.js'
+import type { TransferPlan } from './settings.js'
 
 /**
  * One line of the `namespaces` input: `db.coll`, `db.*` (the whole database), or `db.coll`
@@ -158,4 +159,10 @@ export function matrixOf(parts: readonly PartLine[][]): string {
     namespaces: lines.map(formatLine).join('\n')
   }))
   return JSON.stringify({ include })
+}
+
+/** The collections of a part that sibling parts fill at once (a line with an `_id` range). */
+export function rangedNamespaces(plan: TransferPlan): string[] {
+  const ranged = plan.namespaces.filter((l) => l.range !== undefined)
+  return [...new Set(ranged.map((l) => `${l.database}.${l.collection}`))]
 }
