@@ -40,12 +40,14 @@ describe('arguments', () => {
       'BrokenByRestore',
       'PartialRestore',
       'DumpCarriesUsers',
-      'ToolFailed'
+      'ToolFailed',
+      'ShardedCluster',
+      'PartsIncomplete'
     ].map((kind) => {
       report.failure = { kind: kind as never, title: '', message: '' }
       return exitCode(report)
     })
-    assert.deepEqual(codes, [2, 3, 4, 5, 6, 1])
+    assert.deepEqual(codes, [2, 3, 4, 5, 6, 1, 2, 5])
   })
 })
 

@@ -62,6 +62,7 @@ describe('inputs', () => {
     assert.equal(settings.phaseTimeoutMs, 60 * 60_000)
     assert.deepEqual(settings.transfer, {
       databases: [],
+      namespaces: [],
       drop: false,
       allowMerge: false,
       gzip: false,

@@ -19,6 +19,7 @@ import {
 
 const plan: TransferPlan = {
   databases: [],
+  namespaces: [],
   drop: false,
   allowMerge: false,
   gzip: false,

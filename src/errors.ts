@@ -29,6 +29,8 @@ export type FailureKind =
   | 'DriftUnavailable'
   | 'RepairImpossible'
   | 'RepairFailed'
+  | 'ShardedCluster'
+  | 'PartsIncomplete'
 
 export class GuardError extends Error {
   constructor(

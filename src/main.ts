@@ -25,7 +25,7 @@ export async function run(signal: AbortSignal): Promise<Report> {
     report.target = 'target' in settings ? settings.target?.redacted : undefined
     report.archive = 'archive' in settings ? settings.archive : undefined
     const bins =
-      settings.mode === 'probe'
+      settings.mode === 'probe' || settings.mode === 'verify'
         ? { mongodump: '', mongorestore: '' }
         : await findTools(report, settings)
     if (settings.mode !== 'probe') {

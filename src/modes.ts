@@ -15,6 +15,7 @@ import type {
   TransferPlan
 } from './input/settings.js'
 import { sourceOf, targetOf } from './input/settings.js'
+import { buildsIndexes, rangedNamespaces } from './input/parts.js'
 import { checkMismatches, compareCollections, type Expected } from './report/data-check.js'
 import { judgeAfter, judgeBaseline, judgeNow, judgeUsers, checkRestore } from './report/judge.js'
 import { managedAdvice } from './server/managed.js'
@@ -22,6 +23,9 @@ import { phase } from './report/phase.js'
 import type { Report } from './report/report.js'
 import { dropDatabases, userDatabases } from './server/deployment.js'
 import { checkTarget, openSides, plannedNamespaces } from './server/preflight.js'
+import { ensureCollections } from './server/survey.js'
+import { checkSharding, helloOf } from './server/sharding.js'
+import { planSplit, rangeMismatches, shardingWarnings, verifySplit } from './split-modes.js'
 import {
   managedServiceOf,
   probeApps,
@@ -71,6 +75,10 @@ export async function runMode(run: Run): Promise<void> {
       return restore({ ...run, settings })
     case 'probe':
       return probeOnly({ ...run, settings })
+    case 'plan':
+      return planSplit({ ...run, settings })
+    case 'verify':
+      return verifySplit({ ...run, settings })
   }
 }
 
@@ -79,11 +87,30 @@ async function migrate(run: Run<MigrateSettings>): Promise<void> {
   await probeBefore(run)
   await checkSides(run, settings.transfer)
   const baseline = await recordBaseline(run)
+  const ranged = rangedNamespaces(settings.transfer)
+  // Sibling parts fill these collections at once: create them first, so none races another.
+  if (ranged.length > 0) {
+    await ensureCollections(settings.source, settings.target, ranged, settings.probeTimeoutMs)
+  }
   const result = await transfer(run, settings.transfer)
   await probeAfter(run, baseline)
   await verify(run, settings.transfer, result, await expectedFromSource(run, result), baseline, {
     kind: 'server',
     uri: settings.source
+  })
+  if (ranged.length > 0) await verifyRanges(run)
+}
+
+/** A part's `_id` ranges: the documents of each range on the target against the source's. */
+async function verifyRanges(run: Run<MigrateSettings>): Promise<void> {
+  const { report, settings } = run
+  await phase(report.phases, 'Verify the _id ranges', async () => {
+    const mismatches = await rangeMismatches(settings)
+    core.info(
+      `${settings.transfer.namespaces.length} ranges checked: ${mismatches.length} mismatches.`
+    )
+    report.mismatches.push(...mismatches)
+    checkMismatches(mismatches)
   })
 }
 
@@ -211,6 +238,12 @@ async function restore(run: Run<RestoreSettings>): Promise<void> {
 
 /** The cold-connection probe alone. */
 async function probeOnly(run: Run<ProbeSettings>): Promise<void> {
+  const { settings } = run
+  const uri = settings.target ?? settings.apps[0]
+  // A mongos answers with users it cached: say so (the probe itself fails on its own if unreachable).
+  const hello = uri && (await helloOf(uri, settings.probeTimeoutMs).catch(() => undefined))
+  const warning = uri && checkSharding('probe', 'target', hello, uri.input)
+  if (warning) core.warning(warning, { title: 'Sharded cluster' })
   await probeAfter(run, undefined, 'Probe')
 }
 
@@ -231,7 +264,7 @@ async function probeBefore(run: Run): Promise<void> {
  * a target that is the source or already holds that data. `fromDump`: in restore mode the
  * namespaces come from the dump on disk.
  */
-async function checkSides(
+export async function checkSides(
   run: Run<ToolSettings>,
   plan: TransferPlan,
   fromDump: readonly string[] = []
@@ -240,6 +273,9 @@ async function checkSides(
   await phase(report.phases, 'Check source and target', async () => {
     const sides = await openSides(sourceOf(settings), targetOf(settings), settings.probeTimeoutMs)
     try {
+      for (const warning of shardingWarnings(settings.mode, sides)) {
+        core.warning(warning, { title: 'Sharded cluster' })
+      }
       if (signal.aborted) throw cancelled()
       if (!sides.target) return
       const namespaces = await plannedNamespaces(sides, plan, fromDump)
@@ -284,7 +320,7 @@ async function transfer(
 }
 
 /** Probes every app again; with repair-app-user, re-registers a rejected app user and re-probes. */
-async function probeAfter(
+export async function probeAfter(
   run: Run,
   baseline: Baseline | undefined,
   round = 'Probe after restore'
@@ -376,8 +412,22 @@ async function expectedFromSource(
     result.restored.map((r) => r.source)
   )
   const indexes = new Map(states.map((s) => [s.namespace, s.indexes]))
+  // A collection cut into `_id` ranges holds the sibling parts' documents too (checked per
+  // range instead), and only the part with the first range builds its indexes.
+  const lines = run.settings.transfer.namespaces
+  const ranged = new Set(rangedNamespaces(run.settings.transfer))
+  const indexHolders = new Set(
+    lines.filter((l) => l.range && buildsIndexes(l)).map((l) => `${l.database}.${l.collection}`)
+  )
   return new Map(
     result.restored.map((r) => {
+      if (ranged.has(r.source)) {
+        const expected: Expected = {
+          documents: undefined,
+          indexes: indexHolders.has(r.source) ? indexes.get(r.source) : undefined
+        }
+        return [r.source, expected]
+      }
       // A time-series collection is dumped as its buckets collection, restored under its own name.
       const count = dumped.get(r.source) ?? dumped.get(bucketsOf(r.source))
       return [

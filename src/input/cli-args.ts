@@ -18,11 +18,11 @@ and MONGODB_APP_URI (one per line), which are used when the flag is absent.
 Exit codes:
   0  passed
   1  failed for another reason (a tool failed, a timeout, an unexpected error)
-  2  refused: invalid input or an option that could overwrite users
+  2  refused: invalid input, an option that could overwrite users, or a sharded cluster
   3  the application's credentials were already rejected before the restore
   4  the application cannot log in (or lacks privileges) after the restore / now
-  5  the data is incomplete: failed documents, nothing restored, or counts, indexes,
-     options or sampled documents differ
+  5  the data is incomplete: failed documents, nothing restored, counts, indexes, options
+     or sampled documents differ, or (verify) a part of a split migration failed or never ran
   6  a dump on disk cannot be used (unreadable, or carries users)
   130 cancelled
 `
@@ -47,11 +47,13 @@ export function commandLineName(input: string): { flag: string; env: string | un
 const EXIT_CODES: Record<string, number> = {
   InvalidInput: 2,
   ForbiddenOption: 2,
+  ShardedCluster: 2,
   AlreadyRejected: 3,
   BrokenByRestore: 4,
   PartialRestore: 5,
   EmptyRestore: 5,
   DataMismatch: 5,
+  PartsIncomplete: 5,
   UnreadableDump: 6,
   DumpCarriesUsers: 6,
   Cancelled: 130

@@ -5,13 +5,15 @@
 // The only module that reads the action's inputs and environment. It returns validated Settings
 // or throws an error that names the input and the fix, before anything touches a database.
 import * as core from '@actions/core'
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { homedir, tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { invalidInput } from '../errors.js'
 import { debug, missingUri, warning } from '../interface.js'
 import { commandLineName } from './cli-args.js'
 import { checkPlan, checkToolOptions } from './guard.js'
+import { MAX_PARTS, parseNamespaceLines, type PartLine } from './parts.js'
+import { parsePlan, type SplitPlan } from './split-plan.js'
 import { DATABASE_NAME, parsePrivileges } from './privileges.js'
 import { maskRaw, MongoUri, shownUrl } from '../secrets.js'
 import { MODES, type Mode, type Rename, type Settings, type TransferPlan } from './settings.js'
@@ -76,12 +78,82 @@ function settingsFor(mode: Mode): Settings {
       const target = core.getInput('target-uri') === '' ? undefined : uriInput('target-uri', mode)
       return { mode, ...commonInputs(mode, target), target }
     }
+    case 'plan': {
+      const source = uriInput('source-uri', mode)
+      const target = uriInput('target-uri', mode)
+      const parts = numberInput('parts', 4)
+      if (!Number.isInteger(parts) || parts > MAX_PARTS) {
+        throw invalidInput(
+          'parts',
+          `"${parts}" is not a whole number from 1 to ${MAX_PARTS}`,
+          `GitHub runs at most ${MAX_PARTS} jobs in one matrix; write e.g. 4`
+        )
+      }
+      return {
+        mode,
+        ...commonInputs(mode, target),
+        source,
+        target,
+        transfer: transferInputs(mode, source, target),
+        parts
+      }
+    }
+    case 'verify': {
+      const target = uriInput('target-uri', mode)
+      return { mode, ...commonInputs(mode, target), target, plan: planInput() }
+    }
   }
+}
+
+/** The plan's JSON (the plan job's output), or the path of its plan file. */
+function planInput(): SplitPlan {
+  const text = core.getInput('plan').trim()
+  if (text === '') {
+    throw invalidInput(
+      'plan',
+      'is empty, and mode: verify needs it',
+      'Pass ${{ needs.plan.outputs.plan }}, or the path of the plan file (output plan-path) downloaded with actions/download-artifact'
+    )
+  }
+  if (text.startsWith('{')) return parsePlan(text)
+  const path = resolve(text)
+  if (!existsSync(path)) {
+    throw invalidInput(
+      'plan',
+      `${path} does not exist`,
+      'Pass the plan JSON or the path of the plan file'
+    )
+  }
+  return parsePlan(readFileSync(path, 'utf8'), `plan (${path})`)
+}
+
+/** A part job's namespaces: only migrate takes them, streamed, without databases or renames. */
+function namespacesInput(mode: Mode): PartLine[] {
+  const lines = core.getMultilineInput('namespaces')
+  if (lines.length === 0) return []
+  const why = (other: string) => `cannot be combined with ${other}`
+  const fix =
+    'A part job of a split migration is mode: migrate with namespaces alone, as the plan job wrote them'
+  if (mode !== 'migrate') throw invalidInput('namespaces', `is not used with mode: ${mode}`, fix)
+  if (core.getInput('databases') !== '') throw invalidInput('namespaces', why('databases'), fix)
+  if (core.getInput('archive') !== '') throw invalidInput('namespaces', why('archive'), fix)
+  if (core.getMultilineInput('ns-from').length > 0)
+    throw invalidInput('namespaces', why('ns-from'), fix)
+  const parsed = parseNamespaceLines(lines)
+  if (booleanInput('drop') && parsed.some((l) => l.range !== undefined)) {
+    throw invalidInput(
+      'drop',
+      'would drop the whole collection that the sibling parts are filling (a line has an _id range)',
+      'Remove drop; a re-run of a part refuses a range that already holds documents (see the README)'
+    )
+  }
+  return parsed
 }
 
 /** The inputs every mode reads; `target` is the one the apps and the repair are checked against. */
 function commonInputs(mode: Mode, target: MongoUri | undefined) {
-  const apps = mode === 'dump' ? [] : appInputs(target, mode)
+  // The plan job writes nothing and probes no app; the part jobs and the verify job do.
+  const apps = mode === 'dump' || mode === 'plan' ? [] : appInputs(target, mode)
   const adminUri =
     core.getInput('target-admin-uri') === '' ? undefined : uriInput('target-admin-uri', mode)
   const repairAppUser = booleanInput('repair-app-user')
@@ -114,6 +186,7 @@ function transferInputs(
 ): TransferPlan {
   const plan: TransferPlan = {
     databases: databasesInput(),
+    namespaces: namespacesInput(mode),
     drop: booleanInput('drop'),
     allowMerge: booleanInput('allow-merge'),
     gzip: booleanInput('gzip'),

@@ -2,8 +2,10 @@
 // required by the type system. Built only by `inputs.ts`; a mode that derives other values (the
 // rehearsal's scratch names, a dump's compression) builds a new `TransferPlan` from these.
 import type { MongoUri } from '../secrets.js'
+import type { PartLine } from './parts.js'
 import type { PrivilegeRequirement } from './privileges.js'
 import type { SampleSize } from './verify-sample.js'
+import type { SplitPlan } from './split-plan.js'
 
 /** A `--nsFrom`/`--nsTo` pair for mongorestore. */
 export interface Rename {
@@ -11,15 +13,18 @@ export interface Rename {
   to: string
 }
 
-export const MODES = ['migrate', 'rehearse', 'dump', 'restore', 'probe'] as const
+export const MODES = ['migrate', 'rehearse', 'dump', 'restore', 'probe', 'plan', 'verify'] as const
 /** migrate: dump → guarded restore → probes; rehearse: the same into scratch namespaces that are
- * dropped afterwards; dump: to disk only; restore: a dump from disk; probe: the probe alone. */
+ * dropped afterwards; dump: to disk only; restore: a dump from disk; probe: the probe alone;
+ * plan: split a migration into the parts of a matrix; verify: check the whole after the parts. */
 export type Mode = (typeof MODES)[number]
 
 /** How the data is dumped and restored: what the tools' argv and the namespace plan are made of. */
 export interface TransferPlan {
   /** The databases to move; empty means every user database. */
   databases: string[]
+  /** migrate, a part of a split migration: exactly these namespaces (and `_id` ranges); empty: unused. */
+  namespaces: PartLine[]
   /** Pass `--drop`: replace the target's collections that are in the dump. */
   drop: boolean
   /** Restore into namespaces that already hold documents (without drop, refused by default). */
@@ -111,12 +116,35 @@ export interface ProbeSettings extends Common {
   target: MongoUri | undefined
 }
 
+export interface PlanSettings extends Common {
+  mode: 'plan'
+  source: MongoUri
+  target: MongoUri
+  /** Which databases and namespaces the whole run moves (databases, ns-exclude). */
+  transfer: TransferPlan
+  /** At most this many part jobs. */
+  parts: number
+}
+
+export interface VerifySettings extends Common {
+  mode: 'verify'
+  target: MongoUri
+  /** What mode: plan found and decided. */
+  plan: SplitPlan
+}
+
 /** Everything the action was asked to do, validated. */
 export type Settings =
-  MigrateSettings | RehearseSettings | DumpSettings | RestoreSettings | ProbeSettings
+  | MigrateSettings
+  | RehearseSettings
+  | DumpSettings
+  | RestoreSettings
+  | ProbeSettings
+  | PlanSettings
+  | VerifySettings
 
 /** The modes that run the tools. */
-export type ToolSettings = Exclude<Settings, ProbeSettings>
+export type ToolSettings = Exclude<Settings, ProbeSettings | VerifySettings>
 
 /** Every connection string of the run: what must be scrubbed from any text it prints. */
 export function allUris(settings: Settings): MongoUri[] {

@@ -85,6 +85,21 @@ export interface Report {
   probes: { before: ProbeResult[]; after: ProbeResult[] }
   verdicts: Verdict[]
   failure: { kind: FailureKind; title: string; message: string } | undefined
+  /** mode plan: the parts planned, where the plan file is, the matrix and (when it fits) the plan. */
+  split:
+    | {
+        parts: number
+        namespaces: number
+        wholeDatabases: boolean
+        planPath: string
+        matrix: string
+        plan: string | undefined
+      }
+    | undefined
+  /** mode verify: the parts whose namespaces the target does not hold as planned. */
+  incompleteParts: { part: string; namespaces: string[] }[]
+  /** mode verify: the target users whose digest differs from the plan's. */
+  usersAgainstPlan: string[]
 }
 
 export function newReport(): Report {
@@ -116,7 +131,10 @@ export function newReport(): Report {
     aftermath: undefined,
     probes: { before: [], after: [] },
     verdicts: [],
-    failure: undefined
+    failure: undefined,
+    split: undefined,
+    incompleteParts: [],
+    usersAgainstPlan: []
   }
 }
 
@@ -142,6 +160,11 @@ export async function publish(
   if (report.mode === 'dump' && report.dumpFiles) {
     output('archive-path', report.dumpFiles.path)
     output('archive-bytes', report.dumpFiles.bytes)
+  }
+  if (report.split) {
+    output('matrix', report.split.matrix)
+    output('plan', report.split.plan ?? '')
+    output('plan-path', report.split.planPath)
   }
   await mkdir(dirname(reportPath), { recursive: true })
   await writeFile(reportPath, json + '\n')

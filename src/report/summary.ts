@@ -14,6 +14,7 @@ export function renderSummary(report: Report): string {
     subline(report),
     failureSection(report),
     databasesTable(report),
+    splitSection(report),
     differencesSection(report),
     usersSection(report),
     probesSection(report),
@@ -314,6 +315,27 @@ function phasesSection(report: Report): string {
     ) +
     `\n</details>`
   )
+}
+
+/** A split migration: the plan job's parts, or the parts the verify job found incomplete. */
+function splitSection(report: Report): string {
+  const parts: string[] = []
+  const s = report.split
+  if (s) {
+    parts.push(
+      `<p>Split plan: ${s.namespaces} namespace piece(s) in ${s.parts} part(s)${s.wholeDatabases ? ', whole databases per line' : ''}; plan file <code>${esc(s.planPath)}</code>${s.plan ? '' : ' (too large for the plan output: upload it as an artifact)'}.</p>`
+    )
+  }
+  if (report.incompleteParts.length > 0) {
+    parts.push(
+      `<h3>Parts that failed or never ran</h3>\n` +
+        table(
+          ['Part', 'Namespaces'],
+          report.incompleteParts.map((p) => [esc(p.part), esc(p.namespaces.join('; '))])
+        )
+    )
+  }
+  return parts.join('\n')
 }
 
 /** The versions the report knows: the servers' (read before anything was written) and the tools'. */

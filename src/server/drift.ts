@@ -120,3 +120,13 @@ export function hasDrift(d: UserDrift): boolean {
 function sameList(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i])
 }
+
+/** `db.user` → sha256 of what the drift check compares (itself digests of the credentials). */
+export function userDigests(snapshot: UserSnapshot): Record<string, string> {
+  const digests: Record<string, string> = {}
+  for (const [key, r] of [...snapshot].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const record = JSON.stringify([r.userId, r.roles, r.mechanisms, r.credentialDigest])
+    digests[key] = createHash('sha256').update(record).digest('hex')
+  }
+  return digests
+}

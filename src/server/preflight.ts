@@ -84,7 +84,7 @@ export async function checkTarget(
     }
   }
   if (signal.aborted) throw cancelled()
-  if (!plan.drop && !plan.allowMerge) await refuseNonEmpty(target, namespaces)
+  if (!plan.drop && !plan.allowMerge) await refuseNonEmpty(target, namespaces, plan)
 }
 
 /** A new client that logs in (any command authenticates the connection) and says hello. */
@@ -172,6 +172,7 @@ function isSameDeployment(a: Document, b: Document): boolean {
 /** The source's collections in the databases to move (names as mongodump will see them). */
 async function sourceNamespaces(source: Connection, plan: TransferPlan): Promise<string[]> {
   try {
+    if (plan.namespaces.length > 0) return await partNamespaces(source, plan)
     const databases =
       plan.databases.length > 0
         ? plan.databases
@@ -205,12 +206,52 @@ async function sourceNamespaces(source: Connection, plan: TransferPlan): Promise
   }
 }
 
-/** Without drop, restoring into a collection that has documents mixes the two data sets. */
-async function refuseNonEmpty(target: Connection, namespaces: readonly PlannedNamespace[]) {
+/** A part's namespaces: each named collection, which must exist, and every collection of a `db.*`. */
+async function partNamespaces(source: Connection, plan: TransferPlan): Promise<string[]> {
+  const perLine = await forEachBounded(plan.namespaces, SERVER_CONCURRENCY, async (line) => {
+    const collections = await source.client
+      .db(line.database)
+      .listCollections(line.collection === undefined ? {} : { name: line.collection }, {
+        nameOnly: true,
+        authorizedCollections: true
+      })
+      .toArray()
+    const names = collections
+      .filter((c) => c.type !== 'view' && !c.name.startsWith('system.'))
+      .map((c) => `${line.database}.${c.name}`)
+    if (line.collection !== undefined && names.length === 0) {
+      throw new GuardError(
+        'InvalidInput',
+        'Invalid input: namespaces',
+        `namespaces: ${line.database}.${line.collection} is not a collection of the source (${source.uri.redacted}). Pass the lines the plan job wrote for this part.`
+      )
+    }
+    return names
+  })
+  return [...new Set(perLine.flat())]
+}
+
+/**
+ * Without drop, restoring into a collection that has documents mixes the two data sets. A part
+ * of a split migration that moves `_id` ranges checks only its own ranges: its sibling parts
+ * fill the rest of the collection at the same time (the plan proved it empty).
+ */
+async function refuseNonEmpty(
+  target: Connection,
+  namespaces: readonly PlannedNamespace[],
+  plan: TransferPlan
+) {
   const found = await forEachBounded(namespaces, SERVER_CONCURRENCY, async ({ target: ns }) => {
     const collection = target.client.db(dbOf(ns)).collection(collectionOf(ns))
+    const ranges = plan.namespaces
+      .filter((l) => l.range !== undefined && `${l.database}.${l.collection}` === ns)
+      .map((l) => ({ _id: l.range }))
+    const filter = ranges.length > 0 ? { $or: ranges } : {}
     try {
-      if ((await collection.findOne({}, { projection: { _id: 1 } })) === null) return undefined
+      if ((await collection.findOne(filter, { projection: { _id: 1 } })) === null) return undefined
+      if (ranges.length > 0) {
+        return `${ns} (${await collection.countDocuments(filter)} documents in this part's _id range)`
+      }
       return `${ns} (${await collection.estimatedDocumentCount()} documents)`
     } catch (error) {
       throw notAllowed(
@@ -227,7 +268,7 @@ async function refuseNonEmpty(target: Connection, namespaces: readonly PlannedNa
   throw new GuardError(
     'TargetNotEmpty',
     'The target already holds this data',
-    `The target already holds documents in ${occupied.length} namespace(s) this run would restore into: ${occupied.join(', ')}. Without drop, the restore would merge into them: documents with the same _id would fail and the rest would mix with the target's own. Nothing was dumped or written. To replace those collections set drop: true; to merge on purpose set allow-merge: true; or restore into other namespaces with ns-from/ns-to.`
+    `The target already holds documents in ${occupied.length} namespace(s) this run would restore into: ${occupied.join(', ')}. Without drop, the restore would merge into them: documents with the same _id would fail and the rest would mix with the target's own. Nothing was dumped or written. ${plan.namespaces.some((l) => l.range) ? "A re-run of a part of a split migration finds what its failed run wrote: delete exactly this part's _id range from the target (deleteMany with the range from its namespaces line) and run it again, or set allow-merge: true and allow-failed-documents: true to keep what is there (documents already restored fail as duplicates; the part's range count still has to match the source)." : 'To replace those collections set drop: true; to merge on purpose set allow-merge: true; or restore into other namespaces with ns-from/ns-to.'}`
   )
 }
 

@@ -5,7 +5,7 @@
 import * as core from '@actions/core'
 import { warning } from '../interface.js'
 import type { MongoClient } from 'mongodb'
-import type { Settings } from '../input/settings.js'
+import { sourceOf, targetOf, type Settings } from '../input/settings.js'
 import type { MongoUri } from '../secrets.js'
 import {
   below,
@@ -23,18 +23,16 @@ export async function readVersions(
   settings: Settings,
   tools: string | undefined
 ): Promise<Versions> {
-  const dumps =
-    settings.mode === 'migrate' || settings.mode === 'rehearse' || settings.mode === 'dump'
+  // The plan job reads the source as its parts will dump it.
+  const dumps = ['migrate', 'rehearse', 'dump', 'plan'].includes(settings.mode)
+  const source = sourceOf(settings)
+  const target = targetOf(settings)
   const restores = settings.mode !== 'dump' && settings.mode !== 'probe'
-  const [source, target] = await Promise.all([
-    dumps && settings.source
-      ? readServer(settings.source, settings.probeTimeoutMs, true)
-      : undefined,
-    restores && settings.target
-      ? readServer(settings.target, settings.probeTimeoutMs, false)
-      : undefined
+  const [sourceVersion, targetVersion] = await Promise.all([
+    dumps && source ? readServer(source, settings.probeTimeoutMs, true) : undefined,
+    restores && target ? readServer(target, settings.probeTimeoutMs, false) : undefined
   ])
-  const versions = { tools, source, target }
+  const versions = { tools, source: sourceVersion, target: targetVersion }
   core.info(`Versions: ${describeVersions(versions)}`)
   return versions
 }

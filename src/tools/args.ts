@@ -15,19 +15,34 @@ type ArgSettings = Pick<
  */
 export const DEFAULT_RESTORE_OPTIONS = ['--numInsertionWorkersPerCollection=2']
 
-/** Where mongodump writes: the pipe (the whole deployment, or one database), or one database into a dump directory. */
+/**
+ * Where mongodump writes: the pipe (the whole deployment, one database, one collection, or one
+ * `_id` range of it: `query` is the filter as extended JSON), or one database into a directory.
+ */
 export type DumpTo =
-  { kind: 'stdout'; database?: string } | { kind: 'directory'; path: string; database: string }
+  | { kind: 'stdout'; database?: string; collection?: string; query?: string }
+  | { kind: 'directory'; path: string; database: string }
 
-/** Where mongorestore reads: the pipe, a dump directory or an archive file. */
+/**
+ * Where mongorestore reads: the pipe, a dump directory or an archive file. `noIndexRestore`: a
+ * sibling part of a split migration builds this collection's indexes.
+ */
 export type RestoreFrom =
-  { kind: 'stdin' } | { kind: 'directory'; path: string } | { kind: 'archive'; path: string }
+  | { kind: 'stdin'; noIndexRestore?: boolean }
+  | { kind: 'directory'; path: string }
+  | { kind: 'archive'; path: string }
 
 export function dumpArgs(settings: ArgSettings, configFile: string, to: DumpTo): string[] {
   // mongodump takes one --db: several databases are one pipeline each (see transfer.ts).
   const output =
     to.kind === 'stdout'
-      ? ['--archive', ...(to.database === undefined ? [] : [`--db=${to.database}`])]
+      ? [
+          '--archive',
+          ...(to.database === undefined ? [] : [`--db=${to.database}`]),
+          ...(to.collection === undefined ? [] : [`--collection=${to.collection}`]),
+          // No shell runs the tools: the JSON reaches mongodump as one argument, unquoted.
+          ...(to.query === undefined ? [] : [`--query=${to.query}`])
+        ]
       : [`--db=${to.database}`, `--out=${to.path}`]
   return [
     `--config=${configFile}`,
@@ -57,6 +72,7 @@ export function restoreArgs(
     ...[...PROTECTED_NAMESPACES, ...settings.nsExclude].map((ns) => `--nsExclude=${ns}`),
     ...settings.databases.map((db) => `--nsInclude=${db}.*`),
     ...settings.renames.flatMap((r) => [`--nsFrom=${r.from}`, `--nsTo=${r.to}`]),
+    ...(from.kind === 'stdin' && from.noIndexRestore ? ['--noIndexRestore'] : []),
     ...DEFAULT_RESTORE_OPTIONS,
     ...settings.restoreOptions
   ]

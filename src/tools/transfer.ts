@@ -11,8 +11,9 @@ import * as core from '@actions/core'
 import { mkdir, rm } from 'node:fs/promises'
 import { cancelled, GuardError, timedOut } from '../errors.js'
 import type { MongoUri, SecretDir } from '../secrets.js'
+import { buildsIndexes, queryOf, type PartLine } from '../input/parts.js'
 import type { TransferPlan } from '../input/settings.js'
-import { dumpArgs, restoreArgs, type RestoreFrom } from './args.js'
+import { dumpArgs, restoreArgs, type DumpTo, type RestoreFrom } from './args.js'
 import {
   failureReason,
   restoreCounts,
@@ -72,7 +73,8 @@ export const DATABASE_CONCURRENCY = 2
 /**
  * mongodump --archive piped straight into mongorestore --archive: nothing on disk. With
  * databases named, one pipeline per database, so that nothing else of the deployment is dumped;
- * else one pipeline for the whole deployment, filtered at restore.
+ * with namespaces (a part of a split migration), one per namespace or `_id` range; else one
+ * pipeline for the whole deployment, filtered at restore.
  */
 export async function streamDumpRestore(
   ctx: ToolContext,
@@ -80,9 +82,14 @@ export async function streamDumpRestore(
   source: MongoUri,
   target: MongoUri
 ): Promise<RestoreResult> {
-  const scopes = plan.databases.length > 0 ? plan.databases : [undefined]
-  const results = await forEachBounded(scopes, DATABASE_CONCURRENCY, (database) =>
-    streamOne(ctx, plan, source, target, database)
+  const scopes: Scope[] =
+    plan.namespaces.length > 0
+      ? plan.namespaces.map(partScope)
+      : plan.databases.length > 0
+        ? plan.databases.map((database) => ({ dump: { kind: 'stdout', database } }))
+        : [{ dump: { kind: 'stdout' } }]
+  const results = await forEachBounded(scopes, DATABASE_CONCURRENCY, (scope) =>
+    streamOne(ctx, plan, source, target, scope)
   )
   return {
     counts: {
@@ -93,18 +100,36 @@ export async function streamDumpRestore(
   }
 }
 
+/** What one pipeline dumps, and whether its restore leaves the indexes to a sibling part. */
+interface Scope {
+  dump: DumpTo & { kind: 'stdout' }
+  noIndexRestore?: boolean
+}
+
+function partScope(line: PartLine): Scope {
+  return {
+    dump: {
+      kind: 'stdout',
+      database: line.database,
+      collection: line.collection,
+      query: line.range && queryOf(line.range)
+    },
+    noIndexRestore: !buildsIndexes(line)
+  }
+}
+
 async function streamOne(
   ctx: ToolContext,
   plan: TransferPlan,
   source: MongoUri,
   target: MongoUri,
-  database: string | undefined
+  scope: Scope
 ): Promise<RestoreResult> {
   const dump = await command(ctx, 'mongodump', source, (config) =>
-    dumpArgs(plan, config, { kind: 'stdout', database })
+    dumpArgs(plan, config, scope.dump)
   )
   const restore = await command(ctx, 'mongorestore', target, (config) =>
-    restoreArgs(plan, config, { kind: 'stdin' })
+    restoreArgs(plan, config, { kind: 'stdin', noIndexRestore: scope.noIndexRestore })
   )
   core.info(`${echo(dump)} | ${echo(restore)}`)
   ctx.observer.restoreStarting()
