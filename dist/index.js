@@ -58748,19 +58748,19 @@ function idKey(raw) {
 }
 
 // src/report/verify-copy.ts
-async function checkCopy(reference, target, restored, sampleSize, timeoutMs) {
+async function checkCopy(reference, target, restored, sampleSize, timeoutMs, partial = /* @__PURE__ */ new Set()) {
   return target.use("verify", timeoutMs, async (targetClient) => {
     if (reference.kind === "dump") {
-      return check(reference, void 0, targetClient, restored, sampleSize);
+      return check(reference, void 0, targetClient, restored, sampleSize, partial);
     }
     return reference.uri.use(
       "verify",
       timeoutMs,
-      (sourceClient) => check(reference, sourceClient, targetClient, restored, sampleSize)
+      (sourceClient) => check(reference, sourceClient, targetClient, restored, sampleSize, partial)
     );
   });
 }
-async function check(reference, sourceClient, targetClient, restored, sampleSize) {
+async function check(reference, sourceClient, targetClient, restored, sampleSize, partial) {
   const started = Date.now();
   const servers = {
     source: sourceClient && await serverVersion(sourceClient),
@@ -58796,18 +58796,31 @@ async function check(reference, sourceClient, targetClient, restored, sampleSize
     checked: true,
     reason: void 0,
     collections: restored.length,
-    differences: compareOptions(restored, expected, actual),
+    differences: compareOptions(
+      restored,
+      withoutIndexes(expected, partial),
+      withoutIndexes(
+        actual,
+        new Set(restored.filter((r) => partial.has(r.source)).map((r) => r.target))
+      )
+    ),
     durationMs: Date.now() - started
   };
   const samples = [];
   if (sampleSize !== 0) {
     for (const pair of restored) {
       const type = expected.get(pair.source)?.type ?? actual.get(pair.target)?.type;
-      if (type === "view") continue;
+      if (type === "view" || partial.has(pair.source)) continue;
       samples.push(await sampleOne(reference, sourceClient, targetClient, pair, type, sampleSize));
     }
   }
   return { options, sampleSize, samples, servers };
+}
+function withoutIndexes(collections, namespaces) {
+  if (namespaces.size === 0) return collections;
+  return new Map(
+    [...collections].map(([ns, info2]) => [ns, namespaces.has(ns) ? { ...info2, indexes: [] } : info2])
+  );
 }
 async function sampleOne(reference, sourceClient, targetClient, pair, type, size) {
   const [from, to] = type === "timeseries" ? [bucketsOf(pair.source), bucketsOf(pair.target)] : [pair.source, pair.target];
@@ -59535,7 +59548,8 @@ async function verify(run3, plan, result, expected, baseline, reference) {
       settings.target,
       result.restored,
       plan.verifySample,
-      settings.probeTimeoutMs
+      settings.probeTimeoutMs,
+      new Set(rangedNamespaces(plan))
     );
     const { options, samples } = report.copy;
     if (!options.checked) {

@@ -370,7 +370,8 @@ async function verify(
       settings.target,
       result.restored,
       plan.verifySample,
-      settings.probeTimeoutMs
+      settings.probeTimeoutMs,
+      new Set(rangedNamespaces(plan))
     )
     const { options, samples } = report.copy
     if (!options.checked) {
