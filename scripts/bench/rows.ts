@@ -53,6 +53,29 @@ function baselineRow(): Row {
   }
 }
 
+/** Runs the bundle as a runner does, timed from its start, with its peak RSS; a failure stops the bench. */
+export async function measuredAction(
+  name: string,
+  inputs: Record<string, string>
+): Promise<{ ms: number; peakMb: number | undefined; report: unknown }> {
+  let started = 0
+  let stopWatch: () => number | undefined = () => undefined
+  const run = await runAction(inputs, {
+    node: node24(),
+    onSpawn: (pid) => {
+      started = performance.now()
+      stopWatch = watchPeakRss(pid)
+    }
+  })
+  const ms = performance.now() - started
+  const peakMb = stopWatch()
+  if (run.exitCode !== 0 || run.outputs['status'] !== 'passed') {
+    const lines = run.stdout.split('\n').filter((l) => !l.startsWith('::add-mask::'))
+    throw new Error(`${name}: exit ${run.exitCode}\n${lines.slice(-40).join('\n')}`)
+  }
+  return { ms, peakMb, report: run.report }
+}
+
 function actionRow(name: string, extra: (bed: Bed) => Record<string, string> = () => ({})): Row {
   return {
     name,
@@ -67,22 +90,8 @@ function actionRow(name: string, extra: (bed: Bed) => Record<string, string> = (
         'probe-timeout-seconds': '10',
         ...extra(bed)
       }
-      let started = 0
-      let stopWatch: () => number | undefined = () => undefined
-      const run = await runAction(inputs, {
-        node: node24(),
-        onSpawn: (pid) => {
-          started = performance.now()
-          stopWatch = watchPeakRss(pid)
-        }
-      })
-      const ms = performance.now() - started
-      const peakMb = stopWatch()
-      if (run.exitCode !== 0 || run.outputs['status'] !== 'passed') {
-        const lines = run.stdout.split('\n').filter((l) => !l.startsWith('::add-mask::'))
-        throw new Error(`${name}: exit ${run.exitCode}\n${lines.slice(-40).join('\n')}`)
-      }
-      const report = run.report as {
+      const { ms, peakMb, report: raw } = await measuredAction(name, inputs)
+      const report = raw as {
         probes: { before: { durationMs: number }[] }
         phases: { name: string; durationMs: number }[]
       }

@@ -5,11 +5,10 @@
 import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { binaries } from '../../__tests__/support/testbed.ts'
-import { runAction } from '../../__tests__/support/run-action.ts'
 import { SYSTEM_DATABASES } from '../../src/input/guard.ts'
 import { APP_PASSWORD, emptyTarget, type Bed } from './bed.ts'
-import { fmtS, loadavg, log, median, mustSucceed, sleep, timed, watchPeakRss } from './measure.ts'
-import { node24 } from './rows.ts'
+import { fmtS, loadavg, log, median, mustSucceed, sleep, timed } from './measure.ts'
+import { measuredAction } from './rows.ts'
 
 export interface Shape {
   key: string
@@ -98,25 +97,13 @@ async function action(bed: Bed, shape: Shape, archive: boolean): Promise<ShapeSa
     databases: shape.selected.join(','),
     ...(archive ? { archive: dump } : {})
   }
-  let started = 0
-  let stopWatch: () => number | undefined = () => undefined
   try {
-    const run = await runAction(inputs, {
-      node: node24(),
-      onSpawn: (pid) => {
-        started = performance.now()
-        stopWatch = watchPeakRss(pid)
-      }
-    })
-    const ms = performance.now() - started
-    if (run.outputs['status'] !== 'passed') {
-      throw new Error(`action on ${shape.key}: ${run.stdout.split('\n').slice(-30).join('\n')}`)
-    }
-    const phases = (run.report as { phases: { name: string; durationMs: number }[] }).phases
+    const { ms, peakMb, report } = await measuredAction(`action on ${shape.key}`, inputs)
+    const phases = (report as { phases: { name: string; durationMs: number }[] }).phases
     const checksMs = phases
       .filter((p) => p.name === 'Check source and target' || p.name === 'Verify')
       .reduce((sum, p) => sum + p.durationMs, 0)
-    return { ms, peakMb: stopWatch(), checksMs }
+    return { ms, peakMb, checksMs }
   } finally {
     rmSync(dump, { recursive: true, force: true })
   }
