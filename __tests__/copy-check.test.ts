@@ -11,6 +11,7 @@ import type { MongoClient } from 'mongodb'
 import {
   binaries,
   createUser,
+  SERVER_VERSIONS,
   startServer,
   stopAllServers,
   withClient,
@@ -146,46 +147,49 @@ function assertVerified(run: ActionRun): void {
   assert.deepEqual(restored, SPECIAL)
 }
 
-test('time-series, view, capped, clustered and validated collections migrate and are verified', async (t) => {
-  const [source, target] = await Promise.all([startServer(), startServer()])
-  t.after(() => Promise.all([source.stop(), target.stop()]))
-  await createUser(target, 'appdb', 'app', APP, ['readWrite'])
-  await withClient(source.rootUri, seedSpecial)
-  // What an interrupted mongorestore leaves: reported, counted, never read.
-  await withClient(target.rootUri, (c) =>
-    c
-      .db('admin')
-      .collection<{ _id: string; credentials: string }>('tempusers')
-      .insertOne({ _id: 'appdb.ghost', credentials: 'hash' })
-  )
-  const run = await runAction(
-    {
-      'source-uri': source.rootUri,
-      'target-uri': target.rootUri,
-      'app-uri': target.uri('app', APP, 'appdb'),
-      'app-privileges': 'appdb: readWrite',
-      'tools-path': binaries().toolsDir
-    },
-    { node }
-  )
-  assertVerified(run)
-  assert.equal(await describe(target), await describe(source))
-  // The passing summary: the verdict, the database with its counts and checks, the users.
-  assert.match(run.summary, /The app will log in after its next restart, and the copy is whole/)
-  assert.match(
-    run.summary,
-    /<td><code>appdb<\/code><\/td><td>6<\/td><td>[\d,]+<\/td><td>[\d,]+<\/td><td>0<\/td><td>counts ✓, indexes ✓, options ✓, sample ✓/
-  )
-  assert.match(
-    run.summary,
-    /The target's \d+ users were checked before and after the restore: unchanged/
-  )
-  assert.deepEqual(run.report?.['leftovers'], { checked: true, tempusers: 1, temproles: 0 })
-  assert.match(run.stdout, /admin\.tempusers \(1 documents\)/)
-  // The time-series count is its buckets on both sides (dumped and found).
-  const mismatches = run.report?.['mismatches'] as unknown[]
-  assert.deepEqual(mismatches, [])
-})
+// The server answers these: run on every version of the test bed.
+for (const version of SERVER_VERSIONS) {
+  test(`time-series, view, capped, clustered and validated collections migrate and are verified (mongod ${version})`, async (t) => {
+    const [source, target] = await Promise.all([startServer({ version }), startServer({ version })])
+    t.after(() => Promise.all([source.stop(), target.stop()]))
+    await createUser(target, 'appdb', 'app', APP, ['readWrite'])
+    await withClient(source.rootUri, seedSpecial)
+    // What an interrupted mongorestore leaves: reported, counted, never read.
+    await withClient(target.rootUri, (c) =>
+      c
+        .db('admin')
+        .collection<{ _id: string; credentials: string }>('tempusers')
+        .insertOne({ _id: 'appdb.ghost', credentials: 'hash' })
+    )
+    const run = await runAction(
+      {
+        'source-uri': source.rootUri,
+        'target-uri': target.rootUri,
+        'app-uri': target.uri('app', APP, 'appdb'),
+        'app-privileges': 'appdb: readWrite',
+        'tools-path': binaries().toolsDir
+      },
+      { node }
+    )
+    assertVerified(run)
+    assert.equal(await describe(target), await describe(source))
+    // The passing summary: the verdict, the database with its counts and checks, the users.
+    assert.match(run.summary, /The app will log in after its next restart, and the copy is whole/)
+    assert.match(
+      run.summary,
+      /<td><code>appdb<\/code><\/td><td>6<\/td><td>[\d,]+<\/td><td>[\d,]+<\/td><td>0<\/td><td>counts ✓, indexes ✓, options ✓, sample ✓/
+    )
+    assert.match(
+      run.summary,
+      /The target's \d+ users were checked before and after the restore: unchanged/
+    )
+    assert.deepEqual(run.report?.['leftovers'], { checked: true, tempusers: 1, temproles: 0 })
+    assert.match(run.stdout, /admin\.tempusers \(1 documents\)/)
+    // The time-series count is its buckets on both sides (dumped and found).
+    const mismatches = run.report?.['mismatches'] as unknown[]
+    assert.deepEqual(mismatches, [])
+  })
+}
 
 test('the same collections restored from a dump on disk are verified against its metadata', async (t) => {
   const [source, target] = await Promise.all([startServer(), startServer()])
@@ -260,124 +264,133 @@ test('a view whose $sort mongorestore reorders (tools 100.7.0, TOOLS-3411) fails
   assert.ok(outcomes.includes(1), `the $sort order was kept in all ${outcomes.length} runs`)
 })
 
-test('a target collection created beforehand with other options fails the step, naming the option and both values', async (t) => {
-  const variants = [
-    {
-      name: 'collation',
-      create: { collation: { locale: 'de' } },
-      option: 'collation',
-      value: /"locale":"de"/
-    },
-    {
-      name: 'validator',
-      create: {
-        validator: { $jsonSchema: { required: ['name'] } },
-        validationAction: 'warn' as const
+// The server answers these: run on every version of the test bed.
+for (const version of SERVER_VERSIONS) {
+  test(`a target collection created beforehand with other options fails the step, naming the option and both values (mongod ${version})`, async (t) => {
+    const variants = [
+      {
+        name: 'collation',
+        create: { collation: { locale: 'de' } },
+        option: 'collation',
+        value: /"locale":"de"/
       },
-      option: 'validationAction',
-      value: /"warn"/
+      {
+        name: 'validator',
+        create: {
+          validator: { $jsonSchema: { required: ['name'] } },
+          validationAction: 'warn' as const
+        },
+        option: 'validationAction',
+        value: /"warn"/
+      }
+    ]
+    for (const variant of variants) {
+      const [source, target] = await Promise.all([
+        startServer({ version }),
+        startServer({ version })
+      ])
+      t.after(() => Promise.all([source.stop(), target.stop()]))
+      await createUser(target, 'appdb', 'app', APP, ['readWrite'])
+      await withClient(source.rootUri, async (c) => {
+        await c.db('appdb').createCollection('orders', {
+          validator: { $jsonSchema: { required: ['name'] } },
+          validationAction: 'error'
+        })
+        await c
+          .db('appdb')
+          .collection('orders')
+          .insertMany([{ name: 'a' }, { name: 'b' }])
+      })
+      // Empty, so the guard lets the restore in; mongorestore then keeps these options.
+      await withClient(target.rootUri, (c) =>
+        c.db('appdb').createCollection('orders', variant.create)
+      )
+      const run = await runAction(
+        {
+          'source-uri': source.rootUri,
+          'target-uri': target.rootUri,
+          'app-uri': target.uri('app', APP, 'appdb'),
+          'tools-path': binaries().toolsDir
+        },
+        { node }
+      )
+      assert.equal(run.exitCode, 1, `${variant.name}: ${explain(run)}`)
+      assert.equal(failure(run)?.kind, 'DataMismatch')
+      const row = copyOf(run).options.differences.find((d) => d.option === variant.option)
+      assert.ok(row, `${variant.name}: ${JSON.stringify(copyOf(run).options.differences)}`)
+      assert.equal(row.namespace, 'appdb.orders')
+      assert.match(row.target, variant.value)
+      assert.notEqual(row.source, row.target)
+      assert.match(
+        failure(run)?.message ?? '',
+        new RegExp(`appdb\\.orders ${variant.option}: source .*, target `)
+      )
+      assert.match(
+        run.summary,
+        new RegExp(`<td><code>appdb\\.orders</code></td><td><code>${variant.option}</code></td>`)
+      )
     }
-  ]
-  for (const variant of variants) {
-    const [source, target] = await Promise.all([startServer(), startServer()])
+  })
+}
+
+// The server answers these: run on every version of the test bed.
+for (const version of SERVER_VERSIONS) {
+  test(`a merge that keeps the target own version of a document is caught by the sample, by _id only (mongod ${version})`, async (t) => {
+    const [source, target] = await Promise.all([startServer({ version }), startServer({ version })])
     t.after(() => Promise.all([source.stop(), target.stop()]))
     await createUser(target, 'appdb', 'app', APP, ['readWrite'])
-    await withClient(source.rootUri, async (c) => {
-      await c.db('appdb').createCollection('orders', {
-        validator: { $jsonSchema: { required: ['name'] } },
-        validationAction: 'error'
-      })
-      await c
+    const start = Date.UTC(2031, 4, 17)
+    await withClient(source.rootUri, (c) =>
+      c
         .db('appdb')
-        .collection('orders')
-        .insertMany([{ name: 'a' }, { name: 'b' }])
-    })
-    // Empty, so the guard lets the restore in; mongorestore then keeps these options.
+        .collection<{ _id: number; when: Date }>('items')
+        .insertMany(Array.from({ length: 20 }, (_, i) => ({ _id: i, when: new Date(start + i) })))
+    )
+    const kept = 'KEPT-VALUE-Zq81'
     await withClient(target.rootUri, (c) =>
-      c.db('appdb').createCollection('orders', variant.create)
+      c
+        .db('appdb')
+        .collection<{ _id: number; when: string }>('items')
+        .insertOne({ _id: 7, when: kept })
     )
     const run = await runAction(
       {
         'source-uri': source.rootUri,
         'target-uri': target.rootUri,
         'app-uri': target.uri('app', APP, 'appdb'),
+        'allow-merge': 'true',
+        'allow-failed-documents': 'true',
         'tools-path': binaries().toolsDir
       },
       { node }
     )
-    assert.equal(run.exitCode, 1, `${variant.name}: ${explain(run)}`)
+    assert.equal(run.exitCode, 1, explain(run))
+    assert.equal(run.outputs['failed-documents'], '1')
     assert.equal(failure(run)?.kind, 'DataMismatch')
-    const row = copyOf(run).options.differences.find((d) => d.option === variant.option)
-    assert.ok(row, `${variant.name}: ${JSON.stringify(copyOf(run).options.differences)}`)
-    assert.equal(row.namespace, 'appdb.orders')
-    assert.match(row.target, variant.value)
-    assert.notEqual(row.source, row.target)
     assert.match(
       failure(run)?.message ?? '',
-      new RegExp(`appdb\\.orders ${variant.option}: source .*, target `)
+      /appdb\.items: of 20 sampled documents, 1 differ byte for byte \(_id 7\)/
     )
-    assert.match(
+    const sample = copyOf(run).samples.find((s) => s.namespace === 'appdb.items')
+    assert.equal(sample?.differing, 1)
+    // Neither side's value is printed anywhere.
+    const sourceValue = new Date(start + 7).toISOString().slice(0, 19)
+    const everything = [
+      run.stdout,
+      run.stderr,
       run.summary,
-      new RegExp(`<td><code>appdb\\.orders</code></td><td><code>${variant.option}</code></td>`)
-    )
-  }
-})
-
-test('a merge that keeps the target own version of a document is caught by the sample, by _id only', async (t) => {
-  const [source, target] = await Promise.all([startServer(), startServer()])
-  t.after(() => Promise.all([source.stop(), target.stop()]))
-  await createUser(target, 'appdb', 'app', APP, ['readWrite'])
-  const start = Date.UTC(2031, 4, 17)
-  await withClient(source.rootUri, (c) =>
-    c
-      .db('appdb')
-      .collection<{ _id: number; when: Date }>('items')
-      .insertMany(Array.from({ length: 20 }, (_, i) => ({ _id: i, when: new Date(start + i) })))
-  )
-  const kept = 'KEPT-VALUE-Zq81'
-  await withClient(target.rootUri, (c) =>
-    c
-      .db('appdb')
-      .collection<{ _id: number; when: string }>('items')
-      .insertOne({ _id: 7, when: kept })
-  )
-  const run = await runAction(
-    {
-      'source-uri': source.rootUri,
-      'target-uri': target.rootUri,
-      'app-uri': target.uri('app', APP, 'appdb'),
-      'allow-merge': 'true',
-      'allow-failed-documents': 'true',
-      'tools-path': binaries().toolsDir
-    },
-    { node }
-  )
-  assert.equal(run.exitCode, 1, explain(run))
-  assert.equal(run.outputs['failed-documents'], '1')
-  assert.equal(failure(run)?.kind, 'DataMismatch')
-  assert.match(
-    failure(run)?.message ?? '',
-    /appdb\.items: of 20 sampled documents, 1 differ byte for byte \(_id 7\)/
-  )
-  const sample = copyOf(run).samples.find((s) => s.namespace === 'appdb.items')
-  assert.equal(sample?.differing, 1)
-  // Neither side's value is printed anywhere.
-  const sourceValue = new Date(start + 7).toISOString().slice(0, 19)
-  const everything = [
-    run.stdout,
-    run.stderr,
-    run.summary,
-    JSON.stringify(run.report),
-    JSON.stringify(run.outputs)
-  ]
-  for (const value of [kept, sourceValue, String(start + 7)]) {
-    assert.equal(
-      everything.filter((text) => text.includes(value)).length,
-      0,
-      `${value} was printed`
-    )
-  }
-})
+      JSON.stringify(run.report),
+      JSON.stringify(run.outputs)
+    ]
+    for (const value of [kept, sourceValue, String(start + 7)]) {
+      assert.equal(
+        everything.filter((text) => text.includes(value)).length,
+        0,
+        `${value} was printed`
+      )
+    }
+  })
+}
 
 test('verify-sample: 0 turns the sample off, all compares every document', async (t) => {
   const [source, target] = await Promise.all([startServer(), startServer()])
