@@ -58749,16 +58749,24 @@ function idKey(raw) {
 
 // src/report/verify-copy.ts
 async function checkCopy(reference, target, restored, sampleSize, timeoutMs, partial = /* @__PURE__ */ new Set()) {
-  return target.use("verify", timeoutMs, async (targetClient) => {
-    if (reference.kind === "dump") {
-      return check(reference, void 0, targetClient, restored, sampleSize, partial);
-    }
-    return reference.uri.use(
-      "verify",
-      timeoutMs,
-      (sourceClient) => check(reference, sourceClient, targetClient, restored, sampleSize, partial)
-    );
-  });
+  return target.use(
+    "verify",
+    timeoutMs,
+    async (targetClient) => {
+      if (reference.kind === "dump") {
+        return check(reference, void 0, targetClient, restored, sampleSize, partial);
+      }
+      return reference.uri.use(
+        "verify",
+        timeoutMs,
+        (sourceClient) => check(reference, sourceClient, targetClient, restored, sampleSize, partial),
+        false,
+        SERVER_CONCURRENCY
+      );
+    },
+    false,
+    SERVER_CONCURRENCY
+  );
 }
 async function check(reference, sourceClient, targetClient, restored, sampleSize, partial) {
   const started = Date.now();
@@ -58806,14 +58814,14 @@ async function check(reference, sourceClient, targetClient, restored, sampleSize
     ),
     durationMs: Date.now() - started
   };
-  const samples = [];
-  if (sampleSize !== 0) {
-    for (const pair of restored) {
-      const type = expected.get(pair.source)?.type ?? actual.get(pair.target)?.type;
-      if (type === "view" || partial.has(pair.source)) continue;
-      samples.push(await sampleOne(reference, sourceClient, targetClient, pair, type, sampleSize));
-    }
-  }
+  const sampled = sampleSize === 0 ? [] : restored.filter((pair) => {
+    const type = expected.get(pair.source)?.type ?? actual.get(pair.target)?.type;
+    return type !== "view" && !partial.has(pair.source);
+  });
+  const samples = await forEachBounded(sampled, SERVER_CONCURRENCY, (pair) => {
+    const type = expected.get(pair.source)?.type ?? actual.get(pair.target)?.type;
+    return sampleOne(reference, sourceClient, targetClient, pair, type, sampleSize);
+  });
   return { options, sampleSize, samples, servers };
 }
 function withoutIndexes(collections, namespaces) {

@@ -161,10 +161,12 @@ export function actionDefaults(): Record<string, string> {
   return defaults
 }
 
+/** Every regular file below `dir` (a named pipe left by a killed run would block a read). */
 function walk(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name)
-    return statSync(path).isDirectory() ? walk(path) : [path]
+    const stat = statSync(path)
+    return stat.isDirectory() ? walk(path) : stat.isFile() ? [path] : []
   })
 }
 

@@ -2,6 +2,7 @@
 // source (or the dump's metadata), and a sample of its documents byte for byte. Returns what it
 // found; the pipeline records it and `copyFailure` judges it.
 import type { MongoClient } from 'mongodb'
+import { forEachBounded, SERVER_CONCURRENCY } from '../concurrency.js'
 import { compareOptions, type OptionDifference } from './compare-options.js'
 import type { MongoUri } from '../secrets.js'
 import { bsonFile, dumpDocuments } from '../tools/dump-documents.js'
@@ -65,14 +66,25 @@ export async function checkCopy(
    */
   partial: ReadonlySet<string> = new Set()
 ): Promise<CopyCheck> {
-  return target.use('verify', timeoutMs, async (targetClient) => {
-    if (reference.kind === 'dump') {
-      return check(reference, undefined, targetClient, restored, sampleSize, partial)
-    }
-    return reference.uri.use('verify', timeoutMs, (sourceClient) =>
-      check(reference, sourceClient, targetClient, restored, sampleSize, partial)
-    )
-  })
+  return target.use(
+    'verify',
+    timeoutMs,
+    async (targetClient) => {
+      if (reference.kind === 'dump') {
+        return check(reference, undefined, targetClient, restored, sampleSize, partial)
+      }
+      return reference.uri.use(
+        'verify',
+        timeoutMs,
+        (sourceClient) =>
+          check(reference, sourceClient, targetClient, restored, sampleSize, partial),
+        false,
+        SERVER_CONCURRENCY
+      )
+    },
+    false,
+    SERVER_CONCURRENCY
+  )
 }
 
 async function check(
@@ -130,14 +142,18 @@ async function check(
     ),
     durationMs: Date.now() - started
   }
-  const samples: SampleRecord[] = []
-  if (sampleSize !== 0) {
-    for (const pair of restored) {
-      const type = expected.get(pair.source)?.type ?? actual.get(pair.target)?.type
-      if (type === 'view' || partial.has(pair.source)) continue
-      samples.push(await sampleOne(reference, sourceClient, targetClient, pair, type, sampleSize))
-    }
-  }
+  const sampled =
+    sampleSize === 0
+      ? []
+      : restored.filter((pair) => {
+          const type = expected.get(pair.source)?.type ?? actual.get(pair.target)?.type
+          return type !== 'view' && !partial.has(pair.source)
+        })
+  // A few collections at once: many small collections must not cost a round trip each in turn.
+  const samples = await forEachBounded(sampled, SERVER_CONCURRENCY, (pair) => {
+    const type = expected.get(pair.source)?.type ?? actual.get(pair.target)?.type
+    return sampleOne(reference, sourceClient, targetClient, pair, type, sampleSize)
+  })
   return { options, sampleSize, samples, servers }
 }
 
