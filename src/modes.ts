@@ -1,6 +1,7 @@
-// The five modes, each a short sequence of the same steps: probe before → check source and
-// target → dump → guarded restore → probe after → verify. This file and main.ts are the only
-// writers of the report: each step returns what it found and is recorded here.
+// The modes, each a short sequence of the same steps: probe before → check source and target →
+// dump → guarded restore → probe after → verify (plan and verify, the split migration's own, are
+// in split-modes.ts). This file, split-modes.ts and main.ts are the only writers of the report:
+// each step returns what it found and is recorded here.
 import * as core from '@actions/core'
 import { cancelled, GuardError, invalidInput } from './errors.js'
 import { notice, warning } from './interface.js'
