@@ -146,8 +146,7 @@ test('the failure names options with both values, and documents by _id with coun
         durationMs: 1,
         skipped: undefined
       }
-    ],
-    servers: { source: undefined, target: undefined }
+    ]
   }
   const error = copyFailure(check, [])
   assert.equal(error?.kind, 'DataMismatch')

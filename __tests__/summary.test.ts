@@ -54,8 +54,7 @@ function passedMigration(): Report {
         durationMs: 4,
         skipped: undefined
       }
-    ],
-    servers: { source: '6.0.5', target: undefined }
+    ]
   }
   report.tools = { mongodump: '100.7.0', mongorestore: '100.7.0', source: 'cache' }
   report.versions = {

@@ -57390,10 +57390,6 @@ async function readWith(client, namespaces) {
   });
   return found;
 }
-async function serverVersion(client) {
-  const info2 = await client.db("admin").command({ buildInfo: 1 }).catch(() => void 0);
-  return typeof info2?.["version"] === "string" ? info2["version"] : void 0;
-}
 
 // src/server/deployment.ts
 async function userDatabases(uri, wanted, timeoutMs) {
@@ -58770,15 +58766,10 @@ async function checkCopy(reference, target, restored, sampleSize, timeoutMs, par
 }
 async function check(reference, sourceClient, targetClient, restored, sampleSize, partial) {
   const started = Date.now();
-  const servers = {
-    source: sourceClient && await serverVersion(sourceClient),
-    target: await serverVersion(targetClient)
-  };
   const skipped = (reason2) => ({
     options: { checked: false, reason: reason2, collections: 0, differences: [], durationMs: 0 },
     sampleSize,
-    samples: [],
-    servers
+    samples: []
   });
   let expected;
   let actual;
@@ -58822,7 +58813,7 @@ async function check(reference, sourceClient, targetClient, restored, sampleSize
     const type = expected.get(pair.source)?.type ?? actual.get(pair.target)?.type;
     return sampleOne(reference, sourceClient, targetClient, pair, type, sampleSize);
   });
-  return { options, sampleSize, samples, servers };
+  return { options, sampleSize, samples };
 }
 function withoutIndexes(collections, namespaces) {
   if (namespaces.size === 0) return collections;

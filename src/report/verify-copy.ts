@@ -7,12 +7,7 @@ import { compareOptions, type OptionDifference } from './compare-options.js'
 import type { MongoUri } from '../secrets.js'
 import { bsonFile, dumpDocuments } from '../tools/dump-documents.js'
 import type { RestoredNamespace } from '../tools/output.js'
-import {
-  bucketsOf,
-  readWith,
-  serverVersion,
-  type CollectionInfo
-} from '../server/collection-options.js'
+import { bucketsOf, readWith, type CollectionInfo } from '../server/collection-options.js'
 import { classify } from '../server/probe.js'
 import {
   compareWithTarget,
@@ -50,7 +45,6 @@ export interface CopyCheck {
   }
   sampleSize: SampleSize
   samples: SampleRecord[]
-  servers: { source: string | undefined; target: string | undefined }
 }
 
 export async function checkCopy(
@@ -96,15 +90,10 @@ async function check(
   partial: ReadonlySet<string>
 ): Promise<CopyCheck> {
   const started = Date.now()
-  const servers = {
-    source: sourceClient && (await serverVersion(sourceClient)),
-    target: await serverVersion(targetClient)
-  }
   const skipped = (reason: string): CopyCheck => ({
     options: { checked: false, reason, collections: 0, differences: [], durationMs: 0 },
     sampleSize,
-    samples: [],
-    servers
+    samples: []
   })
   let expected: ReadonlyMap<string, CollectionInfo>
   let actual: Map<string, CollectionInfo>
@@ -154,7 +143,7 @@ async function check(
     const type = expected.get(pair.source)?.type ?? actual.get(pair.target)?.type
     return sampleOne(reference, sourceClient, targetClient, pair, type, sampleSize)
   })
-  return { options, sampleSize, samples, servers }
+  return { options, sampleSize, samples }
 }
 
 /** The collections, with the indexes of `namespaces` left out of the comparison. */

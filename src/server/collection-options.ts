@@ -81,12 +81,3 @@ export async function readWith(
   })
   return found
 }
-
-/** The server's version (buildInfo needs no privilege), for the report. */
-export async function serverVersion(client: MongoClient): Promise<string | undefined> {
-  const info = await client
-    .db('admin')
-    .command({ buildInfo: 1 })
-    .catch(() => undefined)
-  return typeof info?.['version'] === 'string' ? info['version'] : undefined
-}
