@@ -5786,7 +5786,7 @@ var require_client_h1 = __commonJS({
       kResume,
       kHTTPContext
     } = require_symbols();
-    var constants3 = require_constants2();
+    var constants4 = require_constants2();
     var EMPTY_BUF = Buffer.alloc(0);
     var FastBuffer = Buffer[Symbol.species];
     var addListener = util2.addListener;
@@ -5861,7 +5861,7 @@ var require_client_h1 = __commonJS({
       constructor(client, socket, { exports: exports2 }) {
         assert(Number.isFinite(client[kMaxHeadersSize]) && client[kMaxHeadersSize] > 0);
         this.llhttp = exports2;
-        this.ptr = this.llhttp.llhttp_alloc(constants3.TYPE.RESPONSE);
+        this.ptr = this.llhttp.llhttp_alloc(constants4.TYPE.RESPONSE);
         this.client = client;
         this.socket = socket;
         this.timeout = null;
@@ -5956,11 +5956,11 @@ var require_client_h1 = __commonJS({
             currentBufferRef = null;
           }
           const offset = llhttp.llhttp_get_error_pos(this.ptr) - currentBufferPtr;
-          if (ret !== constants3.ERROR.OK) {
+          if (ret !== constants4.ERROR.OK) {
             const body = data.subarray(offset);
-            if (ret === constants3.ERROR.PAUSED_UPGRADE) {
+            if (ret === constants4.ERROR.PAUSED_UPGRADE) {
               this.onUpgrade(body);
-            } else if (ret === constants3.ERROR.PAUSED) {
+            } else if (ret === constants4.ERROR.PAUSED) {
               this.paused = true;
               socket.unshift(body);
             } else {
@@ -5983,10 +5983,10 @@ var require_client_h1 = __commonJS({
         } finally {
           currentParser = null;
         }
-        if (ret === constants3.ERROR.OK) {
+        if (ret === constants4.ERROR.OK) {
           return null;
         }
-        if (ret === constants3.ERROR.PAUSED || ret === constants3.ERROR.PAUSED_UPGRADE) {
+        if (ret === constants4.ERROR.PAUSED || ret === constants4.ERROR.PAUSED_UPGRADE) {
           this.paused = true;
           return null;
         }
@@ -6003,7 +6003,7 @@ var require_client_h1 = __commonJS({
           const len = new Uint8Array(llhttp.memory.buffer, ptr).indexOf(0);
           message = "Response does not match the HTTP/1.1 protocol (" + Buffer.from(llhttp.memory.buffer, ptr, len).toString() + ")";
         }
-        return new HTTPParserError(message, constants3.ERROR[ret], data);
+        return new HTTPParserError(message, constants4.ERROR[ret], data);
       }
       destroy() {
         assert(this.ptr != null);
@@ -6183,7 +6183,7 @@ var require_client_h1 = __commonJS({
           socket[kBlocking] = false;
           client[kResume]();
         }
-        return pause ? constants3.ERROR.PAUSED : 0;
+        return pause ? constants4.ERROR.PAUSED : 0;
       }
       onBody(buf) {
         const { client, socket, statusCode, maxResponseSize } = this;
@@ -6205,7 +6205,7 @@ var require_client_h1 = __commonJS({
         }
         this.bytesRead += buf.length;
         if (request.onData(buf) === false) {
-          return constants3.ERROR.PAUSED;
+          return constants4.ERROR.PAUSED;
         }
       }
       onMessageComplete() {
@@ -6241,13 +6241,13 @@ var require_client_h1 = __commonJS({
         if (socket[kWriting]) {
           assert(client[kRunning] === 0);
           util2.destroy(socket, new InformationalError("reset"));
-          return constants3.ERROR.PAUSED;
+          return constants4.ERROR.PAUSED;
         } else if (!shouldKeepAlive) {
           util2.destroy(socket, new InformationalError("reset"));
-          return constants3.ERROR.PAUSED;
+          return constants4.ERROR.PAUSED;
         } else if (socket[kReset] && client[kRunning] === 0) {
           util2.destroy(socket, new InformationalError("reset"));
-          return constants3.ERROR.PAUSED;
+          return constants4.ERROR.PAUSED;
         } else if (client[kPipelining] == null || client[kPipelining] === 1) {
           setImmediate(() => client[kResume]());
         } else {
@@ -52466,10 +52466,10 @@ var require_truncate = __commonJS({
   "node_modules/semver/functions/truncate.js"(exports, module) {
     "use strict";
     var parse = require_parse2();
-    var constants3 = require_constants8();
+    var constants4 = require_constants8();
     var SemVer = require_semver();
     var truncate = (version, truncation, options) => {
-      if (!constants3.RELEASE_TYPES.includes(truncation)) {
+      if (!constants4.RELEASE_TYPES.includes(truncation)) {
         return null;
       }
       const clonedVersion = cloneInputVersion(version, options);
@@ -53709,7 +53709,7 @@ var require_semver2 = __commonJS({
   "node_modules/semver/index.js"(exports, module) {
     "use strict";
     var internalRe = require_re();
-    var constants3 = require_constants8();
+    var constants4 = require_constants8();
     var SemVer = require_semver();
     var identifiers = require_identifiers();
     var parse = require_parse2();
@@ -53793,8 +53793,8 @@ var require_semver2 = __commonJS({
       re: internalRe.re,
       src: internalRe.src,
       tokens: internalRe.t,
-      SEMVER_SPEC_VERSION: constants3.SEMVER_SPEC_VERSION,
-      RELEASE_TYPES: constants3.RELEASE_TYPES,
+      SEMVER_SPEC_VERSION: constants4.SEMVER_SPEC_VERSION,
+      RELEASE_TYPES: constants4.RELEASE_TYPES,
       compareIdentifiers: identifiers.compareIdentifiers,
       rcompareIdentifiers: identifiers.rcompareIdentifiers
     };
@@ -57366,75 +57366,6 @@ async function phase(records, name, fn) {
   }
 }
 
-// src/concurrency.ts
-var SERVER_CONCURRENCY = 8;
-async function forEachBounded(items, limit, fn) {
-  const results = new Array(items.length);
-  let next = 0;
-  let failure;
-  const worker = async () => {
-    while (failure === void 0 && next < items.length) {
-      const i = next++;
-      try {
-        results[i] = await fn(items[i]);
-      } catch (error2) {
-        if (failure === void 0) failure = { error: error2 };
-        else debug2(`a further failure after the first: ${error2}`);
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  if (failure) throw failure.error;
-  return results;
-}
-
-// src/server/collection-options.ts
-function bucketsOf(namespace) {
-  const [db, ...rest] = namespace.split(".");
-  return `${db}.system.buckets.${rest.join(".")}`;
-}
-async function readWith(client, namespaces) {
-  const byDatabase = /* @__PURE__ */ new Map();
-  for (const namespace of namespaces) {
-    const [db, ...rest] = namespace.split(".");
-    byDatabase.set(db, [...byDatabase.get(db) ?? [], rest.join(".")]);
-  }
-  const found = /* @__PURE__ */ new Map();
-  await forEachBounded([...byDatabase], SERVER_CONCURRENCY, async ([dbName, names2]) => {
-    const db = client.db(dbName);
-    const listed2 = await db.listCollections({ name: { $in: names2 } }, { nameOnly: false, authorizedCollections: true }).toArray();
-    await Promise.all(
-      listed2.map(async (entry) => {
-        const type = entry.type ?? "collection";
-        const collection2 = db.collection(entry.name);
-        if (type === "view") {
-          found.set(`${dbName}.${entry.name}`, {
-            namespace: `${dbName}.${entry.name}`,
-            type,
-            options: entry.options ?? {},
-            indexes: [],
-            documents: 0
-          });
-          return;
-        }
-        const counted = type === "timeseries" ? db.collection(`system.buckets.${entry.name}`) : collection2;
-        const [indexes, documents] = await Promise.all([
-          collection2.listIndexes().toArray(),
-          counted.estimatedDocumentCount()
-        ]);
-        found.set(`${dbName}.${entry.name}`, {
-          namespace: `${dbName}.${entry.name}`,
-          type,
-          options: entry.options ?? {},
-          indexes,
-          documents
-        });
-      })
-    );
-  });
-  return found;
-}
-
 // src/server/deployment.ts
 async function userDatabases(uri, wanted, timeoutMs) {
   const names2 = await uri.use("verify", timeoutMs, async (c) => {
@@ -57453,19 +57384,12 @@ async function userDatabases(uri, wanted, timeoutMs) {
   }
   return [...wanted];
 }
-async function collectionStates(uri, namespaces, timeoutMs) {
-  const found = await uri.use(
-    "verify",
-    timeoutMs,
-    (c) => readWith(c, namespaces),
-    false,
-    SERVER_CONCURRENCY
-  );
-  return [...found.values()].map((info2) => ({
+function stateOf(info2) {
+  return {
     namespace: info2.namespace,
     documents: info2.documents ?? 0,
     indexes: info2.indexes.map(indexSpec)
-  }));
+  };
 }
 async function dropDatabases(uri, names2, timeoutMs) {
   await uri.use("verify", timeoutMs, async (c) => {
@@ -57486,6 +57410,28 @@ function stableJson(value) {
   }
   if (value !== null && typeof value === "object") return JSON.stringify(Number(value.valueOf()));
   return JSON.stringify(value);
+}
+
+// src/concurrency.ts
+var SERVER_CONCURRENCY = 8;
+async function forEachBounded(items, limit, fn) {
+  const results = new Array(items.length);
+  let next = 0;
+  let failure;
+  const worker = async () => {
+    while (failure === void 0 && next < items.length) {
+      const i = next++;
+      try {
+        results[i] = await fn(items[i]);
+      } catch (error2) {
+        if (failure === void 0) failure = { error: error2 };
+        else debug2(`a further failure after the first: ${error2}`);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failure) throw failure.error;
+  return results;
 }
 
 // src/input/ns-plan.ts
@@ -57985,6 +57931,62 @@ var import_mongodb9 = __toESM(require_lib3(), 1);
 import { writeFile as writeFile3 } from "node:fs/promises";
 import { join as join5 } from "node:path";
 
+// src/server/collection-options.ts
+function bucketsOf(namespace) {
+  const [db, ...rest] = namespace.split(".");
+  return `${db}.system.buckets.${rest.join(".")}`;
+}
+async function readCollections(uri, namespaces, timeoutMs) {
+  return uri.use(
+    "verify",
+    timeoutMs,
+    (client) => readWith(client, namespaces),
+    false,
+    SERVER_CONCURRENCY
+  );
+}
+async function readWith(client, namespaces) {
+  const byDatabase = /* @__PURE__ */ new Map();
+  for (const namespace of namespaces) {
+    const [db, ...rest] = namespace.split(".");
+    byDatabase.set(db, [...byDatabase.get(db) ?? [], rest.join(".")]);
+  }
+  const found = /* @__PURE__ */ new Map();
+  await forEachBounded([...byDatabase], SERVER_CONCURRENCY, async ([dbName, names2]) => {
+    const db = client.db(dbName);
+    const listed2 = await db.listCollections({ name: { $in: names2 } }, { nameOnly: false, authorizedCollections: true }).toArray();
+    await Promise.all(
+      listed2.map(async (entry) => {
+        const type = entry.type ?? "collection";
+        const collection2 = db.collection(entry.name);
+        if (type === "view") {
+          found.set(`${dbName}.${entry.name}`, {
+            namespace: `${dbName}.${entry.name}`,
+            type,
+            options: entry.options ?? {},
+            indexes: [],
+            documents: 0
+          });
+          return;
+        }
+        const counted = type === "timeseries" ? db.collection(`system.buckets.${entry.name}`) : collection2;
+        const [indexes, documents] = await Promise.all([
+          collection2.listIndexes().toArray(),
+          counted.estimatedDocumentCount()
+        ]);
+        found.set(`${dbName}.${entry.name}`, {
+          namespace: `${dbName}.${entry.name}`,
+          type,
+          options: entry.options ?? {},
+          indexes,
+          documents
+        });
+      })
+    );
+  });
+  return found;
+}
+
 // src/server/members.ts
 var import_mongodb6 = __toESM(require_lib3(), 1);
 async function dataMembers(app, timeoutMs) {
@@ -58126,9 +58128,9 @@ function usersDrift(before, after, repairs) {
   drift.appeared = drift.appeared.filter((u) => !repaired.has(u));
   return drift;
 }
-async function tryReadStates(settings, target, namespaces) {
+async function tryReadTarget(settings, target, namespaces) {
   try {
-    return await collectionStates(target, namespaces, settings.probeTimeoutMs);
+    return await readCollections(target, namespaces, settings.probeTimeoutMs);
   } catch (error2) {
     if (classify(error2) !== "unauthorized") throw error2;
     warning2(
@@ -58208,10 +58210,10 @@ async function tryLeftovers(settings) {
   }
   return found;
 }
-async function readSourceStates(settings, namespaces) {
+async function readSource(settings, namespaces) {
   const { source } = settings;
   try {
-    return await collectionStates(source, namespaces, settings.probeTimeoutMs);
+    return await readCollections(source, namespaces, settings.probeTimeoutMs);
   } catch (error2) {
     if (error2 instanceof GuardError) throw error2;
     const detail = source.scrub(error2 instanceof Error ? error2.message : String(error2));
@@ -58732,12 +58734,15 @@ async function* serverSample(source, size) {
   ].filter((end) => end.limit > 0);
   for (const { direction, limit } of ends) {
     const cursor = source.find({}, { sort: { _id: direction }, limit, raw: true });
+    let read = 0;
     for await (const raw of cursor) {
+      read += 1;
       const key = idKey(raw);
       if (seen.has(key)) continue;
       seen.add(key);
       yield raw;
     }
+    if (read < limit) return;
   }
 }
 async function compareWithTarget(sourceDocuments, target) {
@@ -58788,18 +58793,18 @@ function idKey(raw) {
 }
 
 // src/report/verify-copy.ts
-async function checkCopy(reference, target, restored, sampleSize, timeoutMs, partial = /* @__PURE__ */ new Set()) {
+async function checkCopy(reference, target, actual, restored, sampleSize, timeoutMs, partial = /* @__PURE__ */ new Set()) {
   return target.use(
     "verify",
     timeoutMs,
     async (targetClient) => {
       if (reference.kind === "dump") {
-        return check(reference, void 0, targetClient, restored, sampleSize, partial);
+        return check(reference, void 0, targetClient, actual, restored, sampleSize, partial);
       }
       return reference.uri.use(
         "verify",
         timeoutMs,
-        (sourceClient) => check(reference, sourceClient, targetClient, restored, sampleSize, partial),
+        (sourceClient) => check(reference, sourceClient, targetClient, actual, restored, sampleSize, partial),
         false,
         SERVER_CONCURRENCY
       );
@@ -58808,33 +58813,17 @@ async function checkCopy(reference, target, restored, sampleSize, timeoutMs, par
     SERVER_CONCURRENCY
   );
 }
-async function check(reference, sourceClient, targetClient, restored, sampleSize, partial) {
+async function check(reference, sourceClient, targetClient, actual, restored, sampleSize, partial) {
   const started = Date.now();
   const skipped = (reason2) => ({
     options: { checked: false, reason: reason2, collections: 0, differences: [], durationMs: 0 },
     sampleSize,
     samples: []
   });
-  let expected;
-  let actual;
-  try {
-    expected = sourceClient ? await readWith(
-      sourceClient,
-      restored.map((r) => r.source)
-    ) : reference.collections;
-  } catch (error2) {
-    if (classify(error2) !== "unauthorized") throw error2;
-    return skipped("the source user may not list the collections and their indexes");
-  }
-  try {
-    actual = await readWith(
-      targetClient,
-      restored.map((r) => r.target)
-    );
-  } catch (error2) {
-    if (classify(error2) !== "unauthorized") throw error2;
+  if (actual === void 0) {
     return skipped("the target user may not list the restored collections and their indexes");
   }
+  const expected = reference.collections;
   const options = {
     checked: true,
     reason: void 0,
@@ -59014,8 +59003,9 @@ function failureReason(lines) {
 }
 
 // src/tools/runner.ts
-import { spawn as spawn2 } from "node:child_process";
-import { existsSync as existsSync4 } from "node:fs";
+import { spawn as spawn2, spawnSync } from "node:child_process";
+import { closeSync, constants as constants3, existsSync as existsSync4, mkdtempSync, openSync, rmSync } from "node:fs";
+import { tmpdir as tmpdir2 } from "node:os";
 import { join as join8 } from "node:path";
 import { createInterface } from "node:readline";
 
@@ -59129,14 +59119,27 @@ var spawnTools = async (commands, options) => {
   const onAbort = () => stopAll("cancelled");
   options.signal.addEventListener("abort", onAbort);
   try {
-    const finished = commands.map((command2, i) => {
+    const finished = [];
+    let input = "ignore";
+    for (const [i, command2] of commands.entries()) {
       const last = i === commands.length - 1;
       const writer = children[i - 1];
-      const child2 = spawn2(command2.bin, command2.args, {
-        stdio: [writer?.stdout ?? "ignore", last ? "ignore" : "pipe", "pipe"]
-      });
+      const pipe = last ? void 0 : kernelPipe();
+      let child2;
+      try {
+        child2 = spawn2(command2.bin, command2.args, {
+          stdio: [input, last ? "ignore" : pipe?.write ?? "pipe", "pipe"]
+        });
+      } catch (error2) {
+        if (pipe) closeSync(pipe.read);
+        throw error2;
+      } finally {
+        if (typeof input === "number") closeSync(input);
+        else if (typeof input === "object") input.destroy();
+        if (pipe) closeSync(pipe.write);
+      }
+      input = pipe?.read ?? child2.stdout ?? "ignore";
       if (writer) {
-        writer.stdout?.destroy();
         child2.on("close", (code2) => {
           if (writer.exitCode !== null || writer.signalCode !== null) return;
           if (code2 !== 0) readerFailed.add(writer);
@@ -59145,20 +59148,22 @@ var spawnTools = async (commands, options) => {
       }
       children.push(child2);
       running.add(child2);
-      return collect(command2, child2, options.redact).then(
-        (run3) => {
-          running.delete(child2);
-          run3.interruption = interruption;
-          run3.readerFailed = readerFailed.has(child2);
-          options.onExit?.(run3);
-          return run3;
-        },
-        (error2) => {
-          for (const other of children) stop(other);
-          throw error2;
-        }
+      finished.push(
+        collect(command2, child2, options.redact).then(
+          (run3) => {
+            running.delete(child2);
+            run3.interruption = interruption;
+            run3.readerFailed = readerFailed.has(child2);
+            options.onExit?.(run3);
+            return run3;
+          },
+          (error2) => {
+            for (const other of children) stop(other);
+            throw error2;
+          }
+        )
       );
-    });
+    }
     if (options.signal.aborted) stopAll("cancelled");
     const settled = await Promise.allSettled(finished);
     const runs = settled.map((s) => {
@@ -59171,6 +59176,27 @@ var spawnTools = async (commands, options) => {
     options.signal.removeEventListener("abort", onAbort);
   }
 };
+function kernelPipe() {
+  if (process.platform === "win32") return void 0;
+  const dir = mkdtempSync(join8(tmpdir2(), "mongo-restore-guard-pipe-"));
+  const fifo = join8(dir, "pipe");
+  let both;
+  let read;
+  try {
+    const made = spawnSync("mkfifo", ["-m", "600", fifo]);
+    if (made.status !== 0) throw made.error ?? new Error(String(made.stderr).trim());
+    both = openSync(fifo, constants3.O_RDWR);
+    read = openSync(fifo, constants3.O_RDONLY);
+    return { read, write: openSync(fifo, constants3.O_WRONLY) };
+  } catch (error2) {
+    if (read !== void 0) closeSync(read);
+    debug2(`No kernel pipe (${String(error2)}): the tools are joined by a socket pair.`);
+    return void 0;
+  } finally {
+    if (both !== void 0) closeSync(both);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 function collect(command2, child2, redact2) {
   const log2 = new LogLines(`[${command2.tool}] `);
   if (child2.stderr) {
@@ -59358,10 +59384,8 @@ async function migrate(run3) {
   }
   const result = await transfer(run3, settings.transfer);
   await probeAfter(run3, baseline);
-  await verify(run3, settings.transfer, result, await expectedFromSource(run3, result), baseline, {
-    kind: "server",
-    uri: settings.source
-  });
+  const { expected, reference } = await fromSource(run3, result);
+  await verify(run3, settings.transfer, result, expected, baseline, reference);
   if (ranged.length > 0) await verifyRanges(run3);
 }
 async function verifyRanges(run3) {
@@ -59421,10 +59445,8 @@ async function rehearse(run3) {
     const baseline = await recordBaseline(run3);
     const result = await transfer(run3, plan);
     await probeAfter(run3, baseline);
-    await verify(run3, plan, result, await expectedFromSource(run3, result), baseline, {
-      kind: "server",
-      uri: source
-    });
+    const { expected, reference } = await fromSource(run3, result);
+    await verify(run3, plan, result, expected, baseline, reference);
   } finally {
     if (!settings.keep && report2.targetWritten) {
       await phase(
@@ -59575,8 +59597,9 @@ async function verify(run3, plan, result, expected, baseline, reference) {
   await phase(report2.phases, "Verify", async () => {
     checkRestore(report2.dumped, result.counts, plan.allowFailedDocuments);
     const restored = result.restored.map((r) => r.target);
-    const states = await tryReadStates(settings, settings.target, restored);
-    if (states) {
+    const actual = await tryReadTarget(settings, settings.target, restored);
+    if (actual) {
+      const states = [...actual.values()].map(stateOf);
       const exact = plan.drop || !plan.allowMerge;
       report2.mismatches = compareCollections(result.restored, expected, states, exact);
       info(
@@ -59586,6 +59609,7 @@ async function verify(run3, plan, result, expected, baseline, reference) {
     report2.copy = await checkCopy(
       reference,
       settings.target,
+      actual,
       result.restored,
       plan.verifySample,
       settings.probeTimeoutMs,
@@ -59617,26 +59641,27 @@ async function checkUsers(run3, baseline) {
   run3.report.users = { checked: true, reason: void 0, drift, count: after.snapshot.size };
   judgeUsers(drift, after.snapshot.size);
 }
-async function expectedFromSource(run3, result) {
+async function fromSource(run3, result) {
+  const { settings } = run3;
   const dumped = new Map(run3.report.dumped.map((d) => [d.namespace, d.documents]));
-  const states = await readSourceStates(
-    run3.settings,
+  const collections = await readSource(
+    settings,
     result.restored.map((r) => r.source)
   );
-  const indexes = new Map(states.map((s) => [s.namespace, s.indexes]));
+  const indexes = new Map([...collections.values()].map((c) => [c.namespace, stateOf(c).indexes]));
   const lines = run3.settings.transfer.namespaces;
   const ranged = new Set(rangedNamespaces(run3.settings.transfer));
   const indexHolders = new Set(
     lines.filter((l) => l.range && buildsIndexes(l)).map((l) => `${l.database}.${l.collection}`)
   );
-  return new Map(
+  const expected = new Map(
     result.restored.map((r) => {
       if (ranged.has(r.source)) {
-        const expected = {
+        const expected2 = {
           documents: void 0,
           indexes: indexHolders.has(r.source) ? indexes.get(r.source) : void 0
         };
-        return [r.source, expected];
+        return [r.source, expected2];
       }
       const count = dumped.get(r.source) ?? dumped.get(bucketsOf(r.source));
       return [
@@ -59648,6 +59673,7 @@ async function expectedFromSource(run3, result) {
       ];
     })
   );
+  return { expected, reference: { kind: "server", uri: settings.source, collections } };
 }
 function recordSkippedUsers(report2, read) {
   if (read && "skipped" in read)

@@ -5,7 +5,7 @@
 import { BSON } from 'mongodb'
 import { startServer, stopAllServers, withClient } from '../__tests__/support/testbed.ts'
 import { MongoUri } from '../src/secrets.ts'
-import { checkCopy } from '../src/report/verify-copy.ts'
+import { copyCheck } from './bench/verify-cost.ts'
 import type { SampleSize } from '../src/server/sample.ts'
 
 const DOCUMENTS = Number(process.env['VERIFY_COST_DOCS'] ?? 10_000)
@@ -48,11 +48,9 @@ async function main(): Promise<void> {
       new MongoUri(source.rootUri, 'source'),
       new MongoUri(target.rootUri, 'target')
     ]
-    const reference = { kind: 'server' as const, uri: from }
     const runs = async (size: SampleSize) => {
       const results = []
-      for (let r = 0; r < REPEAT; r++)
-        results.push(await checkCopy(reference, to, restored, size, 10_000))
+      for (let r = 0; r < REPEAT; r++) results.push(await copyCheck(from, to, restored, size))
       return results
     }
     const median = (values: number[]) =>
@@ -60,7 +58,7 @@ async function main(): Promise<void> {
     const options = await runs(0)
     const sampled = await runs(100)
     const all = await runs('all')
-    const optionsMs = median(options.map((c) => c.options.durationMs))
+    const optionsMs = Math.round(median(options.map((c) => c.ms)))
     console.log(
       `\n${COLLECTIONS} collections of ${DOCUMENTS} documents (~${Math.round(
         BSON.calculateObjectSize(documents(0)[0] as BSON.Document)
@@ -76,10 +74,10 @@ async function main(): Promise<void> {
       [`every document (verify-sample: all, ${DOCUMENTS} per collection)`, all]
     ] as const) {
       const perCollection = names.map((ns) =>
-        median(checks.map((c) => c.samples.find((s) => s.namespace === ns)?.durationMs ?? 0))
+        median(checks.map((c) => c.copy.samples.find((s) => s.namespace === ns)?.durationMs ?? 0))
       )
       const total = perCollection.reduce((a, b) => a + b, 0)
-      const compared = checks[0]?.samples[0]?.compared ?? 0
+      const compared = checks[0]?.copy.samples[0]?.compared ?? 0
       console.log(
         `| ${label} (${compared} compared per collection) | ${total} ms | ${(total / COLLECTIONS).toFixed(1)} ms (min ${Math.min(...perCollection)}, max ${Math.max(...perCollection)}) |`
       )

@@ -22,7 +22,7 @@ import { judgeAfter, judgeBaseline, judgeNow, judgeUsers, checkRestore } from '.
 import { managedAdvice } from './server/managed.js'
 import { phase } from './report/phase.js'
 import type { Report } from './report/report.js'
-import { dropDatabases, userDatabases } from './server/deployment.js'
+import { dropDatabases, stateOf, userDatabases } from './server/deployment.js'
 import { checkTarget, openSides, plannedNamespaces } from './server/preflight.js'
 import { ensureCollections } from './server/survey.js'
 import { checkSharding, helloOf } from './server/sharding.js'
@@ -31,10 +31,10 @@ import {
   managedServiceOf,
   probeApps,
   readBaseline,
-  readSourceStates,
+  readSource,
   rejectedApps,
   repairApp,
-  tryReadStates,
+  tryReadTarget,
   tryLeftovers,
   tryReadUsers,
   usersDrift,
@@ -95,10 +95,8 @@ async function migrate(run: Run<MigrateSettings>): Promise<void> {
   }
   const result = await transfer(run, settings.transfer)
   await probeAfter(run, baseline)
-  await verify(run, settings.transfer, result, await expectedFromSource(run, result), baseline, {
-    kind: 'server',
-    uri: settings.source
-  })
+  const { expected, reference } = await fromSource(run, result)
+  await verify(run, settings.transfer, result, expected, baseline, reference)
   if (ranged.length > 0) await verifyRanges(run)
 }
 
@@ -169,10 +167,8 @@ async function rehearse(run: Run<RehearseSettings>): Promise<void> {
     const baseline = await recordBaseline(run)
     const result = await transfer(run, plan)
     await probeAfter(run, baseline)
-    await verify(run, plan, result, await expectedFromSource(run, result), baseline, {
-      kind: 'server',
-      uri: source
-    })
+    const { expected, reference } = await fromSource(run, result)
+    await verify(run, plan, result, expected, baseline, reference)
   } finally {
     if (!settings.keep && report.targetWritten) {
       await phase(report.phases, 'Drop the scratch databases', () =>
@@ -357,8 +353,10 @@ async function verify(
   await phase(report.phases, 'Verify', async () => {
     checkRestore(report.dumped, result.counts, plan.allowFailedDocuments)
     const restored = result.restored.map((r) => r.target)
-    const states = await tryReadStates(settings, settings.target, restored)
-    if (states) {
+    // Read once, for the counts, the indexes and the options alike.
+    const actual = await tryReadTarget(settings, settings.target, restored)
+    if (actual) {
+      const states = [...actual.values()].map(stateOf)
       // A merge (allow-merge without drop) keeps the target's own documents beside the restored ones.
       const exact = plan.drop || !plan.allowMerge
       report.mismatches = compareCollections(result.restored, expected, states, exact)
@@ -369,6 +367,7 @@ async function verify(
     report.copy = await checkCopy(
       reference,
       settings.target,
+      actual,
       result.restored,
       plan.verifySample,
       settings.probeTimeoutMs,
@@ -403,17 +402,21 @@ async function checkUsers(run: Run, baseline: Baseline): Promise<void> {
   judgeUsers(drift, after.snapshot.size)
 }
 
-/** What each restored collection should hold: the dumped count less failures, the source's indexes. */
-async function expectedFromSource(
+/**
+ * What each restored collection should hold (the dumped count less failures, the source's
+ * indexes), and the source's collections as read once for the copy check.
+ */
+async function fromSource(
   run: Run<MigrateSettings | RehearseSettings>,
   result: RestoreResult
-): Promise<Map<string, Expected>> {
+): Promise<{ expected: Map<string, Expected>; reference: Reference }> {
+  const { settings } = run
   const dumped = new Map(run.report.dumped.map((d) => [d.namespace, d.documents]))
-  const states = await readSourceStates(
-    run.settings,
+  const collections = await readSource(
+    settings,
     result.restored.map((r) => r.source)
   )
-  const indexes = new Map(states.map((s) => [s.namespace, s.indexes]))
+  const indexes = new Map([...collections.values()].map((c) => [c.namespace, stateOf(c).indexes]))
   // A collection cut into `_id` ranges holds the sibling parts' documents too (checked per
   // range instead), and only the part with the first range builds its indexes.
   const lines = run.settings.transfer.namespaces
@@ -421,7 +424,7 @@ async function expectedFromSource(
   const indexHolders = new Set(
     lines.filter((l) => l.range && buildsIndexes(l)).map((l) => `${l.database}.${l.collection}`)
   )
-  return new Map(
+  const expected = new Map(
     result.restored.map((r) => {
       if (ranged.has(r.source)) {
         const expected: Expected = {
@@ -441,6 +444,7 @@ async function expectedFromSource(
       ]
     })
   )
+  return { expected, reference: { kind: 'server', uri: settings.source, collections } }
 }
 
 function recordSkippedUsers(report: Report, read: Awaited<ReturnType<typeof tryReadUsers>>): void {

@@ -5,7 +5,7 @@ import * as core from '@actions/core'
 import { debug, warning } from './interface.js'
 import type { MongoUri, RoleRef } from './secrets.js'
 import { targetOf, usersAdmin, type Settings } from './input/settings.js'
-import { collectionStates, type CollectionState } from './server/deployment.js'
+import { readCollections, type CollectionInfo } from './server/collection-options.js'
 import { diffUsers, snapshotUsers, type UserDrift, type UserSnapshot } from './server/drift.js'
 import { managedService, type ManagedService } from './server/managed.js'
 import { dataMembers } from './server/members.js'
@@ -74,16 +74,17 @@ export function usersDrift(
 }
 
 /**
- * Counts and indexes of the restored collections; undefined, with a warning, when the target
- * user may not read them (the restore role cannot).
+ * The restored collections as the target describes them (type, options, indexes, count), read
+ * once for every check of the copy; undefined, with a warning, when the target user may not
+ * list them (the restore role cannot).
  */
-export async function tryReadStates(
+export async function tryReadTarget(
   settings: Settings,
   target: MongoUri,
   namespaces: readonly string[]
-): Promise<CollectionState[] | undefined> {
+): Promise<Map<string, CollectionInfo> | undefined> {
   try {
-    return await collectionStates(target, namespaces, settings.probeTimeoutMs)
+    return await readCollections(target, namespaces, settings.probeTimeoutMs)
   } catch (error) {
     if (classify(error) !== 'unauthorized') throw error
     warning(
@@ -187,16 +188,17 @@ export async function tryLeftovers(settings: Settings): Promise<LeftoverCheck | 
 }
 
 /**
- * The source's counts and indexes, read after the restore to verify the copy against them. A
- * source that went away meanwhile is named, not reported as an unexpected failure.
+ * The source's collections (type, options, indexes, count), read once after the restore to
+ * verify the copy against them. A source that went away meanwhile is named, not reported as an
+ * unexpected failure.
  */
-export async function readSourceStates(
+export async function readSource(
   settings: Settings & { source: MongoUri },
   namespaces: readonly string[]
-): Promise<CollectionState[]> {
+): Promise<Map<string, CollectionInfo>> {
   const { source } = settings
   try {
-    return await collectionStates(source, namespaces, settings.probeTimeoutMs)
+    return await readCollections(source, namespaces, settings.probeTimeoutMs)
   } catch (error) {
     if (error instanceof GuardError) throw error
     const detail = source.scrub(error instanceof Error ? error.message : String(error))

@@ -7,7 +7,7 @@ import { compareOptions, type OptionDifference } from './compare-options.js'
 import type { MongoUri } from '../secrets.js'
 import { bsonFile, dumpDocuments } from '../tools/dump-documents.js'
 import type { RestoredNamespace } from '../tools/output.js'
-import { bucketsOf, readWith, type CollectionInfo } from '../server/collection-options.js'
+import { bucketsOf, type CollectionInfo } from '../server/collection-options.js'
 import { classify } from '../server/probe.js'
 import {
   compareWithTarget,
@@ -16,15 +16,14 @@ import {
   type SampleSize
 } from '../server/sample.js'
 
-/** What the copy is compared with: the source deployment, or the dump it was restored from. */
-export type Reference =
+/**
+ * What the copy is compared with: the source deployment, or the dump it was restored from, with
+ * the collections it describes (read once by the Verify step, or from the dump's metadata).
+ */
+export type Reference = { collections: ReadonlyMap<string, CollectionInfo> } & (
   | { kind: 'server'; uri: MongoUri }
-  | {
-      kind: 'dump'
-      path: string
-      format: 'directory' | 'archive'
-      collections: ReadonlyMap<string, CollectionInfo>
-    }
+  | { kind: 'dump'; path: string; format: 'directory' | 'archive' }
+)
 
 export interface SampleRecord extends SampleOutcome {
   /** The target namespace (a time-series: its buckets collection, where its data is). */
@@ -50,6 +49,8 @@ export interface CopyCheck {
 export async function checkCopy(
   reference: Reference,
   target: MongoUri,
+  /** The restored collections as the target describes them; undefined: its user may not list them. */
+  actual: ReadonlyMap<string, CollectionInfo> | undefined,
   restored: readonly RestoredNamespace[],
   sampleSize: SampleSize,
   timeoutMs: number,
@@ -65,13 +66,13 @@ export async function checkCopy(
     timeoutMs,
     async (targetClient) => {
       if (reference.kind === 'dump') {
-        return check(reference, undefined, targetClient, restored, sampleSize, partial)
+        return check(reference, undefined, targetClient, actual, restored, sampleSize, partial)
       }
       return reference.uri.use(
         'verify',
         timeoutMs,
         (sourceClient) =>
-          check(reference, sourceClient, targetClient, restored, sampleSize, partial),
+          check(reference, sourceClient, targetClient, actual, restored, sampleSize, partial),
         false,
         SERVER_CONCURRENCY
       )
@@ -85,6 +86,7 @@ async function check(
   reference: Reference,
   sourceClient: MongoClient | undefined,
   targetClient: MongoClient,
+  actual: ReadonlyMap<string, CollectionInfo> | undefined,
   restored: readonly RestoredNamespace[],
   sampleSize: SampleSize,
   partial: ReadonlySet<string>
@@ -95,28 +97,10 @@ async function check(
     sampleSize,
     samples: []
   })
-  let expected: ReadonlyMap<string, CollectionInfo>
-  let actual: Map<string, CollectionInfo>
-  try {
-    expected = sourceClient
-      ? await readWith(
-          sourceClient,
-          restored.map((r) => r.source)
-        )
-      : (reference as Extract<Reference, { kind: 'dump' }>).collections
-  } catch (error) {
-    if (classify(error) !== 'unauthorized') throw error
-    return skipped('the source user may not list the collections and their indexes')
-  }
-  try {
-    actual = await readWith(
-      targetClient,
-      restored.map((r) => r.target)
-    )
-  } catch (error) {
-    if (classify(error) !== 'unauthorized') throw error
+  if (actual === undefined) {
     return skipped('the target user may not list the restored collections and their indexes')
   }
+  const expected = reference.collections
   const options = {
     checked: true,
     reason: undefined,

@@ -30,7 +30,13 @@ export async function readCollections(
   namespaces: readonly string[],
   timeoutMs: number
 ): Promise<Map<string, CollectionInfo>> {
-  return uri.use('verify', timeoutMs, (client) => readWith(client, namespaces))
+  return uri.use(
+    'verify',
+    timeoutMs,
+    (client) => readWith(client, namespaces),
+    false,
+    SERVER_CONCURRENCY
+  )
 }
 
 export async function readWith(

@@ -1,11 +1,10 @@
 // Read-mostly questions to the source and target deployments with the tool users' connection
-// strings: which user databases exist, each collection's count and indexes, and dropping the
-// scratch databases a rehearsal created. Each call opens a client and closes it.
-import { SERVER_CONCURRENCY } from '../concurrency.js'
+// strings: which user databases exist, and dropping the scratch databases a rehearsal created
+// (each call opens a client and closes it); each collection's count and indexes as compared.
 import { GuardError } from '../errors.js'
 import { SYSTEM_DATABASES } from '../input/guard.js'
 import type { MongoUri } from '../secrets.js'
-import { readWith } from './collection-options.js'
+import type { CollectionInfo } from './collection-options.js'
 
 /** An index as compared: name, key and the options that change behaviour. */
 export interface IndexSpec {
@@ -44,27 +43,16 @@ export async function userDatabases(
 }
 
 /**
- * Count (from collection metadata: cost grows with collections, not documents) and indexes,
- * a few databases at once. A time-series collection counts its buckets (what the tools move); a
+ * A collection's count (from its metadata: the cost grows with collections, not documents) and
+ * its indexes as compared. A time-series collection counts its buckets (what the tools move); a
  * view counts 0, no indexes.
  */
-export async function collectionStates(
-  uri: MongoUri,
-  namespaces: readonly string[],
-  timeoutMs: number
-): Promise<CollectionState[]> {
-  const found = await uri.use(
-    'verify',
-    timeoutMs,
-    (c) => readWith(c, namespaces),
-    false,
-    SERVER_CONCURRENCY
-  )
-  return [...found.values()].map((info) => ({
+export function stateOf(info: CollectionInfo): CollectionState {
+  return {
     namespace: info.namespace,
     documents: info.documents ?? 0,
     indexes: info.indexes.map(indexSpec)
-  }))
+  }
 }
 
 /** Drops the named databases; used only for the scratch databases a rehearsal created. */

@@ -48,12 +48,16 @@ export async function* serverSample(
   ].filter((end) => end.limit > 0)
   for (const { direction, limit } of ends) {
     const cursor = source.find({}, { sort: { _id: direction }, limit, raw: true })
+    let read = 0
     for await (const raw of cursor as AsyncIterable<Uint8Array>) {
+      read += 1
       const key = idKey(raw)
       if (seen.has(key)) continue
       seen.add(key)
       yield raw
     }
+    // Fewer than asked: the low end held the whole collection, and the high end has nothing new.
+    if (read < limit) return
   }
 }
 
