@@ -6,10 +6,19 @@ import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { BSON, type Db } from 'mongodb'
-import { binaries, runTool, startServer, stopAllServers, withClient } from './support/testbed.ts'
+import { BSON, MongoClient, type Db } from 'mongodb'
+import {
+  binaries,
+  createUser,
+  runTool,
+  SERVER_VERSIONS,
+  startServer,
+  stopAllServers,
+  withClient
+} from './support/testbed.ts'
+import { seedSpecial, SPECIAL } from './support/collections.ts'
 import { compareOptions } from '../src/report/compare-options.ts'
-import { readCollections, type CollectionInfo } from '../src/server/collection-options.ts'
+import { readCollections, readWith, type CollectionInfo } from '../src/server/collection-options.ts'
 import { inspectDump } from '../src/tools/dump-files.ts'
 import { MongoUri } from '../src/secrets.ts'
 
@@ -190,3 +199,76 @@ test("a dump's metadata (Go maps: fields in varying order, longs) compares by me
   assert.ok(collationReordered, 'no dump reordered the collation')
   assert.ok(sortOrders.size > 1, `every dump kept the $sort order: ${[...sortOrders].join(' ')}`)
 })
+
+/** readWith through a client that notes the name of every command it sends. */
+async function readNoting(uri: string, namespaces: string[]) {
+  const client = new MongoClient(uri, { monitorCommands: true, maxPoolSize: 8 })
+  const commands: string[] = []
+  client.on('commandStarted', (event) => commands.push(event.commandName))
+  try {
+    const found = await readWith(client, namespaces)
+    // The catalog keeps an index's fields in the order they were given, listIndexes puts `key`
+    // and `name` first: the checks compare an index field by field, so its fields are sorted
+    // here (the order inside `key`, which is meaning, is kept and compared).
+    const infos = [...found.values()]
+      .sort((a, b) => a.namespace.localeCompare(b.namespace))
+      .map((info) => ({
+        ...info,
+        indexes: info.indexes.map((index) =>
+          Object.fromEntries(Object.entries(index).sort(([a], [b]) => a.localeCompare(b)))
+        )
+      }))
+    return { json: BSON.EJSON.stringify(infos, { relaxed: false }), commands }
+  } finally {
+    await client.close()
+  }
+}
+
+// The server answers these: run on every version of the test bed.
+for (const version of SERVER_VERSIONS) {
+  test(`the batched read ($listCatalog once, $collStats per database) finds what listIndexes and count find, for every kind of collection (mongod ${version})`, async (t) => {
+    const server = await startServer({ version })
+    t.after(() => server.stop())
+    const tenants = ['tenant1.a', 'tenant1.b', 'tenant1.c', 'tenant2.a']
+    await withClient(server.rootUri, async (c) => {
+      await seedSpecial(c)
+      for (const [i, ns] of tenants.entries()) {
+        const [db, name] = ns.split('.') as [string, string]
+        await c
+          .db(db)
+          .collection(name)
+          .insertMany(Array.from({ length: 10 + i }, (_, n) => ({ n, tag: `t${n % 3}` })))
+        await c
+          .db(db)
+          .collection(name)
+          .createIndex({ tag: 1, n: -1 }, { sparse: i % 2 === 0 })
+      }
+      // Everything the per-collection read needs, and nothing the batched one does: no
+      // listDatabases (so no $listCatalog) and no collStats.
+      await c.db('admin').command({
+        createRole: 'narrow',
+        privileges: [
+          {
+            resource: { db: '', collection: '' },
+            actions: ['find', 'listCollections', 'listIndexes']
+          },
+          { resource: { db: '', system_buckets: '' }, actions: ['find', 'listIndexes'] }
+        ],
+        roles: []
+      })
+    })
+    await createUser(server, 'admin', 'narrow', 'narrow-pw', [{ role: 'narrow', db: 'admin' }])
+    const namespaces = [...SPECIAL, ...tenants]
+    const batched = await readNoting(server.rootUri, namespaces)
+    const single = await readNoting(server.uri('narrow', 'narrow-pw', 'admin'), namespaces)
+    assert.equal(batched.json, single.json)
+    assert.equal(JSON.parse(single.json).length, namespaces.length)
+    // Batched: the indexes of the time-series and the clustered collection alone are listed on
+    // their own (the catalog holds their buckets' or none), and no collection is counted alone.
+    const alone = (commands: string[]) =>
+      ['listIndexes', 'count'].map((name) => commands.filter((c) => c === name).length)
+    assert.deepEqual(alone(batched.commands), [2, 0])
+    // Per collection: every one but the view, listed and counted.
+    assert.deepEqual(alone(single.commands), [namespaces.length - 1, namespaces.length - 1])
+  })
+}
