@@ -57680,7 +57680,9 @@ async function partNamespaces(source, plan) {
   return [...new Set(perLine.flat())];
 }
 async function refuseNonEmpty(target, namespaces, plan) {
-  const found = await forEachBounded(namespaces, SERVER_CONCURRENCY, async ({ target: ns }) => {
+  const existing = await tryExisting(target, namespaces);
+  const asked = existing ? namespaces.filter((p) => existing.has(p.target)) : namespaces;
+  const found = await forEachBounded(asked, SERVER_CONCURRENCY, async ({ target: ns }) => {
     const collection2 = target.client.db(dbOf(ns)).collection(collectionOf(ns));
     const ranges = plan.namespaces.filter((l) => l.range !== void 0 && `${l.database}.${l.collection}` === ns).map((l) => ({ _id: l.range }));
     const filter = ranges.length > 0 ? { $or: ranges } : {};
@@ -57707,6 +57709,25 @@ async function refuseNonEmpty(target, namespaces, plan) {
     "The target already holds this data",
     `The target already holds documents in ${occupied.length} namespace(s) this run would restore into: ${occupied.join(", ")}. Without drop, the restore would merge into them: documents with the same _id would fail and the rest would mix with the target's own. Nothing was dumped or written. ${plan.namespaces.some((l) => l.range) ? "A re-run of a part of a split migration finds what its failed run wrote: delete exactly this part's _id range from the target (deleteMany with the range from its namespaces line) and run it again, or set allow-merge: true and allow-failed-documents: true to keep what is there (documents already restored fail as duplicates; the part's range count still has to match the source)." : "To replace those collections set drop: true; to merge on purpose set allow-merge: true; or restore into other namespaces with ns-from/ns-to."}`
   );
+}
+async function tryExisting(target, namespaces) {
+  try {
+    const listed2 = await target.client.db("admin").command({ listDatabases: 1, nameOnly: true, authorizedDatabases: false });
+    const present = new Set(listed2["databases"].map((d) => d.name));
+    const databases = [...new Set(namespaces.map((p) => dbOf(p.target)))].filter(
+      (db) => present.has(db)
+    );
+    const perDatabase = await forEachBounded(databases, SERVER_CONCURRENCY, async (db) => {
+      const collections = await target.client.db(db).listCollections({}, { nameOnly: true, authorizedCollections: false }).toArray();
+      return collections.map((c) => `${db}.${c.name}`);
+    });
+    return new Set(perDatabase.flat());
+  } catch (error2) {
+    debug2(
+      `The target's databases could not all be listed (${target.uri.scrub(String(error2))}): each planned namespace is checked on its own.`
+    );
+    return void 0;
+  }
 }
 function notAllowed(uri, error2, title, what, fix) {
   const detail = uri.scrub(error2 instanceof Error ? error2.message : String(error2)).replace(/\.$/, "");
@@ -57907,33 +57928,35 @@ async function readWith(client, namespaces) {
     const [db, ...rest] = namespace.split(".");
     byDatabase.set(db, [...byDatabase.get(db) ?? [], rest.join(".")]);
   }
+  const catalog = await tryCatalogIndexes(client, [...byDatabase.keys()]);
   const found = /* @__PURE__ */ new Map();
   await forEachBounded([...byDatabase], SERVER_CONCURRENCY, async ([dbName, names2]) => {
     const db = client.db(dbName);
     const listed2 = await db.listCollections({ name: { $in: names2 } }, { nameOnly: false, authorizedCollections: true }).toArray();
+    const type = (entry) => entry.type ?? "collection";
+    const counted = listed2.filter((entry) => type(entry) !== "view").map(
+      (entry) => type(entry) === "timeseries" ? `system.buckets.${entry.name}` : entry.name
+    );
+    const counts = await tryCounts(db, counted);
     await Promise.all(
       listed2.map(async (entry) => {
-        const type = entry.type ?? "collection";
-        const collection2 = db.collection(entry.name);
-        if (type === "view") {
-          found.set(`${dbName}.${entry.name}`, {
-            namespace: `${dbName}.${entry.name}`,
-            type,
-            options: entry.options ?? {},
-            indexes: [],
-            documents: 0
-          });
+        const namespace = `${dbName}.${entry.name}`;
+        const options = entry.options ?? {};
+        if (type(entry) === "view") {
+          found.set(namespace, { namespace, type: "view", options, indexes: [], documents: 0 });
           return;
         }
-        const counted = type === "timeseries" ? db.collection(`system.buckets.${entry.name}`) : collection2;
+        const buckets = type(entry) === "timeseries";
+        const countedName = buckets ? `system.buckets.${entry.name}` : entry.name;
+        const fromCatalog = !buckets && options["clusteredIndex"] === void 0 ? catalog?.get(namespace) : void 0;
         const [indexes, documents] = await Promise.all([
-          collection2.listIndexes().toArray(),
-          counted.estimatedDocumentCount()
+          fromCatalog ?? db.collection(entry.name).listIndexes().toArray(),
+          counts?.get(countedName) ?? db.collection(countedName).estimatedDocumentCount()
         ]);
-        found.set(`${dbName}.${entry.name}`, {
-          namespace: `${dbName}.${entry.name}`,
-          type,
-          options: entry.options ?? {},
+        found.set(namespace, {
+          namespace,
+          type: type(entry),
+          options,
           indexes,
           documents
         });
@@ -57941,6 +57964,47 @@ async function readWith(client, namespaces) {
     );
   });
   return found;
+}
+async function tryCatalogIndexes(client, databases) {
+  try {
+    const entries = await client.db("admin").aggregate([
+      { $listCatalog: {} },
+      { $match: { db: { $in: databases }, type: "collection" } },
+      { $project: { db: 1, name: 1, "md.indexes.spec": 1 } }
+    ]).toArray();
+    return new Map(
+      entries.map((e) => [`${e.db}.${e.name}`, (e.md?.indexes ?? []).map((index) => index.spec)])
+    );
+  } catch (error2) {
+    debug2(
+      `$listCatalog refused (${String(error2)}): each collection's indexes are listed on their own.`
+    );
+    return void 0;
+  }
+}
+var COUNTS_PER_AGGREGATION = 500;
+async function tryCounts(db, names2) {
+  const counts = /* @__PURE__ */ new Map();
+  const stage = { $collStats: { count: {} } };
+  try {
+    for (let i = 0; i < names2.length; i += COUNTS_PER_AGGREGATION) {
+      const [first, ...rest] = names2.slice(i, i + COUNTS_PER_AGGREGATION);
+      const answers = await db.collection(first).aggregate([
+        stage,
+        ...rest.map((coll) => ({ $unionWith: { coll, pipeline: [stage] } }))
+      ]).toArray();
+      for (const { ns, count } of answers) {
+        const name = ns.slice(db.databaseName.length + 1);
+        counts.set(name, (counts.get(name) ?? 0) + count);
+      }
+    }
+    return counts;
+  } catch (error2) {
+    debug2(
+      `$collStats refused in ${db.databaseName} (${String(error2)}): each collection is counted on its own.`
+    );
+    return void 0;
+  }
 }
 
 // src/server/members.ts

@@ -8,6 +8,7 @@ import { cancelled, GuardError } from '../errors.js'
 import { sameDeployment, SYSTEM_DATABASES } from '../input/guard.js'
 import { collectionOf, dbOf, planNamespaces, type PlannedNamespace } from '../input/ns-plan.js'
 import type { TransferPlan } from '../input/settings.js'
+import { debug } from '../interface.js'
 import { tryClose, type MongoUri } from '../secrets.js'
 import { classify, type ProbeStatus } from './probe.js'
 
@@ -241,7 +242,10 @@ async function refuseNonEmpty(
   namespaces: readonly PlannedNamespace[],
   plan: TransferPlan
 ) {
-  const found = await forEachBounded(namespaces, SERVER_CONCURRENCY, async ({ target: ns }) => {
+  // A collection that does not exist holds nothing: only the existing ones are asked.
+  const existing = await tryExisting(target, namespaces)
+  const asked = existing ? namespaces.filter((p) => existing.has(p.target)) : namespaces
+  const found = await forEachBounded(asked, SERVER_CONCURRENCY, async ({ target: ns }) => {
     const collection = target.client.db(dbOf(ns)).collection(collectionOf(ns))
     const ranges = plan.namespaces
       .filter((l) => l.range !== undefined && `${l.database}.${l.collection}` === ns)
@@ -270,6 +274,40 @@ async function refuseNonEmpty(
     'The target already holds this data',
     `The target already holds documents in ${occupied.length} namespace(s) this run would restore into: ${occupied.join(', ')}. Without drop, the restore would merge into them: documents with the same _id would fail and the rest would mix with the target's own. Nothing was dumped or written. ${plan.namespaces.some((l) => l.range) ? "A re-run of a part of a split migration finds what its failed run wrote: delete exactly this part's _id range from the target (deleteMany with the range from its namespaces line) and run it again, or set allow-merge: true and allow-failed-documents: true to keep what is there (documents already restored fail as duplicates; the part's range count still has to match the source)." : 'To replace those collections set drop: true; to merge on purpose set allow-merge: true; or restore into other namespaces with ns-from/ns-to.'}`
   )
+}
+
+/**
+ * Which planned namespaces exist on the target: one listDatabases, then one listCollections per
+ * planned database that exists (a target that holds none of them costs one round trip).
+ * Undefined when the user may not list every database and collection: then each namespace is
+ * asked on its own.
+ */
+async function tryExisting(
+  target: Connection,
+  namespaces: readonly PlannedNamespace[]
+): Promise<Set<string> | undefined> {
+  try {
+    const listed = await target.client
+      .db('admin')
+      .command({ listDatabases: 1, nameOnly: true, authorizedDatabases: false })
+    const present = new Set((listed['databases'] as { name: string }[]).map((d) => d.name))
+    const databases = [...new Set(namespaces.map((p) => dbOf(p.target)))].filter((db) =>
+      present.has(db)
+    )
+    const perDatabase = await forEachBounded(databases, SERVER_CONCURRENCY, async (db) => {
+      const collections = await target.client
+        .db(db)
+        .listCollections({}, { nameOnly: true, authorizedCollections: false })
+        .toArray()
+      return collections.map((c) => `${db}.${c.name}`)
+    })
+    return new Set(perDatabase.flat())
+  } catch (error) {
+    debug(
+      `The target's databases could not all be listed (${target.uri.scrub(String(error))}): each planned namespace is checked on its own.`
+    )
+    return undefined
+  }
 }
 
 function notAllowed(
