@@ -62,4 +62,3 @@ export const SPECIAL = [
   'appdb.recent',
   'appdb.sessions'
 ]
-
