@@ -164,7 +164,11 @@ async function sampleOne(
   const none = { compared: 0, differing: 0, differingIds: [], missing: 0, missingIds: [] }
   let documents: AsyncIterable<Uint8Array>
   if (sourceClient) {
-    documents = serverSample(collection(sourceClient, from), size)
+    documents = serverSample(
+      collection(sourceClient, from),
+      size,
+      reference.collections.get(pair.source)?.documents
+    )
   } else {
     const dump = reference as Extract<Reference, { kind: 'dump' }>
     if (dump.format === 'archive')

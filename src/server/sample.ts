@@ -33,10 +33,14 @@ const NAMED = 10
  */
 export async function* serverSample(
   source: Collection,
-  size: SampleSize
+  size: SampleSize,
+  /** The collection's count as read before, if known: a collection no larger is read in one query. */
+  documents?: number
 ): AsyncGenerator<Uint8Array> {
-  if (size === 'all') {
-    yield* source.find({}, { sort: { _id: 1 }, raw: true }) as AsyncIterable<Uint8Array>
+  if (size === 'all' || (documents !== undefined && documents <= size)) {
+    // A collection that grew since it was counted still gives `size` documents.
+    const limit = size === 'all' ? 0 : size
+    yield* source.find({}, { sort: { _id: 1 }, limit, raw: true }) as AsyncIterable<Uint8Array>
     return
   }
   const low = Math.ceil(size / 2)
@@ -48,16 +52,12 @@ export async function* serverSample(
   ].filter((end) => end.limit > 0)
   for (const { direction, limit } of ends) {
     const cursor = source.find({}, { sort: { _id: direction }, limit, raw: true })
-    let read = 0
     for await (const raw of cursor as AsyncIterable<Uint8Array>) {
-      read += 1
       const key = idKey(raw)
       if (seen.has(key)) continue
       seen.add(key)
       yield raw
     }
-    // Fewer than asked: the low end held the whole collection, and the high end has nothing new.
-    if (read < limit) return
   }
 }
 
