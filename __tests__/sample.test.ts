@@ -15,11 +15,11 @@ test('the sample reads a small collection in one query and a large one from both
   await withClient(server.rootUri, async (c) => {
     await c
       .db('s')
-      .collection('small')
+      .collection<{ _id: number }>('small')
       .insertMany(Array.from({ length: 30 }, (_, i) => ({ _id: i })))
     await c
       .db('s')
-      .collection('large')
+      .collection<{ _id: number }>('large')
       .insertMany(Array.from({ length: 300 }, (_, i) => ({ _id: i })))
   })
   const client = new MongoClient(server.rootUri, { monitorCommands: true })

@@ -58741,9 +58741,10 @@ var import_mongodb12 = __toESM(require_lib3(), 1);
 var BATCH = 1e3;
 var KEPT = 100;
 var NAMED = 10;
-async function* serverSample(source, size) {
-  if (size === "all") {
-    yield* source.find({}, { sort: { _id: 1 }, raw: true });
+async function* serverSample(source, size, documents) {
+  if (size === "all" || documents !== void 0 && documents <= size) {
+    const limit = size === "all" ? 0 : size;
+    yield* source.find({}, { sort: { _id: 1 }, limit, raw: true });
     return;
   }
   const low = Math.ceil(size / 2);
@@ -58754,15 +58755,12 @@ async function* serverSample(source, size) {
   ].filter((end) => end.limit > 0);
   for (const { direction, limit } of ends) {
     const cursor = source.find({}, { sort: { _id: direction }, limit, raw: true });
-    let read = 0;
     for await (const raw of cursor) {
-      read += 1;
       const key = idKey(raw);
       if (seen.has(key)) continue;
       seen.add(key);
       yield raw;
     }
-    if (read < limit) return;
   }
 }
 async function compareWithTarget(sourceDocuments, target) {
@@ -58886,7 +58884,11 @@ async function sampleOne(reference, sourceClient, targetClient, pair, type, size
   const none = { compared: 0, differing: 0, differingIds: [], missing: 0, missingIds: [] };
   let documents;
   if (sourceClient) {
-    documents = serverSample(collection(sourceClient, from), size);
+    documents = serverSample(
+      collection(sourceClient, from),
+      size,
+      reference.collections.get(pair.source)?.documents
+    );
   } else {
     const dump2 = reference;
     if (dump2.format === "archive")
