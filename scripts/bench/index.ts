@@ -86,7 +86,7 @@ async function main(): Promise<void> {
       const shape = SHAPES[key]
       if (!shape) throw new Error(`BENCH_SHAPES: no shape ${key}; known: ${Object.keys(SHAPES)}`)
       log(`shape ${shape.title} (load ${loadavg()})`)
-      shapes.push(await measureShape(bed, shape, repeat))
+      shapes.push(await measureShape(bed, shape, repeat, withTuning))
     }
     if (shapes.length > 0) console.log(`\n${shapesTable(shapes)}\n`)
     const { bench, tuning } = render(settings, all, tune, (performance.now() - t0) / 60_000, shapes)

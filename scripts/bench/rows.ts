@@ -175,21 +175,30 @@ export async function measureMainRows(bed: Bed, keys: string[], repeat: number):
   return results
 }
 
+/**
+ * The parallelism choices the tuning grids compare, each with every option given explicitly (so
+ * a row means the same whatever the defaults): on the large size and on the deployment shapes.
+ */
+export const TUNING_VARIANTS: { label: string; inputs: Record<string, string> }[] = [
+  ['tool defaults: mongodump -j 4; mongorestore -j 4, 1 insertion worker', 4, 4, 1],
+  ['mongodump -j 4; mongorestore -j 4, 2 insertion workers (the default before)', 4, 4, 2],
+  ['mongodump -j 8; mongorestore -j 8, 1 insertion worker', 8, 8, 1],
+  ['mongodump -j 16; mongorestore -j 16, 1 insertion worker', 16, 16, 1],
+  ['mongodump -j 16; mongorestore -j 16, 2 insertion workers', 16, 16, 2]
+].map(([label, dump, restore, workers]) => ({
+  label: label as string,
+  inputs: {
+    'mongodump-options': `--numParallelCollections=${dump}`,
+    'mongorestore-options': `--numParallelCollections=${restore} --numInsertionWorkersPerCollection=${workers}`
+  }
+}))
+
 /** Tuning grid (BENCH_TUNE=1): the action's streamed migrate with each option set explicitly. */
 export function tuningRows(): Row[] {
   const variant = (label: string, inputs: Record<string, string>) => actionRow(label, () => inputs)
   return [
-    variant('mongorestore tool defaults (-j 4, 1 insertion worker), no gzip', {
-      'mongorestore-options': '--numParallelCollections=4 --numInsertionWorkersPerCollection=1'
-    }),
-    variant("the action's defaults (--numInsertionWorkersPerCollection=2)", {}),
-    variant('--numInsertionWorkersPerCollection=4', {
-      'mongorestore-options': '--numInsertionWorkersPerCollection=4'
-    }),
-    variant('mongorestore -j 2', { 'mongorestore-options': '--numParallelCollections=2' }),
-    variant('mongorestore -j 6 (one per collection)', {
-      'mongorestore-options': '--numParallelCollections=6'
-    }),
+    ...TUNING_VARIANTS.map((v) => variant(v.label, v.inputs)),
+    variant("the action's defaults", {}),
     variant('gzip on the stream', { gzip: 'true' }),
     {
       ...variant('--noIndexRestore (share of the index builds; not a valid default)', {

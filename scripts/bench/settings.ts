@@ -4,8 +4,8 @@
 //   BENCH_SIZES=200000,1000000  documents per size (default), ~510 B each, 6 collections
 //   BENCH_REPEAT=3              runs of each row per size (medians and min–max are reported)
 //   BENCH_ROWS=baseline,stream,archive,peer   rows to run (default: all; ratios are to the first)
-//   BENCH_TUNE=1                also measure the tuning grid (mongorestore options, gzip, index
-//                               builds) at the largest size: ~15 more minutes
+//   BENCH_TUNE=1                also measure the tuning grid (the tools' parallelism, gzip, index
+//                               builds) at the largest size, and the parallelism on each shape
 //   BENCH_SHAPES=tenants100,tenants1000,selected   deployment shapes (shapes.ts) measured after
 //                               the sizes ('none' skips them); BENCH_SIZES=none measures shapes only
 //   BENCH_SEED=42               seed of the generated dataset
@@ -49,6 +49,7 @@ export function readSettings(env: NodeJS.ProcessEnv, repoRoot: string): BenchSet
   if (env.BENCH_REPEAT) given.push(`BENCH_REPEAT=${repeat}`)
   if (env.BENCH_ROWS) given.push(`BENCH_ROWS=${rows.join(',')}`)
   if (env.BENCH_SHAPES) given.push(`BENCH_SHAPES=${env.BENCH_SHAPES}`)
+  if (env.BENCH_TUNE === '1') given.push('BENCH_TUNE=1')
   return {
     sizes,
     repeat,

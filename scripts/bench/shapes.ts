@@ -8,7 +8,7 @@ import { binaries } from '../../__tests__/support/testbed.ts'
 import { SYSTEM_DATABASES } from '../../src/input/guard.ts'
 import { APP_PASSWORD, emptyTarget, type Bed } from './bed.ts'
 import { fmtS, loadavg, log, median, mustSucceed, sleep, timed } from './measure.ts'
-import { measuredAction } from './rows.ts'
+import { measuredAction, TUNING_VARIANTS } from './rows.ts'
 
 export interface Shape {
   key: string
@@ -86,9 +86,15 @@ async function raw(bed: Bed, shape: Shape): Promise<ShapeSample> {
   return { ms: run.ms }
 }
 
-async function action(bed: Bed, shape: Shape, archive: boolean): Promise<ShapeSample> {
+async function action(
+  bed: Bed,
+  shape: Shape,
+  archive: boolean,
+  options: Record<string, string> = {}
+): Promise<ShapeSample> {
   const dump = join(bed.dir, 'shape.dump')
   const inputs: Record<string, string> = {
+    ...options,
     'source-uri': bed.source.rootUri,
     'target-uri': bed.target.rootUri,
     'app-uri': bed.target.uri('app', APP_PASSWORD, 'admin'),
@@ -123,12 +129,22 @@ async function checkShape(bed: Bed, shape: Shape): Promise<void> {
   }
 }
 
-export async function measureShape(bed: Bed, shape: Shape, repeat: number): Promise<ShapeResult> {
+/** The raw tools and the action on one shape; with `tune`, the tuning variants streamed too. */
+export async function measureShape(
+  bed: Bed,
+  shape: Shape,
+  repeat: number,
+  tune: boolean
+): Promise<ShapeResult> {
   await seed(bed, shape)
   const rows: [string, () => Promise<ShapeSample>][] = [
     ['raw tools', () => raw(bed, shape)],
     ['action, streamed', () => action(bed, shape, false)],
-    ['action, dump on disk', () => action(bed, shape, true)]
+    ['action, dump on disk', () => action(bed, shape, true)],
+    ...(tune ? TUNING_VARIANTS : []).map((v): [string, () => Promise<ShapeSample>] => [
+      `action, streamed, ${v.label}`,
+      () => action(bed, shape, false, v.inputs)
+    ])
   ]
   const result: ShapeResult = {
     shape,

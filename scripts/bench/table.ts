@@ -181,7 +181,7 @@ export function render(
   }
   const bench = parts.join('\n\n')
   const tuning = tune
-    ? `Measured ${now()} UTC with \`BENCH_TUNE=1 ${rerun}\`; ` +
+    ? `Measured ${now()} UTC with \`${rerun}\`; ` +
       `${repeat} runs per row, round-robin; load average ${tune.sr.load.before} before.\n\n${tuningTable(tune.sr, tune.results)}`
     : undefined
   return { bench, tuning }
