@@ -74,7 +74,7 @@ export async function emptyTarget(bed: Bed): Promise<void> {
 }
 
 /** Checks that a run restored the whole dataset: counts and indexes per collection. */
-export async function checkCopy(bed: Bed, row: string, indexes = true): Promise<void> {
+export async function checkCopy(bed: Bed, row: string): Promise<void> {
   const [src, dst] = [bed.sourceClient.db(DB), bed.targetClient.db(DB)]
   for (const [name] of COLLECTIONS) {
     const [a, b] = await Promise.all([
@@ -85,7 +85,7 @@ export async function checkCopy(bed: Bed, row: string, indexes = true): Promise<
       src.collection(name).listIndexes().toArray(),
       dst.collection(name).listIndexes().toArray()
     ])
-    if (a !== b || (indexes && ia.length !== ib.length)) {
+    if (a !== b || ia.length !== ib.length) {
       throw new Error(
         `${row}: ${DB}.${name} has ${b} documents and ${ib.length} indexes on the target, ${a} and ${ia.length} on the source`
       )

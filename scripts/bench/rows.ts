@@ -28,8 +28,6 @@ export interface Sample {
 
 export interface Row {
   name: string
-  /** false: the row does not restore indexes, so only counts are checked. */
-  indexes?: boolean
   /** Runs once; the target is empty before and checked after. */
   run: (bed: Bed) => Promise<Sample>
 }
@@ -199,13 +197,7 @@ export function tuningRows(): Row[] {
   return [
     ...TUNING_VARIANTS.map((v) => variant(v.label, v.inputs)),
     variant("the action's defaults", {}),
-    variant('gzip on the stream', { gzip: 'true' }),
-    {
-      ...variant('--noIndexRestore (share of the index builds; not a valid default)', {
-        'mongorestore-options': '--noIndexRestore'
-      }),
-      indexes: false
-    }
+    variant('gzip on the stream', { gzip: 'true' })
   ]
 }
 
@@ -218,7 +210,7 @@ export async function measureRows(bed: Bed, rows: Row[], repeat: number): Promis
       await sleep(500)
       const before = loadavg()
       const sample = await row.run(bed)
-      await checkCopy(bed, row.name, row.indexes)
+      await checkCopy(bed, row.name)
       results[i]!.samples.push(sample)
       log(`  ${rep}/${repeat} ${row.name}: ${fmtS(sample.ms)} s (load ${before})`)
     }
