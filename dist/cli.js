@@ -53893,6 +53893,9 @@ function exitCode(report2) {
   return EXIT_CODES[report2.failure?.kind ?? ""] ?? 1;
 }
 
+// src/main.ts
+import { setFlagsFromString } from "node:v8";
+
 // node_modules/@actions/core/lib/command.js
 import * as os from "os";
 
@@ -61165,6 +61168,7 @@ async function holdsRawData(client, uri) {
 
 // src/main.ts
 async function run2(signal) {
+  boundHeap();
   const report2 = newReport();
   const reportPath = getReportPath();
   let uris = [];
@@ -61205,6 +61209,10 @@ async function run2(signal) {
     await publish(report2, reportPath, (text) => redact(text, uris));
   }
   return report2;
+}
+function boundHeap() {
+  setFlagsFromString("--semi-space-growth-factor=1");
+  setFlagsFromString("--heap-growing-percent=50");
 }
 async function findTools(report2, settings) {
   const tools = await obtainTools({

@@ -53800,6 +53800,9 @@ var require_semver2 = __commonJS({
   }
 });
 
+// src/main.ts
+import { setFlagsFromString } from "node:v8";
+
 // node_modules/@actions/core/lib/command.js
 import * as os from "os";
 
@@ -61124,6 +61127,7 @@ async function holdsRawData(client, uri) {
 
 // src/main.ts
 async function run2(signal) {
+  boundHeap();
   const report = newReport();
   const reportPath = getReportPath();
   let uris = [];
@@ -61164,6 +61168,10 @@ async function run2(signal) {
     await publish(report, reportPath, (text) => redact(text, uris));
   }
   return report;
+}
+function boundHeap() {
+  setFlagsFromString("--semi-space-growth-factor=1");
+  setFlagsFromString("--heap-growing-percent=50");
 }
 async function findTools(report, settings) {
   const tools = await obtainTools({

@@ -1,4 +1,5 @@
 // The action: read the inputs, find the tools, run the mode's pipeline, publish one report.
+import { setFlagsFromString } from 'node:v8'
 import { getInputs, getReportPath } from './input/inputs.js'
 import { allUris, type Settings } from './input/settings.js'
 import { runMode } from './modes.js'
@@ -14,6 +15,7 @@ import type { ToolBins, ToolObserver } from './tools/transfer.js'
 
 /** Runs the action and returns its report (already published). */
 export async function run(signal: AbortSignal): Promise<Report> {
+  boundHeap()
   const report = newReport()
   const reportPath = getReportPath()
   let uris: MongoUri[] = []
@@ -57,6 +59,20 @@ export async function run(signal: AbortSignal): Promise<Report> {
     await publish(report, reportPath, (text) => redact(text, uris))
   }
   return report
+}
+
+/**
+ * What the run holds stays small (about 20 MB of heap after a full GC, at every phase and every
+ * size), but the checks of many small collections churn through garbage, a megabyte or more per
+ * collection. Node 24's V8 then grows the young generation to 2 x 64 MB and lets the old one fill
+ * with promoted garbage up to four times what is live: the peak RSS grew with the collections
+ * (250 MB for 100 x 3, 340 MB for 1000 x 2). Both settings are read at each GC, so they still
+ * apply once the process runs: the young generation keeps its size, the old one is collected at
+ * 1.5 x what survived.
+ */
+function boundHeap(): void {
+  setFlagsFromString('--semi-space-growth-factor=1')
+  setFlagsFromString('--heap-growing-percent=50')
 }
 
 async function findTools(report: Report, settings: Settings): Promise<ToolBins> {
