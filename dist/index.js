@@ -57358,7 +57358,7 @@ async function dropDatabases(uri, names2, timeoutMs) {
 var IGNORED_OPTIONS = /* @__PURE__ */ new Set(["v", "ns", "background", "name"]);
 function indexSpec(index) {
   const options = Object.fromEntries(
-    Object.entries(index).filter(([k]) => !IGNORED_OPTIONS.has(k)).sort(([a], [b]) => a.localeCompare(b))
+    Object.entries(index).filter(([k]) => !IGNORED_OPTIONS.has(k)).sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0)
   );
   return { name: String(index["name"]), definition: stableJson(options) };
 }
@@ -59964,7 +59964,7 @@ function databasesTable(report) {
     e.failed += r.failures;
   }
   if (databases.size === 0) return "";
-  const rows = [...databases].sort(([a], [b]) => a.localeCompare(b));
+  const rows = [...databases].sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0);
   const dumpedKnown = report.dumped.length > 0;
   const buckets = report.copy?.samples.some((s) => s.namespace.includes(".system.buckets."));
   const note = buckets ? "\n<p><sub>Time-series collections are counted in buckets, as the tools move them.</sub></p>" : "";
@@ -60170,7 +60170,7 @@ function dbOf2(namespace) {
   return namespace.split(".")[0];
 }
 function num(n) {
-  return n.toLocaleString("en-US");
+  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
 }
 function seconds(ms) {
   return `${(ms / 1e3).toFixed(1)} s`;
