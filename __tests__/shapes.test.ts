@@ -59,6 +59,9 @@ test('two of three databases: only those are dumped, each by its own pipeline', 
   ])
   assert.match(run.stdout, /mongodump --config=\S+ --archive --db=tenant1 \|/)
   assert.match(run.stdout, /mongodump --config=\S+ --archive --db=tenant2 \|/)
+  // Four collections: the tools' own parallelism, two insertion workers per collection.
+  assert.match(run.stdout, / --numInsertionWorkersPerCollection=2\n/)
+  assert.doesNotMatch(run.stdout, /--numParallelCollections/)
   // The counts of both pipelines add up, and the target holds exactly the two tenants.
   assert.deepEqual(report.restore, { restored: 130, failed: 0 })
   assert.equal(run.outputs['restored-documents'], '130')
@@ -67,5 +70,42 @@ test('two of three databases: only those are dumped, each by its own pipeline', 
     return databases.map((d) => d.name).filter((n) => !['admin', 'config', 'local'].includes(n))
   })
   assert.deepEqual(onTarget.sort(), ['tenant1', 'tenant2'])
+  assert.deepEqual(secretHits(run, [APP]), [])
+})
+
+test('many small collections: the whole deployment in one pipeline, eight collections at once, one worker each', async (t) => {
+  const [source, target] = await pairFor(t)
+  await createUser(target, 'admin', 'app', APP, [{ role: 'readWrite', db: 'tenant0' }])
+  const databases = Array.from({ length: 12 }, (_, i) => `tenant${i}`)
+  await withClient(source.rootUri, async (c) => {
+    for (const db of databases) {
+      for (const coll of ['a', 'b']) {
+        await c
+          .db(db)
+          .collection(coll)
+          .insertMany(Array.from({ length: 20 }, (_, i) => ({ i })))
+      }
+    }
+  })
+  const run = await runAction(
+    {
+      'source-uri': source.rootUri,
+      'target-uri': target.rootUri,
+      'app-uri': target.uri('app', APP, 'admin'),
+      'app-privileges': 'tenant0: readWrite',
+      'tools-path': binaries().toolsDir
+    },
+    { node }
+  )
+  assert.equal(run.outputs['status'], 'passed', run.stdout)
+  assert.match(run.stdout, /The restore will write 24 namespace\(s\)/)
+  // One pipeline for the whole deployment, tuned for many small collections.
+  assert.match(
+    run.stdout,
+    /mongodump --config=\S+ --archive --numParallelCollections=8 \| mongorestore .* --numParallelCollections=8 --numInsertionWorkersPerCollection=1\n/
+  )
+  const report = run.report as unknown as Report
+  assert.equal(report.toolRuns.length, 2)
+  assert.deepEqual(report.restore, { restored: 480, failed: 0 })
   assert.deepEqual(secretHits(run, [APP]), [])
 })

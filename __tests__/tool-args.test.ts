@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { DEFAULT_RESTORE_OPTIONS, dumpArgs, restoreArgs } from '../src/tools/args.ts'
+import { dumpArgs, MANY_COLLECTIONS, restoreArgs } from '../src/tools/args.ts'
 
 const base = {
   gzip: false,
@@ -96,21 +96,37 @@ test("the user's tool options come last, so they override anything the action pa
   ])
 })
 
-test('mongorestore gets two insertion workers per collection unless the user says otherwise', () => {
-  const restore = restoreArgs(base, 'c', stdin)
-  assert.deepEqual(DEFAULT_RESTORE_OPTIONS, ['--numInsertionWorkersPerCollection=2'])
-  assert.deepEqual(restore.slice(-1), ['--numInsertionWorkersPerCollection=2'])
-  // The user's value comes after the default, so it is the one mongorestore uses.
+test('the tools parallelism follows the collections moved; the user says last', () => {
+  // A few collections (or a dump alone): the tools' -j, two insertion workers per collection.
+  for (const collections of [undefined, 1, MANY_COLLECTIONS]) {
+    const few = { ...base, collections }
+    assert.deepEqual(restoreArgs(few, 'c', stdin).slice(-1), [
+      '--numInsertionWorkersPerCollection=2'
+    ])
+    assert.deepEqual(dumpArgs(few, 'c', { kind: 'stdout' }), ['--config=c', '--archive'])
+  }
+  // Many: eight collections at once on both sides, one worker each.
+  const many = { ...base, collections: MANY_COLLECTIONS + 1 }
+  assert.deepEqual(restoreArgs(many, 'c', stdin).slice(-2), [
+    '--numParallelCollections=8',
+    '--numInsertionWorkersPerCollection=1'
+  ])
+  assert.deepEqual(dumpArgs(many, 'c', { kind: 'stdout' }), [
+    '--config=c',
+    '--archive',
+    '--numParallelCollections=8'
+  ])
+  // The user's value comes after the default, so it is the one the tools use.
   const mine = restoreArgs(
-    { ...base, restoreOptions: ['--numInsertionWorkersPerCollection=1'] },
+    { ...many, restoreOptions: ['--numInsertionWorkersPerCollection=3'] },
     'c',
     stdin
   )
   const workers = mine.filter((a) => a.startsWith('--numInsertionWorkersPerCollection'))
   assert.deepEqual(workers, [
-    '--numInsertionWorkersPerCollection=2',
-    '--numInsertionWorkersPerCollection=1'
+    '--numInsertionWorkersPerCollection=1',
+    '--numInsertionWorkersPerCollection=3'
   ])
-  // mongodump gets no tuned options.
-  assert.deepEqual(dumpArgs(base, 'c', { kind: 'stdout' }), ['--config=c', '--archive'])
+  const dump = dumpArgs({ ...many, dumpOptions: ['-j=2'] }, 'c', { kind: 'stdout' })
+  assert.deepEqual(dump.slice(-2), ['--numParallelCollections=8', '-j=2'])
 })

@@ -58986,7 +58986,16 @@ function copyFailure(check2, mismatches) {
 import { mkdir as mkdir2, rm as rm3 } from "node:fs/promises";
 
 // src/tools/args.ts
-var DEFAULT_RESTORE_OPTIONS = ["--numInsertionWorkersPerCollection=2"];
+var MANY_COLLECTIONS = 16;
+function defaultOptions(collections) {
+  if (collections === void 0 || collections <= MANY_COLLECTIONS) {
+    return { dump: [], restore: ["--numInsertionWorkersPerCollection=2"] };
+  }
+  return {
+    dump: ["--numParallelCollections=8"],
+    restore: ["--numParallelCollections=8", "--numInsertionWorkersPerCollection=1"]
+  };
+}
 function dumpArgs(settings, configFile, to) {
   const output2 = to.kind === "stdout" ? [
     "--archive",
@@ -58999,6 +59008,7 @@ function dumpArgs(settings, configFile, to) {
     `--config=${configFile}`,
     ...output2,
     ...settings.gzip ? ["--gzip"] : [],
+    ...defaultOptions(settings.collections).dump,
     ...settings.dumpOptions
   ];
 }
@@ -59019,7 +59029,7 @@ function restoreArgs(settings, configFile, from) {
     ...settings.databases.map((db) => `--nsInclude=${db}.*`),
     ...settings.renames.flatMap((r) => [`--nsFrom=${r.from}`, `--nsTo=${r.to}`]),
     ...from.kind === "stdin" && from.noIndexRestore ? ["--noIndexRestore"] : [],
-    ...DEFAULT_RESTORE_OPTIONS,
+    ...defaultOptions(settings.collections).restore,
     ...settings.restoreOptions
   ];
 }
@@ -59564,7 +59574,10 @@ async function restore(run3) {
   const result = await phase(
     report2.phases,
     "Restore",
-    () => restoreFromDump(run3.tools, plan, settings.target, { kind: contents.kind, path: path5 })
+    () => restoreFromDump(run3.tools, withCollections(report2, plan), settings.target, {
+      kind: contents.kind,
+      path: path5
+    })
   );
   await probeAfter(run3, baseline);
   const expected = new Map(
@@ -59625,9 +59638,10 @@ async function recordBaseline(run3) {
   if (run3.signal.aborted) throw cancelled("before the restore; nothing was written.");
   return baseline;
 }
-async function transfer(run3, plan) {
+async function transfer(run3, given) {
   const { settings, report: report2, tools } = run3;
   const { source, target, archive } = settings;
+  const plan = withCollections(report2, given);
   if (archive === void 0) {
     return phase(
       report2.phases,
@@ -59646,6 +59660,9 @@ async function transfer(run3, plan) {
     "Restore",
     () => restoreFromDump(tools, plan, target, { kind: "directory", path: archive })
   );
+}
+function withCollections(report2, plan) {
+  return { ...plan, collections: report2.plan?.namespaces.length };
 }
 async function probeAfter(run3, baseline, round = "Probe after restore") {
   const { report: report2, settings } = run3;

@@ -58942,7 +58942,16 @@ function copyFailure(check2, mismatches) {
 import { mkdir as mkdir2, rm as rm3 } from "node:fs/promises";
 
 // src/tools/args.ts
-var DEFAULT_RESTORE_OPTIONS = ["--numInsertionWorkersPerCollection=2"];
+var MANY_COLLECTIONS = 16;
+function defaultOptions(collections) {
+  if (collections === void 0 || collections <= MANY_COLLECTIONS) {
+    return { dump: [], restore: ["--numInsertionWorkersPerCollection=2"] };
+  }
+  return {
+    dump: ["--numParallelCollections=8"],
+    restore: ["--numParallelCollections=8", "--numInsertionWorkersPerCollection=1"]
+  };
+}
 function dumpArgs(settings, configFile, to) {
   const output2 = to.kind === "stdout" ? [
     "--archive",
@@ -58955,6 +58964,7 @@ function dumpArgs(settings, configFile, to) {
     `--config=${configFile}`,
     ...output2,
     ...settings.gzip ? ["--gzip"] : [],
+    ...defaultOptions(settings.collections).dump,
     ...settings.dumpOptions
   ];
 }
@@ -58975,7 +58985,7 @@ function restoreArgs(settings, configFile, from) {
     ...settings.databases.map((db) => `--nsInclude=${db}.*`),
     ...settings.renames.flatMap((r) => [`--nsFrom=${r.from}`, `--nsTo=${r.to}`]),
     ...from.kind === "stdin" && from.noIndexRestore ? ["--noIndexRestore"] : [],
-    ...DEFAULT_RESTORE_OPTIONS,
+    ...defaultOptions(settings.collections).restore,
     ...settings.restoreOptions
   ];
 }
@@ -59523,7 +59533,10 @@ async function restore(run3) {
   const result = await phase(
     report.phases,
     "Restore",
-    () => restoreFromDump(run3.tools, plan, settings.target, { kind: contents.kind, path: path5 })
+    () => restoreFromDump(run3.tools, withCollections(report, plan), settings.target, {
+      kind: contents.kind,
+      path: path5
+    })
   );
   await probeAfter(run3, baseline);
   const expected = new Map(
@@ -59584,9 +59597,10 @@ async function recordBaseline(run3) {
   if (run3.signal.aborted) throw cancelled("before the restore; nothing was written.");
   return baseline;
 }
-async function transfer(run3, plan) {
+async function transfer(run3, given) {
   const { settings, report, tools } = run3;
   const { source, target, archive } = settings;
+  const plan = withCollections(report, given);
   if (archive === void 0) {
     return phase(
       report.phases,
@@ -59605,6 +59619,9 @@ async function transfer(run3, plan) {
     "Restore",
     () => restoreFromDump(tools, plan, target, { kind: "directory", path: archive })
   );
+}
+function withCollections(report, plan) {
+  return { ...plan, collections: report.plan?.namespaces.length };
 }
 async function probeAfter(run3, baseline, round = "Probe after restore") {
   const { report, settings } = run3;

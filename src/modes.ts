@@ -216,7 +216,10 @@ async function restore(run: Run<RestoreSettings>): Promise<void> {
   await checkSides(run, plan, contents.namespaces)
   const baseline = await recordBaseline(run)
   const result = await phase(report.phases, 'Restore', () =>
-    restoreFromDump(run.tools, plan, settings.target, { kind: contents.kind, path })
+    restoreFromDump(run.tools, withCollections(report, plan), settings.target, {
+      kind: contents.kind,
+      path
+    })
   )
   await probeAfter(run, baseline)
   const expected = new Map<string, Expected>(
@@ -298,10 +301,11 @@ async function recordBaseline(run: Run): Promise<Baseline> {
 /** Streamed when no archive is named; else a dump to disk, one database at a time, then a restore of it. */
 async function transfer(
   run: Run<MigrateSettings | RehearseSettings>,
-  plan: TransferPlan
+  given: TransferPlan
 ): Promise<RestoreResult> {
   const { settings, report, tools } = run
   const { source, target, archive } = settings
+  const plan = withCollections(report, given)
   if (archive === undefined) {
     return phase(report.phases, 'Dump → restore (streamed)', () =>
       streamDumpRestore(tools, plan, source, target)
@@ -314,6 +318,11 @@ async function transfer(
   return phase(report.phases, 'Restore', () =>
     restoreFromDump(tools, plan, target, { kind: 'directory', path: archive })
   )
+}
+
+/** The plan with the number of collections the pre-flight check planned: the tools' parallelism follows it. */
+function withCollections(report: Report, plan: TransferPlan): TransferPlan {
+  return { ...plan, collections: report.plan?.namespaces.length }
 }
 
 /** Probes every app again; with repair-app-user, re-registers a rejected app user and re-probes. */

@@ -43,6 +43,11 @@ export interface TransferPlan {
   allowFailedDocuments: boolean
   /** Documents per restored collection compared byte for byte with the source; 0 off. */
   verifySample: SampleSize
+  /**
+   * How many collections the restore writes, as the pre-flight check planned them: picks the
+   * tools' parallelism (tools/args.ts). Unknown before that check, and in dump mode.
+   */
+  collections?: number
 }
 
 /** What every mode has. */
