@@ -226,12 +226,33 @@ async function readNoting(uri: string, namespaces: string[]) {
 
 // The server answers these: run on every version of the test bed.
 for (const version of SERVER_VERSIONS) {
-  test(`the batched read ($listCatalog once, $collStats per database) finds what listIndexes and count find, for every kind of collection (mongod ${version})`, async (t) => {
+  test(`the batched read ($listCatalog once, $collStats per database) finds what listCollections, listIndexes and count find, for every kind of collection (mongod ${version})`, async (t) => {
     const server = await startServer({ version })
     t.after(() => server.stop())
     const tenants = ['tenant1.a', 'tenant1.b', 'tenant1.c', 'tenant2.a']
     await withClient(server.rootUri, async (c) => {
       await seedSpecial(c)
+      // The same kinds of options in a database without views: read from the catalog alone.
+      const opts = c.db('opts')
+      await opts.createCollection('log', { capped: true, size: 100_000, max: 500 })
+      await opts.createCollection('people', {
+        validator: { $jsonSchema: { required: ['name'] } },
+        validationLevel: 'moderate'
+      })
+      await opts.createCollection('orders', { collation: { locale: 'fr', strength: 2 } })
+      await opts
+        .collection('orders')
+        .createIndex(
+          { who: -1, i: 1 },
+          { unique: true, partialFilterExpression: { i: { $gt: 10 } } }
+        )
+      await opts.createCollection('sessions', { clusteredIndex: { key: { _id: 1 }, unique: true } })
+      for (const name of ['log', 'people', 'orders', 'sessions']) {
+        await opts.collection(name).insertMany([
+          { name: 'a', i: 11 },
+          { name: 'b', i: 12 }
+        ])
+      }
       for (const [i, ns] of tenants.entries()) {
         const [db, name] = ns.split('.') as [string, string]
         await c
@@ -258,17 +279,27 @@ for (const version of SERVER_VERSIONS) {
       })
     })
     await createUser(server, 'admin', 'narrow', 'narrow-pw', [{ role: 'narrow', db: 'admin' }])
-    const namespaces = [...SPECIAL, ...tenants]
+    const namespaces = [
+      ...SPECIAL,
+      ...tenants,
+      'opts.log',
+      'opts.people',
+      'opts.orders',
+      'opts.sessions'
+    ]
     const batched = await readNoting(server.rootUri, namespaces)
     const single = await readNoting(server.uri('narrow', 'narrow-pw', 'admin'), namespaces)
     assert.equal(batched.json, single.json)
     assert.equal(JSON.parse(single.json).length, namespaces.length)
-    // Batched: the indexes of the time-series and the clustered collection alone are listed on
-    // their own (the catalog holds their buckets' or none), and no collection is counted alone.
+    // Batched: only appdb, which holds a view and a time-series collection, is listed; the
+    // indexes of the time-series and the clustered collection alone are listed on their own
+    // (the catalog holds their buckets' or none, in appdb and opts); no collection is counted alone.
     const alone = (commands: string[]) =>
-      ['listIndexes', 'count'].map((name) => commands.filter((c) => c === name).length)
-    assert.deepEqual(alone(batched.commands), [2, 0])
-    // Per collection: every one but the view, listed and counted.
-    assert.deepEqual(alone(single.commands), [namespaces.length - 1, namespaces.length - 1])
+      ['listCollections', 'listIndexes', 'count'].map(
+        (name) => commands.filter((c) => c === name).length
+      )
+    assert.deepEqual(alone(batched.commands), [1, 3, 0])
+    // Per collection: each database listed; every collection but the view listed and counted.
+    assert.deepEqual(alone(single.commands), [4, namespaces.length - 1, namespaces.length - 1])
   })
 }

@@ -57931,15 +57931,17 @@ async function readWith(client, namespaces) {
     const [db, ...rest] = namespace.split(".");
     byDatabase.set(db, [...byDatabase.get(db) ?? [], rest.join(".")]);
   }
-  const catalog = await tryCatalogIndexes(client, [...byDatabase.keys()]);
+  const catalog = await tryCatalog(client, [...byDatabase.keys()]);
   const found = /* @__PURE__ */ new Map();
   await forEachBounded([...byDatabase], SERVER_CONCURRENCY, async ([dbName, names2]) => {
     const db = client.db(dbName);
-    const listed2 = await db.listCollections({ name: { $in: names2 } }, { nameOnly: false, authorizedCollections: true }).toArray();
+    const inCatalog = names2.flatMap((name) => catalog?.get(`${dbName}.${name}`) ?? []);
+    const listed2 = catalog && inCatalog.every((entry) => entry.type === "collection") ? inCatalog : await db.listCollections(
+      { name: { $in: names2 } },
+      { nameOnly: false, authorizedCollections: true }
+    ).toArray();
     const type = (entry) => entry.type ?? "collection";
-    const counted = listed2.filter((entry) => type(entry) !== "view").map(
-      (entry) => type(entry) === "timeseries" ? `system.buckets.${entry.name}` : entry.name
-    );
+    const counted = listed2.filter((entry) => type(entry) !== "view").map((entry) => type(entry) === "timeseries" ? `system.buckets.${entry.name}` : entry.name);
     const counts = await tryCounts(db, counted);
     await Promise.all(
       listed2.map(async (entry) => {
@@ -57951,7 +57953,7 @@ async function readWith(client, namespaces) {
         }
         const buckets = type(entry) === "timeseries";
         const countedName = buckets ? `system.buckets.${entry.name}` : entry.name;
-        const fromCatalog = !buckets && options["clusteredIndex"] === void 0 ? catalog?.get(namespace) : void 0;
+        const fromCatalog = !buckets && options["clusteredIndex"] === void 0 ? catalog?.get(namespace)?.indexes : void 0;
         const [indexes, documents] = await Promise.all([
           fromCatalog ?? db.collection(entry.name).listIndexes().toArray(),
           counts?.get(countedName) ?? db.collection(countedName).estimatedDocumentCount()
@@ -57968,19 +57970,25 @@ async function readWith(client, namespaces) {
   });
   return found;
 }
-async function tryCatalogIndexes(client, databases) {
+async function tryCatalog(client, databases) {
   try {
     const entries = await client.db("admin").aggregate([
       { $listCatalog: {} },
-      { $match: { db: { $in: databases }, type: "collection" } },
-      { $project: { db: 1, name: 1, "md.indexes.spec": 1 } }
+      { $match: { db: { $in: databases } } },
+      { $project: { db: 1, name: 1, type: 1, "md.options": 1, "md.indexes.spec": 1 } }
     ]).toArray();
     return new Map(
-      entries.map((e) => [`${e.db}.${e.name}`, (e.md?.indexes ?? []).map((index) => index.spec)])
+      entries.map((e) => {
+        const options = Object.fromEntries(
+          Object.entries(e.md?.options ?? {}).filter(([key]) => key !== "uuid")
+        );
+        const indexes = (e.md?.indexes ?? []).map((index) => index.spec);
+        return [`${e.db}.${e.name}`, { name: e.name, type: e.type, options, indexes }];
+      })
     );
   } catch (error2) {
     debug2(
-      `$listCatalog refused (${String(error2)}): each collection's indexes are listed on their own.`
+      `$listCatalog refused (${String(error2)}): each database's collections are listed on their own.`
     );
     return void 0;
   }

@@ -41,11 +41,12 @@ export async function readCollections(
 }
 
 /**
- * Each collection's type and options (one listCollections per database), its index definitions
- * (one $listCatalog for the whole deployment) and its count (one $collStats aggregation per
- * database): a few round trips per database, not two per collection. Where the batched reads are
- * refused (a user without listDatabases, listCollections and listIndexes on the whole
- * deployment; a server before 6.0 or a mongos) each collection is asked on its own, as
+ * Each collection's type, options and index definitions (one $listCatalog for the whole
+ * deployment; listCollections for a database that holds views or time-series collections, whose
+ * options the catalog does not show) and its count (one $collStats aggregation per database): a
+ * round trip or two per database, not two per collection. Where the batched reads are refused (a
+ * user without listDatabases, listCollections and listIndexes on the whole deployment; a server
+ * before 6.0 or a mongos) each database is listed and each collection asked on its own, as
  * listIndexes and count.
  */
 export async function readWith(
@@ -57,26 +58,31 @@ export async function readWith(
     const [db, ...rest] = namespace.split('.')
     byDatabase.set(db as string, [...(byDatabase.get(db as string) ?? []), rest.join('.')])
   }
-  const catalog = await tryCatalogIndexes(client, [...byDatabase.keys()])
+  const catalog = await tryCatalog(client, [...byDatabase.keys()])
   const found = new Map<string, CollectionInfo>()
   await forEachBounded([...byDatabase], SERVER_CONCURRENCY, async ([dbName, names]) => {
     const db = client.db(dbName)
-    const listed = await db
-      .listCollections({ name: { $in: names } }, { nameOnly: false, authorizedCollections: true })
-      .toArray()
-    const type = (entry: (typeof listed)[number]) => (entry.type ?? 'collection') as CollectionType
+    const inCatalog = names.flatMap((name) => catalog?.get(`${dbName}.${name}`) ?? [])
+    const listed: Listed[] =
+      catalog && inCatalog.every((entry) => entry.type === 'collection')
+        ? inCatalog
+        : ((await db
+            .listCollections(
+              { name: { $in: names } },
+              { nameOnly: false, authorizedCollections: true }
+            )
+            .toArray()) as Listed[])
+    const type = (entry: Listed) => (entry.type ?? 'collection') as CollectionType
     // A time-series collection's documents are its buckets; a view has none of its own
     // (counting it would run its pipeline).
     const counted = listed
       .filter((entry) => type(entry) !== 'view')
-      .map((entry) =>
-        type(entry) === 'timeseries' ? `system.buckets.${entry.name}` : (entry.name as string)
-      )
+      .map((entry) => (type(entry) === 'timeseries' ? `system.buckets.${entry.name}` : entry.name))
     const counts = await tryCounts(db, counted)
     await Promise.all(
       listed.map(async (entry) => {
         const namespace = `${dbName}.${entry.name}`
-        const options = (entry.options ?? {}) as Record<string, unknown>
+        const options = entry.options ?? {}
         if (type(entry) === 'view') {
           found.set(namespace, { namespace, type: 'view', options, indexes: [], documents: 0 })
           return
@@ -86,7 +92,9 @@ export async function readWith(
         // The catalog holds a time-series collection's buckets indexes and no clustered index:
         // listIndexes translates those, so they are asked for on their own.
         const fromCatalog =
-          !buckets && options['clusteredIndex'] === undefined ? catalog?.get(namespace) : undefined
+          !buckets && options['clusteredIndex'] === undefined
+            ? catalog?.get(namespace)?.indexes
+            : undefined
         const [indexes, documents] = await Promise.all([
           fromCatalog ?? db.collection(entry.name).listIndexes().toArray(),
           counts?.get(countedName) ?? db.collection(countedName).estimatedDocumentCount()
@@ -104,33 +112,51 @@ export async function readWith(
   return found
 }
 
+/** A collection as listed: by listCollections, or by the catalog (with its indexes). */
+interface Listed {
+  name: string
+  type?: string
+  options?: Record<string, unknown>
+  indexes?: Record<string, unknown>[]
+}
+
 /**
- * Every index definition of the named databases' collections, from one `$listCatalog` (MongoDB
- * 6.0+; the backup role may run it); undefined when the server refuses it.
+ * The named databases' collections from one `$listCatalog` (MongoDB 6.0+; the backup role may
+ * run it), keyed by namespace: a collection with its options (as listCollections shows them) and
+ * index definitions; a view or time-series collection by its type alone. Undefined when the
+ * server refuses it.
  */
-async function tryCatalogIndexes(
+async function tryCatalog(
   client: MongoClient,
   databases: readonly string[]
-): Promise<Map<string, Record<string, unknown>[]> | undefined> {
+): Promise<Map<string, Listed> | undefined> {
   try {
     const entries = await client
       .db('admin')
       .aggregate<{
         db: string
         name: string
-        md?: { indexes?: { spec: Record<string, unknown> }[] }
+        type: string
+        md?: { options?: Record<string, unknown>; indexes?: { spec: Record<string, unknown> }[] }
       }>([
         { $listCatalog: {} },
-        { $match: { db: { $in: databases }, type: 'collection' } },
-        { $project: { db: 1, name: 1, 'md.indexes.spec': 1 } }
+        { $match: { db: { $in: databases } } },
+        { $project: { db: 1, name: 1, type: 1, 'md.options': 1, 'md.indexes.spec': 1 } }
       ])
       .toArray()
     return new Map(
-      entries.map((e) => [`${e.db}.${e.name}`, (e.md?.indexes ?? []).map((index) => index.spec)])
+      entries.map((e) => {
+        // listCollections shows the collection's uuid apart, not among its options.
+        const options = Object.fromEntries(
+          Object.entries(e.md?.options ?? {}).filter(([key]) => key !== 'uuid')
+        )
+        const indexes = (e.md?.indexes ?? []).map((index) => index.spec)
+        return [`${e.db}.${e.name}`, { name: e.name, type: e.type, options, indexes }]
+      })
     )
   } catch (error) {
     debug(
-      `$listCatalog refused (${String(error)}): each collection's indexes are listed on their own.`
+      `$listCatalog refused (${String(error)}): each database's collections are listed on their own.`
     )
     return undefined
   }
