@@ -23942,7 +23942,7 @@ var require_error = __commonJS({
       }
     };
     exports.MongoError = MongoError;
-    var MongoServerError6 = class extends MongoError {
+    var MongoServerError8 = class extends MongoError {
       /**
        * **Do not use this constructor!**
        *
@@ -23971,7 +23971,7 @@ var require_error = __commonJS({
         return "MongoServerError";
       }
     };
-    exports.MongoServerError = MongoServerError6;
+    exports.MongoServerError = MongoServerError8;
     var MongoDriverError = class extends MongoError {
       /**
        * **Do not use this constructor!**
@@ -24252,7 +24252,7 @@ var require_error = __commonJS({
       }
     };
     exports.MongoGCPError = MongoGCPError;
-    var MongoClientBulkWriteError = class extends MongoServerError6 {
+    var MongoClientBulkWriteError = class extends MongoServerError8 {
       /**
        * Initialize the client bulk write error.
        * @param message - The error message.
@@ -24705,7 +24705,7 @@ var require_error = __commonJS({
       }
     };
     exports.MongoServerSelectionError = MongoServerSelectionError2;
-    var MongoWriteConcernError = class extends MongoServerError6 {
+    var MongoWriteConcernError = class extends MongoServerError8 {
       /**
        * **Do not use this constructor!**
        *
@@ -57415,6 +57415,9 @@ function stableJson(value) {
   return JSON.stringify(value);
 }
 
+// src/server/preflight.ts
+var import_mongodb5 = __toESM(require_lib3(), 1);
+
 // src/concurrency.ts
 var SERVER_CONCURRENCY = 8;
 async function forEachBounded(items, limit, fn) {
@@ -57770,6 +57773,7 @@ async function tryExisting(target, namespaces) {
     });
     return new Set(perDatabase.flat());
   } catch (error2) {
+    if (!(error2 instanceof import_mongodb5.MongoServerError)) throw error2;
     debug2(
       `The target's databases could not all be listed (${target.uri.scrub(String(error2))}): each planned namespace is checked on its own.`
     );
@@ -57787,7 +57791,7 @@ function notAllowed(uri, error2, title, what, fix) {
 }
 
 // src/server/survey.ts
-var import_mongodb5 = __toESM(require_lib3(), 1);
+var import_mongodb6 = __toESM(require_lib3(), 1);
 async function collectionSizes(uri, namespaces, timeoutMs) {
   return uri.use(
     "plan",
@@ -57882,7 +57886,7 @@ async function ensureCollections(source, target, namespaces, timeoutMs) {
       try {
         await c.db(dbOf(ns)).createCollection(collectionOf(ns), options[i] ?? {});
       } catch (error2) {
-        if (!(error2 instanceof import_mongodb5.MongoServerError && error2.code === NAMESPACE_EXISTS)) throw error2;
+        if (!(error2 instanceof import_mongodb6.MongoServerError && error2.code === NAMESPACE_EXISTS)) throw error2;
       }
     }
   });
@@ -57897,7 +57901,7 @@ async function indexesOf(uri, namespaces, timeoutMs) {
         const indexes = await c.db(dbOf(ns)).collection(collectionOf(ns)).listIndexes().toArray();
         return indexes.map(indexSpec);
       } catch (error2) {
-        if (error2 instanceof import_mongodb5.MongoServerError && error2.code === NAMESPACE_NOT_FOUND) return [];
+        if (error2 instanceof import_mongodb6.MongoServerError && error2.code === NAMESPACE_NOT_FOUND) return [];
         throw error2;
       }
     }),
@@ -57951,11 +57955,12 @@ async function helloOf(uri, timeoutMs) {
 }
 
 // src/split-modes.ts
-var import_mongodb9 = __toESM(require_lib3(), 1);
+var import_mongodb11 = __toESM(require_lib3(), 1);
 import { writeFile as writeFile3 } from "node:fs/promises";
 import { join as join5 } from "node:path";
 
 // src/server/collection-options.ts
+var import_mongodb7 = __toESM(require_lib3(), 1);
 function bucketsOf(namespace) {
   const [db, ...rest] = namespace.split(".");
   return `${db}.system.buckets.${rest.join(".")}`;
@@ -58031,6 +58036,7 @@ async function tryCatalog(client, databases) {
       })
     );
   } catch (error2) {
+    if (!(error2 instanceof import_mongodb7.MongoServerError)) throw error2;
     debug2(
       `$listCatalog refused (${String(error2)}): each database's collections are listed on their own.`
     );
@@ -58055,6 +58061,7 @@ async function tryCounts(db, names2) {
     }
     return counts;
   } catch (error2) {
+    if (!(error2 instanceof import_mongodb7.MongoServerError)) throw error2;
     debug2(
       `$collStats refused in ${db.databaseName} (${String(error2)}): each collection is counted on its own.`
     );
@@ -58063,13 +58070,13 @@ async function tryCounts(db, names2) {
 }
 
 // src/server/members.ts
-var import_mongodb6 = __toESM(require_lib3(), 1);
+var import_mongodb8 = __toESM(require_lib3(), 1);
 async function dataMembers(app, timeoutMs) {
   return app.use(
     "members",
     timeoutMs,
     async (client) => {
-      const hello = await client.db("admin").command({ hello: 1 }, { readPreference: import_mongodb6.ReadPreference.nearest });
+      const hello = await client.db("admin").command({ hello: 1 }, { readPreference: import_mongodb8.ReadPreference.nearest });
       if (typeof hello["setName"] !== "string") return [];
       const listed2 = [
         ...hello["hosts"] ?? [],
@@ -58082,7 +58089,7 @@ async function dataMembers(app, timeoutMs) {
 }
 
 // src/server/repair.ts
-var import_mongodb7 = __toESM(require_lib3(), 1);
+var import_mongodb9 = __toESM(require_lib3(), 1);
 var EXTERNAL_MECHANISMS = ["MONGODB-X509", "GSSAPI", "PLAIN", "MONGODB-AWS", "MONGODB-OIDC"];
 async function repairAppUser(admin, app, rolesBefore, timeoutMs) {
   const user = app.username;
@@ -58110,7 +58117,7 @@ async function repairAppUser(admin, app, rolesBefore, timeoutMs) {
       return { user, db, action: "created", roles: names(rolesBefore) };
     });
   } catch (error2) {
-    if (error2 instanceof import_mongodb7.MongoServerError) throw repairFailed(admin, app, error2);
+    if (error2 instanceof import_mongodb9.MongoServerError) throw repairFailed(admin, app, error2);
     throw error2;
   }
 }
@@ -58143,7 +58150,7 @@ function repairFailed(admin, app, error2) {
 }
 
 // src/server/leftovers.ts
-var import_mongodb8 = __toESM(require_lib3(), 1);
+var import_mongodb10 = __toESM(require_lib3(), 1);
 var UNAUTHORIZED2 = 13;
 async function findLeftovers(admin, timeoutMs) {
   try {
@@ -58160,7 +58167,7 @@ async function findLeftovers(admin, timeoutMs) {
       };
     });
   } catch (error2) {
-    if (!(error2 instanceof import_mongodb8.MongoServerError) || error2.code !== UNAUTHORIZED2) throw error2;
+    if (!(error2 instanceof import_mongodb10.MongoServerError) || error2.code !== UNAUTHORIZED2) throw error2;
     return {
       checked: false,
       reason: `${admin.input} may not read the admin database`,
@@ -58389,7 +58396,7 @@ async function collectionItems(settings, sizes) {
       );
       const piece = {
         namespace: s.namespace,
-        range: import_mongodb9.BSON.EJSON.stringify(range, { relaxed: false }),
+        range: import_mongodb11.BSON.EJSON.stringify(range, { relaxed: false }),
         documents: count,
         bytes: bytes2,
         ...buildsIndexes(line) ? { indexes: s.indexes } : {}
@@ -58489,7 +58496,7 @@ async function incompleteParts(settings) {
   const { plan, target, probeTimeoutMs: timeout } = settings;
   const parsed = plan.namespaces.map((p) => ({
     ...p,
-    rangeDoc: p.range === void 0 ? void 0 : import_mongodb9.BSON.EJSON.parse(p.range, { relaxed: false })
+    rangeDoc: p.range === void 0 ? void 0 : import_mongodb11.BSON.EJSON.parse(p.range, { relaxed: false })
   }));
   const have = await rangeCounts(
     target,
@@ -58540,7 +58547,7 @@ async function incompleteParts(settings) {
 }
 
 // src/tools/dump-files.ts
-var import_mongodb10 = __toESM(require_lib3(), 1);
+var import_mongodb12 = __toESM(require_lib3(), 1);
 import { createReadStream } from "node:fs";
 import { readdir as readdir2, readFile, stat as stat2 } from "node:fs/promises";
 import { join as join6 } from "node:path";
@@ -58594,7 +58601,7 @@ async function readArchive(path5) {
     if (size === TERMINATOR) break;
     if (offset + size > head.length)
       throw unreadable(path5, "it ends inside its prelude (truncated)");
-    documents.push(import_mongodb10.BSON.deserialize(head.subarray(offset, offset + size)));
+    documents.push(import_mongodb12.BSON.deserialize(head.subarray(offset, offset + size)));
     offset += size;
   }
   const namespaces = [];
@@ -58650,7 +58657,7 @@ function preludeComplete(buffer) {
   return false;
 }
 function metadataInfo(namespace, text) {
-  const metadata = import_mongodb10.BSON.EJSON.parse(text, { relaxed: true });
+  const metadata = import_mongodb12.BSON.EJSON.parse(text, { relaxed: true });
   return {
     namespace,
     type: metadata.type ?? "collection",
@@ -58661,7 +58668,7 @@ function metadataInfo(namespace, text) {
 }
 
 // src/report/compare-options.ts
-var import_mongodb11 = __toESM(require_lib3(), 1);
+var import_mongodb13 = __toESM(require_lib3(), 1);
 var ABSENT = "(absent)";
 var COMPARED_OPTIONS = [
   "viewOn",
@@ -58751,7 +58758,7 @@ function normalise(value, ordered) {
   const bson = value;
   if (bson._bsontype) {
     if (["Int32", "Long", "Double"].includes(bson._bsontype)) return Number(value.valueOf());
-    return import_mongodb11.BSON.EJSON.serialize(value, { relaxed: false });
+    return import_mongodb13.BSON.EJSON.serialize(value, { relaxed: false });
   }
   const entries = Object.entries(value).map(
     ([k, v]) => [k, normalise(v, ordered || ORDERED.has(k))]
@@ -58792,7 +58799,7 @@ async function* dumpDocuments(path5, size) {
 }
 
 // src/server/sample.ts
-var import_mongodb12 = __toESM(require_lib3(), 1);
+var import_mongodb14 = __toESM(require_lib3(), 1);
 var BATCH = 1e3;
 var KEPT = 100;
 var NAMED = 10;
@@ -58830,7 +58837,7 @@ async function compareWithTarget(sourceDocuments, target) {
   const flush = async () => {
     if (batch.length === 0) return;
     const ids = batch.map(
-      (raw) => import_mongodb12.BSON.deserialize(raw, { promoteValues: false })["_id"]
+      (raw) => import_mongodb14.BSON.deserialize(raw, { promoteValues: false })["_id"]
     );
     const found = /* @__PURE__ */ new Map();
     const cursor = target.find({ _id: { $in: ids } }, { raw: true });
@@ -58861,8 +58868,8 @@ function namedIds(ids, total) {
   return total > NAMED ? `${shown} and ${total - NAMED} more` : shown;
 }
 function idKey(raw) {
-  const id = import_mongodb12.BSON.deserialize(raw, { promoteValues: false })["_id"];
-  return import_mongodb12.BSON.EJSON.stringify(id ?? null, { relaxed: true });
+  const id = import_mongodb14.BSON.deserialize(raw, { promoteValues: false })["_id"];
+  return import_mongodb14.BSON.EJSON.stringify(id ?? null, { relaxed: true });
 }
 
 // src/report/verify-copy.ts

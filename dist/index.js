@@ -23941,7 +23941,7 @@ var require_error = __commonJS({
       }
     };
     exports.MongoError = MongoError;
-    var MongoServerError6 = class extends MongoError {
+    var MongoServerError8 = class extends MongoError {
       /**
        * **Do not use this constructor!**
        *
@@ -23970,7 +23970,7 @@ var require_error = __commonJS({
         return "MongoServerError";
       }
     };
-    exports.MongoServerError = MongoServerError6;
+    exports.MongoServerError = MongoServerError8;
     var MongoDriverError = class extends MongoError {
       /**
        * **Do not use this constructor!**
@@ -24251,7 +24251,7 @@ var require_error = __commonJS({
       }
     };
     exports.MongoGCPError = MongoGCPError;
-    var MongoClientBulkWriteError = class extends MongoServerError6 {
+    var MongoClientBulkWriteError = class extends MongoServerError8 {
       /**
        * Initialize the client bulk write error.
        * @param message - The error message.
@@ -24704,7 +24704,7 @@ var require_error = __commonJS({
       }
     };
     exports.MongoServerSelectionError = MongoServerSelectionError2;
-    var MongoWriteConcernError = class extends MongoServerError6 {
+    var MongoWriteConcernError = class extends MongoServerError8 {
       /**
        * **Do not use this constructor!**
        *
@@ -57371,6 +57371,9 @@ function stableJson(value) {
   return JSON.stringify(value);
 }
 
+// src/server/preflight.ts
+var import_mongodb5 = __toESM(require_lib3(), 1);
+
 // src/concurrency.ts
 var SERVER_CONCURRENCY = 8;
 async function forEachBounded(items, limit, fn) {
@@ -57726,6 +57729,7 @@ async function tryExisting(target, namespaces) {
     });
     return new Set(perDatabase.flat());
   } catch (error2) {
+    if (!(error2 instanceof import_mongodb5.MongoServerError)) throw error2;
     debug2(
       `The target's databases could not all be listed (${target.uri.scrub(String(error2))}): each planned namespace is checked on its own.`
     );
@@ -57743,7 +57747,7 @@ function notAllowed(uri, error2, title, what, fix) {
 }
 
 // src/server/survey.ts
-var import_mongodb5 = __toESM(require_lib3(), 1);
+var import_mongodb6 = __toESM(require_lib3(), 1);
 async function collectionSizes(uri, namespaces, timeoutMs) {
   return uri.use(
     "plan",
@@ -57838,7 +57842,7 @@ async function ensureCollections(source, target, namespaces, timeoutMs) {
       try {
         await c.db(dbOf(ns)).createCollection(collectionOf(ns), options[i] ?? {});
       } catch (error2) {
-        if (!(error2 instanceof import_mongodb5.MongoServerError && error2.code === NAMESPACE_EXISTS)) throw error2;
+        if (!(error2 instanceof import_mongodb6.MongoServerError && error2.code === NAMESPACE_EXISTS)) throw error2;
       }
     }
   });
@@ -57853,7 +57857,7 @@ async function indexesOf(uri, namespaces, timeoutMs) {
         const indexes = await c.db(dbOf(ns)).collection(collectionOf(ns)).listIndexes().toArray();
         return indexes.map(indexSpec);
       } catch (error2) {
-        if (error2 instanceof import_mongodb5.MongoServerError && error2.code === NAMESPACE_NOT_FOUND) return [];
+        if (error2 instanceof import_mongodb6.MongoServerError && error2.code === NAMESPACE_NOT_FOUND) return [];
         throw error2;
       }
     }),
@@ -57907,11 +57911,12 @@ async function helloOf(uri, timeoutMs) {
 }
 
 // src/split-modes.ts
-var import_mongodb9 = __toESM(require_lib3(), 1);
+var import_mongodb11 = __toESM(require_lib3(), 1);
 import { writeFile as writeFile3 } from "node:fs/promises";
 import { join as join5 } from "node:path";
 
 // src/server/collection-options.ts
+var import_mongodb7 = __toESM(require_lib3(), 1);
 function bucketsOf(namespace) {
   const [db, ...rest] = namespace.split(".");
   return `${db}.system.buckets.${rest.join(".")}`;
@@ -57987,6 +57992,7 @@ async function tryCatalog(client, databases) {
       })
     );
   } catch (error2) {
+    if (!(error2 instanceof import_mongodb7.MongoServerError)) throw error2;
     debug2(
       `$listCatalog refused (${String(error2)}): each database's collections are listed on their own.`
     );
@@ -58011,6 +58017,7 @@ async function tryCounts(db, names2) {
     }
     return counts;
   } catch (error2) {
+    if (!(error2 instanceof import_mongodb7.MongoServerError)) throw error2;
     debug2(
       `$collStats refused in ${db.databaseName} (${String(error2)}): each collection is counted on its own.`
     );
@@ -58019,13 +58026,13 @@ async function tryCounts(db, names2) {
 }
 
 // src/server/members.ts
-var import_mongodb6 = __toESM(require_lib3(), 1);
+var import_mongodb8 = __toESM(require_lib3(), 1);
 async function dataMembers(app, timeoutMs) {
   return app.use(
     "members",
     timeoutMs,
     async (client) => {
-      const hello = await client.db("admin").command({ hello: 1 }, { readPreference: import_mongodb6.ReadPreference.nearest });
+      const hello = await client.db("admin").command({ hello: 1 }, { readPreference: import_mongodb8.ReadPreference.nearest });
       if (typeof hello["setName"] !== "string") return [];
       const listed2 = [
         ...hello["hosts"] ?? [],
@@ -58038,7 +58045,7 @@ async function dataMembers(app, timeoutMs) {
 }
 
 // src/server/repair.ts
-var import_mongodb7 = __toESM(require_lib3(), 1);
+var import_mongodb9 = __toESM(require_lib3(), 1);
 var EXTERNAL_MECHANISMS = ["MONGODB-X509", "GSSAPI", "PLAIN", "MONGODB-AWS", "MONGODB-OIDC"];
 async function repairAppUser(admin, app, rolesBefore, timeoutMs) {
   const user = app.username;
@@ -58066,7 +58073,7 @@ async function repairAppUser(admin, app, rolesBefore, timeoutMs) {
       return { user, db, action: "created", roles: names(rolesBefore) };
     });
   } catch (error2) {
-    if (error2 instanceof import_mongodb7.MongoServerError) throw repairFailed(admin, app, error2);
+    if (error2 instanceof import_mongodb9.MongoServerError) throw repairFailed(admin, app, error2);
     throw error2;
   }
 }
@@ -58099,7 +58106,7 @@ function repairFailed(admin, app, error2) {
 }
 
 // src/server/leftovers.ts
-var import_mongodb8 = __toESM(require_lib3(), 1);
+var import_mongodb10 = __toESM(require_lib3(), 1);
 var UNAUTHORIZED2 = 13;
 async function findLeftovers(admin, timeoutMs) {
   try {
@@ -58116,7 +58123,7 @@ async function findLeftovers(admin, timeoutMs) {
       };
     });
   } catch (error2) {
-    if (!(error2 instanceof import_mongodb8.MongoServerError) || error2.code !== UNAUTHORIZED2) throw error2;
+    if (!(error2 instanceof import_mongodb10.MongoServerError) || error2.code !== UNAUTHORIZED2) throw error2;
     return {
       checked: false,
       reason: `${admin.input} may not read the admin database`,
@@ -58345,7 +58352,7 @@ async function collectionItems(settings, sizes) {
       );
       const piece = {
         namespace: s.namespace,
-        range: import_mongodb9.BSON.EJSON.stringify(range, { relaxed: false }),
+        range: import_mongodb11.BSON.EJSON.stringify(range, { relaxed: false }),
         documents: count,
         bytes: bytes2,
         ...buildsIndexes(line) ? { indexes: s.indexes } : {}
@@ -58445,7 +58452,7 @@ async function incompleteParts(settings) {
   const { plan, target, probeTimeoutMs: timeout } = settings;
   const parsed = plan.namespaces.map((p) => ({
     ...p,
-    rangeDoc: p.range === void 0 ? void 0 : import_mongodb9.BSON.EJSON.parse(p.range, { relaxed: false })
+    rangeDoc: p.range === void 0 ? void 0 : import_mongodb11.BSON.EJSON.parse(p.range, { relaxed: false })
   }));
   const have = await rangeCounts(
     target,
@@ -58496,7 +58503,7 @@ async function incompleteParts(settings) {
 }
 
 // src/tools/dump-files.ts
-var import_mongodb10 = __toESM(require_lib3(), 1);
+var import_mongodb12 = __toESM(require_lib3(), 1);
 import { createReadStream } from "node:fs";
 import { readdir as readdir2, readFile, stat as stat2 } from "node:fs/promises";
 import { join as join6 } from "node:path";
@@ -58550,7 +58557,7 @@ async function readArchive(path5) {
     if (size === TERMINATOR) break;
     if (offset + size > head.length)
       throw unreadable(path5, "it ends inside its prelude (truncated)");
-    documents.push(import_mongodb10.BSON.deserialize(head.subarray(offset, offset + size)));
+    documents.push(import_mongodb12.BSON.deserialize(head.subarray(offset, offset + size)));
     offset += size;
   }
   const namespaces = [];
@@ -58606,7 +58613,7 @@ function preludeComplete(buffer) {
   return false;
 }
 function metadataInfo(namespace, text) {
-  const metadata = import_mongodb10.BSON.EJSON.parse(text, { relaxed: true });
+  const metadata = import_mongodb12.BSON.EJSON.parse(text, { relaxed: true });
   return {
     namespace,
     type: metadata.type ?? "collection",
@@ -58617,7 +58624,7 @@ function metadataInfo(namespace, text) {
 }
 
 // src/report/compare-options.ts
-var import_mongodb11 = __toESM(require_lib3(), 1);
+var import_mongodb13 = __toESM(require_lib3(), 1);
 var ABSENT = "(absent)";
 var COMPARED_OPTIONS = [
   "viewOn",
@@ -58707,7 +58714,7 @@ function normalise(value, ordered) {
   const bson = value;
   if (bson._bsontype) {
     if (["Int32", "Long", "Double"].includes(bson._bsontype)) return Number(value.valueOf());
-    return import_mongodb11.BSON.EJSON.serialize(value, { relaxed: false });
+    return import_mongodb13.BSON.EJSON.serialize(value, { relaxed: false });
   }
   const entries = Object.entries(value).map(
     ([k, v]) => [k, normalise(v, ordered || ORDERED.has(k))]
@@ -58748,7 +58755,7 @@ async function* dumpDocuments(path5, size) {
 }
 
 // src/server/sample.ts
-var import_mongodb12 = __toESM(require_lib3(), 1);
+var import_mongodb14 = __toESM(require_lib3(), 1);
 var BATCH = 1e3;
 var KEPT = 100;
 var NAMED = 10;
@@ -58786,7 +58793,7 @@ async function compareWithTarget(sourceDocuments, target) {
   const flush = async () => {
     if (batch.length === 0) return;
     const ids = batch.map(
-      (raw) => import_mongodb12.BSON.deserialize(raw, { promoteValues: false })["_id"]
+      (raw) => import_mongodb14.BSON.deserialize(raw, { promoteValues: false })["_id"]
     );
     const found = /* @__PURE__ */ new Map();
     const cursor = target.find({ _id: { $in: ids } }, { raw: true });
@@ -58817,8 +58824,8 @@ function namedIds(ids, total) {
   return total > NAMED ? `${shown} and ${total - NAMED} more` : shown;
 }
 function idKey(raw) {
-  const id = import_mongodb12.BSON.deserialize(raw, { promoteValues: false })["_id"];
-  return import_mongodb12.BSON.EJSON.stringify(id ?? null, { relaxed: true });
+  const id = import_mongodb14.BSON.deserialize(raw, { promoteValues: false })["_id"];
+  return import_mongodb14.BSON.EJSON.stringify(id ?? null, { relaxed: true });
 }
 
 // src/report/verify-copy.ts

@@ -1,7 +1,7 @@
 // What each collection is, as the server describes it: its type, the options it was created
 // with, its index definitions in full, and how many documents it holds, read in a few round
 // trips per database (see readWith).
-import type { Db, MongoClient } from 'mongodb'
+import { MongoServerError, type Db, type MongoClient } from 'mongodb'
 import { forEachBounded, SERVER_CONCURRENCY } from '../concurrency.js'
 import { debug } from '../interface.js'
 import type { MongoUri } from '../secrets.js'
@@ -155,6 +155,8 @@ async function tryCatalog(
       })
     )
   } catch (error) {
+    // Only the server's refusal is answered another way; a lost connection is the run's failure.
+    if (!(error instanceof MongoServerError)) throw error
     debug(
       `$listCatalog refused (${String(error)}): each database's collections are listed on their own.`
     )
@@ -193,6 +195,8 @@ async function tryCounts(
     }
     return counts
   } catch (error) {
+    // Only the server's refusal is answered another way; a lost connection is the run's failure.
+    if (!(error instanceof MongoServerError)) throw error
     debug(
       `$collStats refused in ${db.databaseName} (${String(error)}): each collection is counted on its own.`
     )

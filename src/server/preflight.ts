@@ -2,7 +2,7 @@
 // connections (wrong credentials or an unreachable host fail here, fast, and name the input),
 // refuse a target that is the source, and refuse to restore into collections that already
 // hold documents unless drop or allow-merge says so.
-import type { Document, MongoClient } from 'mongodb'
+import { MongoServerError, type Document, type MongoClient } from 'mongodb'
 import { forEachBounded, SERVER_CONCURRENCY } from '../concurrency.js'
 import { cancelled, GuardError } from '../errors.js'
 import { sameDeployment, SYSTEM_DATABASES } from '../input/guard.js'
@@ -303,6 +303,8 @@ async function tryExisting(
     })
     return new Set(perDatabase.flat())
   } catch (error) {
+    // Only the server's refusal is answered another way; a lost connection is the run's failure.
+    if (!(error instanceof MongoServerError)) throw error
     debug(
       `The target's databases could not all be listed (${target.uri.scrub(String(error))}): each planned namespace is checked on its own.`
     )
