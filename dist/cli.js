@@ -59272,11 +59272,12 @@ var spawnTools = async (commands, options) => {
 };
 function kernelPipe() {
   if (process.platform === "win32") return void 0;
-  const dir = mkdtempSync(join8(tmpdir2(), "mongo-restore-guard-pipe-"));
-  const fifo = join8(dir, "pipe");
+  let dir;
   let both;
   let read;
   try {
+    dir = mkdtempSync(join8(tmpdir2(), "mongo-restore-guard-pipe-"));
+    const fifo = join8(dir, "pipe");
     const made = spawnSync("mkfifo", ["-m", "600", fifo]);
     if (made.status !== 0) throw made.error ?? new Error(String(made.stderr).trim());
     both = openSync(fifo, constants3.O_RDWR);
@@ -59288,7 +59289,7 @@ function kernelPipe() {
     return void 0;
   } finally {
     if (both !== void 0) closeSync(both);
-    rmSync(dir, { recursive: true, force: true });
+    if (dir !== void 0) rmSync(dir, { recursive: true, force: true });
   }
 }
 function collect(command2, child2, redact2) {
