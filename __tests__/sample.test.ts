@@ -1,10 +1,10 @@
-// Which documents the sample reads from the source, and in how many queries, on a real mongod:
-// a collection no larger than the sample is read whole in one query; a larger one from both
-// ends of its _id index.
+// Which documents the sample reads, and in how many queries, on a real mongod: a collection no
+// larger than the sample is read whole in one query, or with the other small ones of its
+// database in one aggregation per side; a larger one from both ends of its _id index.
 import assert from 'node:assert/strict'
 import { after, test } from 'node:test'
-import { BSON, MongoClient } from 'mongodb'
-import { serverSample } from '../src/server/sample.ts'
+import { BSON, Double, Long, MongoClient } from 'mongodb'
+import { sampleWhole, serverSample } from '../src/server/sample.ts'
 import { startServer, stopAllServers, withClient } from './support/testbed.ts'
 
 after(stopAllServers)
@@ -46,4 +46,39 @@ test('the sample reads a small collection in one query and a large one from both
     ...Array.from({ length: 50 }, (_, i) => 299 - i)
   ])
   assert.deepEqual(finds, ['small', 'large', 'large'])
+})
+
+test('small collections of a database are sampled whole in one aggregation per side, byte for byte', async (t) => {
+  const server = await startServer()
+  t.after(() => server.stop())
+  const source = [
+    { _id: 1, n: 1 },
+    { _id: 2, n: new Double(-0) },
+    { _id: 3, n: Long.fromNumber(3) }
+  ]
+  await withClient(server.rootUri, async (c) => {
+    const [s, g] = [c.db('src'), c.db('dst')]
+    type Doc = { _id: number; n: unknown }
+    await s.collection<Doc>('a').insertMany(source)
+    await g.collection<Doc>('a').insertMany(source)
+    await s.collection<Doc>('b').insertMany(source)
+    // On the target: _id 2 lost its -0.0 (a Double 0 is other bytes), _id 3 is missing.
+    await g.collection<Doc>('b').insertMany([
+      { _id: 1, n: 1 },
+      { _id: 2, n: 0 }
+    ])
+    await s.createCollection('empty')
+  })
+  const client = new MongoClient(server.rootUri, { monitorCommands: true })
+  const commands: string[] = []
+  client.on('commandStarted', (e) => commands.push(e.commandName))
+  t.after(() => client.close())
+  const pairs = ['a', 'b', 'empty'].map((name) => ({ source: name, target: name }))
+  const outcomes = await sampleWhole(client.db('src'), client.db('dst'), pairs, 100)
+  assert.deepEqual(Object.fromEntries(outcomes), {
+    a: { compared: 3, differing: 0, differingIds: [], missing: 0, missingIds: [] },
+    b: { compared: 3, differing: 1, differingIds: ['2'], missing: 1, missingIds: ['3'] },
+    empty: { compared: 0, differing: 0, differingIds: [], missing: 0, missingIds: [] }
+  })
+  assert.deepEqual(commands, ['aggregate', 'aggregate'])
 })

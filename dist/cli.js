@@ -58826,34 +58826,16 @@ async function* serverSample(source, size, documents) {
   }
 }
 async function compareWithTarget(sourceDocuments, target) {
-  const outcome = {
-    compared: 0,
-    differing: 0,
-    differingIds: [],
-    missing: 0,
-    missingIds: []
-  };
+  const outcome = noOutcome();
   let batch = [];
   const flush = async () => {
     if (batch.length === 0) return;
-    const ids = batch.map(
-      (raw) => import_mongodb14.BSON.deserialize(raw, { promoteValues: false })["_id"]
-    );
+    const cursor = target.find({ _id: { $in: idsOf(batch) } }, { raw: true });
     const found = /* @__PURE__ */ new Map();
-    const cursor = target.find({ _id: { $in: ids } }, { raw: true });
-    for await (const raw of cursor) found.set(idKey(raw), Buffer.from(raw));
-    for (const raw of batch) {
-      const key = idKey(raw);
-      const other = found.get(key);
-      if (!other) {
-        outcome.missing += 1;
-        if (outcome.missingIds.length < KEPT) outcome.missingIds.push(key);
-      } else if (!other.equals(raw)) {
-        outcome.differing += 1;
-        if (outcome.differingIds.length < KEPT) outcome.differingIds.push(key);
-      }
+    for await (const raw of cursor) {
+      found.set(idKey(raw), Buffer.from(raw));
     }
-    outcome.compared += batch.length;
+    judge(batch, found, outcome);
     batch = [];
   };
   for await (const raw of sourceDocuments) {
@@ -58862,6 +58844,94 @@ async function compareWithTarget(sourceDocuments, target) {
   }
   await flush();
   return outcome;
+}
+async function sampleWhole(sourceDb, targetDb, pairs, size) {
+  const fromSource2 = await unioned(
+    sourceDb,
+    pairs.map((p) => ({
+      collection: p.source,
+      stages: [{ $sort: { _id: 1 } }, { $limit: size }]
+    }))
+  );
+  const wanted = pairs.filter((p) => (fromSource2.get(p.source)?.length ?? 0) > 0);
+  const onTarget = await unioned(
+    targetDb,
+    wanted.map((p) => ({
+      collection: p.target,
+      stages: [{ $match: { _id: { $in: idsOf(fromSource2.get(p.source) ?? []) } } }]
+    }))
+  );
+  return new Map(
+    pairs.map((p) => {
+      const found = new Map((onTarget.get(p.target) ?? []).map((raw) => [idKey(raw), raw]));
+      return [p.source, judge(fromSource2.get(p.source) ?? [], found, noOutcome())];
+    })
+  );
+}
+async function unioned(db, parts) {
+  const byCollection = /* @__PURE__ */ new Map();
+  const [first, ...rest] = parts;
+  if (!first) return byCollection;
+  const wrapped = (part) => [
+    ...part.stages,
+    { $replaceWith: { c: { $literal: part.collection }, d: "$$ROOT" } }
+  ];
+  const cursor = db.collection(first.collection).aggregate(
+    [
+      ...wrapped(first),
+      ...rest.map((part) => ({ $unionWith: { coll: part.collection, pipeline: wrapped(part) } }))
+    ],
+    { raw: true }
+  );
+  for await (const raw of cursor) {
+    const { collection: collection2, document } = unwrap(Buffer.from(raw));
+    byCollection.set(collection2, [...byCollection.get(collection2) ?? [], document]);
+  }
+  return byCollection;
+}
+function unwrap(raw) {
+  let collection2;
+  let document;
+  let at = 4;
+  while (raw[at] !== 0) {
+    const type = raw[at];
+    const nameEnd = raw.indexOf(0, at + 1);
+    const name = raw.toString("utf8", at + 1, nameEnd);
+    at = nameEnd + 1;
+    const length = raw.readInt32LE(at);
+    if (type === 2 && name === "c")
+      collection2 = raw.toString("utf8", at + 4, at + 4 + length - 1);
+    else if (type === 3 && name === "d") document = raw.subarray(at, at + length);
+    else throw new Error(`unexpected field ${name} (type ${type}) in a wrapped sample document`);
+    at += type === 2 ? 4 + length : length;
+  }
+  if (collection2 === void 0 || document === void 0) {
+    throw new Error("a wrapped sample document lacks its collection or its document");
+  }
+  return { collection: collection2, document };
+}
+function idsOf(documents) {
+  return documents.map(
+    (raw) => import_mongodb14.BSON.deserialize(raw, { promoteValues: false })["_id"]
+  );
+}
+function judge(sourceDocuments, found, outcome) {
+  for (const raw of sourceDocuments) {
+    const key = idKey(raw);
+    const other = found.get(key);
+    if (!other) {
+      outcome.missing += 1;
+      if (outcome.missingIds.length < KEPT) outcome.missingIds.push(key);
+    } else if (!other.equals(raw)) {
+      outcome.differing += 1;
+      if (outcome.differingIds.length < KEPT) outcome.differingIds.push(key);
+    }
+  }
+  outcome.compared += sourceDocuments.length;
+  return outcome;
+}
+function noOutcome() {
+  return { compared: 0, differing: 0, differingIds: [], missing: 0, missingIds: [] };
 }
 function namedIds(ids, total) {
   const shown = ids.slice(0, NAMED).join(", ");
@@ -58922,11 +58992,85 @@ async function check(reference, sourceClient, targetClient, actual, restored, sa
     const type = expected.get(pair.source)?.type ?? actual.get(pair.target)?.type;
     return type !== "view" && !partial.has(pair.source);
   });
-  const samples = await forEachBounded(sampled, SERVER_CONCURRENCY, (pair) => {
-    const type = expected.get(pair.source)?.type ?? actual.get(pair.target)?.type;
-    return sampleOne(reference, sourceClient, targetClient, pair, type, sampleSize);
-  });
+  const whole = sourceClient && typeof sampleSize === "number" ? sampled.filter((pair) => {
+    const info2 = expected.get(pair.source);
+    return info2?.type === "collection" && (info2.documents ?? Infinity) <= sampleSize;
+  }) : [];
+  const wholeSet = new Set(whole);
+  const single = sampled.filter((pair) => !wholeSet.has(pair));
+  const records = /* @__PURE__ */ new Map();
+  await Promise.all([
+    forEachBounded(batchesOf(whole, expected), SERVER_CONCURRENCY, async (batch) => {
+      const sampledWhole = await sampleBatch(
+        reference,
+        sourceClient,
+        targetClient,
+        batch,
+        sampleSize
+      );
+      for (const [pair, record] of sampledWhole) records.set(pair, record);
+    }),
+    forEachBounded(single, SERVER_CONCURRENCY, async (pair) => {
+      const type = expected.get(pair.source)?.type ?? actual.get(pair.target)?.type;
+      records.set(
+        pair,
+        await sampleOne(reference, sourceClient, targetClient, pair, type, sampleSize)
+      );
+    })
+  ]);
+  const samples = sampled.map((pair) => records.get(pair));
   return { options, sampleSize, samples };
+}
+function batchesOf(pairs, expected) {
+  const batches = [];
+  const open2 = /* @__PURE__ */ new Map();
+  for (const pair of pairs) {
+    const key = `${split(pair.source).db}\0${split(pair.target).db}`;
+    const documents = expected.get(pair.source)?.documents ?? 0;
+    let batch = open2.get(key);
+    if (!batch || batch.documents + documents > WHOLE_BATCH_DOCUMENTS) {
+      batch = { pairs: [], documents: 0 };
+      open2.set(key, batch);
+      batches.push(batch.pairs);
+    }
+    batch.pairs.push(pair);
+    batch.documents += documents;
+  }
+  return batches;
+}
+var WHOLE_BATCH_DOCUMENTS = 1e3;
+async function sampleBatch(reference, sourceClient, targetClient, batch, size) {
+  const started = Date.now();
+  const [first] = batch;
+  try {
+    const outcomes = await sampleWhole(
+      sourceClient.db(split(first.source).db),
+      targetClient.db(split(first.target).db),
+      batch.map((pair) => ({
+        source: split(pair.source).collection,
+        target: split(pair.target).collection
+      })),
+      size
+    );
+    const share = Math.round((Date.now() - started) / batch.length);
+    return batch.map((pair) => [
+      pair,
+      {
+        namespace: pair.target,
+        ...outcomes.get(split(pair.source).collection),
+        durationMs: share,
+        skipped: void 0
+      }
+    ]);
+  } catch (error2) {
+    if (classify(error2) !== "unauthorized") throw error2;
+    return Promise.all(
+      batch.map(async (pair) => [
+        pair,
+        await sampleOne(reference, sourceClient, targetClient, pair, "collection", size)
+      ])
+    );
+  }
 }
 function withoutIndexes(collections, namespaces) {
   if (namespaces.size === 0) return collections;
@@ -58967,8 +59111,12 @@ async function sampleOne(reference, sourceClient, targetClient, pair, type, size
   }
 }
 function collection(client, namespace) {
+  const { db, collection: collection2 } = split(namespace);
+  return client.db(db).collection(collection2);
+}
+function split(namespace) {
   const [db, ...rest] = namespace.split(".");
-  return client.db(db).collection(rest.join("."));
+  return { db, collection: rest.join(".") };
 }
 
 // src/report/copy-verdict.ts

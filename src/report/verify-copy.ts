@@ -11,6 +11,7 @@ import { bucketsOf, type CollectionInfo } from '../server/collection-options.js'
 import { classify } from '../server/probe.js'
 import {
   compareWithTarget,
+  sampleWhole,
   serverSample,
   type SampleOutcome,
   type SampleSize
@@ -122,12 +123,108 @@ async function check(
           const type = expected.get(pair.source)?.type ?? actual.get(pair.target)?.type
           return type !== 'view' && !partial.has(pair.source)
         })
-  // A few collections at once: many small collections must not cost a round trip each in turn.
-  const samples = await forEachBounded(sampled, SERVER_CONCURRENCY, (pair) => {
-    const type = expected.get(pair.source)?.type ?? actual.get(pair.target)?.type
-    return sampleOne(reference, sourceClient, targetClient, pair, type, sampleSize)
-  })
+  // A collection no larger than the sample is read whole, with the other small ones of its
+  // database in one aggregation per side; the rest one by one, a few at once.
+  const whole =
+    sourceClient && typeof sampleSize === 'number'
+      ? sampled.filter((pair) => {
+          const info = expected.get(pair.source)
+          return info?.type === 'collection' && (info.documents ?? Infinity) <= sampleSize
+        })
+      : []
+  const wholeSet = new Set(whole)
+  const single = sampled.filter((pair) => !wholeSet.has(pair))
+  const records = new Map<RestoredNamespace, SampleRecord>()
+  await Promise.all([
+    forEachBounded(batchesOf(whole, expected), SERVER_CONCURRENCY, async (batch) => {
+      const sampledWhole = await sampleBatch(
+        reference,
+        sourceClient as MongoClient,
+        targetClient,
+        batch,
+        sampleSize as number
+      )
+      for (const [pair, record] of sampledWhole) records.set(pair, record)
+    }),
+    forEachBounded(single, SERVER_CONCURRENCY, async (pair) => {
+      const type = expected.get(pair.source)?.type ?? actual.get(pair.target)?.type
+      records.set(
+        pair,
+        await sampleOne(reference, sourceClient, targetClient, pair, type, sampleSize)
+      )
+    })
+  ])
+  const samples = sampled.map((pair) => records.get(pair) as SampleRecord)
   return { options, sampleSize, samples }
+}
+
+/** Collections sampled together: those of one database pair, up to about a thousand documents. */
+function batchesOf(
+  pairs: readonly RestoredNamespace[],
+  expected: ReadonlyMap<string, CollectionInfo>
+): RestoredNamespace[][] {
+  const batches: RestoredNamespace[][] = []
+  const open = new Map<string, { pairs: RestoredNamespace[]; documents: number }>()
+  for (const pair of pairs) {
+    const key = `${split(pair.source).db}\u0000${split(pair.target).db}`
+    const documents = expected.get(pair.source)?.documents ?? 0
+    let batch = open.get(key)
+    if (!batch || batch.documents + documents > WHOLE_BATCH_DOCUMENTS) {
+      batch = { pairs: [], documents: 0 }
+      open.set(key, batch)
+      batches.push(batch.pairs)
+    }
+    batch.pairs.push(pair)
+    batch.documents += documents
+  }
+  return batches
+}
+
+/** Documents one batch of whole collections reads on each side. */
+const WHOLE_BATCH_DOCUMENTS = 1000
+
+/**
+ * One batch of small collections sampled whole; each record's time is its share of the batch's.
+ * A user who may not read one of them is asked collection by collection, which names it.
+ */
+async function sampleBatch(
+  reference: Reference,
+  sourceClient: MongoClient,
+  targetClient: MongoClient,
+  batch: readonly RestoredNamespace[],
+  size: number
+): Promise<[RestoredNamespace, SampleRecord][]> {
+  const started = Date.now()
+  const [first] = batch as [RestoredNamespace]
+  try {
+    const outcomes = await sampleWhole(
+      sourceClient.db(split(first.source).db),
+      targetClient.db(split(first.target).db),
+      batch.map((pair) => ({
+        source: split(pair.source).collection,
+        target: split(pair.target).collection
+      })),
+      size
+    )
+    const share = Math.round((Date.now() - started) / batch.length)
+    return batch.map((pair) => [
+      pair,
+      {
+        namespace: pair.target,
+        ...(outcomes.get(split(pair.source).collection) as SampleOutcome),
+        durationMs: share,
+        skipped: undefined
+      }
+    ])
+  } catch (error) {
+    if (classify(error) !== 'unauthorized') throw error
+    return Promise.all(
+      batch.map(async (pair): Promise<[RestoredNamespace, SampleRecord]> => [
+        pair,
+        await sampleOne(reference, sourceClient, targetClient, pair, 'collection', size)
+      ])
+    )
+  }
 }
 
 /** The collections, with the indexes of `namespaces` left out of the comparison. */
@@ -186,6 +283,11 @@ async function sampleOne(
 }
 
 function collection(client: MongoClient, namespace: string) {
+  const { db, collection } = split(namespace)
+  return client.db(db).collection(collection)
+}
+
+function split(namespace: string): { db: string; collection: string } {
   const [db, ...rest] = namespace.split('.')
-  return client.db(db as string).collection(rest.join('.'))
+  return { db: db as string, collection: rest.join('.') }
 }

@@ -3,7 +3,7 @@
 // before a merge is caught. A difference is named by its `_id` only, never by a field's value.
 import type { SampleSize } from '../input/verify-sample.js'
 export type { SampleSize }
-import { BSON, type Collection, type Document } from 'mongodb'
+import { BSON, type Collection, type Db, type Document } from 'mongodb'
 
 /** Documents per collection; `all` compares every document. */
 
@@ -66,35 +66,16 @@ export async function compareWithTarget(
   sourceDocuments: AsyncIterable<Uint8Array>,
   target: Collection
 ): Promise<SampleOutcome> {
-  const outcome: SampleOutcome = {
-    compared: 0,
-    differing: 0,
-    differingIds: [],
-    missing: 0,
-    missingIds: []
-  }
+  const outcome = noOutcome()
   let batch: Buffer[] = []
   const flush = async () => {
     if (batch.length === 0) return
-    // Unpromoted: the lookup asks for the exact BSON type the source holds.
-    const ids = batch.map(
-      (raw) => BSON.deserialize(raw, { promoteValues: false })['_id'] as BSON.ObjectId
-    )
+    const cursor = target.find({ _id: { $in: idsOf(batch) } }, { raw: true })
     const found = new Map<string, Buffer>()
-    const cursor = target.find({ _id: { $in: ids } }, { raw: true }) as AsyncIterable<Uint8Array>
-    for await (const raw of cursor) found.set(idKey(raw), Buffer.from(raw))
-    for (const raw of batch) {
-      const key = idKey(raw)
-      const other = found.get(key)
-      if (!other) {
-        outcome.missing += 1
-        if (outcome.missingIds.length < KEPT) outcome.missingIds.push(key)
-      } else if (!other.equals(raw)) {
-        outcome.differing += 1
-        if (outcome.differingIds.length < KEPT) outcome.differingIds.push(key)
-      }
+    for await (const raw of cursor as AsyncIterable<Uint8Array>) {
+      found.set(idKey(raw), Buffer.from(raw))
     }
-    outcome.compared += batch.length
+    judge(batch, found, outcome)
     batch = []
   }
   for await (const raw of sourceDocuments) {
@@ -104,6 +85,133 @@ export async function compareWithTarget(
   }
   await flush()
   return outcome
+}
+
+/** A collection of one database sampled whole (it holds no more than the sample): its name on each side. */
+export interface WholePair {
+  source: string
+  target: string
+}
+
+/**
+ * The samples of small collections of one database, each read whole, in one aggregation on each
+ * side instead of two queries per collection: every collection's documents joined by
+ * `$unionWith` and wrapped as `{c: collection, d: document}`. `d` is the stored document byte for
+ * byte (every BSON type, field order, -0.0 and NaN included: checked on 6.0.5 and 7.0.15), and
+ * the target is asked by `_id` for exactly the documents the source gave. Keyed by the source
+ * collection.
+ */
+export async function sampleWhole(
+  sourceDb: Db,
+  targetDb: Db,
+  pairs: readonly WholePair[],
+  size: number
+): Promise<Map<string, SampleOutcome>> {
+  const fromSource = await unioned(
+    sourceDb,
+    pairs.map((p) => ({
+      collection: p.source,
+      stages: [{ $sort: { _id: 1 } }, { $limit: size }]
+    }))
+  )
+  const wanted = pairs.filter((p) => (fromSource.get(p.source)?.length ?? 0) > 0)
+  const onTarget = await unioned(
+    targetDb,
+    wanted.map((p) => ({
+      collection: p.target,
+      stages: [{ $match: { _id: { $in: idsOf(fromSource.get(p.source) ?? []) } } }]
+    }))
+  )
+  return new Map(
+    pairs.map((p) => {
+      const found = new Map((onTarget.get(p.target) ?? []).map((raw) => [idKey(raw), raw]))
+      return [p.source, judge(fromSource.get(p.source) ?? [], found, noOutcome())]
+    })
+  )
+}
+
+/** Runs each collection's stages in one aggregation; the documents it gave, by collection. */
+async function unioned(
+  db: Db,
+  parts: readonly { collection: string; stages: Document[] }[]
+): Promise<Map<string, Buffer[]>> {
+  const byCollection = new Map<string, Buffer[]>()
+  const [first, ...rest] = parts
+  if (!first) return byCollection
+  const wrapped = (part: (typeof parts)[number]) => [
+    ...part.stages,
+    { $replaceWith: { c: { $literal: part.collection }, d: '$$ROOT' } }
+  ]
+  const cursor = db
+    .collection(first.collection)
+    .aggregate(
+      [
+        ...wrapped(first),
+        ...rest.map((part) => ({ $unionWith: { coll: part.collection, pipeline: wrapped(part) } }))
+      ],
+      { raw: true }
+    )
+  for await (const raw of cursor as AsyncIterable<Uint8Array>) {
+    const { collection, document } = unwrap(Buffer.from(raw))
+    byCollection.set(collection, [...(byCollection.get(collection) ?? []), document])
+  }
+  return byCollection
+}
+
+/** `{c: <string>, d: <document>}` as the server wrote it: the name, and the document's own bytes. */
+function unwrap(raw: Buffer): { collection: string; document: Buffer } {
+  let collection: string | undefined
+  let document: Buffer | undefined
+  let at = 4
+  while (raw[at] !== 0) {
+    const type = raw[at] as number
+    const nameEnd = raw.indexOf(0, at + 1)
+    const name = raw.toString('utf8', at + 1, nameEnd)
+    at = nameEnd + 1
+    const length = raw.readInt32LE(at)
+    if (type === 0x02 && name === 'c')
+      collection = raw.toString('utf8', at + 4, at + 4 + length - 1)
+    else if (type === 0x03 && name === 'd') document = raw.subarray(at, at + length)
+    else throw new Error(`unexpected field ${name} (type ${type}) in a wrapped sample document`)
+    at += type === 0x02 ? 4 + length : length
+  }
+  if (collection === undefined || document === undefined) {
+    throw new Error('a wrapped sample document lacks its collection or its document')
+  }
+  return { collection, document }
+}
+
+/** Unpromoted `_id`s: the lookup asks for the exact BSON type the source holds. */
+function idsOf(documents: readonly Buffer[]): BSON.ObjectId[] {
+  // Typed as ObjectId for the driver's filter type; any BSON type passes through as it is.
+  return documents.map(
+    (raw) => BSON.deserialize(raw, { promoteValues: false })['_id'] as BSON.ObjectId
+  )
+}
+
+/** Counts the source documents missing from `found` or different in it, byte for byte. */
+function judge(
+  sourceDocuments: readonly Buffer[],
+  found: ReadonlyMap<string, Buffer>,
+  outcome: SampleOutcome
+): SampleOutcome {
+  for (const raw of sourceDocuments) {
+    const key = idKey(raw)
+    const other = found.get(key)
+    if (!other) {
+      outcome.missing += 1
+      if (outcome.missingIds.length < KEPT) outcome.missingIds.push(key)
+    } else if (!other.equals(raw)) {
+      outcome.differing += 1
+      if (outcome.differingIds.length < KEPT) outcome.differingIds.push(key)
+    }
+  }
+  outcome.compared += sourceDocuments.length
+  return outcome
+}
+
+function noOutcome(): SampleOutcome {
+  return { compared: 0, differing: 0, differingIds: [], missing: 0, missingIds: [] }
 }
 
 /** The `_id`s a failure may name: a few, as relaxed extended JSON. */
