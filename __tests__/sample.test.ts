@@ -3,7 +3,7 @@
 // database in one aggregation per side; a larger one from both ends of its _id index.
 import assert from 'node:assert/strict'
 import { after, test } from 'node:test'
-import { BSON, Double, Long, MongoClient } from 'mongodb'
+import { BSON, Decimal128, Double, Long, MongoClient, ObjectId, UUID } from 'mongodb'
 import { sampleWhole, serverSample } from '../src/server/sample.ts'
 import { startServer, stopAllServers, withClient } from './support/testbed.ts'
 
@@ -81,4 +81,35 @@ test('small collections of a database are sampled whole in one aggregation per s
     empty: { compared: 0, differing: 0, differingIds: [], missing: 0, missingIds: [] }
   })
   assert.deepEqual(commands, ['aggregate', 'aggregate'])
+})
+
+test('every kind of _id is looked up on the target and named as extended JSON', async (t) => {
+  const server = await startServer()
+  t.after(() => server.stop())
+  const ids: unknown[] = [
+    new ObjectId('65a000000000000000000001'),
+    'text',
+    Long.fromNumber(2 ** 40),
+    new Double(2.5),
+    new Date(Date.UTC(2026, 0, 1)),
+    new UUID('0e5a1b1e-0000-4000-8000-000000000001'),
+    { region: 'eu', n: 1 },
+    new Decimal128('1.10')
+  ]
+  await withClient(server.rootUri, async (c) => {
+    const docs = ids.map((_id, i) => ({ _id, i }))
+    await c.db('src').collection<{ _id: unknown }>('k').insertMany(docs)
+    // The target lacks the last two.
+    await c.db('dst').collection<{ _id: unknown }>('k').insertMany(docs.slice(0, -2))
+  })
+  const client = new MongoClient(server.rootUri)
+  t.after(() => client.close())
+  const pairs = [{ source: 'k', target: 'k' }]
+  const outcome = (await sampleWhole(client.db('src'), client.db('dst'), pairs, 100)).get('k')
+  assert.equal(outcome?.compared, ids.length)
+  assert.equal(outcome?.differing, 0)
+  assert.deepEqual(outcome?.missingIds.sort(), [
+    '{"$numberDecimal":"1.10"}',
+    '{"region":"eu","n":1}'
+  ])
 })

@@ -58867,9 +58867,7 @@ function unwrap(raw) {
   return { collection: collection2, document };
 }
 function idsOf(documents) {
-  return documents.map(
-    (raw) => import_mongodb14.BSON.deserialize(raw, { promoteValues: false })["_id"]
-  );
+  return documents.map((raw) => idOf(raw));
 }
 function judge(sourceDocuments, found, outcome) {
   for (const raw of sourceDocuments) {
@@ -58894,8 +58892,42 @@ function namedIds(ids, total) {
   return total > NAMED ? `${shown} and ${total - NAMED} more` : shown;
 }
 function idKey(raw) {
-  const id = import_mongodb14.BSON.deserialize(raw, { promoteValues: false })["_id"];
-  return import_mongodb14.BSON.EJSON.stringify(id ?? null, { relaxed: true });
+  return import_mongodb14.BSON.EJSON.stringify(idOf(raw) ?? null, { relaxed: true });
+}
+function idOf(raw) {
+  const bytes2 = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+  const end = bytes2[4] === void 0 ? void 0 : firstIdEnd(bytes2);
+  const doc = end === void 0 ? bytes2 : Buffer.concat([int32(end - 4 + 5), bytes2.subarray(4, end), Buffer.from([0])]);
+  return import_mongodb14.BSON.deserialize(doc, { promoteValues: false })["_id"];
+}
+function firstIdEnd(bytes2) {
+  const type = bytes2[4];
+  if (bytes2.toString("latin1", 5, 9) !== "_id\0") return void 0;
+  const at = 9;
+  const fixed = {
+    1: 8,
+    7: 12,
+    8: 1,
+    9: 8,
+    10: 0,
+    16: 4,
+    17: 8,
+    18: 8,
+    19: 16,
+    127: 0,
+    255: 0
+  };
+  const size = fixed[type];
+  if (size !== void 0) return at + size;
+  if (type === 2) return at + 4 + bytes2.readInt32LE(at);
+  if (type === 3 || type === 4) return at + bytes2.readInt32LE(at);
+  if (type === 5) return at + 5 + bytes2.readInt32LE(at);
+  return void 0;
+}
+function int32(n) {
+  const b = Buffer.alloc(4);
+  b.writeInt32LE(n);
+  return b;
 }
 
 // src/report/verify-copy.ts
