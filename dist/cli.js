@@ -58885,7 +58885,9 @@ async function unioned(db, parts) {
   );
   for await (const raw of cursor) {
     const { collection: collection2, document } = unwrap(Buffer.from(raw));
-    byCollection.set(collection2, [...byCollection.get(collection2) ?? [], document]);
+    const documents = byCollection.get(collection2);
+    if (documents) documents.push(document);
+    else byCollection.set(collection2, [document]);
   }
   return byCollection;
 }

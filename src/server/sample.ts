@@ -153,7 +153,9 @@ async function unioned(
     )
   for await (const raw of cursor as AsyncIterable<Uint8Array>) {
     const { collection, document } = unwrap(Buffer.from(raw))
-    byCollection.set(collection, [...(byCollection.get(collection) ?? []), document])
+    const documents = byCollection.get(collection)
+    if (documents) documents.push(document)
+    else byCollection.set(collection, [document])
   }
   return byCollection
 }
