@@ -57984,8 +57984,8 @@ async function readWith(client, namespaces) {
   const found = /* @__PURE__ */ new Map();
   await forEachBounded([...byDatabase], SERVER_CONCURRENCY, async ([dbName, names2]) => {
     const db = client.db(dbName);
-    const inCatalog = names2.flatMap((name) => catalog?.get(`${dbName}.${name}`) ?? []);
-    const listed2 = catalog && inCatalog.every((entry) => entry.type === "collection") ? inCatalog : await db.listCollections(
+    const inCatalog = names2.map((name) => catalog?.get(`${dbName}.${name}`));
+    const listed2 = catalog && inCatalog.every((entry) => entry?.type === "collection") ? inCatalog : await db.listCollections(
       { name: { $in: names2 } },
       { nameOnly: false, authorizedCollections: true }
     ).toArray();

@@ -62,10 +62,12 @@ export async function readWith(
   const found = new Map<string, CollectionInfo>()
   await forEachBounded([...byDatabase], SERVER_CONCURRENCY, async ([dbName, names]) => {
     const db = client.db(dbName)
-    const inCatalog = names.flatMap((name) => catalog?.get(`${dbName}.${name}`) ?? [])
+    // The catalog answers for a database only when it shows every collection asked for, each a
+    // plain collection (one it lacks, say on a mongos that shows one shard, is listed instead).
+    const inCatalog = names.map((name) => catalog?.get(`${dbName}.${name}`))
     const listed: Listed[] =
-      catalog && inCatalog.every((entry) => entry.type === 'collection')
-        ? inCatalog
+      catalog && inCatalog.every((entry) => entry?.type === 'collection')
+        ? (inCatalog as Listed[])
         : ((await db
             .listCollections(
               { name: { $in: names } },
