@@ -59059,7 +59059,7 @@ function batchesOf(pairs, expected) {
   const batches = [];
   const open2 = /* @__PURE__ */ new Map();
   for (const pair of pairs) {
-    const key = `${split(pair.source).db}\0${split(pair.target).db}`;
+    const key = `${dbOf(pair.source)}\0${dbOf(pair.target)}`;
     const documents = expected.get(pair.source)?.documents ?? 0;
     let batch = open2.get(key);
     if (!batch || batch.documents + documents > WHOLE_BATCH_DOCUMENTS) {
@@ -59078,11 +59078,11 @@ async function sampleBatch(reference, sourceClient, targetClient, batch, size) {
   const [first] = batch;
   try {
     const outcomes = await sampleWhole(
-      sourceClient.db(split(first.source).db),
-      targetClient.db(split(first.target).db),
+      sourceClient.db(dbOf(first.source)),
+      targetClient.db(dbOf(first.target)),
       batch.map((pair) => ({
-        source: split(pair.source).collection,
-        target: split(pair.target).collection
+        source: collectionOf(pair.source),
+        target: collectionOf(pair.target)
       })),
       size
     );
@@ -59091,7 +59091,7 @@ async function sampleBatch(reference, sourceClient, targetClient, batch, size) {
       pair,
       {
         namespace: pair.target,
-        ...outcomes.get(split(pair.source).collection),
+        ...outcomes.get(collectionOf(pair.source)),
         durationMs: share,
         skipped: void 0
       }
@@ -59145,12 +59145,7 @@ async function sampleOne(reference, sourceClient, targetClient, pair, type, size
   }
 }
 function collection(client, namespace) {
-  const { db, collection: collection2 } = split(namespace);
-  return client.db(db).collection(collection2);
-}
-function split(namespace) {
-  const [db, ...rest] = namespace.split(".");
-  return { db, collection: rest.join(".") };
+  return client.db(dbOf(namespace)).collection(collectionOf(namespace));
 }
 
 // src/report/copy-verdict.ts

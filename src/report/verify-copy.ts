@@ -4,6 +4,7 @@
 import type { MongoClient } from 'mongodb'
 import { forEachBounded, SERVER_CONCURRENCY } from '../concurrency.js'
 import { compareOptions, type OptionDifference } from './compare-options.js'
+import { collectionOf, dbOf } from '../input/ns-plan.js'
 import type { MongoUri } from '../secrets.js'
 import { bsonFile, dumpDocuments } from '../tools/dump-documents.js'
 import type { RestoredNamespace } from '../tools/output.js'
@@ -166,7 +167,7 @@ function batchesOf(
   const batches: RestoredNamespace[][] = []
   const open = new Map<string, { pairs: RestoredNamespace[]; documents: number }>()
   for (const pair of pairs) {
-    const key = `${split(pair.source).db}\u0000${split(pair.target).db}`
+    const key = `${dbOf(pair.source)}\u0000${dbOf(pair.target)}`
     const documents = expected.get(pair.source)?.documents ?? 0
     let batch = open.get(key)
     if (!batch || batch.documents + documents > WHOLE_BATCH_DOCUMENTS) {
@@ -198,11 +199,11 @@ async function sampleBatch(
   const [first] = batch as [RestoredNamespace]
   try {
     const outcomes = await sampleWhole(
-      sourceClient.db(split(first.source).db),
-      targetClient.db(split(first.target).db),
+      sourceClient.db(dbOf(first.source)),
+      targetClient.db(dbOf(first.target)),
       batch.map((pair) => ({
-        source: split(pair.source).collection,
-        target: split(pair.target).collection
+        source: collectionOf(pair.source),
+        target: collectionOf(pair.target)
       })),
       size
     )
@@ -211,7 +212,7 @@ async function sampleBatch(
       pair,
       {
         namespace: pair.target,
-        ...(outcomes.get(split(pair.source).collection) as SampleOutcome),
+        ...(outcomes.get(collectionOf(pair.source)) as SampleOutcome),
         durationMs: share,
         skipped: undefined
       }
@@ -283,11 +284,5 @@ async function sampleOne(
 }
 
 function collection(client: MongoClient, namespace: string) {
-  const { db, collection } = split(namespace)
-  return client.db(db).collection(collection)
-}
-
-function split(namespace: string): { db: string; collection: string } {
-  const [db, ...rest] = namespace.split('.')
-  return { db: db as string, collection: rest.join('.') }
+  return client.db(dbOf(namespace)).collection(collectionOf(namespace))
 }
