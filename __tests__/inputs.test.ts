@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import { afterEach, describe, test } from 'node:test'
 import { getInputs } from '../src/input/inputs.ts'
 import type { Settings } from '../src/input/settings.ts'
+import { DEFAULT_PLAN } from './support/plans.ts'
 
 const SOURCE = 'mongodb://dumper:src-Pa55@db1.example:27017/?authSource=admin'
 const TARGET = 'mongodb://restorer:tgt-Pa55@db2.example:27017/?authSource=admin'
@@ -60,19 +61,7 @@ describe('inputs', () => {
     assert.equal(settings.archive, undefined)
     assert.equal(settings.probeTimeoutMs, 10_000)
     assert.equal(settings.phaseTimeoutMs, 60 * 60_000)
-    assert.deepEqual(settings.transfer, {
-      databases: [],
-      namespaces: [],
-      drop: false,
-      allowMerge: false,
-      gzip: false,
-      nsExclude: [],
-      renames: [],
-      dumpOptions: [],
-      restoreOptions: [],
-      allowFailedDocuments: false,
-      verifySample: 100
-    })
+    assert.deepEqual(settings.transfer, DEFAULT_PLAN)
   })
 
   test('the parsed settings are debug-logged without a password; every password is masked', () => {

@@ -5,26 +5,14 @@
 import assert from 'node:assert/strict'
 import { after, test } from 'node:test'
 import type { MongoClient } from 'mongodb'
-import type { TransferPlan } from '../src/input/settings.ts'
 import { MongoUri } from '../src/secrets.ts'
 import { checkTarget, openSides, plannedNamespaces } from '../src/server/preflight.ts'
 import { createUser, startServer, stopAllServers, withClient } from './support/testbed.ts'
+import { DEFAULT_PLAN } from './support/plans.ts'
 
 after(stopAllServers)
 
-const plan: TransferPlan = {
-  databases: [],
-  namespaces: [],
-  drop: false,
-  allowMerge: false,
-  gzip: false,
-  nsExclude: [],
-  renames: [],
-  dumpOptions: [],
-  restoreOptions: [],
-  allowFailedDocuments: false,
-  verifySample: 100
-}
+const plan = DEFAULT_PLAN
 const DATABASES = Array.from({ length: 10 }, (_, i) => `t${i}`)
 
 /** The target's count of queries (find commands) served so far. */

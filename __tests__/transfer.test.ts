@@ -7,7 +7,6 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
-import type { TransferPlan } from '../src/input/settings.ts'
 import { MongoUri, SecretDir } from '../src/secrets.ts'
 import type { Interruption, ToolCommand, ToolRun, ToolRunner } from '../src/tools/runner.ts'
 import {
@@ -16,20 +15,9 @@ import {
   streamDumpRestore,
   type ToolContext
 } from '../src/tools/transfer.ts'
+import { DEFAULT_PLAN } from './support/plans.ts'
 
-const plan: TransferPlan = {
-  databases: [],
-  namespaces: [],
-  drop: false,
-  allowMerge: false,
-  gzip: false,
-  nsExclude: [],
-  renames: [],
-  dumpOptions: [],
-  restoreOptions: [],
-  allowFailedDocuments: false,
-  verifySample: 100
-}
+const plan = DEFAULT_PLAN
 const source = new MongoUri('mongodb://dumper:s3cret-src@db1:27017/?authSource=admin', 'source-uri')
 const target = new MongoUri(
   'mongodb://restorer:s3cret-tgt@db2:27017/?authSource=admin',
