@@ -57918,8 +57918,7 @@ import { join as join5 } from "node:path";
 // src/server/collection-options.ts
 var import_mongodb7 = __toESM(require_lib3(), 1);
 function bucketsOf(namespace) {
-  const [db, ...rest] = namespace.split(".");
-  return `${db}.system.buckets.${rest.join(".")}`;
+  return `${dbOf(namespace)}.system.buckets.${collectionOf(namespace)}`;
 }
 async function readCollections(uri, namespaces, timeoutMs) {
   return uri.use(
@@ -57933,8 +57932,8 @@ async function readCollections(uri, namespaces, timeoutMs) {
 async function readWith(client, namespaces) {
   const byDatabase = /* @__PURE__ */ new Map();
   for (const namespace of namespaces) {
-    const [db, ...rest] = namespace.split(".");
-    byDatabase.set(db, [...byDatabase.get(db) ?? [], rest.join(".")]);
+    const db = dbOf(namespace);
+    byDatabase.set(db, [...byDatabase.get(db) ?? [], collectionOf(namespace)]);
   }
   const catalog = await tryCatalog(client, [...byDatabase.keys()]);
   const found = /* @__PURE__ */ new Map();

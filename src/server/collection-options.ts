@@ -3,6 +3,7 @@
 // trips per database (see readWith).
 import { MongoServerError, type Db, type MongoClient } from 'mongodb'
 import { forEachBounded, SERVER_CONCURRENCY } from '../concurrency.js'
+import { collectionOf, dbOf } from '../input/ns-plan.js'
 import { debug } from '../interface.js'
 import type { MongoUri } from '../secrets.js'
 
@@ -21,8 +22,7 @@ export interface CollectionInfo {
 
 /** The collection that holds a time-series collection's data, as mongodump 100.7 dumps it. */
 export function bucketsOf(namespace: string): string {
-  const [db, ...rest] = namespace.split('.')
-  return `${db}.system.buckets.${rest.join('.')}`
+  return `${dbOf(namespace)}.system.buckets.${collectionOf(namespace)}`
 }
 
 /** Each named namespace that exists, keyed by namespace; absent ones are left out. */
@@ -55,8 +55,8 @@ export async function readWith(
 ): Promise<Map<string, CollectionInfo>> {
   const byDatabase = new Map<string, string[]>()
   for (const namespace of namespaces) {
-    const [db, ...rest] = namespace.split('.')
-    byDatabase.set(db as string, [...(byDatabase.get(db as string) ?? []), rest.join('.')])
+    const db = dbOf(namespace)
+    byDatabase.set(db, [...(byDatabase.get(db) ?? []), collectionOf(namespace)])
   }
   const catalog = await tryCatalog(client, [...byDatabase.keys()])
   const found = new Map<string, CollectionInfo>()
