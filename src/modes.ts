@@ -20,7 +20,7 @@ import { buildsIndexes, rangedNamespaces } from './input/parts.js'
 import { checkMismatches, compareCollections, type Expected } from './report/data-check.js'
 import { judgeAfter, judgeBaseline, judgeNow, judgeUsers, checkRestore } from './report/judge.js'
 import { managedAdvice } from './server/managed.js'
-import { phase } from './report/phase.js'
+import { phase, timed } from './report/phase.js'
 import type { Report } from './report/report.js'
 import { dropDatabases, stateOf, userDatabases } from './server/deployment.js'
 import { checkTarget, openSides, plannedNamespaces } from './server/preflight.js'
@@ -41,6 +41,14 @@ import {
   type Baseline
 } from './steps.js'
 import { inspectDump, type DumpContents } from './tools/dump-files.js'
+import {
+  readManifest,
+  refuseIncompleteDump,
+  writeManifest,
+  type Manifest
+} from './tools/manifest.js'
+import { newestObjectId } from './server/newest-id.js'
+import { dataAsOf, judgeObjectives, measureRecovery, type DataAsOf } from './report/recovery.js'
 import { bucketsOf } from './server/collection-options.js'
 import { checkCopy, type Reference } from './report/verify-copy.js'
 import { copyFailure } from './report/copy-verdict.js'
@@ -98,6 +106,7 @@ async function migrate(run: Run<MigrateSettings>): Promise<void> {
   const { expected, reference } = await fromSource(run, result)
   await verify(run, settings.transfer, result, expected, baseline, reference)
   if (ranged.length > 0) await verifyRanges(run)
+  judgeObjectives(run.report.recovery)
 }
 
 /** A part's `_id` ranges: the documents of each range on the target against the source's. */
@@ -169,6 +178,7 @@ async function rehearse(run: Run<RehearseSettings>): Promise<void> {
     await probeAfter(run, baseline)
     const { expected, reference } = await fromSource(run, result)
     await verify(run, plan, result, expected, baseline, reference)
+    judgeObjectives(report.recovery)
   } finally {
     if (!settings.keep && report.targetWritten) {
       await phase(report.phases, 'Drop the scratch databases', () =>
@@ -188,18 +198,35 @@ async function dump(run: Run<DumpSettings>): Promise<void> {
     settings.transfer.databases,
     settings.probeTimeoutMs
   )
+  const dumpStartedAt = new Date()
   await phase(report.phases, 'Dump to disk', () =>
     dumpToDirectory(run.tools, settings.transfer, settings.source, databases, settings.archive)
   )
+  const manifest = await writeOwnManifest(run, settings.archive, settings.transfer, dumpStartedAt)
   report.dumpFiles = dumpFiles(settings.archive, await inspectDump(settings.archive))
+  report.recovery = measureRecovery(
+    {
+      restoreMs: undefined,
+      finishedAt: new Date(manifest.finishedAt),
+      bytes: report.dumpFiles?.bytes,
+      documents: manifest.namespaces.reduce((n, c) => n + c.documents, 0),
+      asOf: ownDataAsOf(dumpStartedAt)
+    },
+    undefined
+  )
 }
 
 /** Restores a dump from disk after checking what it carries. */
 async function restore(run: Run<RestoreSettings>): Promise<void> {
   const { settings, report } = run
   const path = settings.archive
-  const contents = await phase(report.phases, 'Inspect the dump', () => inspectDump(path))
+  const { contents, manifest } = await phase(report.phases, 'Inspect the dump', async () => ({
+    contents: await inspectDump(path),
+    manifest: await readManifest(path)
+  }))
   report.dumpFiles = dumpFiles(path, contents)
+  report.manifest = manifest
+  if (manifest) refuseIncompleteDump(path, manifest, contents.namespaces)
   core.info(
     `The dump holds ${contents.namespaces.length} namespaces, ${contents.credentialNamespaces.length} of them users or roles.`
   )
@@ -215,18 +242,41 @@ async function restore(run: Run<RestoreSettings>): Promise<void> {
   await probeBefore(run)
   await checkSides(run, plan, contents.namespaces)
   const baseline = await recordBaseline(run)
-  const result = await phase(report.phases, 'Restore', () =>
-    restoreFromDump(run.tools, withCollections(report, plan), settings.target, {
-      kind: contents.kind,
-      path
-    })
+  const result = await timed(() =>
+    phase(report.phases, 'Restore', () =>
+      restoreFromDump(run.tools, withCollections(report, plan), settings.target, {
+        kind: contents.kind,
+        path
+      })
+    )
+  )
+  const asOf = manifest
+    ? dataAsOf({ manifest })
+    : await phase(report.phases, "Find the data's age", () => foreignDataAsOf(run, result))
+  report.recovery = measureRecovery(
+    {
+      restoreMs: result.restoreMs,
+      finishedAt: result.finishedAt,
+      bytes: contents.bytes,
+      documents: result.counts.restored,
+      asOf
+    },
+    settings.objectives
   )
   await probeAfter(run, baseline)
+  // The manifest's counts are what mongodump wrote; without one, what mongorestore read.
+  const dumped = new Map(manifest?.namespaces.map((n) => [n.namespace, n.documents]))
   const expected = new Map<string, Expected>(
-    result.restored.map((r) => [
-      r.source,
-      { documents: r.documents, indexes: contents.indexes.get(r.source) }
-    ])
+    result.restored.map((r) => {
+      const count = dumped.get(r.source) ?? dumped.get(bucketsOf(r.source))
+      return [
+        r.source,
+        {
+          documents: count === undefined ? r.documents : count - r.failures,
+          indexes: contents.indexes.get(r.source)
+        }
+      ]
+    })
   )
   await verify(run, plan, result, expected, baseline, {
     kind: 'dump',
@@ -234,6 +284,24 @@ async function restore(run: Run<RestoreSettings>): Promise<void> {
     format: contents.kind,
     collections: contents.collections
   })
+  judgeObjectives(report.recovery)
+}
+
+/** A dump without a manifest: the newest ObjectId restored, else unknown (never a guess). */
+async function foreignDataAsOf(
+  run: Run<RestoreSettings>,
+  result: RestoreResult
+): Promise<DataAsOf> {
+  const { settings } = run
+  const restored = result.restored.map((r) => r.target)
+  const newestId = await newestObjectId(settings.target, restored, settings.probeTimeoutMs)
+  const asOf = dataAsOf({
+    newestId,
+    unknownBecause:
+      'the dump has no manifest and no restored document has an ObjectId _id (file times are not used: a copy or an artifact download rewrites them)'
+  })
+  core.info(`The data is as of ${asOf.at ?? 'an unknown time'}: ${asOf.how}.`)
+  return asOf
 }
 
 /** The cold-connection probe alone. */
@@ -306,18 +374,75 @@ async function transfer(
   const { settings, report, tools } = run
   const { source, target, archive } = settings
   const plan = withCollections(report, given)
+  const dumpStartedAt = new Date()
   if (archive === undefined) {
-    return phase(report.phases, 'Dump → restore (streamed)', () =>
-      streamDumpRestore(tools, plan, source, target)
+    const result = await timed(() =>
+      phase(report.phases, 'Dump → restore (streamed)', () =>
+        streamDumpRestore(tools, plan, source, target)
+      )
     )
+    recordRecovery(run, result, undefined, dumpStartedAt)
+    return result
   }
   const databases = await userDatabases(source, plan.databases, settings.probeTimeoutMs)
   await phase(report.phases, 'Dump to disk', () =>
     dumpToDirectory(tools, plan, source, databases, archive)
   )
-  return phase(report.phases, 'Restore', () =>
-    restoreFromDump(tools, plan, target, { kind: 'directory', path: archive })
+  await writeOwnManifest(run, archive, plan, dumpStartedAt)
+  const bytes = (await inspectDump(archive)).bytes
+  const result = await timed(() =>
+    phase(report.phases, 'Restore', () =>
+      restoreFromDump(tools, plan, target, { kind: 'directory', path: archive })
+    )
   )
+  recordRecovery(run, result, bytes, dumpStartedAt)
+  return result
+}
+
+/** A copy from a live source: what it moved, how long its restore took, and the data's time. */
+function recordRecovery(
+  run: Run<MigrateSettings | RehearseSettings>,
+  result: RestoreResult & { restoreMs: number; finishedAt: Date },
+  bytes: number | undefined,
+  dumpStartedAt: Date
+): void {
+  run.report.recovery = measureRecovery(
+    {
+      restoreMs: result.restoreMs,
+      finishedAt: result.finishedAt,
+      bytes,
+      documents: result.counts.restored,
+      asOf: ownDataAsOf(dumpStartedAt)
+    },
+    run.settings.objectives
+  )
+}
+
+/**
+ * The point in time this run's own copy represents. A consistent copy (issue 20) passes its
+ * oplog time here as `consistentAt`; until then, when the dump started.
+ */
+function ownDataAsOf(dumpStartedAt: Date): DataAsOf {
+  return dataAsOf({ consistentAt: undefined, dumpStartedAt })
+}
+
+/** The manifest beside a dump this run wrote: when, from what version, each namespace's count. */
+async function writeOwnManifest(
+  run: Run<MigrateSettings | RehearseSettings | DumpSettings>,
+  directory: string,
+  plan: TransferPlan,
+  startedAt: Date
+): Promise<Manifest> {
+  const { report } = run
+  return writeManifest(directory, {
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    consistentAt: undefined,
+    source: { version: report.versions?.source?.version, fcv: report.versions?.source?.fcv },
+    tools: report.versions?.tools ?? report.tools.mongodump,
+    gzip: plan.gzip,
+    namespaces: report.dumped
+  })
 }
 
 /** The plan with the number of collections the pre-flight check planned: the tools' parallelism follows it. */
