@@ -65,9 +65,7 @@ export function dataAsOf(e: AsOfEvidence): DataAsOf {
     return {
       at: e.manifest.startedAt,
       source: 'manifest',
-      how:
-        'when the dump started, as its manifest records (the oldest the data can be; the dump took ' +
-        `${formatDuration(e.manifest.durationSeconds * 1000)})`
+      how: `when the dump started, as its manifest records: the oldest the data can be (the dump took ${formatDuration(e.manifest.durationSeconds * 1000)})`
     }
   }
   if (e.newestId) {
