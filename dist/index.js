@@ -58748,25 +58748,6 @@ function seconds(ms) {
   return Math.round(ms / 100) / 10;
 }
 
-// src/server/newest-id.ts
-var import_mongodb13 = __toESM(require_lib3(), 1);
-async function newestObjectId(uri, namespaces, timeoutMs) {
-  const found = await uri.use(
-    "data-age",
-    timeoutMs,
-    (client) => forEachBounded(namespaces, SERVER_CONCURRENCY, async (namespace) => {
-      const dot = namespace.indexOf(".");
-      const collection2 = client.db(namespace.slice(0, dot)).collection(namespace.slice(dot + 1));
-      const doc = await collection2.find({ _id: { $type: "objectId" } }, { projection: { _id: 1 }, maxTimeMS: timeoutMs }).sort({ _id: -1 }).limit(1).next().catch(() => null);
-      const id = doc?.["_id"];
-      return id instanceof import_mongodb13.ObjectId ? { at: id.getTimestamp(), namespace } : void 0;
-    }),
-    false,
-    SERVER_CONCURRENCY
-  );
-  return found.filter((f) => f !== void 0).reduce((a, b) => a && a.at >= b.at ? a : b, void 0);
-}
-
 // src/report/recovery.ts
 function dataAsOf(e) {
   if (e.consistentAt) {
@@ -58889,6 +58870,91 @@ function fixFor(recovery) {
 }
 function seconds2(ms) {
   return Math.round(ms / 100) / 10;
+}
+
+// src/server/newest-id.ts
+var import_mongodb13 = __toESM(require_lib3(), 1);
+async function newestObjectId(uri, namespaces, timeoutMs) {
+  const found = await uri.use(
+    "data-age",
+    timeoutMs,
+    (client) => forEachBounded(namespaces, SERVER_CONCURRENCY, async (namespace) => {
+      const dot = namespace.indexOf(".");
+      const collection2 = client.db(namespace.slice(0, dot)).collection(namespace.slice(dot + 1));
+      const doc = await collection2.find({ _id: { $type: "objectId" } }, { projection: { _id: 1 }, maxTimeMS: timeoutMs }).sort({ _id: -1 }).limit(1).next().catch(() => null);
+      const id = doc?.["_id"];
+      return id instanceof import_mongodb13.ObjectId ? { at: id.getTimestamp(), namespace } : void 0;
+    }),
+    false,
+    SERVER_CONCURRENCY
+  );
+  return found.filter((f) => f !== void 0).reduce((a, b) => a && a.at >= b.at ? a : b, void 0);
+}
+
+// src/recovery-steps.ts
+function ownDataAsOf(dumpStartedAt, consistentAt) {
+  return dataAsOf({ consistentAt, dumpStartedAt });
+}
+async function writeOwnManifest(run3, directory, plan, startedAt, consistentAt) {
+  const { report } = run3;
+  return writeManifest(directory, {
+    startedAt: startedAt.toISOString(),
+    finishedAt: (/* @__PURE__ */ new Date()).toISOString(),
+    consistentAt,
+    source: { version: report.versions?.source?.version, fcv: report.versions?.source?.fcv },
+    tools: report.versions?.tools ?? report.tools.mongodump,
+    gzip: plan.gzip,
+    namespaces: report.dumped
+  });
+}
+function recordDumped(run3, manifest, dumpStartedAt, bytes2, consistentAt) {
+  run3.report.recovery = measureRecovery(
+    {
+      restoreMs: void 0,
+      finishedAt: new Date(manifest.finishedAt),
+      bytes: bytes2,
+      documents: manifest.namespaces.reduce((n, c) => n + c.documents, 0),
+      asOf: ownDataAsOf(dumpStartedAt, consistentAt)
+    },
+    void 0
+  );
+}
+function recordCopy(run3, result2, bytes2, dumpStartedAt, consistentAt) {
+  run3.report.recovery = measureRecovery(
+    {
+      restoreMs: result2.restoreMs,
+      finishedAt: result2.finishedAt,
+      bytes: bytes2,
+      documents: result2.counts.restored,
+      asOf: ownDataAsOf(dumpStartedAt, consistentAt)
+    },
+    run3.settings.objectives
+  );
+}
+async function recordRestore(run3, result2, manifest, bytes2) {
+  const { report } = run3;
+  const asOf = manifest ? dataAsOf({ manifest }) : await phase(report.phases, "Find the data's age", () => foreignDataAsOf(run3, result2));
+  report.recovery = measureRecovery(
+    {
+      restoreMs: result2.restoreMs,
+      finishedAt: result2.finishedAt,
+      bytes: bytes2,
+      documents: result2.counts.restored,
+      asOf
+    },
+    run3.settings.objectives
+  );
+}
+async function foreignDataAsOf(run3, result2) {
+  const { settings } = run3;
+  const restored = result2.restored.map((r) => r.target);
+  const newestId = await newestObjectId(settings.target, restored, settings.probeTimeoutMs);
+  const asOf = dataAsOf({
+    newestId,
+    unknownBecause: "the dump has no manifest and no restored document has an ObjectId _id (file times are not used: a copy or an artifact download rewrites them)"
+  });
+  info(`The data is as of ${asOf.at ?? "an unknown time"}: ${asOf.how}.`);
+  return asOf;
 }
 
 // src/report/compare-options.ts
@@ -59975,16 +60041,7 @@ async function dump(run3) {
   );
   const manifest = await writeOwnManifest(run3, settings.archive, settings.transfer, dumpStartedAt);
   report.dumpFiles = dumpFiles(settings.archive, await inspectDump(settings.archive));
-  report.recovery = measureRecovery(
-    {
-      restoreMs: void 0,
-      finishedAt: new Date(manifest.finishedAt),
-      bytes: report.dumpFiles?.bytes,
-      documents: manifest.namespaces.reduce((n, c) => n + c.documents, 0),
-      asOf: ownDataAsOf(dumpStartedAt)
-    },
-    void 0
-  );
+  recordDumped(run3, manifest, dumpStartedAt, report.dumpFiles?.bytes);
 }
 async function restore(run3) {
   const { settings, report } = run3;
@@ -60020,17 +60077,7 @@ async function restore(run3) {
       })
     )
   );
-  const asOf = manifest ? dataAsOf({ manifest }) : await phase(report.phases, "Find the data's age", () => foreignDataAsOf(run3, result2));
-  report.recovery = measureRecovery(
-    {
-      restoreMs: result2.restoreMs,
-      finishedAt: result2.finishedAt,
-      bytes: contents.bytes,
-      documents: result2.counts.restored,
-      asOf
-    },
-    settings.objectives
-  );
+  await recordRestore(run3, result2, manifest, contents.bytes);
   await probeAfter(run3, baseline);
   const dumped = new Map(manifest?.namespaces.map((n) => [n.namespace, n.documents]));
   const expected = new Map(
@@ -60052,17 +60099,6 @@ async function restore(run3) {
     collections: contents.collections
   });
   judgeObjectives(report.recovery);
-}
-async function foreignDataAsOf(run3, result2) {
-  const { settings } = run3;
-  const restored = result2.restored.map((r) => r.target);
-  const newestId = await newestObjectId(settings.target, restored, settings.probeTimeoutMs);
-  const asOf = dataAsOf({
-    newestId,
-    unknownBecause: "the dump has no manifest and no restored document has an ObjectId _id (file times are not used: a copy or an artifact download rewrites them)"
-  });
-  info(`The data is as of ${asOf.at ?? "an unknown time"}: ${asOf.how}.`);
-  return asOf;
 }
 async function probeOnly(run3) {
   const { settings } = run3;
@@ -60122,7 +60158,7 @@ async function transfer(run3, given) {
         () => streamDumpRestore(tools, plan, source, target)
       )
     );
-    recordRecovery(run3, result3, void 0, dumpStartedAt);
+    recordCopy(run3, result3, void 0, dumpStartedAt);
     return result3;
   }
   const databases = await userDatabases(source, plan.databases, settings.probeTimeoutMs);
@@ -60140,35 +60176,8 @@ async function transfer(run3, given) {
       () => restoreFromDump(tools, plan, target, { kind: "directory", path: archive })
     )
   );
-  recordRecovery(run3, result2, bytes2, dumpStartedAt);
+  recordCopy(run3, result2, bytes2, dumpStartedAt);
   return result2;
-}
-function recordRecovery(run3, result2, bytes2, dumpStartedAt) {
-  run3.report.recovery = measureRecovery(
-    {
-      restoreMs: result2.restoreMs,
-      finishedAt: result2.finishedAt,
-      bytes: bytes2,
-      documents: result2.counts.restored,
-      asOf: ownDataAsOf(dumpStartedAt)
-    },
-    run3.settings.objectives
-  );
-}
-function ownDataAsOf(dumpStartedAt) {
-  return dataAsOf({ consistentAt: void 0, dumpStartedAt });
-}
-async function writeOwnManifest(run3, directory, plan, startedAt) {
-  const { report } = run3;
-  return writeManifest(directory, {
-    startedAt: startedAt.toISOString(),
-    finishedAt: (/* @__PURE__ */ new Date()).toISOString(),
-    consistentAt: void 0,
-    source: { version: report.versions?.source?.version, fcv: report.versions?.source?.fcv },
-    tools: report.versions?.tools ?? report.tools.mongodump,
-    gzip: plan.gzip,
-    namespaces: report.dumped
-  });
 }
 function withCollections(report, plan) {
   return { ...plan, collections: report.plan?.namespaces.length };

@@ -41,14 +41,9 @@ import {
   type Baseline
 } from './steps.js'
 import { inspectDump, type DumpContents } from './tools/dump-files.js'
-import {
-  readManifest,
-  refuseIncompleteDump,
-  writeManifest,
-  type Manifest
-} from './tools/manifest.js'
-import { newestObjectId } from './server/newest-id.js'
-import { dataAsOf, judgeObjectives, measureRecovery, type DataAsOf } from './report/recovery.js'
+import { readManifest, refuseIncompleteDump } from './tools/manifest.js'
+import { judgeObjectives } from './report/recovery.js'
+import { recordCopy, recordDumped, recordRestore, writeOwnManifest } from './recovery-steps.js'
 import { bucketsOf } from './server/collection-options.js'
 import { checkCopy, type Reference } from './report/verify-copy.js'
 import { copyFailure } from './report/copy-verdict.js'
@@ -204,16 +199,7 @@ async function dump(run: Run<DumpSettings>): Promise<void> {
   )
   const manifest = await writeOwnManifest(run, settings.archive, settings.transfer, dumpStartedAt)
   report.dumpFiles = dumpFiles(settings.archive, await inspectDump(settings.archive))
-  report.recovery = measureRecovery(
-    {
-      restoreMs: undefined,
-      finishedAt: new Date(manifest.finishedAt),
-      bytes: report.dumpFiles?.bytes,
-      documents: manifest.namespaces.reduce((n, c) => n + c.documents, 0),
-      asOf: ownDataAsOf(dumpStartedAt)
-    },
-    undefined
-  )
+  recordDumped(run, manifest, dumpStartedAt, report.dumpFiles?.bytes)
 }
 
 /** Restores a dump from disk after checking what it carries. */
@@ -250,19 +236,7 @@ async function restore(run: Run<RestoreSettings>): Promise<void> {
       })
     )
   )
-  const asOf = manifest
-    ? dataAsOf({ manifest })
-    : await phase(report.phases, "Find the data's age", () => foreignDataAsOf(run, result))
-  report.recovery = measureRecovery(
-    {
-      restoreMs: result.restoreMs,
-      finishedAt: result.finishedAt,
-      bytes: contents.bytes,
-      documents: result.counts.restored,
-      asOf
-    },
-    settings.objectives
-  )
+  await recordRestore(run, result, manifest, contents.bytes)
   await probeAfter(run, baseline)
   // The manifest's counts are what mongodump wrote; without one, what mongorestore read.
   const dumped = new Map(manifest?.namespaces.map((n) => [n.namespace, n.documents]))
@@ -285,23 +259,6 @@ async function restore(run: Run<RestoreSettings>): Promise<void> {
     collections: contents.collections
   })
   judgeObjectives(report.recovery)
-}
-
-/** A dump without a manifest: the newest ObjectId restored, else unknown (never a guess). */
-async function foreignDataAsOf(
-  run: Run<RestoreSettings>,
-  result: RestoreResult
-): Promise<DataAsOf> {
-  const { settings } = run
-  const restored = result.restored.map((r) => r.target)
-  const newestId = await newestObjectId(settings.target, restored, settings.probeTimeoutMs)
-  const asOf = dataAsOf({
-    newestId,
-    unknownBecause:
-      'the dump has no manifest and no restored document has an ObjectId _id (file times are not used: a copy or an artifact download rewrites them)'
-  })
-  core.info(`The data is as of ${asOf.at ?? 'an unknown time'}: ${asOf.how}.`)
-  return asOf
 }
 
 /** The cold-connection probe alone. */
@@ -381,7 +338,7 @@ async function transfer(
         streamDumpRestore(tools, plan, source, target)
       )
     )
-    recordRecovery(run, result, undefined, dumpStartedAt)
+    recordCopy(run, result, undefined, dumpStartedAt)
     return result
   }
   const databases = await userDatabases(source, plan.databases, settings.probeTimeoutMs)
@@ -395,54 +352,8 @@ async function transfer(
       restoreFromDump(tools, plan, target, { kind: 'directory', path: archive })
     )
   )
-  recordRecovery(run, result, bytes, dumpStartedAt)
+  recordCopy(run, result, bytes, dumpStartedAt)
   return result
-}
-
-/** A copy from a live source: what it moved, how long its restore took, and the data's time. */
-function recordRecovery(
-  run: Run<MigrateSettings | RehearseSettings>,
-  result: RestoreResult & { restoreMs: number; finishedAt: Date },
-  bytes: number | undefined,
-  dumpStartedAt: Date
-): void {
-  run.report.recovery = measureRecovery(
-    {
-      restoreMs: result.restoreMs,
-      finishedAt: result.finishedAt,
-      bytes,
-      documents: result.counts.restored,
-      asOf: ownDataAsOf(dumpStartedAt)
-    },
-    run.settings.objectives
-  )
-}
-
-/**
- * The point in time this run's own copy represents. A consistent copy (issue 20) passes its
- * oplog time here as `consistentAt`; until then, when the dump started.
- */
-function ownDataAsOf(dumpStartedAt: Date): DataAsOf {
-  return dataAsOf({ consistentAt: undefined, dumpStartedAt })
-}
-
-/** The manifest beside a dump this run wrote: when, from what version, each namespace's count. */
-async function writeOwnManifest(
-  run: Run<MigrateSettings | RehearseSettings | DumpSettings>,
-  directory: string,
-  plan: TransferPlan,
-  startedAt: Date
-): Promise<Manifest> {
-  const { report } = run
-  return writeManifest(directory, {
-    startedAt: startedAt.toISOString(),
-    finishedAt: new Date().toISOString(),
-    consistentAt: undefined,
-    source: { version: report.versions?.source?.version, fcv: report.versions?.source?.fcv },
-    tools: report.versions?.tools ?? report.tools.mongodump,
-    gzip: plan.gzip,
-    namespaces: report.dumped
-  })
 }
 
 /** The plan with the number of collections the pre-flight check planned: the tools' parallelism follows it. */
