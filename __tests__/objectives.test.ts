@@ -5,7 +5,12 @@ import assert from 'node:assert/strict'
 import { afterEach, describe, test } from 'node:test'
 import { getInputs } from '../src/input/inputs.ts'
 import { formatDuration, parseDuration } from '../src/input/objectives.ts'
-import { dataAsOf, judgeObjectives, measureRecovery } from '../src/report/recovery.ts'
+import {
+  dataAsOf,
+  judgeObjectives,
+  measureRecovery,
+  missedHeadline
+} from '../src/report/recovery.ts'
 import { GuardError } from '../src/errors.ts'
 import { exitCode } from '../src/input/cli-args.ts'
 
@@ -136,6 +141,20 @@ describe('recovery objectives', () => {
         /max-data-age missed by 1h: the data is as of 2026-01-01T00:00:00\.000Z .*2h old when the restore finished at 2026-01-01T02:00:00\.000Z; the bound is 1h/.test(
           error.message
         )
+    )
+    assert.equal(
+      missedHeadline(missed),
+      'max-restore-duration missed by 3.0s: the restore took 5.0s (bound 2.0s)'
+    )
+    assert.equal(missedHeadline(within), undefined)
+    const unknown = measureRecovery(
+      { ...measured, asOf: dataAsOf({ unknownBecause: 'no ObjectId' }) },
+      { maxRestoreMs: undefined, maxDataAgeMs: HOUR }
+    )
+    assert.equal(unknown.objectives[0]?.met, false)
+    assert.match(
+      missedHeadline(unknown) ?? '',
+      /age is unknown, so max-data-age \(1h\) is not shown/
     )
     assert.equal(exitCode({ status: 'failed', failure: { kind: 'ObjectiveMissed' } }), 7)
   })

@@ -73,6 +73,7 @@ test('promise: a rehearsal within both bounds passes and sets the recovery outpu
   const source = await seeded(t)
   const target = await emptyTarget(t)
   const before = Date.now()
+  const archive = join(tempDirFor(t, 'guard-rpo-'), 'rehearsal')
   const run = await runAction(
     {
       mode: 'rehearse',
@@ -81,7 +82,7 @@ test('promise: a rehearsal within both bounds passes and sets the recovery outpu
       'app-uri': target.uri('app', APP, 'appdb'),
       'max-restore-duration': '30m',
       'max-data-age': '26h',
-      archive: join(tempDirFor(t, 'guard-rpo-'), 'rehearsal'),
+      archive,
       ...tools()
     },
     { node }
@@ -107,6 +108,16 @@ test('promise: a rehearsal within both bounds passes and sets the recovery outpu
       ['max-data-age', 93600, true]
     ]
   )
+  // The rehearsal's own dump carries its manifest too.
+  const manifest = JSON.parse(readFileSync(join(archive, MANIFEST), 'utf8')) as {
+    startedAt: string
+    namespaces: unknown[]
+  }
+  assert.equal(manifest.startedAt, o['data-as-of'])
+  assert.deepEqual(manifest.namespaces, [
+    { namespace: 'appdb.counters', documents: 20 },
+    { namespace: 'appdb.orders', documents: 500 }
+  ])
   assert.match(run.summary, /<h3>Recovery objectives<\/h3>/)
   assert.match(run.summary, /<td>Restore time<\/td><td>[\d.]+s<\/td><td>30m<\/td><td>✅ met<\/td>/)
   assert.match(run.summary, /<td>Data age<\/td>.*<td>1d 2h<\/td><td>✅ met<\/td>/)
