@@ -31,6 +31,7 @@ export function getInputs(): Settings {
 }
 
 function settingsFor(mode: Mode): Settings {
+  // The modes that restore read the objectives below; the others refuse them here.
   if (mode !== 'migrate' && mode !== 'rehearse' && mode !== 'restore') objectivesInput(mode)
   switch (mode) {
     case 'migrate':
