@@ -374,6 +374,33 @@ const PROMISES: Shown[] = [
     file: 'promises-cli.test.ts',
     test: 'promise: the command line exits 130 when interrupted (SIGINT) during a restore',
     how: 'CLI'
+  },
+  // Recovery objectives
+  {
+    promise:
+      'A rehearsal within both bounds passes and sets restore time, data as of and age (objectives)',
+    file: 'recovery.test.ts',
+    test: 'promise: a rehearsal within both bounds passes and sets the recovery outputs',
+    how: 'bundle'
+  },
+  {
+    promise:
+      'The manifest’s counts are checked exactly; a dump older than `max-data-age` fails (objectives)',
+    file: 'recovery.test.ts',
+    test: 'promise: restore checks a manifest’s counts exactly and fails a dump older than max-data-age',
+    how: 'bundle'
+  },
+  {
+    promise: 'Command line: exit code 7, a restore slower than `max-restore-duration` (objectives)',
+    file: 'recovery.test.ts',
+    test: 'promise: the command line exits 7 when the restore takes longer than max-restore-duration',
+    how: 'CLI'
+  },
+  {
+    promise: 'A dump without a manifest: its age from its newest ObjectId, or unknown (objectives)',
+    file: 'recovery.test.ts',
+    test: 'promise: a foreign dump without a manifest says how its age was found, or that it is unknown',
+    how: 'bundle'
   }
 ]
 

@@ -20,7 +20,7 @@ import { buildsIndexes, rangedNamespaces } from './input/parts.js'
 import { checkMismatches, compareCollections, type Expected } from './report/data-check.js'
 import { judgeAfter, judgeBaseline, judgeNow, judgeUsers, checkRestore } from './report/judge.js'
 import { managedAdvice } from './server/managed.js'
-import { phase } from './report/phase.js'
+import { phase, timed } from './report/phase.js'
 import type { Report } from './report/report.js'
 import { dropDatabases, stateOf, userDatabases } from './server/deployment.js'
 import { checkTarget, openSides, plannedNamespaces } from './server/preflight.js'
@@ -41,6 +41,9 @@ import {
   type Baseline
 } from './steps.js'
 import { inspectDump, type DumpContents } from './tools/dump-files.js'
+import { readManifest, refuseIncompleteDump } from './tools/manifest.js'
+import { judgeObjectives } from './report/recovery.js'
+import { recordCopy, recordDumped, recordRestore, writeOwnManifest } from './recovery-steps.js'
 import { bucketsOf } from './server/collection-options.js'
 import { checkCopy, type Reference } from './report/verify-copy.js'
 import { copyFailure } from './report/copy-verdict.js'
@@ -98,6 +101,7 @@ async function migrate(run: Run<MigrateSettings>): Promise<void> {
   const { expected, reference } = await fromSource(run, result)
   await verify(run, settings.transfer, result, expected, baseline, reference)
   if (ranged.length > 0) await verifyRanges(run)
+  judgeObjectives(run.report.recovery)
 }
 
 /** A part's `_id` ranges: the documents of each range on the target against the source's. */
@@ -169,6 +173,7 @@ async function rehearse(run: Run<RehearseSettings>): Promise<void> {
     await probeAfter(run, baseline)
     const { expected, reference } = await fromSource(run, result)
     await verify(run, plan, result, expected, baseline, reference)
+    judgeObjectives(report.recovery)
   } finally {
     if (!settings.keep && report.targetWritten) {
       await phase(report.phases, 'Drop the scratch databases', () =>
@@ -188,18 +193,26 @@ async function dump(run: Run<DumpSettings>): Promise<void> {
     settings.transfer.databases,
     settings.probeTimeoutMs
   )
+  const dumpStartedAt = new Date()
   await phase(report.phases, 'Dump to disk', () =>
     dumpToDirectory(run.tools, settings.transfer, settings.source, databases, settings.archive)
   )
+  const manifest = await writeOwnManifest(run, settings.archive, settings.transfer, dumpStartedAt)
   report.dumpFiles = dumpFiles(settings.archive, await inspectDump(settings.archive))
+  recordDumped(run, manifest, dumpStartedAt, report.dumpFiles?.bytes)
 }
 
 /** Restores a dump from disk after checking what it carries. */
 async function restore(run: Run<RestoreSettings>): Promise<void> {
   const { settings, report } = run
   const path = settings.archive
-  const contents = await phase(report.phases, 'Inspect the dump', () => inspectDump(path))
+  const { contents, manifest } = await phase(report.phases, 'Inspect the dump', async () => ({
+    contents: await inspectDump(path),
+    manifest: await readManifest(path)
+  }))
   report.dumpFiles = dumpFiles(path, contents)
+  report.manifest = manifest
+  if (manifest) refuseIncompleteDump(path, manifest, contents.namespaces)
   core.info(
     `The dump holds ${contents.namespaces.length} namespaces, ${contents.credentialNamespaces.length} of them users or roles.`
   )
@@ -215,18 +228,29 @@ async function restore(run: Run<RestoreSettings>): Promise<void> {
   await probeBefore(run)
   await checkSides(run, plan, contents.namespaces)
   const baseline = await recordBaseline(run)
-  const result = await phase(report.phases, 'Restore', () =>
-    restoreFromDump(run.tools, withCollections(report, plan), settings.target, {
-      kind: contents.kind,
-      path
-    })
+  const result = await timed(() =>
+    phase(report.phases, 'Restore', () =>
+      restoreFromDump(run.tools, withCollections(report, plan), settings.target, {
+        kind: contents.kind,
+        path
+      })
+    )
   )
+  await recordRestore(run, result, manifest, contents.bytes)
   await probeAfter(run, baseline)
+  // The manifest's counts are what mongodump wrote; without one, what mongorestore read.
+  const dumped = new Map(manifest?.namespaces.map((n) => [n.namespace, n.documents]))
   const expected = new Map<string, Expected>(
-    result.restored.map((r) => [
-      r.source,
-      { documents: r.documents, indexes: contents.indexes.get(r.source) }
-    ])
+    result.restored.map((r) => {
+      const count = dumped.get(r.source) ?? dumped.get(bucketsOf(r.source))
+      return [
+        r.source,
+        {
+          documents: count === undefined ? r.documents : count - r.failures,
+          indexes: contents.indexes.get(r.source)
+        }
+      ]
+    })
   )
   await verify(run, plan, result, expected, baseline, {
     kind: 'dump',
@@ -234,6 +258,7 @@ async function restore(run: Run<RestoreSettings>): Promise<void> {
     format: contents.kind,
     collections: contents.collections
   })
+  judgeObjectives(report.recovery)
 }
 
 /** The cold-connection probe alone. */
@@ -306,18 +331,29 @@ async function transfer(
   const { settings, report, tools } = run
   const { source, target, archive } = settings
   const plan = withCollections(report, given)
+  const dumpStartedAt = new Date()
   if (archive === undefined) {
-    return phase(report.phases, 'Dump → restore (streamed)', () =>
-      streamDumpRestore(tools, plan, source, target)
+    const result = await timed(() =>
+      phase(report.phases, 'Dump → restore (streamed)', () =>
+        streamDumpRestore(tools, plan, source, target)
+      )
     )
+    recordCopy(run, result, undefined, dumpStartedAt)
+    return result
   }
   const databases = await userDatabases(source, plan.databases, settings.probeTimeoutMs)
   await phase(report.phases, 'Dump to disk', () =>
     dumpToDirectory(tools, plan, source, databases, archive)
   )
-  return phase(report.phases, 'Restore', () =>
-    restoreFromDump(tools, plan, target, { kind: 'directory', path: archive })
+  await writeOwnManifest(run, archive, plan, dumpStartedAt)
+  const bytes = (await inspectDump(archive)).bytes
+  const result = await timed(() =>
+    phase(report.phases, 'Restore', () =>
+      restoreFromDump(tools, plan, target, { kind: 'directory', path: archive })
+    )
   )
+  recordCopy(run, result, bytes, dumpStartedAt)
+  return result
 }
 
 /** The plan with the number of collections the pre-flight check planned: the tools' parallelism follows it. */

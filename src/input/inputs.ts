@@ -12,6 +12,7 @@ import { invalidInput } from '../errors.js'
 import { debug, missingUri, warning } from '../interface.js'
 import { commandLineName } from './cli-args.js'
 import { checkPlan, checkToolOptions } from './guard.js'
+import { parseDuration, type Objectives } from './objectives.js'
 import { MAX_PARTS, parseNamespaceLines, type PartLine } from './parts.js'
 import { parsePlan, type SplitPlan } from './split-plan.js'
 import { DATABASE_NAME, parsePrivileges } from './privileges.js'
@@ -30,6 +31,8 @@ export function getInputs(): Settings {
 }
 
 function settingsFor(mode: Mode): Settings {
+  // The modes that restore read the objectives below; the others refuse them here.
+  if (mode !== 'migrate' && mode !== 'rehearse' && mode !== 'restore') objectivesInput(mode)
   switch (mode) {
     case 'migrate':
     case 'rehearse': {
@@ -38,12 +41,14 @@ function settingsFor(mode: Mode): Settings {
       const common = { ...commonInputs(mode, target), source, target }
       const transfer = transferInputs(mode, source, target)
       const archive = archiveInput(mode)
-      if (mode === 'migrate') return { mode, ...common, transfer, archive }
+      const objectives = objectivesInput(mode)
+      if (mode === 'migrate') return { mode, ...common, transfer, archive, objectives }
       return {
         mode,
         ...common,
         transfer,
         archive,
+        objectives,
         keep: booleanInput('keep'),
         runId: process.env['GITHUB_RUN_ID'] || String(Date.now())
       }
@@ -71,7 +76,8 @@ function settingsFor(mode: Mode): Settings {
         target,
         transfer: transferInputs(mode, undefined, target),
         archive,
-        skipArchivedUsers: booleanInput('skip-archived-users')
+        skipArchivedUsers: booleanInput('skip-archived-users'),
+        objectives: objectivesInput(mode)
       }
     }
     case 'probe': {
@@ -125,6 +131,23 @@ function planInput(): SplitPlan {
     )
   }
   return parsePlan(readFileSync(path, 'utf8'), `plan (${path})`)
+}
+
+/** The recovery objectives: only the modes that restore are held to them. */
+function objectivesInput(mode: Mode): Objectives {
+  const names = ['max-restore-duration', 'max-data-age']
+  const given = names.find((name) => core.getInput(name) !== '')
+  if (given && mode !== 'migrate' && mode !== 'rehearse' && mode !== 'restore') {
+    throw invalidInput(
+      given,
+      `is not used with mode: ${mode}`,
+      'The objectives bound a restore: use them with mode: rehearse, restore or migrate'
+    )
+  }
+  return {
+    maxRestoreMs: parseDuration('max-restore-duration', core.getInput('max-restore-duration')),
+    maxDataAgeMs: parseDuration('max-data-age', core.getInput('max-data-age'))
+  }
 }
 
 /** A part job's namespaces: only migrate takes them, streamed, without databases or renames. */

@@ -2,6 +2,7 @@
 // required by the type system. Built only by `inputs.ts`; a mode that derives other values (the
 // rehearsal's scratch names, a dump's compression) builds a new `TransferPlan` from these.
 import type { MongoUri } from '../secrets.js'
+import type { Objectives } from './objectives.js'
 import type { PartLine } from './parts.js'
 import type { PrivilegeRequirement } from './privileges.js'
 import type { SampleSize } from './verify-sample.js'
@@ -87,6 +88,8 @@ export interface MigrateSettings extends Common {
   transfer: TransferPlan
   /** A new directory for one mongodump directory dump per database; undefined: streamed. */
   archive: string | undefined
+  /** max-restore-duration and max-data-age: missing one fails the run after its checks. */
+  objectives: Objectives
 }
 
 export interface RehearseSettings extends Omit<MigrateSettings, 'mode'> {
@@ -113,6 +116,8 @@ export interface RestoreSettings extends Common {
   archive: string
   /** Accept a dump that carries users or roles (they are excluded either way). */
   skipArchivedUsers: boolean
+  /** max-restore-duration and max-data-age: missing one fails the run after its checks. */
+  objectives: Objectives
 }
 
 export interface ProbeSettings extends Common {

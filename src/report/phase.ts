@@ -26,3 +26,13 @@ export async function phase<T>(
     record.durationMs = Date.now() - started
   }
 }
+
+/** Runs `fn` and says how long it took and when it finished (a restore, for the objectives). */
+export async function timed<T extends object>(
+  fn: () => Promise<T>
+): Promise<T & { restoreMs: number; finishedAt: Date }> {
+  const started = Date.now()
+  const value = await fn()
+  const finishedAt = new Date()
+  return { ...value, restoreMs: finishedAt.getTime() - started, finishedAt }
+}

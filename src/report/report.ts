@@ -24,6 +24,8 @@ import type { Verdict } from './judge.js'
 import type { Versions } from '../server/compatibility.js'
 import type { CopyCheck } from './verify-copy.js'
 import type { LeftoverCheck } from '../server/leftovers.js'
+import type { Manifest } from '../tools/manifest.js'
+import type { Recovery } from './recovery.js'
 
 export interface Report {
   mode: Mode | undefined
@@ -100,6 +102,10 @@ export interface Report {
   incompleteParts: { part: string; namespaces: string[] }[]
   /** mode verify: the target users whose digest differs from the plan's. */
   usersAgainstPlan: string[]
+  /** The modes that copy: restore time, what moved, the data's point in time, the objectives. */
+  recovery: Recovery | undefined
+  /** restore: the manifest of the dump restored (this action's own dumps carry one). */
+  manifest: Manifest | undefined
 }
 
 export function newReport(): Report {
@@ -134,7 +140,9 @@ export function newReport(): Report {
     failure: undefined,
     split: undefined,
     incompleteParts: [],
-    usersAgainstPlan: []
+    usersAgainstPlan: [],
+    recovery: undefined,
+    manifest: undefined
   }
 }
 
@@ -161,6 +169,8 @@ export async function publish(
     output('archive-path', report.dumpFiles.path)
     output('archive-bytes', report.dumpFiles.bytes)
   }
+  output('run-seconds', runSeconds(report))
+  if (report.recovery) publishRecovery(report.recovery)
   if (report.split) {
     output('matrix', report.split.matrix)
     output('plan', report.split.plan ?? '')
@@ -179,6 +189,27 @@ export async function publish(
     process.exitCode = core.ExitCode.Failure
   }
   if (process.env['GITHUB_STEP_SUMMARY']) await writeSummary(report, redact)
+}
+
+/** Seconds from the start of the run to the report. */
+export function runSeconds(report: Report): number {
+  const end = report.finishedAt ? Date.parse(report.finishedAt) : Date.now()
+  return Math.round((end - Date.parse(report.startedAt)) / 100) / 10
+}
+
+/** The recovery's outputs: an empty string where a value is unknown, never a guess. */
+function publishRecovery(r: Recovery): void {
+  output('restore-seconds', r.restoreSeconds ?? '')
+  output('bytes-moved', r.bytes ?? '')
+  output('documents-moved', r.documents)
+  output('data-as-of', r.dataAsOf.at ?? '')
+  output('data-as-of-source', r.dataAsOf.source)
+  output('data-age-seconds', r.dataAgeSeconds ?? '')
+  const missed = r.objectives.filter((o) => !o.met).map((o) => o.objective)
+  output(
+    'objectives',
+    r.objectives.length === 0 ? '' : missed.length === 0 ? 'met' : `missed: ${missed.join(', ')}`
+  )
 }
 
 async function writeSummary(report: Report, redact: (text: string) => string): Promise<void> {

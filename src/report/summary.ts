@@ -4,6 +4,8 @@
 // the probes, the phases, and the versions.
 import { describeVersions } from '../server/compatibility.js'
 import type { ProbeResult, ProbeStatus } from '../server/probe.js'
+import { formatDuration } from '../input/objectives.js'
+import { missedHeadline, type Recovery } from './recovery.js'
 import type { Report } from './report.js'
 
 type Cell = string | number
@@ -13,6 +15,7 @@ export function renderSummary(report: Report): string {
     `<h2>${esc(headline(report))}</h2>`,
     subline(report),
     failureSection(report),
+    recoverySection(report.recovery),
     databasesTable(report),
     splitSection(report),
     differencesSection(report),
@@ -68,6 +71,8 @@ export function headline(report: Report): string {
     : "The app's login was not probed after the restore"
   if (kind && DATA_KINDS.has(kind)) return `❌ ${login}, but the copy is not whole`
   if (kind === 'UsersDrifted') return `❌ ${login}, but the target's users changed during the run`
+  if (kind === 'ObjectiveMissed')
+    return `❌ ${login} and the copy is whole, but ${missedHeadline(report.recovery)}`
   if (report.failure) return `❌ ${report.failure.title}`
   return `✅ ${login}, and the copy is whole`
 }
@@ -104,6 +109,34 @@ function failureSection(report: Report): string {
     ? `<p><b>What may have been written.</b> ${esc(report.aftermath)}</p>`
     : ''
   return `<h3>${esc(report.failure.title)}</h3>\n<p>${esc(report.failure.message)}</p>\n${aftermath}`
+}
+
+/** The recovery at a glance: restore time and data age, each against its bound. */
+function recoverySection(r: Recovery | undefined): string {
+  if (!r) return ''
+  const bound = (name: string) => r.objectives.find((o) => o.objective === name)
+  const row = (what: string, value: string, name: string): Cell[] => {
+    const o = bound(name)
+    if (!o) return [what, value, 'none', '']
+    return [what, value, esc(formatDuration(o.boundSeconds * 1000)), o.met ? '✅ met' : '❌ missed']
+  }
+  const rows: Cell[][] = []
+  if (r.restoreSeconds !== undefined) {
+    rows.push(row('Restore time', formatDuration(r.restoreSeconds * 1000), 'max-restore-duration'))
+  }
+  const age =
+    r.dataAgeSeconds === undefined
+      ? 'unknown'
+      : `${formatDuration(r.dataAgeSeconds * 1000)} (as of <code>${esc(r.dataAsOf.at ?? '')}</code>)`
+  rows.push(row('Data age', age, 'max-data-age'))
+  const moved = `${num(r.documents)} documents${r.bytes === undefined ? '' : `, ${bytes(r.bytes)} on disk`}`
+  return (
+    `<h3>Recovery objectives</h3>
+` +
+    table(['', 'Measured', 'Bound', 'Result'], rows) +
+    `
+<p><sub>Data as of: ${esc(r.dataAsOf.how)}. Moved: ${moved}.</sub></p>`
+  )
 }
 
 /** Per database: what was dumped, restored, failed, and what was verified. */
