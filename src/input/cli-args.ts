@@ -24,6 +24,7 @@ Exit codes:
   5  the data is incomplete: failed documents, nothing restored, counts, indexes, options
      or sampled documents differ, or (verify) a part of a split migration failed or never ran
   6  a dump on disk cannot be used (unreadable, or carries users)
+  7  the source took writes while it was copied, and the copy check found what they changed
   130 cancelled
 `
 
@@ -56,6 +57,7 @@ const EXIT_CODES: Record<string, number> = {
   PartsIncomplete: 5,
   UnreadableDump: 6,
   DumpCarriesUsers: 6,
+  SourceChanged: 7,
   Cancelled: 130
 }
 
