@@ -5,6 +5,7 @@
 // must give the same verdict, pass, and report how many had expired.
 import { after, test } from 'node:test'
 import assert from 'node:assert/strict'
+import { join } from 'node:path'
 import type { MongoClient } from 'mongodb'
 import {
   binaries,
@@ -12,6 +13,7 @@ import {
   SERVER_VERSIONS,
   startServer,
   stopAllServers,
+  tempDirFor,
   withClient,
   type MongoServer,
   type ServerVersion
@@ -164,3 +166,47 @@ for (const version of SERVER_VERSIONS) {
     }
   })
 }
+
+test('a dump on disk restored after some of its documents expired passes on every one of 3 runs, with the number expired', async (t) => {
+  const [source, target] = await pair(t, '6.0')
+  await withClient(source.rootUri, async (c) => {
+    await seedSessions(c)
+    await seedMetrics(c)
+  })
+  const oldBuckets = await withClient(source.rootUri, (c) =>
+    c
+      .db('appdb')
+      .collection('system.buckets.metrics')
+      .countDocuments({ 'control.max.t': { $lt: new Date(Date.now() - HOUR) } })
+  )
+  const archive = join(tempDirFor(t), 'dump')
+  const tools = binaries().toolsDir
+  const dumped = await runAction(
+    {
+      mode: 'dump',
+      'source-uri': source.uri('backup', BACKUP, 'admin'),
+      archive,
+      'tools-path': tools
+    },
+    { node: node24() }
+  )
+  assert.equal(dumped.exitCode, 0, explain(dumped))
+  for (let i = 0; i < 3; i++) {
+    const run = await runAction(
+      {
+        mode: 'restore',
+        archive,
+        'target-uri': target.rootUri,
+        'app-uri': target.uri('app', APP, 'appdb'),
+        'tools-path': tools,
+        drop: 'true',
+        'verify-sample': i % 2 ? 'all' : '100'
+      },
+      { node: node24() }
+    )
+    assertPassedWithExpired(run, {
+      'appdb.sessions': EXPIRED_SESSIONS,
+      'appdb.metrics': oldBuckets
+    })
+  }
+})

@@ -29990,7 +29990,7 @@ var require_ordered = __commonJS({
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.OrderedBulkOperation = void 0;
-    var BSON6 = require_bson2();
+    var BSON8 = require_bson2();
     var error_1 = require_error();
     var common_1 = require_common2();
     var OrderedBulkOperation = class extends common_1.BulkOperationBase {
@@ -30002,13 +30002,13 @@ var require_ordered = __commonJS({
         let buffer;
         let bsonSize;
         if (this.s.usingAutoEncryption) {
-          bsonSize = BSON6.calculateObjectSize(document, {
+          bsonSize = BSON8.calculateObjectSize(document, {
             checkKeys: false,
             ignoreUndefined: false
           });
         } else {
           const bson = this.s.bsonOptions;
-          buffer = BSON6.serialize(document, {
+          buffer = BSON8.serialize(document, {
             checkKeys: this.s.checkKeys,
             ignoreUndefined: bson.ignoreUndefined,
             serializeFunctions: bson.serializeFunctions
@@ -30062,7 +30062,7 @@ var require_unordered = __commonJS({
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.UnorderedBulkOperation = void 0;
-    var BSON6 = require_bson2();
+    var BSON8 = require_bson2();
     var error_1 = require_error();
     var common_1 = require_common2();
     var UnorderedBulkOperation = class extends common_1.BulkOperationBase {
@@ -30080,13 +30080,13 @@ var require_unordered = __commonJS({
         let buffer;
         let bsonSize;
         if (this.s.usingAutoEncryption) {
-          bsonSize = BSON6.calculateObjectSize(document, {
+          bsonSize = BSON8.calculateObjectSize(document, {
             checkKeys: false,
             ignoreUndefined: false
           });
         } else {
           const bson = this.s.bsonOptions;
-          buffer = BSON6.serialize(document, {
+          buffer = BSON8.serialize(document, {
             checkKeys: this.s.checkKeys,
             ignoreUndefined: bson.ignoreUndefined,
             serializeFunctions: bson.serializeFunctions
@@ -46628,7 +46628,7 @@ var require_mongodb_aws = __commonJS({
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.MongoDBAWS = void 0;
     var bson_1 = require_bson2();
-    var BSON6 = require_bson2();
+    var BSON8 = require_bson2();
     var error_1 = require_error();
     var utils_1 = require_utils2();
     var auth_provider_1 = require_auth_provider();
@@ -46665,10 +46665,10 @@ var require_mongodb_aws = __commonJS({
         const saslStart = {
           saslStart: 1,
           mechanism: "MONGODB-AWS",
-          payload: BSON6.serialize({ r: nonce, p: ASCII_N }, bsonOptions)
+          payload: BSON8.serialize({ r: nonce, p: ASCII_N }, bsonOptions)
         };
         const saslStartResponse = await connection.command((0, utils_1.ns)(`${db}.$cmd`), saslStart, void 0);
-        const serverResponse = BSON6.deserialize(saslStartResponse.payload.buffer, bsonOptions);
+        const serverResponse = BSON8.deserialize(saslStartResponse.payload.buffer, bsonOptions);
         const host = serverResponse.h;
         const serverNonce = serverResponse.s.buffer;
         if (serverNonce.length !== 64) {
@@ -46706,7 +46706,7 @@ var require_mongodb_aws = __commonJS({
         const saslContinue = {
           saslContinue: 1,
           conversationId: saslStartResponse.conversationId,
-          payload: BSON6.serialize(payload, bsonOptions)
+          payload: BSON8.serialize(payload, bsonOptions)
         };
         await connection.command((0, utils_1.ns)(`${db}.$cmd`), saslContinue, void 0);
       }
@@ -58673,6 +58673,73 @@ function writesBetween(before, after) {
   return { measured: true, reason: void 0, total, namespaces };
 }
 
+// src/report/verify-copy.ts
+var import_mongodb16 = __toESM(require_lib3(), 1);
+
+// src/server/expiry.ts
+function expiryRules(...sides) {
+  const rules = /* @__PURE__ */ new Map();
+  const add = (rule) => {
+    if (!rule) return;
+    const key = `${rule.field}\0${rule.expireAfterSeconds}`;
+    if (!rules.has(key)) rules.set(key, rule);
+  };
+  for (const info2 of sides) {
+    if (!info2 || info2.type === "view") continue;
+    const seconds2 = secondsOf(info2.options["expireAfterSeconds"]);
+    if (info2.type === "timeseries") {
+      const timeField = info2.options["timeseries"]?.timeField;
+      if (seconds2 !== void 0 && typeof timeField === "string") {
+        add({
+          field: `control.max.${timeField}`,
+          expireAfterSeconds: seconds2,
+          source: "timeseries"
+        });
+      }
+      continue;
+    }
+    if (seconds2 !== void 0 && info2.options["clusteredIndex"] !== void 0) {
+      add({ field: "_id", expireAfterSeconds: seconds2, source: "clustered" });
+    }
+    for (const index of info2.indexes) add(ttlRuleOf(index));
+  }
+  return [...rules.values()];
+}
+function ttlRuleOf(index) {
+  const seconds2 = secondsOf(index["expireAfterSeconds"]);
+  const fields = Object.keys(index["key"] ?? {});
+  if (seconds2 === void 0 || fields.length !== 1) return void 0;
+  return { field: fields[0], expireAfterSeconds: seconds2, source: String(index["name"]) };
+}
+function secondsOf(value) {
+  const seconds2 = typeof value === "number" ? value : Number(value?.valueOf());
+  return Number.isFinite(seconds2) && seconds2 >= 0 ? seconds2 : void 0;
+}
+function expiredFilter(rules, at) {
+  const conditions = rules.map((r) => ({
+    [r.field]: { $lt: new Date(at.getTime() - r.expireAfterSeconds * 1e3) }
+  }));
+  return conditions.length === 1 ? conditions[0] : { $or: conditions };
+}
+function liveFilter(rules, at) {
+  return { $nor: [expiredFilter(rules, at)] };
+}
+function isExpired(document, { rules, at }) {
+  return rules.some((rule) => {
+    const cutoff = at.getTime() - rule.expireAfterSeconds * 1e3;
+    return valuesAt(document, rule.field.split(".")).some(
+      (value) => value instanceof Date && value.getTime() < cutoff
+    );
+  });
+}
+function valuesAt(value, path5) {
+  if (path5.length === 0) return Array.isArray(value) ? value : [value];
+  if (Array.isArray(value)) return value.flatMap((element) => valuesAt(element, path5));
+  if (value === null || typeof value !== "object" || value instanceof Date) return [];
+  const [head, ...rest] = path5;
+  return valuesAt(value[head], rest);
+}
+
 // src/report/compare-options.ts
 var import_mongodb14 = __toESM(require_lib3(), 1);
 var ABSENT = "(absent)";
@@ -59099,7 +59166,7 @@ async function sampleBatch(reference, sourceClient, targetClient, batch, size, l
       batch.map((pair) => ({
         source: collectionOf(pair.source),
         target: collectionOf(pair.target),
-        filter: live.get(pair.source)
+        filter: filterOf(live.get(pair.source))
       })),
       size
     );
@@ -59145,7 +59212,7 @@ async function sampleOne(reference, sourceClient, targetClient, pair, type, size
       collection(sourceClient, from),
       size,
       reference.collections.get(pair.source)?.documents,
-      live.get(pair.source)
+      filterOf(live.get(pair.source))
     );
   } else {
     const dump2 = reference;
@@ -59153,13 +59220,28 @@ async function sampleOne(reference, sourceClient, targetClient, pair, type, size
       return record(none, "an archive file is not sampled (a dump directory is)");
     const file = bsonFile(dump2.path, from);
     if (!file) return record(none, "the dump holds no documents file for it");
-    documents = dumpDocuments(file, size);
+    documents = notExpired(
+      dumpDocuments(file, live.has(pair.source) ? "all" : size),
+      size,
+      live.get(pair.source)
+    );
   }
   try {
     return record(await compareWithTarget(documents, collection(targetClient, to)));
   } catch (error2) {
     if (classify(error2) !== "unauthorized") throw error2;
     return record(none, "the target user may not read the collection");
+  }
+}
+function filterOf(expiring) {
+  return expiring && liveFilter(expiring.rules, expiring.at);
+}
+async function* notExpired(documents, size, expiring) {
+  let taken = 0;
+  for await (const raw of documents) {
+    if (expiring && isExpired(import_mongodb16.BSON.deserialize(raw), expiring)) continue;
+    yield raw;
+    if (size !== "all" && ++taken >= size) return;
   }
 }
 function collection(client, namespace) {
@@ -59205,109 +59287,81 @@ function sourceChanged(writes, samples) {
 }
 var NAMED_NAMESPACES = 5;
 
-// src/server/expiry.ts
-function expiryRules(...sides) {
-  const rules = /* @__PURE__ */ new Map();
-  const add = (rule) => {
-    if (!rule) return;
-    const key = `${rule.field}\0${rule.expireAfterSeconds}`;
-    if (!rules.has(key)) rules.set(key, rule);
-  };
-  for (const info2 of sides) {
-    if (!info2 || info2.type === "view") continue;
-    const seconds2 = secondsOf(info2.options["expireAfterSeconds"]);
-    if (info2.type === "timeseries") {
-      const timeField = info2.options["timeseries"]?.timeField;
-      if (seconds2 !== void 0 && typeof timeField === "string") {
-        add({
-          field: `control.max.${timeField}`,
-          expireAfterSeconds: seconds2,
-          source: "timeseries"
-        });
-      }
-      continue;
-    }
-    if (seconds2 !== void 0 && info2.options["clusteredIndex"] !== void 0) {
-      add({ field: "_id", expireAfterSeconds: seconds2, source: "clustered" });
-    }
-    for (const index of info2.indexes) add(ttlRuleOf(index));
-  }
-  return [...rules.values()];
-}
-function ttlRuleOf(index) {
-  const seconds2 = secondsOf(index["expireAfterSeconds"]);
-  const fields = Object.keys(index["key"] ?? {});
-  if (seconds2 === void 0 || fields.length !== 1) return void 0;
-  return { field: fields[0], expireAfterSeconds: seconds2, source: String(index["name"]) };
-}
-function secondsOf(value) {
-  const seconds2 = typeof value === "number" ? value : Number(value?.valueOf());
-  return Number.isFinite(seconds2) && seconds2 >= 0 ? seconds2 : void 0;
-}
-function expiredFilter(rules, at) {
-  const conditions = rules.map((r) => ({
-    [r.field]: { $lt: new Date(at.getTime() - r.expireAfterSeconds * 1e3) }
-  }));
-  return conditions.length === 1 ? conditions[0] : { $or: conditions };
-}
-function liveFilter(rules, at) {
-  return { $nor: [expiredFilter(rules, at)] };
-}
-
 // src/report/expiry-check.ts
+var import_mongodb17 = __toESM(require_lib3(), 1);
 var EXPIRY_MARGIN_MS = 10 * 6e4;
-async function checkExpiry(source, target, sourceInfo, targetInfo, restored, timeoutMs) {
+async function checkExpiry(reference, target, targetInfo, restored, timeoutMs) {
   const expiring = restored.map((pair) => {
-    const from = sourceInfo.get(pair.source);
+    const from = reference.collections.get(pair.source);
     const to = targetInfo.get(pair.target);
-    const type = from?.type ?? to?.type;
-    return { pair, type, rules: expiryRules(from, to) };
+    const [source, onTarget] = (from?.type ?? to?.type) === "timeseries" ? [bucketsOf(pair.source), bucketsOf(pair.target)] : [pair.source, pair.target];
+    return { pair, source, onTarget, rules: expiryRules(from, to) };
   }).filter((e) => e.rules.length > 0);
   if (expiring.length === 0) return void 0;
-  return source.use(
-    "verify",
-    timeoutMs,
+  const withSource = (fn) => reference.kind === "server" ? reference.uri.use("verify", timeoutMs, fn, false, SERVER_CONCURRENCY) : fn(void 0);
+  return withSource(
     (sourceClient) => target.use(
       "verify",
       timeoutMs,
       async (targetClient) => {
-        const now = Math.max(await clockOf(sourceClient), await clockOf(targetClient));
-        const at = new Date(now + EXPIRY_MARGIN_MS);
-        const collections = await Promise.all(
-          expiring.map(async ({ pair, type, rules }) => {
-            const [from, to] = type === "timeseries" ? [bucketsOf(pair.source), bucketsOf(pair.target)] : [pair.source, pair.target];
-            const live = liveFilter(rules, at);
-            const [expired2, sourceLive, targetLive] = await Promise.all([
-              count(sourceClient, from, expiredFilter(rules, at)),
-              count(sourceClient, from, live),
-              count(targetClient, to, live)
-            ]);
-            return { ...pair, rules, expired: expired2, sourceLive, targetLive };
+        const clocks = await Promise.all([targetClient, sourceClient].map(clockOf));
+        const at = new Date(Math.max(...clocks) + EXPIRY_MARGIN_MS);
+        const uncounted = [];
+        const collections = [];
+        await Promise.all(
+          expiring.map(async ({ pair, source, onTarget, rules }) => {
+            const expiring2 = { rules, at };
+            const counted = sourceClient ? await countOnServer(sourceClient, source, expiring2) : await countInDump(reference, source, expiring2);
+            if (typeof counted === "string") {
+              uncounted.push({ ...pair, reason: counted });
+              return;
+            }
+            const targetLive = await count(targetClient, onTarget, liveFilter(rules, at));
+            collections.push({ ...pair, rules, ...counted, targetLive });
           })
         );
         const expired = collections.reduce((n, c) => n + c.expired, 0);
-        return { asOf: at.toISOString(), collections, expired };
+        return { asOf: at.toISOString(), collections, expired, uncounted };
       },
       false,
       SERVER_CONCURRENCY
-    ),
-    false,
-    SERVER_CONCURRENCY
+    )
   );
 }
+async function countOnServer(client, namespace, { rules, at }) {
+  const [expired, sourceLive] = await Promise.all([
+    count(client, namespace, expiredFilter(rules, at)),
+    count(client, namespace, liveFilter(rules, at))
+  ]);
+  return { expired, sourceLive };
+}
+async function countInDump(dump2, namespace, expiring) {
+  if (dump2.format === "archive") return "an archive file is not read for its expired documents";
+  const file = bsonFile(dump2.path, namespace);
+  const counts = { expired: 0, sourceLive: 0 };
+  if (!file) return counts;
+  for await (const raw of dumpDocuments(file, "all")) {
+    if (isExpired(import_mongodb17.BSON.deserialize(raw), expiring)) counts.expired += 1;
+    else counts.sourceLive += 1;
+  }
+  return counts;
+}
 async function clockOf(client) {
+  if (!client) return 0;
   const hello = await client.db("admin").command({ hello: 1 });
   return hello["localTime"].getTime();
 }
 function count(client, namespace, filter) {
   return client.db(dbOf(namespace)).collection(collectionOf(namespace)).countDocuments(filter);
 }
-function liveFilters(check2) {
+function expiringOf(check2) {
   const at = new Date(check2?.asOf ?? 0);
-  return new Map((check2?.collections ?? []).map((c) => [c.source, liveFilter(c.rules, at)]));
+  return new Map((check2?.collections ?? []).map((c) => [c.source, { rules: c.rules, at }]));
 }
 function withoutExpiring(expected, check2) {
-  const expiring = new Set((check2?.collections ?? []).map((c) => c.source));
+  const expiring = new Set(
+    [...check2?.collections ?? [], ...check2?.uncounted ?? []].map((c) => c.source)
+  );
   return new Map(
     [...expected].map(([ns, e]) => [ns, expiring.has(ns) ? { ...e, documents: void 0 } : e])
   );
@@ -60035,11 +60089,10 @@ async function verify(run3, plan, result, expected, baseline, reference, counter
     const restored = result.restored.map((r) => r.target);
     const actual = await tryReadTarget(settings, settings.target, restored);
     const ranged = new Set(rangedNamespaces(plan));
-    if (actual && reference.kind === "server") {
+    if (actual) {
       report.expiry = await checkExpiry(
-        reference.uri,
+        reference,
         settings.target,
-        reference.collections,
         actual,
         result.restored.filter((r) => !ranged.has(r.source)),
         settings.probeTimeoutMs
@@ -60074,7 +60127,7 @@ async function verify(run3, plan, result, expected, baseline, reference, counter
       plan.verifySample,
       settings.probeTimeoutMs,
       ranged,
-      liveFilters(report.expiry)
+      expiringOf(report.expiry)
     );
     const { options, samples } = report.copy;
     if (!options.checked) {

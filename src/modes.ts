@@ -49,7 +49,7 @@ import { copyFailure } from './report/copy-verdict.js'
 import {
   checkExpiry,
   expiryMismatches,
-  liveFilters,
+  expiringOf,
   withoutExpiring
 } from './report/expiry-check.js'
 import {
@@ -396,11 +396,10 @@ async function verify(
     // Read once, for the counts, the indexes and the options alike.
     const actual = await tryReadTarget(settings, settings.target, restored)
     const ranged = new Set(rangedNamespaces(plan))
-    if (actual && reference.kind === 'server') {
+    if (actual) {
       report.expiry = await checkExpiry(
-        reference.uri,
+        reference,
         settings.target,
-        reference.collections,
         actual,
         result.restored.filter((r) => !ranged.has(r.source)),
         settings.probeTimeoutMs
@@ -436,7 +435,7 @@ async function verify(
       plan.verifySample,
       settings.probeTimeoutMs,
       ranged,
-      liveFilters(report.expiry)
+      expiringOf(report.expiry)
     )
     const { options, samples } = report.copy
     if (!options.checked) {

@@ -1,7 +1,8 @@
 // The deeper checks of a restored copy: each collection's type, options and indexes against the
 // source (or the dump's metadata), and a sample of its documents byte for byte. Returns what it
 // found; the pipeline records it and `copyFailure` judges it.
-import type { Document, MongoClient } from 'mongodb'
+import { BSON, type Document, type MongoClient } from 'mongodb'
+import { isExpired, liveFilter, type Expiring } from '../server/expiry.js'
 import { forEachBounded, SERVER_CONCURRENCY } from '../concurrency.js'
 import { compareOptions, type OptionDifference } from './compare-options.js'
 import { collectionOf, dbOf } from '../input/ns-plan.js'
@@ -62,8 +63,8 @@ export async function checkCopy(
    * (its documents may belong to a sibling's range); the verify job checks the whole.
    */
   partial: ReadonlySet<string> = new Set(),
-  /** Per source namespace, the documents the sample may take (TTL's expired ones left out). */
-  live: ReadonlyMap<string, Document> = new Map()
+  /** Per source namespace, the expiry rules whose expired documents the sample leaves out. */
+  live: ReadonlyMap<string, Expiring> = new Map()
 ): Promise<CopyCheck> {
   return target.use(
     'verify',
@@ -103,7 +104,7 @@ async function check(
   restored: readonly RestoredNamespace[],
   sampleSize: SampleSize,
   partial: ReadonlySet<string>,
-  live: ReadonlyMap<string, Document>
+  live: ReadonlyMap<string, Expiring>
 ): Promise<CopyCheck> {
   const started = Date.now()
   const skipped = (reason: string): CopyCheck => ({
@@ -207,7 +208,7 @@ async function sampleBatch(
   targetClient: MongoClient,
   batch: readonly RestoredNamespace[],
   size: number,
-  live: ReadonlyMap<string, Document>
+  live: ReadonlyMap<string, Expiring>
 ): Promise<[RestoredNamespace, SampleRecord][]> {
   const started = Date.now()
   const [first] = batch as [RestoredNamespace]
@@ -218,7 +219,7 @@ async function sampleBatch(
       batch.map((pair) => ({
         source: collectionOf(pair.source),
         target: collectionOf(pair.target),
-        filter: live.get(pair.source)
+        filter: filterOf(live.get(pair.source))
       })),
       size
     )
@@ -261,7 +262,7 @@ async function sampleOne(
   pair: RestoredNamespace,
   type: CollectionInfo['type'] | undefined,
   size: SampleSize,
-  live: ReadonlyMap<string, Document>
+  live: ReadonlyMap<string, Expiring>
 ): Promise<SampleRecord> {
   // A time-series collection's documents are its buckets: those are what the tools move.
   const [from, to] =
@@ -282,7 +283,7 @@ async function sampleOne(
       collection(sourceClient, from),
       size,
       reference.collections.get(pair.source)?.documents,
-      live.get(pair.source)
+      filterOf(live.get(pair.source))
     )
   } else {
     const dump = reference as Extract<Reference, { kind: 'dump' }>
@@ -290,13 +291,35 @@ async function sampleOne(
       return record(none, 'an archive file is not sampled (a dump directory is)')
     const file = bsonFile(dump.path, from)
     if (!file) return record(none, 'the dump holds no documents file for it')
-    documents = dumpDocuments(file, size)
+    documents = notExpired(
+      dumpDocuments(file, live.has(pair.source) ? 'all' : size),
+      size,
+      live.get(pair.source)
+    )
   }
   try {
     return record(await compareWithTarget(documents, collection(targetClient, to)))
   } catch (error) {
     if (classify(error) !== 'unauthorized') throw error
     return record(none, 'the target user may not read the collection')
+  }
+}
+
+function filterOf(expiring: Expiring | undefined): Document | undefined {
+  return expiring && liveFilter(expiring.rules, expiring.at)
+}
+
+/** A dump's documents without those TTL may have deleted, up to `size` of them. */
+async function* notExpired(
+  documents: AsyncIterable<Uint8Array>,
+  size: SampleSize,
+  expiring: Expiring | undefined
+): AsyncGenerator<Uint8Array> {
+  let taken = 0
+  for await (const raw of documents) {
+    if (expiring && isExpired(BSON.deserialize(raw), expiring)) continue
+    yield raw
+    if (size !== 'all' && ++taken >= size) return
   }
 }
 

@@ -78,3 +78,31 @@ export function expiredFilter(rules: readonly ExpiryRule[], at: Date): Document 
 export function liveFilter(rules: readonly ExpiryRule[], at: Date): Document {
   return { $nor: [expiredFilter(rules, at)] }
 }
+
+/** A collection's rules and the time its documents must not be expired by to be compared. */
+export interface Expiring {
+  rules: ExpiryRule[]
+  at: Date
+}
+
+/**
+ * `expiredFilter` evaluated here, for a document read from a dump on disk: a date at the field's
+ * path (through arrays, as a query matches) older than the cutoff of any rule.
+ */
+export function isExpired(document: Document, { rules, at }: Expiring): boolean {
+  return rules.some((rule) => {
+    const cutoff = at.getTime() - rule.expireAfterSeconds * 1000
+    return valuesAt(document, rule.field.split('.')).some(
+      (value) => value instanceof Date && value.getTime() < cutoff
+    )
+  })
+}
+
+/** The values a query reaches at a dotted path: an array's elements count, each on its own. */
+function valuesAt(value: unknown, path: readonly string[]): unknown[] {
+  if (path.length === 0) return Array.isArray(value) ? value : [value]
+  if (Array.isArray(value)) return value.flatMap((element) => valuesAt(element, path))
+  if (value === null || typeof value !== 'object' || value instanceof Date) return []
+  const [head, ...rest] = path as [string, ...string[]]
+  return valuesAt((value as Record<string, unknown>)[head], rest)
+}
