@@ -58670,6 +58670,19 @@ function metadataInfo(namespace, text) {
 
 // src/server/source-writes.ts
 var import_mongodb13 = __toESM(require_lib3(), 1);
+async function watchWrites(source, planned, timeoutMs) {
+  const namespaces = planned.map((p) => p.source);
+  return {
+    source,
+    namespaces,
+    timeoutMs,
+    before: await readWriteCounters(source, namespaces, timeoutMs)
+  };
+}
+async function writesSince(watch) {
+  const after = await readWriteCounters(watch.source, watch.namespaces, watch.timeoutMs);
+  return writesBetween(watch.before, after);
+}
 var PER_AGGREGATION = 500;
 async function readWriteCounters(source, namespaces, timeoutMs) {
   const byDatabase = /* @__PURE__ */ new Map();
@@ -59899,7 +59912,7 @@ async function migrate(run3) {
   if (ranged.length > 0) {
     await ensureCollections(settings.source, settings.target, ranged, settings.probeTimeoutMs);
   }
-  const writes = await sourceCounters(run3, planned);
+  const writes = await watchWrites(settings.source, planned, settings.probeTimeoutMs);
   const result = await transfer(run3, settings.transfer);
   await probeAfter(run3, baseline);
   const { expected, reference } = await fromSource(run3, result);
@@ -59961,7 +59974,7 @@ async function rehearse(run3) {
     await probeBefore(run3);
     const planned = await checkSides(run3, plan);
     const baseline = await recordBaseline(run3);
-    const writes = await sourceCounters(run3, planned);
+    const writes = await watchWrites(source, planned, settings.probeTimeoutMs);
     const result = await transfer(run3, plan);
     await probeAfter(run3, baseline);
     const { expected, reference } = await fromSource(run3, result);
@@ -60102,11 +60115,6 @@ async function transfer(run3, given) {
     () => restoreFromDump(tools, plan, target, { kind: "directory", path: archive })
   );
 }
-async function sourceCounters(run3, planned) {
-  const namespaces = planned.map((p) => p.source);
-  const { source, probeTimeoutMs } = run3.settings;
-  return { namespaces, before: await readWriteCounters(source, namespaces, probeTimeoutMs) };
-}
 function withCollections(report2, plan) {
   return { ...plan, collections: report2.plan?.namespaces.length };
 }
@@ -60124,7 +60132,7 @@ async function probeAfter(run3, baseline, round = "Probe after restore") {
     else judgeNow(report2.probes.after, advice);
   });
 }
-async function verify(run3, plan, result, expected, baseline, reference, counters) {
+async function verify(run3, plan, result, expected, baseline, reference, writes) {
   const { report: report2, settings } = run3;
   await phase(report2.phases, "Verify", async () => {
     checkRestore(report2.dumped, result.counts, plan.allowFailedDocuments);
@@ -60144,8 +60152,6 @@ async function verify(run3, plan, result, expected, baseline, reference, counter
           `${report2.expiry.expired} documents had expired by TTL (as of ${report2.expiry.asOf}) and are not compared.`
         );
       }
-    }
-    if (actual) {
       const states = [...actual.values()].map(stateOf);
       const exact = plan.drop || !plan.allowMerge;
       report2.mismatches = [
@@ -60180,13 +60186,8 @@ async function verify(run3, plan, result, expected, baseline, reference, counter
     info(
       `Options and indexes of ${options.collections} collections: ${options.differences.length} differences. Sample: ${samples.reduce((n, s) => n + s.compared, 0)} documents compared in ${samples.length} collections.`
     );
-    if (counters && reference.kind === "server") {
-      const after = await readWriteCounters(
-        reference.uri,
-        counters.namespaces,
-        settings.probeTimeoutMs
-      );
-      report2.sourceWrites = writesBetween(counters.before, after);
+    if (writes) {
+      report2.sourceWrites = await writesSince(writes);
       if (report2.sourceWrites.total > 0) {
         info(`The source took ${report2.sourceWrites.total} writes while it was copied.`);
       }
@@ -60616,7 +60617,12 @@ function sourceSection(report2) {
     lines.push(`The source's writes during the copy were not counted: ${esc(writes.reason ?? "")}.`);
   }
   const expiry = report2.expiry;
-  if (expiry) {
+  for (const u of expiry?.uncounted ?? []) {
+    lines.push(
+      `\u26A0\uFE0F The count of ${esc(u.target)}, which TTL thins, was not checked: ${esc(u.reason)}.`
+    );
+  }
+  if (expiry && expiry.collections.length > 0) {
     const each = expiry.collections.map((c) => `${esc(c.target)} ${num(c.expired)}`).join(", ");
     lines.push(
       `\u23F3 ${num(expiry.expired)} source documents had expired by TTL (or would by ${esc(expiry.asOf)}) and were not compared (${each}); the documents that must still exist were.`

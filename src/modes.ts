@@ -42,7 +42,7 @@ import {
 } from './steps.js'
 import { inspectDump, type DumpContents } from './tools/dump-files.js'
 import type { PlannedNamespace } from './input/ns-plan.js'
-import { readWriteCounters, writesBetween } from './server/source-writes.js'
+import { watchWrites, writesSince, type WriteWatch } from './server/source-writes.js'
 import { bucketsOf } from './server/collection-options.js'
 import { checkCopy, type Reference } from './report/verify-copy.js'
 import { copyFailure } from './report/copy-verdict.js'
@@ -101,7 +101,7 @@ async function migrate(run: Run<MigrateSettings>): Promise<void> {
   if (ranged.length > 0) {
     await ensureCollections(settings.source, settings.target, ranged, settings.probeTimeoutMs)
   }
-  const writes = await sourceCounters(run, planned)
+  const writes = await watchWrites(settings.source, planned, settings.probeTimeoutMs)
   const result = await transfer(run, settings.transfer)
   await probeAfter(run, baseline)
   const { expected, reference } = await fromSource(run, result)
@@ -174,7 +174,7 @@ async function rehearse(run: Run<RehearseSettings>): Promise<void> {
     await probeBefore(run)
     const planned = await checkSides(run, plan)
     const baseline = await recordBaseline(run)
-    const writes = await sourceCounters(run, planned)
+    const writes = await watchWrites(source, planned, settings.probeTimeoutMs)
     const result = await transfer(run, plan)
     await probeAfter(run, baseline)
     const { expected, reference } = await fromSource(run, result)
@@ -331,24 +331,6 @@ async function transfer(
   )
 }
 
-/**
- * The source's write counters for the planned collections, read before the first mongodump:
- * `verify` reads them again after the copy check, to tell a source that moved on from a bad copy.
- */
-async function sourceCounters(
-  run: Run<MigrateSettings | RehearseSettings>,
-  planned: readonly PlannedNamespace[]
-): Promise<SourceCounters> {
-  const namespaces = planned.map((p) => p.source)
-  const { source, probeTimeoutMs } = run.settings
-  return { namespaces, before: await readWriteCounters(source, namespaces, probeTimeoutMs) }
-}
-
-interface SourceCounters {
-  namespaces: string[]
-  before: Awaited<ReturnType<typeof readWriteCounters>>
-}
-
 /** The plan with the number of collections the pre-flight check planned: the tools' parallelism follows it. */
 function withCollections(report: Report, plan: TransferPlan): TransferPlan {
   return { ...plan, collections: report.plan?.namespaces.length }
@@ -387,7 +369,7 @@ async function verify(
   baseline: Baseline,
   reference: Reference,
   /** The source's write counters before the copy; undefined: the source is a dump on disk. */
-  counters?: SourceCounters
+  writes?: WriteWatch
 ): Promise<void> {
   const { report, settings } = run
   await phase(report.phases, 'Verify', async () => {
@@ -397,6 +379,7 @@ async function verify(
     const actual = await tryReadTarget(settings, settings.target, restored)
     const ranged = new Set(rangedNamespaces(plan))
     if (actual) {
+      // TTL may have deleted some documents by now, on either side: only the others are compared.
       report.expiry = await checkExpiry(
         reference,
         settings.target,
@@ -409,8 +392,6 @@ async function verify(
           `${report.expiry.expired} documents had expired by TTL (as of ${report.expiry.asOf}) and are not compared.`
         )
       }
-    }
-    if (actual) {
       const states = [...actual.values()].map(stateOf)
       // A merge (allow-merge without drop) keeps the target's own documents beside the restored ones.
       const exact = plan.drop || !plan.allowMerge
@@ -446,13 +427,8 @@ async function verify(
     core.info(
       `Options and indexes of ${options.collections} collections: ${options.differences.length} differences. Sample: ${samples.reduce((n, s) => n + s.compared, 0)} documents compared in ${samples.length} collections.`
     )
-    if (counters && reference.kind === 'server') {
-      const after = await readWriteCounters(
-        reference.uri,
-        counters.namespaces,
-        settings.probeTimeoutMs
-      )
-      report.sourceWrites = writesBetween(counters.before, after)
+    if (writes) {
+      report.sourceWrites = await writesSince(writes)
       if (report.sourceWrites.total > 0) {
         core.info(`The source took ${report.sourceWrites.total} writes while it was copied.`)
       }

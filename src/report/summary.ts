@@ -263,7 +263,12 @@ function sourceSection(report: Report): string {
     lines.push(`The source's writes during the copy were not counted: ${esc(writes.reason ?? '')}.`)
   }
   const expiry = report.expiry
-  if (expiry) {
+  for (const u of expiry?.uncounted ?? []) {
+    lines.push(
+      `⚠️ The count of ${esc(u.target)}, which TTL thins, was not checked: ${esc(u.reason)}.`
+    )
+  }
+  if (expiry && expiry.collections.length > 0) {
     const each = expiry.collections.map((c) => `${esc(c.target)} ${num(c.expired)}`).join(', ')
     lines.push(
       `⏳ ${num(expiry.expired)} source documents had expired by TTL (or would by ${esc(expiry.asOf)}) and were not compared (${each}); the documents that must still exist were.`

@@ -11,6 +11,35 @@ import type { MongoUri } from '../secrets.js'
 /** Each namespace's write operations since the server started (or since it was created). */
 export type WriteCounters = ReadonlyMap<string, number>
 
+/** The counters read before the copy, and what is needed to read them again after the check. */
+export interface WriteWatch {
+  source: MongoUri
+  namespaces: string[]
+  before: WriteCounters | { refused: string }
+  timeoutMs: number
+}
+
+/** Reads the source's counters of the planned collections before the first mongodump. */
+export async function watchWrites(
+  source: MongoUri,
+  planned: readonly { source: string }[],
+  timeoutMs: number
+): Promise<WriteWatch> {
+  const namespaces = planned.map((p) => p.source)
+  return {
+    source,
+    namespaces,
+    timeoutMs,
+    before: await readWriteCounters(source, namespaces, timeoutMs)
+  }
+}
+
+/** The writes since `watchWrites`, read after the copy check. */
+export async function writesSince(watch: WriteWatch): Promise<SourceWrites> {
+  const after = await readWriteCounters(watch.source, watch.namespaces, watch.timeoutMs)
+  return writesBetween(watch.before, after)
+}
+
 export interface SourceWrites {
   /** Whether the writes were read at both ends; else why not. */
   measured: boolean
