@@ -2,7 +2,8 @@
 // write operations as the server counts them (`$collStats: {latencyStats}`, `writes.ops`), read
 // before the first mongodump and again after the copy check. A source copied collection by
 // collection, not at one point in time, that took writes in between explains a copy check that
-// finds differences: the cause is the source, not the target.
+// finds differences: the cause is the source, not the target. Per collection, so the server's own
+// writes elsewhere (config.system.sessions) do not count; its TTL deletes do not either (6.0.5).
 import { MongoServerError, type Db } from 'mongodb'
 import { collectionOf, dbOf } from '../input/ns-plan.js'
 import { debug } from '../interface.js'
