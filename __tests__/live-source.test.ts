@@ -148,3 +148,43 @@ test('a standalone source written during the copy where the check finds no chang
     /The source took [\d,]+ writes while it was copied \(appdb\.accounts [\d,]+\); the copy check found no difference/
   )
 })
+
+test('a rehearsal on a standalone source that takes writes fails naming the source; the restore into its scratch databases is not counted as writes', async (t) => {
+  const [source, target] = await setUp(t)
+  await createUser(source, 'appdb', 'app', APP, ['readWrite'])
+  const app = writer(source.rootUri, (c, round) =>
+    c.db('appdb').collection('events').insertOne({ _id: new ObjectId(), live: round })
+  )
+  let run: ActionRun
+  try {
+    run = await runAction(
+      {
+        ...inputs(source, target),
+        mode: 'rehearse',
+        'target-uri': source.rootUri,
+        'app-uri': source.uri('app', APP, 'appdb')
+      },
+      { node: node24() }
+    )
+  } finally {
+    assert.ok((await app.stop()) > 0)
+  }
+  assert.equal(run.exitCode, 1, explain(run))
+  assert.equal(failure(run)?.kind, 'SourceChanged', explain(run))
+  assert.doesNotMatch(failure(run)?.message ?? '', /Drop or fix|drop: true/)
+  const writes = run.report?.['sourceWrites'] as { namespaces: { namespace: string }[] }
+  // Only the application's collection: mongorestore wrote into rehearsal_<run>_appdb, not counted.
+  assert.deepEqual(
+    writes.namespaces.map((n) => n.namespace),
+    ['appdb.events']
+  )
+  const rehearsal = run.report?.['rehearsal'] as { databases: string[]; dropped: boolean }
+  assert.equal(rehearsal.dropped, true)
+  const left = await withClient(source.rootUri, (c) =>
+    c.db('admin').admin().listDatabases({ nameOnly: true })
+  )
+  assert.deepEqual(
+    left.databases.filter((d) => d.name.startsWith('rehearsal_')),
+    []
+  )
+})
