@@ -111,7 +111,7 @@ describe('recovery objectives', () => {
     assert.deepEqual([unknown.at, unknown.source], [undefined, 'unknown'])
   })
 
-  test('judging: within the bounds passes; a missed bound is ObjectiveMissed, exit code 7', () => {
+  test('judging: within the bounds passes; a missed bound is ObjectiveMissed, exit code 8', () => {
     const asOf = dataAsOf({ dumpStartedAt: new Date('2026-01-01T00:00:00Z') })
     const measured = {
       restoreMs: 5_000,
@@ -156,6 +156,6 @@ describe('recovery objectives', () => {
       missedHeadline(unknown) ?? '',
       /age is unknown, so max-data-age \(1h\) is not shown/
     )
-    assert.equal(exitCode({ status: 'failed', failure: { kind: 'ObjectiveMissed' } }), 7)
+    assert.equal(exitCode({ status: 'failed', failure: { kind: 'ObjectiveMissed' } }), 8)
   })
 })

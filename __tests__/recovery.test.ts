@@ -1,7 +1,7 @@
 // Issue 23: rehearsals that prove the recovery objectives. The bundle and the command line
 // against real mongods and the real tools: the outputs of a rehearsal within its bounds, the
 // manifest beside the action's own dumps (its age and its counts, checked exactly), a dump older
-// than max-data-age, a restore slower than max-restore-duration (exit 7 on the command line),
+// than max-data-age, a restore slower than max-restore-duration (exit 8 on the command line),
 // and a foreign dump whose age is found from its newest ObjectId or is said to be unknown.
 import { after, test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
@@ -193,7 +193,7 @@ test('promise: restore checks a manifest’s counts exactly and fails a dump old
   assert.equal(lost.report?.['targetWritten'], false)
 })
 
-test('promise: the command line exits 7 when the restore takes longer than max-restore-duration', async (t) => {
+test('promise: the command line exits 8 when the restore takes longer than max-restore-duration', async (t) => {
   const source = await seeded(t)
   const target = await emptyTarget(t)
   // The real tools, the restore made slower than its bound by a pause before it starts.
@@ -211,14 +211,14 @@ test('promise: the command line exits 7 when the restore takes longer than max-r
     ['rehearse', '--max-restore-duration', '2s', '--tools-path', slow.dir],
     env
   )
-  assert.equal(run.code, 7, `exit ${run.code}\n${run.stdout}\n${run.stderr}`)
+  assert.equal(run.code, 8, `exit ${run.code}\n${run.stdout}\n${run.stderr}`)
   const f = run.report?.['failure'] as { kind: string; message: string }
   assert.equal(f.kind, 'ObjectiveMissed')
   assert.match(
     f.message,
     /max-restore-duration missed by [\d.]+s: the restore took [\d.]+s, the bound is 2\.0s/
   )
-  assert.match(run.stdout, /mongo-restore-guard rehearse: failed \(ObjectiveMissed\), exit 7/)
+  assert.match(run.stdout, /mongo-restore-guard rehearse: failed \(ObjectiveMissed\), exit 8/)
   assert.match(run.stdout, /^objectives: missed: max-restore-duration$/m)
   // The probes ran and the scratch databases were still dropped.
   assert.match(run.stdout, /^probe-result: ok$/m)

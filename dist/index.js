@@ -11236,11 +11236,11 @@ var require_pluralizer = __commonJS({
         this.singular = singular;
         this.plural = plural;
       }
-      pluralize(count) {
-        const one = count === 1;
+      pluralize(count2) {
+        const one = count2 === 1;
         const keys = one ? singulars : plurals;
         const noun = one ? this.singular : this.plural;
-        return { ...keys, count, noun };
+        return { ...keys, count: count2, noun };
       }
     };
   }
@@ -18659,15 +18659,15 @@ ${value}`;
           pos = 0;
         }
       }
-      discardLeadingBytes(count) {
-        while (count > 0 && this.lineChunkIndex < this.chunks.length) {
+      discardLeadingBytes(count2) {
+        while (count2 > 0 && this.lineChunkIndex < this.chunks.length) {
           const chunk = this.chunks[this.lineChunkIndex];
           const remaining = chunk.length - this.linePos;
-          if (count < remaining) {
-            this.linePos += count;
-            count = 0;
+          if (count2 < remaining) {
+            this.linePos += count2;
+            count2 = 0;
           } else {
-            count -= remaining;
+            count2 -= remaining;
             this.lineChunkIndex++;
             this.linePos = 0;
           }
@@ -23941,7 +23941,7 @@ var require_error = __commonJS({
       }
     };
     exports.MongoError = MongoError;
-    var MongoServerError8 = class extends MongoError {
+    var MongoServerError9 = class extends MongoError {
       /**
        * **Do not use this constructor!**
        *
@@ -23970,7 +23970,7 @@ var require_error = __commonJS({
         return "MongoServerError";
       }
     };
-    exports.MongoServerError = MongoServerError8;
+    exports.MongoServerError = MongoServerError9;
     var MongoDriverError = class extends MongoError {
       /**
        * **Do not use this constructor!**
@@ -24251,7 +24251,7 @@ var require_error = __commonJS({
       }
     };
     exports.MongoGCPError = MongoGCPError;
-    var MongoClientBulkWriteError = class extends MongoServerError8 {
+    var MongoClientBulkWriteError = class extends MongoServerError9 {
       /**
        * Initialize the client bulk write error.
        * @param message - The error message.
@@ -24704,7 +24704,7 @@ var require_error = __commonJS({
       }
     };
     exports.MongoServerSelectionError = MongoServerSelectionError2;
-    var MongoWriteConcernError = class extends MongoServerError8 {
+    var MongoWriteConcernError = class extends MongoServerError9 {
       /**
        * **Do not use this constructor!**
        *
@@ -26259,10 +26259,10 @@ var require_utils2 = __commonJS({
     };
     exports.MongoDBCollectionNamespace = MongoDBCollectionNamespace;
     function* makeCounter(seed = 0) {
-      let count = seed;
+      let count2 = seed;
       while (true) {
-        const newCount = count;
-        count += 1;
+        const newCount = count2;
+        count2 += 1;
         yield newCount;
       }
     }
@@ -29990,7 +29990,7 @@ var require_ordered = __commonJS({
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.OrderedBulkOperation = void 0;
-    var BSON6 = require_bson2();
+    var BSON8 = require_bson2();
     var error_1 = require_error();
     var common_1 = require_common2();
     var OrderedBulkOperation = class extends common_1.BulkOperationBase {
@@ -30002,13 +30002,13 @@ var require_ordered = __commonJS({
         let buffer;
         let bsonSize;
         if (this.s.usingAutoEncryption) {
-          bsonSize = BSON6.calculateObjectSize(document, {
+          bsonSize = BSON8.calculateObjectSize(document, {
             checkKeys: false,
             ignoreUndefined: false
           });
         } else {
           const bson = this.s.bsonOptions;
-          buffer = BSON6.serialize(document, {
+          buffer = BSON8.serialize(document, {
             checkKeys: this.s.checkKeys,
             ignoreUndefined: bson.ignoreUndefined,
             serializeFunctions: bson.serializeFunctions
@@ -30062,7 +30062,7 @@ var require_unordered = __commonJS({
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.UnorderedBulkOperation = void 0;
-    var BSON6 = require_bson2();
+    var BSON8 = require_bson2();
     var error_1 = require_error();
     var common_1 = require_common2();
     var UnorderedBulkOperation = class extends common_1.BulkOperationBase {
@@ -30080,13 +30080,13 @@ var require_unordered = __commonJS({
         let buffer;
         let bsonSize;
         if (this.s.usingAutoEncryption) {
-          bsonSize = BSON6.calculateObjectSize(document, {
+          bsonSize = BSON8.calculateObjectSize(document, {
             checkKeys: false,
             ignoreUndefined: false
           });
         } else {
           const bson = this.s.bsonOptions;
-          buffer = BSON6.serialize(document, {
+          buffer = BSON8.serialize(document, {
             checkKeys: this.s.checkKeys,
             ignoreUndefined: bson.ignoreUndefined,
             serializeFunctions: bson.serializeFunctions
@@ -31957,7 +31957,7 @@ var require_abstract_cursor = __commonJS({
       readBufferedDocuments(number) {
         const bufferedDocs = [];
         const documentsToRead = Math.min(number ?? this.documents?.length ?? 0, this.documents?.length ?? 0);
-        for (let count = 0; count < documentsToRead; count++) {
+        for (let count2 = 0; count2 < documentsToRead; count2++) {
           const document = this.documents?.shift(this.deserializationOptions);
           if (document != null) {
             bufferedDocs.push(document);
@@ -46628,7 +46628,7 @@ var require_mongodb_aws = __commonJS({
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.MongoDBAWS = void 0;
     var bson_1 = require_bson2();
-    var BSON6 = require_bson2();
+    var BSON8 = require_bson2();
     var error_1 = require_error();
     var utils_1 = require_utils2();
     var auth_provider_1 = require_auth_provider();
@@ -46665,10 +46665,10 @@ var require_mongodb_aws = __commonJS({
         const saslStart = {
           saslStart: 1,
           mechanism: "MONGODB-AWS",
-          payload: BSON6.serialize({ r: nonce, p: ASCII_N }, bsonOptions)
+          payload: BSON8.serialize({ r: nonce, p: ASCII_N }, bsonOptions)
         };
         const saslStartResponse = await connection.command((0, utils_1.ns)(`${db}.$cmd`), saslStart, void 0);
-        const serverResponse = BSON6.deserialize(saslStartResponse.payload.buffer, bsonOptions);
+        const serverResponse = BSON8.deserialize(saslStartResponse.payload.buffer, bsonOptions);
         const host = serverResponse.h;
         const serverNonce = serverResponse.s.buffer;
         if (serverNonce.length !== 64) {
@@ -46706,7 +46706,7 @@ var require_mongodb_aws = __commonJS({
         const saslContinue = {
           saslContinue: 1,
           conversationId: saslStartResponse.conversationId,
-          payload: BSON6.serialize(payload, bsonOptions)
+          payload: BSON8.serialize(payload, bsonOptions)
         };
         await connection.command((0, utils_1.ns)(`${db}.$cmd`), saslContinue, void 0);
       }
@@ -56009,7 +56009,8 @@ Exit codes:
   5  the data is incomplete: failed documents, nothing restored, counts, indexes, options
      or sampled documents differ, or (verify) a part of a split migration failed or never ran
   6  a dump on disk cannot be used (unreadable, or carries users)
-  7  a recovery objective was missed: the restore took longer than max-restore-duration,
+  7  the source took writes while it was copied, and the copy check found what they changed
+  8  a recovery objective was missed: the restore took longer than max-restore-duration,
      or the restored data is older than max-data-age (every probe and check passed)
   130 cancelled
 `;
@@ -58073,9 +58074,9 @@ async function tryCounts(db, names2) {
         stage,
         ...rest.map((coll) => ({ $unionWith: { coll, pipeline: [stage] } }))
       ]).toArray();
-      for (const { ns, count } of answers) {
+      for (const { ns, count: count2 } of answers) {
         const name = ns.slice(db.databaseName.length + 1);
-        counts.set(name, (counts.get(name) ?? 0) + count);
+        counts.set(name, (counts.get(name) ?? 0) + count2);
       }
     }
     return counts;
@@ -58409,14 +58410,14 @@ async function collectionItems(settings, sizes) {
     const documents = await rangeCounts(source, inRange, timeout);
     ranges.forEach((range, i) => {
       const line = { database: dbOf(s.namespace), collection: collectionOf(s.namespace), range };
-      const count = documents[i];
+      const count2 = documents[i];
       const bytes2 = Math.round(
-        s.documents > 0 ? s.bytes * count / s.documents : s.bytes / ranges.length
+        s.documents > 0 ? s.bytes * count2 / s.documents : s.bytes / ranges.length
       );
       const piece = {
         namespace: s.namespace,
         range: import_mongodb11.BSON.EJSON.stringify(range, { relaxed: false }),
-        documents: count,
+        documents: count2,
         bytes: bytes2,
         ...buildsIndexes(line) ? { indexes: s.indexes } : {}
       };
@@ -58957,8 +58958,138 @@ async function foreignDataAsOf(run3, result2) {
   return asOf;
 }
 
-// src/report/compare-options.ts
+// src/server/source-writes.ts
 var import_mongodb14 = __toESM(require_lib3(), 1);
+async function watchWrites(source, planned, timeoutMs) {
+  const namespaces = planned.map((p) => p.source);
+  return {
+    source,
+    namespaces,
+    timeoutMs,
+    before: await readWriteCounters(source, namespaces, timeoutMs)
+  };
+}
+async function writesSince(watch) {
+  const after = await readWriteCounters(watch.source, watch.namespaces, watch.timeoutMs);
+  return writesBetween(watch.before, after);
+}
+var PER_AGGREGATION = 500;
+async function readWriteCounters(source, namespaces, timeoutMs) {
+  const byDatabase = /* @__PURE__ */ new Map();
+  for (const ns of namespaces) byDatabase.set(dbOf(ns), [...byDatabase.get(dbOf(ns)) ?? [], ns]);
+  try {
+    return await source.use("verify", timeoutMs, async (client) => {
+      const counters = /* @__PURE__ */ new Map();
+      for (const [name, inDb] of byDatabase) {
+        for (const [ns, ops] of await countersOf(client.db(name), inDb)) counters.set(ns, ops);
+      }
+      return counters;
+    });
+  } catch (error2) {
+    if (!(error2 instanceof import_mongodb14.MongoServerError)) throw error2;
+    debug2(
+      `$collStats latencyStats refused (${String(error2)}): the source's writes are not counted.`
+    );
+    return { refused: `the source refused $collStats (${error2.codeName ?? error2.code})` };
+  }
+}
+async function countersOf(db, namespaces) {
+  const counters = /* @__PURE__ */ new Map();
+  const stage = { $collStats: { latencyStats: {} } };
+  for (let i = 0; i < namespaces.length; i += PER_AGGREGATION) {
+    const [first, ...rest] = namespaces.slice(i, i + PER_AGGREGATION).map(collectionOf);
+    const answers = await db.collection(first).aggregate([
+      stage,
+      ...rest.map((coll) => ({ $unionWith: { coll, pipeline: [stage] } }))
+    ]).toArray();
+    for (const { ns, latencyStats } of answers) {
+      counters.set(ns, (counters.get(ns) ?? 0) + Number(latencyStats?.writes?.ops ?? 0));
+    }
+  }
+  return counters;
+}
+function writesBetween(before, after) {
+  if ("refused" in before || "refused" in after) {
+    const reason2 = ("refused" in before ? before : after).refused;
+    return { measured: false, reason: reason2, total: 0, namespaces: [] };
+  }
+  const namespaces = [...after].map(([namespace, ops]) => {
+    const was = before.get(namespace) ?? 0;
+    return { namespace, writes: ops >= was ? ops - was : Math.max(ops, 1) };
+  }).filter((n) => n.writes > 0);
+  const total = namespaces.reduce((sum, n) => sum + n.writes, 0);
+  return { measured: true, reason: void 0, total, namespaces };
+}
+
+// src/report/verify-copy.ts
+var import_mongodb17 = __toESM(require_lib3(), 1);
+
+// src/server/expiry.ts
+function expiryRules(...sides) {
+  const rules = /* @__PURE__ */ new Map();
+  const add = (rule) => {
+    if (!rule) return;
+    const key = `${rule.field}\0${rule.expireAfterSeconds}`;
+    if (!rules.has(key)) rules.set(key, rule);
+  };
+  for (const info2 of sides) {
+    if (!info2 || info2.type === "view") continue;
+    const seconds4 = secondsOf(info2.options["expireAfterSeconds"]);
+    if (info2.type === "timeseries") {
+      const timeField = info2.options["timeseries"]?.timeField;
+      if (seconds4 !== void 0 && typeof timeField === "string") {
+        add({
+          field: `control.max.${timeField}`,
+          expireAfterSeconds: seconds4,
+          source: "timeseries"
+        });
+      }
+      continue;
+    }
+    if (seconds4 !== void 0 && info2.options["clusteredIndex"] !== void 0) {
+      add({ field: "_id", expireAfterSeconds: seconds4, source: "clustered" });
+    }
+    for (const index of info2.indexes) add(ttlRuleOf(index));
+  }
+  return [...rules.values()];
+}
+function ttlRuleOf(index) {
+  const seconds4 = secondsOf(index["expireAfterSeconds"]);
+  const fields = Object.keys(index["key"] ?? {});
+  if (seconds4 === void 0 || fields.length !== 1) return void 0;
+  return { field: fields[0], expireAfterSeconds: seconds4, source: String(index["name"]) };
+}
+function secondsOf(value) {
+  const seconds4 = typeof value === "number" ? value : Number(value?.valueOf());
+  return Number.isFinite(seconds4) && seconds4 >= 0 ? seconds4 : void 0;
+}
+function expiredFilter(rules, at) {
+  const conditions = rules.map((r) => ({
+    [r.field]: { $lt: new Date(at.getTime() - r.expireAfterSeconds * 1e3) }
+  }));
+  return conditions.length === 1 ? conditions[0] : { $or: conditions };
+}
+function liveFilter(rules, at) {
+  return { $nor: [expiredFilter(rules, at)] };
+}
+function isExpired(document, { rules, at }) {
+  return rules.some((rule) => {
+    const cutoff = at.getTime() - rule.expireAfterSeconds * 1e3;
+    return valuesAt(document, rule.field.split(".")).some(
+      (value) => value instanceof Date && value.getTime() < cutoff
+    );
+  });
+}
+function valuesAt(value, path5) {
+  if (path5.length === 0) return Array.isArray(value) ? value : [value];
+  if (Array.isArray(value)) return value.flatMap((element) => valuesAt(element, path5));
+  if (value === null || typeof value !== "object" || value instanceof Date) return [];
+  const [head, ...rest] = path5;
+  return valuesAt(value[head], rest);
+}
+
+// src/report/compare-options.ts
+var import_mongodb15 = __toESM(require_lib3(), 1);
 var ABSENT = "(absent)";
 var COMPARED_OPTIONS = [
   "viewOn",
@@ -59048,7 +59179,7 @@ function normalise(value, ordered) {
   const bson = value;
   if (bson._bsontype) {
     if (["Int32", "Long", "Double"].includes(bson._bsontype)) return Number(value.valueOf());
-    return import_mongodb14.BSON.EJSON.serialize(value, { relaxed: false });
+    return import_mongodb15.BSON.EJSON.serialize(value, { relaxed: false });
   }
   const entries = Object.entries(value).map(
     ([k, v]) => [k, normalise(v, ordered || ORDERED.has(k))]
@@ -59089,14 +59220,14 @@ async function* dumpDocuments(path5, size) {
 }
 
 // src/server/sample.ts
-var import_mongodb15 = __toESM(require_lib3(), 1);
+var import_mongodb16 = __toESM(require_lib3(), 1);
 var BATCH = 1e3;
 var KEPT = 100;
 var NAMED = 10;
-async function* serverSample(source, size, documents) {
+async function* serverSample(source, size, documents, filter = {}) {
   if (size === "all" || documents !== void 0 && documents <= size) {
     const limit = size === "all" ? 0 : size;
-    yield* source.find({}, { sort: { _id: 1 }, limit, raw: true });
+    yield* source.find(filter, { sort: { _id: 1 }, limit, raw: true });
     return;
   }
   const low = Math.ceil(size / 2);
@@ -59106,7 +59237,7 @@ async function* serverSample(source, size, documents) {
     { direction: -1, limit: size - low }
   ].filter((end) => end.limit > 0);
   for (const { direction, limit } of ends) {
-    const cursor = source.find({}, { sort: { _id: direction }, limit, raw: true });
+    const cursor = source.find(filter, { sort: { _id: direction }, limit, raw: true });
     for await (const raw of cursor) {
       const key = idKey(raw);
       if (seen.has(key)) continue;
@@ -59140,7 +59271,7 @@ async function sampleWhole(sourceDb, targetDb, pairs, size) {
     sourceDb,
     pairs.map((p) => ({
       collection: p.source,
-      stages: [{ $sort: { _id: 1 } }, { $limit: size }]
+      stages: [...p.filter ? [{ $match: p.filter }] : [], { $sort: { _id: 1 } }, { $limit: size }]
     }))
   );
   const wanted = pairs.filter((p) => (fromSource2.get(p.source)?.length ?? 0) > 0);
@@ -59228,13 +59359,13 @@ function namedIds(ids, total) {
   return total > NAMED ? `${shown} and ${total - NAMED} more` : shown;
 }
 function idKey(raw) {
-  return import_mongodb15.BSON.EJSON.stringify(idOf(raw) ?? null, { relaxed: true });
+  return import_mongodb16.BSON.EJSON.stringify(idOf(raw) ?? null, { relaxed: true });
 }
 function idOf(raw) {
   const bytes2 = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
   const end = bytes2[4] === void 0 ? void 0 : firstIdEnd(bytes2);
   const doc = end === void 0 ? bytes2 : Buffer.concat([int32(end - 4 + 5), bytes2.subarray(4, end), Buffer.from([0])]);
-  return import_mongodb15.BSON.deserialize(doc, { promoteValues: false })["_id"];
+  return import_mongodb16.BSON.deserialize(doc, { promoteValues: false })["_id"];
 }
 function firstIdEnd(bytes2) {
   const type = bytes2[4];
@@ -59267,18 +59398,27 @@ function int32(n) {
 }
 
 // src/report/verify-copy.ts
-async function checkCopy(reference, target, actual, restored, sampleSize, timeoutMs, partial = /* @__PURE__ */ new Set()) {
+async function checkCopy(reference, target, actual, restored, sampleSize, timeoutMs, partial = /* @__PURE__ */ new Set(), live = /* @__PURE__ */ new Map()) {
   return target.use(
     "verify",
     timeoutMs,
     async (targetClient) => {
       if (reference.kind === "dump") {
-        return check(reference, void 0, targetClient, actual, restored, sampleSize, partial);
+        return check(
+          reference,
+          void 0,
+          targetClient,
+          actual,
+          restored,
+          sampleSize,
+          partial,
+          live
+        );
       }
       return reference.uri.use(
         "verify",
         timeoutMs,
-        (sourceClient) => check(reference, sourceClient, targetClient, actual, restored, sampleSize, partial),
+        (sourceClient) => check(reference, sourceClient, targetClient, actual, restored, sampleSize, partial, live),
         false,
         SERVER_CONCURRENCY
       );
@@ -59287,7 +59427,7 @@ async function checkCopy(reference, target, actual, restored, sampleSize, timeou
     SERVER_CONCURRENCY
   );
 }
-async function check(reference, sourceClient, targetClient, actual, restored, sampleSize, partial) {
+async function check(reference, sourceClient, targetClient, actual, restored, sampleSize, partial, live) {
   const started = Date.now();
   const skipped = (reason2) => ({
     options: { checked: false, reason: reason2, collections: 0, differences: [], durationMs: 0 },
@@ -59330,7 +59470,8 @@ async function check(reference, sourceClient, targetClient, actual, restored, sa
         sourceClient,
         targetClient,
         batch,
-        sampleSize
+        sampleSize,
+        live
       );
       for (const [pair, record] of sampledWhole) records.set(pair, record);
     }),
@@ -59338,7 +59479,7 @@ async function check(reference, sourceClient, targetClient, actual, restored, sa
       const type = expected.get(pair.source)?.type ?? actual.get(pair.target)?.type;
       records.set(
         pair,
-        await sampleOne(reference, sourceClient, targetClient, pair, type, sampleSize)
+        await sampleOne(reference, sourceClient, targetClient, pair, type, sampleSize, live)
       );
     })
   ]);
@@ -59363,7 +59504,7 @@ function batchesOf(pairs, expected) {
   return batches;
 }
 var WHOLE_BATCH_DOCUMENTS = 1e3;
-async function sampleBatch(reference, sourceClient, targetClient, batch, size) {
+async function sampleBatch(reference, sourceClient, targetClient, batch, size, live) {
   const started = Date.now();
   const [first] = batch;
   try {
@@ -59372,7 +59513,8 @@ async function sampleBatch(reference, sourceClient, targetClient, batch, size) {
       targetClient.db(dbOf(first.target)),
       batch.map((pair) => ({
         source: collectionOf(pair.source),
-        target: collectionOf(pair.target)
+        target: collectionOf(pair.target),
+        filter: filterOf(live.get(pair.source))
       })),
       size
     );
@@ -59391,7 +59533,7 @@ async function sampleBatch(reference, sourceClient, targetClient, batch, size) {
     return Promise.all(
       batch.map(async (pair) => [
         pair,
-        await sampleOne(reference, sourceClient, targetClient, pair, "collection", size)
+        await sampleOne(reference, sourceClient, targetClient, pair, "collection", size, live)
       ])
     );
   }
@@ -59402,7 +59544,7 @@ function withoutIndexes(collections, namespaces) {
     [...collections].map(([ns, info2]) => [ns, namespaces.has(ns) ? { ...info2, indexes: [] } : info2])
   );
 }
-async function sampleOne(reference, sourceClient, targetClient, pair, type, size) {
+async function sampleOne(reference, sourceClient, targetClient, pair, type, size, live) {
   const [from, to] = type === "timeseries" ? [bucketsOf(pair.source), bucketsOf(pair.target)] : [pair.source, pair.target];
   const started = Date.now();
   const record = (outcome, skipped) => ({
@@ -59417,7 +59559,8 @@ async function sampleOne(reference, sourceClient, targetClient, pair, type, size
     documents = serverSample(
       collection(sourceClient, from),
       size,
-      reference.collections.get(pair.source)?.documents
+      reference.collections.get(pair.source)?.documents,
+      filterOf(live.get(pair.source))
     );
   } else {
     const dump2 = reference;
@@ -59425,7 +59568,11 @@ async function sampleOne(reference, sourceClient, targetClient, pair, type, size
       return record(none, "an archive file is not sampled (a dump directory is)");
     const file = bsonFile(dump2.path, from);
     if (!file) return record(none, "the dump holds no documents file for it");
-    documents = dumpDocuments(file, size);
+    documents = notExpired(
+      dumpDocuments(file, live.has(pair.source) ? "all" : size),
+      size,
+      live.get(pair.source)
+    );
   }
   try {
     return record(await compareWithTarget(documents, collection(targetClient, to)));
@@ -59434,12 +59581,23 @@ async function sampleOne(reference, sourceClient, targetClient, pair, type, size
     return record(none, "the target user may not read the collection");
   }
 }
+function filterOf(expiring) {
+  return expiring && liveFilter(expiring.rules, expiring.at);
+}
+async function* notExpired(documents, size, expiring) {
+  let taken = 0;
+  for await (const raw of documents) {
+    if (expiring && isExpired(import_mongodb17.BSON.deserialize(raw), expiring)) continue;
+    yield raw;
+    if (size !== "all" && ++taken >= size) return;
+  }
+}
 function collection(client, namespace) {
   return client.db(dbOf(namespace)).collection(collectionOf(namespace));
 }
 
 // src/report/copy-verdict.ts
-function copyFailure(check2, mismatches) {
+function copyFailure(check2, mismatches, writes) {
   const options = check2.options.differences.map(
     (d) => `${d.namespace} ${d.option}: source ${d.source}, target ${d.target}`
   );
@@ -59452,6 +59610,9 @@ function copyFailure(check2, mismatches) {
   });
   const others = check2.options.checked ? mismatches.filter((m) => m.check !== "indexes") : mismatches;
   if (options.length === 0 && samples.length === 0) return void 0;
+  if (writes && writes.total > 0 && options.length === 0 && others.length === 0) {
+    return sourceChanged(writes, samples);
+  }
   const what = [
     options.length > 0 ? `options or indexes differ from the source: ${options.join("; ")}` : "",
     samples.length > 0 ? `documents differ from the source: ${samples.join("; ")}` : "",
@@ -59462,6 +59623,103 @@ function copyFailure(check2, mismatches) {
     options.length > 0 ? "Restored collections differ from the source" : "Restored documents differ from the source",
     `The restore finished, but ${what.join(". And ")}. mongorestore exits 0 when it keeps an existing collection's options, recreates a view with its stages' fields in another order (tools 100.7.0), or skips documents it cannot insert; the target does not hold a faithful copy. Drop or fix the target's collections and restore again (drop: true replaces them).`
   );
+}
+function sourceChanged(writes, samples) {
+  const where = writes.namespaces.slice(0, NAMED_NAMESPACES).map((n) => `${n.writes} in ${n.namespace}`).join(", ");
+  const more = writes.namespaces.length > NAMED_NAMESPACES ? ", and more" : "";
+  return new GuardError(
+    "SourceChanged",
+    "The source changed while it was copied",
+    `The source took ${writes.total} writes while it was copied (${where}${more}), and the copy check, which reads the source as it is now, found what they changed: ${samples.join("; ")}. The source was read collection by collection, not at one point in time, so the target holds each collection as the dump read it; the restore is not the cause, and the target needs no fix. For a copy that verifies, stop the application's writes to the source during the copy, or copy from a replica-set member (with a user who may read the oplog) so that the copy is one point in time.`
+  );
+}
+var NAMED_NAMESPACES = 5;
+
+// src/report/expiry-check.ts
+var import_mongodb18 = __toESM(require_lib3(), 1);
+var EXPIRY_MARGIN_MS = 10 * 6e4;
+async function checkExpiry(reference, target, targetInfo, restored, timeoutMs) {
+  const expiring = restored.map((pair) => {
+    const from = reference.collections.get(pair.source);
+    const to = targetInfo.get(pair.target);
+    const [source, onTarget] = (from?.type ?? to?.type) === "timeseries" ? [bucketsOf(pair.source), bucketsOf(pair.target)] : [pair.source, pair.target];
+    return { pair, source, onTarget, rules: expiryRules(from, to) };
+  }).filter((e) => e.rules.length > 0);
+  if (expiring.length === 0) return void 0;
+  const withSource = (fn) => reference.kind === "server" ? reference.uri.use("verify", timeoutMs, fn, false, SERVER_CONCURRENCY) : fn(void 0);
+  return withSource(
+    (sourceClient) => target.use(
+      "verify",
+      timeoutMs,
+      async (targetClient) => {
+        const clocks = await Promise.all([targetClient, sourceClient].map(clockOf));
+        const at = new Date(Math.max(...clocks) + EXPIRY_MARGIN_MS);
+        const uncounted = [];
+        const collections = [];
+        await Promise.all(
+          expiring.map(async ({ pair, source, onTarget, rules }) => {
+            const expiring2 = { rules, at };
+            const counted = sourceClient ? await countOnServer(sourceClient, source, expiring2) : await countInDump(reference, source, expiring2);
+            if (typeof counted === "string") {
+              uncounted.push({ ...pair, reason: counted });
+              return;
+            }
+            const targetLive = await count(targetClient, onTarget, liveFilter(rules, at));
+            collections.push({ ...pair, rules, ...counted, targetLive });
+          })
+        );
+        const expired = collections.reduce((n, c) => n + c.expired, 0);
+        return { asOf: at.toISOString(), collections, expired, uncounted };
+      },
+      false,
+      SERVER_CONCURRENCY
+    )
+  );
+}
+async function countOnServer(client, namespace, { rules, at }) {
+  const [expired, sourceLive] = await Promise.all([
+    count(client, namespace, expiredFilter(rules, at)),
+    count(client, namespace, liveFilter(rules, at))
+  ]);
+  return { expired, sourceLive };
+}
+async function countInDump(dump2, namespace, expiring) {
+  if (dump2.format === "archive") return "an archive file is not read for its expired documents";
+  const file = bsonFile(dump2.path, namespace);
+  const counts = { expired: 0, sourceLive: 0 };
+  if (!file) return counts;
+  for await (const raw of dumpDocuments(file, "all")) {
+    if (isExpired(import_mongodb18.BSON.deserialize(raw), expiring)) counts.expired += 1;
+    else counts.sourceLive += 1;
+  }
+  return counts;
+}
+async function clockOf(client) {
+  if (!client) return 0;
+  const hello = await client.db("admin").command({ hello: 1 });
+  return hello["localTime"].getTime();
+}
+function count(client, namespace, filter) {
+  return client.db(dbOf(namespace)).collection(collectionOf(namespace)).countDocuments(filter);
+}
+function expiringOf(check2) {
+  const at = new Date(check2?.asOf ?? 0);
+  return new Map((check2?.collections ?? []).map((c) => [c.source, { rules: c.rules, at }]));
+}
+function withoutExpiring(expected, check2) {
+  const expiring = new Set(
+    [...check2?.collections ?? [], ...check2?.uncounted ?? []].map((c) => c.source)
+  );
+  return new Map(
+    [...expected].map(([ns, e]) => [ns, expiring.has(ns) ? { ...e, documents: void 0 } : e])
+  );
+}
+function expiryMismatches(check2, exact) {
+  return (check2?.collections ?? []).filter((c) => exact ? c.targetLive !== c.sourceLive : c.targetLive < c.sourceLive).map((c) => ({
+    namespace: c.target,
+    check: "count",
+    problem: `${c.targetLive} documents not expired by TTL, expected ${exact ? "" : "at least "}${c.sourceLive} (${c.expired} expired on the source, not compared)`
+  }));
 }
 
 // src/tools/transfer.ts
@@ -59941,16 +60199,17 @@ async function runMode(run3) {
 async function migrate(run3) {
   const { settings } = run3;
   await probeBefore(run3);
-  await checkSides(run3, settings.transfer);
+  const planned = await checkSides(run3, settings.transfer);
   const baseline = await recordBaseline(run3);
   const ranged = rangedNamespaces(settings.transfer);
   if (ranged.length > 0) {
     await ensureCollections(settings.source, settings.target, ranged, settings.probeTimeoutMs);
   }
+  const writes = await watchWrites(settings.source, planned, settings.probeTimeoutMs);
   const result2 = await transfer(run3, settings.transfer);
   await probeAfter(run3, baseline);
   const { expected, reference } = await fromSource(run3, result2);
-  await verify(run3, settings.transfer, result2, expected, baseline, reference);
+  await verify(run3, settings.transfer, result2, expected, baseline, reference, writes);
   if (ranged.length > 0) await verifyRanges(run3);
   judgeObjectives(run3.report.recovery);
 }
@@ -60007,12 +60266,13 @@ async function rehearse(run3) {
   report.rehearsal = { databases: scratch, dropped: false };
   try {
     await probeBefore(run3);
-    await checkSides(run3, plan);
+    const planned = await checkSides(run3, plan);
     const baseline = await recordBaseline(run3);
+    const writes = await watchWrites(source, planned, settings.probeTimeoutMs);
     const result2 = await transfer(run3, plan);
     await probeAfter(run3, baseline);
     const { expected, reference } = await fromSource(run3, result2);
-    await verify(run3, plan, result2, expected, baseline, reference);
+    await verify(run3, plan, result2, expected, baseline, reference, writes);
     judgeObjectives(report.recovery);
   } finally {
     if (!settings.keep && report.targetWritten) {
@@ -60082,11 +60342,11 @@ async function restore(run3) {
   const dumped = new Map(manifest?.namespaces.map((n) => [n.namespace, n.documents]));
   const expected = new Map(
     result2.restored.map((r) => {
-      const count = dumped.get(r.source) ?? dumped.get(bucketsOf(r.source));
+      const count2 = dumped.get(r.source) ?? dumped.get(bucketsOf(r.source));
       return [
         r.source,
         {
-          documents: count === void 0 ? r.documents : count - r.failures,
+          documents: count2 === void 0 ? r.documents : count2 - r.failures,
           indexes: contents.indexes.get(r.source)
         }
       ];
@@ -60120,20 +60380,21 @@ async function probeBefore(run3) {
 }
 async function checkSides(run3, plan, fromDump = []) {
   const { report, settings, signal } = run3;
-  await phase(report.phases, "Check source and target", async () => {
+  return phase(report.phases, "Check source and target", async () => {
     const sides = await openSides(sourceOf(settings), targetOf(settings), settings.probeTimeoutMs);
     try {
       for (const warning3 of shardingWarnings(settings.mode, sides)) {
         warning(warning3, { title: "Sharded cluster" });
       }
       if (signal.aborted) throw cancelled();
-      if (!sides.target) return;
+      if (!sides.target) return [];
       const namespaces = await plannedNamespaces(sides, plan, fromDump);
       report.plan = { namespaces, drop: plan.drop };
       info(
         `The restore will write ${namespaces.length} namespace(s): ${namespaces.map((p) => p.source === p.target ? p.target : `${p.source} \u2192 ${p.target}`).join(", ") || "none"}`
       );
       await checkTarget(sides, plan, namespaces, signal);
+      return namespaces;
     } finally {
       await sides.close();
     }
@@ -60196,16 +60457,37 @@ async function probeAfter(run3, baseline, round = "Probe after restore") {
     else judgeNow(report.probes.after, advice);
   });
 }
-async function verify(run3, plan, result2, expected, baseline, reference) {
+async function verify(run3, plan, result2, expected, baseline, reference, writes) {
   const { report, settings } = run3;
   await phase(report.phases, "Verify", async () => {
     checkRestore(report.dumped, result2.counts, plan.allowFailedDocuments);
     const restored = result2.restored.map((r) => r.target);
     const actual = await tryReadTarget(settings, settings.target, restored);
+    const ranged = new Set(rangedNamespaces(plan));
     if (actual) {
+      report.expiry = await checkExpiry(
+        reference,
+        settings.target,
+        actual,
+        result2.restored.filter((r) => !ranged.has(r.source)),
+        settings.probeTimeoutMs
+      );
+      if (report.expiry) {
+        info(
+          `${report.expiry.expired} documents had expired by TTL (as of ${report.expiry.asOf}) and are not compared.`
+        );
+      }
       const states = [...actual.values()].map(stateOf);
       const exact = plan.drop || !plan.allowMerge;
-      report.mismatches = compareCollections(result2.restored, expected, states, exact);
+      report.mismatches = [
+        ...compareCollections(
+          result2.restored,
+          withoutExpiring(expected, report.expiry),
+          states,
+          exact
+        ),
+        ...expiryMismatches(report.expiry, exact)
+      ];
       info(
         `${states.length} restored collections checked: ${report.mismatches.length} mismatches.`
       );
@@ -60217,7 +60499,8 @@ async function verify(run3, plan, result2, expected, baseline, reference) {
       result2.restored,
       plan.verifySample,
       settings.probeTimeoutMs,
-      new Set(rangedNamespaces(plan))
+      ranged,
+      expiringOf(report.expiry)
     );
     const { options, samples } = report.copy;
     if (!options.checked) {
@@ -60228,9 +60511,15 @@ async function verify(run3, plan, result2, expected, baseline, reference) {
     info(
       `Options and indexes of ${options.collections} collections: ${options.differences.length} differences. Sample: ${samples.reduce((n, s) => n + s.compared, 0)} documents compared in ${samples.length} collections.`
     );
+    if (writes) {
+      report.sourceWrites = await writesSince(writes);
+      if (report.sourceWrites.total > 0) {
+        info(`The source took ${report.sourceWrites.total} writes while it was copied.`);
+      }
+    }
     report.leftovers = await tryLeftovers(settings);
     await checkUsers(run3, baseline);
-    const different = copyFailure(report.copy, report.mismatches);
+    const different = copyFailure(report.copy, report.mismatches, report.sourceWrites);
     if (different) throw different;
     checkMismatches(report.mismatches);
   });
@@ -60267,11 +60556,11 @@ async function fromSource(run3, result2) {
         };
         return [r.source, expected2];
       }
-      const count = dumped.get(r.source) ?? dumped.get(bucketsOf(r.source));
+      const count2 = dumped.get(r.source) ?? dumped.get(bucketsOf(r.source));
       return [
         r.source,
         {
-          documents: count === void 0 ? void 0 : count - r.failures,
+          documents: count2 === void 0 ? void 0 : count2 - r.failures,
           indexes: indexes.get(r.source)
         }
       ];
@@ -60447,6 +60736,7 @@ function renderSummary(report) {
     databasesTable(report),
     splitSection(report),
     differencesSection(report),
+    sourceSection(report),
     usersSection(report),
     probesSection(report),
     phasesSection(report),
@@ -60486,6 +60776,7 @@ function headline(report) {
   const probed = report.probes.after.length > 0;
   const login = probed ? "The app will log in after its next restart" : "The app's login was not probed after the restore";
   if (kind && DATA_KINDS.has(kind)) return `\u274C ${login}, but the copy is not whole`;
+  if (kind === "SourceChanged") return `\u274C ${login}, but the source changed while it was copied`;
   if (kind === "UsersDrifted") return `\u274C ${login}, but the target's users changed during the run`;
   if (kind === "ObjectiveMissed")
     return `\u274C ${login} and the copy is whole, but ${missedHeadline(report.recovery)}`;
@@ -60660,15 +60951,43 @@ function differencesSection(report) {
   }
   return parts.join("\n");
 }
+function sourceSection(report) {
+  const lines = [];
+  const writes = report.sourceWrites;
+  if (writes?.measured && writes.total > 0) {
+    const where = writes.namespaces.map((n) => `${esc(n.namespace)} ${num(n.writes)}`).join(", ");
+    const found = report.failure?.kind === "SourceChanged" ? "the copy check found what they changed" : report.status === "passed" ? "the copy check found no difference" : "";
+    lines.push(
+      `\u26A0\uFE0F The source took ${num(writes.total)} writes while it was copied (${where})${found ? `; ${found}` : ""}.`
+    );
+  } else if (writes && !writes.measured) {
+    lines.push(`The source's writes during the copy were not counted: ${esc(writes.reason ?? "")}.`);
+  }
+  const expiry = report.expiry;
+  for (const u of expiry?.uncounted ?? []) {
+    lines.push(
+      `\u26A0\uFE0F The count of ${esc(u.target)}, which TTL thins, was not checked: ${esc(u.reason)}.`
+    );
+  }
+  if (expiry && expiry.collections.length > 0) {
+    const each = expiry.collections.map((c) => `${esc(c.target)} ${num(c.expired)}`).join(", ");
+    lines.push(
+      `\u23F3 ${num(expiry.expired)} source documents had expired by TTL (or would by ${esc(expiry.asOf)}) and were not compared (${each}); the documents that must still exist were.`
+    );
+  }
+  if (lines.length === 0) return "";
+  return `<h3>The source during the copy</h3>
+${lines.map((l) => `<p>${l}</p>`).join("\n")}`;
+}
 function usersSection(report) {
   const lines = [];
   const users = report.users;
   if (users?.checked && users.drift) {
     const d = users.drift;
     const changes = d.appeared.length + d.disappeared.length + d.changed.length;
-    const count = users.count === void 0 ? "" : `${users.count} `;
+    const count2 = users.count === void 0 ? "" : `${users.count} `;
     lines.push(
-      changes === 0 ? `\u2705 The target's ${count}users were checked before and after the restore: unchanged.` : `\u274C The target's users changed: ${esc(
+      changes === 0 ? `\u2705 The target's ${count2}users were checked before and after the restore: unchanged.` : `\u274C The target's users changed: ${esc(
         [
           ...d.appeared.map((u) => `${u} appeared`),
           ...d.disappeared.map((u) => `${u} disappeared`),
@@ -60801,6 +61120,8 @@ function newReport() {
     dumpFiles: void 0,
     mismatches: [],
     copy: void 0,
+    expiry: void 0,
+    sourceWrites: void 0,
     leftovers: void 0,
     rehearsal: void 0,
     users: void 0,
@@ -60831,6 +61152,8 @@ async function publish(report, reportPath, redact2) {
   output("probe-result", probeResult(report));
   output("restored-documents", report.restore?.restored ?? 0);
   output("failed-documents", report.restore?.failed ?? 0);
+  if (report.sourceWrites?.measured) output("source-writes", report.sourceWrites.total);
+  if (report.expiry) output("expired-documents", report.expiry.expired);
   if (report.mode === "dump" && report.dumpFiles) {
     output("archive-path", report.dumpFiles.path);
     output("archive-bytes", report.dumpFiles.bytes);

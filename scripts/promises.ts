@@ -391,9 +391,9 @@ const PROMISES: Shown[] = [
     how: 'bundle'
   },
   {
-    promise: 'Command line: exit code 7, a restore slower than `max-restore-duration` (objectives)',
+    promise: 'Command line: exit code 8, a restore slower than `max-restore-duration` (objectives)',
     file: 'recovery.test.ts',
-    test: 'promise: the command line exits 7 when the restore takes longer than max-restore-duration',
+    test: 'promise: the command line exits 8 when the restore takes longer than max-restore-duration',
     how: 'CLI'
   },
   {

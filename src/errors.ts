@@ -24,6 +24,7 @@ export type FailureKind =
   | 'UnreadableDump'
   | 'DumpCarriesUsers'
   | 'DataMismatch'
+  | 'SourceChanged'
   | 'RehearsalConflict'
   | 'UsersDrifted'
   | 'DriftUnavailable'

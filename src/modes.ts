@@ -44,9 +44,17 @@ import { inspectDump, type DumpContents } from './tools/dump-files.js'
 import { readManifest, refuseIncompleteDump } from './tools/manifest.js'
 import { judgeObjectives } from './report/recovery.js'
 import { recordCopy, recordDumped, recordRestore, writeOwnManifest } from './recovery-steps.js'
+import type { PlannedNamespace } from './input/ns-plan.js'
+import { watchWrites, writesSince, type WriteWatch } from './server/source-writes.js'
 import { bucketsOf } from './server/collection-options.js'
 import { checkCopy, type Reference } from './report/verify-copy.js'
 import { copyFailure } from './report/copy-verdict.js'
+import {
+  checkExpiry,
+  expiryMismatches,
+  expiringOf,
+  withoutExpiring
+} from './report/expiry-check.js'
 import {
   dumpToDirectory,
   restoreFromDump,
@@ -89,17 +97,18 @@ export async function runMode(run: Run): Promise<void> {
 async function migrate(run: Run<MigrateSettings>): Promise<void> {
   const { settings } = run
   await probeBefore(run)
-  await checkSides(run, settings.transfer)
+  const planned = await checkSides(run, settings.transfer)
   const baseline = await recordBaseline(run)
   const ranged = rangedNamespaces(settings.transfer)
   // Sibling parts fill these collections at once: create them first, so none races another.
   if (ranged.length > 0) {
     await ensureCollections(settings.source, settings.target, ranged, settings.probeTimeoutMs)
   }
+  const writes = await watchWrites(settings.source, planned, settings.probeTimeoutMs)
   const result = await transfer(run, settings.transfer)
   await probeAfter(run, baseline)
   const { expected, reference } = await fromSource(run, result)
-  await verify(run, settings.transfer, result, expected, baseline, reference)
+  await verify(run, settings.transfer, result, expected, baseline, reference, writes)
   if (ranged.length > 0) await verifyRanges(run)
   judgeObjectives(run.report.recovery)
 }
@@ -167,12 +176,13 @@ async function rehearse(run: Run<RehearseSettings>): Promise<void> {
   report.rehearsal = { databases: scratch, dropped: false }
   try {
     await probeBefore(run)
-    await checkSides(run, plan)
+    const planned = await checkSides(run, plan)
     const baseline = await recordBaseline(run)
+    const writes = await watchWrites(source, planned, settings.probeTimeoutMs)
     const result = await transfer(run, plan)
     await probeAfter(run, baseline)
     const { expected, reference } = await fromSource(run, result)
-    await verify(run, plan, result, expected, baseline, reference)
+    await verify(run, plan, result, expected, baseline, reference, writes)
     judgeObjectives(report.recovery)
   } finally {
     if (!settings.keep && report.targetWritten) {
@@ -293,22 +303,23 @@ export async function checkSides(
   run: Run<ToolSettings>,
   plan: TransferPlan,
   fromDump: readonly string[] = []
-): Promise<void> {
+): Promise<PlannedNamespace[]> {
   const { report, settings, signal } = run
-  await phase(report.phases, 'Check source and target', async () => {
+  return phase(report.phases, 'Check source and target', async () => {
     const sides = await openSides(sourceOf(settings), targetOf(settings), settings.probeTimeoutMs)
     try {
       for (const warning of shardingWarnings(settings.mode, sides)) {
         core.warning(warning, { title: 'Sharded cluster' })
       }
       if (signal.aborted) throw cancelled()
-      if (!sides.target) return
+      if (!sides.target) return []
       const namespaces = await plannedNamespaces(sides, plan, fromDump)
       report.plan = { namespaces, drop: plan.drop }
       core.info(
         `The restore will write ${namespaces.length} namespace(s): ${namespaces.map((p) => (p.source === p.target ? p.target : `${p.source} → ${p.target}`)).join(', ') || 'none'}`
       )
       await checkTarget(sides, plan, namespaces, signal)
+      return namespaces
     } finally {
       await sides.close()
     }
@@ -392,7 +403,9 @@ async function verify(
   result: RestoreResult,
   expected: Map<string, Expected>,
   baseline: Baseline,
-  reference: Reference
+  reference: Reference,
+  /** The source's write counters before the copy; undefined: the source is a dump on disk. */
+  writes?: WriteWatch
 ): Promise<void> {
   const { report, settings } = run
   await phase(report.phases, 'Verify', async () => {
@@ -400,11 +413,33 @@ async function verify(
     const restored = result.restored.map((r) => r.target)
     // Read once, for the counts, the indexes and the options alike.
     const actual = await tryReadTarget(settings, settings.target, restored)
+    const ranged = new Set(rangedNamespaces(plan))
     if (actual) {
+      // TTL may have deleted some documents by now, on either side: only the others are compared.
+      report.expiry = await checkExpiry(
+        reference,
+        settings.target,
+        actual,
+        result.restored.filter((r) => !ranged.has(r.source)),
+        settings.probeTimeoutMs
+      )
+      if (report.expiry) {
+        core.info(
+          `${report.expiry.expired} documents had expired by TTL (as of ${report.expiry.asOf}) and are not compared.`
+        )
+      }
       const states = [...actual.values()].map(stateOf)
       // A merge (allow-merge without drop) keeps the target's own documents beside the restored ones.
       const exact = plan.drop || !plan.allowMerge
-      report.mismatches = compareCollections(result.restored, expected, states, exact)
+      report.mismatches = [
+        ...compareCollections(
+          result.restored,
+          withoutExpiring(expected, report.expiry),
+          states,
+          exact
+        ),
+        ...expiryMismatches(report.expiry, exact)
+      ]
       core.info(
         `${states.length} restored collections checked: ${report.mismatches.length} mismatches.`
       )
@@ -416,7 +451,8 @@ async function verify(
       result.restored,
       plan.verifySample,
       settings.probeTimeoutMs,
-      new Set(rangedNamespaces(plan))
+      ranged,
+      expiringOf(report.expiry)
     )
     const { options, samples } = report.copy
     if (!options.checked) {
@@ -427,9 +463,15 @@ async function verify(
     core.info(
       `Options and indexes of ${options.collections} collections: ${options.differences.length} differences. Sample: ${samples.reduce((n, s) => n + s.compared, 0)} documents compared in ${samples.length} collections.`
     )
+    if (writes) {
+      report.sourceWrites = await writesSince(writes)
+      if (report.sourceWrites.total > 0) {
+        core.info(`The source took ${report.sourceWrites.total} writes while it was copied.`)
+      }
+    }
     report.leftovers = await tryLeftovers(settings)
     await checkUsers(run, baseline)
-    const different = copyFailure(report.copy, report.mismatches)
+    const different = copyFailure(report.copy, report.mismatches, report.sourceWrites)
     if (different) throw different
     checkMismatches(report.mismatches)
   })

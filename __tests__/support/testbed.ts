@@ -275,6 +275,7 @@ interface LaunchOptions {
   topology: string
   rootPassword: string
   testCommands?: boolean
+  setParameters?: Record<string, string | number | boolean> | undefined
   version: ServerVersion
 }
 
@@ -306,6 +307,9 @@ async function launch(port: number, o: LaunchOptions): Promise<Launched> {
     args.push('--replSet', o.replSet, '--keyFile', pathArg(keyFile))
   }
   if (o.testCommands) args.push('--setParameter', 'enableTestCommands=1')
+  for (const [name, value] of Object.entries(o.setParameters ?? {})) {
+    args.push('--setParameter', `${name}=${value}`)
+  }
   const stderrFd = fs.openSync(stderrPath, 'w')
   // wine64 execs mongod.exe in its own process: child.pid is the server, SIGKILL stops it.
   const child = wine
@@ -377,7 +381,12 @@ export function rootPasswords(): string[] {
 }
 
 export async function startServer(
-  opts: { replSet?: boolean; version?: ServerVersion } = {}
+  opts: {
+    replSet?: boolean
+    version?: ServerVersion
+    /** Server parameters (`--setParameter name=value`), e.g. `{ ttlMonitorSleepSecs: 1 }`. */
+    setParameters?: Record<string, string | number | boolean>
+  } = {}
 ): Promise<MongoServer> {
   initOnce()
   const port = await freePort()
@@ -387,7 +396,8 @@ export async function startServer(
     replSet,
     key: replSet && randomBytes(48).toString('base64'),
     topology: replSet ? `replicaSet=${replSet}` : 'directConnection=true',
-    rootPassword: newRootPassword()
+    rootPassword: newRootPassword(),
+    setParameters: opts.setParameters
   })
   const { hostPort, rootPassword } = server
   try {

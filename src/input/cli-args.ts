@@ -24,7 +24,8 @@ Exit codes:
   5  the data is incomplete: failed documents, nothing restored, counts, indexes, options
      or sampled documents differ, or (verify) a part of a split migration failed or never ran
   6  a dump on disk cannot be used (unreadable, or carries users)
-  7  a recovery objective was missed: the restore took longer than max-restore-duration,
+  7  the source took writes while it was copied, and the copy check found what they changed
+  8  a recovery objective was missed: the restore took longer than max-restore-duration,
      or the restored data is older than max-data-age (every probe and check passed)
   130 cancelled
 `
@@ -58,7 +59,8 @@ const EXIT_CODES: Record<string, number> = {
   PartsIncomplete: 5,
   UnreadableDump: 6,
   DumpCarriesUsers: 6,
-  ObjectiveMissed: 7,
+  SourceChanged: 7,
+  ObjectiveMissed: 8,
   Cancelled: 130
 }
 

@@ -26,6 +26,8 @@ import type { CopyCheck } from './verify-copy.js'
 import type { LeftoverCheck } from '../server/leftovers.js'
 import type { Manifest } from '../tools/manifest.js'
 import type { Recovery } from './recovery.js'
+import type { SourceWrites } from '../server/source-writes.js'
+import type { ExpiryCheck } from './expiry-check.js'
 
 export interface Report {
   mode: Mode | undefined
@@ -58,6 +60,10 @@ export interface Report {
   mismatches: Mismatch[]
   /** The options, indexes and sampled documents of the restored collections, with their cost. */
   copy: CopyCheck | undefined
+  /** Collections with a TTL rule: their documents expired by the check, left out of the comparison. */
+  expiry: ExpiryCheck | undefined
+  /** The source's writes to the planned collections between the first mongodump and the copy check. */
+  sourceWrites: SourceWrites | undefined
   /** admin.tempusers / admin.temproles left on the target by an interrupted mongorestore (counts only). */
   leftovers: LeftoverCheck | undefined
   /** The users drift check: whether it ran (else why not) and what it found. */
@@ -126,6 +132,8 @@ export function newReport(): Report {
     dumpFiles: undefined,
     mismatches: [],
     copy: undefined,
+    expiry: undefined,
+    sourceWrites: undefined,
     leftovers: undefined,
     rehearsal: undefined,
     users: undefined,
@@ -165,6 +173,8 @@ export async function publish(
   output('probe-result', probeResult(report))
   output('restored-documents', report.restore?.restored ?? 0)
   output('failed-documents', report.restore?.failed ?? 0)
+  if (report.sourceWrites?.measured) output('source-writes', report.sourceWrites.total)
+  if (report.expiry) output('expired-documents', report.expiry.expired)
   if (report.mode === 'dump' && report.dumpFiles) {
     output('archive-path', report.dumpFiles.path)
     output('archive-bytes', report.dumpFiles.bytes)

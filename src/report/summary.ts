@@ -19,6 +19,7 @@ export function renderSummary(report: Report): string {
     databasesTable(report),
     splitSection(report),
     differencesSection(report),
+    sourceSection(report),
     usersSection(report),
     probesSection(report),
     phasesSection(report),
@@ -70,6 +71,7 @@ export function headline(report: Report): string {
     ? 'The app will log in after its next restart'
     : "The app's login was not probed after the restore"
   if (kind && DATA_KINDS.has(kind)) return `❌ ${login}, but the copy is not whole`
+  if (kind === 'SourceChanged') return `❌ ${login}, but the source changed while it was copied`
   if (kind === 'UsersDrifted') return `❌ ${login}, but the target's users changed during the run`
   if (kind === 'ObjectiveMissed')
     return `❌ ${login} and the copy is whole, but ${missedHeadline(report.recovery)}`
@@ -273,6 +275,40 @@ function differencesSection(report: Report): string {
     )
   }
   return parts.join('\n')
+}
+
+/** What the source did meanwhile: the writes it took while it was copied, what TTL expired. */
+function sourceSection(report: Report): string {
+  const lines: string[] = []
+  const writes = report.sourceWrites
+  if (writes?.measured && writes.total > 0) {
+    const where = writes.namespaces.map((n) => `${esc(n.namespace)} ${num(n.writes)}`).join(', ')
+    const found =
+      report.failure?.kind === 'SourceChanged'
+        ? 'the copy check found what they changed'
+        : report.status === 'passed'
+          ? 'the copy check found no difference'
+          : ''
+    lines.push(
+      `⚠️ The source took ${num(writes.total)} writes while it was copied (${where})${found ? `; ${found}` : ''}.`
+    )
+  } else if (writes && !writes.measured) {
+    lines.push(`The source's writes during the copy were not counted: ${esc(writes.reason ?? '')}.`)
+  }
+  const expiry = report.expiry
+  for (const u of expiry?.uncounted ?? []) {
+    lines.push(
+      `⚠️ The count of ${esc(u.target)}, which TTL thins, was not checked: ${esc(u.reason)}.`
+    )
+  }
+  if (expiry && expiry.collections.length > 0) {
+    const each = expiry.collections.map((c) => `${esc(c.target)} ${num(c.expired)}`).join(', ')
+    lines.push(
+      `⏳ ${num(expiry.expired)} source documents had expired by TTL (or would by ${esc(expiry.asOf)}) and were not compared (${each}); the documents that must still exist were.`
+    )
+  }
+  if (lines.length === 0) return ''
+  return `<h3>The source during the copy</h3>\n${lines.map((l) => `<p>${l}</p>`).join('\n')}`
 }
 
 function usersSection(report: Report): string {

@@ -1,7 +1,8 @@
 // The deeper checks of a restored copy: each collection's type, options and indexes against the
 // source (or the dump's metadata), and a sample of its documents byte for byte. Returns what it
 // found; the pipeline records it and `copyFailure` judges it.
-import type { MongoClient } from 'mongodb'
+import { BSON, type Document, type MongoClient } from 'mongodb'
+import { isExpired, liveFilter, type Expiring } from '../server/expiry.js'
 import { forEachBounded, SERVER_CONCURRENCY } from '../concurrency.js'
 import { compareOptions, type OptionDifference } from './compare-options.js'
 import { collectionOf, dbOf } from '../input/ns-plan.js'
@@ -61,20 +62,31 @@ export async function checkCopy(
    * options are compared, but not their indexes (one sibling part builds them) nor a sample
    * (its documents may belong to a sibling's range); the verify job checks the whole.
    */
-  partial: ReadonlySet<string> = new Set()
+  partial: ReadonlySet<string> = new Set(),
+  /** Per source namespace, the expiry rules whose expired documents the sample leaves out. */
+  live: ReadonlyMap<string, Expiring> = new Map()
 ): Promise<CopyCheck> {
   return target.use(
     'verify',
     timeoutMs,
     async (targetClient) => {
       if (reference.kind === 'dump') {
-        return check(reference, undefined, targetClient, actual, restored, sampleSize, partial)
+        return check(
+          reference,
+          undefined,
+          targetClient,
+          actual,
+          restored,
+          sampleSize,
+          partial,
+          live
+        )
       }
       return reference.uri.use(
         'verify',
         timeoutMs,
         (sourceClient) =>
-          check(reference, sourceClient, targetClient, actual, restored, sampleSize, partial),
+          check(reference, sourceClient, targetClient, actual, restored, sampleSize, partial, live),
         false,
         SERVER_CONCURRENCY
       )
@@ -91,7 +103,8 @@ async function check(
   actual: ReadonlyMap<string, CollectionInfo> | undefined,
   restored: readonly RestoredNamespace[],
   sampleSize: SampleSize,
-  partial: ReadonlySet<string>
+  partial: ReadonlySet<string>,
+  live: ReadonlyMap<string, Expiring>
 ): Promise<CopyCheck> {
   const started = Date.now()
   const skipped = (reason: string): CopyCheck => ({
@@ -143,7 +156,8 @@ async function check(
         sourceClient as MongoClient,
         targetClient,
         batch,
-        sampleSize as number
+        sampleSize as number,
+        live
       )
       for (const [pair, record] of sampledWhole) records.set(pair, record)
     }),
@@ -151,7 +165,7 @@ async function check(
       const type = expected.get(pair.source)?.type ?? actual.get(pair.target)?.type
       records.set(
         pair,
-        await sampleOne(reference, sourceClient, targetClient, pair, type, sampleSize)
+        await sampleOne(reference, sourceClient, targetClient, pair, type, sampleSize, live)
       )
     })
   ])
@@ -193,7 +207,8 @@ async function sampleBatch(
   sourceClient: MongoClient,
   targetClient: MongoClient,
   batch: readonly RestoredNamespace[],
-  size: number
+  size: number,
+  live: ReadonlyMap<string, Expiring>
 ): Promise<[RestoredNamespace, SampleRecord][]> {
   const started = Date.now()
   const [first] = batch as [RestoredNamespace]
@@ -203,7 +218,8 @@ async function sampleBatch(
       targetClient.db(dbOf(first.target)),
       batch.map((pair) => ({
         source: collectionOf(pair.source),
-        target: collectionOf(pair.target)
+        target: collectionOf(pair.target),
+        filter: filterOf(live.get(pair.source))
       })),
       size
     )
@@ -222,7 +238,7 @@ async function sampleBatch(
     return Promise.all(
       batch.map(async (pair): Promise<[RestoredNamespace, SampleRecord]> => [
         pair,
-        await sampleOne(reference, sourceClient, targetClient, pair, 'collection', size)
+        await sampleOne(reference, sourceClient, targetClient, pair, 'collection', size, live)
       ])
     )
   }
@@ -245,7 +261,8 @@ async function sampleOne(
   targetClient: MongoClient,
   pair: RestoredNamespace,
   type: CollectionInfo['type'] | undefined,
-  size: SampleSize
+  size: SampleSize,
+  live: ReadonlyMap<string, Expiring>
 ): Promise<SampleRecord> {
   // A time-series collection's documents are its buckets: those are what the tools move.
   const [from, to] =
@@ -265,7 +282,8 @@ async function sampleOne(
     documents = serverSample(
       collection(sourceClient, from),
       size,
-      reference.collections.get(pair.source)?.documents
+      reference.collections.get(pair.source)?.documents,
+      filterOf(live.get(pair.source))
     )
   } else {
     const dump = reference as Extract<Reference, { kind: 'dump' }>
@@ -273,13 +291,35 @@ async function sampleOne(
       return record(none, 'an archive file is not sampled (a dump directory is)')
     const file = bsonFile(dump.path, from)
     if (!file) return record(none, 'the dump holds no documents file for it')
-    documents = dumpDocuments(file, size)
+    documents = notExpired(
+      dumpDocuments(file, live.has(pair.source) ? 'all' : size),
+      size,
+      live.get(pair.source)
+    )
   }
   try {
     return record(await compareWithTarget(documents, collection(targetClient, to)))
   } catch (error) {
     if (classify(error) !== 'unauthorized') throw error
     return record(none, 'the target user may not read the collection')
+  }
+}
+
+function filterOf(expiring: Expiring | undefined): Document | undefined {
+  return expiring && liveFilter(expiring.rules, expiring.at)
+}
+
+/** A dump's documents without those TTL may have deleted, up to `size` of them. */
+async function* notExpired(
+  documents: AsyncIterable<Uint8Array>,
+  size: SampleSize,
+  expiring: Expiring | undefined
+): AsyncGenerator<Uint8Array> {
+  let taken = 0
+  for await (const raw of documents) {
+    if (expiring && isExpired(BSON.deserialize(raw), expiring)) continue
+    yield raw
+    if (size !== 'all' && ++taken >= size) return
   }
 }
 

@@ -35,12 +35,14 @@ export async function* serverSample(
   source: Collection,
   size: SampleSize,
   /** The collection's count as read before, if known: a collection no larger is read in one query. */
-  documents?: number
+  documents?: number,
+  /** The documents to sample from (e.g. those TTL may not have deleted yet); all by default. */
+  filter: Document = {}
 ): AsyncGenerator<Uint8Array> {
   if (size === 'all' || (documents !== undefined && documents <= size)) {
     // A collection that grew since it was counted still gives `size` documents.
     const limit = size === 'all' ? 0 : size
-    yield* source.find({}, { sort: { _id: 1 }, limit, raw: true }) as AsyncIterable<Uint8Array>
+    yield* source.find(filter, { sort: { _id: 1 }, limit, raw: true }) as AsyncIterable<Uint8Array>
     return
   }
   const low = Math.ceil(size / 2)
@@ -51,7 +53,7 @@ export async function* serverSample(
     { direction: -1 as const, limit: size - low }
   ].filter((end) => end.limit > 0)
   for (const { direction, limit } of ends) {
-    const cursor = source.find({}, { sort: { _id: direction }, limit, raw: true })
+    const cursor = source.find(filter, { sort: { _id: direction }, limit, raw: true })
     for await (const raw of cursor as AsyncIterable<Uint8Array>) {
       const key = idKey(raw)
       if (seen.has(key)) continue
@@ -91,6 +93,8 @@ export async function compareWithTarget(
 export interface WholePair {
   source: string
   target: string
+  /** The source documents to sample from; all when absent. */
+  filter?: Document
 }
 
 /**
@@ -111,7 +115,7 @@ export async function sampleWhole(
     sourceDb,
     pairs.map((p) => ({
       collection: p.source,
-      stages: [{ $sort: { _id: 1 } }, { $limit: size }]
+      stages: [...(p.filter ? [{ $match: p.filter }] : []), { $sort: { _id: 1 } }, { $limit: size }]
     }))
   )
   const wanted = pairs.filter((p) => (fromSource.get(p.source)?.length ?? 0) > 0)
