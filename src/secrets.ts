@@ -44,6 +44,8 @@ export class MongoUri {
   /** Normalised `host:port` list (lower case, default port filled in). */
   readonly hosts: string[]
   readonly isSrv: boolean
+  /** TLS on (tls or ssl=true, or mongodb+srv, which implies it). */
+  readonly usesTls: boolean
   /** authMechanism forced by the string, if any. */
   readonly mechanism: string | undefined
 
@@ -76,6 +78,7 @@ export class MongoUri {
     const params = cs.typedSearchParams<Record<string, string>>()
     this.authSource = params.get('authSource') ?? this.pathDatabase ?? 'admin'
     this.mechanism = params.get('authMechanism') ?? undefined
+    this.usesTls = cs.isSRV || params.get('tls') === 'true' || params.get('ssl') === 'true'
     this.redacted = cs.redact({ replacementString: '***' }).toString()
     try {
       // The driver's own option parsing (no connection yet): a bad option fails here, not later.
