@@ -131,7 +131,7 @@ function timedOut(uri: Pick<MongoUri, 'input'>, hosts: string): NoAnswer {
   return {
     status: 'timed-out',
     why: `no answer from ${hosts} within probe-timeout-seconds`,
-    fix: `Check that the runner may reach ${hosts} (firewall, the server's IP access list) and that the port is the server's; raise probe-timeout-seconds for a slow network`
+    fix: `Check that the runner may reach ${hosts} (firewall, the server's IP access list) and that the port in ${uri.input} is the server's; raise probe-timeout-seconds for a slow network`
   }
 }
 
