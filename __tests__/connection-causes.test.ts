@@ -6,12 +6,18 @@
 // sweeps every run for secrets.
 import { after, before, describe, test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
+import { execFileSync } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import {
   binaries,
   createUser,
   pairFor,
+  startServer,
   stopAllServers,
-  type MongoServer
+  tempDirFor,
+  type MongoServer,
+  type ServerTls
 } from './support/testbed.ts'
 import { closedPort, seedOrders, silentServer } from './support/faults.ts'
 import { dnsServer, type DnsServer } from './support/dns-server.ts'
@@ -223,5 +229,67 @@ describe('refused, timed out, authentication and authorization', () => {
     )
     const authz = failed(restorer, 'Unauthorized')
     assert.match(authz.message, /^target-uri: the user could not read appdb\.orders/)
+  })
+})
+
+/** A private CA and a server certificate it signed for 127.0.0.1 only (not for "localhost"). */
+function privateCa(dir: string): ServerTls {
+  const run = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' })
+  const key = ['-newkey', 'rsa:2048', '-nodes', '-days', '2']
+  run('req', '-x509', ...key, '-subj', '/CN=guard-test-ca', '-keyout', 'ca.key', '-out', 'ca.pem')
+  run('req', ...key, '-subj', '/CN=127.0.0.1', '-keyout', 'server.key', '-out', 'server.csr')
+  writeFileSync(join(dir, 'san.cnf'), 'subjectAltName=IP:127.0.0.1\n')
+  run(
+    ...['x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key'],
+    ...['-CAcreateserial', '-out', 'server.crt', '-days', '2', '-extfile', 'san.cnf']
+  )
+  const pem = execFileSync('cat', ['server.crt', 'server.key'], { cwd: dir })
+  writeFileSync(join(dir, 'server.pem'), pem)
+  return { pemFile: join(dir, 'server.pem'), caFile: join(dir, 'ca.pem') }
+}
+
+describe('TLS with a private CA (mongod 6.0.5)', () => {
+  test('certificate unknown, host name mismatch (target-uri); TLS required by the server (app-uri)', async (t) => {
+    const tls = privateCa(tempDirFor(t, 'guard-tls-'))
+    const [source, target] = await Promise.all([startServer(), startServer({ tls })])
+    t.after(() => Promise.all([source.stop(), target.stop()]))
+    await Promise.all([
+      seedOrders(source, 200),
+      createUser(target, 'appdb', 'app', APP, ['readWrite'])
+    ])
+    const inputs = {
+      'source-uri': source.rootUri,
+      'target-uri': target.rootUri,
+      'app-uri': target.uri('app', APP, 'appdb'),
+      'app-privileges': 'appdb: readWrite',
+      'tools-path': binaries().toolsDir,
+      'probe-timeout-seconds': '3'
+    }
+    const withoutCa = target.rootUri.replace(/&tlsCAFile=[^&]*/, '')
+    const unknown = await runAction({ ...inputs, 'target-uri': withoutCa }, { node })
+    assertCause(
+      unknown,
+      'TlsFailed',
+      'target-uri',
+      /TLS: the server's certificate is not one the runner trusts \((UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN)\)/,
+      /Name the certificate authority .* in target-uri \(tlsCAFile=/
+    )
+    const byName = target.rootUri.replace('127.0.0.1', 'localhost')
+    const mismatch = await runAction({ ...inputs, 'target-uri': byName }, { node })
+    assertCause(
+      mismatch,
+      'TlsFailed',
+      'target-uri',
+      /TLS: the server's certificate does not name the host connected to \(ERR_TLS_CERT_ALTNAME_INVALID\)/,
+      /Connect by a host name the server's certificate holds .* in target-uri/
+    )
+    const plain = inputs['app-uri'].replace(/&tls=true&tlsCAFile=[^&]*/, '')
+    const required = await runAction({ ...inputs, 'app-uri': plain }, { node })
+    assertProbe(
+      required,
+      'tls-failed',
+      /TLS: the server at 127\.0\.0\.1:\d+ requires TLS and closed the plain connection/,
+      /Add tls=true to app-uri/
+    )
   })
 })
