@@ -109,7 +109,7 @@ test('a connection string that fails validation: its percent-encoded password is
 })
 
 // Catches a probe that reuses a pooled (already authenticated) connection: src/server/probe.ts.
-test('the app password changes during the restore, the user kept: the probe after it fails with a new connection', async (t) => {
+test('the app password changes during the restore, user kept: the probe after fails with a new connection', async (t) => {
   const fx = await fixture(t, ORDERS, true)
   const changed = 'Changed-pw-8'
   let updated: Promise<unknown> | undefined
@@ -134,6 +134,8 @@ test('the app password changes during the restore, the user kept: the probe afte
   assert.equal(probes.after[0]?.status, 'authentication-failed', explain(run))
   assert.equal(run.outputs['probe-result'], 'authentication-failed')
   assert.equal(run.exitCode, 1, explain(run))
+  // The report names how the tools got the connection strings: a FIFO here (Linux).
+  assert.equal((run.report?.['tools'] as { credentials?: string }).credentials, 'pipe')
 })
 
 // Catches src/input/privileges.ts `m.actions.length > 0` → `> 1` (one missing action ignored).

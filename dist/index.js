@@ -61644,6 +61644,13 @@ async function run2(signal) {
       refuseIncompatible(report.versions, settings.allowOlderTarget);
     }
     const secrets = await SecretDir.create(settings.tempDir);
+    report.tools.credentials = secrets.channel;
+    if (secrets.channel === "file") {
+      notice2(
+        `Connection strings reach mongodump and mongorestore through 0600 files in ${secrets.path} (this platform has no FIFO the tools can open), deleted when the run ends; a run killed outright (SIGKILL) leaves them there.`,
+        { title: "Credentials in temporary files" }
+      );
+    }
     try {
       const tools = {
         bins,
