@@ -57160,7 +57160,8 @@ function* chain(error2, depth = 0) {
   if (typeof error2 !== "object") return;
   yield* chain(error2.cause, depth + 1);
   if (error2 instanceof import_mongodb3.MongoServerSelectionError) {
-    for (const server of error2.reason?.servers.values() ?? []) yield* chain(server.error, depth + 1);
+    for (const server of error2.reason?.servers?.values() ?? [])
+      yield* chain(server.error, depth + 1);
   }
 }
 function noAnswer(error2, uri = { input: "the connection string", hosts: [] }) {

@@ -61,7 +61,8 @@ function* chain(error: unknown, depth = 0): Generator<unknown> {
   if (typeof error !== 'object') return
   yield* chain((error as { cause?: unknown }).cause, depth + 1)
   if (error instanceof MongoServerSelectionError) {
-    for (const server of error.reason?.servers.values() ?? []) yield* chain(server.error, depth + 1)
+    for (const server of error.reason?.servers?.values() ?? [])
+      yield* chain(server.error, depth + 1)
   }
 }
 
