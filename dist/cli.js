@@ -5786,7 +5786,7 @@ var require_client_h1 = __commonJS({
       kResume,
       kHTTPContext
     } = require_symbols();
-    var constants4 = require_constants2();
+    var constants5 = require_constants2();
     var EMPTY_BUF = Buffer.alloc(0);
     var FastBuffer = Buffer[Symbol.species];
     var addListener = util2.addListener;
@@ -5861,7 +5861,7 @@ var require_client_h1 = __commonJS({
       constructor(client, socket, { exports: exports2 }) {
         assert(Number.isFinite(client[kMaxHeadersSize]) && client[kMaxHeadersSize] > 0);
         this.llhttp = exports2;
-        this.ptr = this.llhttp.llhttp_alloc(constants4.TYPE.RESPONSE);
+        this.ptr = this.llhttp.llhttp_alloc(constants5.TYPE.RESPONSE);
         this.client = client;
         this.socket = socket;
         this.timeout = null;
@@ -5956,11 +5956,11 @@ var require_client_h1 = __commonJS({
             currentBufferRef = null;
           }
           const offset = llhttp.llhttp_get_error_pos(this.ptr) - currentBufferPtr;
-          if (ret !== constants4.ERROR.OK) {
+          if (ret !== constants5.ERROR.OK) {
             const body = data.subarray(offset);
-            if (ret === constants4.ERROR.PAUSED_UPGRADE) {
+            if (ret === constants5.ERROR.PAUSED_UPGRADE) {
               this.onUpgrade(body);
-            } else if (ret === constants4.ERROR.PAUSED) {
+            } else if (ret === constants5.ERROR.PAUSED) {
               this.paused = true;
               socket.unshift(body);
             } else {
@@ -5983,10 +5983,10 @@ var require_client_h1 = __commonJS({
         } finally {
           currentParser = null;
         }
-        if (ret === constants4.ERROR.OK) {
+        if (ret === constants5.ERROR.OK) {
           return null;
         }
-        if (ret === constants4.ERROR.PAUSED || ret === constants4.ERROR.PAUSED_UPGRADE) {
+        if (ret === constants5.ERROR.PAUSED || ret === constants5.ERROR.PAUSED_UPGRADE) {
           this.paused = true;
           return null;
         }
@@ -6003,7 +6003,7 @@ var require_client_h1 = __commonJS({
           const len = new Uint8Array(llhttp.memory.buffer, ptr).indexOf(0);
           message = "Response does not match the HTTP/1.1 protocol (" + Buffer.from(llhttp.memory.buffer, ptr, len).toString() + ")";
         }
-        return new HTTPParserError(message, constants4.ERROR[ret], data);
+        return new HTTPParserError(message, constants5.ERROR[ret], data);
       }
       destroy() {
         assert(this.ptr != null);
@@ -6183,7 +6183,7 @@ var require_client_h1 = __commonJS({
           socket[kBlocking] = false;
           client[kResume]();
         }
-        return pause ? constants4.ERROR.PAUSED : 0;
+        return pause ? constants5.ERROR.PAUSED : 0;
       }
       onBody(buf) {
         const { client, socket, statusCode, maxResponseSize } = this;
@@ -6205,7 +6205,7 @@ var require_client_h1 = __commonJS({
         }
         this.bytesRead += buf.length;
         if (request.onData(buf) === false) {
-          return constants4.ERROR.PAUSED;
+          return constants5.ERROR.PAUSED;
         }
       }
       onMessageComplete() {
@@ -6241,13 +6241,13 @@ var require_client_h1 = __commonJS({
         if (socket[kWriting]) {
           assert(client[kRunning] === 0);
           util2.destroy(socket, new InformationalError("reset"));
-          return constants4.ERROR.PAUSED;
+          return constants5.ERROR.PAUSED;
         } else if (!shouldKeepAlive) {
           util2.destroy(socket, new InformationalError("reset"));
-          return constants4.ERROR.PAUSED;
+          return constants5.ERROR.PAUSED;
         } else if (socket[kReset] && client[kRunning] === 0) {
           util2.destroy(socket, new InformationalError("reset"));
-          return constants4.ERROR.PAUSED;
+          return constants5.ERROR.PAUSED;
         } else if (client[kPipelining] == null || client[kPipelining] === 1) {
           setImmediate(() => client[kResume]());
         } else {
@@ -52466,10 +52466,10 @@ var require_truncate = __commonJS({
   "../../main/node_modules/semver/functions/truncate.js"(exports, module) {
     "use strict";
     var parse = require_parse2();
-    var constants4 = require_constants8();
+    var constants5 = require_constants8();
     var SemVer = require_semver();
     var truncate = (version, truncation, options) => {
-      if (!constants4.RELEASE_TYPES.includes(truncation)) {
+      if (!constants5.RELEASE_TYPES.includes(truncation)) {
         return null;
       }
       const clonedVersion = cloneInputVersion(version, options);
@@ -53709,7 +53709,7 @@ var require_semver2 = __commonJS({
   "../../main/node_modules/semver/index.js"(exports, module) {
     "use strict";
     var internalRe = require_re();
-    var constants4 = require_constants8();
+    var constants5 = require_constants8();
     var SemVer = require_semver();
     var identifiers = require_identifiers();
     var parse = require_parse2();
@@ -53793,8 +53793,8 @@ var require_semver2 = __commonJS({
       re: internalRe.re,
       src: internalRe.src,
       tokens: internalRe.t,
-      SEMVER_SPEC_VERSION: constants4.SEMVER_SPEC_VERSION,
-      RELEASE_TYPES: constants4.RELEASE_TYPES,
+      SEMVER_SPEC_VERSION: constants5.SEMVER_SPEC_VERSION,
+      RELEASE_TYPES: constants5.RELEASE_TYPES,
       compareIdentifiers: identifiers.compareIdentifiers,
       rcompareIdentifiers: identifiers.rcompareIdentifiers
     };
@@ -58006,6 +58006,8 @@ async function tryExisting(target, namespaces) {
   }
 }
 function notAllowed(uri, error2, title, what, fix) {
+  const cause = noAnswer(error2, uri);
+  if (cause) return unanswered(uri, "the server", cause, "Nothing was dumped or written.");
   const detail = uri.scrub(error2 instanceof Error ? error2.message : String(error2)).replace(/\.$/, "");
   const kind = classify(error2) === "unauthorized" ? "Unauthorized" : "ToolFailed";
   return new GuardError(
@@ -59499,11 +59501,41 @@ function failureReason(lines) {
 
 // src/tools/runner.ts
 import { spawn as spawn2, spawnSync } from "node:child_process";
-import { closeSync, constants as constants3, existsSync as existsSync4, mkdtempSync, openSync, rmSync } from "node:fs";
-import { setTimeout as sleep } from "node:timers/promises";
+import { closeSync as closeSync2, constants as constants4, existsSync as existsSync4, mkdtempSync, openSync as openSync2, rmSync as rmSync2 } from "node:fs";
 import { tmpdir as tmpdir2 } from "node:os";
 import { join as join8 } from "node:path";
 import { createInterface } from "node:readline";
+
+// src/tools/config-fifo.ts
+import { closeSync, constants as constants3, openSync, rmSync } from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
+var FEED_POLL_MS = 5;
+async function feedConfig(child2, config, stop2) {
+  const alive = () => child2.exitCode === null && child2.signalCode === null;
+  try {
+    for (; ; ) {
+      try {
+        const fd = openSync(config.path, constants3.O_WRONLY | constants3.O_NONBLOCK);
+        try {
+          rmSync(config.path, { force: true });
+          config.writeTo(fd);
+        } finally {
+          closeSync(fd);
+        }
+        return;
+      } catch (error2) {
+        if (error2.code !== "ENXIO" || !alive()) throw error2;
+      }
+      await sleep(FEED_POLL_MS);
+    }
+  } catch (error2) {
+    if (!alive()) return;
+    debug2(`Could not hand the connection string to a tool (${String(error2)}): it is stopped.`);
+    stop2();
+  } finally {
+    rmSync(config.path, { force: true });
+  }
+}
 
 // src/tools/log-lines.ts
 var ECHO_MS = 100;
@@ -59629,12 +59661,12 @@ var spawnTools = async (commands, options) => {
           stdio: [input, last ? "ignore" : pipe?.write ?? "pipe", "pipe"]
         });
       } catch (error2) {
-        if (pipe) closeSync(pipe.read);
+        if (pipe) closeSync2(pipe.read);
         throw error2;
       } finally {
-        if (typeof input === "number") closeSync(input);
+        if (typeof input === "number") closeSync2(input);
         else if (typeof input === "object") input.destroy();
-        if (pipe) closeSync(pipe.write);
+        if (pipe) closeSync2(pipe.write);
       }
       input = pipe?.read ?? child2.stdout ?? "ignore";
       if (writer) {
@@ -59646,7 +59678,7 @@ var spawnTools = async (commands, options) => {
       }
       children.push(child2);
       running.add(child2);
-      if (command2.config) void feedConfig(child2, command2.config);
+      if (command2.config) void feedConfig(child2, command2.config, () => stop(child2));
       finished.push(
         collect(command2, child2, options.redact).then(
           (run3) => {
@@ -59685,16 +59717,16 @@ function kernelPipe() {
     const fifo = join8(dir, "pipe");
     const made = spawnSync("mkfifo", ["-m", "600", fifo]);
     if (made.status !== 0) throw made.error ?? new Error(String(made.stderr).trim());
-    both = openSync(fifo, constants3.O_RDWR);
-    read = openSync(fifo, constants3.O_RDONLY);
-    return { read, write: openSync(fifo, constants3.O_WRONLY) };
+    both = openSync2(fifo, constants4.O_RDWR);
+    read = openSync2(fifo, constants4.O_RDONLY);
+    return { read, write: openSync2(fifo, constants4.O_WRONLY) };
   } catch (error2) {
-    if (read !== void 0) closeSync(read);
+    if (read !== void 0) closeSync2(read);
     debug2(`No kernel pipe (${String(error2)}): the tools are joined by a socket pair.`);
     return void 0;
   } finally {
-    if (both !== void 0) closeSync(both);
-    if (dir !== void 0) rmSync(dir, { recursive: true, force: true });
+    if (both !== void 0) closeSync2(both);
+    if (dir !== void 0) rmSync2(dir, { recursive: true, force: true });
   }
 }
 function collect(command2, child2, redact2) {
@@ -59725,7 +59757,6 @@ function notFound(command2) {
     `${command2.tool} was not found at "${command2.bin}". Install the MongoDB Database Tools or set tools-path.`
   );
 }
-var FEED_POLL_MS = 5;
 function makeFifo(path5) {
   const made = spawnSync("mkfifo", ["-m", "600", path5]);
   if (made.status !== 0) {
@@ -59734,32 +59765,6 @@ function makeFifo(path5) {
       "No pipe for the connection string",
       `mkfifo could not make ${path5} (${made.error?.message ?? String(made.stderr).trim()}); the connection strings are never written to a file on this platform. Check that mkfifo (coreutils) is on PATH and that the temp directory allows named pipes.`
     );
-  }
-}
-async function feedConfig(child2, config) {
-  const alive = () => child2.exitCode === null && child2.signalCode === null;
-  try {
-    for (; ; ) {
-      try {
-        const fd = openSync(config.path, constants3.O_WRONLY | constants3.O_NONBLOCK);
-        try {
-          rmSync(config.path, { force: true });
-          config.writeTo(fd);
-        } finally {
-          closeSync(fd);
-        }
-        return;
-      } catch (error2) {
-        if (error2.code !== "ENXIO" || !alive()) throw error2;
-      }
-      await sleep(FEED_POLL_MS);
-    }
-  } catch (error2) {
-    if (!alive()) return;
-    debug2(`Could not hand the connection string to a tool (${String(error2)}): it is stopped.`);
-    stop(child2);
-  } finally {
-    rmSync(config.path, { force: true });
   }
 }
 var parentDeathCache;

@@ -325,6 +325,9 @@ function notAllowed(
   what: string,
   fix: string
 ): GuardError {
+  // The connection was lost meanwhile: its cause, not a missing role.
+  const cause = noAnswer(error, uri)
+  if (cause) return unanswered(uri, 'the server', cause, 'Nothing was dumped or written.')
   const detail = uri
     .scrub(error instanceof Error ? error.message : String(error))
     .replace(/\.$/, '')

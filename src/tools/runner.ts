@@ -7,7 +7,6 @@
 import { getExecOutput } from '@actions/exec'
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { closeSync, constants, existsSync, mkdtempSync, openSync, rmSync } from 'node:fs'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Readable } from 'node:stream'
@@ -15,6 +14,7 @@ import { createInterface } from 'node:readline'
 import { GuardError } from '../errors.js'
 import { debug } from '../interface.js'
 import type { ConfigPipe } from '../secrets.js'
+import { feedConfig } from './config-fifo.js'
 import { LogLines } from './log-lines.js'
 
 export type ToolName = 'mongodump' | 'mongorestore'
@@ -170,7 +170,7 @@ export const spawnTools: ToolRunner = async (commands, options) => {
       }
       children.push(child)
       running.add(child)
-      if (command.config) void feedConfig(child, command.config)
+      if (command.config) void feedConfig(child, command.config, () => stop(child))
       finished.push(
         collect(command, child, options.redact).then(
           (run) => {
@@ -268,9 +268,6 @@ function notFound(command: ToolCommand): GuardError {
   )
 }
 
-/** How often the runner looks whether a tool has opened its FIFO yet. */
-const FEED_POLL_MS = 5
-
 /** A FIFO (0600, in the secrets' private directory) for one tool's `--config`. */
 function makeFifo(path: string): void {
   const made = spawnSync('mkfifo', ['-m', '600', path])
@@ -280,40 +277,6 @@ function makeFifo(path: string): void {
       'No pipe for the connection string',
       `mkfifo could not make ${path} (${made.error?.message ?? String(made.stderr).trim()}); the connection strings are never written to a file on this platform. Check that mkfifo (coreutils) is on PATH and that the temp directory allows named pipes.`
     )
-  }
-}
-
-/**
- * Writes the tool's config into its FIFO once the tool has opened it for reading, then removes
- * the FIFO. A non-blocking open for writing fails (ENXIO) until a reader has the FIFO open, and
- * nobody but the tool can open it (0600 in a 0700 directory): so the bytes go to the tool, the
- * tool reads them to the end (no writer is left), and no thread ever blocks on the open. A tool
- * that exits before reading leaves nothing to feed; the directory's removal takes the FIFO.
- */
-async function feedConfig(child: ChildProcess, config: ConfigPipe): Promise<void> {
-  const alive = () => child.exitCode === null && child.signalCode === null
-  try {
-    for (;;) {
-      try {
-        const fd = openSync(config.path, constants.O_WRONLY | constants.O_NONBLOCK)
-        try {
-          rmSync(config.path, { force: true })
-          config.writeTo(fd)
-        } finally {
-          closeSync(fd)
-        }
-        return
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ENXIO' || !alive()) throw error
-      }
-      await sleep(FEED_POLL_MS)
-    }
-  } catch (error) {
-    if (!alive()) return
-    debug(`Could not hand the connection string to a tool (${String(error)}): it is stopped.`)
-    stop(child)
-  } finally {
-    rmSync(config.path, { force: true })
   }
 }
 
