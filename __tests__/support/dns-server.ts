@@ -1,11 +1,15 @@
 // A resolver the test controls: a tiny DNS server on a loopback address of its own (port 53)
 // that answers SRV, TXT and A from a table, or NXDOMAIN, SERVFAIL or nothing at all; and a way
 // to run a process that resolves through it alone, in a private mount namespace whose
-// /etc/resolv.conf names it. Nothing leaves loopback, and nothing outlives the process.
+// /etc/resolv.conf names it (the network stays shared: the test's servers on 127.0.0.1 stay
+// reachable). Nothing leaves loopback, and the namespace ends with the process.
+import { spawn } from 'node:child_process'
 import { createSocket, type Socket } from 'node:dgram'
+import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { randomInt } from 'node:crypto'
 
 export type Answer =
@@ -31,41 +35,108 @@ export interface DnsServer {
   close(): Promise<void>
 }
 
+/**
+ * Port 53 and a mount namespace need root: as root all runs here; otherwise the server runs as
+ * a child under `sudo -n` (the test bed already needs root or sudo for apt), and the wrapper
+ * mounts as root, then drops back to this user before it runs the process.
+ */
+const isRoot = process.getuid?.() === 0
+
 export async function dnsServer(zone: Zone): Promise<DnsServer> {
   const asked: string[] = []
-  const socket = createSocket('udp4')
-  socket.on('message', (query, from) => {
-    const question = parseQuestion(query)
-    if (!question) return
-    const key = `${TYPES[question.type] ?? question.type} ${question.name.toLowerCase()}`
-    asked.push(key)
-    const answer = zone[key] ?? (hasName(zone, question.name) ? 'NODATA' : 'NXDOMAIN')
-    if (answer === 'silent') return
-    socket.send(reply(query, question, answer), from.port, from.address)
-  })
-  const address = await bind(socket)
+  const served = isRoot
+    ? await serve(zone, (key) => asked.push(key))
+    : await serveAsRoot(zone, asked)
   const dir = mkdtempSync(join(tmpdir(), 'guard-dns-'))
   const resolv = join(dir, 'resolv.conf')
-  writeFileSync(resolv, `nameserver ${address}\noptions timeout:1 attempts:1\n`)
+  writeFileSync(resolv, `nameserver ${served.address}\noptions timeout:1 attempts:1\n`)
+  const asUser = isRoot
+    ? ''
+    : `setpriv --reuid=${process.getuid?.()} --regid=${process.getgid?.()} --init-groups `
   let scripts = 0
   const wrapper = (bin: string) => {
     const script = join(dir, `with-resolver-${scripts++}`)
     writeFileSync(
       script,
-      `#!/bin/bash\nexec unshare --mount bash -c 'mount --bind "$0" /etc/resolv.conf && exec "$@"' ${resolv} ${bin} "$@"\n`
+      `#!/bin/bash\nexec ${isRoot ? '' : 'sudo -n -E '}unshare --mount bash -c 'mount --bind "$0" /etc/resolv.conf && exec ${asUser}"$@"' ${resolv} ${bin} "$@"\n`
     )
     chmodSync(script, 0o755)
     return script
   }
   return {
-    address,
+    address: served.address,
     asked,
     wrapper,
     close: async () => {
-      await new Promise<void>((resolve) => socket.close(() => resolve()))
+      await served.close()
       rmSync(dir, { recursive: true, force: true })
     }
   }
+}
+
+interface Served {
+  address: string
+  close(): Promise<void>
+}
+
+async function serve(zone: Zone, onAsked: (key: string) => void): Promise<Served> {
+  const socket = createSocket('udp4')
+  socket.on('message', (query, from) => {
+    const question = parseQuestion(query)
+    if (!question) return
+    const key = `${TYPES[question.type] ?? question.type} ${question.name.toLowerCase()}`
+    onAsked(key)
+    const answer = zone[key] ?? (hasName(zone, question.name) ? 'NODATA' : 'NXDOMAIN')
+    if (answer === 'silent') return
+    socket.send(reply(query, question, answer), from.port, from.address)
+  })
+  const address = await bind(socket)
+  return { address, close: () => new Promise<void>((resolve) => socket.close(() => resolve())) }
+}
+
+/** This file run as root (`--serve ZONE`): "address A" once bound, then "asked KEY" per question. */
+async function serveAsRoot(zone: Zone, asked: string[]): Promise<Served> {
+  const child = spawn(
+    'sudo',
+    [
+      '-n',
+      process.execPath,
+      '--import',
+      'tsx',
+      fileURLToPath(import.meta.url),
+      '--serve',
+      JSON.stringify(zone)
+    ],
+    {
+      cwd: join(dirname(fileURLToPath(import.meta.url)), '..', '..'),
+      stdio: ['ignore', 'pipe', 'inherit']
+    }
+  )
+  const lines = createInterface({ input: child.stdout })
+  const address = await new Promise<string>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`the DNS server under sudo exited (${code})`)))
+    lines.on('line', (line) => {
+      const [what, value = ''] = line.split(' ')
+      if (what === 'address') resolve(value)
+      else if (what === 'asked') asked.push(line.slice('asked '.length))
+    })
+  })
+  return {
+    address,
+    close: async () => {
+      const gone = new Promise((resolve) => child.once('exit', resolve))
+      child.kill('SIGTERM')
+      await gone
+    }
+  }
+}
+
+if (process.argv[2] === '--serve' && process.argv[1] === fileURLToPath(import.meta.url)) {
+  const served = await serve(JSON.parse(process.argv[3] ?? '{}') as Zone, (key) =>
+    process.stdout.write(`asked ${key}\n`)
+  )
+  process.stdout.write(`address ${served.address}\n`)
+  process.once('SIGTERM', () => void served.close())
 }
 
 /** A loopback address of its own (127.x.y.z), so no other resolver on port 53 is in the way. */
