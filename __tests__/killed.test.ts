@@ -135,26 +135,33 @@ for (const [name, toDisk] of [
   })
 }
 
-test('the command line killed by SIGKILL mid-restore leaves no password in a file and no tool running', async (t) => {
-  const fx = await fixture(t)
-  let pid = 0
-  let killed: Promise<ToolProcess[]> | undefined
-  const env = {
-    MONGODB_SOURCE_URI: fx.source.rootUri,
-    MONGODB_TARGET_URI: fx.targetUri,
-    MONGODB_APP_URI: fx.appUri,
-    TMPDIR: fx.tmp
-  }
-  const run = await runCli(['migrate', '--tools-path', binaries().toolsDir], env, {
-    onSpawn: (p) => {
-      pid = p
-      killed = killMidRestore(fx, () => pid)
+for (const [name, toDisk] of [
+  ['streamed', false],
+  ['to disk', true]
+] as const) {
+  test(`the command line killed by SIGKILL mid-restore (${name}) leaves no password in a file and no tool running`, async (t) => {
+    const fx = await fixture(t)
+    let pid = 0
+    let killed: Promise<ToolProcess[]> | undefined
+    const env = {
+      MONGODB_SOURCE_URI: fx.source.rootUri,
+      MONGODB_TARGET_URI: fx.targetUri,
+      MONGODB_APP_URI: fx.appUri,
+      TMPDIR: fx.tmp
     }
+    const archive = toDisk ? ['--archive', join(fx.tmp, 'dump')] : []
+    const run = await runCli(['migrate', '--tools-path', binaries().toolsDir, ...archive], env, {
+      onSpawn: (p) => {
+        pid = p
+        killed = killMidRestore(fx, () => pid)
+      }
+    })
+    const tools = await killed!
+    assert.equal(run.code, null, 'the command line was not killed')
+    // runCli swept stdout, stderr and its RUNNER_TEMP; the temp directory too:
+    const hits = secretPlaces(files(fx.tmp), credentialsIn(env))
+    assert.deepEqual(hits, [], 'a password in the temp directory')
+    if (toDisk) assert.ok(files(join(fx.tmp, 'dump')).length > 0, 'no dump on disk')
+    await assertToolsDie(tools, toDisk ? ['mongorestore'] : ['mongodump', 'mongorestore'])
   })
-  const tools = await killed!
-  assert.equal(run.code, null, 'the command line was not killed')
-  // runCli swept stdout, stderr and its RUNNER_TEMP; the temp directory too:
-  const hits = secretPlaces(files(fx.tmp), credentialsIn(env))
-  assert.deepEqual(hits, [], 'a password in the temp directory')
-  await assertToolsDie(tools, ['mongodump', 'mongorestore'])
-})
+}

@@ -108,7 +108,7 @@ const PROMISES: Shown[] = [
   {
     promise: 'The command line killed by SIGKILL mid-restore: the same (command line)',
     file: 'killed.test.ts',
-    test: 'the command line killed by SIGKILL mid-restore leaves no password in a file and no tool running',
+    test: 'the command line killed by SIGKILL mid-restore (${name}) leaves no password in a file and no tool running',
     how: 'CLI'
   },
   {
