@@ -23942,7 +23942,7 @@ var require_error = __commonJS({
       }
     };
     exports.MongoError = MongoError;
-    var MongoServerError8 = class extends MongoError {
+    var MongoServerError9 = class extends MongoError {
       /**
        * **Do not use this constructor!**
        *
@@ -23971,7 +23971,7 @@ var require_error = __commonJS({
         return "MongoServerError";
       }
     };
-    exports.MongoServerError = MongoServerError8;
+    exports.MongoServerError = MongoServerError9;
     var MongoDriverError = class extends MongoError {
       /**
        * **Do not use this constructor!**
@@ -24252,7 +24252,7 @@ var require_error = __commonJS({
       }
     };
     exports.MongoGCPError = MongoGCPError;
-    var MongoClientBulkWriteError = class extends MongoServerError8 {
+    var MongoClientBulkWriteError = class extends MongoServerError9 {
       /**
        * Initialize the client bulk write error.
        * @param message - The error message.
@@ -24705,7 +24705,7 @@ var require_error = __commonJS({
       }
     };
     exports.MongoServerSelectionError = MongoServerSelectionError2;
-    var MongoWriteConcernError = class extends MongoServerError8 {
+    var MongoWriteConcernError = class extends MongoServerError9 {
       /**
        * **Do not use this constructor!**
        *
@@ -57210,6 +57210,7 @@ function* chain(error2, depth = 0) {
 }
 function noAnswer(error2, uri = { input: "the connection string", hosts: [] }) {
   const errors = [...chain(error2)];
+  if (errors.some((e) => e instanceof import_mongodb3.MongoServerError)) return void 0;
   const hosts = uri.hosts.join(",") || "the server";
   for (const e of errors) {
     const { code: code2, syscall, hostname } = e;

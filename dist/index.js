@@ -23941,7 +23941,7 @@ var require_error = __commonJS({
       }
     };
     exports.MongoError = MongoError;
-    var MongoServerError8 = class extends MongoError {
+    var MongoServerError9 = class extends MongoError {
       /**
        * **Do not use this constructor!**
        *
@@ -23970,7 +23970,7 @@ var require_error = __commonJS({
         return "MongoServerError";
       }
     };
-    exports.MongoServerError = MongoServerError8;
+    exports.MongoServerError = MongoServerError9;
     var MongoDriverError = class extends MongoError {
       /**
        * **Do not use this constructor!**
@@ -24251,7 +24251,7 @@ var require_error = __commonJS({
       }
     };
     exports.MongoGCPError = MongoGCPError;
-    var MongoClientBulkWriteError = class extends MongoServerError8 {
+    var MongoClientBulkWriteError = class extends MongoServerError9 {
       /**
        * Initialize the client bulk write error.
        * @param message - The error message.
@@ -24704,7 +24704,7 @@ var require_error = __commonJS({
       }
     };
     exports.MongoServerSelectionError = MongoServerSelectionError2;
-    var MongoWriteConcernError = class extends MongoServerError8 {
+    var MongoWriteConcernError = class extends MongoServerError9 {
       /**
        * **Do not use this constructor!**
        *
@@ -57166,6 +57166,7 @@ function* chain(error2, depth = 0) {
 }
 function noAnswer(error2, uri = { input: "the connection string", hosts: [] }) {
   const errors = [...chain(error2)];
+  if (errors.some((e) => e instanceof import_mongodb3.MongoServerError)) return void 0;
   const hosts = uri.hosts.join(",") || "the server";
   for (const e of errors) {
     const { code, syscall, hostname } = e;

@@ -3,7 +3,12 @@
 // does not resolve (SRV, TXT or host), a refused connection, no answer in time, or TLS. Each
 // cause says what it means and what fits as a fix; none of them is a missing role.
 import { connect as tlsConnect } from 'node:tls'
-import { MongoNetworkError, MongoNetworkTimeoutError, MongoServerSelectionError } from 'mongodb'
+import {
+  MongoNetworkError,
+  MongoNetworkTimeoutError,
+  MongoServerError,
+  MongoServerSelectionError
+} from 'mongodb'
 import { GuardError, type FailureKind } from '../errors.js'
 import type { MongoUri } from '../secrets.js'
 
@@ -75,6 +80,8 @@ export function noAnswer(
   uri: Pick<MongoUri, 'input' | 'hosts'> = { input: 'the connection string', hosts: [] }
 ): NoAnswer | undefined {
   const errors = [...chain(error)]
+  // A server's own error anywhere in it: a server answered, and its code says what happened.
+  if (errors.some((e) => e instanceof MongoServerError)) return undefined
   const hosts = uri.hosts.join(',') || 'the server'
   for (const e of errors) {
     const { code, syscall, hostname } = e as Coded
