@@ -58345,6 +58345,10 @@ async function repairAppUser(admin, app, rolesBefore, timeoutMs) {
     });
   } catch (error2) {
     if (error2 instanceof import_mongodb10.MongoServerError) throw repairFailed(admin, app, error2);
+    const cause = noAnswer(error2, admin);
+    if (cause) {
+      throw unanswered(admin, "the target", cause, "The application user was not repaired.");
+    }
     throw error2;
   }
 }
