@@ -94,9 +94,9 @@ const PROMISES: Shown[] = [
   {
     promise:
       'Connection strings reach the tools only through a FIFO, never a file (a 0600 file on Windows) (pipeline)',
-    file: 'secrets.test.ts',
-    test: 'elsewhere the config goes through a FIFO: a new path per tool, nothing written until the tool reads',
-    how: 'unit'
+    file: 'config-channel.test.ts',
+    test: 'the real tools read --config through a ${name}, streamed and to disk',
+    how: 'real server'
   },
   {
     promise:
