@@ -65,11 +65,25 @@ describe('the server codes the probe can meet (unit)', () => {
     assert.equal(classify(new MongoServerError({ ok: 0, errmsg: 'no code' })), 'error')
   })
 
-  test('no answer from a server: unreachable; anything else: error', () => {
+  test('no answer from a server: its cause (name, refused, timed out, TLS, unreachable); anything else: error', () => {
     assert.equal(classify(new MongoNetworkError('connection reset')), 'unreachable')
-    assert.equal(classify(new MongoNetworkTimeoutError('timed out')), 'unreachable')
+    assert.equal(classify(new MongoNetworkTimeoutError('timed out')), 'timed-out')
     const selection = new MongoServerSelectionError('no server', {} as never)
-    assert.equal(classify(selection), 'unreachable')
+    assert.equal(classify(selection), 'timed-out')
+    const coded = (code: string, syscall?: string) =>
+      Object.assign(new Error(`${syscall} ${code}`), { code, syscall })
+    for (const [code, syscall] of [
+      ['ENOTFOUND', 'querySrv'],
+      ['ESERVFAIL', 'queryTxt'],
+      ['ETIMEOUT', 'querySrv'],
+      ['EAI_AGAIN', 'getaddrinfo']
+    ] as const) {
+      assert.equal(classify(coded(code, syscall)), 'name-not-resolved', `${syscall} ${code}`)
+    }
+    const wrapped = (cause: Error) => new MongoNetworkError('wrapped', { cause })
+    assert.equal(classify(wrapped(coded('ECONNREFUSED', 'connect'))), 'refused')
+    assert.equal(classify(wrapped(coded('ERR_TLS_CERT_ALTNAME_INVALID'))), 'tls-failed')
+    assert.equal(classify(wrapped(coded('SELF_SIGNED_CERT_IN_CHAIN'))), 'tls-failed')
     assert.equal(classify(new MongoError('driver')), 'error')
     assert.equal(classify(new Error('plain')), 'error')
     assert.equal(classify('a string'), 'error')
@@ -236,7 +250,7 @@ for (const version of SERVER_VERSIONS) {
       )
     })
 
-    test('the other verdicts: ok, wrong password, no user, unauthorized, unreachable', async () => {
+    test('the other verdicts: ok, wrong password, no user, unauthorized, refused', async () => {
       assert.equal((await probe(app('both', PASSWORD, SHA256), [], TIMEOUT_MS)).status, 'ok')
       // Not forced, the driver negotiates SCRAM-SHA-1 and the SHA-1-only user logs in.
       assert.equal((await probe(app('old'), [], TIMEOUT_MS)).status, 'ok')
@@ -251,7 +265,7 @@ for (const version of SERVER_VERSIONS) {
       const reader = await probe(app('reader'), needs, TIMEOUT_MS)
       assert.equal(reader.status, 'unauthorized', reader.detail)
       const nowhere = new MongoUri('mongodb://app:pw@127.0.0.1:9/?directConnection=true', 'app-uri')
-      assert.equal((await probe(nowhere, [], 300)).status, 'unreachable')
+      assert.equal((await probe(nowhere, [], 300)).status, 'refused')
     })
 
     test('through dist/index.js (mode: probe): probe-result mechanism-unavailable', async () => {

@@ -1,7 +1,8 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { stat, readFile } from 'node:fs/promises'
-import { existsSync } from 'node:fs'
+import { closeSync, existsSync, openSync } from 'node:fs'
+import { join } from 'node:path'
 import { tmpdir } from 'node:os'
 import { MongoUri, SecretDir, redact } from '../src/secrets.ts'
 
@@ -34,14 +35,32 @@ test('the tools get the path database as authSource, not as --db', () => {
   assert.match(tools, /@Db1\.Example:27017,db2\.example\/\?/)
 })
 
-test('the config file is 0600 in a private directory that remove() deletes', async () => {
-  const dir = await SecretDir.create(tmpdir())
+test('the config file (the fallback where there is no FIFO: Windows) is 0600 in a private directory that remove() deletes', async () => {
+  const dir = await SecretDir.create(tmpdir(), 'file')
   const file = await dir.toolConfig('target', new MongoUri(raw, 'target-uri'))
   assert.equal((await stat(file)).mode & 0o777, 0o600)
   assert.equal((await stat(dir.path)).mode & 0o777, 0o700)
   assert.equal(JSON.parse(await readFile(file, 'utf8')).uri.includes(encoded), true)
   await dir.remove()
   assert.equal(existsSync(dir.path), false)
+})
+
+test('elsewhere the config goes through a FIFO: a new path per tool, nothing written until the tool reads', async () => {
+  const dir = await SecretDir.create(tmpdir())
+  const uri = new MongoUri(raw, 'target-uri')
+  const first = await dir.toolConfig('target', uri)
+  const second = await dir.toolConfig('target', uri)
+  assert.notEqual(first, second)
+  assert.equal(existsSync(first), false, 'the runner makes the FIFO, not toolConfig')
+  const pipe = dir.pipe(first)
+  assert.equal(pipe?.path, first)
+  const file = join(dir.path, 'written')
+  const fd = openSync(file, 'w')
+  pipe?.writeTo(fd)
+  closeSync(fd)
+  assert.equal(JSON.parse(await readFile(file, 'utf8')).uri.includes(encoded), true)
+  assert.equal(dir.pipe(join(dir.path, 'other.yaml')), undefined)
+  await dir.remove()
 })
 
 for (const [bad, why] of [

@@ -5785,7 +5785,7 @@ var require_client_h1 = __commonJS({
       kResume,
       kHTTPContext
     } = require_symbols();
-    var constants4 = require_constants2();
+    var constants5 = require_constants2();
     var EMPTY_BUF = Buffer.alloc(0);
     var FastBuffer = Buffer[Symbol.species];
     var addListener = util2.addListener;
@@ -5860,7 +5860,7 @@ var require_client_h1 = __commonJS({
       constructor(client, socket, { exports: exports2 }) {
         assert(Number.isFinite(client[kMaxHeadersSize]) && client[kMaxHeadersSize] > 0);
         this.llhttp = exports2;
-        this.ptr = this.llhttp.llhttp_alloc(constants4.TYPE.RESPONSE);
+        this.ptr = this.llhttp.llhttp_alloc(constants5.TYPE.RESPONSE);
         this.client = client;
         this.socket = socket;
         this.timeout = null;
@@ -5955,11 +5955,11 @@ var require_client_h1 = __commonJS({
             currentBufferRef = null;
           }
           const offset = llhttp.llhttp_get_error_pos(this.ptr) - currentBufferPtr;
-          if (ret !== constants4.ERROR.OK) {
+          if (ret !== constants5.ERROR.OK) {
             const body = data.subarray(offset);
-            if (ret === constants4.ERROR.PAUSED_UPGRADE) {
+            if (ret === constants5.ERROR.PAUSED_UPGRADE) {
               this.onUpgrade(body);
-            } else if (ret === constants4.ERROR.PAUSED) {
+            } else if (ret === constants5.ERROR.PAUSED) {
               this.paused = true;
               socket.unshift(body);
             } else {
@@ -5982,10 +5982,10 @@ var require_client_h1 = __commonJS({
         } finally {
           currentParser = null;
         }
-        if (ret === constants4.ERROR.OK) {
+        if (ret === constants5.ERROR.OK) {
           return null;
         }
-        if (ret === constants4.ERROR.PAUSED || ret === constants4.ERROR.PAUSED_UPGRADE) {
+        if (ret === constants5.ERROR.PAUSED || ret === constants5.ERROR.PAUSED_UPGRADE) {
           this.paused = true;
           return null;
         }
@@ -6002,7 +6002,7 @@ var require_client_h1 = __commonJS({
           const len = new Uint8Array(llhttp.memory.buffer, ptr).indexOf(0);
           message = "Response does not match the HTTP/1.1 protocol (" + Buffer.from(llhttp.memory.buffer, ptr, len).toString() + ")";
         }
-        return new HTTPParserError(message, constants4.ERROR[ret], data);
+        return new HTTPParserError(message, constants5.ERROR[ret], data);
       }
       destroy() {
         assert(this.ptr != null);
@@ -6182,7 +6182,7 @@ var require_client_h1 = __commonJS({
           socket[kBlocking] = false;
           client[kResume]();
         }
-        return pause ? constants4.ERROR.PAUSED : 0;
+        return pause ? constants5.ERROR.PAUSED : 0;
       }
       onBody(buf) {
         const { client, socket, statusCode, maxResponseSize } = this;
@@ -6204,7 +6204,7 @@ var require_client_h1 = __commonJS({
         }
         this.bytesRead += buf.length;
         if (request.onData(buf) === false) {
-          return constants4.ERROR.PAUSED;
+          return constants5.ERROR.PAUSED;
         }
       }
       onMessageComplete() {
@@ -6240,13 +6240,13 @@ var require_client_h1 = __commonJS({
         if (socket[kWriting]) {
           assert(client[kRunning] === 0);
           util2.destroy(socket, new InformationalError("reset"));
-          return constants4.ERROR.PAUSED;
+          return constants5.ERROR.PAUSED;
         } else if (!shouldKeepAlive) {
           util2.destroy(socket, new InformationalError("reset"));
-          return constants4.ERROR.PAUSED;
+          return constants5.ERROR.PAUSED;
         } else if (socket[kReset] && client[kRunning] === 0) {
           util2.destroy(socket, new InformationalError("reset"));
-          return constants4.ERROR.PAUSED;
+          return constants5.ERROR.PAUSED;
         } else if (client[kPipelining] == null || client[kPipelining] === 1) {
           setImmediate(() => client[kResume]());
         } else {
@@ -23941,7 +23941,7 @@ var require_error = __commonJS({
       }
     };
     exports.MongoError = MongoError;
-    var MongoServerError9 = class extends MongoError {
+    var MongoServerError10 = class extends MongoError {
       /**
        * **Do not use this constructor!**
        *
@@ -23970,7 +23970,7 @@ var require_error = __commonJS({
         return "MongoServerError";
       }
     };
-    exports.MongoServerError = MongoServerError9;
+    exports.MongoServerError = MongoServerError10;
     var MongoDriverError = class extends MongoError {
       /**
        * **Do not use this constructor!**
@@ -24251,7 +24251,7 @@ var require_error = __commonJS({
       }
     };
     exports.MongoGCPError = MongoGCPError;
-    var MongoClientBulkWriteError = class extends MongoServerError9 {
+    var MongoClientBulkWriteError = class extends MongoServerError10 {
       /**
        * Initialize the client bulk write error.
        * @param message - The error message.
@@ -24533,7 +24533,7 @@ var require_error = __commonJS({
       }
     };
     exports.MongoNetworkError = MongoNetworkError2;
-    var MongoNetworkTimeoutError = class extends MongoNetworkError2 {
+    var MongoNetworkTimeoutError2 = class extends MongoNetworkError2 {
       /**
        * **Do not use this constructor!**
        *
@@ -24552,7 +24552,7 @@ var require_error = __commonJS({
         return "MongoNetworkTimeoutError";
       }
     };
-    exports.MongoNetworkTimeoutError = MongoNetworkTimeoutError;
+    exports.MongoNetworkTimeoutError = MongoNetworkTimeoutError2;
     var MongoParseError = class extends MongoDriverError {
       /**
        * **Do not use this constructor!**
@@ -24704,7 +24704,7 @@ var require_error = __commonJS({
       }
     };
     exports.MongoServerSelectionError = MongoServerSelectionError2;
-    var MongoWriteConcernError = class extends MongoServerError9 {
+    var MongoWriteConcernError = class extends MongoServerError10 {
       /**
        * **Do not use this constructor!**
        *
@@ -52465,10 +52465,10 @@ var require_truncate = __commonJS({
   "node_modules/semver/functions/truncate.js"(exports, module) {
     "use strict";
     var parse = require_parse2();
-    var constants4 = require_constants8();
+    var constants5 = require_constants8();
     var SemVer = require_semver();
     var truncate = (version, truncation, options) => {
-      if (!constants4.RELEASE_TYPES.includes(truncation)) {
+      if (!constants5.RELEASE_TYPES.includes(truncation)) {
         return null;
       }
       const clonedVersion = cloneInputVersion(version, options);
@@ -53708,7 +53708,7 @@ var require_semver2 = __commonJS({
   "node_modules/semver/index.js"(exports, module) {
     "use strict";
     var internalRe = require_re();
-    var constants4 = require_constants8();
+    var constants5 = require_constants8();
     var SemVer = require_semver();
     var identifiers = require_identifiers();
     var parse = require_parse2();
@@ -53792,8 +53792,8 @@ var require_semver2 = __commonJS({
       re: internalRe.re,
       src: internalRe.src,
       tokens: internalRe.t,
-      SEMVER_SPEC_VERSION: constants4.SEMVER_SPEC_VERSION,
-      RELEASE_TYPES: constants4.RELEASE_TYPES,
+      SEMVER_SPEC_VERSION: constants5.SEMVER_SPEC_VERSION,
+      RELEASE_TYPES: constants5.RELEASE_TYPES,
       compareIdentifiers: identifiers.compareIdentifiers,
       rcompareIdentifiers: identifiers.rcompareIdentifiers
     };
@@ -56510,6 +56510,7 @@ var redactConnectionString = import_lib.default.redactConnectionString;
 
 // src/secrets.ts
 var import_mongodb2 = __toESM(require_lib3(), 1);
+import { writeSync } from "node:fs";
 import { mkdtemp, rm as rm2, writeFile as writeFile2 } from "node:fs/promises";
 import { join as join3 } from "node:path";
 var DEFAULT_PORT = 27017;
@@ -56533,6 +56534,8 @@ var MongoUri = class _MongoUri {
   /** Normalised `host:port` list (lower case, default port filled in). */
   hosts;
   isSrv;
+  /** TLS on (tls or ssl=true, or mongodb+srv, which implies it). */
+  usesTls;
   /** authMechanism forced by the string, if any. */
   mechanism;
   constructor(raw, input) {
@@ -56562,6 +56565,7 @@ var MongoUri = class _MongoUri {
     const params = cs.typedSearchParams();
     this.authSource = params.get("authSource") ?? this.pathDatabase ?? "admin";
     this.mechanism = params.get("authMechanism") ?? void 0;
+    this.usesTls = cs.isSRV || params.get("tls") === "true" || params.get("ssl") === "true";
     this.redacted = cs.redact({ replacementString: "***" }).toString();
     try {
       new import_mongodb2.MongoClient(this.#raw);
@@ -56725,33 +56729,55 @@ function shownUrl(url) {
 function redact(text, uris) {
   return uris.reduce((out, uri) => uri.scrub(out), text);
 }
+var TOOL_CONFIG_CHANNEL = process.platform === "win32" ? "file" : "pipe";
 var SecretDir = class _SecretDir {
-  constructor(path5) {
+  constructor(path5, channel) {
     this.path = path5;
+    this.channel = channel;
   }
   path;
+  channel;
   /** Each config file is written once and shared by the tools that run at the same time. */
   #written = /* @__PURE__ */ new Map();
-  static async create(parent) {
-    return new _SecretDir(await mkdtemp(join3(parent, "mongo-restore-guard-")));
+  /** Each FIFO serves one tool once: a path per call. */
+  #pipes = /* @__PURE__ */ new Map();
+  static async create(parent, channel = TOOL_CONFIG_CHANNEL) {
+    return new _SecretDir(await mkdtemp(join3(parent, "mongo-restore-guard-")), channel);
   }
-  /** Writes the tools' `--config` file (JSON is valid YAML) with mode 0600; returns its path. */
+  /**
+   * The path the tool reads with `--config`: a FIFO (see `pipe()`), or a 0600 file (JSON is
+   * valid YAML) written now.
+   */
   toolConfig(name, uri) {
+    if (this.channel === "pipe") {
+      const path5 = join3(this.path, `${name}-${this.#pipes.size}.fifo`);
+      this.#pipes.set(path5, { path: path5, writeTo: (fd) => writeAll(fd, configText(uri)) });
+      return Promise.resolve(path5);
+    }
     const key = `${name} ${uri.redacted}`;
     let written = this.#written.get(key);
     if (written === void 0) {
       const file = join3(this.path, `${name}-${this.#written.size}.yaml`);
-      written = writeFile2(file, JSON.stringify({ uri: uri.forTools() }) + "\n", {
-        mode: 384
-      }).then(() => file);
+      written = writeFile2(file, configText(uri), { mode: 384 }).then(() => file);
       this.#written.set(key, written);
     }
     return written;
+  }
+  /** The FIFO behind a path `toolConfig` returned; undefined for a file. */
+  pipe(path5) {
+    return this.#pipes.get(path5);
   }
   async remove() {
     await rm2(this.path, { recursive: true, force: true });
   }
 };
+function configText(uri) {
+  return JSON.stringify({ uri: uri.forTools() }) + "\n";
+}
+function writeAll(fd, text) {
+  const bytes2 = Buffer.from(text);
+  for (let done = 0; done < bytes2.length; ) done += writeSync(fd, bytes2, done);
+}
 
 // src/input/verify-sample.ts
 var DEFAULT_SAMPLE = 100;
@@ -57158,8 +57184,293 @@ function checkMismatches(mismatches) {
 }
 
 // src/server/drift.ts
-var import_mongodb3 = __toESM(require_lib3(), 1);
+var import_mongodb5 = __toESM(require_lib3(), 1);
 import { createHash } from "node:crypto";
+
+// src/server/causes.ts
+var import_mongodb3 = __toESM(require_lib3(), 1);
+import { connect as tlsConnect } from "node:tls";
+var NO_ANSWER = /* @__PURE__ */ new Set([
+  "name-not-resolved",
+  "refused",
+  "timed-out",
+  "tls-failed",
+  "unreachable"
+]);
+var DNS_SYSCALLS = {
+  querySrv: "DNS SRV record",
+  queryTxt: "DNS TXT record",
+  getaddrinfo: "address for the host name"
+};
+var DNS_MISSING = /* @__PURE__ */ new Set(["ENOTFOUND", "ENODATA", "NXDOMAIN"]);
+var CERT_UNKNOWN = /* @__PURE__ */ new Set([
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "UNABLE_TO_GET_ISSUER_CERT",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "CERT_UNTRUSTED",
+  "CERT_HAS_EXPIRED",
+  "CERT_NOT_YET_VALID"
+]);
+function* chain(error2, depth = 0) {
+  if (error2 === void 0 || error2 === null || depth > 6) return;
+  yield error2;
+  if (typeof error2 !== "object") return;
+  yield* chain(error2.cause, depth + 1);
+  if (error2 instanceof import_mongodb3.MongoServerSelectionError) {
+    for (const server of error2.reason?.servers?.values() ?? [])
+      yield* chain(server.error, depth + 1);
+  }
+}
+function noAnswer(error2, uri = { input: "the connection string", hosts: [] }) {
+  const errors = [...chain(error2)];
+  if (errors.some((e) => e instanceof import_mongodb3.MongoServerError)) return void 0;
+  const hosts = uri.hosts.join(",") || "the server";
+  for (const e of errors) {
+    const { code, syscall, hostname } = e;
+    if (typeof code !== "string") continue;
+    const record = typeof syscall === "string" ? DNS_SYSCALLS[syscall] : void 0;
+    if (record !== void 0) {
+      const name = typeof hostname === "string" ? hostname : hosts;
+      const missing = DNS_MISSING.has(code);
+      return {
+        status: "name-not-resolved",
+        why: `${missing ? "no" : "the resolver gave no answer for the"} ${record} ${name} (${syscall} ${code}), so no server was asked`,
+        fix: missing ? `Check the ${syscall === "getaddrinfo" ? "host name" : "cluster name"} in ${uri.input} (a typo in it is the usual cause), and that the runner's DNS serves that name (a private zone needs a resolver that knows it)` : `The runner's DNS resolver failed (${code}): check its resolver (/etc/resolv.conf) and retry; a mongodb+srv:// string needs SRV and TXT lookups, a mongodb:// string with the hosts themselves needs none`
+      };
+    }
+    if (code === "ECONNREFUSED") {
+      return {
+        status: "refused",
+        why: `${describeAddress(e, hosts)} refused the connection (ECONNREFUSED): nothing listens there`,
+        fix: `Check the host and port in ${uri.input}, that mongod runs, and that it listens on an address the runner reaches (net.bindIp)`
+      };
+    }
+    const tls = tlsCause(code, uri);
+    if (tls) return tls;
+    if (code === "ETIMEDOUT") return timedOut2(uri, hosts);
+    if (code === "EHOSTUNREACH" || code === "ENETUNREACH") {
+      return {
+        status: "unreachable",
+        why: `no route to ${hosts} (${code})`,
+        fix: `Check that the runner's network reaches ${hosts} (VPN, peering, firewall)`
+      };
+    }
+  }
+  if (errors.some((e) => e instanceof import_mongodb3.MongoNetworkTimeoutError)) return timedOut2(uri, hosts);
+  const selection = errors.find((e) => e instanceof import_mongodb3.MongoServerSelectionError);
+  if (selection && !errors.some((e) => e instanceof import_mongodb3.MongoNetworkError)) return timedOut2(uri, hosts);
+  if (errors.some((e) => e instanceof import_mongodb3.MongoNetworkError)) {
+    return {
+      status: "unreachable",
+      why: `the connection to ${hosts} was closed before the server answered`,
+      fix: `Check the host, port and TLS options in ${uri.input} and the network path to it`
+    };
+  }
+  return void 0;
+}
+function describeAddress(e, hosts) {
+  const address = typeof e.address === "string" && typeof e.port === "number" ? `${e.address}:${e.port}` : "";
+  return address === "" || address === hosts ? hosts : `${address} (${hosts})`;
+}
+function timedOut2(uri, hosts) {
+  return {
+    status: "timed-out",
+    why: `no answer from ${hosts} within probe-timeout-seconds`,
+    fix: `Check that the runner may reach ${hosts} (firewall, the server's IP access list) and that the port in ${uri.input} is the server's; raise probe-timeout-seconds for a slow network`
+  };
+}
+function tlsCause(code, uri) {
+  if (CERT_UNKNOWN.has(code)) {
+    return {
+      status: "tls-failed",
+      why: `TLS: the server's certificate is not one the runner trusts (${code})`,
+      fix: `Name the certificate authority that signed the server's certificate in ${uri.input} (tlsCAFile=/path/to/ca.pem); never tlsAllowInvalidCertificates for real data`
+    };
+  }
+  if (code === "ERR_TLS_CERT_ALTNAME_INVALID") {
+    return {
+      status: "tls-failed",
+      why: `TLS: the server's certificate does not name the host connected to (${code})`,
+      fix: `Connect by a host name the server's certificate holds (its subjectAltName) in ${uri.input}, or have the certificate reissued for this name`
+    };
+  }
+  if (code === "ERR_SSL_WRONG_VERSION_NUMBER" || code === "EPROTO") {
+    return {
+      status: "tls-failed",
+      why: `TLS: the server does not speak TLS on this port (${code})`,
+      fix: `Remove tls=true (or ssl=true) from ${uri.input}, or enable TLS on the server`
+    };
+  }
+  if (/^ERR_SSL_.*(CERTIFICATE_REQUIRED|HANDSHAKE_FAILURE)$/.test(code)) {
+    return {
+      status: "tls-failed",
+      why: `TLS: the server refused the handshake, it requires a client certificate (${code})`,
+      fix: `Give ${uri.input} a client certificate the server accepts (tlsCertificateKeyFile=/path/to/client.pem)`
+    };
+  }
+  return void 0;
+}
+async function tlsRequired(uri, cause, timeoutMs) {
+  if (cause.status !== "unreachable" || uri.isSrv || uri.usesTls) return cause;
+  const [host, port] = splitHost(uri.hosts[0] ?? "");
+  const speaksTls = await new Promise((resolve3) => {
+    const socket = tlsConnect({ host, port, rejectUnauthorized: false });
+    const done = (answer) => {
+      socket.destroy();
+      resolve3(answer);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once("secureConnect", () => done(true));
+    socket.once("error", () => done(false));
+  });
+  if (!speaksTls) return cause;
+  return {
+    status: "tls-failed",
+    why: `TLS: the server at ${uri.hosts[0]} requires TLS and closed the plain connection`,
+    fix: `Add tls=true to ${uri.input} (and tlsCAFile=/path/to/ca.pem when a private CA signed the server's certificate)`
+  };
+}
+function splitHost(hostPort) {
+  const at = hostPort.lastIndexOf(":");
+  return [hostPort.slice(0, at).replace(/^\[|\]$/g, ""), Number(hostPort.slice(at + 1))];
+}
+var KIND = {
+  "name-not-resolved": "NameNotResolved",
+  "tls-failed": "TlsFailed",
+  refused: "Unreachable",
+  "timed-out": "Unreachable",
+  unreachable: "Unreachable"
+};
+function unanswered(uri, who, cause, consequence) {
+  const title = {
+    "name-not-resolved": `the name of ${who} does not resolve`,
+    refused: `${who} refused the connection`,
+    "timed-out": `${who} did not answer in time`,
+    "tls-failed": `TLS with ${who} failed`,
+    unreachable: `${who} cannot be reached`
+  };
+  return new GuardError(
+    KIND[cause.status],
+    `${uri.input}: ${title[cause.status]}`,
+    `${uri.input}: ${cause.why}. ${consequence} ${cause.fix}.`
+  );
+}
+
+// src/server/probe.ts
+var import_mongodb4 = __toESM(require_lib3(), 1);
+var STATUS_BY_CODE = /* @__PURE__ */ new Map([
+  // AuthenticationFailed: a wrong password, and (masked on purpose) a user that does not exist.
+  [18, "authentication-failed"],
+  // UserNotFound: said outright by some paths (e.g. a user dropped while a session held it).
+  [11, "user-not-found"],
+  // Unauthorized: authenticated, but connectionStatus or a command was refused.
+  [13, "unauthorized"],
+  // MechanismUnavailable: 7.0+ when the user holds no credentials for the forced mechanism.
+  [334, "mechanism-unavailable"],
+  // AtlasError: Atlas's proxy answers bad credentials with it.
+  [8e3, "authentication-failed"]
+]);
+var APP_NAME = "mongo-restore-guard-probe";
+async function probe(app, required2, timeoutMs) {
+  const started = Date.now();
+  const result2 = (status, detail, extra = {}) => ({
+    app: app.redacted,
+    user: app.username ?? "",
+    authSource: app.authSource,
+    status,
+    detail: app.scrub(detail),
+    missing: [],
+    mechanisms: void 0,
+    ...extra,
+    durationMs: Date.now() - started
+  });
+  const options = clientOptions(timeoutMs);
+  const client = app.client(options);
+  try {
+    const status = await client.db(app.authSource).command({ connectionStatus: 1, showPrivileges: true });
+    const users = status.authInfo.authenticatedUsers;
+    if (!users.some((u) => u.user === app.username && u.db === app.authSource)) {
+      return result2(
+        "authentication-failed",
+        `connected, but the server reports no session for ${app.username}@${app.authSource}`
+      );
+    }
+    const missing = missingPrivileges(required2, status.authInfo.authenticatedUserPrivileges ?? []);
+    if (missing.length > 0) {
+      const list2 = missing.map((m) => `${m.database}: ${m.actions.join(", ")}`).join("; ");
+      return result2("unauthorized", `authenticated, but lacks ${list2}`, { missing });
+    }
+    return result2("ok", `authenticated as ${app.username}@${app.authSource} with a new connection`);
+  } catch (error2) {
+    const status = classify(error2);
+    const detail = error2 instanceof Error ? error2.message : String(error2);
+    const cause = noAnswer(error2, app);
+    if (cause) {
+      const named = await tlsRequired(app, cause, timeoutMs);
+      return result2(named.status, `${named.why}. ${named.fix}`);
+    }
+    if (status !== "authentication-failed" && status !== "mechanism-unavailable") {
+      return result2(status, detail);
+    }
+    const mechanisms = await tryUserMechanisms(app, timeoutMs);
+    const verdict = authenticationVerdict(status, app, mechanisms);
+    return result2(verdict.status, `${verdict.why} (${detail})`, {
+      mechanisms: mechanisms ?? void 0
+    });
+  } finally {
+    await tryClose(client, APP_NAME);
+  }
+}
+function authenticationVerdict(status, app, mechanisms) {
+  const forced = app.mechanism;
+  if (mechanisms === void 0) {
+    return {
+      status: "user-not-found",
+      why: `no user ${app.username} in database ${app.authSource} on this server`
+    };
+  }
+  const lacksForced = !!forced?.startsWith("SCRAM") && !!mechanisms && !mechanisms.includes(forced);
+  if (status === "mechanism-unavailable" || lacksForced) {
+    const has = mechanisms ? `has only ${mechanisms.join(", ") || "no SCRAM"} credentials` : "has credentials the server could not list";
+    const forces = forced ? `the connection string forces ${forced}` : "none of them is one this connection may use";
+    return { status: "mechanism-unavailable", why: `the user exists but ${has}; ${forces}` };
+  }
+  if (mechanisms === null) return { status, why: "the server rejected the login" };
+  return { status, why: "the user exists but rejects this password" };
+}
+function clientOptions(timeoutMs) {
+  return {
+    appName: APP_NAME,
+    maxPoolSize: 1,
+    serverSelectionTimeoutMS: timeoutMs,
+    connectTimeoutMS: timeoutMs,
+    socketTimeoutMS: timeoutMs
+  };
+}
+async function tryUserMechanisms(app, timeoutMs) {
+  const client = app.anonymousClient(clientOptions(timeoutMs));
+  try {
+    const hello = await client.db("admin").command({ hello: 1, saslSupportedMechs: `${app.authSource}.${app.username}` });
+    return hello["saslSupportedMechs"] ?? void 0;
+  } catch (error2) {
+    debug2(
+      `asking for the mechanisms of ${app.username}@${app.authSource}: ${app.scrub(String(error2))}`
+    );
+    return null;
+  } finally {
+    await tryClose(client, `${APP_NAME} hello`);
+  }
+}
+function classify(error2) {
+  if (error2 instanceof import_mongodb4.MongoServerError) {
+    return typeof error2.code === "number" && STATUS_BY_CODE.get(error2.code) || "error";
+  }
+  return noAnswer(error2)?.status ?? "error";
+}
+
+// src/server/drift.ts
 var UNAUTHORIZED = 13;
 async function snapshotUsers(admin, timeoutMs) {
   try {
@@ -57173,10 +57484,10 @@ async function snapshotUsers(admin, timeoutMs) {
       return snapshot;
     });
   } catch (error2) {
-    if (error2 instanceof import_mongodb3.MongoServerError && error2.code === UNAUTHORIZED) {
+    if (error2 instanceof import_mongodb5.MongoServerError && error2.code === UNAUTHORIZED) {
       throw driftUnavailable(admin);
     }
-    throw error2;
+    throw await adminFailure(admin, error2, timeoutMs);
   }
 }
 function toRecord(user) {
@@ -57201,6 +57512,21 @@ function canonicalJson(value) {
   }
   return JSON.stringify(value) ?? "null";
 }
+async function adminFailure(admin, error2, timeoutMs) {
+  const consequence = `The target's users could not be read with ${admin.input}, for the users drift check${admin.input === "target-admin-uri" ? " and repair-app-user" : ""}.`;
+  const cause = noAnswer(error2, admin);
+  if (cause)
+    return unanswered(admin, "the target", await tlsRequired(admin, cause, timeoutMs), consequence);
+  if (error2 instanceof import_mongodb5.MongoServerError && LOGIN_REFUSED.has(classify(error2))) {
+    return new GuardError(
+      "AuthenticationFailed",
+      `${admin.input}: the target rejected the credentials`,
+      `${admin.input}: the target (${admin.redacted}) rejected the login of ${admin.username ?? "(no user)"}@${admin.authSource}: ${admin.scrub(error2.message)}. ${consequence} Check the user name, password and authSource in ${admin.input} (the secret it comes from).`
+    );
+  }
+  return error2;
+}
+var LOGIN_REFUSED = /* @__PURE__ */ new Set(["authentication-failed", "user-not-found", "mechanism-unavailable"]);
 function driftUnavailable(admin) {
   const who = `${admin.username ?? "the user"}@${admin.authSource}`;
   return new GuardError(
@@ -57248,6 +57574,10 @@ var MEANING = {
   "mechanism-unavailable": "the user has no credentials for the mechanism the app forces",
   unauthorized: "the user lacks privileges the app needs",
   unreachable: "the server could not be reached",
+  "name-not-resolved": "the server's name does not resolve",
+  refused: "the server refused the connection",
+  "timed-out": "no server answered in time",
+  "tls-failed": "the TLS handshake failed",
   error: "the probe failed"
 };
 var FIX = {
@@ -57256,6 +57586,11 @@ var FIX = {
   "mechanism-unavailable": "give the app user credentials for that mechanism on the target with the password in the app's connection string (db.updateUser(user, { pwd, mechanisms: ['SCRAM-SHA-1', 'SCRAM-SHA-256'] })), or remove authMechanism from the app's connection string",
   unauthorized: "grant the app user the missing actions on the target (db.grantRolesToUser)",
   unreachable: "check the host, port, TLS and network path in the app's connection string",
+  // No server answered: the probe's detail holds the fix for its cause (server/causes.ts).
+  "name-not-resolved": "see the cause above; no server was asked, so roles and passwords are not the problem",
+  refused: "see the cause above; no server was asked, so roles and passwords are not the problem",
+  "timed-out": "see the cause above; no server was asked, so roles and passwords are not the problem",
+  "tls-failed": "see the cause above; no login was tried, so roles and passwords are not the problem",
   error: "read the server message above"
 };
 function advise(advice) {
@@ -57270,7 +57605,7 @@ function judgeBaseline(before, advice) {
   const rejected = before.filter((r) => r.status !== "ok");
   if (rejected.length === 0) return;
   const unauthorized = rejected.every((r) => r.status === "unauthorized");
-  const unreachable = rejected.every((r) => r.status === "unreachable");
+  const unreachable = rejected.every((r) => NO_ANSWER.has(r.status));
   throw new GuardError(
     "AlreadyRejected",
     unauthorized ? "The app already lacks privileges on the target" : unreachable ? "The app cannot reach the target" : "The app's credentials were already rejected",
@@ -57437,7 +57772,7 @@ function stableJson(value) {
 }
 
 // src/server/preflight.ts
-var import_mongodb5 = __toESM(require_lib3(), 1);
+var import_mongodb6 = __toESM(require_lib3(), 1);
 
 // src/concurrency.ts
 var SERVER_CONCURRENCY = 8;
@@ -57504,115 +57839,6 @@ function escape(text) {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
-// src/server/probe.ts
-var import_mongodb4 = __toESM(require_lib3(), 1);
-var STATUS_BY_CODE = /* @__PURE__ */ new Map([
-  // AuthenticationFailed: a wrong password, and (masked on purpose) a user that does not exist.
-  [18, "authentication-failed"],
-  // UserNotFound: said outright by some paths (e.g. a user dropped while a session held it).
-  [11, "user-not-found"],
-  // Unauthorized: authenticated, but connectionStatus or a command was refused.
-  [13, "unauthorized"],
-  // MechanismUnavailable: 7.0+ when the user holds no credentials for the forced mechanism.
-  [334, "mechanism-unavailable"],
-  // AtlasError: Atlas's proxy answers bad credentials with it.
-  [8e3, "authentication-failed"]
-]);
-var APP_NAME = "mongo-restore-guard-probe";
-async function probe(app, required2, timeoutMs) {
-  const started = Date.now();
-  const result2 = (status, detail, extra = {}) => ({
-    app: app.redacted,
-    user: app.username ?? "",
-    authSource: app.authSource,
-    status,
-    detail: app.scrub(detail),
-    missing: [],
-    mechanisms: void 0,
-    ...extra,
-    durationMs: Date.now() - started
-  });
-  const options = clientOptions(timeoutMs);
-  const client = app.client(options);
-  try {
-    const status = await client.db(app.authSource).command({ connectionStatus: 1, showPrivileges: true });
-    const users = status.authInfo.authenticatedUsers;
-    if (!users.some((u) => u.user === app.username && u.db === app.authSource)) {
-      return result2(
-        "authentication-failed",
-        `connected, but the server reports no session for ${app.username}@${app.authSource}`
-      );
-    }
-    const missing = missingPrivileges(required2, status.authInfo.authenticatedUserPrivileges ?? []);
-    if (missing.length > 0) {
-      const list2 = missing.map((m) => `${m.database}: ${m.actions.join(", ")}`).join("; ");
-      return result2("unauthorized", `authenticated, but lacks ${list2}`, { missing });
-    }
-    return result2("ok", `authenticated as ${app.username}@${app.authSource} with a new connection`);
-  } catch (error2) {
-    const status = classify(error2);
-    const detail = error2 instanceof Error ? error2.message : String(error2);
-    if (status !== "authentication-failed" && status !== "mechanism-unavailable") {
-      return result2(status, detail);
-    }
-    const mechanisms = await tryUserMechanisms(app, timeoutMs);
-    const verdict = authenticationVerdict(status, app, mechanisms);
-    return result2(verdict.status, `${verdict.why} (${detail})`, {
-      mechanisms: mechanisms ?? void 0
-    });
-  } finally {
-    await tryClose(client, APP_NAME);
-  }
-}
-function authenticationVerdict(status, app, mechanisms) {
-  const forced = app.mechanism;
-  if (mechanisms === void 0) {
-    return {
-      status: "user-not-found",
-      why: `no user ${app.username} in database ${app.authSource} on this server`
-    };
-  }
-  const lacksForced = !!forced?.startsWith("SCRAM") && !!mechanisms && !mechanisms.includes(forced);
-  if (status === "mechanism-unavailable" || lacksForced) {
-    const has = mechanisms ? `has only ${mechanisms.join(", ") || "no SCRAM"} credentials` : "has credentials the server could not list";
-    const forces = forced ? `the connection string forces ${forced}` : "none of them is one this connection may use";
-    return { status: "mechanism-unavailable", why: `the user exists but ${has}; ${forces}` };
-  }
-  if (mechanisms === null) return { status, why: "the server rejected the login" };
-  return { status, why: "the user exists but rejects this password" };
-}
-function clientOptions(timeoutMs) {
-  return {
-    appName: APP_NAME,
-    maxPoolSize: 1,
-    serverSelectionTimeoutMS: timeoutMs,
-    connectTimeoutMS: timeoutMs,
-    socketTimeoutMS: timeoutMs
-  };
-}
-async function tryUserMechanisms(app, timeoutMs) {
-  const client = app.anonymousClient(clientOptions(timeoutMs));
-  try {
-    const hello = await client.db("admin").command({ hello: 1, saslSupportedMechs: `${app.authSource}.${app.username}` });
-    return hello["saslSupportedMechs"] ?? void 0;
-  } catch (error2) {
-    debug2(
-      `asking for the mechanisms of ${app.username}@${app.authSource}: ${app.scrub(String(error2))}`
-    );
-    return null;
-  } finally {
-    await tryClose(client, `${APP_NAME} hello`);
-  }
-}
-function classify(error2) {
-  if (error2 instanceof import_mongodb4.MongoServerError) {
-    return typeof error2.code === "number" && STATUS_BY_CODE.get(error2.code) || "error";
-  }
-  if (error2 instanceof import_mongodb4.MongoServerSelectionError || error2 instanceof import_mongodb4.MongoNetworkError)
-    return "unreachable";
-  return "error";
-}
-
 // src/server/preflight.ts
 var APP_NAME2 = "mongo-restore-guard-preflight";
 async function openSides(source, target, timeoutMs) {
@@ -57667,21 +57893,27 @@ async function connect(uri, side, timeoutMs) {
     if (uri.username === void 0 || users.length > 0) {
       return { uri, client, hello: await client.db("admin").command({ hello: 1 }) };
     }
-    failure = refused(
+    failure = refused(uri, side, "authentication-failed", "the server reports no session", true);
+  } catch (error2) {
+    const cause = noAnswer(error2, uri);
+    const detail = uri.scrub(error2 instanceof Error ? error2.message : String(error2));
+    failure = cause ? unanswered(
+      uri,
+      `the ${side}`,
+      await tlsRequired(uri, cause, timeoutMs),
+      "No server answered, so neither the credentials nor the roles were checked. Nothing was dumped or written."
+    ) : refused(
       uri,
       side,
-      "authentication-failed",
-      "the server reports no session",
-      timeoutMs
+      classify(error2),
+      detail.replace(/\.$/, ""),
+      error2 instanceof import_mongodb6.MongoServerError
     );
-  } catch (error2) {
-    const detail = uri.scrub(error2 instanceof Error ? error2.message : String(error2));
-    failure = refused(uri, side, classify(error2), detail.replace(/\.$/, ""), timeoutMs);
   }
   await tryClose(client, APP_NAME2);
   throw failure;
 }
-function refused(uri, side, status, detail, timeoutMs) {
+function refused(uri, side, status, detail, answered) {
   const who = `${uri.username ?? "(no user)"}@${uri.authSource}`;
   const needs = side === "source" ? "it needs to run mongodump there (the backup role, or read on the databases to move)" : "it needs to run mongorestore there (the restore role)";
   switch (status) {
@@ -57693,17 +57925,11 @@ function refused(uri, side, status, detail, timeoutMs) {
         `${uri.input}: the ${side} rejected the credentials`,
         `${uri.input}: the ${side} (${uri.redacted}) rejected the login of ${who}: ${detail}. Nothing was dumped or written. Check the user name, password and authSource in ${uri.input} (the secret it comes from); ${needs}.`
       );
-    case "unreachable":
-      return new GuardError(
-        "Unreachable",
-        `${uri.input}: the ${side} cannot be reached`,
-        `${uri.input}: no answer from the ${side} (${uri.hosts.join(",")}) within probe-timeout-seconds (${timeoutMs / 1e3} s): ${detail}. Nothing was dumped or written. Check the host names and ports, the TLS options, and that the runner can reach the ${side} (firewall, IP access list); raise probe-timeout-seconds for a slow network.`
-      );
     default:
       return new GuardError(
         status === "unauthorized" ? "Unauthorized" : "ToolFailed",
         `${uri.input}: the ${side} refused the pre-flight check`,
-        `${uri.input}: the pre-flight login of ${who} to the ${side} failed: ${detail}. Nothing was dumped or written. ${needs[0]?.toUpperCase()}${needs.slice(1)}.`
+        answered ? `${uri.input}: the pre-flight login of ${who} to the ${side} failed: ${detail}. Nothing was dumped or written. ${needs[0]?.toUpperCase()}${needs.slice(1)}.` : `${uri.input}: the pre-flight connection to the ${side} failed before any server answered: ${detail}. Nothing was dumped or written. Check ${uri.input} (its options and, for mongodb+srv, its DNS records).`
       );
   }
 }
@@ -57794,7 +58020,7 @@ async function tryExisting(target, namespaces) {
     });
     return new Set(perDatabase.flat());
   } catch (error2) {
-    if (!(error2 instanceof import_mongodb5.MongoServerError)) throw error2;
+    if (!(error2 instanceof import_mongodb6.MongoServerError)) throw error2;
     debug2(
       `The target's databases could not all be listed (${target.uri.scrub(String(error2))}): each planned namespace is checked on its own.`
     );
@@ -57802,6 +58028,8 @@ async function tryExisting(target, namespaces) {
   }
 }
 function notAllowed(uri, error2, title, what, fix) {
+  const cause = noAnswer(error2, uri);
+  if (cause) return unanswered(uri, "the server", cause, "Nothing was dumped or written.");
   const detail = uri.scrub(error2 instanceof Error ? error2.message : String(error2)).replace(/\.$/, "");
   const kind = classify(error2) === "unauthorized" ? "Unauthorized" : "ToolFailed";
   return new GuardError(
@@ -57812,7 +58040,7 @@ function notAllowed(uri, error2, title, what, fix) {
 }
 
 // src/server/survey.ts
-var import_mongodb6 = __toESM(require_lib3(), 1);
+var import_mongodb7 = __toESM(require_lib3(), 1);
 async function collectionSizes(uri, namespaces, timeoutMs) {
   return uri.use(
     "plan",
@@ -57907,7 +58135,7 @@ async function ensureCollections(source, target, namespaces, timeoutMs) {
       try {
         await c.db(dbOf(ns)).createCollection(collectionOf(ns), options[i] ?? {});
       } catch (error2) {
-        if (!(error2 instanceof import_mongodb6.MongoServerError && error2.code === NAMESPACE_EXISTS)) throw error2;
+        if (!(error2 instanceof import_mongodb7.MongoServerError && error2.code === NAMESPACE_EXISTS)) throw error2;
       }
     }
   });
@@ -57922,7 +58150,7 @@ async function indexesOf(uri, namespaces, timeoutMs) {
         const indexes = await c.db(dbOf(ns)).collection(collectionOf(ns)).listIndexes().toArray();
         return indexes.map(indexSpec);
       } catch (error2) {
-        if (error2 instanceof import_mongodb6.MongoServerError && error2.code === NAMESPACE_NOT_FOUND) return [];
+        if (error2 instanceof import_mongodb7.MongoServerError && error2.code === NAMESPACE_NOT_FOUND) return [];
         throw error2;
       }
     }),
@@ -57976,12 +58204,12 @@ async function helloOf(uri, timeoutMs) {
 }
 
 // src/split-modes.ts
-var import_mongodb11 = __toESM(require_lib3(), 1);
+var import_mongodb12 = __toESM(require_lib3(), 1);
 import { writeFile as writeFile3 } from "node:fs/promises";
 import { join as join5 } from "node:path";
 
 // src/server/collection-options.ts
-var import_mongodb7 = __toESM(require_lib3(), 1);
+var import_mongodb8 = __toESM(require_lib3(), 1);
 function bucketsOf(namespace) {
   return `${dbOf(namespace)}.system.buckets.${collectionOf(namespace)}`;
 }
@@ -58056,7 +58284,7 @@ async function tryCatalog(client, databases) {
       })
     );
   } catch (error2) {
-    if (!(error2 instanceof import_mongodb7.MongoServerError)) throw error2;
+    if (!(error2 instanceof import_mongodb8.MongoServerError)) throw error2;
     debug2(
       `$listCatalog refused (${String(error2)}): each database's collections are listed on their own.`
     );
@@ -58081,7 +58309,7 @@ async function tryCounts(db, names2) {
     }
     return counts;
   } catch (error2) {
-    if (!(error2 instanceof import_mongodb7.MongoServerError)) throw error2;
+    if (!(error2 instanceof import_mongodb8.MongoServerError)) throw error2;
     debug2(
       `$collStats refused in ${db.databaseName} (${String(error2)}): each collection is counted on its own.`
     );
@@ -58090,13 +58318,13 @@ async function tryCounts(db, names2) {
 }
 
 // src/server/members.ts
-var import_mongodb8 = __toESM(require_lib3(), 1);
+var import_mongodb9 = __toESM(require_lib3(), 1);
 async function dataMembers(app, timeoutMs) {
   return app.use(
     "members",
     timeoutMs,
     async (client) => {
-      const hello = await client.db("admin").command({ hello: 1 }, { readPreference: import_mongodb8.ReadPreference.nearest });
+      const hello = await client.db("admin").command({ hello: 1 }, { readPreference: import_mongodb9.ReadPreference.nearest });
       if (typeof hello["setName"] !== "string") return [];
       const listed2 = [
         ...hello["hosts"] ?? [],
@@ -58109,7 +58337,7 @@ async function dataMembers(app, timeoutMs) {
 }
 
 // src/server/repair.ts
-var import_mongodb9 = __toESM(require_lib3(), 1);
+var import_mongodb10 = __toESM(require_lib3(), 1);
 var EXTERNAL_MECHANISMS = ["MONGODB-X509", "GSSAPI", "PLAIN", "MONGODB-AWS", "MONGODB-OIDC"];
 async function repairAppUser(admin, app, rolesBefore, timeoutMs) {
   const user = app.username;
@@ -58137,7 +58365,11 @@ async function repairAppUser(admin, app, rolesBefore, timeoutMs) {
       return { user, db, action: "created", roles: names(rolesBefore) };
     });
   } catch (error2) {
-    if (error2 instanceof import_mongodb9.MongoServerError) throw repairFailed(admin, app, error2);
+    if (error2 instanceof import_mongodb10.MongoServerError) throw repairFailed(admin, app, error2);
+    const cause = noAnswer(error2, admin);
+    if (cause) {
+      throw unanswered(admin, "the target", cause, "The application user was not repaired.");
+    }
     throw error2;
   }
 }
@@ -58170,7 +58402,7 @@ function repairFailed(admin, app, error2) {
 }
 
 // src/server/leftovers.ts
-var import_mongodb10 = __toESM(require_lib3(), 1);
+var import_mongodb11 = __toESM(require_lib3(), 1);
 var UNAUTHORIZED2 = 13;
 async function findLeftovers(admin, timeoutMs) {
   try {
@@ -58187,7 +58419,7 @@ async function findLeftovers(admin, timeoutMs) {
       };
     });
   } catch (error2) {
-    if (!(error2 instanceof import_mongodb10.MongoServerError) || error2.code !== UNAUTHORIZED2) throw error2;
+    if (!(error2 instanceof import_mongodb11.MongoServerError) || error2.code !== UNAUTHORIZED2) throw error2;
     return {
       checked: false,
       reason: `${admin.input} may not read the admin database`,
@@ -58264,7 +58496,7 @@ async function probeApps(settings) {
     const result2 = await probe(app, settings.privileges, settings.probeTimeoutMs);
     log(result2);
     results.push(result2);
-    if (result2.status === "unreachable") continue;
+    if (NO_ANSWER.has(result2.status)) continue;
     const members = await tryDataMembers(app, settings.probeTimeoutMs);
     if (members.length < 2) continue;
     for (const member of members) {
@@ -58320,7 +58552,7 @@ async function readSource(settings, namespaces) {
     if (error2 instanceof GuardError) throw error2;
     const detail = source.scrub(error2 instanceof Error ? error2.message : String(error2));
     throw new GuardError(
-      classify(error2) === "unreachable" ? "Unreachable" : "ToolFailed",
+      NO_ANSWER.has(classify(error2)) ? "Unreachable" : "ToolFailed",
       `${source.input}: the source could not be read to verify the copy`,
       `${source.input}: the source (${source.redacted}) could not be read after the restore, to verify the copy against it: ${detail}. The restore itself finished; the copy was not verified, so do not switch the application to the target before checking it another way (or running again once the source answers).`
     );
@@ -58416,7 +58648,7 @@ async function collectionItems(settings, sizes) {
       );
       const piece = {
         namespace: s.namespace,
-        range: import_mongodb11.BSON.EJSON.stringify(range, { relaxed: false }),
+        range: import_mongodb12.BSON.EJSON.stringify(range, { relaxed: false }),
         documents: count2,
         bytes: bytes2,
         ...buildsIndexes(line) ? { indexes: s.indexes } : {}
@@ -58516,7 +58748,7 @@ async function incompleteParts(settings) {
   const { plan, target, probeTimeoutMs: timeout } = settings;
   const parsed = plan.namespaces.map((p) => ({
     ...p,
-    rangeDoc: p.range === void 0 ? void 0 : import_mongodb11.BSON.EJSON.parse(p.range, { relaxed: false })
+    rangeDoc: p.range === void 0 ? void 0 : import_mongodb12.BSON.EJSON.parse(p.range, { relaxed: false })
   }));
   const have = await rangeCounts(
     target,
@@ -58567,7 +58799,7 @@ async function incompleteParts(settings) {
 }
 
 // src/tools/dump-files.ts
-var import_mongodb12 = __toESM(require_lib3(), 1);
+var import_mongodb13 = __toESM(require_lib3(), 1);
 import { createReadStream } from "node:fs";
 import { readdir as readdir2, readFile, stat as stat2 } from "node:fs/promises";
 import { join as join6 } from "node:path";
@@ -58621,7 +58853,7 @@ async function readArchive(path5) {
     if (size === TERMINATOR) break;
     if (offset + size > head.length)
       throw unreadable(path5, "it ends inside its prelude (truncated)");
-    documents.push(import_mongodb12.BSON.deserialize(head.subarray(offset, offset + size)));
+    documents.push(import_mongodb13.BSON.deserialize(head.subarray(offset, offset + size)));
     offset += size;
   }
   const namespaces = [];
@@ -58677,7 +58909,7 @@ function preludeComplete(buffer) {
   return false;
 }
 function metadataInfo(namespace, text) {
-  const metadata = import_mongodb12.BSON.EJSON.parse(text, { relaxed: true });
+  const metadata = import_mongodb13.BSON.EJSON.parse(text, { relaxed: true });
   return {
     namespace,
     type: metadata.type ?? "collection",
@@ -58874,7 +59106,7 @@ function seconds2(ms) {
 }
 
 // src/server/newest-id.ts
-var import_mongodb13 = __toESM(require_lib3(), 1);
+var import_mongodb14 = __toESM(require_lib3(), 1);
 async function newestObjectId(uri, namespaces, timeoutMs) {
   const found = await uri.use(
     "data-age",
@@ -58884,7 +59116,7 @@ async function newestObjectId(uri, namespaces, timeoutMs) {
       const collection2 = client.db(namespace.slice(0, dot)).collection(namespace.slice(dot + 1));
       const doc = await collection2.find({ _id: { $type: "objectId" } }, { projection: { _id: 1 }, maxTimeMS: timeoutMs }).sort({ _id: -1 }).limit(1).next().catch(() => null);
       const id = doc?.["_id"];
-      return id instanceof import_mongodb13.ObjectId ? { at: id.getTimestamp(), namespace } : void 0;
+      return id instanceof import_mongodb14.ObjectId ? { at: id.getTimestamp(), namespace } : void 0;
     }),
     false,
     SERVER_CONCURRENCY
@@ -58959,7 +59191,7 @@ async function foreignDataAsOf(run3, result2) {
 }
 
 // src/server/source-writes.ts
-var import_mongodb14 = __toESM(require_lib3(), 1);
+var import_mongodb15 = __toESM(require_lib3(), 1);
 async function watchWrites(source, planned, timeoutMs) {
   const namespaces = planned.map((p) => p.source);
   return {
@@ -58986,7 +59218,7 @@ async function readWriteCounters(source, namespaces, timeoutMs) {
       return counters;
     });
   } catch (error2) {
-    if (!(error2 instanceof import_mongodb14.MongoServerError)) throw error2;
+    if (!(error2 instanceof import_mongodb15.MongoServerError)) throw error2;
     debug2(
       `$collStats latencyStats refused (${String(error2)}): the source's writes are not counted.`
     );
@@ -59022,7 +59254,7 @@ function writesBetween(before, after) {
 }
 
 // src/report/verify-copy.ts
-var import_mongodb17 = __toESM(require_lib3(), 1);
+var import_mongodb18 = __toESM(require_lib3(), 1);
 
 // src/server/expiry.ts
 function expiryRules(...sides) {
@@ -59089,7 +59321,7 @@ function valuesAt(value, path5) {
 }
 
 // src/report/compare-options.ts
-var import_mongodb15 = __toESM(require_lib3(), 1);
+var import_mongodb16 = __toESM(require_lib3(), 1);
 var ABSENT = "(absent)";
 var COMPARED_OPTIONS = [
   "viewOn",
@@ -59179,7 +59411,7 @@ function normalise(value, ordered) {
   const bson = value;
   if (bson._bsontype) {
     if (["Int32", "Long", "Double"].includes(bson._bsontype)) return Number(value.valueOf());
-    return import_mongodb15.BSON.EJSON.serialize(value, { relaxed: false });
+    return import_mongodb16.BSON.EJSON.serialize(value, { relaxed: false });
   }
   const entries = Object.entries(value).map(
     ([k, v]) => [k, normalise(v, ordered || ORDERED.has(k))]
@@ -59220,7 +59452,7 @@ async function* dumpDocuments(path5, size) {
 }
 
 // src/server/sample.ts
-var import_mongodb16 = __toESM(require_lib3(), 1);
+var import_mongodb17 = __toESM(require_lib3(), 1);
 var BATCH = 1e3;
 var KEPT = 100;
 var NAMED = 10;
@@ -59359,13 +59591,13 @@ function namedIds(ids, total) {
   return total > NAMED ? `${shown} and ${total - NAMED} more` : shown;
 }
 function idKey(raw) {
-  return import_mongodb16.BSON.EJSON.stringify(idOf(raw) ?? null, { relaxed: true });
+  return import_mongodb17.BSON.EJSON.stringify(idOf(raw) ?? null, { relaxed: true });
 }
 function idOf(raw) {
   const bytes2 = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
   const end = bytes2[4] === void 0 ? void 0 : firstIdEnd(bytes2);
   const doc = end === void 0 ? bytes2 : Buffer.concat([int32(end - 4 + 5), bytes2.subarray(4, end), Buffer.from([0])]);
-  return import_mongodb16.BSON.deserialize(doc, { promoteValues: false })["_id"];
+  return import_mongodb17.BSON.deserialize(doc, { promoteValues: false })["_id"];
 }
 function firstIdEnd(bytes2) {
   const type = bytes2[4];
@@ -59587,7 +59819,7 @@ function filterOf(expiring) {
 async function* notExpired(documents, size, expiring) {
   let taken = 0;
   for await (const raw of documents) {
-    if (expiring && isExpired(import_mongodb17.BSON.deserialize(raw), expiring)) continue;
+    if (expiring && isExpired(import_mongodb18.BSON.deserialize(raw), expiring)) continue;
     yield raw;
     if (size !== "all" && ++taken >= size) return;
   }
@@ -59636,7 +59868,7 @@ function sourceChanged(writes, samples) {
 var NAMED_NAMESPACES = 5;
 
 // src/report/expiry-check.ts
-var import_mongodb18 = __toESM(require_lib3(), 1);
+var import_mongodb19 = __toESM(require_lib3(), 1);
 var EXPIRY_MARGIN_MS = 10 * 6e4;
 async function checkExpiry(reference, target, targetInfo, restored, timeoutMs) {
   const expiring = restored.map((pair) => {
@@ -59689,7 +59921,7 @@ async function countInDump(dump2, namespace, expiring) {
   const counts = { expired: 0, sourceLive: 0 };
   if (!file) return counts;
   for await (const raw of dumpDocuments(file, "all")) {
-    if (isExpired(import_mongodb18.BSON.deserialize(raw), expiring)) counts.expired += 1;
+    if (isExpired(import_mongodb19.BSON.deserialize(raw), expiring)) counts.expired += 1;
     else counts.sourceLive += 1;
   }
   return counts;
@@ -59823,10 +60055,41 @@ function failureReason(lines) {
 
 // src/tools/runner.ts
 import { spawn as spawn2, spawnSync } from "node:child_process";
-import { closeSync, constants as constants3, existsSync as existsSync5, mkdtempSync, openSync, rmSync } from "node:fs";
+import { closeSync as closeSync2, constants as constants4, existsSync as existsSync5, mkdtempSync, openSync as openSync2, rmSync as rmSync2 } from "node:fs";
 import { tmpdir as tmpdir2 } from "node:os";
 import { join as join9 } from "node:path";
 import { createInterface } from "node:readline";
+
+// src/tools/config-fifo.ts
+import { closeSync, constants as constants3, openSync, rmSync } from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
+var FEED_POLL_MS = 5;
+async function feedConfig(child2, config, stop2) {
+  const alive = () => child2.exitCode === null && child2.signalCode === null;
+  try {
+    for (; ; ) {
+      try {
+        const fd = openSync(config.path, constants3.O_WRONLY | constants3.O_NONBLOCK);
+        try {
+          rmSync(config.path, { force: true });
+          config.writeTo(fd);
+        } finally {
+          closeSync(fd);
+        }
+        return;
+      } catch (error2) {
+        if (error2.code !== "ENXIO" || !alive()) throw error2;
+      }
+      await sleep(FEED_POLL_MS);
+    }
+  } catch (error2) {
+    if (!alive()) return;
+    debug2(`Could not hand the connection string to a tool (${String(error2)}): it is stopped.`);
+    stop2();
+  } finally {
+    rmSync(config.path, { force: true });
+  }
+}
 
 // src/tools/log-lines.ts
 var ECHO_MS = 100;
@@ -59949,16 +60212,18 @@ var spawnTools = async (commands, options) => {
       const pipe = last ? void 0 : kernelPipe();
       let child2;
       try {
-        child2 = spawn2(command2.bin, command2.args, {
+        if (command2.config) makeFifo(command2.config.path);
+        const [bin, args] = parentDeath(command2.bin, command2.args);
+        child2 = spawn2(bin, args, {
           stdio: [input, last ? "ignore" : pipe?.write ?? "pipe", "pipe"]
         });
       } catch (error2) {
-        if (pipe) closeSync(pipe.read);
+        if (pipe) closeSync2(pipe.read);
         throw error2;
       } finally {
-        if (typeof input === "number") closeSync(input);
+        if (typeof input === "number") closeSync2(input);
         else if (typeof input === "object") input.destroy();
-        if (pipe) closeSync(pipe.write);
+        if (pipe) closeSync2(pipe.write);
       }
       input = pipe?.read ?? child2.stdout ?? "ignore";
       if (writer) {
@@ -59970,6 +60235,7 @@ var spawnTools = async (commands, options) => {
       }
       children.push(child2);
       running.add(child2);
+      if (command2.config) void feedConfig(child2, command2.config, () => stop(child2));
       finished.push(
         collect(command2, child2, options.redact).then(
           (run3) => {
@@ -60008,16 +60274,16 @@ function kernelPipe() {
     const fifo = join9(dir, "pipe");
     const made = spawnSync("mkfifo", ["-m", "600", fifo]);
     if (made.status !== 0) throw made.error ?? new Error(String(made.stderr).trim());
-    both = openSync(fifo, constants3.O_RDWR);
-    read = openSync(fifo, constants3.O_RDONLY);
-    return { read, write: openSync(fifo, constants3.O_WRONLY) };
+    both = openSync2(fifo, constants4.O_RDWR);
+    read = openSync2(fifo, constants4.O_RDONLY);
+    return { read, write: openSync2(fifo, constants4.O_WRONLY) };
   } catch (error2) {
-    if (read !== void 0) closeSync(read);
+    if (read !== void 0) closeSync2(read);
     debug2(`No kernel pipe (${String(error2)}): the tools are joined by a socket pair.`);
     return void 0;
   } finally {
-    if (both !== void 0) closeSync(both);
-    if (dir !== void 0) rmSync(dir, { recursive: true, force: true });
+    if (both !== void 0) closeSync2(both);
+    if (dir !== void 0) rmSync2(dir, { recursive: true, force: true });
   }
 }
 function collect(command2, child2, redact2) {
@@ -60028,19 +60294,51 @@ function collect(command2, child2, redact2) {
   return new Promise((resolve3, reject) => {
     child2.on("error", (error2) => {
       running.delete(child2);
-      reject(
-        error2.code === "ENOENT" ? new GuardError(
-          "ToolNotFound",
-          `${command2.tool} not found`,
-          `${command2.tool} was not found at "${command2.bin}". Install the MongoDB Database Tools or set tools-path.`
-        ) : error2
-      );
+      reject(error2.code === "ENOENT" ? notFound(command2) : error2);
     });
     child2.on("close", (exitCode) => {
+      if (exitCode === 127 && parentDeathVia() !== void 0) {
+        running.delete(child2);
+        reject(notFound(command2));
+        return;
+      }
       log2.flush();
       resolve3({ tool: command2.tool, exitCode, lines: log2.lines(), interruption: void 0 });
     });
   });
+}
+function notFound(command2) {
+  return new GuardError(
+    "ToolNotFound",
+    `${command2.tool} not found`,
+    `${command2.tool} was not found at "${command2.bin}". Install the MongoDB Database Tools or set tools-path.`
+  );
+}
+function makeFifo(path5) {
+  const made = spawnSync("mkfifo", ["-m", "600", path5]);
+  if (made.status !== 0) {
+    throw new GuardError(
+      "ToolFailed",
+      "No pipe for the connection string",
+      `mkfifo could not make ${path5} (${made.error?.message ?? String(made.stderr).trim()}); the connection strings are never written to a file on this platform. Check that mkfifo (coreutils) is on PATH and that the temp directory allows named pipes.`
+    );
+  }
+}
+var parentDeathCache;
+function parentDeathVia() {
+  if (parentDeathCache === void 0) {
+    parentDeathCache = null;
+    if (process.platform === "linux") {
+      const probe2 = spawnSync("setpriv", ["--pdeathsig", "SIGKILL", "--", "true"]);
+      if (probe2.status === 0) parentDeathCache = "setpriv";
+      else debug2("setpriv --pdeathsig is not available: the tools cannot die with this process.");
+    }
+  }
+  return parentDeathCache ?? void 0;
+}
+function parentDeath(bin, args) {
+  const setpriv = parentDeathVia();
+  return setpriv ? [setpriv, ["--pdeathsig", "SIGKILL", "--", bin, ...args]] : [bin, args];
 }
 function stop(child2) {
   if (child2.exitCode !== null || child2.signalCode !== null) return;
@@ -60134,7 +60432,7 @@ async function restoreFromDump(ctx, plan, target, from) {
 }
 async function command(ctx, tool, uri, args) {
   const configFile = await ctx.secrets.toolConfig(tool === "mongodump" ? "source" : "target", uri);
-  return { tool, bin: ctx.bins[tool], args: args(configFile) };
+  return { tool, bin: ctx.bins[tool], args: args(configFile), config: ctx.secrets.pipe(configFile) };
 }
 function run(ctx, commands) {
   return (ctx.runner ?? spawnTools)(commands, {
@@ -60750,6 +61048,10 @@ var LOGIN_CAUSE = {
   "mechanism-unavailable": "its user has no credentials for the mechanism the app forces",
   unauthorized: "it logs in but lacks privileges it needs",
   unreachable: "the target cannot be reached",
+  "name-not-resolved": "the target's name does not resolve",
+  refused: "the target refuses the connection",
+  "timed-out": "the target does not answer in time",
+  "tls-failed": "the TLS handshake with the target fails",
   error: "the probe failed"
 };
 var DATA_KINDS = /* @__PURE__ */ new Set(["PartialRestore", "EmptyRestore", "DataMismatch"]);
@@ -62086,6 +62388,13 @@ async function run2(signal) {
       refuseIncompatible(report.versions, settings.allowOlderTarget);
     }
     const secrets = await SecretDir.create(settings.tempDir);
+    report.tools.credentials = secrets.channel;
+    if (secrets.channel === "file") {
+      notice2(
+        `Connection strings reach mongodump and mongorestore through 0600 files in ${secrets.path} (this platform has no FIFO the tools can open), deleted when the run ends; a run killed outright (SIGKILL) leaves them there.`,
+        { title: "Credentials in temporary files" }
+      );
+    }
     try {
       const tools = {
         bins,

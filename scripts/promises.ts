@@ -92,10 +92,52 @@ const PROMISES: Shown[] = [
     how: 'bundle'
   },
   {
-    promise: 'Connection strings reach the tools only through 0600 `--config` files (pipeline)',
-    file: 'secrets.test.ts',
-    test: 'the config file is 0600 in a private directory that remove() deletes',
-    how: 'unit'
+    promise:
+      'Connection strings reach the tools only through a FIFO, never a file (a 0600 file on Windows) (pipeline)',
+    file: 'config-channel.test.ts',
+    test: 'the real tools read --config through a ${name}, streamed and to disk',
+    how: 'real server'
+  },
+  {
+    promise:
+      'Killed by SIGKILL mid-restore: no password in any file, no tool left running (faults)',
+    file: 'killed.test.ts',
+    test: 'the action killed by SIGKILL mid-restore (${name}) leaves no password in a file and no tool running',
+    how: 'bundle'
+  },
+  {
+    promise: 'The command line killed by SIGKILL mid-restore: the same (command line)',
+    file: 'killed.test.ts',
+    test: 'the command line killed by SIGKILL mid-restore (${name}) leaves no password in a file and no tool running',
+    how: 'CLI'
+  },
+  {
+    promise:
+      'A name that does not resolve (SRV, TXT, host) is named so, for each input and the probe (faults)',
+    file: 'causes.test.ts',
+    test: 'source-uri: an SRV name that does not exist (a typo in the cluster name)',
+    how: 'bundle'
+  },
+  {
+    promise:
+      'TLS failures are named: certificate unknown, host name mismatch, TLS required by the server (faults)',
+    file: 'causes.test.ts',
+    test: 'certificate unknown, host name mismatch (target-uri); TLS required by the server (app-uri)',
+    how: 'bundle'
+  },
+  {
+    promise:
+      'A target holding fewer documents than the source fails the count check (verification)',
+    file: 'blind-spots.test.ts',
+    test: 'another client deletes from the middle of the _id range during the restore: the count check fails the run',
+    how: 'bundle'
+  },
+  {
+    promise:
+      'The probe after uses a new connection: a password changed meanwhile is caught (pipeline)',
+    file: 'blind-spots.test.ts',
+    test: 'the app password changes during the restore, user kept: the probe after fails with a new connection',
+    how: 'bundle'
   },
   {
     promise:

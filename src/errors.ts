@@ -14,6 +14,8 @@ export type FailureKind =
   | 'AuthenticationFailed'
   | 'Unauthorized'
   | 'Unreachable'
+  | 'NameNotResolved'
+  | 'TlsFailed'
   | 'TargetNotEmpty'
   | 'PartialRestore'
   | 'EmptyRestore'

@@ -7,6 +7,7 @@ import { whatMayBeWritten } from './report/aftermath.js'
 import { newReport, publish, type Report } from './report/report.js'
 import { toGuardError } from './errors.js'
 import { redact, SecretDir, type MongoUri } from './secrets.js'
+import { notice } from './interface.js'
 import { dumpedNamespaces, restoreCounts, restoredNamespaces } from './tools/output.js'
 import { progressOf } from './tools/progress.js'
 import { obtainTools } from './tools/install/index.js'
@@ -35,6 +36,13 @@ export async function run(signal: AbortSignal): Promise<Report> {
       refuseIncompatible(report.versions, settings.allowOlderTarget)
     }
     const secrets = await SecretDir.create(settings.tempDir)
+    report.tools.credentials = secrets.channel
+    if (secrets.channel === 'file') {
+      notice(
+        `Connection strings reach mongodump and mongorestore through 0600 files in ${secrets.path} (this platform has no FIFO the tools can open), deleted when the run ends; a run killed outright (SIGKILL) leaves them there.`,
+        { title: 'Credentials in temporary files' }
+      )
+    }
     try {
       const tools = {
         bins,

@@ -1,10 +1,13 @@
 // The one module that holds raw connection strings. It parses and validates them, masks every
-// form of each password, redacts text for logs, opens driver clients and writes the 0600
-// config files through which the tools receive credentials (never argv, which `ps` shows).
+// form of each password, redacts text for logs, opens driver clients and hands the tools their
+// `--config` (never argv, which `ps` shows): through a FIFO written once, so that no password is
+// ever in a file a killed run could leave behind, or on Windows, which has no FIFO the tools can
+// open by path, through a 0600 file.
 import { debug } from './interface.js'
 import * as core from '@actions/core'
 import { ConnectionString } from 'mongodb-connection-string-url'
 import { MongoClient, type MongoClientOptions } from 'mongodb'
+import { writeSync } from 'node:fs'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { invalidInput, type GuardError } from './errors.js'
@@ -41,6 +44,8 @@ export class MongoUri {
   /** Normalised `host:port` list (lower case, default port filled in). */
   readonly hosts: string[]
   readonly isSrv: boolean
+  /** TLS on (tls or ssl=true, or mongodb+srv, which implies it). */
+  readonly usesTls: boolean
   /** authMechanism forced by the string, if any. */
   readonly mechanism: string | undefined
 
@@ -73,6 +78,7 @@ export class MongoUri {
     const params = cs.typedSearchParams<Record<string, string>>()
     this.authSource = params.get('authSource') ?? this.pathDatabase ?? 'admin'
     this.mechanism = params.get('authMechanism') ?? undefined
+    this.usesTls = cs.isSRV || params.get('tls') === 'true' || params.get('ssl') === 'true'
     this.redacted = cs.redact({ replacementString: '***' }).toString()
     try {
       // The driver's own option parsing (no connection yet): a bad option fails here, not later.
@@ -293,32 +299,77 @@ export function redact(text: string, uris: readonly MongoUri[]): string {
   return uris.reduce((out, uri) => uri.scrub(out), text)
 }
 
-/** A private directory (0700) for the tool config files; `remove()` deletes it and everything in it. */
+/** How the tools receive connection strings: a FIFO, or where there is none (Windows) a file. */
+export type ToolConfigChannel = 'pipe' | 'file'
+
+export const TOOL_CONFIG_CHANNEL: ToolConfigChannel = process.platform === 'win32' ? 'file' : 'pipe'
+
+/**
+ * One tool's `--config` on its way through a FIFO: the runner makes the FIFO at `path`, starts
+ * the tool, and once the tool has opened it for reading calls `writeTo` with the write end.
+ * mongo-tools reads `--config` with ioutil.ReadFile (common/options/options.go), which reads a
+ * FIFO to its end like a file. The content never touches a disk.
+ */
+export interface ConfigPipe {
+  readonly path: string
+  writeTo(fd: number): void
+}
+
+/** A private directory (0700) for the tools' configs; `remove()` deletes it and everything in it. */
 export class SecretDir {
   /** Each config file is written once and shared by the tools that run at the same time. */
   readonly #written = new Map<string, Promise<string>>()
+  /** Each FIFO serves one tool once: a path per call. */
+  readonly #pipes = new Map<string, ConfigPipe>()
 
-  private constructor(readonly path: string) {}
+  private constructor(
+    readonly path: string,
+    readonly channel: ToolConfigChannel
+  ) {}
 
-  static async create(parent: string): Promise<SecretDir> {
-    return new SecretDir(await mkdtemp(join(parent, 'mongo-restore-guard-')))
+  static async create(
+    parent: string,
+    channel: ToolConfigChannel = TOOL_CONFIG_CHANNEL
+  ): Promise<SecretDir> {
+    return new SecretDir(await mkdtemp(join(parent, 'mongo-restore-guard-')), channel)
   }
 
-  /** Writes the tools' `--config` file (JSON is valid YAML) with mode 0600; returns its path. */
+  /**
+   * The path the tool reads with `--config`: a FIFO (see `pipe()`), or a 0600 file (JSON is
+   * valid YAML) written now.
+   */
   toolConfig(name: string, uri: MongoUri): Promise<string> {
+    if (this.channel === 'pipe') {
+      const path = join(this.path, `${name}-${this.#pipes.size}.fifo`)
+      this.#pipes.set(path, { path, writeTo: (fd) => writeAll(fd, configText(uri)) })
+      return Promise.resolve(path)
+    }
     const key = `${name} ${uri.redacted}`
     let written = this.#written.get(key)
     if (written === undefined) {
       const file = join(this.path, `${name}-${this.#written.size}.yaml`)
-      written = writeFile(file, JSON.stringify({ uri: uri.forTools() }) + '\n', {
-        mode: 0o600
-      }).then(() => file)
+      written = writeFile(file, configText(uri), { mode: 0o600 }).then(() => file)
       this.#written.set(key, written)
     }
     return written
   }
 
+  /** The FIFO behind a path `toolConfig` returned; undefined for a file. */
+  pipe(path: string): ConfigPipe | undefined {
+    return this.#pipes.get(path)
+  }
+
   async remove(): Promise<void> {
     await rm(this.path, { recursive: true, force: true })
   }
+}
+
+function configText(uri: MongoUri): string {
+  return JSON.stringify({ uri: uri.forTools() }) + '\n'
+}
+
+/** A FIFO's write end may take a write in parts. */
+function writeAll(fd: number, text: string): void {
+  const bytes = Buffer.from(text)
+  for (let done = 0; done < bytes.length;) done += writeSync(fd, bytes, done)
 }

@@ -10,6 +10,7 @@ import { diffUsers, snapshotUsers, type UserDrift, type UserSnapshot } from './s
 import { managedService, type ManagedService } from './server/managed.js'
 import { dataMembers } from './server/members.js'
 import { classify, probe, type ProbeResult } from './server/probe.js'
+import { NO_ANSWER } from './server/causes.js'
 import { appUserRoles, repairAppUser, type RepairResult } from './server/repair.js'
 import { GuardError } from './errors.js'
 import { findLeftovers, type LeftoverCheck } from './server/leftovers.js'
@@ -127,7 +128,7 @@ export async function probeApps(settings: Settings): Promise<ProbeResult[]> {
     const result = await probe(app, settings.privileges, settings.probeTimeoutMs)
     log(result)
     results.push(result)
-    if (result.status === 'unreachable') continue
+    if (NO_ANSWER.has(result.status)) continue
     const members = await tryDataMembers(app, settings.probeTimeoutMs)
     // A one-member set is the server just probed.
     if (members.length < 2) continue
@@ -203,7 +204,7 @@ export async function readSource(
     if (error instanceof GuardError) throw error
     const detail = source.scrub(error instanceof Error ? error.message : String(error))
     throw new GuardError(
-      classify(error) === 'unreachable' ? 'Unreachable' : 'ToolFailed',
+      NO_ANSWER.has(classify(error)) ? 'Unreachable' : 'ToolFailed',
       `${source.input}: the source could not be read to verify the copy`,
       `${source.input}: the source (${source.redacted}) could not be read after the restore, to verify the copy against it: ${detail}. The restore itself finished; the copy was not verified, so do not switch the application to the target before checking it another way (or running again once the source answers).`
     )

@@ -83,9 +83,11 @@ function uriFlags(args: string[]): Record<string, string> {
   return found
 }
 
+/** Every regular file below `dir` (a named pipe left by a killed run would block a read). */
 function walk(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name)
-    return statSync(path).isDirectory() ? walk(path) : [path]
+    const stat = statSync(path)
+    return stat.isDirectory() ? walk(path) : stat.isFile() ? [path] : []
   })
 }

@@ -242,10 +242,24 @@ function tail(text: string, count: number): string {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
+/** A server that accepts TLS connections only, with this certificate (6.0: see __tests__/tls). */
+export interface ServerTls {
+  /** The server's certificate and key, PEM. */
+  pemFile: string
+  /** The CA that signed it, PEM: clients name it with tlsCAFile. */
+  caFile: string
+}
+
+/** The query options a client needs for a server with `tls`. */
+function tlsQuery(tls: ServerTls | undefined): string {
+  return tls ? `&tls=true&tlsCAFile=${encodeURIComponent(tls.caFile)}` : ''
+}
+
 // No credentials: hello needs no auth, the rest runs under the localhost exception.
-async function anonymousAdmin(hostPort: string, cmd: Record<string, unknown>) {
+async function anonymousAdmin(hostPort: string, cmd: Record<string, unknown>, tls?: ServerTls) {
   const opts = { serverSelectionTimeoutMS: 500, connectTimeoutMS: 500, maxPoolSize: 1 }
-  const client = new MongoClient(`mongodb://${hostPort}/?directConnection=true`, opts)
+  const query = `directConnection=true${tlsQuery(tls)}`
+  const client = new MongoClient(`mongodb://${hostPort}/?${query}`, opts)
   try {
     return await client.db('admin').command(cmd)
   } finally {
@@ -277,6 +291,7 @@ interface LaunchOptions {
   testCommands?: boolean
   setParameters?: Record<string, string | number | boolean> | undefined
   version: ServerVersion
+  tls?: ServerTls
 }
 
 interface Launched {
@@ -310,6 +325,10 @@ async function launch(port: number, o: LaunchOptions): Promise<Launched> {
   for (const [name, value] of Object.entries(o.setParameters ?? {})) {
     args.push('--setParameter', `${name}=${value}`)
   }
+  if (o.tls) {
+    args.push('--tlsMode', 'requireTLS', '--tlsCertificateKeyFile', pathArg(o.tls.pemFile))
+    args.push('--tlsCAFile', pathArg(o.tls.caFile), '--tlsAllowConnectionsWithoutCertificates')
+  }
   const stderrFd = fs.openSync(stderrPath, 'w')
   // wine64 execs mongod.exe in its own process: child.pid is the server, SIGKILL stops it.
   const child = wine
@@ -326,7 +345,7 @@ async function launch(port: number, o: LaunchOptions): Promise<Launched> {
   const { rootPassword, replSet, version } = o
   const uri = (user: string, password: string, authSource: string, extra?: string) =>
     `mongodb://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${hostPort}/` +
-    `?authSource=${encodeURIComponent(authSource)}&${o.topology}${extra ? `&${extra}` : ''}`
+    `?authSource=${encodeURIComponent(authSource)}&${o.topology}${tlsQuery(o.tls)}${extra ? `&${extra}` : ''}`
   const log = () => readOr(logPath) + readOr(stderrPath)
   let stopping: Promise<void> | undefined
   const stop = () =>
@@ -356,7 +375,7 @@ async function launch(port: number, o: LaunchOptions): Promise<Launched> {
     await waitFor(
       'connections',
       exited,
-      async () => !!(await anonymousAdmin(hostPort, { hello: 1 })),
+      async () => !!(await anonymousAdmin(hostPort, { hello: 1 }, o.tls)),
       wine ? STARTUP_TIMEOUT_WINE_MS : undefined
     )
   } catch (err) {
@@ -386,6 +405,7 @@ export async function startServer(
     version?: ServerVersion
     /** Server parameters (`--setParameter name=value`), e.g. `{ ttlMonitorSleepSecs: 1 }`. */
     setParameters?: Record<string, string | number | boolean>
+    tls?: ServerTls
   } = {}
 ): Promise<MongoServer> {
   initOnce()
@@ -397,17 +417,20 @@ export async function startServer(
     key: replSet && randomBytes(48).toString('base64'),
     topology: replSet ? `replicaSet=${replSet}` : 'directConnection=true',
     rootPassword: newRootPassword(),
-    setParameters: opts.setParameters
+    setParameters: opts.setParameters,
+    tls: opts.tls
   })
   const { hostPort, rootPassword } = server
   try {
     if (replSet) {
       const config = { _id: replSet, members: [{ _id: 0, host: hostPort }] }
-      await anonymousAdmin(hostPort, { replSetInitiate: config })
-      const isPrimary = async () => (await anonymousAdmin(hostPort, { hello: 1 })).isWritablePrimary
+      await anonymousAdmin(hostPort, { replSetInitiate: config }, opts.tls)
+      const isPrimary = async () =>
+        (await anonymousAdmin(hostPort, { hello: 1 }, opts.tls)).isWritablePrimary
       await waitFor('primary', exited, isPrimary)
     }
-    await anonymousAdmin(hostPort, { createUser: 'root', pwd: rootPassword, roles: ['root'] })
+    const root = { createUser: 'root', pwd: rootPassword, roles: ['root'] }
+    await anonymousAdmin(hostPort, root, opts.tls)
   } catch (err) {
     await server.stop()
     throw err

@@ -5,6 +5,7 @@ import { GuardError } from '../errors.js'
 import { hasDrift, type UserDrift } from '../server/drift.js'
 import { isProtectedNamespace } from '../input/guard.js'
 import type { ProbeResult, ProbeStatus } from '../server/probe.js'
+import { NO_ANSWER } from '../server/causes.js'
 import type { NamespaceCount, RestoreCounts } from '../tools/output.js'
 
 export interface Verdict {
@@ -20,6 +21,10 @@ const MEANING: Record<Exclude<ProbeStatus, 'ok'>, string> = {
   'mechanism-unavailable': 'the user has no credentials for the mechanism the app forces',
   unauthorized: 'the user lacks privileges the app needs',
   unreachable: 'the server could not be reached',
+  'name-not-resolved': "the server's name does not resolve",
+  refused: 'the server refused the connection',
+  'timed-out': 'no server answered in time',
+  'tls-failed': 'the TLS handshake failed',
   error: 'the probe failed'
 }
 
@@ -32,6 +37,14 @@ const FIX: Record<Exclude<ProbeStatus, 'ok'>, string> = {
     "give the app user credentials for that mechanism on the target with the password in the app's connection string (db.updateUser(user, { pwd, mechanisms: ['SCRAM-SHA-1', 'SCRAM-SHA-256'] })), or remove authMechanism from the app's connection string",
   unauthorized: 'grant the app user the missing actions on the target (db.grantRolesToUser)',
   unreachable: "check the host, port, TLS and network path in the app's connection string",
+  // No server answered: the probe's detail holds the fix for its cause (server/causes.ts).
+  'name-not-resolved':
+    'see the cause above; no server was asked, so roles and passwords are not the problem',
+  refused: 'see the cause above; no server was asked, so roles and passwords are not the problem',
+  'timed-out':
+    'see the cause above; no server was asked, so roles and passwords are not the problem',
+  'tls-failed':
+    'see the cause above; no login was tried, so roles and passwords are not the problem',
   error: 'read the server message above'
 }
 
@@ -50,7 +63,7 @@ export function judgeBaseline(before: readonly ProbeResult[], advice?: string): 
   const rejected = before.filter((r) => r.status !== 'ok')
   if (rejected.length === 0) return
   const unauthorized = rejected.every((r) => r.status === 'unauthorized')
-  const unreachable = rejected.every((r) => r.status === 'unreachable')
+  const unreachable = rejected.every((r) => NO_ANSWER.has(r.status))
   throw new GuardError(
     'AlreadyRejected',
     unauthorized

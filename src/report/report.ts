@@ -17,6 +17,7 @@ import type { Mismatch } from './data-check.js'
 import type { UserDrift } from '../server/drift.js'
 import type { ManagedService } from '../server/managed.js'
 import type { ToolProgress } from '../tools/progress.js'
+import type { ToolConfigChannel } from '../secrets.js'
 import type { RepairResult } from '../server/repair.js'
 import type { Mode } from '../input/settings.js'
 import type { NamespaceCount, RestoreCounts, RestoredNamespace } from '../tools/output.js'
@@ -43,6 +44,8 @@ export interface Report {
     mongorestore?: string
     source?: 'cache' | 'download' | 'path'
     build?: string
+    /** How they received the connection strings: a FIFO (never on disk), or on Windows a 0600 file. */
+    credentials?: ToolConfigChannel
   }
   /** The tools' and each server's version (and FCV), read before anything was written. */
   versions: Versions | undefined

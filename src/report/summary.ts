@@ -36,6 +36,10 @@ const LOGIN_CAUSE: Record<Exclude<ProbeStatus, 'ok'>, string> = {
   'mechanism-unavailable': 'its user has no credentials for the mechanism the app forces',
   unauthorized: 'it logs in but lacks privileges it needs',
   unreachable: 'the target cannot be reached',
+  'name-not-resolved': "the target's name does not resolve",
+  refused: 'the target refuses the connection',
+  'timed-out': 'the target does not answer in time',
+  'tls-failed': 'the TLS handshake with the target fails',
   error: 'the probe failed'
 }
 

@@ -4,6 +4,8 @@
 import { createHash } from 'node:crypto'
 import { MongoServerError, type Document } from 'mongodb'
 import { GuardError } from '../errors.js'
+import { noAnswer, tlsRequired, unanswered } from './causes.js'
+import { classify } from './probe.js'
 import type { MongoUri } from '../secrets.js'
 
 export interface UserRecord {
@@ -48,7 +50,7 @@ export async function snapshotUsers(admin: MongoUri, timeoutMs: number): Promise
     if (error instanceof MongoServerError && error.code === UNAUTHORIZED) {
       throw driftUnavailable(admin)
     }
-    throw error
+    throw await adminFailure(admin, error, timeoutMs)
   }
 }
 
@@ -79,6 +81,24 @@ function canonicalJson(value: unknown): string {
   // BSON values (Binary, Long, …) serialise through their own toJSON.
   return JSON.stringify(value) ?? 'null'
 }
+
+/** The users could not be read at all: no server answered, or the login was refused. */
+async function adminFailure(admin: MongoUri, error: unknown, timeoutMs: number): Promise<unknown> {
+  const consequence = `The target's users could not be read with ${admin.input}, for the users drift check${admin.input === 'target-admin-uri' ? ' and repair-app-user' : ''}.`
+  const cause = noAnswer(error, admin)
+  if (cause)
+    return unanswered(admin, 'the target', await tlsRequired(admin, cause, timeoutMs), consequence)
+  if (error instanceof MongoServerError && LOGIN_REFUSED.has(classify(error))) {
+    return new GuardError(
+      'AuthenticationFailed',
+      `${admin.input}: the target rejected the credentials`,
+      `${admin.input}: the target (${admin.redacted}) rejected the login of ${admin.username ?? '(no user)'}@${admin.authSource}: ${admin.scrub(error.message)}. ${consequence} Check the user name, password and authSource in ${admin.input} (the secret it comes from).`
+    )
+  }
+  return error
+}
+
+const LOGIN_REFUSED = new Set(['authentication-failed', 'user-not-found', 'mechanism-unavailable'])
 
 function driftUnavailable(admin: MongoUri): GuardError {
   const who = `${admin.username ?? 'the user'}@${admin.authSource}`

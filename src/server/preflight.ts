@@ -11,6 +11,7 @@ import type { TransferPlan } from '../input/settings.js'
 import { debug } from '../interface.js'
 import { tryClose, type MongoUri } from '../secrets.js'
 import { classify, type ProbeStatus } from './probe.js'
+import { noAnswer, tlsRequired, unanswered } from './causes.js'
 
 const APP_NAME = 'mongo-restore-guard-preflight'
 
@@ -105,16 +106,24 @@ async function connect(uri: MongoUri, side: Side, timeoutMs: number): Promise<Co
     if (uri.username === undefined || users.length > 0) {
       return { uri, client, hello: await client.db('admin').command({ hello: 1 }) }
     }
-    failure = refused(
-      uri,
-      side,
-      'authentication-failed',
-      'the server reports no session',
-      timeoutMs
-    )
+    failure = refused(uri, side, 'authentication-failed', 'the server reports no session', true)
   } catch (error) {
+    const cause = noAnswer(error, uri)
     const detail = uri.scrub(error instanceof Error ? error.message : String(error))
-    failure = refused(uri, side, classify(error), detail.replace(/\.$/, ''), timeoutMs)
+    failure = cause
+      ? unanswered(
+          uri,
+          `the ${side}`,
+          await tlsRequired(uri, cause, timeoutMs),
+          'No server answered, so neither the credentials nor the roles were checked. Nothing was dumped or written.'
+        )
+      : refused(
+          uri,
+          side,
+          classify(error),
+          detail.replace(/\.$/, ''),
+          error instanceof MongoServerError
+        )
   }
   await tryClose(client, APP_NAME)
   throw failure
@@ -127,7 +136,8 @@ function refused(
   side: Side,
   status: ProbeStatus,
   detail: string,
-  timeoutMs: number
+  /** A server answered (its error code is known): only then can roles be the cause. */
+  answered: boolean
 ): GuardError {
   const who = `${uri.username ?? '(no user)'}@${uri.authSource}`
   const needs =
@@ -143,17 +153,13 @@ function refused(
         `${uri.input}: the ${side} rejected the credentials`,
         `${uri.input}: the ${side} (${uri.redacted}) rejected the login of ${who}: ${detail}. Nothing was dumped or written. Check the user name, password and authSource in ${uri.input} (the secret it comes from); ${needs}.`
       )
-    case 'unreachable':
-      return new GuardError(
-        'Unreachable',
-        `${uri.input}: the ${side} cannot be reached`,
-        `${uri.input}: no answer from the ${side} (${uri.hosts.join(',')}) within probe-timeout-seconds (${timeoutMs / 1000} s): ${detail}. Nothing was dumped or written. Check the host names and ports, the TLS options, and that the runner can reach the ${side} (firewall, IP access list); raise probe-timeout-seconds for a slow network.`
-      )
     default:
       return new GuardError(
         status === 'unauthorized' ? 'Unauthorized' : 'ToolFailed',
         `${uri.input}: the ${side} refused the pre-flight check`,
-        `${uri.input}: the pre-flight login of ${who} to the ${side} failed: ${detail}. Nothing was dumped or written. ${needs[0]?.toUpperCase()}${needs.slice(1)}.`
+        answered
+          ? `${uri.input}: the pre-flight login of ${who} to the ${side} failed: ${detail}. Nothing was dumped or written. ${needs[0]?.toUpperCase()}${needs.slice(1)}.`
+          : `${uri.input}: the pre-flight connection to the ${side} failed before any server answered: ${detail}. Nothing was dumped or written. Check ${uri.input} (its options and, for mongodb+srv, its DNS records).`
       )
   }
 }
@@ -319,6 +325,9 @@ function notAllowed(
   what: string,
   fix: string
 ): GuardError {
+  // The connection was lost meanwhile: its cause, not a missing role.
+  const cause = noAnswer(error, uri)
+  if (cause) return unanswered(uri, 'the server', cause, 'Nothing was dumped or written.')
   const detail = uri
     .scrub(error instanceof Error ? error.message : String(error))
     .replace(/\.$/, '')

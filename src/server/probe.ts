@@ -7,12 +7,8 @@
 // string, authenticates, reads its privileges and is closed. An already-open pool proves
 // nothing (authentication happens once per connection), so each probe opens its own.
 import { debug } from '../interface.js'
-import {
-  MongoNetworkError,
-  MongoServerError,
-  MongoServerSelectionError,
-  type MongoClientOptions
-} from 'mongodb'
+import { MongoServerError, type MongoClientOptions } from 'mongodb'
+import { noAnswer, tlsRequired, type NoAnswerStatus } from './causes.js'
 import {
   missingPrivileges,
   type GrantedPrivilege,
@@ -27,7 +23,7 @@ export type ProbeStatus =
   | 'user-not-found'
   | 'mechanism-unavailable'
   | 'unauthorized'
-  | 'unreachable'
+  | NoAnswerStatus
   | 'error'
 
 export interface ProbeResult {
@@ -49,8 +45,8 @@ export interface ProbeResult {
 
 /**
  * Every server error code the probe can meet (src/mongo/base/error_codes.yml); any other code
- * is 'error'. Without a server answer: no server selected or a broken connection is
- * 'unreachable', anything else 'error' (see classify).
+ * is 'error'. Without a server answer, the cause (causes.ts): a name that does not resolve,
+ * refused, timed out, TLS, or 'unreachable' for another network failure; anything else 'error'.
  */
 export const STATUS_BY_CODE: ReadonlyMap<number, ProbeStatus> = new Map<number, ProbeStatus>([
   // AuthenticationFailed: a wrong password, and (masked on purpose) a user that does not exist.
@@ -118,6 +114,12 @@ export async function probe(
   } catch (error) {
     const status = classify(error)
     const detail = error instanceof Error ? error.message : String(error)
+    const cause = noAnswer(error, app)
+    if (cause) {
+      // No server answered: the cause and its fix, never a verdict on the credentials.
+      const named = await tlsRequired(app, cause, timeoutMs)
+      return result(named.status, `${named.why}. ${named.fix}`)
+    }
     if (status !== 'authentication-failed' && status !== 'mechanism-unavailable') {
       return result(status, detail)
     }
@@ -200,12 +202,10 @@ export async function tryUserMechanisms(
   }
 }
 
-/** By error class and server code, never by message text. */
+/** By error class, server code and Node's error codes (causes.ts), never by message text. */
 export function classify(error: unknown): ProbeStatus {
   if (error instanceof MongoServerError) {
     return (typeof error.code === 'number' && STATUS_BY_CODE.get(error.code)) || 'error'
   }
-  if (error instanceof MongoServerSelectionError || error instanceof MongoNetworkError)
-    return 'unreachable'
-  return 'error'
+  return noAnswer(error)?.status ?? 'error'
 }

@@ -2,6 +2,7 @@
 // re-registering the app's password on the target. It touches that one user and no other.
 import { MongoServerError, type Db, type Document } from 'mongodb'
 import { GuardError } from '../errors.js'
+import { noAnswer, unanswered } from './causes.js'
 import type { MongoUri, RoleRef } from '../secrets.js'
 
 export interface RepairResult {
@@ -52,6 +53,10 @@ export async function repairAppUser(
     })
   } catch (error) {
     if (error instanceof MongoServerError) throw repairFailed(admin, app, error)
+    const cause = noAnswer(error, admin)
+    if (cause) {
+      throw unanswered(admin, 'the target', cause, 'The application user was not repaired.')
+    }
     throw error
   }
 }

@@ -1,7 +1,9 @@
 // The one module that starts child processes: mongodump and mongorestore, alone or with the
 // dump's stdout piped into the restore's stdin. @actions/exec cannot join two processes with a
 // pipe, so the pipeline uses child_process directly (joined by a kernel pipe where there is
-// one); the version check uses @actions/exec.
+// one); the version check uses @actions/exec. Each tool reads its connection string from a FIFO
+// written once it has opened it (see feedConfig), and on Linux dies with this process, however
+// this process dies (see parentDeath).
 import { getExecOutput } from '@actions/exec'
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { closeSync, constants, existsSync, mkdtempSync, openSync, rmSync } from 'node:fs'
@@ -11,6 +13,8 @@ import type { Readable } from 'node:stream'
 import { createInterface } from 'node:readline'
 import { GuardError } from '../errors.js'
 import { debug } from '../interface.js'
+import type { ConfigPipe } from '../secrets.js'
+import { feedConfig } from './config-fifo.js'
 import { LogLines } from './log-lines.js'
 
 export type ToolName = 'mongodump' | 'mongorestore'
@@ -19,6 +23,8 @@ export interface ToolCommand {
   tool: ToolName
   bin: string
   args: string[]
+  /** The FIFO its `--config` names, when the connection string goes through one. */
+  config?: ConfigPipe
 }
 
 export interface ToolRun {
@@ -137,7 +143,9 @@ export const spawnTools: ToolRunner = async (commands, options) => {
       const pipe = last ? undefined : kernelPipe()
       let child: ChildProcess
       try {
-        child = spawn(command.bin, command.args, {
+        if (command.config) makeFifo(command.config.path)
+        const [bin, args] = parentDeath(command.bin, command.args)
+        child = spawn(bin, args, {
           stdio: [input, last ? 'ignore' : (pipe?.write ?? 'pipe'), 'pipe']
         })
       } catch (error) {
@@ -162,6 +170,7 @@ export const spawnTools: ToolRunner = async (commands, options) => {
       }
       children.push(child)
       running.add(child)
+      if (command.config) void feedConfig(child, command.config, () => stop(child))
       finished.push(
         collect(command, child, options.redact).then(
           (run) => {
@@ -235,22 +244,69 @@ function collect(
   return new Promise((resolve, reject) => {
     child.on('error', (error: NodeJS.ErrnoException) => {
       running.delete(child)
-      reject(
-        error.code === 'ENOENT'
-          ? new GuardError(
-              'ToolNotFound',
-              `${command.tool} not found`,
-              `${command.tool} was not found at "${command.bin}". Install the MongoDB Database Tools or set tools-path.`
-            )
-          : error
-      )
+      reject(error.code === 'ENOENT' ? notFound(command) : error)
     })
     // 'close' waits for stderr to end, so every line is in the log.
     child.on('close', (exitCode) => {
+      // setpriv (parentDeath) exits 127 when it cannot execute the tool; the tools exit 0 or 1.
+      if (exitCode === 127 && parentDeathVia() !== undefined) {
+        running.delete(child)
+        reject(notFound(command))
+        return
+      }
       log.flush()
       resolve({ tool: command.tool, exitCode, lines: log.lines(), interruption: undefined })
     })
   })
+}
+
+function notFound(command: ToolCommand): GuardError {
+  return new GuardError(
+    'ToolNotFound',
+    `${command.tool} not found`,
+    `${command.tool} was not found at "${command.bin}". Install the MongoDB Database Tools or set tools-path.`
+  )
+}
+
+/** A FIFO (0600, in the secrets' private directory) for one tool's `--config`. */
+function makeFifo(path: string): void {
+  const made = spawnSync('mkfifo', ['-m', '600', path])
+  if (made.status !== 0) {
+    throw new GuardError(
+      'ToolFailed',
+      'No pipe for the connection string',
+      `mkfifo could not make ${path} (${made.error?.message ?? String(made.stderr).trim()}); the connection strings are never written to a file on this platform. Check that mkfifo (coreutils) is on PATH and that the temp directory allows named pipes.`
+    )
+  }
+}
+
+let parentDeathCache: string | null | undefined
+
+/**
+ * setpriv (util-linux, on every Ubuntu runner) when it can give a child a parent-death signal,
+ * asked once by running it: PR_SET_PDEATHSIG survives the exec of the tool.
+ */
+function parentDeathVia(): string | undefined {
+  if (parentDeathCache === undefined) {
+    parentDeathCache = null
+    if (process.platform === 'linux') {
+      const probe = spawnSync('setpriv', ['--pdeathsig', 'SIGKILL', '--', 'true'])
+      if (probe.status === 0) parentDeathCache = 'setpriv'
+      else debug('setpriv --pdeathsig is not available: the tools cannot die with this process.')
+    }
+  }
+  return parentDeathCache ?? undefined
+}
+
+/**
+ * The command that runs a tool so that the kernel kills it when this process dies, whatever
+ * kills it (SIGKILL, out of memory): the signal fires when the thread that forked the tool
+ * ends, and libuv forks from the thread that calls spawn, the main thread, which ends only
+ * with the process. Elsewhere the tool runs as it is (see README "Security").
+ */
+function parentDeath(bin: string, args: string[]): [string, string[]] {
+  const setpriv = parentDeathVia()
+  return setpriv ? [setpriv, ['--pdeathsig', 'SIGKILL', '--', bin, ...args]] : [bin, args]
 }
 
 function stop(child: ChildProcess): void {

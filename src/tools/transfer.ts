@@ -6,7 +6,7 @@
 // Dump and restore. Streamed: mongodump --archive | mongorestore --archive, nothing on disk.
 // To disk: one `mongodump --db` per user database into a new directory, so that no file ever
 // holds admin's users, roles or credential hashes. Connection strings reach the tools only
-// through --config files in a private directory.
+// through --config: a FIFO written once (a file only on Windows), in a private directory.
 import * as core from '@actions/core'
 import { mkdir, rm } from 'node:fs/promises'
 import { cancelled, GuardError, timedOut } from '../errors.js'
@@ -191,7 +191,7 @@ async function command(
   args: (configFile: string) => string[]
 ): Promise<ToolCommand> {
   const configFile = await ctx.secrets.toolConfig(tool === 'mongodump' ? 'source' : 'target', uri)
-  return { tool, bin: ctx.bins[tool], args: args(configFile) }
+  return { tool, bin: ctx.bins[tool], args: args(configFile), config: ctx.secrets.pipe(configFile) }
 }
 
 function run(ctx: ToolContext, commands: ToolCommand[]) {
