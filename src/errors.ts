@@ -31,6 +31,7 @@ export type FailureKind =
   | 'RepairFailed'
   | 'ShardedCluster'
   | 'PartsIncomplete'
+  | 'ReplayImpossible'
 
 export class GuardError extends Error {
   constructor(

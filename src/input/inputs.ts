@@ -16,7 +16,14 @@ import { MAX_PARTS, parseNamespaceLines, type PartLine } from './parts.js'
 import { parsePlan, type SplitPlan } from './split-plan.js'
 import { DATABASE_NAME, parsePrivileges } from './privileges.js'
 import { maskRaw, MongoUri, shownUrl } from '../secrets.js'
-import { MODES, type Mode, type Rename, type Settings, type TransferPlan } from './settings.js'
+import {
+  MODES,
+  type Consistent,
+  type Mode,
+  type Rename,
+  type Settings,
+  type TransferPlan
+} from './settings.js'
 import { parseVerifySample } from './verify-sample.js'
 
 export function getInputs(): Settings {
@@ -38,12 +45,14 @@ function settingsFor(mode: Mode): Settings {
       const common = { ...commonInputs(mode, target), source, target }
       const transfer = transferInputs(mode, source, target)
       const archive = archiveInput(mode)
-      if (mode === 'migrate') return { mode, ...common, transfer, archive }
+      const consistent = consistentInput()
+      if (mode === 'migrate') return { mode, ...common, transfer, archive, consistent }
       return {
         mode,
         ...common,
         transfer,
         archive,
+        consistent,
         keep: booleanInput('keep'),
         runId: process.env['GITHUB_RUN_ID'] || String(Date.now())
       }
@@ -279,6 +288,17 @@ function databasesInput(): string[] {
     }
   }
   return names
+}
+
+/** consistent: auto (the default, also on the command line), true or false. */
+function consistentInput(): Consistent {
+  const value = core.getInput('consistent').trim() || 'auto'
+  if (value === 'auto' || value === 'true' || value === 'false') return value
+  throw invalidInput(
+    'consistent',
+    `"${value}" is not auto, true or false`,
+    'Write auto (a point-in-time copy wherever the source can give one), true (required) or false'
+  )
 }
 
 // An empty input takes the action.yml default; the command line, which has no action.yml,
