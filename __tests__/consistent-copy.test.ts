@@ -147,7 +147,7 @@ async function assertUsersUntouched(target: MongoServer): Promise<void> {
 
 for (const version of SERVER_VERSIONS) {
   describe(`a copy of a living replica set (${version})`, () => {
-    test('promise: migrate (streamed) is the source as of T, with no user written during the copy', async (t) => {
+    test('migrate (streamed) is the source as of T, with no user written during the copy', async (t) => {
       const live = await liveSource(t, version)
       const target = await replayTarget(t, version)
       const configBefore = await configCollections(target)
@@ -218,12 +218,15 @@ describe('a copy of a living replica set, other shapes (6.0)', () => {
   test('auto without the replay privileges is an ordinary copy, and says why', async (t) => {
     const live = await liveSource(t, '6.0')
     const target = await serverFor(t)
-    await createUser(target, 'admin', 'plain', 'plain-pw', ['restore'])
+    await createUser(target, 'admin', 'plain', 'plain-pw', ['restore', 'readAnyDatabase'])
+    await createUser(target, 'appdb', 'app', APP_TARGET, ['readWrite'])
+    const app = target.uri('app', APP_TARGET, 'appdb')
     const run = await runAction(
       {
         mode: 'migrate',
         'source-uri': live.sourceUri,
         'target-uri': target.uri('plain', 'plain-pw', 'admin'),
+        'app-uri': app,
         databases: 'appdb',
         ...tools()
       },
@@ -231,12 +234,13 @@ describe('a copy of a living replica set, other shapes (6.0)', () => {
     )
     assert.equal(run.exitCode, 0, explain(run))
     assert.equal(run.outputs['consistent-at'], undefined)
-    assert.match(run.summary, /Not a point-in-time copy: the target user plain lacks applyOps/)
+    assert.match(run.summary, /Not a point-in-time copy: the target user plain lacks update, remove on appdb/)
     const refused = await runAction(
       {
         mode: 'migrate',
         'source-uri': live.sourceUri,
         'target-uri': target.uri('plain', 'plain-pw', 'admin'),
+        'app-uri': app,
         databases: 'appdb',
         consistent: 'true',
         drop: 'true',
@@ -245,7 +249,7 @@ describe('a copy of a living replica set, other shapes (6.0)', () => {
       { node }
     )
     assert.equal(refused.exitCode, 1, explain(refused))
-    assert.match(refused.stdout, /consistent: true, but the target user plain lacks applyOps/)
+    assert.match(refused.stdout, /consistent: true, but the target user plain lacks update, remove on appdb/)
   })
 })
 
