@@ -234,7 +234,10 @@ describe('a copy of a living replica set, other shapes (6.0)', () => {
     )
     assert.equal(run.exitCode, 0, explain(run))
     assert.equal(run.outputs['consistent-at'], undefined)
-    assert.match(run.summary, /Not a point-in-time copy: the target user plain lacks update, remove on appdb/)
+    assert.match(
+      run.summary,
+      /Not a point-in-time copy: the target user plain lacks update, remove on appdb/
+    )
     const refused = await runAction(
       {
         mode: 'migrate',
@@ -249,7 +252,10 @@ describe('a copy of a living replica set, other shapes (6.0)', () => {
       { node }
     )
     assert.equal(refused.exitCode, 1, explain(refused))
-    assert.match(refused.stdout, /consistent: true, but the target user plain lacks update, remove on appdb/)
+    assert.match(
+      refused.stdout,
+      /consistent: true, but the target user plain lacks update, remove on appdb/
+    )
   })
 })
 
