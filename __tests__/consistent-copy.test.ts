@@ -5,6 +5,7 @@
 // the target, the app's new connection succeeds and the step passes. The bundle runs as a runner
 // runs it, against real mongods and the real tools.
 import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, describe, test, type TestContext } from 'node:test'
 import { Timestamp } from 'mongodb'
@@ -112,7 +113,7 @@ async function assertEqualAtT(
   const at = timestampOf(run.outputs['consistent-at'])
   assert.match(run.outputs['consistent-at-time'] ?? '', /^\d{4}-\d\d-\d\dT/)
   assert.ok(Number(run.outputs['writes-during-copy']) > 0, 'the source took writes during the copy')
-  assert.match(run.summary, /Consistent as of T = <code>\d+:\d+<\/code>/)
+  assert.match(run.summary, /Consistent as of (the dump's )?T = <code>\d+:\d+<\/code>/)
   const atT = await withClient(live.rs.rootUri, (c) => readWriterState(c, 'appdb', at))
   const copied = await withClient(target.rootUri, (c) => readWriterState(c, targetDb))
   // One point in time: the counter agrees with the events, and everything equals the source at T.
@@ -206,6 +207,41 @@ for (const version of SERVER_VERSIONS) {
 }
 
 describe('a copy of a living replica set, other shapes (6.0)', () => {
+  test('dump saves the writes made during the dump; restore replays them: the source as of T', async (t) => {
+    const live = await liveSource(t, '6.0')
+    const target = await replayTarget(t, '6.0')
+    const dir = join(tempDirFor(t), 'dump')
+    const { run: dumped } = await runWhileWriting(live, {
+      mode: 'dump',
+      'source-uri': live.sourceUri,
+      databases: 'appdb',
+      archive: dir
+    })
+    assert.equal(dumped.exitCode, 0, explain(dumped))
+    assert.match(dumped.summary, /The dump is consistent as of T = <code>\d+:\d+<\/code>/)
+    // The saved window holds the plan's writes only: no user changed during the dump, no admin.
+    const saved = readFileSync(join(dir, 'oplog.bson'))
+    assert.ok(saved.length > 0)
+    assert.ok(
+      !saved.includes('system.users') && !saved.includes('intruder'),
+      'no user in the window'
+    )
+    const restored = await runAction(
+      {
+        mode: 'restore',
+        'target-uri': target.uri('restorer', 'restore-pw', 'admin'),
+        'app-uri': target.uri('app', APP_TARGET, 'appdb'),
+        archive: dir,
+        consistent: 'true',
+        ...tools()
+      },
+      { node }
+    )
+    assert.equal(restored.outputs['consistent-at'], dumped.outputs['consistent-at'])
+    await assertEqualAtT(live, target, restored)
+    await assertUsersUntouched(target)
+  })
+
   test('rehearse onto the source deployment replays into the scratch database', async (t) => {
     const live = await liveSource(t, '6.0')
     await createUser(live.source, 'admin', 'restorer', 'restore-pw', REPLAY_ROLES)
