@@ -300,6 +300,29 @@ describe('a copy of a living replica set, other shapes (6.0)', () => {
       /consistent: true, but the target user plain lacks update, remove on appdb/
     )
   })
+
+  test('auto with a source user that may not read the oplog is an ordinary copy, and says why', async (t) => {
+    const live = await liveSource(t, '6.0')
+    await createUser(live.source, 'appdb', 'reader', 'reader-pw', ['read'])
+    const target = await replayTarget(t, '6.0')
+    const run = await runAction(
+      {
+        mode: 'migrate',
+        'source-uri': live.source.uri('reader', 'reader-pw', 'appdb'),
+        'target-uri': target.uri('restorer', 'restore-pw', 'admin'),
+        'app-uri': target.uri('app', APP_TARGET, 'appdb'),
+        databases: 'appdb',
+        ...tools()
+      },
+      { node }
+    )
+    assert.equal(run.exitCode, 0, explain(run))
+    assert.equal(run.outputs['consistent-at'], undefined)
+    assert.match(
+      run.summary,
+      /Not a point-in-time copy: the source user reader cannot read local\.oplog\.rs/
+    )
+  })
 })
 
 async function configCollections(server: MongoServer): Promise<string[]> {
