@@ -110,6 +110,9 @@ async function assertEqualAtT(
   targetDb = 'appdb'
 ): Promise<void> {
   assert.equal(run.exitCode, 0, explain(run))
+  // Nothing left behind in the runner's temp: no oplog file, no tool config (the report aside).
+  const left = [...run.leftovers.keys()].filter((f) => !f.endsWith('-report.json'))
+  assert.deepEqual(left, [])
   const at = timestampOf(run.outputs['consistent-at'])
   assert.match(run.outputs['consistent-at-time'] ?? '', /^\d{4}-\d\d-\d\dT/)
   assert.ok(Number(run.outputs['writes-during-copy']) > 0, 'the source took writes during the copy')
