@@ -22122,7 +22122,7 @@ var require_bson = __commonJS({
       }
     };
     var LongWithoutOverridesClass = Long;
-    var Timestamp = class _Timestamp extends LongWithoutOverridesClass {
+    var Timestamp2 = class _Timestamp extends LongWithoutOverridesClass {
       get _bsontype() {
         return "Timestamp";
       }
@@ -22562,7 +22562,7 @@ var require_bson = __commonJS({
           value = promoteValues ? symbol : new BSONSymbol(symbol);
           index = index + stringSize;
         } else if (elementType === BSON_DATA_TIMESTAMP) {
-          value = new Timestamp({
+          value = new Timestamp2({
             i: NumberUtils.getUint32LE(buffer2, index),
             t: NumberUtils.getUint32LE(buffer2, index + 4)
           });
@@ -23136,7 +23136,7 @@ var require_bson = __commonJS({
       $maxKey: MaxKey,
       $regex: BSONRegExp,
       $regularExpression: BSONRegExp,
-      $timestamp: Timestamp
+      $timestamp: Timestamp2
     };
     function deserializeValue(value, options = {}) {
       if (typeof value === "number") {
@@ -23313,7 +23313,7 @@ var require_bson = __commonJS({
       ObjectId: (o) => new ObjectId2(o),
       BSONRegExp: (o) => new BSONRegExp(o.pattern, o.options),
       BSONSymbol: (o) => new BSONSymbol(o.value),
-      Timestamp: (o) => Timestamp.fromBits(o.low, o.high)
+      Timestamp: (o) => Timestamp2.fromBits(o.low, o.high)
     };
     function serializeDocument(doc, options) {
       if (doc == null || typeof doc !== "object")
@@ -23582,7 +23582,7 @@ var require_bson = __commonJS({
       MinKey,
       NumberUtils,
       ObjectId: ObjectId2,
-      Timestamp,
+      Timestamp: Timestamp2,
       UUID,
       bsonType,
       calculateObjectSize,
@@ -23615,7 +23615,7 @@ var require_bson = __commonJS({
     exports.MinKey = MinKey;
     exports.NumberUtils = NumberUtils;
     exports.ObjectId = ObjectId2;
-    exports.Timestamp = Timestamp;
+    exports.Timestamp = Timestamp2;
     exports.UUID = UUID;
     exports.bsonType = bsonType;
     exports.calculateObjectSize = calculateObjectSize;
@@ -23942,7 +23942,7 @@ var require_error = __commonJS({
       }
     };
     exports.MongoError = MongoError;
-    var MongoServerError10 = class extends MongoError {
+    var MongoServerError12 = class extends MongoError {
       /**
        * **Do not use this constructor!**
        *
@@ -23971,7 +23971,7 @@ var require_error = __commonJS({
         return "MongoServerError";
       }
     };
-    exports.MongoServerError = MongoServerError10;
+    exports.MongoServerError = MongoServerError12;
     var MongoDriverError = class extends MongoError {
       /**
        * **Do not use this constructor!**
@@ -24252,7 +24252,7 @@ var require_error = __commonJS({
       }
     };
     exports.MongoGCPError = MongoGCPError;
-    var MongoClientBulkWriteError = class extends MongoServerError10 {
+    var MongoClientBulkWriteError = class extends MongoServerError12 {
       /**
        * Initialize the client bulk write error.
        * @param message - The error message.
@@ -24705,7 +24705,7 @@ var require_error = __commonJS({
       }
     };
     exports.MongoServerSelectionError = MongoServerSelectionError2;
-    var MongoWriteConcernError = class extends MongoServerError10 {
+    var MongoWriteConcernError = class extends MongoServerError12 {
       /**
        * **Do not use this constructor!**
        *
@@ -26114,7 +26114,7 @@ var require_utils2 = __commonJS({
     exports.isHostMatch = isHostMatch;
     exports.promiseWithResolvers = promiseWithResolvers;
     exports.squashError = squashError;
-    exports.once = once;
+    exports.once = once3;
     exports.maybeAddIdToDocuments = maybeAddIdToDocuments;
     exports.fileIsAccessible = fileIsAccessible;
     exports.csotMin = csotMin;
@@ -26854,7 +26854,7 @@ var require_utils2 = __commonJS({
       return Promise.resolve(crypto.getRandomValues(new Uint8Array(size)));
     };
     exports.randomBytes = randomBytes;
-    async function once(ee, name, options) {
+    async function once3(ee, name, options) {
       options?.signal?.throwIfAborted();
       const { promise, resolve: resolve3, reject } = promiseWithResolvers();
       const onEvent = (data) => resolve3(data);
@@ -29991,7 +29991,7 @@ var require_ordered = __commonJS({
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.OrderedBulkOperation = void 0;
-    var BSON8 = require_bson2();
+    var BSON10 = require_bson2();
     var error_1 = require_error();
     var common_1 = require_common2();
     var OrderedBulkOperation = class extends common_1.BulkOperationBase {
@@ -30003,13 +30003,13 @@ var require_ordered = __commonJS({
         let buffer;
         let bsonSize;
         if (this.s.usingAutoEncryption) {
-          bsonSize = BSON8.calculateObjectSize(document, {
+          bsonSize = BSON10.calculateObjectSize(document, {
             checkKeys: false,
             ignoreUndefined: false
           });
         } else {
           const bson = this.s.bsonOptions;
-          buffer = BSON8.serialize(document, {
+          buffer = BSON10.serialize(document, {
             checkKeys: this.s.checkKeys,
             ignoreUndefined: bson.ignoreUndefined,
             serializeFunctions: bson.serializeFunctions
@@ -30063,7 +30063,7 @@ var require_unordered = __commonJS({
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.UnorderedBulkOperation = void 0;
-    var BSON8 = require_bson2();
+    var BSON10 = require_bson2();
     var error_1 = require_error();
     var common_1 = require_common2();
     var UnorderedBulkOperation = class extends common_1.BulkOperationBase {
@@ -30081,13 +30081,13 @@ var require_unordered = __commonJS({
         let buffer;
         let bsonSize;
         if (this.s.usingAutoEncryption) {
-          bsonSize = BSON8.calculateObjectSize(document, {
+          bsonSize = BSON10.calculateObjectSize(document, {
             checkKeys: false,
             ignoreUndefined: false
           });
         } else {
           const bson = this.s.bsonOptions;
-          buffer = BSON8.serialize(document, {
+          buffer = BSON10.serialize(document, {
             checkKeys: this.s.checkKeys,
             ignoreUndefined: bson.ignoreUndefined,
             serializeFunctions: bson.serializeFunctions
@@ -46629,7 +46629,7 @@ var require_mongodb_aws = __commonJS({
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.MongoDBAWS = void 0;
     var bson_1 = require_bson2();
-    var BSON8 = require_bson2();
+    var BSON10 = require_bson2();
     var error_1 = require_error();
     var utils_1 = require_utils2();
     var auth_provider_1 = require_auth_provider();
@@ -46666,10 +46666,10 @@ var require_mongodb_aws = __commonJS({
         const saslStart = {
           saslStart: 1,
           mechanism: "MONGODB-AWS",
-          payload: BSON8.serialize({ r: nonce, p: ASCII_N }, bsonOptions)
+          payload: BSON10.serialize({ r: nonce, p: ASCII_N }, bsonOptions)
         };
         const saslStartResponse = await connection.command((0, utils_1.ns)(`${db}.$cmd`), saslStart, void 0);
-        const serverResponse = BSON8.deserialize(saslStartResponse.payload.buffer, bsonOptions);
+        const serverResponse = BSON10.deserialize(saslStartResponse.payload.buffer, bsonOptions);
         const host = serverResponse.h;
         const serverNonce = serverResponse.s.buffer;
         if (serverNonce.length !== 64) {
@@ -46707,7 +46707,7 @@ var require_mongodb_aws = __commonJS({
         const saslContinue = {
           saslContinue: 1,
           conversationId: saslStartResponse.conversationId,
-          payload: BSON8.serialize(payload, bsonOptions)
+          payload: BSON10.serialize(payload, bsonOptions)
         };
         await connection.command((0, utils_1.ns)(`${db}.$cmd`), saslContinue, void 0);
       }
@@ -53868,6 +53868,7 @@ var EXIT_CODES = {
   EmptyRestore: 5,
   DataMismatch: 5,
   PartsIncomplete: 5,
+  ReplayImpossible: 5,
   UnreadableDump: 6,
   DumpCarriesUsers: 6,
   SourceChanged: 7,
@@ -56073,11 +56074,19 @@ function missingUri(input, mode, { flag, env }) {
 }
 
 // src/input/guard.ts
-var PROTECTED_NAMESPACES = ["admin.*", "*.system.users", "*.system.roles"];
-function isProtectedNamespace(namespace) {
+var SYSTEM_DATABASES = ["admin", "local", "config"];
+var PROTECTED_NAMESPACES = [
+  ...SYSTEM_DATABASES.map((db) => `${db}.*`),
+  "*.system.users",
+  "*.system.roles"
+];
+function isCredentialNamespace(namespace) {
   return namespace.startsWith("admin.") || /\.system\.(users|roles)$/.test(namespace);
 }
-var SYSTEM_DATABASES = ["admin", "local", "config"];
+function isProtectedNamespace(namespace) {
+  const db = namespace.slice(0, namespace.indexOf("."));
+  return SYSTEM_DATABASES.includes(db) || isCredentialNamespace(namespace);
+}
 var CONNECTION = "connection settings come only from the *-uri inputs, so no credential reaches argv";
 var INPUT = (name) => `it has its own input: ${name}`;
 var COMMON = {
@@ -56858,13 +56867,15 @@ function settingsFor(mode) {
       const transfer2 = transferInputs(mode, source, target);
       const archive = archiveInput(mode);
       const objectives = objectivesInput(mode);
-      if (mode === "migrate") return { mode, ...common, transfer: transfer2, archive, objectives };
+      const consistent = consistentInput();
+      if (mode === "migrate") return { mode, ...common, transfer: transfer2, archive, objectives, consistent };
       return {
         mode,
         ...common,
         transfer: transfer2,
         archive,
         objectives,
+        consistent,
         keep: booleanInput("keep"),
         runId: process.env["GITHUB_RUN_ID"] || String(Date.now())
       };
@@ -56880,7 +56891,8 @@ function settingsFor(mode) {
         ...commonInputs(mode, void 0),
         source,
         transfer: transferInputs(mode, source, void 0),
-        archive
+        archive,
+        consistent: consistentInput()
       };
     }
     case "restore": {
@@ -56893,7 +56905,8 @@ function settingsFor(mode) {
         transfer: transferInputs(mode, void 0, target),
         archive,
         skipArchivedUsers: booleanInput("skip-archived-users"),
-        objectives: objectivesInput(mode)
+        objectives: objectivesInput(mode),
+        consistent: consistentInput()
       };
     }
     case "probe": {
@@ -57089,6 +57102,15 @@ function databasesInput() {
     }
   }
   return names2;
+}
+function consistentInput() {
+  const value = getInput("consistent").trim() || "auto";
+  if (value === "auto" || value === "true" || value === "false") return value;
+  throw invalidInput(
+    "consistent",
+    `"${value}" is not auto, true or false`,
+    "Write auto (a point-in-time copy wherever the source can give one), true (required) or false"
+  );
 }
 function booleanInput(name) {
   if (getInput(name) === "") return false;
@@ -58250,25 +58272,53 @@ async function helloOf(uri, timeoutMs) {
 }
 
 // src/split-modes.ts
-var import_mongodb12 = __toESM(require_lib3(), 1);
+var import_mongodb13 = __toESM(require_lib3(), 1);
 import { writeFile as writeFile3 } from "node:fs/promises";
 import { join as join5 } from "node:path";
 
-// src/server/collection-options.ts
+// src/server/read-at.ts
 var import_mongodb8 = __toESM(require_lib3(), 1);
+async function sessionAt(client, at) {
+  if (at === void 0) return void 0;
+  await client.connect();
+  const session = client.startSession({ snapshot: true });
+  session.snapshotTime = at;
+  return session;
+}
+async function withSessionAt(client, at, fn) {
+  const session = await sessionAt(client, at);
+  try {
+    return await fn(session);
+  } finally {
+    await session?.endSession();
+  }
+}
+function isSnapshotTooOld(error2) {
+  return error2 instanceof import_mongodb8.MongoServerError && (error2.code === 239 || error2.codeName === "SnapshotTooOld");
+}
+function tooOldToVerify(source) {
+  return new GuardError(
+    "DataMismatch",
+    "The source can no longer be read as of T",
+    `${source.input}: the copy was replayed up to T, but the source no longer keeps its data as of T (SnapshotTooOld: history older than minSnapshotHistoryWindowInSeconds, 300 s by default, is discarded), so the copy could not be verified against it. Raise minSnapshotHistoryWindowInSeconds on the source for copies that take longer, or run again.`
+  );
+}
+
+// src/server/collection-options.ts
+var import_mongodb9 = __toESM(require_lib3(), 1);
 function bucketsOf(namespace) {
   return `${dbOf(namespace)}.system.buckets.${collectionOf(namespace)}`;
 }
-async function readCollections(uri, namespaces, timeoutMs) {
+async function readCollections(uri, namespaces, timeoutMs, readAt) {
   return uri.use(
     "verify",
     timeoutMs,
-    (client) => readWith(client, namespaces),
+    (client) => readWith(client, namespaces, readAt),
     false,
     SERVER_CONCURRENCY
   );
 }
-async function readWith(client, namespaces) {
+async function readWith(client, namespaces, readAt) {
   const byDatabase = /* @__PURE__ */ new Map();
   for (const namespace of namespaces) {
     const db = dbOf(namespace);
@@ -58285,7 +58335,7 @@ async function readWith(client, namespaces) {
     ).toArray();
     const type = (entry) => entry.type ?? "collection";
     const counted = listed2.filter((entry) => type(entry) !== "view").map((entry) => type(entry) === "timeseries" ? `system.buckets.${entry.name}` : entry.name);
-    const counts = await tryCounts(db, counted);
+    const counts = readAt ? void 0 : await tryCounts(db, counted);
     await Promise.all(
       listed2.map(async (entry) => {
         const namespace = `${dbName}.${entry.name}`;
@@ -58299,7 +58349,7 @@ async function readWith(client, namespaces) {
         const fromCatalog = !buckets && options["clusteredIndex"] === void 0 ? catalog?.get(namespace)?.indexes : void 0;
         const [indexes, documents] = await Promise.all([
           fromCatalog ?? db.collection(entry.name).listIndexes().toArray(),
-          counts?.get(countedName) ?? db.collection(countedName).estimatedDocumentCount()
+          readAt ? countAt(client, db, countedName, readAt) : counts?.get(countedName) ?? db.collection(countedName).estimatedDocumentCount()
         ]);
         found.set(namespace, {
           namespace,
@@ -58312,6 +58362,12 @@ async function readWith(client, namespaces) {
     );
   });
   return found;
+}
+async function countAt(client, db, name, at) {
+  return withSessionAt(client, at, async (session) => {
+    const [row] = await db.collection(name).aggregate([{ $count: "n" }], { session }).toArray();
+    return row?.["n"] ?? 0;
+  });
 }
 async function tryCatalog(client, databases) {
   try {
@@ -58330,7 +58386,7 @@ async function tryCatalog(client, databases) {
       })
     );
   } catch (error2) {
-    if (!(error2 instanceof import_mongodb8.MongoServerError)) throw error2;
+    if (!(error2 instanceof import_mongodb9.MongoServerError)) throw error2;
     debug2(
       `$listCatalog refused (${String(error2)}): each database's collections are listed on their own.`
     );
@@ -58355,7 +58411,7 @@ async function tryCounts(db, names2) {
     }
     return counts;
   } catch (error2) {
-    if (!(error2 instanceof import_mongodb8.MongoServerError)) throw error2;
+    if (!(error2 instanceof import_mongodb9.MongoServerError)) throw error2;
     debug2(
       `$collStats refused in ${db.databaseName} (${String(error2)}): each collection is counted on its own.`
     );
@@ -58364,13 +58420,13 @@ async function tryCounts(db, names2) {
 }
 
 // src/server/members.ts
-var import_mongodb9 = __toESM(require_lib3(), 1);
+var import_mongodb10 = __toESM(require_lib3(), 1);
 async function dataMembers(app, timeoutMs) {
   return app.use(
     "members",
     timeoutMs,
     async (client) => {
-      const hello = await client.db("admin").command({ hello: 1 }, { readPreference: import_mongodb9.ReadPreference.nearest });
+      const hello = await client.db("admin").command({ hello: 1 }, { readPreference: import_mongodb10.ReadPreference.nearest });
       if (typeof hello["setName"] !== "string") return [];
       const listed2 = [
         ...hello["hosts"] ?? [],
@@ -58383,7 +58439,7 @@ async function dataMembers(app, timeoutMs) {
 }
 
 // src/server/repair.ts
-var import_mongodb10 = __toESM(require_lib3(), 1);
+var import_mongodb11 = __toESM(require_lib3(), 1);
 var EXTERNAL_MECHANISMS = ["MONGODB-X509", "GSSAPI", "PLAIN", "MONGODB-AWS", "MONGODB-OIDC"];
 async function repairAppUser(admin, app, rolesBefore, timeoutMs) {
   const user = app.username;
@@ -58411,7 +58467,7 @@ async function repairAppUser(admin, app, rolesBefore, timeoutMs) {
       return { user, db, action: "created", roles: names(rolesBefore) };
     });
   } catch (error2) {
-    if (error2 instanceof import_mongodb10.MongoServerError) throw repairFailed(admin, app, error2);
+    if (error2 instanceof import_mongodb11.MongoServerError) throw repairFailed(admin, app, error2);
     const cause = noAnswer(error2, admin);
     if (cause) {
       throw unanswered(admin, "the target", cause, "The application user was not repaired.");
@@ -58448,7 +58504,7 @@ function repairFailed(admin, app, error2) {
 }
 
 // src/server/leftovers.ts
-var import_mongodb11 = __toESM(require_lib3(), 1);
+var import_mongodb12 = __toESM(require_lib3(), 1);
 var UNAUTHORIZED2 = 13;
 async function findLeftovers(admin, timeoutMs) {
   try {
@@ -58465,7 +58521,7 @@ async function findLeftovers(admin, timeoutMs) {
       };
     });
   } catch (error2) {
-    if (!(error2 instanceof import_mongodb11.MongoServerError) || error2.code !== UNAUTHORIZED2) throw error2;
+    if (!(error2 instanceof import_mongodb12.MongoServerError) || error2.code !== UNAUTHORIZED2) throw error2;
     return {
       checked: false,
       reason: `${admin.input} may not read the admin database`,
@@ -58590,12 +58646,13 @@ async function tryLeftovers(settings) {
   }
   return found;
 }
-async function readSource(settings, namespaces) {
+async function readSource(settings, namespaces, readAt) {
   const { source } = settings;
   try {
-    return await readCollections(source, namespaces, settings.probeTimeoutMs);
+    return await readCollections(source, namespaces, settings.probeTimeoutMs, readAt);
   } catch (error2) {
     if (error2 instanceof GuardError) throw error2;
+    if (isSnapshotTooOld(error2)) throw tooOldToVerify(source);
     const detail = source.scrub(error2 instanceof Error ? error2.message : String(error2));
     throw new GuardError(
       NO_ANSWER.has(classify(error2)) ? "Unreachable" : "ToolFailed",
@@ -58694,7 +58751,7 @@ async function collectionItems(settings, sizes) {
       );
       const piece = {
         namespace: s.namespace,
-        range: import_mongodb12.BSON.EJSON.stringify(range, { relaxed: false }),
+        range: import_mongodb13.BSON.EJSON.stringify(range, { relaxed: false }),
         documents: count2,
         bytes: bytes2,
         ...buildsIndexes(line) ? { indexes: s.indexes } : {}
@@ -58794,7 +58851,7 @@ async function incompleteParts(settings) {
   const { plan, target, probeTimeoutMs: timeout } = settings;
   const parsed = plan.namespaces.map((p) => ({
     ...p,
-    rangeDoc: p.range === void 0 ? void 0 : import_mongodb12.BSON.EJSON.parse(p.range, { relaxed: false })
+    rangeDoc: p.range === void 0 ? void 0 : import_mongodb13.BSON.EJSON.parse(p.range, { relaxed: false })
   }));
   const have = await rangeCounts(
     target,
@@ -58845,13 +58902,13 @@ async function incompleteParts(settings) {
 }
 
 // src/tools/dump-files.ts
-var import_mongodb13 = __toESM(require_lib3(), 1);
+var import_mongodb14 = __toESM(require_lib3(), 1);
 import { createReadStream } from "node:fs";
 import { readdir as readdir2, readFile, stat as stat2 } from "node:fs/promises";
 import { join as join6 } from "node:path";
 import { createGunzip, gunzipSync } from "node:zlib";
 function carriesCredentials(namespace) {
-  return isProtectedNamespace(namespace) || namespace.includes("$admin.system.");
+  return isCredentialNamespace(namespace) || namespace.includes("$admin.system.");
 }
 async function inspectDump(path5) {
   const contents = (await stat2(path5)).isDirectory() ? await readDirectory(path5) : await readArchive(path5);
@@ -58899,7 +58956,7 @@ async function readArchive(path5) {
     if (size === TERMINATOR) break;
     if (offset + size > head.length)
       throw unreadable(path5, "it ends inside its prelude (truncated)");
-    documents.push(import_mongodb13.BSON.deserialize(head.subarray(offset, offset + size)));
+    documents.push(import_mongodb14.BSON.deserialize(head.subarray(offset, offset + size)));
     offset += size;
   }
   const namespaces = [];
@@ -58955,7 +59012,7 @@ function preludeComplete(buffer) {
   return false;
 }
 function metadataInfo(namespace, text) {
-  const metadata = import_mongodb13.BSON.EJSON.parse(text, { relaxed: true });
+  const metadata = import_mongodb14.BSON.EJSON.parse(text, { relaxed: true });
   return {
     namespace,
     type: metadata.type ?? "collection",
@@ -59152,7 +59209,7 @@ function seconds2(ms) {
 }
 
 // src/server/newest-id.ts
-var import_mongodb14 = __toESM(require_lib3(), 1);
+var import_mongodb15 = __toESM(require_lib3(), 1);
 async function newestObjectId(uri, namespaces, timeoutMs) {
   const found = await uri.use(
     "data-age",
@@ -59162,7 +59219,7 @@ async function newestObjectId(uri, namespaces, timeoutMs) {
       const collection2 = client.db(namespace.slice(0, dot)).collection(namespace.slice(dot + 1));
       const doc = await collection2.find({ _id: { $type: "objectId" } }, { projection: { _id: 1 }, maxTimeMS: timeoutMs }).sort({ _id: -1 }).limit(1).next().catch(() => null);
       const id = doc?.["_id"];
-      return id instanceof import_mongodb14.ObjectId ? { at: id.getTimestamp(), namespace } : void 0;
+      return id instanceof import_mongodb15.ObjectId ? { at: id.getTimestamp(), namespace } : void 0;
     }),
     false,
     SERVER_CONCURRENCY
@@ -59237,7 +59294,7 @@ async function foreignDataAsOf(run3, result2) {
 }
 
 // src/server/source-writes.ts
-var import_mongodb15 = __toESM(require_lib3(), 1);
+var import_mongodb16 = __toESM(require_lib3(), 1);
 async function watchWrites(source, planned, timeoutMs) {
   const namespaces = planned.map((p) => p.source);
   return {
@@ -59264,7 +59321,7 @@ async function readWriteCounters(source, namespaces, timeoutMs) {
       return counters;
     });
   } catch (error2) {
-    if (!(error2 instanceof import_mongodb15.MongoServerError)) throw error2;
+    if (!(error2 instanceof import_mongodb16.MongoServerError)) throw error2;
     debug2(
       `$collStats latencyStats refused (${String(error2)}): the source's writes are not counted.`
     );
@@ -59299,709 +59356,46 @@ function writesBetween(before, after) {
   return { measured: true, reason: void 0, total, namespaces };
 }
 
-// src/report/verify-copy.ts
-var import_mongodb18 = __toESM(require_lib3(), 1);
+// src/oplog/copy.ts
+import { rm as rm5 } from "node:fs/promises";
+import { join as join10 } from "node:path";
 
-// src/server/expiry.ts
-function expiryRules(...sides) {
-  const rules = /* @__PURE__ */ new Map();
-  const add = (rule) => {
-    if (!rule) return;
-    const key = `${rule.field}\0${rule.expireAfterSeconds}`;
-    if (!rules.has(key)) rules.set(key, rule);
-  };
-  for (const info2 of sides) {
-    if (!info2 || info2.type === "view") continue;
-    const seconds4 = secondsOf(info2.options["expireAfterSeconds"]);
-    if (info2.type === "timeseries") {
-      const timeField = info2.options["timeseries"]?.timeField;
-      if (seconds4 !== void 0 && typeof timeField === "string") {
-        add({
-          field: `control.max.${timeField}`,
-          expireAfterSeconds: seconds4,
-          source: "timeseries"
-        });
-      }
-      continue;
-    }
-    if (seconds4 !== void 0 && info2.options["clusteredIndex"] !== void 0) {
-      add({ field: "_id", expireAfterSeconds: seconds4, source: "clustered" });
-    }
-    for (const index of info2.indexes) add(ttlRuleOf(index));
-  }
-  return [...rules.values()];
-}
-function ttlRuleOf(index) {
-  const seconds4 = secondsOf(index["expireAfterSeconds"]);
-  const fields = Object.keys(index["key"] ?? {});
-  if (seconds4 === void 0 || fields.length !== 1) return void 0;
-  return { field: fields[0], expireAfterSeconds: seconds4, source: String(index["name"]) };
-}
-function secondsOf(value) {
-  const seconds4 = typeof value === "number" ? value : Number(value?.valueOf());
-  return Number.isFinite(seconds4) && seconds4 >= 0 ? seconds4 : void 0;
-}
-function expiredFilter(rules, at) {
-  const conditions = rules.map((r) => ({
-    [r.field]: { $lt: new Date(at.getTime() - r.expireAfterSeconds * 1e3) }
-  }));
-  return conditions.length === 1 ? conditions[0] : { $or: conditions };
-}
-function liveFilter(rules, at) {
-  return { $nor: [expiredFilter(rules, at)] };
-}
-function isExpired(document, { rules, at }) {
-  return rules.some((rule) => {
-    const cutoff = at.getTime() - rule.expireAfterSeconds * 1e3;
-    return valuesAt(document, rule.field.split(".")).some(
-      (value) => value instanceof Date && value.getTime() < cutoff
+// src/server/oplog-access.ts
+var WRITE_ACTIONS = ["insert", "update", "remove", "createCollection", "createIndex"];
+var REPLAY_ROLES = "restore, readWriteAnyDatabase and dbAdminAnyDatabase";
+async function missingReplayAccess(target, databases, timeoutMs) {
+  return target.use("oplog", timeoutMs, async (client) => {
+    const granted = await privilegesOf(client, target);
+    const applyOps = granted.some(
+      (p) => (p.resource.cluster === true || p.resource.anyResource === true) && p.actions.includes("applyOps")
     );
-  });
-}
-function valuesAt(value, path5) {
-  if (path5.length === 0) return Array.isArray(value) ? value : [value];
-  if (Array.isArray(value)) return value.flatMap((element) => valuesAt(element, path5));
-  if (value === null || typeof value !== "object" || value instanceof Date) return [];
-  const [head, ...rest] = path5;
-  return valuesAt(value[head], rest);
-}
-
-// src/report/compare-options.ts
-var import_mongodb16 = __toESM(require_lib3(), 1);
-var ABSENT = "(absent)";
-var COMPARED_OPTIONS = [
-  "viewOn",
-  "pipeline",
-  "validator",
-  "validationLevel",
-  "validationAction",
-  "collation",
-  "capped",
-  "size",
-  "max",
-  "timeseries",
-  "expireAfterSeconds",
-  "clusteredIndex",
-  "changeStreamPreAndPostImages"
-];
-var SERVER_DEFAULTS = {
-  validationLevel: "strict",
-  validationAction: "error"
-};
-var IGNORED_INDEX_FIELDS = /* @__PURE__ */ new Set(["ns", "background"]);
-function compareOptions(pairs, expected, actual) {
-  return pairs.flatMap(({ source, target }) => {
-    const want = expected.get(source);
-    if (!want) return [];
-    const have = actual.get(target);
-    const row = (option, s, t, field = option) => ({
-      namespace: target,
-      option,
-      source: canonical(s, field),
-      target: canonical(t, field)
-    });
-    if (!have) return [row("type", want.type, void 0)];
-    if (want.type !== have.type) return [row("type", want.type, have.type)];
-    const options = COMPARED_OPTIONS.flatMap((name) => {
-      const s = want.options[name] ?? defaultOf(name, want.options);
-      const t = have.options[name] ?? defaultOf(name, have.options);
-      return differingFields(name, s, t, name).map((d) => row(d.path, d.source, d.target, name));
-    });
-    return [...options, ...compareIndexes(want.indexes, have.indexes, row)];
-  });
-}
-function defaultOf(name, options) {
-  return options["validator"] === void 0 ? void 0 : SERVER_DEFAULTS[name];
-}
-function compareIndexes(want, have, row) {
-  const byName = (list2) => new Map(list2.map((i) => [String(i["name"]), i]));
-  const [wanted, had] = [byName(want), byName(have)];
-  const differences = [];
-  for (const [name, index] of wanted) {
-    const other = had.get(name);
-    if (!other) {
-      differences.push(row(`index ${name}`, index["key"], void 0, "key"));
-      continue;
-    }
-    const fields = /* @__PURE__ */ new Set([...Object.keys(index), ...Object.keys(other)]);
-    for (const field of [...fields].sort()) {
-      if (IGNORED_INDEX_FIELDS.has(field) || field === "name") continue;
-      for (const d of differingFields(`index ${name}.${field}`, index[field], other[field], field))
-        differences.push(row(d.path, d.source, d.target, field));
-    }
-  }
-  for (const [name, index] of had) {
-    if (!wanted.has(name)) differences.push(row(`index ${name}`, void 0, index["key"], "key"));
-  }
-  return differences;
-}
-function differingFields(path5, source, target, name) {
-  if (canonical(source, name) === canonical(target, name)) return [];
-  if (!ORDERED.has(name) && isPlainObject(source) && isPlainObject(target)) {
-    const keys = [.../* @__PURE__ */ new Set([...Object.keys(source), ...Object.keys(target)])].sort();
-    return keys.flatMap((key) => differingFields(`${path5}.${key}`, source[key], target[key], key));
-  }
-  return [{ path: path5, source, target }];
-}
-function isPlainObject(value) {
-  return value !== null && typeof value === "object" && !Array.isArray(value) && !("_bsontype" in value);
-}
-function canonical(value, name = "") {
-  if (value === void 0) return ABSENT;
-  return JSON.stringify(normalise(value, ORDERED.has(name)));
-}
-var ORDERED = /* @__PURE__ */ new Set(["key", "pipeline"]);
-function normalise(value, ordered) {
-  if (value === null || typeof value !== "object") return value;
-  if (Array.isArray(value)) return value.map((v) => normalise(v, ordered));
-  const bson = value;
-  if (bson._bsontype) {
-    if (["Int32", "Long", "Double"].includes(bson._bsontype)) return Number(value.valueOf());
-    return import_mongodb16.BSON.EJSON.serialize(value, { relaxed: false });
-  }
-  const entries = Object.entries(value).map(
-    ([k, v]) => [k, normalise(v, ordered || ORDERED.has(k))]
-  );
-  if (!ordered) entries.sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0);
-  return Object.fromEntries(entries);
-}
-
-// src/tools/dump-documents.ts
-import { createReadStream as createReadStream2, existsSync as existsSync4 } from "node:fs";
-import { join as join8 } from "node:path";
-import { createGunzip as createGunzip2 } from "node:zlib";
-function bsonFile(root, namespace) {
-  const [db, ...rest] = namespace.split(".");
-  const base = join8(root, db, `${rest.join(".")}.bson`);
-  return [base, `${base}.gz`].find((path5) => existsSync4(path5));
-}
-async function* dumpDocuments(path5, size) {
-  const file = createReadStream2(path5);
-  const stream2 = path5.endsWith(".gz") ? file.pipe(createGunzip2()) : file;
-  let pending = Buffer.alloc(0);
-  let yielded = 0;
-  try {
-    for await (const chunk of stream2) {
-      pending = Buffer.concat([pending, chunk]);
-      while (pending.length >= 4 && pending.length >= pending.readInt32LE(0)) {
-        const length = pending.readInt32LE(0);
-        yield pending.subarray(0, length);
-        pending = pending.subarray(length);
-        yielded += 1;
-        if (size !== "all" && yielded >= size) return;
-      }
-    }
-  } finally {
-    stream2.destroy();
-    file.destroy();
-  }
-}
-
-// src/server/sample.ts
-var import_mongodb17 = __toESM(require_lib3(), 1);
-var BATCH = 1e3;
-var KEPT = 100;
-var NAMED = 10;
-async function* serverSample(source, size, documents, filter = {}) {
-  if (size === "all" || documents !== void 0 && documents <= size) {
-    const limit = size === "all" ? 0 : size;
-    yield* source.find(filter, { sort: { _id: 1 }, limit, raw: true });
-    return;
-  }
-  const low = Math.ceil(size / 2);
-  const seen = /* @__PURE__ */ new Set();
-  const ends = [
-    { direction: 1, limit: low },
-    { direction: -1, limit: size - low }
-  ].filter((end) => end.limit > 0);
-  for (const { direction, limit } of ends) {
-    const cursor = source.find(filter, { sort: { _id: direction }, limit, raw: true });
-    for await (const raw of cursor) {
-      const key = idKey(raw);
-      if (seen.has(key)) continue;
-      seen.add(key);
-      yield raw;
-    }
-  }
-}
-async function compareWithTarget(sourceDocuments, target) {
-  const outcome = noOutcome();
-  let batch = [];
-  const flush = async () => {
-    if (batch.length === 0) return;
-    const cursor = target.find({ _id: { $in: idsOf(batch) } }, { raw: true });
-    const found = /* @__PURE__ */ new Map();
-    for await (const raw of cursor) {
-      found.set(idKey(raw), Buffer.from(raw));
-    }
-    judge(batch, found, outcome);
-    batch = [];
-  };
-  for await (const raw of sourceDocuments) {
-    batch.push(Buffer.from(raw));
-    if (batch.length >= BATCH) await flush();
-  }
-  await flush();
-  return outcome;
-}
-async function sampleWhole(sourceDb, targetDb, pairs, size) {
-  const fromSource2 = await unioned(
-    sourceDb,
-    pairs.map((p) => ({
-      collection: p.source,
-      stages: [...p.filter ? [{ $match: p.filter }] : [], { $sort: { _id: 1 } }, { $limit: size }]
-    }))
-  );
-  const wanted = pairs.filter((p) => (fromSource2.get(p.source)?.length ?? 0) > 0);
-  const onTarget = await unioned(
-    targetDb,
-    wanted.map((p) => ({
-      collection: p.target,
-      stages: [{ $match: { _id: { $in: idsOf(fromSource2.get(p.source) ?? []) } } }]
-    }))
-  );
-  return new Map(
-    pairs.map((p) => {
-      const found = new Map((onTarget.get(p.target) ?? []).map((raw) => [idKey(raw), raw]));
-      return [p.source, judge(fromSource2.get(p.source) ?? [], found, noOutcome())];
-    })
-  );
-}
-async function unioned(db, parts) {
-  const byCollection = /* @__PURE__ */ new Map();
-  const [first, ...rest] = parts;
-  if (!first) return byCollection;
-  const wrapped = (part) => [
-    ...part.stages,
-    { $replaceWith: { c: { $literal: part.collection }, d: "$$ROOT" } }
-  ];
-  const cursor = db.collection(first.collection).aggregate(
-    [
-      ...wrapped(first),
-      ...rest.map((part) => ({ $unionWith: { coll: part.collection, pipeline: wrapped(part) } }))
-    ],
-    { raw: true }
-  );
-  for await (const raw of cursor) {
-    const { collection: collection2, document } = unwrap(Buffer.from(raw));
-    const documents = byCollection.get(collection2);
-    if (documents) documents.push(document);
-    else byCollection.set(collection2, [document]);
-  }
-  return byCollection;
-}
-function unwrap(raw) {
-  let collection2;
-  let document;
-  let at = 4;
-  while (raw[at] !== 0) {
-    const type = raw[at];
-    const nameEnd = raw.indexOf(0, at + 1);
-    const name = raw.toString("utf8", at + 1, nameEnd);
-    at = nameEnd + 1;
-    const length = raw.readInt32LE(at);
-    if (type === 2 && name === "c")
-      collection2 = raw.toString("utf8", at + 4, at + 4 + length - 1);
-    else if (type === 3 && name === "d") document = raw.subarray(at, at + length);
-    else throw new Error(`unexpected field ${name} (type ${type}) in a wrapped sample document`);
-    at += type === 2 ? 4 + length : length;
-  }
-  if (collection2 === void 0 || document === void 0) {
-    throw new Error("a wrapped sample document lacks its collection or its document");
-  }
-  return { collection: collection2, document };
-}
-function idsOf(documents) {
-  return documents.map((raw) => idOf(raw));
-}
-function judge(sourceDocuments, found, outcome) {
-  for (const raw of sourceDocuments) {
-    const key = idKey(raw);
-    const other = found.get(key);
-    if (!other) {
-      outcome.missing += 1;
-      if (outcome.missingIds.length < KEPT) outcome.missingIds.push(key);
-    } else if (!other.equals(raw)) {
-      outcome.differing += 1;
-      if (outcome.differingIds.length < KEPT) outcome.differingIds.push(key);
-    }
-  }
-  outcome.compared += sourceDocuments.length;
-  return outcome;
-}
-function noOutcome() {
-  return { compared: 0, differing: 0, differingIds: [], missing: 0, missingIds: [] };
-}
-function namedIds(ids, total) {
-  const shown = ids.slice(0, NAMED).join(", ");
-  return total > NAMED ? `${shown} and ${total - NAMED} more` : shown;
-}
-function idKey(raw) {
-  return import_mongodb17.BSON.EJSON.stringify(idOf(raw) ?? null, { relaxed: true });
-}
-function idOf(raw) {
-  const bytes2 = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
-  const end = bytes2[4] === void 0 ? void 0 : firstIdEnd(bytes2);
-  const doc = end === void 0 ? bytes2 : Buffer.concat([int32(end - 4 + 5), bytes2.subarray(4, end), Buffer.from([0])]);
-  return import_mongodb17.BSON.deserialize(doc, { promoteValues: false })["_id"];
-}
-function firstIdEnd(bytes2) {
-  const type = bytes2[4];
-  if (bytes2.toString("latin1", 5, 9) !== "_id\0") return void 0;
-  const at = 9;
-  const fixed = {
-    1: 8,
-    7: 12,
-    8: 1,
-    9: 8,
-    10: 0,
-    16: 4,
-    17: 8,
-    18: 8,
-    19: 16,
-    127: 0,
-    255: 0
-  };
-  const size = fixed[type];
-  if (size !== void 0) return at + size;
-  if (type === 2) return at + 4 + bytes2.readInt32LE(at);
-  if (type === 3 || type === 4) return at + bytes2.readInt32LE(at);
-  if (type === 5) return at + 5 + bytes2.readInt32LE(at);
-  return void 0;
-}
-function int32(n) {
-  const b = Buffer.alloc(4);
-  b.writeInt32LE(n);
-  return b;
-}
-
-// src/report/verify-copy.ts
-async function checkCopy(reference, target, actual, restored, sampleSize, timeoutMs, partial = /* @__PURE__ */ new Set(), live = /* @__PURE__ */ new Map()) {
-  return target.use(
-    "verify",
-    timeoutMs,
-    async (targetClient) => {
-      if (reference.kind === "dump") {
-        return check(
-          reference,
-          void 0,
-          targetClient,
-          actual,
-          restored,
-          sampleSize,
-          partial,
-          live
-        );
-      }
-      return reference.uri.use(
-        "verify",
-        timeoutMs,
-        (sourceClient) => check(reference, sourceClient, targetClient, actual, restored, sampleSize, partial, live),
-        false,
-        SERVER_CONCURRENCY
-      );
-    },
-    false,
-    SERVER_CONCURRENCY
-  );
-}
-async function check(reference, sourceClient, targetClient, actual, restored, sampleSize, partial, live) {
-  const started = Date.now();
-  const skipped = (reason2) => ({
-    options: { checked: false, reason: reason2, collections: 0, differences: [], durationMs: 0 },
-    sampleSize,
-    samples: []
-  });
-  if (actual === void 0) {
-    return skipped("the target user may not list the restored collections and their indexes");
-  }
-  const expected = reference.collections;
-  const options = {
-    checked: true,
-    reason: void 0,
-    collections: restored.length,
-    differences: compareOptions(
-      restored,
-      withoutIndexes(expected, partial),
-      withoutIndexes(
-        actual,
-        new Set(restored.filter((r) => partial.has(r.source)).map((r) => r.target))
-      )
-    ),
-    durationMs: Date.now() - started
-  };
-  const sampled = sampleSize === 0 ? [] : restored.filter((pair) => {
-    const type = expected.get(pair.source)?.type ?? actual.get(pair.target)?.type;
-    return type !== "view" && !partial.has(pair.source);
-  });
-  const whole = sourceClient && typeof sampleSize === "number" ? sampled.filter((pair) => {
-    const info2 = expected.get(pair.source);
-    return info2?.type === "collection" && (info2.documents ?? Infinity) <= sampleSize;
-  }) : [];
-  const wholeSet = new Set(whole);
-  const single = sampled.filter((pair) => !wholeSet.has(pair));
-  const records = /* @__PURE__ */ new Map();
-  await Promise.all([
-    forEachBounded(batchesOf(whole, expected), SERVER_CONCURRENCY, async (batch) => {
-      const sampledWhole = await sampleBatch(
-        reference,
-        sourceClient,
-        targetClient,
-        batch,
-        sampleSize,
-        live
-      );
-      for (const [pair, record] of sampledWhole) records.set(pair, record);
-    }),
-    forEachBounded(single, SERVER_CONCURRENCY, async (pair) => {
-      const type = expected.get(pair.source)?.type ?? actual.get(pair.target)?.type;
-      records.set(
-        pair,
-        await sampleOne(reference, sourceClient, targetClient, pair, type, sampleSize, live)
-      );
-    })
-  ]);
-  const samples = sampled.map((pair) => records.get(pair));
-  return { options, sampleSize, samples };
-}
-function batchesOf(pairs, expected) {
-  const batches = [];
-  const open2 = /* @__PURE__ */ new Map();
-  for (const pair of pairs) {
-    const key = `${dbOf(pair.source)}\0${dbOf(pair.target)}`;
-    const documents = expected.get(pair.source)?.documents ?? 0;
-    let batch = open2.get(key);
-    if (!batch || batch.documents + documents > WHOLE_BATCH_DOCUMENTS) {
-      batch = { pairs: [], documents: 0 };
-      open2.set(key, batch);
-      batches.push(batch.pairs);
-    }
-    batch.pairs.push(pair);
-    batch.documents += documents;
-  }
-  return batches;
-}
-var WHOLE_BATCH_DOCUMENTS = 1e3;
-async function sampleBatch(reference, sourceClient, targetClient, batch, size, live) {
-  const started = Date.now();
-  const [first] = batch;
-  try {
-    const outcomes = await sampleWhole(
-      sourceClient.db(dbOf(first.source)),
-      targetClient.db(dbOf(first.target)),
-      batch.map((pair) => ({
-        source: collectionOf(pair.source),
-        target: collectionOf(pair.target),
-        filter: filterOf(live.get(pair.source))
+    const missing = missingPrivileges(
+      [...new Set(databases)].map((database) => ({
+        database,
+        actions: WRITE_ACTIONS,
+        asWritten: database
       })),
-      size
+      granted
     );
-    const share = Math.round((Date.now() - started) / batch.length);
-    return batch.map((pair) => [
-      pair,
-      {
-        namespace: pair.target,
-        ...outcomes.get(collectionOf(pair.source)),
-        durationMs: share,
-        skipped: void 0
-      }
-    ]);
-  } catch (error2) {
-    if (classify(error2) !== "unauthorized") throw error2;
-    return Promise.all(
-      batch.map(async (pair) => [
-        pair,
-        await sampleOne(reference, sourceClient, targetClient, pair, "collection", size, live)
-      ])
-    );
-  }
-}
-function withoutIndexes(collections, namespaces) {
-  if (namespaces.size === 0) return collections;
-  return new Map(
-    [...collections].map(([ns, info2]) => [ns, namespaces.has(ns) ? { ...info2, indexes: [] } : info2])
-  );
-}
-async function sampleOne(reference, sourceClient, targetClient, pair, type, size, live) {
-  const [from, to] = type === "timeseries" ? [bucketsOf(pair.source), bucketsOf(pair.target)] : [pair.source, pair.target];
-  const started = Date.now();
-  const record = (outcome, skipped) => ({
-    namespace: to,
-    ...outcome,
-    durationMs: Date.now() - started,
-    skipped
+    const lacks = [
+      ...applyOps ? [] : ["applyOps on the cluster"],
+      ...missing.map((m) => `${m.actions.join(", ")} on ${m.database}`)
+    ];
+    if (lacks.length === 0) return void 0;
+    return `the target user ${target.username ?? ""} lacks ${lacks.join("; ")}, which replaying the writes made during the copy needs (mongorestore --oplogReplay applies them with applyOps; e.g. the roles ${REPLAY_ROLES})`;
   });
-  const none = { compared: 0, differing: 0, differingIds: [], missing: 0, missingIds: [] };
-  let documents;
-  if (sourceClient) {
-    documents = serverSample(
-      collection(sourceClient, from),
-      size,
-      reference.collections.get(pair.source)?.documents,
-      filterOf(live.get(pair.source))
-    );
-  } else {
-    const dump2 = reference;
-    if (dump2.format === "archive")
-      return record(none, "an archive file is not sampled (a dump directory is)");
-    const file = bsonFile(dump2.path, from);
-    if (!file) return record(none, "the dump holds no documents file for it");
-    documents = notExpired(
-      dumpDocuments(file, live.has(pair.source) ? "all" : size),
-      size,
-      live.get(pair.source)
-    );
-  }
-  try {
-    return record(await compareWithTarget(documents, collection(targetClient, to)));
-  } catch (error2) {
-    if (classify(error2) !== "unauthorized") throw error2;
-    return record(none, "the target user may not read the collection");
-  }
 }
-function filterOf(expiring) {
-  return expiring && liveFilter(expiring.rules, expiring.at);
-}
-async function* notExpired(documents, size, expiring) {
-  let taken = 0;
-  for await (const raw of documents) {
-    if (expiring && isExpired(import_mongodb18.BSON.deserialize(raw), expiring)) continue;
-    yield raw;
-    if (size !== "all" && ++taken >= size) return;
-  }
-}
-function collection(client, namespace) {
-  return client.db(dbOf(namespace)).collection(collectionOf(namespace));
+async function privilegesOf(client, uri) {
+  const status = await client.db(uri.authSource).command({ connectionStatus: 1, showPrivileges: true });
+  return status["authInfo"]?.["authenticatedUserPrivileges"] ?? [];
 }
 
-// src/report/copy-verdict.ts
-function copyFailure(check2, mismatches, writes) {
-  const options = check2.options.differences.map(
-    (d) => `${d.namespace} ${d.option}: source ${d.source}, target ${d.target}`
-  );
-  const samples = check2.samples.flatMap((s) => {
-    const parts = [
-      s.differing > 0 ? `${s.differing} differ byte for byte (_id ${namedIds(s.differingIds, s.differing)})` : "",
-      s.missing > 0 ? `${s.missing} missing (_id ${namedIds(s.missingIds, s.missing)})` : ""
-    ].filter((p) => p !== "");
-    return parts.length === 0 ? [] : [`${s.namespace}: of ${s.compared} sampled documents, ${parts.join(", ")}`];
-  });
-  const others = check2.options.checked ? mismatches.filter((m) => m.check !== "indexes") : mismatches;
-  if (options.length === 0 && samples.length === 0) return void 0;
-  if (writes && writes.total > 0 && options.length === 0 && others.length === 0) {
-    return sourceChanged(writes, samples);
-  }
-  const what = [
-    options.length > 0 ? `options or indexes differ from the source: ${options.join("; ")}` : "",
-    samples.length > 0 ? `documents differ from the source: ${samples.join("; ")}` : "",
-    others.length > 0 ? `counts or indexes differ: ${others.map((m) => `${m.namespace}: ${m.problem}`).join("; ")}` : ""
-  ].filter((p) => p !== "");
-  return new GuardError(
-    "DataMismatch",
-    options.length > 0 ? "Restored collections differ from the source" : "Restored documents differ from the source",
-    `The restore finished, but ${what.join(". And ")}. mongorestore exits 0 when it keeps an existing collection's options, recreates a view with its stages' fields in another order (tools 100.7.0), or skips documents it cannot insert; the target does not hold a faithful copy. Drop or fix the target's collections and restore again (drop: true replaces them).`
-  );
-}
-function sourceChanged(writes, samples) {
-  const where = writes.namespaces.slice(0, NAMED_NAMESPACES).map((n) => `${n.writes} in ${n.namespace}`).join(", ");
-  const more = writes.namespaces.length > NAMED_NAMESPACES ? ", and more" : "";
-  return new GuardError(
-    "SourceChanged",
-    "The source changed while it was copied",
-    `The source took ${writes.total} writes while it was copied (${where}${more}), and the copy check, which reads the source as it is now, found what they changed: ${samples.join("; ")}. The source was read collection by collection, not at one point in time, so the target holds each collection as the dump read it; the restore is not the cause, and the target needs no fix. For a copy that verifies, stop the application's writes to the source during the copy, or copy from a replica-set member (with a user who may read the oplog) so that the copy is one point in time.`
-  );
-}
-var NAMED_NAMESPACES = 5;
-
-// src/report/expiry-check.ts
-var import_mongodb19 = __toESM(require_lib3(), 1);
-var EXPIRY_MARGIN_MS = 10 * 6e4;
-async function checkExpiry(reference, target, targetInfo, restored, timeoutMs) {
-  const expiring = restored.map((pair) => {
-    const from = reference.collections.get(pair.source);
-    const to = targetInfo.get(pair.target);
-    const [source, onTarget] = (from?.type ?? to?.type) === "timeseries" ? [bucketsOf(pair.source), bucketsOf(pair.target)] : [pair.source, pair.target];
-    return { pair, source, onTarget, rules: expiryRules(from, to) };
-  }).filter((e) => e.rules.length > 0);
-  if (expiring.length === 0) return void 0;
-  const withSource = (fn) => reference.kind === "server" ? reference.uri.use("verify", timeoutMs, fn, false, SERVER_CONCURRENCY) : fn(void 0);
-  return withSource(
-    (sourceClient) => target.use(
-      "verify",
-      timeoutMs,
-      async (targetClient) => {
-        const clocks = await Promise.all([targetClient, sourceClient].map(clockOf));
-        const at = new Date(Math.max(...clocks) + EXPIRY_MARGIN_MS);
-        const uncounted = [];
-        const collections = [];
-        await Promise.all(
-          expiring.map(async ({ pair, source, onTarget, rules }) => {
-            const expiring2 = { rules, at };
-            const counted = sourceClient ? await countOnServer(sourceClient, source, expiring2) : await countInDump(reference, source, expiring2);
-            if (typeof counted === "string") {
-              uncounted.push({ ...pair, reason: counted });
-              return;
-            }
-            const targetLive = await count(targetClient, onTarget, liveFilter(rules, at));
-            collections.push({ ...pair, rules, ...counted, targetLive });
-          })
-        );
-        const expired = collections.reduce((n, c) => n + c.expired, 0);
-        return { asOf: at.toISOString(), collections, expired, uncounted };
-      },
-      false,
-      SERVER_CONCURRENCY
-    )
-  );
-}
-async function countOnServer(client, namespace, { rules, at }) {
-  const [expired, sourceLive] = await Promise.all([
-    count(client, namespace, expiredFilter(rules, at)),
-    count(client, namespace, liveFilter(rules, at))
-  ]);
-  return { expired, sourceLive };
-}
-async function countInDump(dump2, namespace, expiring) {
-  if (dump2.format === "archive") return "an archive file is not read for its expired documents";
-  const file = bsonFile(dump2.path, namespace);
-  const counts = { expired: 0, sourceLive: 0 };
-  if (!file) return counts;
-  for await (const raw of dumpDocuments(file, "all")) {
-    if (isExpired(import_mongodb19.BSON.deserialize(raw), expiring)) counts.expired += 1;
-    else counts.sourceLive += 1;
-  }
-  return counts;
-}
-async function clockOf(client) {
-  if (!client) return 0;
-  const hello = await client.db("admin").command({ hello: 1 });
-  return hello["localTime"].getTime();
-}
-function count(client, namespace, filter) {
-  return client.db(dbOf(namespace)).collection(collectionOf(namespace)).countDocuments(filter);
-}
-function expiringOf(check2) {
-  const at = new Date(check2?.asOf ?? 0);
-  return new Map((check2?.collections ?? []).map((c) => [c.source, { rules: c.rules, at }]));
-}
-function withoutExpiring(expected, check2) {
-  const expiring = new Set(
-    [...check2?.collections ?? [], ...check2?.uncounted ?? []].map((c) => c.source)
-  );
-  return new Map(
-    [...expected].map(([ns, e]) => [ns, expiring.has(ns) ? { ...e, documents: void 0 } : e])
-  );
-}
-function expiryMismatches(check2, exact) {
-  return (check2?.collections ?? []).filter((c) => exact ? c.targetLive !== c.sourceLive : c.targetLive < c.sourceLive).map((c) => ({
-    namespace: c.target,
-    check: "count",
-    problem: `${c.targetLive} documents not expired by TTL, expected ${exact ? "" : "at least "}${c.sourceLive} (${c.expired} expired on the source, not compared)`
-  }));
-}
-
-// src/tools/transfer.ts
-import { mkdir as mkdir2, rm as rm3 } from "node:fs/promises";
+// src/oplog/replay.ts
+var import_mongodb18 = __toESM(require_lib3(), 1);
+import { createWriteStream } from "node:fs";
+import { mkdir as mkdir3, rm as rm4 } from "node:fs/promises";
+import { join as join9 } from "node:path";
+import { once } from "node:events";
 
 // src/tools/args.ts
 var MANY_COLLECTIONS = 16;
@@ -60051,6 +59445,17 @@ function restoreArgs(settings, configFile, from) {
     ...settings.restoreOptions
   ];
 }
+function oplogReplayArgs(configFile, oplogFile, emptyDir) {
+  return [
+    `--config=${configFile}`,
+    "--oplogReplay",
+    `--oplogFile=${oplogFile}`,
+    `--dir=${emptyDir}`
+  ];
+}
+
+// src/tools/transfer.ts
+import { mkdir as mkdir2, rm as rm3 } from "node:fs/promises";
 
 // src/tools/output.ts
 var FOUND = /found collection `?([^`\s]+)`? bson to restore to `?([^`\s]+)`?/;
@@ -60101,9 +59506,9 @@ function failureReason(lines) {
 
 // src/tools/runner.ts
 import { spawn as spawn2, spawnSync } from "node:child_process";
-import { closeSync as closeSync2, constants as constants4, existsSync as existsSync5, mkdtempSync, openSync as openSync2, rmSync as rmSync2 } from "node:fs";
+import { closeSync as closeSync2, constants as constants4, existsSync as existsSync4, mkdtempSync, openSync as openSync2, rmSync as rmSync2 } from "node:fs";
 import { tmpdir as tmpdir2 } from "node:os";
-import { join as join9 } from "node:path";
+import { join as join8 } from "node:path";
 import { createInterface } from "node:readline";
 
 // src/tools/config-fifo.ts
@@ -60197,8 +59602,8 @@ var MIN_TOOLS_MAJOR = 100;
 var running = /* @__PURE__ */ new Set();
 function toolPath(tool, toolsPath) {
   if (toolsPath === void 0) return tool;
-  const exe = join9(toolsPath, process.platform === "win32" ? `${tool}.exe` : tool);
-  if (!existsSync5(exe)) {
+  const exe = join8(toolsPath, process.platform === "win32" ? `${tool}.exe` : tool);
+  if (!existsSync4(exe)) {
     throw new GuardError(
       "ToolNotFound",
       `${tool} not found`,
@@ -60313,8 +59718,8 @@ function kernelPipe() {
   let both;
   let read;
   try {
-    dir = mkdtempSync(join9(tmpdir2(), "mongo-restore-guard-pipe-"));
-    const fifo = join9(dir, "pipe");
+    dir = mkdtempSync(join8(tmpdir2(), "mongo-restore-guard-pipe-"));
+    const fifo = join8(dir, "pipe");
     const made = spawnSync("mkfifo", ["-m", "600", fifo]);
     if (made.status !== 0) throw made.error ?? new Error(String(made.stderr).trim());
     both = openSync2(fifo, constants4.O_RDWR);
@@ -60516,6 +59921,1054 @@ function checkRun(run3, interruption, step, targetTouched) {
   }
 }
 
+// src/oplog/filter.ts
+var DROPPED = { entry: void 0, writes: 0 };
+var COLLECTION_COMMANDS = /* @__PURE__ */ new Set([
+  "create",
+  "drop",
+  "collMod",
+  "createIndexes",
+  "startIndexBuild",
+  "commitIndexBuild",
+  "abortIndexBuild",
+  "dropIndexes",
+  "deleteIndex",
+  "deleteIndexes",
+  "dropIndex",
+  "convertToCapped",
+  "emptycapped"
+]);
+var TRANSACTION_ENDS = /* @__PURE__ */ new Set(["commitTransaction", "abortTransaction"]);
+function filterEntry(entry, scope) {
+  const ns = typeof entry.ns === "string" ? entry.ns : "";
+  switch (entry.op) {
+    case "i":
+    case "u":
+    case "d": {
+      const target = targetOf2(ns, scope);
+      return target === void 0 ? DROPPED : { entry: { ...entry, ns: target }, writes: 1 };
+    }
+    case "c":
+      return filterCommand(entry, dbOf(ns), scope);
+    default:
+      return DROPPED;
+  }
+}
+function filterCommand(entry, db, scope) {
+  const o = entry.o ?? {};
+  const name = Object.keys(o)[0] ?? "";
+  if (name === "applyOps") {
+    const nested = (Array.isArray(o.applyOps) ? o.applyOps : []).map(
+      (e) => filterEntry(e, scope)
+    );
+    const kept = nested.flatMap((r) => r.entry ? [r.entry] : []);
+    const writes = nested.reduce((n, r) => n + r.writes, 0);
+    const transaction = entry.lsid !== void 0 && entry.txnNumber !== void 0;
+    if (kept.length === 0 && !transaction) return DROPPED;
+    return { entry: { ...entry, o: { ...o, applyOps: kept } }, writes };
+  }
+  if (TRANSACTION_ENDS.has(name)) return { entry, writes: 0 };
+  if (COLLECTION_COMMANDS.has(name)) {
+    const target = targetOf2(`${db}.${String(o[name])}`, scope);
+    if (target === void 0) return DROPPED;
+    const renamed = {
+      ...entry,
+      ns: `${dbOf(target)}.$cmd`,
+      o: { ...o, [name]: collectionOf(target) }
+    };
+    return { entry: renamed, writes: 1 };
+  }
+  if (name === "renameCollection" || name === "importCollection") {
+    const touched = [
+      o.renameCollection,
+      o.to,
+      name === "importCollection" ? `${db}.${o.importCollection}` : void 0
+    ].filter((n) => typeof n === "string").filter((n) => targetOf2(n, scope) !== void 0);
+    if (touched.length === 0) return DROPPED;
+    throw changedDuringCopy(
+      `${name} of ${touched.join(", ")}`,
+      "a collection renamed or imported during the copy may have been dumped under either name (mongodump --oplog refuses it too)"
+    );
+  }
+  if (!databaseInPlan(db, scope)) return DROPPED;
+  if (name === "dropDatabase") {
+    throw changedDuringCopy(
+      `dropDatabase of ${db}`,
+      "replaying it would drop the target database, with whatever it held before the copy"
+    );
+  }
+  throw changedDuringCopy(
+    `the command ${name} on ${db}`,
+    "the action replays only writes, collection and index commands"
+  );
+}
+function targetOf2(namespace, scope) {
+  return planNamespaces([namespace], scope)[0]?.target;
+}
+function databaseInPlan(db, scope) {
+  if (SYSTEM_DATABASES.includes(db) || isProtectedNamespace(`${db}.x`)) return false;
+  return scope.databases.length === 0 || scope.databases.includes(db);
+}
+function changedDuringCopy(what, why) {
+  return new GuardError(
+    "ReplayImpossible",
+    "The source changed in a way a replay cannot copy",
+    `The source ran ${what} while it was copied: ${why}. The data restored so far is on the target, without the writes made during the copy. Run the copy again when no such change runs on the source.`
+  );
+}
+
+// src/oplog/window.ts
+var import_mongodb17 = __toESM(require_lib3(), 1);
+var RAW = { promoteValues: false, promoteBuffers: false, bsonRegExp: true };
+var OPLOG = "oplog.rs";
+async function openWindow(uri, timeoutMs) {
+  return uri.use("oplog", timeoutMs, async (client) => {
+    const hello = await client.db("admin").command({ hello: 1 });
+    if (hello.msg === "isdbgrid") {
+      return { unavailable: "the source is a mongos: a sharded cluster has one oplog per shard" };
+    }
+    if (typeof hello.setName !== "string") {
+      return { unavailable: "the source is a standalone server, which keeps no oplog" };
+    }
+    try {
+      const newest = await newestTimestamp(client);
+      const open2 = await oldestOpenTransaction(client);
+      return { start: open2 && open2.lessThan(newest) ? open2 : newest };
+    } catch (error2) {
+      if (error2 instanceof import_mongodb17.MongoServerError && error2.code === 13) {
+        return {
+          unavailable: `the source user ${uri.username ?? ""} cannot read local.oplog.rs (it needs find on local.oplog.rs, e.g. the backup role)`
+        };
+      }
+      throw error2;
+    }
+  });
+}
+async function readWindow(uri, start, timeoutMs, each) {
+  return uri.use("oplog", timeoutMs, async (client) => {
+    const end = await newestTimestamp(client);
+    await checkStillHeld(client, start);
+    const oplog = client.db("local").collection(OPLOG);
+    let entries = 0;
+    const cursor = oplog.find({ ts: { $gte: start, $lte: end } }, RAW).sort({ $natural: 1 });
+    for await (const entry of cursor) {
+      entries++;
+      await each(entry);
+    }
+    await checkStillHeld(client, start);
+    return { end, entries };
+  });
+}
+async function newestTimestamp(client) {
+  const [newest] = await client.db("local").collection(OPLOG).find({}, { projection: { ts: 1 } }).sort({ $natural: -1 }).limit(1).toArray();
+  if (!newest) throw new Error("the source oplog is empty");
+  return newest.ts;
+}
+async function oldestOpenTransaction(client) {
+  try {
+    const [open2] = await client.db("config").collection("transactions").find({ state: { $in: ["prepared", "inProgress"] } }).sort({ startOpTime: 1 }).limit(1).toArray();
+    return open2?.startOpTime?.ts;
+  } catch (error2) {
+    if (error2 instanceof import_mongodb17.MongoServerError && error2.code === 13) return void 0;
+    throw error2;
+  }
+}
+async function checkStillHeld(client, start) {
+  const [oldest] = await client.db("local").collection(OPLOG).find({}, { projection: { ts: 1 } }).sort({ $natural: 1 }).limit(1).toArray();
+  if (!oldest || oldest.ts.greaterThan(start)) {
+    throw new GuardError(
+      "ReplayImpossible",
+      "The oplog rolled over during the copy",
+      `The source's oplog no longer holds the copy's start (${timestampText(start)}): the writes made during the copy cannot all be replayed. The target holds the data as dumped, not one point in time. Enlarge the source's oplog (replSetResizeOplog) or copy at a quieter time, and run again.`
+    );
+  }
+}
+function timestampText(ts) {
+  return `${ts.t}:${ts.i} (${wallClock(ts)})`;
+}
+function wallClock(ts) {
+  return new Date(ts.t * 1e3).toISOString();
+}
+
+// src/oplog/replay.ts
+async function captureWindow(source, start, scope, file, timeoutMs) {
+  const out = createWriteStream(file, { mode: 384 });
+  let kept = 0;
+  let writes = 0;
+  try {
+    const { end, entries } = await readWindow(source, start, timeoutMs, async (entry) => {
+      const filtered = filterEntry(entry, scope);
+      writes += filtered.writes;
+      if (!filtered.entry) return;
+      kept++;
+      if (!out.write(import_mongodb18.BSON.serialize(filtered.entry))) await once(out, "drain");
+    });
+    return { end, read: entries, kept, writes };
+  } finally {
+    out.end();
+    await once(out, "close");
+  }
+}
+async function replayOplog(ctx, target, file) {
+  const empty = join9(ctx.secrets.path, "oplog-replay-empty");
+  await mkdir3(empty, { recursive: true });
+  try {
+    const replay = await command(
+      ctx,
+      "mongorestore",
+      target,
+      (config) => oplogReplayArgs(config, file, empty)
+    );
+    info(echo(replay));
+    const { runs, interruption } = await run(ctx, [replay]);
+    const done = runs[0];
+    checkRun(done, interruption, "restore", true);
+    return appliedEntries(done.lines);
+  } finally {
+    await rm4(empty, { recursive: true, force: true });
+  }
+}
+function appliedEntries(lines) {
+  for (const line of [...lines].reverse()) {
+    const match = /applied (\d+) oplog entr/.exec(line);
+    if (match) return Number(match[1]);
+  }
+  return 0;
+}
+
+// src/oplog/copy.ts
+async function startCopy(consistent, source, target, timeoutMs, ruledOut) {
+  if (consistent === "false") return { reason: "consistent: false" };
+  const reason2 = ruledOut ?? await (async () => {
+    const opened = await openWindow(source, timeoutMs);
+    if ("unavailable" in opened) return opened.unavailable;
+    const denied = target && await replayDenied(target, timeoutMs);
+    return denied ?? opened;
+  })();
+  if (typeof reason2 !== "string") return reason2;
+  if (consistent === "true") throw noPointInTime(reason2);
+  return { reason: reason2 };
+}
+function replayDenied(target, timeoutMs) {
+  return missingReplayAccess(target.uri, target.databases, timeoutMs);
+}
+function noPointInTime(reason2) {
+  return new GuardError(
+    "ReplayImpossible",
+    "No point-in-time copy possible",
+    `consistent: true, but ${reason2}. Nothing was written. Copy from a replica-set member with a user that may read local.oplog.rs (e.g. backup), give the target user what the replay needs, or set consistent: auto to accept an ordinary copy.`
+  );
+}
+async function finishCopy(ctx, source, target, start, scope, timeoutMs) {
+  const file = join10(ctx.secrets.path, "oplog.bson");
+  try {
+    const window = await captureWindow(source, start, scope, file, timeoutMs);
+    const applied = window.kept > 0 ? await replayOplog(ctx, target, file) : 0;
+    return {
+      at: window.end,
+      wallClock: wallClock(window.end),
+      writes: window.writes,
+      entries: window.read,
+      applied
+    };
+  } finally {
+    await rm5(file, { force: true });
+  }
+}
+
+// src/oplog/saved.ts
+var import_mongodb19 = __toESM(require_lib3(), 1);
+import { createWriteStream as createWriteStream2, existsSync as existsSync6 } from "node:fs";
+import { once as once2 } from "node:events";
+import { rm as rm6 } from "node:fs/promises";
+import { join as join12 } from "node:path";
+
+// src/tools/dump-documents.ts
+import { createReadStream as createReadStream2, existsSync as existsSync5 } from "node:fs";
+import { join as join11 } from "node:path";
+import { createGunzip as createGunzip2 } from "node:zlib";
+function bsonFile(root, namespace) {
+  const [db, ...rest] = namespace.split(".");
+  const base = join11(root, db, `${rest.join(".")}.bson`);
+  return [base, `${base}.gz`].find((path5) => existsSync5(path5));
+}
+async function* dumpDocuments(path5, size) {
+  const file = createReadStream2(path5);
+  const stream2 = path5.endsWith(".gz") ? file.pipe(createGunzip2()) : file;
+  let pending = Buffer.alloc(0);
+  let yielded = 0;
+  try {
+    for await (const chunk of stream2) {
+      pending = Buffer.concat([pending, chunk]);
+      while (pending.length >= 4 && pending.length >= pending.readInt32LE(0)) {
+        const length = pending.readInt32LE(0);
+        yield pending.subarray(0, length);
+        pending = pending.subarray(length);
+        yielded += 1;
+        if (size !== "all" && yielded >= size) return;
+      }
+    }
+  } finally {
+    stream2.destroy();
+    file.destroy();
+  }
+}
+
+// src/oplog/saved.ts
+var OPLOG_FILE = "oplog.bson";
+var END_MESSAGE = "mongo-restore-guard: end of the window";
+async function saveWindow(source, start, scope, directory, timeoutMs) {
+  const file = join12(directory, OPLOG_FILE);
+  let window;
+  try {
+    window = await captureWindow(source, start, { ...scope, renames: [] }, file, timeoutMs);
+    const end = createWriteStream2(file, { flags: "a", mode: 384 });
+    end.end(import_mongodb19.BSON.serialize({ ts: window.end, op: "n", ns: "", o: { msg: END_MESSAGE } }));
+    await once2(end, "close");
+  } catch (error2) {
+    await rm6(file, { force: true });
+    throw error2;
+  }
+  return {
+    at: window.end,
+    wallClock: wallClock(window.end),
+    writes: window.writes,
+    entries: window.read,
+    applied: 0
+  };
+}
+function hasSavedWindow(path5) {
+  return existsSync6(join12(path5, OPLOG_FILE));
+}
+async function replaySaved(ctx, target, path5, scope) {
+  const file = join12(ctx.secrets.path, OPLOG_FILE);
+  const out = createWriteStream2(file, { mode: 384 });
+  let at;
+  let kept = 0;
+  let writes = 0;
+  let entries = 0;
+  try {
+    for await (const raw of dumpDocuments(join12(path5, OPLOG_FILE), "all")) {
+      const entry = import_mongodb19.BSON.deserialize(raw, RAW);
+      entries++;
+      if (entry.ts instanceof import_mongodb19.Timestamp) at = entry.ts;
+      const filtered = filterEntry(entry, scope);
+      writes += filtered.writes;
+      if (!filtered.entry) continue;
+      kept++;
+      if (!out.write(import_mongodb19.BSON.serialize(filtered.entry))) await once2(out, "drain");
+    }
+    out.end();
+    await once2(out, "close");
+    const applied = kept > 0 ? await replayOplog(ctx, target, file) : 0;
+    const end = at ?? new import_mongodb19.Timestamp({ t: 0, i: 0 });
+    return { at: end, wallClock: wallClock(end), writes, entries, applied };
+  } finally {
+    out.destroy();
+    await rm6(file, { force: true });
+  }
+}
+
+// src/report/verify-copy.ts
+var import_mongodb22 = __toESM(require_lib3(), 1);
+
+// src/server/expiry.ts
+function expiryRules(...sides) {
+  const rules = /* @__PURE__ */ new Map();
+  const add = (rule) => {
+    if (!rule) return;
+    const key = `${rule.field}\0${rule.expireAfterSeconds}`;
+    if (!rules.has(key)) rules.set(key, rule);
+  };
+  for (const info2 of sides) {
+    if (!info2 || info2.type === "view") continue;
+    const seconds4 = secondsOf(info2.options["expireAfterSeconds"]);
+    if (info2.type === "timeseries") {
+      const timeField = info2.options["timeseries"]?.timeField;
+      if (seconds4 !== void 0 && typeof timeField === "string") {
+        add({
+          field: `control.max.${timeField}`,
+          expireAfterSeconds: seconds4,
+          source: "timeseries"
+        });
+      }
+      continue;
+    }
+    if (seconds4 !== void 0 && info2.options["clusteredIndex"] !== void 0) {
+      add({ field: "_id", expireAfterSeconds: seconds4, source: "clustered" });
+    }
+    for (const index of info2.indexes) add(ttlRuleOf(index));
+  }
+  return [...rules.values()];
+}
+function ttlRuleOf(index) {
+  const seconds4 = secondsOf(index["expireAfterSeconds"]);
+  const fields = Object.keys(index["key"] ?? {});
+  if (seconds4 === void 0 || fields.length !== 1) return void 0;
+  return { field: fields[0], expireAfterSeconds: seconds4, source: String(index["name"]) };
+}
+function secondsOf(value) {
+  const seconds4 = typeof value === "number" ? value : Number(value?.valueOf());
+  return Number.isFinite(seconds4) && seconds4 >= 0 ? seconds4 : void 0;
+}
+function expiredFilter(rules, at) {
+  const conditions = rules.map((r) => ({
+    [r.field]: { $lt: new Date(at.getTime() - r.expireAfterSeconds * 1e3) }
+  }));
+  return conditions.length === 1 ? conditions[0] : { $or: conditions };
+}
+function liveFilter(rules, at) {
+  return { $nor: [expiredFilter(rules, at)] };
+}
+function isExpired(document, { rules, at }) {
+  return rules.some((rule) => {
+    const cutoff = at.getTime() - rule.expireAfterSeconds * 1e3;
+    return valuesAt(document, rule.field.split(".")).some(
+      (value) => value instanceof Date && value.getTime() < cutoff
+    );
+  });
+}
+function valuesAt(value, path5) {
+  if (path5.length === 0) return Array.isArray(value) ? value : [value];
+  if (Array.isArray(value)) return value.flatMap((element) => valuesAt(element, path5));
+  if (value === null || typeof value !== "object" || value instanceof Date) return [];
+  const [head, ...rest] = path5;
+  return valuesAt(value[head], rest);
+}
+
+// src/report/compare-options.ts
+var import_mongodb20 = __toESM(require_lib3(), 1);
+var ABSENT = "(absent)";
+var COMPARED_OPTIONS = [
+  "viewOn",
+  "pipeline",
+  "validator",
+  "validationLevel",
+  "validationAction",
+  "collation",
+  "capped",
+  "size",
+  "max",
+  "timeseries",
+  "expireAfterSeconds",
+  "clusteredIndex",
+  "changeStreamPreAndPostImages"
+];
+var SERVER_DEFAULTS = {
+  validationLevel: "strict",
+  validationAction: "error"
+};
+var IGNORED_INDEX_FIELDS = /* @__PURE__ */ new Set(["ns", "background"]);
+function compareOptions(pairs, expected, actual) {
+  return pairs.flatMap(({ source, target }) => {
+    const want = expected.get(source);
+    if (!want) return [];
+    const have = actual.get(target);
+    const row = (option, s, t, field = option) => ({
+      namespace: target,
+      option,
+      source: canonical(s, field),
+      target: canonical(t, field)
+    });
+    if (!have) return [row("type", want.type, void 0)];
+    if (want.type !== have.type) return [row("type", want.type, have.type)];
+    const options = COMPARED_OPTIONS.flatMap((name) => {
+      const s = want.options[name] ?? defaultOf(name, want.options);
+      const t = have.options[name] ?? defaultOf(name, have.options);
+      return differingFields(name, s, t, name).map((d) => row(d.path, d.source, d.target, name));
+    });
+    return [...options, ...compareIndexes(want.indexes, have.indexes, row)];
+  });
+}
+function defaultOf(name, options) {
+  return options["validator"] === void 0 ? void 0 : SERVER_DEFAULTS[name];
+}
+function compareIndexes(want, have, row) {
+  const byName = (list2) => new Map(list2.map((i) => [String(i["name"]), i]));
+  const [wanted, had] = [byName(want), byName(have)];
+  const differences = [];
+  for (const [name, index] of wanted) {
+    const other = had.get(name);
+    if (!other) {
+      differences.push(row(`index ${name}`, index["key"], void 0, "key"));
+      continue;
+    }
+    const fields = /* @__PURE__ */ new Set([...Object.keys(index), ...Object.keys(other)]);
+    for (const field of [...fields].sort()) {
+      if (IGNORED_INDEX_FIELDS.has(field) || field === "name") continue;
+      for (const d of differingFields(`index ${name}.${field}`, index[field], other[field], field))
+        differences.push(row(d.path, d.source, d.target, field));
+    }
+  }
+  for (const [name, index] of had) {
+    if (!wanted.has(name)) differences.push(row(`index ${name}`, void 0, index["key"], "key"));
+  }
+  return differences;
+}
+function differingFields(path5, source, target, name) {
+  if (canonical(source, name) === canonical(target, name)) return [];
+  if (!ORDERED.has(name) && isPlainObject(source) && isPlainObject(target)) {
+    const keys = [.../* @__PURE__ */ new Set([...Object.keys(source), ...Object.keys(target)])].sort();
+    return keys.flatMap((key) => differingFields(`${path5}.${key}`, source[key], target[key], key));
+  }
+  return [{ path: path5, source, target }];
+}
+function isPlainObject(value) {
+  return value !== null && typeof value === "object" && !Array.isArray(value) && !("_bsontype" in value);
+}
+function canonical(value, name = "") {
+  if (value === void 0) return ABSENT;
+  return JSON.stringify(normalise(value, ORDERED.has(name)));
+}
+var ORDERED = /* @__PURE__ */ new Set(["key", "pipeline"]);
+function normalise(value, ordered) {
+  if (value === null || typeof value !== "object") return value;
+  if (Array.isArray(value)) return value.map((v) => normalise(v, ordered));
+  const bson = value;
+  if (bson._bsontype) {
+    if (["Int32", "Long", "Double"].includes(bson._bsontype)) return Number(value.valueOf());
+    return import_mongodb20.BSON.EJSON.serialize(value, { relaxed: false });
+  }
+  const entries = Object.entries(value).map(
+    ([k, v]) => [k, normalise(v, ordered || ORDERED.has(k))]
+  );
+  if (!ordered) entries.sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0);
+  return Object.fromEntries(entries);
+}
+
+// src/server/sample.ts
+var import_mongodb21 = __toESM(require_lib3(), 1);
+var BATCH = 1e3;
+var KEPT = 100;
+var NAMED = 10;
+async function* serverSample(source, size, documents, filter = {}, session) {
+  if (size === "all" || documents !== void 0 && documents <= size) {
+    const limit = size === "all" ? 0 : size;
+    yield* source.find(filter, {
+      sort: { _id: 1 },
+      limit,
+      raw: true,
+      session
+    });
+    return;
+  }
+  const low = Math.ceil(size / 2);
+  const seen = /* @__PURE__ */ new Set();
+  const ends = [
+    { direction: 1, limit: low },
+    { direction: -1, limit: size - low }
+  ].filter((end) => end.limit > 0);
+  for (const { direction, limit } of ends) {
+    const cursor = source.find(filter, { sort: { _id: direction }, limit, raw: true, session });
+    for await (const raw of cursor) {
+      const key = idKey(raw);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      yield raw;
+    }
+  }
+}
+async function compareWithTarget(sourceDocuments, target) {
+  const outcome = noOutcome();
+  let batch = [];
+  const flush = async () => {
+    if (batch.length === 0) return;
+    const cursor = target.find({ _id: { $in: idsOf(batch) } }, { raw: true });
+    const found = /* @__PURE__ */ new Map();
+    for await (const raw of cursor) {
+      found.set(idKey(raw), Buffer.from(raw));
+    }
+    judge(batch, found, outcome);
+    batch = [];
+  };
+  for await (const raw of sourceDocuments) {
+    batch.push(Buffer.from(raw));
+    if (batch.length >= BATCH) await flush();
+  }
+  await flush();
+  return outcome;
+}
+async function sampleWhole(sourceDb, targetDb, pairs, size, sourceSession) {
+  const fromSource2 = await unioned(
+    sourceDb,
+    pairs.map((p) => ({
+      collection: p.source,
+      stages: [...p.filter ? [{ $match: p.filter }] : [], { $sort: { _id: 1 } }, { $limit: size }]
+    })),
+    sourceSession
+  );
+  const wanted = pairs.filter((p) => (fromSource2.get(p.source)?.length ?? 0) > 0);
+  const onTarget = await unioned(
+    targetDb,
+    wanted.map((p) => ({
+      collection: p.target,
+      stages: [{ $match: { _id: { $in: idsOf(fromSource2.get(p.source) ?? []) } } }]
+    }))
+  );
+  return new Map(
+    pairs.map((p) => {
+      const found = new Map((onTarget.get(p.target) ?? []).map((raw) => [idKey(raw), raw]));
+      return [p.source, judge(fromSource2.get(p.source) ?? [], found, noOutcome())];
+    })
+  );
+}
+async function unioned(db, parts, session) {
+  const byCollection = /* @__PURE__ */ new Map();
+  const [first, ...rest] = parts;
+  if (!first) return byCollection;
+  const wrapped = (part) => [
+    ...part.stages,
+    { $replaceWith: { c: { $literal: part.collection }, d: "$$ROOT" } }
+  ];
+  const cursor = db.collection(first.collection).aggregate(
+    [
+      ...wrapped(first),
+      ...rest.map((part) => ({ $unionWith: { coll: part.collection, pipeline: wrapped(part) } }))
+    ],
+    { raw: true, session }
+  );
+  for await (const raw of cursor) {
+    const { collection: collection2, document } = unwrap(Buffer.from(raw));
+    const documents = byCollection.get(collection2);
+    if (documents) documents.push(document);
+    else byCollection.set(collection2, [document]);
+  }
+  return byCollection;
+}
+function unwrap(raw) {
+  let collection2;
+  let document;
+  let at = 4;
+  while (raw[at] !== 0) {
+    const type = raw[at];
+    const nameEnd = raw.indexOf(0, at + 1);
+    const name = raw.toString("utf8", at + 1, nameEnd);
+    at = nameEnd + 1;
+    const length = raw.readInt32LE(at);
+    if (type === 2 && name === "c")
+      collection2 = raw.toString("utf8", at + 4, at + 4 + length - 1);
+    else if (type === 3 && name === "d") document = raw.subarray(at, at + length);
+    else throw new Error(`unexpected field ${name} (type ${type}) in a wrapped sample document`);
+    at += type === 2 ? 4 + length : length;
+  }
+  if (collection2 === void 0 || document === void 0) {
+    throw new Error("a wrapped sample document lacks its collection or its document");
+  }
+  return { collection: collection2, document };
+}
+function idsOf(documents) {
+  return documents.map((raw) => idOf(raw));
+}
+function judge(sourceDocuments, found, outcome) {
+  for (const raw of sourceDocuments) {
+    const key = idKey(raw);
+    const other = found.get(key);
+    if (!other) {
+      outcome.missing += 1;
+      if (outcome.missingIds.length < KEPT) outcome.missingIds.push(key);
+    } else if (!other.equals(raw)) {
+      outcome.differing += 1;
+      if (outcome.differingIds.length < KEPT) outcome.differingIds.push(key);
+    }
+  }
+  outcome.compared += sourceDocuments.length;
+  return outcome;
+}
+function noOutcome() {
+  return { compared: 0, differing: 0, differingIds: [], missing: 0, missingIds: [] };
+}
+function namedIds(ids, total) {
+  const shown = ids.slice(0, NAMED).join(", ");
+  return total > NAMED ? `${shown} and ${total - NAMED} more` : shown;
+}
+function idKey(raw) {
+  return import_mongodb21.BSON.EJSON.stringify(idOf(raw) ?? null, { relaxed: true });
+}
+function idOf(raw) {
+  const bytes2 = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+  const end = bytes2[4] === void 0 ? void 0 : firstIdEnd(bytes2);
+  const doc = end === void 0 ? bytes2 : Buffer.concat([int32(end - 4 + 5), bytes2.subarray(4, end), Buffer.from([0])]);
+  return import_mongodb21.BSON.deserialize(doc, { promoteValues: false })["_id"];
+}
+function firstIdEnd(bytes2) {
+  const type = bytes2[4];
+  if (bytes2.toString("latin1", 5, 9) !== "_id\0") return void 0;
+  const at = 9;
+  const fixed = {
+    1: 8,
+    7: 12,
+    8: 1,
+    9: 8,
+    10: 0,
+    16: 4,
+    17: 8,
+    18: 8,
+    19: 16,
+    127: 0,
+    255: 0
+  };
+  const size = fixed[type];
+  if (size !== void 0) return at + size;
+  if (type === 2) return at + 4 + bytes2.readInt32LE(at);
+  if (type === 3 || type === 4) return at + bytes2.readInt32LE(at);
+  if (type === 5) return at + 5 + bytes2.readInt32LE(at);
+  return void 0;
+}
+function int32(n) {
+  const b = Buffer.alloc(4);
+  b.writeInt32LE(n);
+  return b;
+}
+
+// src/report/verify-copy.ts
+async function checkCopy(reference, target, actual, restored, sampleSize, timeoutMs, partial = /* @__PURE__ */ new Set(), live = /* @__PURE__ */ new Map()) {
+  return target.use(
+    "verify",
+    timeoutMs,
+    async (targetClient) => {
+      if (reference.kind === "dump") {
+        return check(
+          reference,
+          void 0,
+          targetClient,
+          actual,
+          restored,
+          sampleSize,
+          partial,
+          live
+        );
+      }
+      const { uri } = reference;
+      return uri.use(
+        "verify",
+        timeoutMs,
+        (sourceClient) => check(
+          reference,
+          sourceClient,
+          targetClient,
+          actual,
+          restored,
+          sampleSize,
+          partial,
+          live
+        ),
+        false,
+        SERVER_CONCURRENCY
+      ).catch((error2) => {
+        throw isSnapshotTooOld(error2) ? tooOldToVerify(uri) : error2;
+      });
+    },
+    false,
+    SERVER_CONCURRENCY
+  );
+}
+async function check(reference, sourceClient, targetClient, actual, restored, sampleSize, partial, live) {
+  const started = Date.now();
+  const skipped = (reason2) => ({
+    options: { checked: false, reason: reason2, collections: 0, differences: [], durationMs: 0 },
+    sampleSize,
+    samples: []
+  });
+  if (actual === void 0) {
+    return skipped("the target user may not list the restored collections and their indexes");
+  }
+  const expected = reference.collections;
+  const options = {
+    checked: true,
+    reason: void 0,
+    collections: restored.length,
+    differences: compareOptions(
+      restored,
+      withoutIndexes(expected, partial),
+      withoutIndexes(
+        actual,
+        new Set(restored.filter((r) => partial.has(r.source)).map((r) => r.target))
+      )
+    ),
+    durationMs: Date.now() - started
+  };
+  const sampled = sampleSize === 0 ? [] : restored.filter((pair) => {
+    const type = expected.get(pair.source)?.type ?? actual.get(pair.target)?.type;
+    return type !== "view" && !partial.has(pair.source);
+  });
+  const whole = sourceClient && typeof sampleSize === "number" ? sampled.filter((pair) => {
+    const info2 = expected.get(pair.source);
+    return info2?.type === "collection" && (info2.documents ?? Infinity) <= sampleSize;
+  }) : [];
+  const wholeSet = new Set(whole);
+  const single = sampled.filter((pair) => !wholeSet.has(pair));
+  const records = /* @__PURE__ */ new Map();
+  await Promise.all([
+    forEachBounded(batchesOf(whole, expected), SERVER_CONCURRENCY, async (batch) => {
+      const sampledWhole = await sampleBatch(
+        reference,
+        sourceClient,
+        targetClient,
+        batch,
+        sampleSize,
+        live
+      );
+      for (const [pair, record] of sampledWhole) records.set(pair, record);
+    }),
+    forEachBounded(single, SERVER_CONCURRENCY, async (pair) => {
+      const type = expected.get(pair.source)?.type ?? actual.get(pair.target)?.type;
+      records.set(
+        pair,
+        await sampleOne(reference, sourceClient, targetClient, pair, type, sampleSize, live)
+      );
+    })
+  ]);
+  const samples = sampled.map((pair) => records.get(pair));
+  return { options, sampleSize, samples };
+}
+function batchesOf(pairs, expected) {
+  const batches = [];
+  const open2 = /* @__PURE__ */ new Map();
+  for (const pair of pairs) {
+    const key = `${dbOf(pair.source)}\0${dbOf(pair.target)}`;
+    const documents = expected.get(pair.source)?.documents ?? 0;
+    let batch = open2.get(key);
+    if (!batch || batch.documents + documents > WHOLE_BATCH_DOCUMENTS) {
+      batch = { pairs: [], documents: 0 };
+      open2.set(key, batch);
+      batches.push(batch.pairs);
+    }
+    batch.pairs.push(pair);
+    batch.documents += documents;
+  }
+  return batches;
+}
+var WHOLE_BATCH_DOCUMENTS = 1e3;
+async function sampleBatch(reference, sourceClient, targetClient, batch, size, live) {
+  const started = Date.now();
+  const [first] = batch;
+  try {
+    const outcomes = await withSessionAt(
+      sourceClient,
+      readAtOf(reference),
+      (session) => sampleWhole(
+        sourceClient.db(dbOf(first.source)),
+        targetClient.db(dbOf(first.target)),
+        batch.map((pair) => ({
+          source: collectionOf(pair.source),
+          target: collectionOf(pair.target),
+          filter: filterOf(live.get(pair.source))
+        })),
+        size,
+        session
+      )
+    );
+    const share = Math.round((Date.now() - started) / batch.length);
+    return batch.map((pair) => [
+      pair,
+      {
+        namespace: pair.target,
+        ...outcomes.get(collectionOf(pair.source)),
+        durationMs: share,
+        skipped: void 0
+      }
+    ]);
+  } catch (error2) {
+    if (classify(error2) !== "unauthorized") throw error2;
+    return Promise.all(
+      batch.map(async (pair) => [
+        pair,
+        await sampleOne(reference, sourceClient, targetClient, pair, "collection", size, live)
+      ])
+    );
+  }
+}
+function withoutIndexes(collections, namespaces) {
+  if (namespaces.size === 0) return collections;
+  return new Map(
+    [...collections].map(([ns, info2]) => [ns, namespaces.has(ns) ? { ...info2, indexes: [] } : info2])
+  );
+}
+async function sampleOne(reference, sourceClient, targetClient, pair, type, size, live) {
+  const [from, to] = type === "timeseries" ? [bucketsOf(pair.source), bucketsOf(pair.target)] : [pair.source, pair.target];
+  const started = Date.now();
+  const record = (outcome, skipped) => ({
+    namespace: to,
+    ...outcome,
+    durationMs: Date.now() - started,
+    skipped
+  });
+  const none = { compared: 0, differing: 0, differingIds: [], missing: 0, missingIds: [] };
+  let documents;
+  const session = sourceClient && await sessionAt(sourceClient, readAtOf(reference));
+  if (sourceClient) {
+    documents = serverSample(
+      collection(sourceClient, from),
+      size,
+      reference.collections.get(pair.source)?.documents,
+      filterOf(live.get(pair.source)),
+      session
+    );
+  } else {
+    const dump2 = reference;
+    if (dump2.format === "archive")
+      return record(none, "an archive file is not sampled (a dump directory is)");
+    const file = bsonFile(dump2.path, from);
+    if (!file) return record(none, "the dump holds no documents file for it");
+    documents = notExpired(
+      dumpDocuments(file, live.has(pair.source) ? "all" : size),
+      size,
+      live.get(pair.source)
+    );
+  }
+  try {
+    return record(await compareWithTarget(documents, collection(targetClient, to)));
+  } catch (error2) {
+    if (classify(error2) !== "unauthorized") throw error2;
+    return record(none, "the target user may not read the collection");
+  } finally {
+    await session?.endSession();
+  }
+}
+function filterOf(expiring) {
+  return expiring && liveFilter(expiring.rules, expiring.at);
+}
+async function* notExpired(documents, size, expiring) {
+  let taken = 0;
+  for await (const raw of documents) {
+    if (expiring && isExpired(import_mongodb22.BSON.deserialize(raw), expiring)) continue;
+    yield raw;
+    if (size !== "all" && ++taken >= size) return;
+  }
+}
+function readAtOf(reference) {
+  return reference.kind === "server" ? reference.readAt : void 0;
+}
+function collection(client, namespace) {
+  return client.db(dbOf(namespace)).collection(collectionOf(namespace));
+}
+
+// src/report/copy-verdict.ts
+function copyFailure(check2, mismatches, writes) {
+  const options = check2.options.differences.map(
+    (d) => `${d.namespace} ${d.option}: source ${d.source}, target ${d.target}`
+  );
+  const samples = check2.samples.flatMap((s) => {
+    const parts = [
+      s.differing > 0 ? `${s.differing} differ byte for byte (_id ${namedIds(s.differingIds, s.differing)})` : "",
+      s.missing > 0 ? `${s.missing} missing (_id ${namedIds(s.missingIds, s.missing)})` : ""
+    ].filter((p) => p !== "");
+    return parts.length === 0 ? [] : [`${s.namespace}: of ${s.compared} sampled documents, ${parts.join(", ")}`];
+  });
+  const others = check2.options.checked ? mismatches.filter((m) => m.check !== "indexes") : mismatches;
+  if (options.length === 0 && samples.length === 0) return void 0;
+  if (writes && writes.total > 0 && options.length === 0 && others.length === 0) {
+    return sourceChanged(writes, samples);
+  }
+  const what = [
+    options.length > 0 ? `options or indexes differ from the source: ${options.join("; ")}` : "",
+    samples.length > 0 ? `documents differ from the source: ${samples.join("; ")}` : "",
+    others.length > 0 ? `counts or indexes differ: ${others.map((m) => `${m.namespace}: ${m.problem}`).join("; ")}` : ""
+  ].filter((p) => p !== "");
+  return new GuardError(
+    "DataMismatch",
+    options.length > 0 ? "Restored collections differ from the source" : "Restored documents differ from the source",
+    `The restore finished, but ${what.join(". And ")}. mongorestore exits 0 when it keeps an existing collection's options, recreates a view with its stages' fields in another order (tools 100.7.0), or skips documents it cannot insert; the target does not hold a faithful copy. Drop or fix the target's collections and restore again (drop: true replaces them).`
+  );
+}
+function sourceChanged(writes, samples) {
+  const where = writes.namespaces.slice(0, NAMED_NAMESPACES).map((n) => `${n.writes} in ${n.namespace}`).join(", ");
+  const more = writes.namespaces.length > NAMED_NAMESPACES ? ", and more" : "";
+  return new GuardError(
+    "SourceChanged",
+    "The source changed while it was copied",
+    `The source took ${writes.total} writes while it was copied (${where}${more}), and the copy check, which reads the source as it is now, found what they changed: ${samples.join("; ")}. The source was read collection by collection, not at one point in time, so the target holds each collection as the dump read it; the restore is not the cause, and the target needs no fix. For a copy that verifies, stop the application's writes to the source during the copy, or copy from a replica-set member (with a user who may read the oplog) so that the copy is one point in time.`
+  );
+}
+var NAMED_NAMESPACES = 5;
+
+// src/report/expiry-check.ts
+var import_mongodb23 = __toESM(require_lib3(), 1);
+var EXPIRY_MARGIN_MS = 10 * 6e4;
+async function checkExpiry(reference, target, targetInfo, restored, timeoutMs) {
+  const expiring = restored.map((pair) => {
+    const from = reference.collections.get(pair.source);
+    const to = targetInfo.get(pair.target);
+    const [source, onTarget] = (from?.type ?? to?.type) === "timeseries" ? [bucketsOf(pair.source), bucketsOf(pair.target)] : [pair.source, pair.target];
+    return { pair, source, onTarget, rules: expiryRules(from, to) };
+  }).filter((e) => e.rules.length > 0);
+  if (expiring.length === 0) return void 0;
+  const withSource = (fn) => reference.kind === "server" ? reference.uri.use("verify", timeoutMs, fn, false, SERVER_CONCURRENCY) : fn(void 0);
+  return withSource(
+    (sourceClient) => target.use(
+      "verify",
+      timeoutMs,
+      async (targetClient) => {
+        const clocks = await Promise.all([targetClient, sourceClient].map(clockOf));
+        const at = new Date(Math.max(...clocks) + EXPIRY_MARGIN_MS);
+        const uncounted = [];
+        const collections = [];
+        await Promise.all(
+          expiring.map(async ({ pair, source, onTarget, rules }) => {
+            const expiring2 = { rules, at };
+            const counted = sourceClient ? await countOnServer(sourceClient, source, expiring2) : await countInDump(reference, source, expiring2);
+            if (typeof counted === "string") {
+              uncounted.push({ ...pair, reason: counted });
+              return;
+            }
+            const targetLive = await count(targetClient, onTarget, liveFilter(rules, at));
+            collections.push({ ...pair, rules, ...counted, targetLive });
+          })
+        );
+        const expired = collections.reduce((n, c) => n + c.expired, 0);
+        return { asOf: at.toISOString(), collections, expired, uncounted };
+      },
+      false,
+      SERVER_CONCURRENCY
+    )
+  );
+}
+async function countOnServer(client, namespace, { rules, at }) {
+  const [expired, sourceLive] = await Promise.all([
+    count(client, namespace, expiredFilter(rules, at)),
+    count(client, namespace, liveFilter(rules, at))
+  ]);
+  return { expired, sourceLive };
+}
+async function countInDump(dump2, namespace, expiring) {
+  if (dump2.format === "archive") return "an archive file is not read for its expired documents";
+  const file = bsonFile(dump2.path, namespace);
+  const counts = { expired: 0, sourceLive: 0 };
+  if (!file) return counts;
+  for await (const raw of dumpDocuments(file, "all")) {
+    if (isExpired(import_mongodb23.BSON.deserialize(raw), expiring)) counts.expired += 1;
+    else counts.sourceLive += 1;
+  }
+  return counts;
+}
+async function clockOf(client) {
+  if (!client) return 0;
+  const hello = await client.db("admin").command({ hello: 1 });
+  return hello["localTime"].getTime();
+}
+function count(client, namespace, filter) {
+  return client.db(dbOf(namespace)).collection(collectionOf(namespace)).countDocuments(filter);
+}
+function expiringOf(check2) {
+  const at = new Date(check2?.asOf ?? 0);
+  return new Map((check2?.collections ?? []).map((c) => [c.source, { rules: c.rules, at }]));
+}
+function withoutExpiring(expected, check2) {
+  const expiring = new Set(
+    [...check2?.collections ?? [], ...check2?.uncounted ?? []].map((c) => c.source)
+  );
+  return new Map(
+    [...expected].map(([ns, e]) => [ns, expiring.has(ns) ? { ...e, documents: void 0 } : e])
+  );
+}
+function expiryMismatches(check2, exact) {
+  return (check2?.collections ?? []).filter((c) => exact ? c.targetLive !== c.sourceLive : c.targetLive < c.sourceLive).map((c) => ({
+    namespace: c.target,
+    check: "count",
+    problem: `${c.targetLive} documents not expired by TTL, expected ${exact ? "" : "at least "}${c.sourceLive} (${c.expired} expired on the source, not compared)`
+  }));
+}
+
 // src/modes.ts
 var MAX_DATABASE_NAME = 63;
 async function runMode(run3) {
@@ -60634,15 +61087,43 @@ async function dump(run3) {
     settings.transfer.databases,
     settings.probeTimeoutMs
   );
+  const begun = await phase(
+    report2.phases,
+    "Open the oplog window",
+    () => startCopy(settings.consistent, settings.source, void 0, settings.probeTimeoutMs)
+  );
+  if ("reason" in begun) recordNotPointInTime(report2, begun.reason);
   const dumpStartedAt = /* @__PURE__ */ new Date();
   await phase(
     report2.phases,
     "Dump to disk",
     () => dumpToDirectory(run3.tools, settings.transfer, settings.source, databases, settings.archive)
   );
-  const manifest = await writeOwnManifest(run3, settings.archive, settings.transfer, dumpStartedAt);
+  let at;
+  if ("start" in begun) {
+    const saved = await phase(
+      report2.phases,
+      "Save the writes made during the dump",
+      () => saveWindow(
+        settings.source,
+        begun.start,
+        settings.transfer,
+        settings.archive,
+        settings.probeTimeoutMs
+      )
+    );
+    recordPointInTime(report2, saved);
+    at = pointOf(saved.at);
+  }
+  const manifest = await writeOwnManifest(
+    run3,
+    settings.archive,
+    settings.transfer,
+    dumpStartedAt,
+    at
+  );
   report2.dumpFiles = dumpFiles(settings.archive, await inspectDump(settings.archive));
-  recordDumped(run3, manifest, dumpStartedAt, report2.dumpFiles?.bytes);
+  recordDumped(run3, manifest, dumpStartedAt, report2.dumpFiles?.bytes, at);
 }
 async function restore(run3) {
   const { settings, report: report2 } = run3;
@@ -60667,6 +61148,7 @@ async function restore(run3) {
   const plan = { ...settings.transfer, gzip: contents.gzipped };
   await probeBefore(run3);
   await checkSides(run3, plan, contents.namespaces);
+  const replay = await replaysSavedWindow(run3);
   const baseline = await recordBaseline(run3);
   const result2 = await timed(
     () => phase(
@@ -60699,7 +61181,26 @@ async function restore(run3) {
     format: contents.kind,
     collections: contents.collections
   });
+  if (replay) {
+    const done = await phase(
+      report2.phases,
+      "Replay the writes saved with the dump",
+      () => replaySaved(run3.tools, settings.target, path5, plan)
+    );
+    recordPointInTime(report2, done);
+  }
   judgeObjectives(report2.recovery);
+}
+async function replaysSavedWindow(run3) {
+  const { settings, report: report2 } = run3;
+  if (settings.consistent === "false" || !hasSavedWindow(settings.archive)) return false;
+  const denied = await replayDenied(
+    { uri: settings.target, databases: plannedDatabases(report2) },
+    settings.probeTimeoutMs
+  );
+  if (denied && settings.consistent === "true") throw noPointInTime(denied);
+  if (denied) recordNotPointInTime(report2, `the dump's saved writes are not replayed: ${denied}`);
+  return !denied;
 }
 async function probeOnly(run3) {
   const { settings } = run3;
@@ -60749,9 +61250,58 @@ async function recordBaseline(run3) {
 }
 async function transfer(run3, given) {
   const { settings, report: report2, tools } = run3;
-  const { source, target, archive } = settings;
+  const { source, target } = settings;
   const plan = withCollections(report2, given);
+  const begun = await phase(
+    report2.phases,
+    "Open the oplog window",
+    () => startCopy(
+      settings.consistent,
+      source,
+      { uri: target, databases: plannedDatabases(report2) },
+      settings.probeTimeoutMs,
+      plan.namespaces.length > 0 ? "a part of a split migration copies _id ranges, which the verify job checks as a whole" : void 0
+    )
+  );
+  if ("reason" in begun) recordNotPointInTime(report2, begun.reason);
   const dumpStartedAt = /* @__PURE__ */ new Date();
+  const { bytes: bytes2, ...result2 } = await dumpAndRestore(run3, plan, dumpStartedAt);
+  if (!("start" in begun)) {
+    recordCopy(run3, result2, bytes2, dumpStartedAt);
+    return { ...result2, at: void 0 };
+  }
+  const done = await phase(
+    report2.phases,
+    "Replay the writes made during the copy",
+    () => finishCopy(tools, source, target, begun.start, plan, settings.probeTimeoutMs)
+  );
+  recordPointInTime(report2, done);
+  recordCopy(run3, result2, bytes2, dumpStartedAt, pointOf(done.at));
+  return { ...result2, at: done.at };
+}
+function pointOf(at) {
+  return { t: at.t, i: at.i };
+}
+function recordNotPointInTime(report2, reason2) {
+  report2.consistency = { pointInTime: false, reason: reason2 };
+  info(`Not a point-in-time copy: ${reason2}.`);
+}
+function recordPointInTime(report2, done) {
+  report2.consistency = {
+    pointInTime: true,
+    at: `${done.at.t}:${done.at.i}`,
+    wallClock: done.wallClock,
+    writesDuringCopy: done.writes,
+    oplogEntries: done.entries,
+    applied: done.applied
+  };
+  info(
+    `Consistent as of ${done.at.t}:${done.at.i} (${done.wallClock}): ${done.writes} writes made during the copy, ${done.applied} replayed.`
+  );
+}
+async function dumpAndRestore(run3, plan, dumpStartedAt) {
+  const { settings, report: report2, tools } = run3;
+  const { source, target, archive } = settings;
   if (archive === void 0) {
     const result3 = await timed(
       () => phase(
@@ -60760,8 +61310,7 @@ async function transfer(run3, given) {
         () => streamDumpRestore(tools, plan, source, target)
       )
     );
-    recordCopy(run3, result3, void 0, dumpStartedAt);
-    return result3;
+    return { ...result3, bytes: void 0 };
   }
   const databases = await userDatabases(source, plan.databases, settings.probeTimeoutMs);
   await phase(
@@ -60778,8 +61327,10 @@ async function transfer(run3, given) {
       () => restoreFromDump(tools, plan, target, { kind: "directory", path: archive })
     )
   );
-  recordCopy(run3, result2, bytes2, dumpStartedAt);
-  return result2;
+  return { ...result2, bytes: bytes2 };
+}
+function plannedDatabases(report2) {
+  return (report2.plan?.namespaces ?? []).map((p) => dbOf(p.target));
 }
 function withCollections(report2, plan) {
   return { ...plan, collections: report2.plan?.namespaces.length };
@@ -60877,11 +61428,14 @@ async function checkUsers(run3, baseline) {
 }
 async function fromSource(run3, result2) {
   const { settings } = run3;
+  const { at } = result2;
   const dumped = new Map(run3.report.dumped.map((d) => [d.namespace, d.documents]));
   const collections = await readSource(
     settings,
-    result2.restored.map((r) => r.source)
+    result2.restored.map((r) => r.source),
+    at
   );
+  const countAt2 = (ns) => at ? collections.get(ns)?.documents : void 0;
   const indexes = new Map([...collections.values()].map((c) => [c.namespace, stateOf(c).indexes]));
   const lines = run3.settings.transfer.namespaces;
   const ranged = new Set(rangedNamespaces(run3.settings.transfer));
@@ -60897,7 +61451,7 @@ async function fromSource(run3, result2) {
         };
         return [r.source, expected2];
       }
-      const count2 = dumped.get(r.source) ?? dumped.get(bucketsOf(r.source));
+      const count2 = countAt2(r.source) ?? dumped.get(r.source) ?? dumped.get(bucketsOf(r.source));
       return [
         r.source,
         {
@@ -60907,7 +61461,7 @@ async function fromSource(run3, result2) {
       ];
     })
   );
-  return { expected, reference: { kind: "server", uri: settings.source, collections } };
+  return { expected, reference: { kind: "server", uri: settings.source, collections, readAt: at } };
 }
 function recordSkippedUsers(report2, read) {
   if (read && "skipped" in read)
@@ -60981,7 +61535,7 @@ function list(items) {
 }
 
 // src/report/report.ts
-import { mkdir as mkdir3, writeFile as writeFile5 } from "node:fs/promises";
+import { mkdir as mkdir4, writeFile as writeFile5 } from "node:fs/promises";
 import { dirname as dirname4 } from "node:path";
 
 // src/server/compatibility.ts
@@ -61072,6 +61626,7 @@ function renderSummary(report2) {
   return [
     `<h2>${esc(headline(report2))}</h2>`,
     subline(report2),
+    consistencyLine(report2),
     failureSection(report2),
     recoverySection(report2.recovery),
     databasesTable(report2),
@@ -61151,6 +61706,18 @@ function subline(report2) {
     );
   }
   return parts.length > 0 ? `<p>${parts.join(" ")}.</p>` : "";
+}
+function consistencyLine(report2) {
+  const c = report2.consistency;
+  if (!c) return "";
+  if (!c.pointInTime) return `<p>Not a point-in-time copy: ${esc(c.reason)}.</p>`;
+  if (report2.mode === "dump") {
+    return `<p>The dump is consistent as of T = <code>${esc(c.at)}</code> (${esc(c.wallClock)}): the ${c.writesDuringCopy} writes the source took to the dumped namespaces while it was dumped are saved beside it as <code>oplog.bson</code>; a restore with this action replays them.</p>`;
+  }
+  if (report2.mode === "restore") {
+    return `<p>Consistent as of the dump's T = <code>${esc(c.at)}</code> (${esc(c.wallClock)}): the dump was verified, then the ${c.writesDuringCopy} writes saved with it were replayed (${c.applied} applied).</p>`;
+  }
+  return `<p>Consistent as of T = <code>${esc(c.at)}</code> (${esc(c.wallClock)}): the source took ${c.writesDuringCopy} writes to the copied namespaces while it was copied, replayed on the target (${c.applied} applied); the checks compare the target with the source as of T.</p>`;
 }
 function failureSection(report2) {
   if (!report2.failure) return "";
@@ -61472,6 +62039,7 @@ function newReport() {
     users: void 0,
     repairs: [],
     managed: void 0,
+    consistency: void 0,
     targetWritten: false,
     plan: void 0,
     toolRuns: [],
@@ -61505,12 +62073,17 @@ async function publish(report2, reportPath, redact2) {
   }
   output("run-seconds", runSeconds(report2));
   if (report2.recovery) publishRecovery(report2.recovery);
+  if (report2.consistency?.pointInTime) {
+    output("consistent-at", report2.consistency.at);
+    output("consistent-at-time", report2.consistency.wallClock);
+    output("writes-during-copy", report2.consistency.writesDuringCopy);
+  }
   if (report2.split) {
     output("matrix", report2.split.matrix);
     output("plan", report2.split.plan ?? "");
     output("plan-path", report2.split.planPath);
   }
-  await mkdir3(dirname4(reportPath), { recursive: true });
+  await mkdir4(dirname4(reportPath), { recursive: true });
   await writeFile5(reportPath, json + "\n");
   output("report-path", reportPath);
   if (report2.tools.source) {
@@ -61589,7 +62162,7 @@ function progressOf(run3) {
 // src/tools/install/index.ts
 import { readFileSync as readFileSync2 } from "node:fs";
 import { arch as arch3 } from "node:os";
-import { join as join12 } from "node:path";
+import { join as join15 } from "node:path";
 
 // node_modules/@actions/tool-cache/lib/tool-cache.js
 import * as crypto3 from "crypto";
@@ -62028,9 +62601,9 @@ function _getGlobal(key, defaultValue) {
 
 // src/tools/install/download.ts
 import { createHash as createHash2, randomUUID as randomUUID3 } from "node:crypto";
-import { createReadStream as createReadStream3, existsSync as existsSync7 } from "node:fs";
-import { readdir as readdir3, readFile as readFile3, rm as rm4, writeFile as writeFile6 } from "node:fs/promises";
-import { join as join11 } from "node:path";
+import { createReadStream as createReadStream3, existsSync as existsSync8 } from "node:fs";
+import { readdir as readdir3, readFile as readFile3, rm as rm7, writeFile as writeFile6 } from "node:fs/promises";
+import { join as join14 } from "node:path";
 
 // src/tools/install/feed.ts
 var OFFICIAL_FEED = "https://downloads.mongodb.org/tools/db/full.json";
@@ -62110,7 +62683,7 @@ function unreadable2(url, why) {
 // src/tools/install/download.ts
 var TOOL_NAME = "mongodb-database-tools";
 async function fetchText(url, tempDir, mirrored) {
-  const file = join11(tempDir, `feed-${randomUUID3()}.json`);
+  const file = join14(tempDir, `feed-${randomUUID3()}.json`);
   try {
     await downloadTool(url, file);
     return await readFile3(file, "utf8");
@@ -62121,13 +62694,13 @@ async function fetchText(url, tempDir, mirrored) {
       `The MongoDB Database Tools feed ${shownUrl(url)} could not be read: ${reason(error2)}. Nothing was dumped or written. ${mirrored ? "Check that tools-mirror serves full.json and that the runner can reach it" : "Check that the runner can reach downloads.mongodb.org (a proxy or firewall may block it); on an isolated network set tools-mirror to a server holding full.json and the archives"}, or set tools-path to a directory holding mongodump and mongorestore.`
     );
   } finally {
-    await rm4(file, { force: true });
+    await rm7(file, { force: true });
   }
 }
 async function install(build, url, version, tempDir) {
   const name = fileName(build.url);
-  const archive = join11(tempDir, `${randomUUID3()}-${name}`);
-  const unpacked = join11(tempDir, randomUUID3());
+  const archive = join14(tempDir, `${randomUUID3()}-${name}`);
+  const unpacked = join14(tempDir, randomUUID3());
   try {
     try {
       await downloadTool(url, archive);
@@ -62150,13 +62723,13 @@ async function install(build, url, version, tempDir) {
     else await extractTar(archive, unpacked);
     const root = await toolsRoot(unpacked, name);
     await writeFile6(
-      join11(root, "build.json"),
+      join14(root, "build.json"),
       JSON.stringify({ file: name, sha256: build.sha256 })
     );
     return await cacheDir(root, TOOL_NAME, version);
   } finally {
-    await rm4(archive, { force: true });
-    await rm4(unpacked, { recursive: true, force: true });
+    await rm7(archive, { force: true });
+    await rm7(unpacked, { recursive: true, force: true });
   }
 }
 function findCached(version) {
@@ -62164,7 +62737,7 @@ function findCached(version) {
 }
 async function cachedBuild(folder) {
   try {
-    return JSON.parse(await readFile3(join11(folder, "build.json"), "utf8"));
+    return JSON.parse(await readFile3(join14(folder, "build.json"), "utf8"));
   } catch {
     return void 0;
   }
@@ -62176,8 +62749,8 @@ async function sha256(file) {
 }
 async function toolsRoot(unpacked, name) {
   const entries = await readdir3(unpacked);
-  const root = entries.length === 1 ? join11(unpacked, entries[0]) : unpacked;
-  if (!existsSync7(join11(root, "bin"))) {
+  const root = entries.length === 1 ? join14(unpacked, entries[0]) : unpacked;
+  if (!existsSync8(join14(root, "bin"))) {
     throw new GuardError(
       "ToolUnavailable",
       "Unexpected tools archive",
@@ -62328,8 +62901,8 @@ async function fromCache(version) {
 }
 function binsIn(folder) {
   return {
-    mongodump: toolPath("mongodump", join12(folder, "bin")),
-    mongorestore: toolPath("mongorestore", join12(folder, "bin"))
+    mongodump: toolPath("mongodump", join15(folder, "bin")),
+    mongorestore: toolPath("mongorestore", join15(folder, "bin"))
   };
 }
 async function sameVersion(bins, wanted) {

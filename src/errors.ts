@@ -35,6 +35,7 @@ export type FailureKind =
   | 'ShardedCluster'
   | 'PartsIncomplete'
   | 'ObjectiveMissed'
+  | 'ReplayImpossible'
 
 export class GuardError extends Error {
   constructor(

@@ -41,12 +41,22 @@ import {
   type Baseline
 } from './steps.js'
 import { inspectDump, type DumpContents } from './tools/dump-files.js'
-import { readManifest, refuseIncompleteDump } from './tools/manifest.js'
+import { readManifest, refuseIncompleteDump, type ConsistentPoint } from './tools/manifest.js'
 import { judgeObjectives } from './report/recovery.js'
 import { recordCopy, recordDumped, recordRestore, writeOwnManifest } from './recovery-steps.js'
 import type { PlannedNamespace } from './input/ns-plan.js'
 import { watchWrites, writesSince, type WriteWatch } from './server/source-writes.js'
 import { bucketsOf } from './server/collection-options.js'
+import type { Timestamp } from 'mongodb'
+import { dbOf } from './input/ns-plan.js'
+import {
+  finishCopy,
+  noPointInTime,
+  replayDenied,
+  startCopy,
+  type PointInTime
+} from './oplog/copy.js'
+import { hasSavedWindow, replaySaved, saveWindow } from './oplog/saved.js'
 import { checkCopy, type Reference } from './report/verify-copy.js'
 import { copyFailure } from './report/copy-verdict.js'
 import {
@@ -203,13 +213,37 @@ async function dump(run: Run<DumpSettings>): Promise<void> {
     settings.transfer.databases,
     settings.probeTimeoutMs
   )
+  const begun = await phase(report.phases, 'Open the oplog window', () =>
+    startCopy(settings.consistent, settings.source, undefined, settings.probeTimeoutMs)
+  )
+  if ('reason' in begun) recordNotPointInTime(report, begun.reason)
   const dumpStartedAt = new Date()
   await phase(report.phases, 'Dump to disk', () =>
     dumpToDirectory(run.tools, settings.transfer, settings.source, databases, settings.archive)
   )
-  const manifest = await writeOwnManifest(run, settings.archive, settings.transfer, dumpStartedAt)
+  let at: ConsistentPoint | undefined
+  if ('start' in begun) {
+    const saved = await phase(report.phases, 'Save the writes made during the dump', () =>
+      saveWindow(
+        settings.source,
+        begun.start,
+        settings.transfer,
+        settings.archive,
+        settings.probeTimeoutMs
+      )
+    )
+    recordPointInTime(report, saved)
+    at = pointOf(saved.at)
+  }
+  const manifest = await writeOwnManifest(
+    run,
+    settings.archive,
+    settings.transfer,
+    dumpStartedAt,
+    at
+  )
   report.dumpFiles = dumpFiles(settings.archive, await inspectDump(settings.archive))
-  recordDumped(run, manifest, dumpStartedAt, report.dumpFiles?.bytes)
+  recordDumped(run, manifest, dumpStartedAt, report.dumpFiles?.bytes, at)
 }
 
 /** Restores a dump from disk after checking what it carries. */
@@ -237,6 +271,7 @@ async function restore(run: Run<RestoreSettings>): Promise<void> {
   const plan: TransferPlan = { ...settings.transfer, gzip: contents.gzipped }
   await probeBefore(run)
   await checkSides(run, plan, contents.namespaces)
+  const replay = await replaysSavedWindow(run)
   const baseline = await recordBaseline(run)
   const result = await timed(() =>
     phase(report.phases, 'Restore', () =>
@@ -268,7 +303,30 @@ async function restore(run: Run<RestoreSettings>): Promise<void> {
     format: contents.kind,
     collections: contents.collections
   })
+  // The dump's saved window, after the copy was verified against the dump itself.
+  if (replay) {
+    const done = await phase(report.phases, 'Replay the writes saved with the dump', () =>
+      replaySaved(run.tools, settings.target, path, plan)
+    )
+    recordPointInTime(report, done)
+  }
   judgeObjectives(report.recovery)
+}
+
+/**
+ * restore: whether the dump's saved window (oplog.bson) is replayed: when it has one, unless
+ * consistent: false or (auto) the target user may not replay; checked before anything is written.
+ */
+async function replaysSavedWindow(run: Run<RestoreSettings>): Promise<boolean> {
+  const { settings, report } = run
+  if (settings.consistent === 'false' || !hasSavedWindow(settings.archive)) return false
+  const denied = await replayDenied(
+    { uri: settings.target, databases: plannedDatabases(report) },
+    settings.probeTimeoutMs
+  )
+  if (denied && settings.consistent === 'true') throw noPointInTime(denied)
+  if (denied) recordNotPointInTime(report, `the dump's saved writes are not replayed: ${denied}`)
+  return !denied
 }
 
 /** The cold-connection probe alone. */
@@ -334,23 +392,87 @@ async function recordBaseline(run: Run): Promise<Baseline> {
   return baseline
 }
 
-/** Streamed when no archive is named; else a dump to disk, one database at a time, then a restore of it. */
+/** What a copy did: the restore's result, and T when it is one point in time of the source. */
+interface Transferred extends RestoreResult {
+  at: Timestamp | undefined
+}
+
+/**
+ * Streamed when no archive is named; else a dump to disk, one database at a time, then a restore
+ * of it. Around it, when the copy can be one point in time: the oplog window opened before the
+ * first dump, and its writes replayed after the last restore (src/oplog/).
+ */
 async function transfer(
   run: Run<MigrateSettings | RehearseSettings>,
   given: TransferPlan
-): Promise<RestoreResult> {
+): Promise<Transferred> {
+  const { settings, report, tools } = run
+  const { source, target } = settings
+  const plan = withCollections(report, given)
+  const begun = await phase(report.phases, 'Open the oplog window', () =>
+    startCopy(
+      settings.consistent,
+      source,
+      { uri: target, databases: plannedDatabases(report) },
+      settings.probeTimeoutMs,
+      plan.namespaces.length > 0
+        ? 'a part of a split migration copies _id ranges, which the verify job checks as a whole'
+        : undefined
+    )
+  )
+  if ('reason' in begun) recordNotPointInTime(report, begun.reason)
+  const dumpStartedAt = new Date()
+  const { bytes, ...result } = await dumpAndRestore(run, plan, dumpStartedAt)
+  if (!('start' in begun)) {
+    recordCopy(run, result, bytes, dumpStartedAt)
+    return { ...result, at: undefined }
+  }
+  const done = await phase(report.phases, 'Replay the writes made during the copy', () =>
+    finishCopy(tools, source, target, begun.start, plan, settings.probeTimeoutMs)
+  )
+  recordPointInTime(report, done)
+  recordCopy(run, result, bytes, dumpStartedAt, pointOf(done.at))
+  return { ...result, at: done.at }
+}
+
+/** An oplog timestamp as the manifest and the recovery record keep it. */
+function pointOf(at: Timestamp): ConsistentPoint {
+  return { t: at.t, i: at.i }
+}
+
+function recordNotPointInTime(report: Report, reason: string): void {
+  report.consistency = { pointInTime: false, reason }
+  core.info(`Not a point-in-time copy: ${reason}.`)
+}
+
+function recordPointInTime(report: Report, done: PointInTime): void {
+  report.consistency = {
+    pointInTime: true,
+    at: `${done.at.t}:${done.at.i}`,
+    wallClock: done.wallClock,
+    writesDuringCopy: done.writes,
+    oplogEntries: done.entries,
+    applied: done.applied
+  }
+  core.info(
+    `Consistent as of ${done.at.t}:${done.at.i} (${done.wallClock}): ${done.writes} writes made during the copy, ${done.applied} replayed.`
+  )
+}
+
+async function dumpAndRestore(
+  run: Run<MigrateSettings | RehearseSettings>,
+  plan: TransferPlan,
+  dumpStartedAt: Date
+): Promise<RestoreResult & { restoreMs: number; finishedAt: Date; bytes: number | undefined }> {
   const { settings, report, tools } = run
   const { source, target, archive } = settings
-  const plan = withCollections(report, given)
-  const dumpStartedAt = new Date()
   if (archive === undefined) {
     const result = await timed(() =>
       phase(report.phases, 'Dump → restore (streamed)', () =>
         streamDumpRestore(tools, plan, source, target)
       )
     )
-    recordCopy(run, result, undefined, dumpStartedAt)
-    return result
+    return { ...result, bytes: undefined }
   }
   const databases = await userDatabases(source, plan.databases, settings.probeTimeoutMs)
   await phase(report.phases, 'Dump to disk', () =>
@@ -363,8 +485,12 @@ async function transfer(
       restoreFromDump(tools, plan, target, { kind: 'directory', path: archive })
     )
   )
-  recordCopy(run, result, bytes, dumpStartedAt)
-  return result
+  return { ...result, bytes }
+}
+
+/** The target databases the pre-flight check planned to write. */
+function plannedDatabases(report: Report): string[] {
+  return (report.plan?.namespaces ?? []).map((p) => dbOf(p.target))
 }
 
 /** The plan with the number of collections the pre-flight check planned: the tools' parallelism follows it. */
@@ -495,14 +621,18 @@ async function checkUsers(run: Run, baseline: Baseline): Promise<void> {
  */
 async function fromSource(
   run: Run<MigrateSettings | RehearseSettings>,
-  result: RestoreResult
+  result: Transferred
 ): Promise<{ expected: Map<string, Expected>; reference: Reference }> {
   const { settings } = run
+  const { at } = result
+  // A point-in-time copy holds the source as of T (the dump plus the replayed writes): counted at T.
   const dumped = new Map(run.report.dumped.map((d) => [d.namespace, d.documents]))
   const collections = await readSource(
     settings,
-    result.restored.map((r) => r.source)
+    result.restored.map((r) => r.source),
+    at
   )
+  const countAt = (ns: string) => (at ? collections.get(ns)?.documents : undefined)
   const indexes = new Map([...collections.values()].map((c) => [c.namespace, stateOf(c).indexes]))
   // A collection cut into `_id` ranges holds the sibling parts' documents too (checked per
   // range instead), and only the part with the first range builds its indexes.
@@ -521,7 +651,7 @@ async function fromSource(
         return [r.source, expected]
       }
       // A time-series collection is dumped as its buckets collection, restored under its own name.
-      const count = dumped.get(r.source) ?? dumped.get(bucketsOf(r.source))
+      const count = countAt(r.source) ?? dumped.get(r.source) ?? dumped.get(bucketsOf(r.source))
       return [
         r.source,
         {
@@ -531,7 +661,7 @@ async function fromSource(
       ]
     })
   )
-  return { expected, reference: { kind: 'server', uri: settings.source, collections } }
+  return { expected, reference: { kind: 'server', uri: settings.source, collections, readAt: at } }
 }
 
 function recordSkippedUsers(report: Report, read: Awaited<ReturnType<typeof tryReadUsers>>): void {

@@ -1,6 +1,8 @@
 // The questions the modes share, each returning what it found: the probe rounds (each app, then
 // each replica-set member it could reach), the app users a repair may fix, the target's users,
 // and the restored collections' state. Nothing here writes the report: modes.ts records.
+import type { Timestamp } from 'mongodb'
+import { isSnapshotTooOld, tooOldToVerify } from './server/read-at.js'
 import * as core from '@actions/core'
 import { debug, warning } from './interface.js'
 import type { MongoUri, RoleRef } from './secrets.js'
@@ -195,13 +197,16 @@ export async function tryLeftovers(settings: Settings): Promise<LeftoverCheck | 
  */
 export async function readSource(
   settings: Settings & { source: MongoUri },
-  namespaces: readonly string[]
+  namespaces: readonly string[],
+  /** A point-in-time copy's T: the counts are read as of T. */
+  readAt?: Timestamp
 ): Promise<Map<string, CollectionInfo>> {
   const { source } = settings
   try {
-    return await readCollections(source, namespaces, settings.probeTimeoutMs)
+    return await readCollections(source, namespaces, settings.probeTimeoutMs, readAt)
   } catch (error) {
     if (error instanceof GuardError) throw error
+    if (isSnapshotTooOld(error)) throw tooOldToVerify(source)
     const detail = source.scrub(error instanceof Error ? error.message : String(error))
     throw new GuardError(
       NO_ANSWER.has(classify(error)) ? 'Unreachable' : 'ToolFailed',

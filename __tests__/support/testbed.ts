@@ -520,8 +520,12 @@ export interface ReplicaSet {
  * A replica set of `count` mongods sharing one keyfile, with test commands enabled (fail
  * points), initiated through the localhost exception; resolves when the first member is
  * primary, root exists on every member (initial sync copies it) and the others are SECONDARY.
+ * `version`: '6.0' (default, native) or '7.0' (mongod.exe under wine, slower to start).
  */
-export async function startReplicaSet(count: number): Promise<ReplicaSet> {
+export async function startReplicaSet(
+  count: number,
+  opts: { version?: ServerVersion } = {}
+): Promise<ReplicaSet> {
   initOnce()
   const ports: number[] = []
   while (ports.length < count) {
@@ -533,7 +537,7 @@ export async function startReplicaSet(count: number): Promise<ReplicaSet> {
   const rootPassword = newRootPassword()
   const options = {
     ...{ replSet: name, key, topology: 'directConnection=true', rootPassword },
-    version: '6.0' as const
+    version: opts.version ?? '6.0'
   }
   const started = await Promise.allSettled(
     ports.map((port) => launch(port, { ...options, testCommands: true }))

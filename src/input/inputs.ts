@@ -17,7 +17,14 @@ import { MAX_PARTS, parseNamespaceLines, type PartLine } from './parts.js'
 import { parsePlan, type SplitPlan } from './split-plan.js'
 import { DATABASE_NAME, parsePrivileges } from './privileges.js'
 import { maskRaw, MongoUri, shownUrl } from '../secrets.js'
-import { MODES, type Mode, type Rename, type Settings, type TransferPlan } from './settings.js'
+import {
+  MODES,
+  type Consistent,
+  type Mode,
+  type Rename,
+  type Settings,
+  type TransferPlan
+} from './settings.js'
 import { parseVerifySample } from './verify-sample.js'
 
 export function getInputs(): Settings {
@@ -42,13 +49,15 @@ function settingsFor(mode: Mode): Settings {
       const transfer = transferInputs(mode, source, target)
       const archive = archiveInput(mode)
       const objectives = objectivesInput(mode)
-      if (mode === 'migrate') return { mode, ...common, transfer, archive, objectives }
+      const consistent = consistentInput()
+      if (mode === 'migrate') return { mode, ...common, transfer, archive, objectives, consistent }
       return {
         mode,
         ...common,
         transfer,
         archive,
         objectives,
+        consistent,
         keep: booleanInput('keep'),
         runId: process.env['GITHUB_RUN_ID'] || String(Date.now())
       }
@@ -64,7 +73,8 @@ function settingsFor(mode: Mode): Settings {
         ...commonInputs(mode, undefined),
         source,
         transfer: transferInputs(mode, source, undefined),
-        archive
+        archive,
+        consistent: consistentInput()
       }
     }
     case 'restore': {
@@ -77,7 +87,8 @@ function settingsFor(mode: Mode): Settings {
         transfer: transferInputs(mode, undefined, target),
         archive,
         skipArchivedUsers: booleanInput('skip-archived-users'),
-        objectives: objectivesInput(mode)
+        objectives: objectivesInput(mode),
+        consistent: consistentInput()
       }
     }
     case 'probe': {
@@ -302,6 +313,17 @@ function databasesInput(): string[] {
     }
   }
   return names
+}
+
+/** consistent: auto (the default, also on the command line), true or false. */
+function consistentInput(): Consistent {
+  const value = core.getInput('consistent').trim() || 'auto'
+  if (value === 'auto' || value === 'true' || value === 'false') return value
+  throw invalidInput(
+    'consistent',
+    `"${value}" is not auto, true or false`,
+    'Write auto (a point-in-time copy wherever the source can give one), true (required) or false'
+  )
 }
 
 // An empty input takes the action.yml default; the command line, which has no action.yml,

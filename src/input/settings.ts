@@ -51,6 +51,13 @@ export interface TransferPlan {
   collections?: number
 }
 
+/**
+ * Whether a copy is one point in time (src/oplog/): `auto` wherever the source is a replica-set
+ * member and both users may do it, else an ordinary copy with the reason; `true` fails instead;
+ * `false` never.
+ */
+export type Consistent = 'auto' | 'true' | 'false'
+
 /** What every mode has. */
 interface Common {
   /** The application's own connection strings; each one is probed before and after. */
@@ -90,6 +97,8 @@ export interface MigrateSettings extends Common {
   archive: string | undefined
   /** max-restore-duration and max-data-age: missing one fails the run after its checks. */
   objectives: Objectives
+  /** Point-in-time copy through the oplog: auto, true or false. */
+  consistent: Consistent
 }
 
 export interface RehearseSettings extends Omit<MigrateSettings, 'mode'> {
@@ -106,6 +115,8 @@ export interface DumpSettings extends Common {
   transfer: TransferPlan
   /** The new directory to write, one mongodump directory dump per user database. */
   archive: string
+  /** Save the writes made during the dump beside it (oplog.bson): the dump is then the source at T. */
+  consistent: Consistent
 }
 
 export interface RestoreSettings extends Common {
@@ -118,6 +129,8 @@ export interface RestoreSettings extends Common {
   skipArchivedUsers: boolean
   /** max-restore-duration and max-data-age: missing one fails the run after its checks. */
   objectives: Objectives
+  /** Replay the dump's oplog.bson, if it has one, filtered again. */
+  consistent: Consistent
 }
 
 export interface ProbeSettings extends Common {

@@ -14,6 +14,7 @@ export function renderSummary(report: Report): string {
   return [
     `<h2>${esc(headline(report))}</h2>`,
     subline(report),
+    consistencyLine(report),
     failureSection(report),
     recoverySection(report.recovery),
     databasesTable(report),
@@ -107,6 +108,20 @@ function subline(report: Report): string {
     )
   }
   return parts.length > 0 ? `<p>${parts.join(' ')}.</p>` : ''
+}
+
+/** Whether the copy is one point in time T of the source, else why not (src/oplog/). */
+function consistencyLine(report: Report): string {
+  const c = report.consistency
+  if (!c) return ''
+  if (!c.pointInTime) return `<p>Not a point-in-time copy: ${esc(c.reason)}.</p>`
+  if (report.mode === 'dump') {
+    return `<p>The dump is consistent as of T = <code>${esc(c.at)}</code> (${esc(c.wallClock)}): the ${c.writesDuringCopy} writes the source took to the dumped namespaces while it was dumped are saved beside it as <code>oplog.bson</code>; a restore with this action replays them.</p>`
+  }
+  if (report.mode === 'restore') {
+    return `<p>Consistent as of the dump's T = <code>${esc(c.at)}</code> (${esc(c.wallClock)}): the dump was verified, then the ${c.writesDuringCopy} writes saved with it were replayed (${c.applied} applied).</p>`
+  }
+  return `<p>Consistent as of T = <code>${esc(c.at)}</code> (${esc(c.wallClock)}): the source took ${c.writesDuringCopy} writes to the copied namespaces while it was copied, replayed on the target (${c.applied} applied); the checks compare the target with the source as of T.</p>`
 }
 
 function failureSection(report: Report): string {
