@@ -31,6 +31,11 @@ export type FailureKind =
   | 'RepairFailed'
   | 'ShardedCluster'
   | 'PartsIncomplete'
+  | 'OplogRolledOver'
+  | 'SourceNamespacesChanged'
+  | 'TargetWritten'
+  | 'SourceRolledBack'
+  | 'SourceKeptWriting'
 
 export class GuardError extends Error {
   constructor(

@@ -54,6 +54,7 @@ const EXIT_CODES: Record<string, number> = {
   EmptyRestore: 5,
   DataMismatch: 5,
   PartsIncomplete: 5,
+  TargetWritten: 5,
   UnreadableDump: 6,
   DumpCarriesUsers: 6,
   Cancelled: 130

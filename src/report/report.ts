@@ -24,6 +24,7 @@ import type { Verdict } from './judge.js'
 import type { Versions } from '../server/compatibility.js'
 import type { CopyCheck } from './verify-copy.js'
 import type { LeftoverCheck } from '../server/leftovers.js'
+import { publishCatchUp, type CatchUpRecord } from './catch-up-record.js'
 
 export interface Report {
   mode: Mode | undefined
@@ -100,6 +101,8 @@ export interface Report {
   incompleteParts: { part: string; namespaces: string[] }[]
   /** mode verify: the target users whose digest differs from the plan's. */
   usersAgainstPlan: string[]
+  /** mode catch-up: how far the replay got, the lag, the verdict. */
+  catchUp?: CatchUpRecord
 }
 
 export function newReport(): Report {
@@ -166,6 +169,7 @@ export async function publish(
     output('plan', report.split.plan ?? '')
     output('plan-path', report.split.planPath)
   }
+  if (report.catchUp) publishCatchUp(report.catchUp, report.status !== 'passed')
   await mkdir(dirname(reportPath), { recursive: true })
   await writeFile(reportPath, json + '\n')
   output('report-path', reportPath)
