@@ -16,6 +16,8 @@ const LAYERS: Record<string, number> = {
   input: 1,
   server: 2,
   tools: 3,
+  // The oplog window, its filter and replay: beside the tools it drives.
+  oplog: 3,
   report: 4
 }
 const PIPELINE = 5

@@ -36,6 +36,7 @@ export type FailureKind =
   | 'TargetWritten'
   | 'SourceRolledBack'
   | 'SourceKeptWriting'
+  | 'ReplayImpossible'
 
 export class GuardError extends Error {
   constructor(

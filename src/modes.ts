@@ -42,6 +42,9 @@ import {
 } from './steps.js'
 import { inspectDump, type DumpContents } from './tools/dump-files.js'
 import { bucketsOf } from './server/collection-options.js'
+import type { Timestamp } from 'mongodb'
+import { dbOf } from './input/ns-plan.js'
+import { finishCopy, startCopy } from './oplog/copy.js'
 import { checkCopy, type Reference } from './report/verify-copy.js'
 import { copyFailure } from './report/copy-verdict.js'
 import {
@@ -298,14 +301,64 @@ async function recordBaseline(run: Run): Promise<Baseline> {
   return baseline
 }
 
-/** Streamed when no archive is named; else a dump to disk, one database at a time, then a restore of it. */
+/** What a copy did: the restore's result, and T when it is one point in time of the source. */
+interface Transferred extends RestoreResult {
+  at: Timestamp | undefined
+}
+
+/**
+ * Streamed when no archive is named; else a dump to disk, one database at a time, then a restore
+ * of it. Around it, when the copy can be one point in time: the oplog window opened before the
+ * first dump, and its writes replayed after the last restore (src/oplog/).
+ */
 async function transfer(
   run: Run<MigrateSettings | RehearseSettings>,
   given: TransferPlan
+): Promise<Transferred> {
+  const { settings, report, tools } = run
+  const { source, target } = settings
+  const plan = withCollections(report, given)
+  const begun = await phase(report.phases, 'Open the oplog window', () =>
+    startCopy(
+      settings.consistent,
+      source,
+      target,
+      (report.plan?.namespaces ?? []).map((p) => dbOf(p.target)),
+      settings.probeTimeoutMs,
+      plan.namespaces.length > 0
+        ? 'a part of a split migration copies _id ranges, which the verify job checks as a whole'
+        : undefined
+    )
+  )
+  if ('reason' in begun) {
+    report.consistency = { pointInTime: false, reason: begun.reason }
+    core.info(`Not a point-in-time copy: ${begun.reason}.`)
+  }
+  const result = await dumpAndRestore(run, plan)
+  if (!('start' in begun)) return { ...result, at: undefined }
+  const done = await phase(report.phases, 'Replay the writes made during the copy', () =>
+    finishCopy(tools, source, target, begun.start, plan, settings.probeTimeoutMs)
+  )
+  report.consistency = {
+    pointInTime: true,
+    at: `${done.at.t}:${done.at.i}`,
+    wallClock: done.wallClock,
+    writesDuringCopy: done.writes,
+    oplogEntries: done.entries,
+    applied: done.applied
+  }
+  core.info(
+    `Consistent as of ${done.at.t}:${done.at.i} (${done.wallClock}): ${done.writes} writes made during the copy replayed.`
+  )
+  return { ...result, at: done.at }
+}
+
+async function dumpAndRestore(
+  run: Run<MigrateSettings | RehearseSettings>,
+  plan: TransferPlan
 ): Promise<RestoreResult> {
   const { settings, report, tools } = run
   const { source, target, archive } = settings
-  const plan = withCollections(report, given)
   if (archive === undefined) {
     return phase(report.phases, 'Dump → restore (streamed)', () =>
       streamDumpRestore(tools, plan, source, target)
@@ -417,14 +470,18 @@ async function checkUsers(run: Run, baseline: Baseline): Promise<void> {
  */
 async function fromSource(
   run: Run<MigrateSettings | RehearseSettings>,
-  result: RestoreResult
+  result: Transferred
 ): Promise<{ expected: Map<string, Expected>; reference: Reference }> {
   const { settings } = run
+  const { at } = result
+  // A point-in-time copy holds the source as of T (the dump plus the replayed writes): counted at T.
   const dumped = new Map(run.report.dumped.map((d) => [d.namespace, d.documents]))
   const collections = await readSource(
     settings,
-    result.restored.map((r) => r.source)
+    result.restored.map((r) => r.source),
+    at
   )
+  const countAt = (ns: string) => (at ? collections.get(ns)?.documents : undefined)
   const indexes = new Map([...collections.values()].map((c) => [c.namespace, stateOf(c).indexes]))
   // A collection cut into `_id` ranges holds the sibling parts' documents too (checked per
   // range instead), and only the part with the first range builds its indexes.
@@ -443,7 +500,7 @@ async function fromSource(
         return [r.source, expected]
       }
       // A time-series collection is dumped as its buckets collection, restored under its own name.
-      const count = dumped.get(r.source) ?? dumped.get(bucketsOf(r.source))
+      const count = countAt(r.source) ?? dumped.get(r.source) ?? dumped.get(bucketsOf(r.source))
       return [
         r.source,
         {
@@ -453,7 +510,7 @@ async function fromSource(
       ]
     })
   )
-  return { expected, reference: { kind: 'server', uri: settings.source, collections } }
+  return { expected, reference: { kind: 'server', uri: settings.source, collections, readAt: at } }
 }
 
 function recordSkippedUsers(report: Report, read: Awaited<ReturnType<typeof tryReadUsers>>): void {

@@ -1,6 +1,8 @@
 // The questions the modes share, each returning what it found: the probe rounds (each app, then
 // each replica-set member it could reach), the app users a repair may fix, the target's users,
 // and the restored collections' state. Nothing here writes the report: modes.ts records.
+import type { Timestamp } from 'mongodb'
+import { isSnapshotTooOld } from './server/read-at.js'
 import * as core from '@actions/core'
 import { debug, warning } from './interface.js'
 import type { MongoUri, RoleRef } from './secrets.js'
@@ -194,13 +196,16 @@ export async function tryLeftovers(settings: Settings): Promise<LeftoverCheck | 
  */
 export async function readSource(
   settings: Settings & { source: MongoUri },
-  namespaces: readonly string[]
+  namespaces: readonly string[],
+  /** A point-in-time copy's T: the counts are read as of T. */
+  readAt?: Timestamp
 ): Promise<Map<string, CollectionInfo>> {
   const { source } = settings
   try {
-    return await readCollections(source, namespaces, settings.probeTimeoutMs)
+    return await readCollections(source, namespaces, settings.probeTimeoutMs, readAt)
   } catch (error) {
     if (error instanceof GuardError) throw error
+    if (isSnapshotTooOld(error)) throw tooOldToVerify(source)
     const detail = source.scrub(error instanceof Error ? error.message : String(error))
     throw new GuardError(
       classify(error) === 'unreachable' ? 'Unreachable' : 'ToolFailed',
@@ -208,4 +213,13 @@ export async function readSource(
       `${source.input}: the source (${source.redacted}) could not be read after the restore, to verify the copy against it: ${detail}. The restore itself finished; the copy was not verified, so do not switch the application to the target before checking it another way (or running again once the source answers).`
     )
   }
+}
+
+/** The copy reached T, but the source no longer keeps the history to be read as of T. */
+export function tooOldToVerify(source: MongoUri): GuardError {
+  return new GuardError(
+    'DataMismatch',
+    'The source can no longer be read as of T',
+    `${source.input}: the copy was replayed up to T, but the source no longer keeps its data as of T (SnapshotTooOld: history older than minSnapshotHistoryWindowInSeconds, 300 s by default, is discarded), so the copy could not be verified against it. Raise minSnapshotHistoryWindowInSeconds on the source for copies that take longer, or run again.`
+  )
 }

@@ -23,6 +23,9 @@ export interface LiveWriter {
   stop(): Promise<number>
 }
 
+/** Where the `_id`s of the items the writer inserts start: past any seed. */
+const NEW_ITEMS = 1_000_000_000
+
 /** The database's collections as the writer leaves them: events, the counter, items. */
 export const WRITER_COLLECTIONS = ['events', 'counters', 'items']
 
@@ -91,8 +94,9 @@ export function startWriter(uri: string, options: WriterOptions): LiveWriter {
     }
     const items = db.collection('items')
     await items.updateOne({ _id: (n % 97) as never }, { $inc: { version: 1 }, $set: { by: n } })
-    if (n % 5 === 0) await items.deleteOne({ _id: (1000 + n) as never })
-    if (n % 5 === 0) await items.insertOne({ _id: (1000 + n + 5) as never, version: 0, by: n })
+    // Every fifth round inserts an item past the seeded ones and deletes the one of five rounds before.
+    if (n % 5 === 0) await items.deleteOne({ _id: (NEW_ITEMS + n - 5) as never })
+    if (n % 5 === 0) await items.insertOne({ _id: (NEW_ITEMS + n) as never, version: 0, by: n })
   }
 
   return {
@@ -129,10 +133,14 @@ export async function readWriterState(
   database: string,
   atClusterTime?: Timestamp
 ): Promise<WriterState> {
-  const session = client.startSession({ snapshot: true })
-  // The driver keeps the snapshot's time here and sends it as readConcern.atClusterTime.
-  if (atClusterTime)
-    (session as unknown as { snapshotTime?: Timestamp }).snapshotTime = atClusterTime
+  // A standalone has no snapshot reads: without a time, ordinary reads (of a quiet server).
+  const session = client.startSession(atClusterTime ? { snapshot: true } : {})
+  if (atClusterTime) {
+    // Connected first: the driver refuses a snapshot session before it knows the server's version.
+    await client.connect()
+    // The driver keeps the snapshot's time here and sends it as readConcern.atClusterTime.
+    ;(session as unknown as { snapshotTime?: Timestamp }).snapshotTime = atClusterTime
+  }
   try {
     const db = client.db(database)
     const [row] = await db

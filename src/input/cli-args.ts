@@ -55,6 +55,7 @@ const EXIT_CODES: Record<string, number> = {
   DataMismatch: 5,
   PartsIncomplete: 5,
   TargetWritten: 5,
+  ReplayImpossible: 5,
   UnreadableDump: 6,
   DumpCarriesUsers: 6,
   Cancelled: 130

@@ -18,13 +18,16 @@ import { DATABASE_NAME, parsePrivileges } from './privileges.js'
 import { maskRaw, MongoUri, shownUrl } from '../secrets.js'
 import {
   MODES,
+  type Consistent,
   type Mode,
   type OplogTime,
   type Rename,
   type Settings,
   type TransferPlan
 } from './settings.js'
-import { parseOplogTime, timeIn } from './consistent-at.js'
+  type Consistent,
+  type Mode,
+  type OplogTime,
 import { parseVerifySample } from './verify-sample.js'
 
 export function getInputs(): Settings {
@@ -46,12 +49,14 @@ function settingsFor(mode: Mode): Settings {
       const common = { ...commonInputs(mode, target), source, target }
       const transfer = transferInputs(mode, source, target)
       const archive = archiveInput(mode)
-      if (mode === 'migrate') return { mode, ...common, transfer, archive }
+      const consistent = consistentInput()
+      if (mode === 'migrate') return { mode, ...common, transfer, archive, consistent }
       return {
         mode,
         ...common,
         transfer,
         archive,
+        consistent,
         keep: booleanInput('keep'),
         runId: process.env['GITHUB_RUN_ID'] || String(Date.now())
       }
@@ -341,6 +346,17 @@ function databasesInput(): string[] {
     }
   }
   return names
+}
+
+/** consistent: auto (the default, also on the command line), true or false. */
+function consistentInput(): Consistent {
+  const value = core.getInput('consistent').trim() || 'auto'
+  if (value === 'auto' || value === 'true' || value === 'false') return value
+  throw invalidInput(
+    'consistent',
+    `"${value}" is not auto, true or false`,
+    'Write auto (a point-in-time copy wherever the source can give one), true (required) or false'
+  )
 }
 
 // An empty input takes the action.yml default; the command line, which has no action.yml,

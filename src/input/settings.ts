@@ -60,6 +60,13 @@ export interface TransferPlan {
   collections?: number
 }
 
+/**
+ * Whether a copy is one point in time (src/oplog/): `auto` wherever the source is a replica-set
+ * member and both users may do it, else an ordinary copy with the reason; `true` fails instead;
+ * `false` never.
+ */
+export type Consistent = 'auto' | 'true' | 'false'
+
 /** What every mode has. */
 interface Common {
   /** The application's own connection strings; each one is probed before and after. */
@@ -97,6 +104,8 @@ export interface MigrateSettings extends Common {
   transfer: TransferPlan
   /** A new directory for one mongodump directory dump per database; undefined: streamed. */
   archive: string | undefined
+  /** Point-in-time copy through the oplog: auto, true or false. */
+  consistent: Consistent
 }
 
 export interface RehearseSettings extends Omit<MigrateSettings, 'mode'> {

@@ -75,6 +75,8 @@ export interface Report {
   managed: ManagedService
   /** rehearse: the scratch databases, and whether they were dropped afterwards. */
   rehearsal: { databases: string[]; dropped: boolean } | undefined
+  /** migrate, rehearse: whether the copy is one point in time T of the source, else why not. */
+  consistency: Consistency | undefined
   /** Whether mongorestore was started: if so, the target may hold data from this run. */
   targetWritten: boolean
   /** What the pre-flight check found the run would restore, and whether it drops first. */
@@ -105,6 +107,22 @@ export interface Report {
   catchUp?: CatchUpRecord
 }
 
+/**
+ * A point-in-time copy: T as `<seconds>:<increment>` (mongorestore's --oplogLimit syntax) and
+ * its wall-clock time, the plan's writes during the copy, the window's entries and how many the
+ * replay applied; or an ordinary copy and why.
+ */
+export type Consistency =
+  | {
+      pointInTime: true
+      at: string
+      wallClock: string
+      writesDuringCopy: number
+      oplogEntries: number
+      applied: number
+    }
+  | { pointInTime: false; reason: string }
+
 export function newReport(): Report {
   return {
     mode: undefined,
@@ -128,6 +146,7 @@ export function newReport(): Report {
     users: undefined,
     repairs: [],
     managed: undefined,
+    consistency: undefined,
     targetWritten: false,
     plan: undefined,
     toolRuns: [],
@@ -163,6 +182,11 @@ export async function publish(
   if (report.mode === 'dump' && report.dumpFiles) {
     output('archive-path', report.dumpFiles.path)
     output('archive-bytes', report.dumpFiles.bytes)
+  }
+  if (report.consistency?.pointInTime) {
+    output('consistent-at', report.consistency.at)
+    output('consistent-at-time', report.consistency.wallClock)
+    output('writes-during-copy', report.consistency.writesDuringCopy)
   }
   if (report.split) {
     output('matrix', report.split.matrix)

@@ -12,6 +12,7 @@ export function renderSummary(report: Report): string {
   return [
     `<h2>${esc(headline(report))}</h2>`,
     subline(report),
+    consistencyLine(report),
     failureSection(report),
     databasesTable(report),
     splitSection(report),
@@ -96,6 +97,14 @@ function subline(report: Report): string {
     )
   }
   return parts.length > 0 ? `<p>${parts.join(' ')}.</p>` : ''
+}
+
+/** Whether the copy is one point in time T of the source, else why not (src/oplog/). */
+function consistencyLine(report: Report): string {
+  const c = report.consistency
+  if (!c) return ''
+  if (!c.pointInTime) return `<p>Not a point-in-time copy: ${esc(c.reason)}.</p>`
+  return `<p>Consistent as of T = <code>${esc(c.at)}</code> (${esc(c.wallClock)}): the source took ${c.writesDuringCopy} writes to the copied namespaces while it was copied, replayed on the target (${c.applied} applied); the checks compare the target with the source as of T.</p>`
 }
 
 function failureSection(report: Report): string {

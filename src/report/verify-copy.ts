@@ -1,7 +1,8 @@
 // The deeper checks of a restored copy: each collection's type, options and indexes against the
 // source (or the dump's metadata), and a sample of its documents byte for byte. Returns what it
 // found; the pipeline records it and `copyFailure` judges it.
-import type { MongoClient } from 'mongodb'
+import type { MongoClient, Timestamp } from 'mongodb'
+import { sessionAt, withSessionAt } from '../server/read-at.js'
 import { forEachBounded, SERVER_CONCURRENCY } from '../concurrency.js'
 import { compareOptions, type OptionDifference } from './compare-options.js'
 import { collectionOf, dbOf } from '../input/ns-plan.js'
@@ -23,7 +24,12 @@ import {
  * the collections it describes (read once by the Verify step, or from the dump's metadata).
  */
 export type Reference = { collections: ReadonlyMap<string, CollectionInfo> } & (
-  | { kind: 'server'; uri: MongoUri }
+  | {
+      kind: 'server'
+      uri: MongoUri
+      /** A point-in-time copy's T: the source's documents are read as of T. */
+      readAt?: Timestamp
+    }
   | { kind: 'dump'; path: string; format: 'directory' | 'archive' }
 )
 
@@ -198,14 +204,17 @@ async function sampleBatch(
   const started = Date.now()
   const [first] = batch as [RestoredNamespace]
   try {
-    const outcomes = await sampleWhole(
-      sourceClient.db(dbOf(first.source)),
-      targetClient.db(dbOf(first.target)),
-      batch.map((pair) => ({
-        source: collectionOf(pair.source),
-        target: collectionOf(pair.target)
-      })),
-      size
+    const outcomes = await withSessionAt(sourceClient, readAtOf(reference), (session) =>
+      sampleWhole(
+        sourceClient.db(dbOf(first.source)),
+        targetClient.db(dbOf(first.target)),
+        batch.map((pair) => ({
+          source: collectionOf(pair.source),
+          target: collectionOf(pair.target)
+        })),
+        size,
+        session
+      )
     )
     const share = Math.round((Date.now() - started) / batch.length)
     return batch.map((pair) => [
@@ -261,11 +270,13 @@ async function sampleOne(
   })
   const none = { compared: 0, differing: 0, differingIds: [], missing: 0, missingIds: [] }
   let documents: AsyncIterable<Uint8Array>
+  const session = sourceClient && (await sessionAt(sourceClient, readAtOf(reference)))
   if (sourceClient) {
     documents = serverSample(
       collection(sourceClient, from),
       size,
-      reference.collections.get(pair.source)?.documents
+      reference.collections.get(pair.source)?.documents,
+      session
     )
   } else {
     const dump = reference as Extract<Reference, { kind: 'dump' }>
@@ -280,7 +291,13 @@ async function sampleOne(
   } catch (error) {
     if (classify(error) !== 'unauthorized') throw error
     return record(none, 'the target user may not read the collection')
+  } finally {
+    await session?.endSession()
   }
+}
+
+function readAtOf(reference: Reference): Timestamp | undefined {
+  return reference.kind === 'server' ? reference.readAt : undefined
 }
 
 function collection(client: MongoClient, namespace: string) {

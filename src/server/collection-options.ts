@@ -1,7 +1,8 @@
 // What each collection is, as the server describes it: its type, the options it was created
 // with, its index definitions in full, and how many documents it holds, read in a few round
 // trips per database (see readWith).
-import { MongoServerError, type Db, type MongoClient } from 'mongodb'
+import { MongoServerError, type Db, type MongoClient, type Timestamp } from 'mongodb'
+import { withSessionAt } from './read-at.js'
 import { forEachBounded, SERVER_CONCURRENCY } from '../concurrency.js'
 import { collectionOf, dbOf } from '../input/ns-plan.js'
 import { debug } from '../interface.js'
@@ -29,12 +30,14 @@ export function bucketsOf(namespace: string): string {
 export async function readCollections(
   uri: MongoUri,
   namespaces: readonly string[],
-  timeoutMs: number
+  timeoutMs: number,
+  /** Count the documents as of this cluster time (a point-in-time copy's T). */
+  readAt?: Timestamp
 ): Promise<Map<string, CollectionInfo>> {
   return uri.use(
     'verify',
     timeoutMs,
-    (client) => readWith(client, namespaces),
+    (client) => readWith(client, namespaces, readAt),
     false,
     SERVER_CONCURRENCY
   )
@@ -51,7 +54,9 @@ export async function readCollections(
  */
 export async function readWith(
   client: MongoClient,
-  namespaces: readonly string[]
+  namespaces: readonly string[],
+  /** Counts as of this cluster time, each an aggregation with $count ($collStats cannot read at T). */
+  readAt?: Timestamp
 ): Promise<Map<string, CollectionInfo>> {
   const byDatabase = new Map<string, string[]>()
   for (const namespace of namespaces) {
@@ -80,7 +85,7 @@ export async function readWith(
     const counted = listed
       .filter((entry) => type(entry) !== 'view')
       .map((entry) => (type(entry) === 'timeseries' ? `system.buckets.${entry.name}` : entry.name))
-    const counts = await tryCounts(db, counted)
+    const counts = readAt ? undefined : await tryCounts(db, counted)
     await Promise.all(
       listed.map(async (entry) => {
         const namespace = `${dbName}.${entry.name}`
@@ -99,7 +104,9 @@ export async function readWith(
             : undefined
         const [indexes, documents] = await Promise.all([
           fromCatalog ?? db.collection(entry.name).listIndexes().toArray(),
-          counts?.get(countedName) ?? db.collection(countedName).estimatedDocumentCount()
+          readAt
+            ? countAt(client, db, countedName, readAt)
+            : (counts?.get(countedName) ?? db.collection(countedName).estimatedDocumentCount())
         ])
         found.set(namespace, {
           namespace,
@@ -112,6 +119,17 @@ export async function readWith(
     )
   })
   return found
+}
+
+/** A collection's documents as of `at`. */
+async function countAt(client: MongoClient, db: Db, name: string, at: Timestamp): Promise<number> {
+  return withSessionAt(client, at, async (session) => {
+    const [row] = await db
+      .collection(name)
+      .aggregate([{ $count: 'n' }], { session })
+      .toArray()
+    return (row?.['n'] as number | undefined) ?? 0
+  })
 }
 
 /** A collection as listed: by listCollections, or by the catalog (with its indexes). */

@@ -3,7 +3,7 @@
 // before a merge is caught. A difference is named by its `_id` only, never by a field's value.
 import type { SampleSize } from '../input/verify-sample.js'
 export type { SampleSize }
-import { BSON, type Collection, type Db, type Document } from 'mongodb'
+import { BSON, type ClientSession, type Collection, type Db, type Document } from 'mongodb'
 
 /** Documents per collection; `all` compares every document. */
 
@@ -35,12 +35,17 @@ export async function* serverSample(
   source: Collection,
   size: SampleSize,
   /** The collection's count as read before, if known: a collection no larger is read in one query. */
-  documents?: number
+  documents?: number,
+  /** Reads as of a point-in-time copy's T (server/read-at.ts). */
+  session?: ClientSession
 ): AsyncGenerator<Uint8Array> {
   if (size === 'all' || (documents !== undefined && documents <= size)) {
     // A collection that grew since it was counted still gives `size` documents.
     const limit = size === 'all' ? 0 : size
-    yield* source.find({}, { sort: { _id: 1 }, limit, raw: true }) as AsyncIterable<Uint8Array>
+    yield* source.find(
+      {},
+      { sort: { _id: 1 }, limit, raw: true, session }
+    ) as AsyncIterable<Uint8Array>
     return
   }
   const low = Math.ceil(size / 2)
@@ -51,7 +56,7 @@ export async function* serverSample(
     { direction: -1 as const, limit: size - low }
   ].filter((end) => end.limit > 0)
   for (const { direction, limit } of ends) {
-    const cursor = source.find({}, { sort: { _id: direction }, limit, raw: true })
+    const cursor = source.find({}, { sort: { _id: direction }, limit, raw: true, session })
     for await (const raw of cursor as AsyncIterable<Uint8Array>) {
       const key = idKey(raw)
       if (seen.has(key)) continue
@@ -105,14 +110,17 @@ export async function sampleWhole(
   sourceDb: Db,
   targetDb: Db,
   pairs: readonly WholePair[],
-  size: number
+  size: number,
+  /** Reads the source as of a point-in-time copy's T (server/read-at.ts). */
+  sourceSession?: ClientSession
 ): Promise<Map<string, SampleOutcome>> {
   const fromSource = await unioned(
     sourceDb,
     pairs.map((p) => ({
       collection: p.source,
       stages: [{ $sort: { _id: 1 } }, { $limit: size }]
-    }))
+    })),
+    sourceSession
   )
   const wanted = pairs.filter((p) => (fromSource.get(p.source)?.length ?? 0) > 0)
   const onTarget = await unioned(
@@ -133,7 +141,8 @@ export async function sampleWhole(
 /** Runs each collection's stages in one aggregation; the documents it gave, by collection. */
 async function unioned(
   db: Db,
-  parts: readonly { collection: string; stages: Document[] }[]
+  parts: readonly { collection: string; stages: Document[] }[],
+  session?: ClientSession
 ): Promise<Map<string, Buffer[]>> {
   const byCollection = new Map<string, Buffer[]>()
   const [first, ...rest] = parts
@@ -149,7 +158,7 @@ async function unioned(
         ...wrapped(first),
         ...rest.map((part) => ({ $unionWith: { coll: part.collection, pipeline: wrapped(part) } }))
       ],
-      { raw: true }
+      { raw: true, session }
     )
   for await (const raw of cursor as AsyncIterable<Uint8Array>) {
     const { collection, document } = unwrap(Buffer.from(raw))

@@ -105,3 +105,17 @@ export function restoreArgs(
     ...settings.restoreOptions
   ]
 }
+
+/**
+ * Replays a BSON file of oplog entries the action has already filtered (src/oplog/filter.ts):
+ * mongorestore refuses namespace filters with --oplogReplay, and needs a dump directory, here an
+ * empty one.
+ */
+export function oplogReplayArgs(configFile: string, oplogFile: string, emptyDir: string): string[] {
+  return [
+    `--config=${configFile}`,
+    '--oplogReplay',
+    `--oplogFile=${oplogFile}`,
+    `--dir=${emptyDir}`
+  ]
+}

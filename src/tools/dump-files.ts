@@ -7,7 +7,7 @@ import { readdir, readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { createGunzip, gunzipSync } from 'node:zlib'
 import { GuardError } from '../errors.js'
-import { isProtectedNamespace } from '../input/guard.js'
+import { isCredentialNamespace } from '../input/guard.js'
 import { indexSpec, type IndexSpec } from '../server/deployment.js'
 import type { CollectionInfo, CollectionType } from '../server/collection-options.js'
 
@@ -28,7 +28,7 @@ export interface DumpContents {
 
 /** Users and roles: the protected namespaces and the `--dumpDbUsersAndRoles` files. */
 function carriesCredentials(namespace: string): boolean {
-  return isProtectedNamespace(namespace) || namespace.includes('$admin.system.')
+  return isCredentialNamespace(namespace) || namespace.includes('$admin.system.')
 }
 
 export async function inspectDump(path: string): Promise<DumpContents> {

@@ -184,7 +184,8 @@ export async function restoreFromDump(
   return finishRestore(runs[0] as ToolRun, interruption)
 }
 
-async function command(
+/** A tool's command line, with its connection string in a --config file of the run's secret directory. */
+export async function command(
   ctx: ToolContext,
   tool: 'mongodump' | 'mongorestore',
   uri: MongoUri,
@@ -194,7 +195,8 @@ async function command(
   return { tool, bin: ctx.bins[tool], args: args(configFile) }
 }
 
-function run(ctx: ToolContext, commands: ToolCommand[]) {
+/** Runs the commands (piped into each other) with the run's timeout, cancellation and redaction. */
+export function run(ctx: ToolContext, commands: ToolCommand[]) {
   return (ctx.runner ?? spawnTools)(commands, {
     timeoutMs: ctx.timeoutMs,
     signal: ctx.signal,
@@ -203,7 +205,7 @@ function run(ctx: ToolContext, commands: ToolCommand[]) {
   })
 }
 
-function echo(c: ToolCommand): string {
+export function echo(c: ToolCommand): string {
   return `${c.tool} ${c.args.join(' ')}`
 }
 
@@ -221,7 +223,7 @@ function finishRestore(run: ToolRun, interruption: Interruption): RestoreResult 
 }
 
 /** Turns a tool's failure, timeout or cancellation into an error that says what may be written. */
-function checkRun(
+export function checkRun(
   run: ToolRun,
   interruption: Interruption,
   step: 'dump' | 'restore',
