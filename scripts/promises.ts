@@ -374,6 +374,13 @@ const PROMISES: Shown[] = [
     file: 'promises-cli.test.ts',
     test: 'promise: the command line exits 130 when interrupted (SIGINT) during a restore',
     how: 'CLI'
+  },
+  {
+    promise:
+      'After catch-up and cutover the target equals the source, its users unchanged, the app logs in (live migration)',
+    file: 'catch-up.test.ts',
+    test: 'promise: after catch-up and cutover the target equals the source, its users unchanged, the app logs in',
+    how: 'bundle'
   }
 ]
 

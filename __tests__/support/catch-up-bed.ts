@@ -134,5 +134,5 @@ export async function appLogsIn(target: ReplicaSet): Promise<boolean> {
 
 /** T as the action takes it. */
 export function tsText(ts: Timestamp): string {
-  return `${ts.high}.${ts.low}`
+  return `${ts.high}:${ts.low}`
 }

@@ -6,7 +6,7 @@ import type { OplogTime } from './settings.js'
 
 const INPUT = 'consistent-at'
 const FIX =
-  'Pass ${{ needs.migrate.outputs.consistent-at }} (or a catch-up run\'s consistent-at to continue), e.g. "1733400000.5" or {"t":1733400000,"i":5}, or the path of the migrate step\'s report file'
+  'Pass ${{ needs.migrate.outputs.consistent-at }} (or a catch-up run\'s consistent-at to continue), e.g. "1733400000:5" or {"t":1733400000,"i":5}, or the path of the migrate step\'s report file'
 
 /** Spellings of a timestamp: `t.i`, `t:i`, `t,i`, `Timestamp(t, i)`, or JSON `{t, i}`. */
 export function parseOplogTime(text: string, input = INPUT): OplogTime {
@@ -38,7 +38,7 @@ export function timeIn(value: unknown, depth = 0): OplogTime | undefined {
     return { t: record['t'], i: record['i'] }
   }
   // A catch-up's report continues from what it applied; a migrate's from its T.
-  for (const key of ['catchUp', 'appliedThrough', 'consistentAt', 'ts', '$timestamp', 'T']) {
+  for (const key of ['catchUp', 'appliedThrough', 'consistency', 'at', 'ts', '$timestamp']) {
     if (key in record) {
       const found = timeIn(record[key], depth + 1)
       if (found) return found
@@ -55,9 +55,9 @@ function checked(time: OplogTime, text: string, input: string): OplogTime {
   return time
 }
 
-/** How T is written in outputs and logs: `t.i`, which parseOplogTime reads back. */
+/** How T is written in outputs and logs: `t:i` as migrate writes it (mongorestore's --oplogLimit syntax). */
 export function formatOplogTime(time: OplogTime): string {
-  return `${time.t}.${time.i}`
+  return `${time.t}:${time.i}`
 }
 
 /** The wall-clock time of a timestamp's second, ISO. */

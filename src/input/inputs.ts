@@ -25,9 +25,7 @@ import {
   type Settings,
   type TransferPlan
 } from './settings.js'
-  type Consistent,
-  type Mode,
-  type OplogTime,
+import { parseOplogTime, timeIn } from './consistent-at.js'
 import { parseVerifySample } from './verify-sample.js'
 
 export function getInputs(): Settings {

@@ -5,36 +5,31 @@
 // oplog module of issue 20, which filters and replays).
 import type { Document } from 'mongodb'
 
-/** The namespaces of the plan, as `db.collection` on the source. */
-export interface PlanScope {
-  databases: ReadonlySet<string>
-  namespaces: ReadonlySet<string>
-}
+/** Whether a source namespace (`db.collection`) belongs to the plan (databases, ns-exclude). */
+export type InPlan = (namespace: string) => boolean
 
 /** The first command in `entries` (nested applyOps included) that drops or renames a planned namespace. */
-export function namespaceChange(
-  entries: readonly Document[],
-  scope: PlanScope
-): string | undefined {
+export function namespaceChange(entries: readonly Document[], inPlan: InPlan): string | undefined {
   for (const entry of entries) {
-    const found = changeIn(entry, scope)
+    const found = changeIn(entry, inPlan)
     if (found) return found
   }
   return undefined
 }
 
-function changeIn(entry: Document, scope: PlanScope): string | undefined {
+function changeIn(entry: Document, inPlan: InPlan): string | undefined {
   if (entry['op'] !== 'c') return undefined
   const o = (entry['o'] ?? {}) as Document
-  if (Array.isArray(o['applyOps'])) return namespaceChange(o['applyOps'] as Document[], scope)
+  if (Array.isArray(o['applyOps'])) return namespaceChange(o['applyOps'] as Document[], inPlan)
   const db = String(entry['ns'] ?? '').split('.')[0] ?? ''
-  if (o['dropDatabase'] !== undefined && scope.databases.has(db)) {
+  // A collection of the database that is not excluded would be dropped with it.
+  if (o['dropDatabase'] !== undefined && inPlan(`${db}.*`)) {
     return `the database ${db} was dropped`
   }
-  if (typeof o['drop'] === 'string' && scope.namespaces.has(`${db}.${o['drop']}`)) {
+  if (typeof o['drop'] === 'string' && inPlan(`${db}.${o['drop']}`)) {
     return `the collection ${db}.${o['drop']} was dropped`
   }
-  if (typeof o['renameCollection'] === 'string' && scope.namespaces.has(o['renameCollection'])) {
+  if (typeof o['renameCollection'] === 'string' && inPlan(o['renameCollection'])) {
     return `the collection ${o['renameCollection']} was renamed to ${String(o['to'])}`
   }
   return undefined

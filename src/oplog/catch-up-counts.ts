@@ -4,7 +4,7 @@
 // newest oplog entry, always inside the snapshot window) less the inserts and plus the deletes
 // the oplog holds in (T, X], those inside transactions (applyOps) included. Added for issue 21
 // beside the oplog module of issue 20.
-import { Timestamp, type Document, type ReadConcernLike } from 'mongodb'
+import { Timestamp, type Db } from 'mongodb'
 import { collectionOf, dbOf, type PlannedNamespace } from '../input/ns-plan.js'
 import type { OplogTime } from '../input/settings.js'
 import type { MongoUri } from '../secrets.js'
@@ -52,10 +52,9 @@ async function sourceCountsAt(
       .limit(1)
       .toArray()
     const x = newest?.['ts'] as Timestamp
-    const readConcern = { level: 'snapshot', atClusterTime: x } as ReadConcernLike
     const counts = new Map<string, number>()
     for (const p of planned) {
-      counts.set(p.source, await countOf(c.db(dbOf(p.source)), p.source, readConcern))
+      counts.set(p.source, await countOf(c.db(dbOf(p.source)), p.source, x))
     }
     const net = await oplog
       .aggregate([
@@ -86,14 +85,15 @@ async function sourceCountsAt(
   })
 }
 
-async function countOf(
-  db: import('mongodb').Db,
-  namespace: string,
-  readConcern?: ReadConcernLike
-): Promise<number> {
+/** The driver drops atClusterTime from a readConcern option (7.9.0, measured): the command carries it. */
+async function countOf(db: Db, namespace: string, atClusterTime?: Timestamp): Promise<number> {
   const rows = await db
-    .collection(collectionOf(namespace))
-    .aggregate<Document>([{ $count: 'n' }], readConcern ? { readConcern } : {})
+    .runCursorCommand({
+      aggregate: collectionOf(namespace),
+      pipeline: [{ $count: 'n' }],
+      cursor: {},
+      ...(atClusterTime && { readConcern: { level: 'snapshot', atClusterTime } })
+    })
     .toArray()
   return (rows[0]?.['n'] as number | undefined) ?? 0
 }

@@ -59,3 +59,11 @@ export function sourceKeptWriting(timeoutMs: number, applied: OplogTime): GuardE
     `cutover: the source kept taking writes to the plan's namespaces for ${Math.round(timeoutMs / 60_000)} minute(s) (cutover-timeout-minutes): the application (or another writer) is not in maintenance. The target holds the source through ${at(applied)}; nothing was verified. Stop the writes, then run catch-up again with consistent-at: ${formatOplogTime(applied)}.`
   )
 }
+
+export function noPrimary(waitedMs: number, applied: OplogTime): GuardError {
+  return new GuardError(
+    'Unreachable',
+    'The source has no primary',
+    `The source had no primary for ${Math.round(waitedMs / 1000)} s during the catch-up (a failover that did not complete). The target holds the source through ${at(applied)}, nothing after. Run catch-up again with consistent-at: ${formatOplogTime(applied)} once the source has a primary.`
+  )
+}
