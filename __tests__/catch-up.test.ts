@@ -74,15 +74,50 @@ function catchUpInputs(bed: Bed, more: Record<string, string> = {}): Record<stri
 for (const version of SERVER_VERSIONS) {
   describe(`catch-up, mongod ${version}`, () => {
     test('promise: after catch-up and cutover the target equals the source, its users unchanged, the app logs in', async (t) => {
-      const bed = await liveBed(t, version)
-      const usersBefore = await usersOf(bed.target.rootUri)
+      const [source, target] = await Promise.all([
+        startReplicaSet(1, { version }),
+        startReplicaSet(1, { version })
+      ])
+      t.after(() => Promise.all([source.stop(), target.stop()]))
+      await appUsers(source, target)
+      await seedWriter(source.rootUri, APP_DB)
+      const writer = startWriter(source.rootUri, { database: APP_DB })
+      t.after(() => writer.stop().catch(() => undefined))
+      await writer.waitForRounds(30)
+      const usersBefore = await usersOf(target.rootUri)
+      // The migration, with the application writing and the source's users changing meanwhile.
+      let changed: Promise<void> | undefined
+      const migrate = await runAction(
+        {
+          mode: 'migrate',
+          'source-uri': source.rootUri,
+          'target-uri': target.rootUri,
+          'app-uri': target.uri('app', APP_PASSWORD, APP_DB),
+          databases: APP_DB,
+          'tools-path': binaries().toolsDir
+        },
+        {
+          node,
+          onStdout: (text) => {
+            if (!changed && text.includes('::group::Dump')) {
+              changed = changeSourceUsers(source, 'migrate')
+            }
+          }
+        }
+      )
+      await changed
+      assert.equal(migrate.exitCode, 0, explain(migrate))
+      const at = migrate.outputs['consistent-at']
+      assert.match(at ?? '', /^\d+:\d+$/, explain(migrate))
+      await writer.waitForRounds(writer.rounds() + 60)
+      const bed: Bed = { source, target, writer, t: at as string }
       let stopped: Promise<number> | undefined
       const run = await runAction(catchUpInputs(bed, { cutover: 'true', 'quiet-seconds': '2' }), {
         node,
         onStdout: (text) => {
           // The application goes into maintenance once the catch-up is close behind.
           if (!stopped && text.includes('Caught up:')) {
-            stopped = changeSourceUsers(bed.source, 'during').then(() => bed.writer.stop())
+            stopped = changeSourceUsers(source, 'during').then(() => writer.stop())
           }
         }
       })
@@ -93,11 +128,11 @@ for (const version of SERVER_VERSIONS) {
       assert.ok(Number(run.outputs['entries-applied']) > 0, explain(run))
       assert.match(run.outputs['consistent-at'] ?? '', /^\d+:\d+$/)
       assert.deepEqual(
-        await contentsOf(bed.target.rootUri, APP_DB),
-        await contentsOf(bed.source.rootUri, APP_DB)
+        await contentsOf(target.rootUri, APP_DB),
+        await contentsOf(source.rootUri, APP_DB)
       )
-      assert.equal(await usersOf(bed.target.rootUri), usersBefore)
-      assert.ok(await appLogsIn(bed.target))
+      assert.equal(await usersOf(target.rootUri), usersBefore)
+      assert.ok(await appLogsIn(target))
       assert.match(run.stdout, /Applied \d+ entries in \d+ batches/)
     })
 
