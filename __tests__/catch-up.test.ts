@@ -134,6 +134,7 @@ for (const version of SERVER_VERSIONS) {
       assert.equal(await usersOf(target.rootUri), usersBefore)
       assert.ok(await appLogsIn(target))
       assert.match(run.stdout, /Applied \d+ entries in \d+ batches/)
+      assert.match(run.summary, /Catch-up from T = <code>\d+:\d+<\/code>: [1-9]\d* writes replayed/)
     })
 
     test('a target written after the copy is refused before anything is replayed', async (t) => {

@@ -51,3 +51,14 @@ export function publishCatchUp(record: CatchUpRecord, failed: boolean): void {
   output('lag-seconds', record.lagSeconds)
   output('catch-up-verdict', failed ? 'failed' : record.verdict)
 }
+
+/** The summary's catch-up paragraph (HTML; every value is a number or a timestamp). */
+export function catchUpLine(r: CatchUpRecord): string {
+  const cutover =
+    r.cutoverSeconds === undefined
+      ? ''
+      : ` Cut over: ${r.cutoverSeconds.toFixed(1)} s from the source's last write (${r.writesStoppedAt}) to verified.`
+  const failovers =
+    r.failovers.length > 0 ? ` Source failovers followed: ${r.failovers.length}.` : ''
+  return `<p>Catch-up from T = <code>${formatOplogTime(r.from)}</code>: ${r.entriesApplied} writes replayed in ${r.batches} batches (${r.entriesSkipped} entries left out); the target holds the source through <code>${formatOplogTime(r.appliedThrough)}</code> (${r.appliedThroughTime}), ${r.lagSeconds} s behind.${cutover}${failovers}</p>`
+}
