@@ -164,41 +164,41 @@ for (const version of SERVER_VERSIONS) {
       assert.deepEqual(await configCollections(target), configBefore)
       assert.deepEqual(run.report?.['mismatches'], [])
     })
+
+    test('migrate with archive (to disk) is the source as of T', async (t) => {
+      const live = await liveSource(t, version)
+      const target = await replayTarget(t, version)
+      const dir = join(tempDirFor(t), 'dump')
+      const { run } = await runWhileWriting(live, {
+        mode: 'migrate',
+        'source-uri': live.sourceUri,
+        'target-uri': target.uri('restorer', 'restore-pw', 'admin'),
+        'app-uri': target.uri('app', APP_TARGET, 'appdb'),
+        databases: 'appdb',
+        archive: dir
+      })
+      await assertEqualAtT(live, target, run)
+      await assertUsersUntouched(target)
+    })
+
+    test('rehearse onto another deployment is the source as of T', async (t) => {
+      const live = await liveSource(t, version)
+      const target = await replayTarget(t, version)
+      await withClient(target.rootUri, (c) => c.db('appdb').dropDatabase())
+      const { run } = await runWhileWriting(live, {
+        mode: 'rehearse',
+        'source-uri': live.sourceUri,
+        'target-uri': target.uri('restorer', 'restore-pw', 'admin'),
+        'app-uri': target.uri('app', APP_TARGET, 'appdb'),
+        databases: 'appdb',
+        keep: 'true'
+      })
+      await assertEqualAtT(live, target, run)
+    })
   })
 }
 
 describe('a copy of a living replica set, other shapes (6.0)', () => {
-  test('migrate with archive (to disk) is the source as of T', async (t) => {
-    const live = await liveSource(t, '6.0')
-    const target = await replayTarget(t, '6.0')
-    const dir = join(tempDirFor(t), 'dump')
-    const { run } = await runWhileWriting(live, {
-      mode: 'migrate',
-      'source-uri': live.sourceUri,
-      'target-uri': target.uri('restorer', 'restore-pw', 'admin'),
-      'app-uri': target.uri('app', APP_TARGET, 'appdb'),
-      databases: 'appdb',
-      archive: dir
-    })
-    await assertEqualAtT(live, target, run)
-    await assertUsersUntouched(target)
-  })
-
-  test('rehearse onto another deployment is the source as of T', async (t) => {
-    const live = await liveSource(t, '6.0')
-    const target = await replayTarget(t, '6.0')
-    await withClient(target.rootUri, (c) => c.db('appdb').dropDatabase())
-    const { run } = await runWhileWriting(live, {
-      mode: 'rehearse',
-      'source-uri': live.sourceUri,
-      'target-uri': target.uri('restorer', 'restore-pw', 'admin'),
-      'app-uri': target.uri('app', APP_TARGET, 'appdb'),
-      databases: 'appdb',
-      keep: 'true'
-    })
-    await assertEqualAtT(live, target, run)
-  })
-
   test('rehearse onto the source deployment replays into the scratch database', async (t) => {
     const live = await liveSource(t, '6.0')
     await createUser(live.source, 'admin', 'restorer', 'restore-pw', REPLAY_ROLES)

@@ -34,6 +34,7 @@ import {
 import { measureVerify } from './verify-cost.ts'
 import { catchUpTable, measureCatchUp } from './catch-up.ts'
 import { node24 } from './rows.ts'
+import { measureConsistent } from './consistent.ts'
 
 async function main(): Promise<void> {
   const t0 = performance.now()
@@ -51,7 +52,12 @@ async function main(): Promise<void> {
   const all: SizeResult[] = []
   let tune: TuneResult | undefined
   try {
-    for (const size of sizes) {
+    for (const size of settings.rows.includes('consistent') ? sizes : []) {
+      log(`point-in-time copy at ${fmtInt(size)} documents (load ${loadavg()})`)
+      console.log(`\n${await measureConsistent(size, settings.seed, repeat)}\n`)
+    }
+    const mainRows = settings.rows.filter((row) => row !== 'consistent')
+    for (const size of mainRows.length > 0 ? sizes : []) {
       const ts = performance.now()
       log(`generating ${fmtInt(size)} documents (load ${loadavg()})`)
       const stats = await generate(bed.source, size, settings.seed)

@@ -3,7 +3,9 @@
 //
 //   BENCH_SIZES=200000,1000000  documents per size (default), ~510 B each, 6 collections
 //   BENCH_REPEAT=3              runs of each row per size (medians and min–max are reported)
-//   BENCH_ROWS=baseline,stream,archive,peer   rows to run (default: all; ratios are to the first)
+//   BENCH_ROWS=baseline,stream,archive,peer,consistent   rows to run (default: all; ratios are
+//                               to the first; consistent: the point-in-time copy beside the raw
+//                               --oplog pipeline, on its own replica-set source, consistent.ts)
 //   BENCH_TUNE=1                also measure the tuning grid (the tools' parallelism, gzip, index
 //                               builds) at the largest size, and the parallelism on each shape
 //   BENCH_SHAPES=tenants100,tenants1000,selected   deployment shapes (shapes.ts) measured after
@@ -42,7 +44,7 @@ export function readSettings(env: NodeJS.ProcessEnv, repoRoot: string): BenchSet
     .map((s) => Number(s.trim()))
     .filter((n) => Number.isInteger(n) && n > 0)
   const repeat = Math.max(1, Number(env.BENCH_REPEAT ?? 3) || 3)
-  const rows = (env.BENCH_ROWS ?? 'baseline,stream,archive,peer').split(',')
+  const rows = (env.BENCH_ROWS ?? 'baseline,stream,archive,peer,consistent').split(',')
   const shapes = (env.BENCH_SHAPES ?? 'tenants100,tenants1000,selected')
     .split(',')
     .map((s) => s.trim())
