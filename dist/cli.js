@@ -60100,6 +60100,11 @@ function publishCatchUp(record, failed) {
   output("lag-seconds", record.lagSeconds);
   output("catch-up-verdict", failed ? "failed" : record.verdict);
 }
+function catchUpLine(r) {
+  const cutover = r.cutoverSeconds === void 0 ? "" : ` Cut over: ${r.cutoverSeconds.toFixed(1)} s from the source's last write (${r.writesStoppedAt}) to verified.`;
+  const failovers = r.failovers.length > 0 ? ` Source failovers followed: ${r.failovers.length}.` : "";
+  return `<p>Catch-up from T = <code>${formatOplogTime(r.from)}</code>: ${r.entriesApplied} writes replayed in ${r.batches} batches (${r.entriesSkipped} entries left out); the target holds the source through <code>${formatOplogTime(r.appliedThrough)}</code> (${r.appliedThroughTime}), ${r.lagSeconds} s behind.${cutover}${failovers}</p>`;
+}
 
 // src/oplog/catch-up-checks.ts
 function namespaceChange(entries, inPlan) {
@@ -61082,6 +61087,7 @@ function renderSummary(report2) {
     `<h2>${esc(headline(report2))}</h2>`,
     subline(report2),
     consistencyLine(report2),
+    report2.catchUp ? catchUpLine(report2.catchUp) : "",
     failureSection(report2),
     databasesTable(report2),
     splitSection(report2),
@@ -61115,6 +61121,9 @@ function headline(report2) {
     if (after)
       return `\u274C The app's next restart would fail: ${LOGIN_CAUSE[after.status]}`;
     return report2.failure ? `\u274C ${report2.failure.title}` : "\u2705 The app logs in now with a new connection, as it will at its next restart";
+  }
+  if (report2.mode === "catch-up" && !report2.failure && report2.catchUp?.verdict === "caught-up") {
+    return `\u2705 Caught up: the target is ${report2.catchUp.lagSeconds} s behind the source (not verified until the cutover)`;
   }
   if (report2.mode === "dump") {
     return report2.failure ? `\u274C No dump: ${report2.failure.title}` : "\u2705 The dump is written, without users or roles";

@@ -60057,6 +60057,11 @@ function publishCatchUp(record, failed) {
   output("lag-seconds", record.lagSeconds);
   output("catch-up-verdict", failed ? "failed" : record.verdict);
 }
+function catchUpLine(r) {
+  const cutover = r.cutoverSeconds === void 0 ? "" : ` Cut over: ${r.cutoverSeconds.toFixed(1)} s from the source's last write (${r.writesStoppedAt}) to verified.`;
+  const failovers = r.failovers.length > 0 ? ` Source failovers followed: ${r.failovers.length}.` : "";
+  return `<p>Catch-up from T = <code>${formatOplogTime(r.from)}</code>: ${r.entriesApplied} writes replayed in ${r.batches} batches (${r.entriesSkipped} entries left out); the target holds the source through <code>${formatOplogTime(r.appliedThrough)}</code> (${r.appliedThroughTime}), ${r.lagSeconds} s behind.${cutover}${failovers}</p>`;
+}
 
 // src/oplog/catch-up-checks.ts
 function namespaceChange(entries, inPlan) {
@@ -61039,6 +61044,7 @@ function renderSummary(report) {
     `<h2>${esc(headline(report))}</h2>`,
     subline(report),
     consistencyLine(report),
+    report.catchUp ? catchUpLine(report.catchUp) : "",
     failureSection(report),
     databasesTable(report),
     splitSection(report),
@@ -61072,6 +61078,9 @@ function headline(report) {
     if (after)
       return `\u274C The app's next restart would fail: ${LOGIN_CAUSE[after.status]}`;
     return report.failure ? `\u274C ${report.failure.title}` : "\u2705 The app logs in now with a new connection, as it will at its next restart";
+  }
+  if (report.mode === "catch-up" && !report.failure && report.catchUp?.verdict === "caught-up") {
+    return `\u2705 Caught up: the target is ${report.catchUp.lagSeconds} s behind the source (not verified until the cutover)`;
   }
   if (report.mode === "dump") {
     return report.failure ? `\u274C No dump: ${report.failure.title}` : "\u2705 The dump is written, without users or roles";

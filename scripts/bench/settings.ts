@@ -51,7 +51,7 @@ export function readSettings(env: NodeJS.ProcessEnv, repoRoot: string): BenchSet
     .filter((s) => s !== '' && s !== 'none')
   // Only the variables that were set appear in the rerun command.
   const given = []
-  if (env.BENCH_SIZES) given.push(`BENCH_SIZES=${sizes.join(',')}`)
+  if (env.BENCH_SIZES) given.push(`BENCH_SIZES=${sizes.join(',') || env.BENCH_SIZES}`)
   if (env.BENCH_REPEAT) given.push(`BENCH_REPEAT=${repeat}`)
   if (env.BENCH_ROWS) given.push(`BENCH_ROWS=${rows.join(',')}`)
   if (env.BENCH_SHAPES) given.push(`BENCH_SHAPES=${env.BENCH_SHAPES}`)
