@@ -5,6 +5,7 @@ import { describe, test } from 'node:test'
 import { GuardError } from '../src/errors.ts'
 import { formatOplogTime, parseOplogTime, timeIn } from '../src/input/consistent-at.ts'
 import { namespaceChange } from '../src/oplog/catch-up-checks.ts'
+import { explain, node24, runAction } from './support/run-action.ts'
 
 describe('consistent-at', () => {
   for (const [text, t, i] of [
@@ -68,6 +69,29 @@ describe('a planned namespace dropped or renamed after T', () => {
   ] as const) {
     test(name, () => {
       assert.equal(namespaceChange([entry], inPlan), expected)
+    })
+  }
+})
+
+describe('mode catch-up refuses a bad consistent-at before it connects anywhere', () => {
+  // Closed ports: a connection attempt would fail with another kind (Unreachable).
+  const sides = {
+    mode: 'catch-up',
+    'source-uri': 'mongodb://root:Src-pw-1@127.0.0.1:9/?replicaSet=rs',
+    'target-uri': 'mongodb://root:Tgt-pw-2@127.0.0.2:9/?replicaSet=rt',
+    'app-uri': 'mongodb://app:App-pw-3@127.0.0.2:9/appdb'
+  }
+  for (const [name, value, says] of [
+    ['missing', '', /consistent-at: is empty, and mode: catch-up needs it/],
+    ['a file that does not exist', 'no-such-report.json', /does not exist and is not a timestamp/],
+    ['not a timestamp', '12:x', /is not an oplog timestamp/]
+  ] as const) {
+    test(name, async () => {
+      const run = await runAction({ ...sides, 'consistent-at': value }, { node: node24() })
+      assert.equal(run.exitCode, 1, explain(run))
+      const failure = run.report?.['failure'] as { kind: string; message: string }
+      assert.equal(failure.kind, 'InvalidInput')
+      assert.match(failure.message, says)
     })
   }
 })

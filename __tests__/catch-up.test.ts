@@ -182,6 +182,20 @@ for (const version of SERVER_VERSIONS) {
       assert.ok((await count(bed.target, 'items')) >= 500, 'the target still holds items')
     })
 
+    test('a planned collection renamed on the source after T: refused, the target keeps it', async (t) => {
+      const bed = await liveBed(t, version)
+      await bed.writer.stop()
+      await withClient(bed.source.rootUri, (c) =>
+        c.db(APP_DB).collection('items').rename('items_old')
+      )
+      const run = await runAction(catchUpInputs(bed), { node })
+      assert.equal(run.exitCode, 1, explain(run))
+      assert.equal(failureOf(run), 'SourceNamespacesChanged')
+      assert.match(run.stdout, /the collection appdb\.items was renamed to appdb\.items_old/)
+      assert.ok((await count(bed.target, 'items')) >= 500, 'the target still holds items')
+      assert.equal(await count(bed.target, 'items_old'), 0)
+    })
+
     test('cancelled between batches: the last T applied is reported, and a re-run continues from it', async (t) => {
       const bed = await liveBed(t, version)
       let pid = 0

@@ -60317,6 +60317,22 @@ async function sourcePrimary(source, timeoutMs) {
     return String(hello["primary"] ?? hello["me"] ?? "");
   });
 }
+async function renamesAndDropsAfter(settings, after) {
+  return settings.source.use(
+    "catch-up",
+    settings.probeTimeoutMs,
+    async (c) => c.db("local").collection("oplog.rs").find({
+      ts: { $gt: toTimestamp(after) },
+      op: "c",
+      $or: [
+        { "o.drop": { $exists: true } },
+        { "o.dropDatabase": { $exists: true } },
+        { "o.renameCollection": { $exists: true } },
+        { "o.applyOps": { $elemMatch: { op: "c" } } }
+      ]
+    }).toArray()
+  );
+}
 async function entryMissing(settings, ts) {
   return settings.source.use("catch-up", settings.probeTimeoutMs, async (c) => {
     const found = await c.db("local").collection("oplog.rs").countDocuments({ ts: toTimestamp(ts) }, { limit: 1 });
@@ -60340,12 +60356,12 @@ async function catchUp(run3) {
   const planned = await phase(report2.phases, "Check source and target", () => checkSides2(run3));
   report2.plan = { namespaces: planned, drop: false };
   const baseline = await recordBaseline(run3);
+  const scope = (ns) => planNamespaces([ns], settings.transfer).length > 0;
   const position = await phase(
     report2.phases,
     "Check T and the target",
-    () => checkStart(run3, planned)
+    () => checkStart(run3, planned, scope)
   );
-  const scope = (ns) => planNamespaces([ns], settings.transfer).length > 0;
   await phase(
     report2.phases,
     "Catch up",
@@ -60402,7 +60418,7 @@ async function checkSides2(run3) {
     await sides.close();
   }
 }
-async function checkStart(run3, planned) {
+async function checkStart(run3, planned, scope) {
   const { settings } = run3;
   const { from } = settings;
   const bounds = await oplogBounds(settings.source, settings.probeTimeoutMs);
@@ -60410,6 +60426,8 @@ async function checkStart(run3, planned) {
   info(
     `T = ${formatOplogTime(from)} (${wallClockOf(from)}); the source's oplog reaches back to ${wallClockOf(bounds.oldest)} and forward to ${wallClockOf(bounds.newest)}.`
   );
+  const change = namespaceChange(await renamesAndDropsAfter(settings, from), scope);
+  if (change) throw namespacesChanged(change, from);
   const differing = await countsDifferingAtT(
     settings.source,
     settings.target,

@@ -24,6 +24,7 @@ import {
   entryRolledBack,
   oplogBounds,
   readBatch,
+  renamesAndDropsAfter,
   rolledOver,
   sourcePrimary,
   electing,
@@ -64,11 +65,11 @@ export async function catchUp(run: Run<CatchUpSettings>): Promise<void> {
   const planned = await phase(report.phases, 'Check source and target', () => checkSides(run))
   report.plan = { namespaces: planned, drop: false }
   const baseline = await recordBaseline(run)
-  const position = await phase(report.phases, 'Check T and the target', () =>
-    checkStart(run, planned)
-  )
   // Decided by the plan, not by what the source holds now: a dropped collection is still in it.
   const scope: InPlan = (ns) => planNamespaces([ns], settings.transfer).length > 0
+  const position = await phase(report.phases, 'Check T and the target', () =>
+    checkStart(run, planned, scope)
+  )
   await phase(report.phases, 'Catch up', () =>
     replayUntil(run, position, scope, () => record.lagSeconds * 1000 <= settings.maxLagMs)
   )
@@ -125,7 +126,8 @@ async function checkSides(run: Run<CatchUpSettings>): Promise<PlannedNamespace[]
 /** T is still in the source's oplog, and the target holds exactly what the source held at T. */
 async function checkStart(
   run: Run<CatchUpSettings>,
-  planned: readonly PlannedNamespace[]
+  planned: readonly PlannedNamespace[],
+  scope: InPlan
 ): Promise<Position> {
   const { settings } = run
   const { from } = settings
@@ -134,6 +136,8 @@ async function checkStart(
   core.info(
     `T = ${formatOplogTime(from)} (${wallClockOf(from)}); the source's oplog reaches back to ${wallClockOf(bounds.oldest)} and forward to ${wallClockOf(bounds.newest)}.`
   )
+  const change = namespaceChange(await renamesAndDropsAfter(settings, from), scope)
+  if (change) throw namespacesChanged(change, from)
   const differing = await countsDifferingAtT(
     settings.source,
     settings.target,

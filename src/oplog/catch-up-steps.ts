@@ -155,6 +155,32 @@ export async function sourcePrimary(source: MongoUri, timeoutMs: number): Promis
   })
 }
 
+/**
+ * The commands after T that can drop or rename a collection (also inside applyOps): checked
+ * before the counts at T, which a renamed collection would fail with the wrong cause.
+ */
+export async function renamesAndDropsAfter(
+  settings: CatchUpSettings,
+  after: OplogTime
+): Promise<Document[]> {
+  return settings.source.use('catch-up', settings.probeTimeoutMs, async (c) =>
+    c
+      .db('local')
+      .collection('oplog.rs')
+      .find({
+        ts: { $gt: toTimestamp(after) },
+        op: 'c',
+        $or: [
+          { 'o.drop': { $exists: true } },
+          { 'o.dropDatabase': { $exists: true } },
+          { 'o.renameCollection': { $exists: true } },
+          { 'o.applyOps': { $elemMatch: { op: 'c' } } }
+        ]
+      })
+      .toArray()
+  )
+}
+
 /** Whether the source's oplog (now) lacks the entry at `ts`: it was rolled back. */
 export async function entryMissing(settings: CatchUpSettings, ts: OplogTime): Promise<boolean> {
   return settings.source.use('catch-up', settings.probeTimeoutMs, async (c) => {
