@@ -48,6 +48,19 @@ function refusal(inputs: Record<string, string>): Error {
 }
 
 describe('inputs', () => {
+  test('consistent: auto by default, true and false read, anything else refused with the fix', () => {
+    const base = { 'source-uri': SOURCE, 'target-uri': TARGET, 'app-uri': APP }
+    const consistent = (value?: string) => {
+      const { settings } = read(value === undefined ? base : { ...base, consistent: value })
+      return settings.mode === 'migrate' ? settings.consistent : undefined
+    }
+    assert.equal(consistent(), 'auto')
+    assert.equal(consistent('true'), 'true')
+    assert.equal(consistent('false'), 'false')
+    const error = refusal({ ...base, consistent: 'yes' })
+    assert.match(error.message, /^consistent: "yes" is not auto, true or false\. Write auto/)
+  })
+
   test('migrate: the three connection strings and the defaults', () => {
     const { settings } = read({ 'source-uri': SOURCE, 'target-uri': TARGET, 'app-uri': APP })
     assert.equal(settings.mode, 'migrate')

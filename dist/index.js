@@ -58065,6 +58065,13 @@ async function withSessionAt(client, at2, fn) {
 function isSnapshotTooOld(error2) {
   return error2 instanceof import_mongodb7.MongoServerError && (error2.code === 239 || error2.codeName === "SnapshotTooOld");
 }
+function tooOldToVerify(source) {
+  return new GuardError(
+    "DataMismatch",
+    "The source can no longer be read as of T",
+    `${source.input}: the copy was replayed up to T, but the source no longer keeps its data as of T (SnapshotTooOld: history older than minSnapshotHistoryWindowInSeconds, 300 s by default, is discarded), so the copy could not be verified against it. Raise minSnapshotHistoryWindowInSeconds on the source for copies that take longer, or run again.`
+  );
+}
 
 // src/server/collection-options.ts
 var import_mongodb8 = __toESM(require_lib3(), 1);
@@ -58418,13 +58425,6 @@ async function readSource(settings, namespaces, readAt) {
       `${source.input}: the source (${source.redacted}) could not be read after the restore, to verify the copy against it: ${detail}. The restore itself finished; the copy was not verified, so do not switch the application to the target before checking it another way (or running again once the source answers).`
     );
   }
-}
-function tooOldToVerify(source) {
-  return new GuardError(
-    "DataMismatch",
-    "The source can no longer be read as of T",
-    `${source.input}: the copy was replayed up to T, but the source no longer keeps its data as of T (SnapshotTooOld: history older than minSnapshotHistoryWindowInSeconds, 300 s by default, is discarded), so the copy could not be verified against it. Raise minSnapshotHistoryWindowInSeconds on the source for copies that take longer, or run again.`
-  );
 }
 
 // src/split-modes.ts
@@ -59862,13 +59862,16 @@ async function checkCopy(reference, target, actual, restored, sampleSize, timeou
       if (reference.kind === "dump") {
         return check(reference, void 0, targetClient, actual, restored, sampleSize, partial);
       }
-      return reference.uri.use(
+      const { uri } = reference;
+      return uri.use(
         "verify",
         timeoutMs,
         (sourceClient) => check(reference, sourceClient, targetClient, actual, restored, sampleSize, partial),
         false,
         SERVER_CONCURRENCY
-      );
+      ).catch((error2) => {
+        throw isSnapshotTooOld(error2) ? tooOldToVerify(uri) : error2;
+      });
     },
     false,
     SERVER_CONCURRENCY

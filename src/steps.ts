@@ -2,7 +2,7 @@
 // each replica-set member it could reach), the app users a repair may fix, the target's users,
 // and the restored collections' state. Nothing here writes the report: modes.ts records.
 import type { Timestamp } from 'mongodb'
-import { isSnapshotTooOld } from './server/read-at.js'
+import { isSnapshotTooOld, tooOldToVerify } from './server/read-at.js'
 import * as core from '@actions/core'
 import { debug, warning } from './interface.js'
 import type { MongoUri, RoleRef } from './secrets.js'
@@ -213,13 +213,4 @@ export async function readSource(
       `${source.input}: the source (${source.redacted}) could not be read after the restore, to verify the copy against it: ${detail}. The restore itself finished; the copy was not verified, so do not switch the application to the target before checking it another way (or running again once the source answers).`
     )
   }
-}
-
-/** The copy reached T, but the source no longer keeps the history to be read as of T. */
-export function tooOldToVerify(source: MongoUri): GuardError {
-  return new GuardError(
-    'DataMismatch',
-    'The source can no longer be read as of T',
-    `${source.input}: the copy was replayed up to T, but the source no longer keeps its data as of T (SnapshotTooOld: history older than minSnapshotHistoryWindowInSeconds, 300 s by default, is discarded), so the copy could not be verified against it. Raise minSnapshotHistoryWindowInSeconds on the source for copies that take longer, or run again.`
-  )
 }

@@ -57,9 +57,12 @@ export function startWriter(uri: string, options: WriterOptions): LiveWriter {
   let failure: unknown
   const loop = (async () => {
     try {
-      for (let n = 1; !stopping; n++) {
+      // A writer started again on the same database carries on where the last one stopped.
+      const counter = await db.collection('counters').findOne({ _id: 'events' as never })
+      const first = ((counter?.['last'] as number | undefined) ?? 0) + 1
+      for (let n = first; !stopping; n++) {
         await round(n)
-        done = n
+        done = n - first + 1
         await new Promise((resolve) => setTimeout(resolve, pauseMs))
       }
     } catch (error) {

@@ -13,11 +13,14 @@ import { COLLECTIONS, DB, generate } from './dataset.ts'
 import { fmtInt, fmtS, log, median, mustSucceed, timed } from './measure.ts'
 import { measuredAction } from './rows.ts'
 import { createUser } from '../../__tests__/support/testbed.ts'
+import { seedWriter, startWriter } from '../../__tests__/support/writer.ts'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import * as os from 'node:os'
 
 const OTHER = 'bench_other'
+/** The shape where an application writes transactions into `bench` during every run. */
+const WRITING = 'one database, an application writing'
 
 interface ConsistentResult {
   shape: string
@@ -45,29 +48,43 @@ export async function measureConsistent(
     log(`consistent copy: generating ${fmtInt(size)} documents on a replica-set source`)
     await generate(source, size, seed)
     const results: ConsistentResult[] = []
-    for (const shape of ['one database', 'two databases, one wanted']) {
-      if (shape !== 'one database') await cloneInto(source, OTHER)
+    const shapes = [WRITING, 'one database', 'two databases, one wanted']
+    for (const shape of shapes) {
+      if (shape === WRITING) await seedWriter(source.rootUri, DB)
+      if (shape === shapes[2]) await cloneInto(source, OTHER)
       // The newest oplog entry opens both windows and is part of them: $out's renameCollection
       // there would stop mongodump --oplog ("cannot dump with oplog while renames occur").
       await appendNote(source)
       const result: ConsistentResult = { shape, raw: [], action: [] }
+      // The application writes during each run of this shape, both rows alike.
+      const writing = async <T>(fn: () => Promise<T>): Promise<T> => {
+        if (shape !== WRITING) return fn()
+        const writer = startWriter(source.rootUri, { database: DB, pauseMs: 20 })
+        try {
+          return await fn()
+        } finally {
+          log(`    the application wrote ${await writer.stop()} transactions`)
+        }
+      }
       for (let i = 0; i < repeat; i++) {
         await emptyTarget(target)
-        const raw = await rawPipeline(sourceConfig, targetConfig)
+        const raw = await writing(() => rawPipeline(sourceConfig, targetConfig))
         result.raw.push(raw)
         log(`  ${shape}: raw ${fmtS(raw)} s`)
         await emptyTarget(target)
-        const { ms, report } = await measuredAction('consistent copy', {
-          mode: 'migrate',
-          'source-uri': source.rootUri,
-          'target-uri': target.rootUri,
-          'app-uri': target.uri('app', APP_PASSWORD, 'admin'),
-          databases: DB,
-          consistent: 'true',
-          'tools-path': binaries().toolsDir,
-          'timeout-minutes': '60',
-          'probe-timeout-seconds': '10'
-        })
+        const { ms, report } = await writing(() =>
+          measuredAction('consistent copy', {
+            mode: 'migrate',
+            'source-uri': source.rootUri,
+            'target-uri': target.rootUri,
+            'app-uri': target.uri('app', APP_PASSWORD, 'admin'),
+            databases: DB,
+            consistent: 'true',
+            'tools-path': binaries().toolsDir,
+            'timeout-minutes': '60',
+            'probe-timeout-seconds': '10'
+          })
+        )
         result.action.push(ms)
         const phases = (report as { phases: { name: string; durationMs: number }[] }).phases
         log(

@@ -2,7 +2,7 @@
 // source (or the dump's metadata), and a sample of its documents byte for byte. Returns what it
 // found; the pipeline records it and `copyFailure` judges it.
 import type { MongoClient, Timestamp } from 'mongodb'
-import { sessionAt, withSessionAt } from '../server/read-at.js'
+import { isSnapshotTooOld, sessionAt, tooOldToVerify, withSessionAt } from '../server/read-at.js'
 import { forEachBounded, SERVER_CONCURRENCY } from '../concurrency.js'
 import { compareOptions, type OptionDifference } from './compare-options.js'
 import { collectionOf, dbOf } from '../input/ns-plan.js'
@@ -76,14 +76,19 @@ export async function checkCopy(
       if (reference.kind === 'dump') {
         return check(reference, undefined, targetClient, actual, restored, sampleSize, partial)
       }
-      return reference.uri.use(
-        'verify',
-        timeoutMs,
-        (sourceClient) =>
-          check(reference, sourceClient, targetClient, actual, restored, sampleSize, partial),
-        false,
-        SERVER_CONCURRENCY
-      )
+      const { uri } = reference
+      return uri
+        .use(
+          'verify',
+          timeoutMs,
+          (sourceClient) =>
+            check(reference, sourceClient, targetClient, actual, restored, sampleSize, partial),
+          false,
+          SERVER_CONCURRENCY
+        )
+        .catch((error: unknown) => {
+          throw isSnapshotTooOld(error) ? tooOldToVerify(uri) : error
+        })
     },
     false,
     SERVER_CONCURRENCY

@@ -5,6 +5,8 @@
 // commands do not, so a count at T is an aggregation with $count. The server keeps history for
 // minSnapshotHistoryWindowInSeconds (300 s by default): older reads fail with SnapshotTooOld.
 import { MongoServerError, type ClientSession, type MongoClient, type Timestamp } from 'mongodb'
+import { GuardError } from '../errors.js'
+import type { MongoUri } from '../secrets.js'
 
 /** A session whose reads see the data as of `at`; none (ordinary reads) without `at`. End it after use. */
 export async function sessionAt(
@@ -37,5 +39,14 @@ export async function withSessionAt<T>(
 export function isSnapshotTooOld(error: unknown): boolean {
   return (
     error instanceof MongoServerError && (error.code === 239 || error.codeName === 'SnapshotTooOld')
+  )
+}
+
+/** The copy reached T, but the source no longer keeps the history to be read as of T. */
+export function tooOldToVerify(source: MongoUri): GuardError {
+  return new GuardError(
+    'DataMismatch',
+    'The source can no longer be read as of T',
+    `${source.input}: the copy was replayed up to T, but the source no longer keeps its data as of T (SnapshotTooOld: history older than minSnapshotHistoryWindowInSeconds, 300 s by default, is discarded), so the copy could not be verified against it. Raise minSnapshotHistoryWindowInSeconds on the source for copies that take longer, or run again.`
   )
 }
