@@ -231,42 +231,47 @@ for (const version of SERVER_VERSIONS) {
   })
 }
 
-describe('catch-up through a failover of the source', () => {
-  test('the primary steps down during the catch-up: it continues on the new one and verifies', async (t) => {
-    const [source, target] = await Promise.all([startReplicaSet(2), startReplicaSet(1)])
-    t.after(() => Promise.all([source.stop(), target.stop()]))
-    await appUsers(source, target)
-    await seedWriter(source.rootUri, APP_DB)
-    const writer = startWriter(source.rootUri, { database: APP_DB })
-    t.after(() => writer.stop().catch(() => undefined))
-    await writer.waitForRounds(30)
-    const at = await newestTs(source.rootUri)
-    await copyAt(source.rootUri, target.rootUri, APP_DB, at)
-    const bed: Bed = { source, target, writer, t: tsText(at) }
-    let stepped: Promise<unknown> | undefined
-    let stopped: Promise<unknown> | undefined
-    const run = await runAction(catchUpInputs(bed, { cutover: 'true', 'quiet-seconds': '2' }), {
-      node,
-      onStdout: (text) => {
-        if (!stepped && /Applied [1-9]\d* entries/.test(text)) {
-          stepped = withClient(source.primary.rootUri, (c) =>
-            c.db('admin').command({ replSetStepDown: 30, secondaryCatchUpPeriodSecs: 10 })
-          ).catch(() => undefined)
+for (const version of SERVER_VERSIONS) {
+  describe(`catch-up through a failover of the source, mongod ${version}`, () => {
+    test('the primary steps down during the catch-up: it continues on the new one and verifies', async (t) => {
+      const [source, target] = await Promise.all([
+        startReplicaSet(2, { version }),
+        startReplicaSet(1, { version })
+      ])
+      t.after(() => Promise.all([source.stop(), target.stop()]))
+      await appUsers(source, target)
+      await seedWriter(source.rootUri, APP_DB)
+      const writer = startWriter(source.rootUri, { database: APP_DB })
+      t.after(() => writer.stop().catch(() => undefined))
+      await writer.waitForRounds(30)
+      const at = await newestTs(source.rootUri)
+      await copyAt(source.rootUri, target.rootUri, APP_DB, at)
+      const bed: Bed = { source, target, writer, t: tsText(at) }
+      let stepped: Promise<unknown> | undefined
+      let stopped: Promise<unknown> | undefined
+      const run = await runAction(catchUpInputs(bed, { cutover: 'true', 'quiet-seconds': '2' }), {
+        node,
+        onStdout: (text) => {
+          if (!stepped && /Applied [1-9]\d* entries/.test(text)) {
+            stepped = withClient(source.primary.rootUri, (c) =>
+              c.db('admin').command({ replSetStepDown: 30, secondaryCatchUpPeriodSecs: 10 })
+            ).catch(() => undefined)
+          }
+          if (!stopped && text.includes('Source failover')) stopped = writer.stop()
         }
-        if (!stopped && text.includes('Source failover')) stopped = writer.stop()
-      }
+      })
+      await stepped
+      await stopped
+      assert.equal(run.exitCode, 0, explain(run))
+      const failovers = (run.report?.['catchUp'] as { failovers: string[] }).failovers
+      assert.ok(failovers.length >= 1, explain(run))
+      assert.deepEqual(
+        await contentsOf(target.rootUri, APP_DB),
+        await contentsOf(source.rootUri, APP_DB)
+      )
     })
-    await stepped
-    await stopped
-    assert.equal(run.exitCode, 0, explain(run))
-    const failovers = (run.report?.['catchUp'] as { failovers: string[] }).failovers
-    assert.ok(failovers.length >= 1, explain(run))
-    assert.deepEqual(
-      await contentsOf(target.rootUri, APP_DB),
-      await contentsOf(source.rootUri, APP_DB)
-    )
   })
-})
+}
 
 async function count(rs: ReplicaSet, collection: string): Promise<number> {
   return withClient(rs.rootUri, (c) => c.db(APP_DB).collection(collection).countDocuments())
