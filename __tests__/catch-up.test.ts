@@ -216,6 +216,10 @@ for (const version of SERVER_VERSIONS) {
       assert.match(reached, /^\d+:\d+$/)
       assert.notEqual(reached, bed.t)
       assert.match(first.stdout, new RegExp(`consistent-at: ${reached}`))
+      assert.match(
+        first.report?.['aftermath'] as string,
+        new RegExp(`holds the source's writes through ${reached} .*nothing after`)
+      )
       await bed.writer.stop()
       const second = await runAction(
         catchUpInputs(bed, { 'consistent-at': reached, cutover: 'true', 'quiet-seconds': '1' }),

@@ -60932,6 +60932,7 @@ function whatMayBeWritten(report) {
 }
 function targetStatement(report, restore2) {
   if (!report.targetWritten) return "Nothing was written to the target: mongorestore never started.";
+  if (report.catchUp) return catchUpStatement(report.catchUp, restore2);
   const counts = report.restore ? ` (${report.restore.restored} document(s) restored, ${report.restore.failed} failed)` : "";
   if (restore2?.outcome === "ok") {
     return `mongorestore finished${counts}: the target holds what this run restored.`;
@@ -60942,6 +60943,13 @@ function targetStatement(report, restore2) {
   const scope = planned.length > 0 ? ` The namespaces it could have written, as planned before the run: ${list(planned)}.` : "";
   const dropped = report.plan?.drop ? " With drop: true, each of these collections was dropped before it was restored: whatever it held before is gone unless the restore finished it." : "";
   return `mongorestore ${how}${counts}: the target may hold a partial copy.${writing}${scope}${dropped}`;
+}
+function catchUpStatement(record, restore2) {
+  const at2 = `${formatOplogTime(record.appliedThrough)} (${record.appliedThroughTime})`;
+  if (restore2?.outcome === "ok") {
+    return `The target holds the source's writes through ${at2}, nothing after (output consistent-at).`;
+  }
+  return `The target holds the source's writes through ${at2}, and may hold part of the batch after it, which mongorestore did not finish: a catch-up from ${formatOplogTime(record.appliedThrough)} would find counts that differ from the source's at that T and refuse; run the migration again.`;
 }
 function dumpStatement(dump2) {
   if (dump2 === void 0 || dump2.outcome === "ok") return "";
