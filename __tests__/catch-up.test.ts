@@ -156,6 +156,30 @@ for (const version of SERVER_VERSIONS) {
       assert.equal(run.outputs['consistent-at'], bed.t)
     })
 
+    test('a target written during the catch-up is found when it has caught up', async (t) => {
+      const bed = await liveBed(t, version)
+      let written: Promise<unknown> | undefined
+      const run = await runAction(catchUpInputs(bed), {
+        node,
+        onStdout: (text) => {
+          // Right after the check at T, before the first batch is applied.
+          if (!written && text.includes("hold the source's counts at T")) {
+            written = withTarget(bed, (c) =>
+              c
+                .db(APP_DB)
+                .collection('items')
+                .insertOne({ _id: 'intruder' as never })
+            )
+          }
+        }
+      })
+      await written
+      assert.equal(run.exitCode, 1, explain(run))
+      assert.equal(failureOf(run), 'TargetWritten')
+      assert.match(run.stdout, /After the catch-up, the target did not hold what the source held/)
+      assert.match(run.stdout, /appdb\.items holds \d+ documents, the source held \d+/)
+    })
+
     test('T older than the oldest entry of the source oplog: rolled over, nothing written, migrate again', async (t) => {
       const bed = await liveBed(t, version)
       await bed.writer.stop()

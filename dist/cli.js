@@ -60221,12 +60221,14 @@ function namespacesChanged(change, applied) {
     `After ${at(applied)}, ${change} on the source: the copy no longer describes the source, and replaying it would drop or move the target's data. That entry and the rest of its batch were not applied; the target holds the source through ${at(applied)}. Check what the application did, then run the migration (mode: migrate) again.`
   );
 }
-function targetWritten(differing, from) {
+function targetWritten(differing, from, replayed = false) {
+  const when = replayed ? `After the catch-up, the target did not hold what the source held at ${at(from)}, the last entry replayed` : `Before anything was replayed, the target did not hold what the source held at ${at(from)}`;
+  const written = replayed ? "Someone (an application already pointed at the target, another run) wrote it during the catch-up; the copy no longer follows the source. " : "Someone (an application already pointed at the target, a second run) wrote it after the copy; a replay on top would mix both. Nothing was written. ";
   const list2 = differing.slice(0, 5).map((d) => `${d.target} holds ${d.actual} documents, the source held ${d.expected}`).join("; ");
   return new GuardError(
     "TargetWritten",
     "The target was written after the copy",
-    `Before anything was replayed, the target did not hold what the source held at ${at(from)}: ${list2}${differing.length > 5 ? `; and ${differing.length - 5} more` : ""}. Someone (an application already pointed at the target, a second run) wrote it after the copy; a replay on top would mix both. Nothing was written. Find the writer, then run the migration (mode: migrate) again.`
+    `${when}: ${list2}${differing.length > 5 ? `; and ${differing.length - 5} more` : ""}. ${written}Find the writer, then run the migration (mode: migrate) again.`
   );
 }
 function entryRolledBack(applied, primary) {
@@ -60365,12 +60367,24 @@ async function catchUp(run3) {
     "Check T and the target",
     () => checkStart(run3, planned, scope)
   );
-  await phase(
-    report2.phases,
-    "Catch up",
-    () => replayUntil(run3, position, scope, () => record.lagSeconds * 1e3 <= settings.maxLagMs)
+  await phase(report2.phases, "Catch up", async () => {
+    await replayUntil(run3, position, scope, () => record.lagSeconds * 1e3 <= settings.maxLagMs);
+    const differing = await throughFailover(
+      run3,
+      position,
+      () => countsDifferingAtT(
+        settings.source,
+        settings.target,
+        planned,
+        position.applied,
+        settings.probeTimeoutMs
+      )
+    );
+    if (differing.length > 0) throw targetWritten(differing, position.applied, true);
+  });
+  info(
+    `Caught up: the target is ${record.lagSeconds} s behind the source, and holds the source's counts at ${formatOplogTime(record.appliedThrough)}.`
   );
-  info(`Caught up: the target is ${record.lagSeconds} s behind the source.`);
   record.verdict = "caught-up";
   if (!settings.cutover) return;
   const started = Date.now();
@@ -60391,7 +60405,8 @@ async function catchUp(run3) {
   const now = await phase(
     report2.phases,
     "Read the source",
-    () => openSides(settings.source, void 0, settings.probeTimeoutMs).then(async (sides) => {
+    () => throughFailover(run3, position, async () => {
+      const sides = await openSides(settings.source, void 0, settings.probeTimeoutMs);
       try {
         return await plannedNamespaces(sides, settings.transfer, []);
       } finally {

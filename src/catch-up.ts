@@ -70,10 +70,23 @@ export async function catchUp(run: Run<CatchUpSettings>): Promise<void> {
   const position = await phase(report.phases, 'Check T and the target', () =>
     checkStart(run, planned, scope)
   )
-  await phase(report.phases, 'Catch up', () =>
-    replayUntil(run, position, scope, () => record.lagSeconds * 1000 <= settings.maxLagMs)
+  await phase(report.phases, 'Catch up', async () => {
+    await replayUntil(run, position, scope, () => record.lagSeconds * 1000 <= settings.maxLagMs)
+    // Nobody else wrote the target meanwhile: its counts are the source's at the T reached.
+    const differing = await throughFailover(run, position, () =>
+      countsDifferingAtT(
+        settings.source,
+        settings.target,
+        planned,
+        position.applied,
+        settings.probeTimeoutMs
+      )
+    )
+    if (differing.length > 0) throw targetWritten(differing, position.applied, true)
+  })
+  core.info(
+    `Caught up: the target is ${record.lagSeconds} s behind the source, and holds the source's counts at ${formatOplogTime(record.appliedThrough)}.`
   )
-  core.info(`Caught up: the target is ${record.lagSeconds} s behind the source.`)
   record.verdict = 'caught-up'
   if (!settings.cutover) return
   const started = Date.now()
@@ -90,7 +103,8 @@ export async function catchUp(run: Run<CatchUpSettings>): Promise<void> {
   record.writesStoppedAt = position.lastWrite?.toISOString()
   await probeAfter(run, baseline, 'Probe after catch-up')
   const now = await phase(report.phases, 'Read the source', () =>
-    openSides(settings.source, undefined, settings.probeTimeoutMs).then(async (sides) => {
+    throughFailover(run, position, async () => {
+      const sides = await openSides(settings.source, undefined, settings.probeTimeoutMs)
       try {
         return await plannedNamespaces(sides, settings.transfer, [])
       } finally {

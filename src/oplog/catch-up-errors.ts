@@ -32,7 +32,18 @@ export function namespacesChanged(change: string, applied: OplogTime): GuardErro
   )
 }
 
-export function targetWritten(differing: readonly CountAtT[], from: OplogTime): GuardError {
+/** `replayed`: whether this run had replayed batches already (the check after the catch-up). */
+export function targetWritten(
+  differing: readonly CountAtT[],
+  from: OplogTime,
+  replayed = false
+): GuardError {
+  const when = replayed
+    ? `After the catch-up, the target did not hold what the source held at ${at(from)}, the last entry replayed`
+    : `Before anything was replayed, the target did not hold what the source held at ${at(from)}`
+  const written = replayed
+    ? 'Someone (an application already pointed at the target, another run) wrote it during the catch-up; the copy no longer follows the source. '
+    : 'Someone (an application already pointed at the target, a second run) wrote it after the copy; a replay on top would mix both. Nothing was written. '
   const list = differing
     .slice(0, 5)
     .map((d) => `${d.target} holds ${d.actual} documents, the source held ${d.expected}`)
@@ -40,7 +51,7 @@ export function targetWritten(differing: readonly CountAtT[], from: OplogTime): 
   return new GuardError(
     'TargetWritten',
     'The target was written after the copy',
-    `Before anything was replayed, the target did not hold what the source held at ${at(from)}: ${list}${differing.length > 5 ? `; and ${differing.length - 5} more` : ''}. Someone (an application already pointed at the target, a second run) wrote it after the copy; a replay on top would mix both. Nothing was written. Find the writer, then run the migration (mode: migrate) again.`
+    `${when}: ${list}${differing.length > 5 ? `; and ${differing.length - 5} more` : ''}. ${written}Find the writer, then run the migration (mode: migrate) again.`
   )
 }
 
