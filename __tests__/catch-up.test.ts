@@ -180,6 +180,41 @@ for (const version of SERVER_VERSIONS) {
       assert.match(run.stdout, /appdb\.items holds \d+ documents, the source held \d+/)
     })
 
+    test('a transaction larger than one oplog entry (a chain of partialTxn entries) is replayed whole', async (t) => {
+      const bed = await liveBed(t, version)
+      await bed.writer.stop()
+      await withClient(bed.source.rootUri, async (c) => {
+        await c.db(APP_DB).createCollection('blobs')
+        const session = c.startSession()
+        try {
+          await session.withTransaction(async () => {
+            for (let n = 0; n < 20; n++) {
+              const doc = { _id: n, blob: 'b'.repeat(1024 * 1024) }
+              await c
+                .db(APP_DB)
+                .collection('blobs')
+                .insertOne(doc as never, { session })
+            }
+          })
+        } finally {
+          await session.endSession()
+        }
+      })
+      const chain = await withClient(bed.source.rootUri, (c) =>
+        c.db('local').collection('oplog.rs').countDocuments({ 'o.partialTxn': true })
+      )
+      assert.ok(chain > 0, 'the transaction was logged as a chain of entries')
+      const run = await runAction(catchUpInputs(bed, { cutover: 'true', 'quiet-seconds': '1' }), {
+        node
+      })
+      assert.equal(run.exitCode, 0, explain(run))
+      assert.equal(await count(bed.target, 'blobs'), 20)
+      assert.deepEqual(
+        await contentsOf(bed.target.rootUri, APP_DB),
+        await contentsOf(bed.source.rootUri, APP_DB)
+      )
+    })
+
     test('T older than the oldest entry of the source oplog: rolled over, nothing written, migrate again', async (t) => {
       const bed = await liveBed(t, version)
       await bed.writer.stop()

@@ -60235,11 +60235,15 @@ async function readBatch(settings, after, limit) {
   return settings.source.use("catch-up", settings.probeTimeoutMs, async (c) => {
     const oplog = c.db("local").collection("oplog.rs", { readConcern: { level: "majority" } });
     const bounds = await boundsOf(oplog);
-    let entries = await oplog.find(
-      { ts: { $gt: toTimestamp(after) } },
-      { promoteValues: false, promoteLongs: false, bsonRegExp: true }
-    ).sort({ $natural: 1 }).limit(limit).toArray();
-    if (entries.length >= limit) entries = withoutOpenChain(entries);
+    let entries = [];
+    for (let size = limit; ; size *= 2) {
+      const read = await oplog.find(
+        { ts: { $gt: toTimestamp(after) } },
+        { promoteValues: false, promoteLongs: false, bsonRegExp: true }
+      ).sort({ $natural: 1 }).limit(size).toArray();
+      entries = withoutOpenChain(read);
+      if (entries.length > 0 || read.length < size) break;
+    }
     const filtered = entries.map((e) => ({ raw: e, ...filterEntry(e, settings.transfer) }));
     const replay = filtered.flatMap((f) => f.entry ? [f.entry] : []);
     const writing = filtered.filter((f) => f.writes > 0);
@@ -60258,9 +60262,9 @@ function withoutOpenChain(entries) {
   const last = entries.at(-1);
   const o = last?.["o"] ?? {};
   if (!last || !(o["partialTxn"] === true || o["prepare"] === true)) return entries;
-  const sameTxn = (e) => String(e["lsid"]?.id) === String(last["lsid"]?.id) && String(e["txnNumber"]) === String(last["txnNumber"]);
-  const start = entries.findIndex(sameTxn);
-  return start > 0 ? entries.slice(0, start) : entries;
+  const txn = (e) => import_mongodb19.BSON.EJSON.stringify([e["lsid"], e["txnNumber"]]);
+  const start = entries.findIndex((e) => txn(e) === txn(last));
+  return entries.slice(0, Math.max(0, start));
 }
 async function applyBatch(tools, settings, entries) {
   tools.observer.restoreStarting();

@@ -92,15 +92,20 @@ export async function readBatch(
     const bounds = await boundsOf(oplog)
     // Raw, as window.ts reads: a double 1.0 stays a double, a long a long (applyOps refuses an
     // int term), a regex a BSON regex, so what is replayed is byte for byte what the source wrote.
-    let entries: Document[] = await oplog
-      .find(
-        { ts: { $gt: toTimestamp(after) } },
-        { promoteValues: false, promoteLongs: false, bsonRegExp: true }
-      )
-      .sort({ $natural: 1 })
-      .limit(limit)
-      .toArray()
-    if (entries.length >= limit) entries = withoutOpenChain(entries)
+    let entries: Document[] = []
+    for (let size = limit; ; size *= 2) {
+      const read: Document[] = await oplog
+        .find(
+          { ts: { $gt: toTimestamp(after) } },
+          { promoteValues: false, promoteLongs: false, bsonRegExp: true }
+        )
+        .sort({ $natural: 1 })
+        .limit(size)
+        .toArray()
+      // Also a short read: the rest of a chain may not be majority-committed yet.
+      entries = withoutOpenChain(read)
+      if (entries.length > 0 || read.length < size) break
+    }
     const filtered = entries.map((e) => ({ raw: e, ...filterEntry(e, settings.transfer) }))
     const replay = filtered.flatMap((f) => (f.entry ? [f.entry] : []))
     const writing = filtered.filter((f) => f.writes > 0)
@@ -116,17 +121,18 @@ export async function readBatch(
   })
 }
 
-/** Drops the trailing entries of a transaction chain that the batch cut off (partialTxn). */
+/**
+ * Drops the trailing entries of a transaction chain that the batch cut off (partialTxn: a large
+ * transaction's entries have consecutive timestamps, its last one commits it).
+ */
 function withoutOpenChain(entries: Document[]): Document[] {
   const last = entries.at(-1)
   const o = (last?.['o'] ?? {}) as Document
   if (!last || !(o['partialTxn'] === true || o['prepare'] === true)) return entries
-  const sameTxn = (e: Document) =>
-    String(e['lsid']?.id) === String(last['lsid']?.id) &&
-    String(e['txnNumber']) === String(last['txnNumber'])
-  const start = entries.findIndex(sameTxn)
-  // A chain longer than a whole batch is applied as read: mongorestore buffers its parts.
-  return start > 0 ? entries.slice(0, start) : entries
+  const txn = (e: Document) => BSON.EJSON.stringify([e['lsid'], e['txnNumber']])
+  const start = entries.findIndex((e) => txn(e) === txn(last))
+  // Empty when the chain fills the whole batch: the caller reads a larger one.
+  return entries.slice(0, Math.max(0, start))
 }
 
 /** Replays the batch's filtered entries onto the target, in order, with mongorestore. */
