@@ -233,7 +233,7 @@ export function catchUpTable(r: CatchUpResult): string {
     '',
     '| What | Entries | Time (s) | Entries/s |',
     '| --- | --- | --- | --- |',
-    `| Action, catch-up phase (read, filter, batches of 10 000 through mongorestore) | ${fmtInt(r.entries)} | ${fmtS(r.actionCatchUpMs)} | ${fmtInt(r.actionRate)} |`,
+    `| Action, "Catch up" phase (read, filter, batches of 10 000 through mongorestore, then the count check at the T reached) | ${fmtInt(r.entries)} | ${fmtS(r.actionCatchUpMs)} | ${fmtInt(r.actionRate)} |`,
     `| Raw \`mongorestore --oplogReplay --oplogFile\` of the same entries | ${fmtInt(r.entries)} | ${fmtS(r.rawMs)} | ${fmtInt(r.rawRate)} |`,
     '',
     `From "writes stopped" to "verified" (catch-up with \`cutover: true\`, \`quiet-seconds: ${r.quietSeconds}\`): **${fmtS(r.downtimeMs)} s**, of which: ` +
