@@ -5,6 +5,7 @@
 // the target, the app's new connection succeeds and the step passes. The bundle runs as a runner
 // runs it, against real mongods and the real tools.
 import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, describe, test, type TestContext } from 'node:test'
 import { Timestamp } from 'mongodb'
@@ -109,10 +110,13 @@ async function assertEqualAtT(
   targetDb = 'appdb'
 ): Promise<void> {
   assert.equal(run.exitCode, 0, explain(run))
+  // Nothing left behind in the runner's temp: no oplog file, no tool config (the report aside).
+  const left = [...run.leftovers.keys()].filter((f) => !f.endsWith('-report.json'))
+  assert.deepEqual(left, [])
   const at = timestampOf(run.outputs['consistent-at'])
   assert.match(run.outputs['consistent-at-time'] ?? '', /^\d{4}-\d\d-\d\dT/)
   assert.ok(Number(run.outputs['writes-during-copy']) > 0, 'the source took writes during the copy')
-  assert.match(run.summary, /Consistent as of T = <code>\d+:\d+<\/code>/)
+  assert.match(run.summary, /Consistent as of (the dump's )?T = <code>\d+:\d+<\/code>/)
   const atT = await withClient(live.rs.rootUri, (c) => readWriterState(c, 'appdb', at))
   const copied = await withClient(target.rootUri, (c) => readWriterState(c, targetDb))
   // One point in time: the counter agrees with the events, and everything equals the source at T.
@@ -206,6 +210,41 @@ for (const version of SERVER_VERSIONS) {
 }
 
 describe('a copy of a living replica set, other shapes (6.0)', () => {
+  test('dump saves the writes made during the dump; restore replays them: the source as of T', async (t) => {
+    const live = await liveSource(t, '6.0')
+    const target = await replayTarget(t, '6.0')
+    const dir = join(tempDirFor(t), 'dump')
+    const { run: dumped } = await runWhileWriting(live, {
+      mode: 'dump',
+      'source-uri': live.sourceUri,
+      databases: 'appdb',
+      archive: dir
+    })
+    assert.equal(dumped.exitCode, 0, explain(dumped))
+    assert.match(dumped.summary, /The dump is consistent as of T = <code>\d+:\d+<\/code>/)
+    // The saved window holds the plan's writes only: no user changed during the dump, no admin.
+    const saved = readFileSync(join(dir, 'oplog.bson'))
+    assert.ok(saved.length > 0)
+    assert.ok(
+      !saved.includes('system.users') && !saved.includes('intruder'),
+      'no user in the window'
+    )
+    const restored = await runAction(
+      {
+        mode: 'restore',
+        'target-uri': target.uri('restorer', 'restore-pw', 'admin'),
+        'app-uri': target.uri('app', APP_TARGET, 'appdb'),
+        archive: dir,
+        consistent: 'true',
+        ...tools()
+      },
+      { node }
+    )
+    assert.equal(restored.outputs['consistent-at'], dumped.outputs['consistent-at'])
+    await assertEqualAtT(live, target, restored)
+    await assertUsersUntouched(target)
+  })
+
   test('rehearse onto the source deployment replays into the scratch database', async (t) => {
     const live = await liveSource(t, '6.0')
     await createUser(live.source, 'admin', 'restorer', 'restore-pw', REPLAY_ROLES)
@@ -262,6 +301,29 @@ describe('a copy of a living replica set, other shapes (6.0)', () => {
     assert.match(
       refused.stdout,
       /consistent: true, but the target user plain lacks update, remove on appdb/
+    )
+  })
+
+  test('auto with a source user that may not read the oplog is an ordinary copy, and says why', async (t) => {
+    const live = await liveSource(t, '6.0')
+    await createUser(live.source, 'appdb', 'reader', 'reader-pw', ['read'])
+    const target = await replayTarget(t, '6.0')
+    const run = await runAction(
+      {
+        mode: 'migrate',
+        'source-uri': live.source.uri('reader', 'reader-pw', 'appdb'),
+        'target-uri': target.uri('restorer', 'restore-pw', 'admin'),
+        'app-uri': target.uri('app', APP_TARGET, 'appdb'),
+        databases: 'appdb',
+        ...tools()
+      },
+      { node }
+    )
+    assert.equal(run.exitCode, 0, explain(run))
+    assert.equal(run.outputs['consistent-at'], undefined)
+    assert.match(
+      run.summary,
+      /Not a point-in-time copy: the source user reader cannot read local\.oplog\.rs/
     )
   })
 })

@@ -1,7 +1,12 @@
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { GuardError } from '../src/errors.ts'
-import { checkPlan, checkToolOptions, isProtectedNamespace } from '../src/input/guard.ts'
+import {
+  checkPlan,
+  checkToolOptions,
+  isProtectedNamespace,
+  PROTECTED_NAMESPACES
+} from '../src/input/guard.ts'
 import { MongoUri } from '../src/secrets.ts'
 
 const source = new MongoUri('mongodb://u:p@old.example:27017/', 'source-uri')
@@ -129,5 +134,16 @@ describe('the plan', () => {
     assert.ok(isProtectedNamespace('admin.system.users'))
     assert.ok(isProtectedNamespace('appdb.system.users'))
     assert.ok(!isProtectedNamespace('appdb.users'))
+    // Every system database (issue 20): config and local are never restored or replayed into.
+    assert.ok(isProtectedNamespace('config.external_validation_keys'))
+    assert.ok(isProtectedNamespace('local.oplog.rs'))
+    assert.ok(!isProtectedNamespace('configuration.x'))
+    assert.deepEqual(PROTECTED_NAMESPACES, [
+      'admin.*',
+      'local.*',
+      'config.*',
+      '*.system.users',
+      '*.system.roles'
+    ])
   })
 })

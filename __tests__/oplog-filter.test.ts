@@ -24,6 +24,7 @@ import {
 import {
   binaries,
   createUser,
+  SERVER_VERSIONS,
   serverFor,
   stopAllServers,
   tempDirFor,
@@ -147,77 +148,85 @@ describe('the oplog filter', () => {
   })
 })
 
-describe('the filtered oplog replayed by mongorestore on a real target', () => {
-  test('no forbidden entry, alone or nested in applyOps, reaches the target; the unfiltered control does', async (t) => {
-    const [target, control] = await Promise.all([serverFor(t), serverFor(t)])
-    await createUser(target, 'admin', 'restorer', 'restore-pw', [
-      'restore',
-      'readWriteAnyDatabase',
-      'dbAdminAnyDatabase'
-    ])
-    const entries = [
-      insert('appdb.items', { _id: 'kept' }),
-      ...forbiddenEntries().map((f) => f.entry),
-      ...forbiddenEntries().map((f) => applyOps([f.entry])),
-      transaction([
-        insert('appdb.items', { _id: 'in-transaction' }),
-        ...forbiddenEntries().map((f) => f.entry)
+for (const version of SERVER_VERSIONS) {
+  describe(`the filtered oplog replayed by mongorestore on a real target (${version})`, () => {
+    test('no forbidden entry, alone or nested in applyOps, reaches the target; the unfiltered control does', async (t) => {
+      const [target, control] = await Promise.all([
+        serverFor(t, { version }),
+        serverFor(t, { version })
       ])
-    ]
-    const dir = tempDirFor(t)
-    const secrets = await SecretDir.create(dir)
-    t.after(() => secrets.remove())
-    const bins = binaries()
-    const ctx: ToolContext = {
-      bins: { mongodump: bins.mongodump, mongorestore: bins.mongorestore },
-      secrets,
-      signal: new AbortController().signal,
-      timeoutMs: 120_000,
-      redact: (text) => text,
-      observer: { restoreStarting() {}, exited() {}, dumpRemoved() {} }
-    }
-    const write = (name: string, list: Document[]) => {
-      const file = join(dir, name)
-      writeFileSync(file, Buffer.concat(list.map((e) => BSON.serialize(e))))
-      return file
-    }
-    const kept = entries.flatMap((e) => filterEntry(e, SCOPE).entry ?? [])
-    // As after the restore: the plan's collection exists (applyOps inserts into existing ones only).
-    await withClient(target.rootUri, (c) => c.db('appdb').createCollection('items'))
-    const before = await everything(target.rootUri)
-    const applied = await replayOplog(
-      ctx,
-      new MongoUri(target.uri('restorer', 'restore-pw', 'admin'), 'target-uri'),
-      write('filtered.bson', kept)
-    )
-    assert.equal(applied, 2)
-    const afterReplay = await everything(target.rootUri)
-    assert.deepEqual(
-      afterReplay,
-      before.map((line) => (line === 'appdb.items: ' ? 'appdb.items: in-transaction,kept' : line))
-    )
+      await createUser(target, 'admin', 'restorer', 'restore-pw', [
+        'restore',
+        'readWriteAnyDatabase',
+        'dbAdminAnyDatabase'
+      ])
+      const entries = [
+        insert('appdb.items', { _id: 'kept' }),
+        ...forbiddenEntries().map((f) => f.entry),
+        ...forbiddenEntries().map((f) => applyOps([f.entry])),
+        transaction([
+          insert('appdb.items', { _id: 'in-transaction' }),
+          ...forbiddenEntries().map((f) => f.entry)
+        ])
+      ]
+      const dir = tempDirFor(t)
+      const secrets = await SecretDir.create(dir)
+      t.after(() => secrets.remove())
+      const bins = binaries()
+      const ctx: ToolContext = {
+        bins: { mongodump: bins.mongodump, mongorestore: bins.mongorestore },
+        secrets,
+        signal: new AbortController().signal,
+        timeoutMs: 120_000,
+        redact: (text) => text,
+        observer: { restoreStarting() {}, exited() {}, dumpRemoved() {} }
+      }
+      const write = (name: string, list: Document[]) => {
+        const file = join(dir, name)
+        writeFileSync(file, Buffer.concat(list.map((e) => BSON.serialize(e))))
+        return file
+      }
+      const kept = entries.flatMap((e) => filterEntry(e, SCOPE).entry ?? [])
+      // As after the restore: the plan's collection exists (applyOps inserts into existing ones only).
+      await withClient(target.rootUri, (c) => c.db('appdb').createCollection('items'))
+      const before = await everything(target.rootUri)
+      const applied = await replayOplog(
+        ctx,
+        new MongoUri(target.uri('restorer', 'restore-pw', 'admin'), 'target-uri'),
+        write('filtered.bson', kept)
+      )
+      assert.equal(applied, 2)
+      const afterReplay = await everything(target.rootUri)
+      assert.deepEqual(
+        afterReplay,
+        before.map((line) => (line === 'appdb.items: ' ? 'appdb.items: in-transaction,kept' : line))
+      )
 
-    // The control: each forbidden entry unfiltered, replayed as root, does write (the ones the
-    // server itself refuses aside): the filter is what keeps them out.
-    await withClient(control.rootUri, async (c) => {
-      for (const ns of ['otherdb.c', 'config.x', 'appdb.skipped']) {
-        await c.db(ns.split('.')[0] as string).createCollection(ns.split('.')[1] as string)
+      // The control: each forbidden entry unfiltered, replayed as root, does write (the ones the
+      // server itself refuses aside): the filter is what keeps them out.
+      await withClient(control.rootUri, async (c) => {
+        for (const ns of ['otherdb.c', 'config.x', 'appdb.skipped']) {
+          await c.db(ns.split('.')[0] as string).createCollection(ns.split('.')[1] as string)
+        }
+      })
+      const controlBefore = await everything(control.rootUri)
+      for (const [i, { entry }] of forbiddenEntries().entries()) {
+        await replayOplog(
+          ctx,
+          new MongoUri(control.rootUri, 'target-uri'),
+          write(`unfiltered-${i}.bson`, [entry])
+        ).catch(() => undefined)
+      }
+      const leaked = (await everything(control.rootUri)).filter((l) => !controlBefore.includes(l))
+      for (const written of ['otherdb.c: 1', 'config.x: 1', 'appdb.skipped: 1', 'otherdb.made: ']) {
+        assert.ok(
+          leaked.includes(written),
+          `unfiltered, ${written} is written: ${leaked.join('; ')}`
+        )
       }
     })
-    const controlBefore = await everything(control.rootUri)
-    for (const [i, { entry }] of forbiddenEntries().entries()) {
-      await replayOplog(
-        ctx,
-        new MongoUri(control.rootUri, 'target-uri'),
-        write(`unfiltered-${i}.bson`, [entry])
-      ).catch(() => undefined)
-    }
-    const leaked = (await everything(control.rootUri)).filter((l) => !controlBefore.includes(l))
-    for (const written of ['otherdb.c: 1', 'config.x: 1', 'appdb.skipped: 1', 'otherdb.made: ']) {
-      assert.ok(leaked.includes(written), `unfiltered, ${written} is written: ${leaked.join('; ')}`)
-    }
   })
-})
+}
 
 /** Every collection of every database with its `_id`s (config's session bookkeeping aside), and every user. */
 async function everything(uri: string): Promise<string[]> {

@@ -22122,7 +22122,7 @@ var require_bson = __commonJS({
       }
     };
     var LongWithoutOverridesClass = Long;
-    var Timestamp2 = class _Timestamp extends LongWithoutOverridesClass {
+    var Timestamp3 = class _Timestamp extends LongWithoutOverridesClass {
       get _bsontype() {
         return "Timestamp";
       }
@@ -22562,7 +22562,7 @@ var require_bson = __commonJS({
           value = promoteValues ? symbol : new BSONSymbol(symbol);
           index = index + stringSize;
         } else if (elementType === BSON_DATA_TIMESTAMP) {
-          value = new Timestamp2({
+          value = new Timestamp3({
             i: NumberUtils.getUint32LE(buffer2, index),
             t: NumberUtils.getUint32LE(buffer2, index + 4)
           });
@@ -23136,7 +23136,7 @@ var require_bson = __commonJS({
       $maxKey: MaxKey,
       $regex: BSONRegExp,
       $regularExpression: BSONRegExp,
-      $timestamp: Timestamp2
+      $timestamp: Timestamp3
     };
     function deserializeValue(value, options = {}) {
       if (typeof value === "number") {
@@ -23313,7 +23313,7 @@ var require_bson = __commonJS({
       ObjectId: (o) => new ObjectId(o),
       BSONRegExp: (o) => new BSONRegExp(o.pattern, o.options),
       BSONSymbol: (o) => new BSONSymbol(o.value),
-      Timestamp: (o) => Timestamp2.fromBits(o.low, o.high)
+      Timestamp: (o) => Timestamp3.fromBits(o.low, o.high)
     };
     function serializeDocument(doc, options) {
       if (doc == null || typeof doc !== "object")
@@ -23582,7 +23582,7 @@ var require_bson = __commonJS({
       MinKey,
       NumberUtils,
       ObjectId,
-      Timestamp: Timestamp2,
+      Timestamp: Timestamp3,
       UUID,
       bsonType,
       calculateObjectSize,
@@ -23615,7 +23615,7 @@ var require_bson = __commonJS({
     exports.MinKey = MinKey;
     exports.NumberUtils = NumberUtils;
     exports.ObjectId = ObjectId;
-    exports.Timestamp = Timestamp2;
+    exports.Timestamp = Timestamp3;
     exports.UUID = UUID;
     exports.bsonType = bsonType;
     exports.calculateObjectSize = calculateObjectSize;
@@ -26114,7 +26114,7 @@ var require_utils2 = __commonJS({
     exports.isHostMatch = isHostMatch;
     exports.promiseWithResolvers = promiseWithResolvers;
     exports.squashError = squashError;
-    exports.once = once2;
+    exports.once = once3;
     exports.maybeAddIdToDocuments = maybeAddIdToDocuments;
     exports.fileIsAccessible = fileIsAccessible;
     exports.csotMin = csotMin;
@@ -26854,7 +26854,7 @@ var require_utils2 = __commonJS({
       return Promise.resolve(crypto.getRandomValues(new Uint8Array(size)));
     };
     exports.randomBytes = randomBytes;
-    async function once2(ee, name, options) {
+    async function once3(ee, name, options) {
       options?.signal?.throwIfAborted();
       const { promise, resolve: resolve3, reject } = promiseWithResolvers();
       const onEvent = (data) => resolve3(data);
@@ -29991,7 +29991,7 @@ var require_ordered = __commonJS({
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.OrderedBulkOperation = void 0;
-    var BSON8 = require_bson2();
+    var BSON9 = require_bson2();
     var error_1 = require_error();
     var common_1 = require_common2();
     var OrderedBulkOperation = class extends common_1.BulkOperationBase {
@@ -30003,13 +30003,13 @@ var require_ordered = __commonJS({
         let buffer;
         let bsonSize;
         if (this.s.usingAutoEncryption) {
-          bsonSize = BSON8.calculateObjectSize(document, {
+          bsonSize = BSON9.calculateObjectSize(document, {
             checkKeys: false,
             ignoreUndefined: false
           });
         } else {
           const bson = this.s.bsonOptions;
-          buffer = BSON8.serialize(document, {
+          buffer = BSON9.serialize(document, {
             checkKeys: this.s.checkKeys,
             ignoreUndefined: bson.ignoreUndefined,
             serializeFunctions: bson.serializeFunctions
@@ -30063,7 +30063,7 @@ var require_unordered = __commonJS({
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.UnorderedBulkOperation = void 0;
-    var BSON8 = require_bson2();
+    var BSON9 = require_bson2();
     var error_1 = require_error();
     var common_1 = require_common2();
     var UnorderedBulkOperation = class extends common_1.BulkOperationBase {
@@ -30081,13 +30081,13 @@ var require_unordered = __commonJS({
         let buffer;
         let bsonSize;
         if (this.s.usingAutoEncryption) {
-          bsonSize = BSON8.calculateObjectSize(document, {
+          bsonSize = BSON9.calculateObjectSize(document, {
             checkKeys: false,
             ignoreUndefined: false
           });
         } else {
           const bson = this.s.bsonOptions;
-          buffer = BSON8.serialize(document, {
+          buffer = BSON9.serialize(document, {
             checkKeys: this.s.checkKeys,
             ignoreUndefined: bson.ignoreUndefined,
             serializeFunctions: bson.serializeFunctions
@@ -46629,7 +46629,7 @@ var require_mongodb_aws = __commonJS({
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.MongoDBAWS = void 0;
     var bson_1 = require_bson2();
-    var BSON8 = require_bson2();
+    var BSON9 = require_bson2();
     var error_1 = require_error();
     var utils_1 = require_utils2();
     var auth_provider_1 = require_auth_provider();
@@ -46666,10 +46666,10 @@ var require_mongodb_aws = __commonJS({
         const saslStart = {
           saslStart: 1,
           mechanism: "MONGODB-AWS",
-          payload: BSON8.serialize({ r: nonce, p: ASCII_N }, bsonOptions)
+          payload: BSON9.serialize({ r: nonce, p: ASCII_N }, bsonOptions)
         };
         const saslStartResponse = await connection.command((0, utils_1.ns)(`${db}.$cmd`), saslStart, void 0);
-        const serverResponse = BSON8.deserialize(saslStartResponse.payload.buffer, bsonOptions);
+        const serverResponse = BSON9.deserialize(saslStartResponse.payload.buffer, bsonOptions);
         const host = serverResponse.h;
         const serverNonce = serverResponse.s.buffer;
         if (serverNonce.length !== 64) {
@@ -46707,7 +46707,7 @@ var require_mongodb_aws = __commonJS({
         const saslContinue = {
           saslContinue: 1,
           conversationId: saslStartResponse.conversationId,
-          payload: BSON8.serialize(payload, bsonOptions)
+          payload: BSON9.serialize(payload, bsonOptions)
         };
         await connection.command((0, utils_1.ns)(`${db}.$cmd`), saslContinue, void 0);
       }
@@ -56881,7 +56881,8 @@ function settingsFor(mode) {
         ...commonInputs(mode, void 0),
         source,
         transfer: transferInputs(mode, source, void 0),
-        archive
+        archive,
+        consistent: consistentInput()
       };
     }
     case "restore": {
@@ -56893,7 +56894,8 @@ function settingsFor(mode) {
         target,
         transfer: transferInputs(mode, void 0, target),
         archive,
-        skipArchivedUsers: booleanInput("skip-archived-users")
+        skipArchivedUsers: booleanInput("skip-archived-users"),
+        consistent: consistentInput()
       };
     }
     case "probe": {
@@ -59548,23 +59550,27 @@ function appliedEntries(lines) {
 }
 
 // src/oplog/copy.ts
-async function startCopy(consistent, source, target, targetDatabases, timeoutMs, ruledOut) {
+async function startCopy(consistent, source, target, timeoutMs, ruledOut) {
   if (consistent === "false") return { reason: "consistent: false" };
   const reason2 = ruledOut ?? await (async () => {
     const opened = await openWindow(source, timeoutMs);
     if ("unavailable" in opened) return opened.unavailable;
-    const denied = await missingReplayAccess(target, targetDatabases, timeoutMs);
+    const denied = target && await replayDenied(target, timeoutMs);
     return denied ?? opened;
   })();
   if (typeof reason2 !== "string") return reason2;
-  if (consistent === "true") {
-    throw new GuardError(
-      "ReplayImpossible",
-      "No point-in-time copy possible",
-      `consistent: true, but ${reason2}. Nothing was written. Copy from a replica-set member with a user that may read local.oplog.rs (e.g. backup), give the target user what the replay needs, or set consistent: auto to accept an ordinary copy.`
-    );
-  }
+  if (consistent === "true") throw noPointInTime(reason2);
   return { reason: reason2 };
+}
+function replayDenied(target, timeoutMs) {
+  return missingReplayAccess(target.uri, target.databases, timeoutMs);
+}
+function noPointInTime(reason2) {
+  return new GuardError(
+    "ReplayImpossible",
+    "No point-in-time copy possible",
+    `consistent: true, but ${reason2}. Nothing was written. Copy from a replica-set member with a user that may read local.oplog.rs (e.g. backup), give the target user what the replay needs, or set consistent: auto to accept an ordinary copy.`
+  );
 }
 async function finishCopy(ctx, source, target, start, scope, timeoutMs) {
   const file = join9(ctx.secrets.path, "oplog.bson");
@@ -59583,8 +59589,101 @@ async function finishCopy(ctx, source, target, start, scope, timeoutMs) {
   }
 }
 
-// src/report/compare-options.ts
+// src/oplog/saved.ts
 var import_mongodb16 = __toESM(require_lib3(), 1);
+import { createWriteStream as createWriteStream2, existsSync as existsSync5 } from "node:fs";
+import { once as once2 } from "node:events";
+import { rm as rm6 } from "node:fs/promises";
+import { join as join11 } from "node:path";
+
+// src/tools/dump-documents.ts
+import { createReadStream as createReadStream2, existsSync as existsSync4 } from "node:fs";
+import { join as join10 } from "node:path";
+import { createGunzip as createGunzip2 } from "node:zlib";
+function bsonFile(root, namespace) {
+  const [db, ...rest] = namespace.split(".");
+  const base = join10(root, db, `${rest.join(".")}.bson`);
+  return [base, `${base}.gz`].find((path5) => existsSync4(path5));
+}
+async function* dumpDocuments(path5, size) {
+  const file = createReadStream2(path5);
+  const stream2 = path5.endsWith(".gz") ? file.pipe(createGunzip2()) : file;
+  let pending = Buffer.alloc(0);
+  let yielded = 0;
+  try {
+    for await (const chunk of stream2) {
+      pending = Buffer.concat([pending, chunk]);
+      while (pending.length >= 4 && pending.length >= pending.readInt32LE(0)) {
+        const length = pending.readInt32LE(0);
+        yield pending.subarray(0, length);
+        pending = pending.subarray(length);
+        yielded += 1;
+        if (size !== "all" && yielded >= size) return;
+      }
+    }
+  } finally {
+    stream2.destroy();
+    file.destroy();
+  }
+}
+
+// src/oplog/saved.ts
+var OPLOG_FILE = "oplog.bson";
+var END_MESSAGE = "mongo-restore-guard: end of the window";
+async function saveWindow(source, start, scope, directory, timeoutMs) {
+  const file = join11(directory, OPLOG_FILE);
+  let window;
+  try {
+    window = await captureWindow(source, start, { ...scope, renames: [] }, file, timeoutMs);
+    const end = createWriteStream2(file, { flags: "a", mode: 384 });
+    end.end(import_mongodb16.BSON.serialize({ ts: window.end, op: "n", ns: "", o: { msg: END_MESSAGE } }));
+    await once2(end, "close");
+  } catch (error2) {
+    await rm6(file, { force: true });
+    throw error2;
+  }
+  return {
+    at: window.end,
+    wallClock: wallClock(window.end),
+    writes: window.writes,
+    entries: window.read,
+    applied: 0
+  };
+}
+function hasSavedWindow(path5) {
+  return existsSync5(join11(path5, OPLOG_FILE));
+}
+async function replaySaved(ctx, target, path5, scope) {
+  const file = join11(ctx.secrets.path, OPLOG_FILE);
+  const out = createWriteStream2(file, { mode: 384 });
+  let at2;
+  let kept = 0;
+  let writes = 0;
+  let entries = 0;
+  try {
+    for await (const raw of dumpDocuments(join11(path5, OPLOG_FILE), "all")) {
+      const entry = import_mongodb16.BSON.deserialize(raw, RAW);
+      entries++;
+      if (entry.ts instanceof import_mongodb16.Timestamp) at2 = entry.ts;
+      const filtered = filterEntry(entry, scope);
+      writes += filtered.writes;
+      if (!filtered.entry) continue;
+      kept++;
+      if (!out.write(import_mongodb16.BSON.serialize(filtered.entry))) await once2(out, "drain");
+    }
+    out.end();
+    await once2(out, "close");
+    const applied = kept > 0 ? await replayOplog(ctx, target, file) : 0;
+    const end = at2 ?? new import_mongodb16.Timestamp({ t: 0, i: 0 });
+    return { at: end, wallClock: wallClock(end), writes, entries, applied };
+  } finally {
+    out.destroy();
+    await rm6(file, { force: true });
+  }
+}
+
+// src/report/compare-options.ts
+var import_mongodb17 = __toESM(require_lib3(), 1);
 var ABSENT = "(absent)";
 var COMPARED_OPTIONS = [
   "viewOn",
@@ -59674,7 +59773,7 @@ function normalise(value, ordered) {
   const bson = value;
   if (bson._bsontype) {
     if (["Int32", "Long", "Double"].includes(bson._bsontype)) return Number(value.valueOf());
-    return import_mongodb16.BSON.EJSON.serialize(value, { relaxed: false });
+    return import_mongodb17.BSON.EJSON.serialize(value, { relaxed: false });
   }
   const entries = Object.entries(value).map(
     ([k, v]) => [k, normalise(v, ordered || ORDERED.has(k))]
@@ -59683,39 +59782,8 @@ function normalise(value, ordered) {
   return Object.fromEntries(entries);
 }
 
-// src/tools/dump-documents.ts
-import { createReadStream as createReadStream2, existsSync as existsSync4 } from "node:fs";
-import { join as join10 } from "node:path";
-import { createGunzip as createGunzip2 } from "node:zlib";
-function bsonFile(root, namespace) {
-  const [db, ...rest] = namespace.split(".");
-  const base = join10(root, db, `${rest.join(".")}.bson`);
-  return [base, `${base}.gz`].find((path5) => existsSync4(path5));
-}
-async function* dumpDocuments(path5, size) {
-  const file = createReadStream2(path5);
-  const stream2 = path5.endsWith(".gz") ? file.pipe(createGunzip2()) : file;
-  let pending = Buffer.alloc(0);
-  let yielded = 0;
-  try {
-    for await (const chunk of stream2) {
-      pending = Buffer.concat([pending, chunk]);
-      while (pending.length >= 4 && pending.length >= pending.readInt32LE(0)) {
-        const length = pending.readInt32LE(0);
-        yield pending.subarray(0, length);
-        pending = pending.subarray(length);
-        yielded += 1;
-        if (size !== "all" && yielded >= size) return;
-      }
-    }
-  } finally {
-    stream2.destroy();
-    file.destroy();
-  }
-}
-
 // src/server/sample.ts
-var import_mongodb17 = __toESM(require_lib3(), 1);
+var import_mongodb18 = __toESM(require_lib3(), 1);
 var BATCH = 1e3;
 var KEPT = 100;
 var NAMED = 10;
@@ -59858,13 +59926,13 @@ function namedIds(ids, total) {
   return total > NAMED ? `${shown} and ${total - NAMED} more` : shown;
 }
 function idKey(raw) {
-  return import_mongodb17.BSON.EJSON.stringify(idOf(raw) ?? null, { relaxed: true });
+  return import_mongodb18.BSON.EJSON.stringify(idOf(raw) ?? null, { relaxed: true });
 }
 function idOf(raw) {
   const bytes2 = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
   const end = bytes2[4] === void 0 ? void 0 : firstIdEnd(bytes2);
   const doc = end === void 0 ? bytes2 : Buffer.concat([int32(end - 4 + 5), bytes2.subarray(4, end), Buffer.from([0])]);
-  return import_mongodb17.BSON.deserialize(doc, { promoteValues: false })["_id"];
+  return import_mongodb18.BSON.deserialize(doc, { promoteValues: false })["_id"];
 }
 function firstIdEnd(bytes2) {
   const type = bytes2[4];
@@ -60135,7 +60203,7 @@ function changeIn(entry, inPlan) {
 }
 
 // src/oplog/catch-up-counts.ts
-var import_mongodb18 = __toESM(require_lib3(), 1);
+var import_mongodb19 = __toESM(require_lib3(), 1);
 async function countsDifferingAtT(source, target, planned, from, timeoutMs) {
   const atT = await sourceCountsAt(source, planned, from, timeoutMs);
   const now = await target.use("catch-up-check", timeoutMs, async (c) => {
@@ -60190,13 +60258,13 @@ async function countOf(db, namespace, atClusterTime) {
   return rows[0]?.["n"] ?? 0;
 }
 function toTimestamp(time) {
-  return new import_mongodb18.Timestamp({ t: time.t, i: time.i });
+  return new import_mongodb19.Timestamp({ t: time.t, i: time.i });
 }
 
 // src/oplog/catch-up-steps.ts
-var import_mongodb19 = __toESM(require_lib3(), 1);
-import { rm as rm6, writeFile as writeFile4 } from "node:fs/promises";
-import { join as join11 } from "node:path";
+var import_mongodb20 = __toESM(require_lib3(), 1);
+import { rm as rm7, writeFile as writeFile4 } from "node:fs/promises";
+import { join as join12 } from "node:path";
 
 // src/oplog/catch-up-errors.ts
 var at = (time) => `${formatOplogTime(time)} (${wallClockOf(time)})`;
@@ -60256,8 +60324,8 @@ function noPrimary(waitedMs, applied) {
 // src/oplog/catch-up-steps.ts
 var NOT_PRIMARY = /* @__PURE__ */ new Set([10107, 13435, 13436, 11600, 11602, 189, 91, 262]);
 function electing(error2) {
-  if (!(error2 instanceof import_mongodb19.MongoError)) return false;
-  if (error2 instanceof import_mongodb19.MongoServerSelectionError || error2 instanceof import_mongodb19.MongoNetworkError) return true;
+  if (!(error2 instanceof import_mongodb20.MongoError)) return false;
+  if (error2 instanceof import_mongodb20.MongoServerSelectionError || error2 instanceof import_mongodb20.MongoNetworkError) return true;
   return typeof error2.code === "number" && NOT_PRIMARY.has(error2.code);
 }
 async function oplogBounds(source, timeoutMs) {
@@ -60305,19 +60373,19 @@ function withoutOpenChain(entries) {
   const last = entries.at(-1);
   const o = last?.["o"] ?? {};
   if (!last || !(o["partialTxn"] === true || o["prepare"] === true)) return entries;
-  const txn = (e) => import_mongodb19.BSON.EJSON.stringify([e["lsid"], e["txnNumber"]]);
+  const txn = (e) => import_mongodb20.BSON.EJSON.stringify([e["lsid"], e["txnNumber"]]);
   const start = entries.findIndex((e) => txn(e) === txn(last));
   return entries.slice(0, Math.max(0, start));
 }
 async function applyBatch(tools, settings, entries) {
   tools.observer.restoreStarting();
   const uninterrupted = { ...tools, signal: new AbortController().signal };
-  const file = join11(tools.secrets.path, "catch-up-batch.bson");
+  const file = join12(tools.secrets.path, "catch-up-batch.bson");
   try {
-    await writeFile4(file, Buffer.concat(entries.map((e) => import_mongodb19.BSON.serialize(e))), { mode: 384 });
+    await writeFile4(file, Buffer.concat(entries.map((e) => import_mongodb20.BSON.serialize(e))), { mode: 384 });
     await replayOplog(uninterrupted, settings.target, file);
   } finally {
-    await rm6(file, { force: true });
+    await rm7(file, { force: true });
   }
 }
 async function sourcePrimary(source, timeoutMs) {
@@ -60688,11 +60756,31 @@ async function dump(run3) {
     settings.transfer.databases,
     settings.probeTimeoutMs
   );
+  const begun = await phase(
+    report2.phases,
+    "Open the oplog window",
+    () => startCopy(settings.consistent, settings.source, void 0, settings.probeTimeoutMs)
+  );
+  if ("reason" in begun) recordNotPointInTime(report2, begun.reason);
   await phase(
     report2.phases,
     "Dump to disk",
     () => dumpToDirectory(run3.tools, settings.transfer, settings.source, databases, settings.archive)
   );
+  if ("start" in begun) {
+    const saved = await phase(
+      report2.phases,
+      "Save the writes made during the dump",
+      () => saveWindow(
+        settings.source,
+        begun.start,
+        settings.transfer,
+        settings.archive,
+        settings.probeTimeoutMs
+      )
+    );
+    recordPointInTime(report2, saved);
+  }
   report2.dumpFiles = dumpFiles(settings.archive, await inspectDump(settings.archive));
 }
 async function restore(run3) {
@@ -60713,6 +60801,7 @@ async function restore(run3) {
   const plan = { ...settings.transfer, gzip: contents.gzipped };
   await probeBefore(run3);
   await checkSides(run3, plan, contents.namespaces);
+  const replay = await replaysSavedWindow(run3);
   const baseline = await recordBaseline(run3);
   const result = await phase(
     report2.phases,
@@ -60735,6 +60824,25 @@ async function restore(run3) {
     format: contents.kind,
     collections: contents.collections
   });
+  if (replay) {
+    const done = await phase(
+      report2.phases,
+      "Replay the writes saved with the dump",
+      () => replaySaved(run3.tools, settings.target, path5, plan)
+    );
+    recordPointInTime(report2, done);
+  }
+}
+async function replaysSavedWindow(run3) {
+  const { settings, report: report2 } = run3;
+  if (settings.consistent === "false" || !hasSavedWindow(settings.archive)) return false;
+  const denied = await replayDenied(
+    { uri: settings.target, databases: plannedDatabases(report2) },
+    settings.probeTimeoutMs
+  );
+  if (denied && settings.consistent === "true") throw noPointInTime(denied);
+  if (denied) recordNotPointInTime(report2, `the dump's saved writes are not replayed: ${denied}`);
+  return !denied;
 }
 async function probeOnly(run3) {
   const { settings } = run3;
@@ -60791,16 +60899,12 @@ async function transfer(run3, given) {
     () => startCopy(
       settings.consistent,
       source,
-      target,
-      (report2.plan?.namespaces ?? []).map((p) => dbOf(p.target)),
+      { uri: target, databases: plannedDatabases(report2) },
       settings.probeTimeoutMs,
       plan.namespaces.length > 0 ? "a part of a split migration copies _id ranges, which the verify job checks as a whole" : void 0
     )
   );
-  if ("reason" in begun) {
-    report2.consistency = { pointInTime: false, reason: begun.reason };
-    info(`Not a point-in-time copy: ${begun.reason}.`);
-  }
+  if ("reason" in begun) recordNotPointInTime(report2, begun.reason);
   const result = await dumpAndRestore(run3, plan);
   if (!("start" in begun)) return { ...result, at: void 0 };
   const done = await phase(
@@ -60808,6 +60912,14 @@ async function transfer(run3, given) {
     "Replay the writes made during the copy",
     () => finishCopy(tools, source, target, begun.start, plan, settings.probeTimeoutMs)
   );
+  recordPointInTime(report2, done);
+  return { ...result, at: done.at };
+}
+function recordNotPointInTime(report2, reason2) {
+  report2.consistency = { pointInTime: false, reason: reason2 };
+  info(`Not a point-in-time copy: ${reason2}.`);
+}
+function recordPointInTime(report2, done) {
   report2.consistency = {
     pointInTime: true,
     at: `${done.at.t}:${done.at.i}`,
@@ -60817,9 +60929,8 @@ async function transfer(run3, given) {
     applied: done.applied
   };
   info(
-    `Consistent as of ${done.at.t}:${done.at.i} (${done.wallClock}): ${done.writes} writes made during the copy replayed.`
+    `Consistent as of ${done.at.t}:${done.at.i} (${done.wallClock}): ${done.writes} writes made during the copy, ${done.applied} replayed.`
   );
-  return { ...result, at: done.at };
 }
 async function dumpAndRestore(run3, plan) {
   const { settings, report: report2, tools } = run3;
@@ -60842,6 +60953,9 @@ async function dumpAndRestore(run3, plan) {
     "Restore",
     () => restoreFromDump(tools, plan, target, { kind: "directory", path: archive })
   );
+}
+function plannedDatabases(report2) {
+  return (report2.plan?.namespaces ?? []).map((p) => dbOf(p.target));
 }
 function withCollections(report2, plan) {
   return { ...plan, collections: report2.plan?.namespaces.length };
@@ -61214,6 +61328,12 @@ function consistencyLine(report2) {
   const c = report2.consistency;
   if (!c) return "";
   if (!c.pointInTime) return `<p>Not a point-in-time copy: ${esc(c.reason)}.</p>`;
+  if (report2.mode === "dump") {
+    return `<p>The dump is consistent as of T = <code>${esc(c.at)}</code> (${esc(c.wallClock)}): the ${c.writesDuringCopy} writes the source took to the dumped namespaces while it was dumped are saved beside it as <code>oplog.bson</code>; a restore with this action replays them.</p>`;
+  }
+  if (report2.mode === "restore") {
+    return `<p>Consistent as of the dump's T = <code>${esc(c.at)}</code> (${esc(c.wallClock)}): the dump was verified, then the ${c.writesDuringCopy} writes saved with it were replayed (${c.applied} applied).</p>`;
+  }
   return `<p>Consistent as of T = <code>${esc(c.at)}</code> (${esc(c.wallClock)}): the source took ${c.writesDuringCopy} writes to the copied namespaces while it was copied, replayed on the target (${c.applied} applied); the checks compare the target with the source as of T.</p>`;
 }
 function failureSection(report2) {
@@ -61588,7 +61708,7 @@ function progressOf(run3) {
 // src/tools/install/index.ts
 import { readFileSync as readFileSync2 } from "node:fs";
 import { arch as arch3 } from "node:os";
-import { join as join14 } from "node:path";
+import { join as join15 } from "node:path";
 
 // ../../main/node_modules/@actions/tool-cache/lib/tool-cache.js
 import * as crypto3 from "crypto";
@@ -62027,9 +62147,9 @@ function _getGlobal(key, defaultValue) {
 
 // src/tools/install/download.ts
 import { createHash as createHash2, randomUUID as randomUUID3 } from "node:crypto";
-import { createReadStream as createReadStream3, existsSync as existsSync6 } from "node:fs";
-import { readdir as readdir3, readFile as readFile2, rm as rm7, writeFile as writeFile6 } from "node:fs/promises";
-import { join as join13 } from "node:path";
+import { createReadStream as createReadStream3, existsSync as existsSync7 } from "node:fs";
+import { readdir as readdir3, readFile as readFile2, rm as rm8, writeFile as writeFile6 } from "node:fs/promises";
+import { join as join14 } from "node:path";
 
 // src/tools/install/feed.ts
 var OFFICIAL_FEED = "https://downloads.mongodb.org/tools/db/full.json";
@@ -62109,7 +62229,7 @@ function unreadable2(url, why) {
 // src/tools/install/download.ts
 var TOOL_NAME = "mongodb-database-tools";
 async function fetchText(url, tempDir, mirrored) {
-  const file = join13(tempDir, `feed-${randomUUID3()}.json`);
+  const file = join14(tempDir, `feed-${randomUUID3()}.json`);
   try {
     await downloadTool(url, file);
     return await readFile2(file, "utf8");
@@ -62120,13 +62240,13 @@ async function fetchText(url, tempDir, mirrored) {
       `The MongoDB Database Tools feed ${shownUrl(url)} could not be read: ${reason(error2)}. Nothing was dumped or written. ${mirrored ? "Check that tools-mirror serves full.json and that the runner can reach it" : "Check that the runner can reach downloads.mongodb.org (a proxy or firewall may block it); on an isolated network set tools-mirror to a server holding full.json and the archives"}, or set tools-path to a directory holding mongodump and mongorestore.`
     );
   } finally {
-    await rm7(file, { force: true });
+    await rm8(file, { force: true });
   }
 }
 async function install(build, url, version, tempDir) {
   const name = fileName(build.url);
-  const archive = join13(tempDir, `${randomUUID3()}-${name}`);
-  const unpacked = join13(tempDir, randomUUID3());
+  const archive = join14(tempDir, `${randomUUID3()}-${name}`);
+  const unpacked = join14(tempDir, randomUUID3());
   try {
     try {
       await downloadTool(url, archive);
@@ -62149,13 +62269,13 @@ async function install(build, url, version, tempDir) {
     else await extractTar(archive, unpacked);
     const root = await toolsRoot(unpacked, name);
     await writeFile6(
-      join13(root, "build.json"),
+      join14(root, "build.json"),
       JSON.stringify({ file: name, sha256: build.sha256 })
     );
     return await cacheDir(root, TOOL_NAME, version);
   } finally {
-    await rm7(archive, { force: true });
-    await rm7(unpacked, { recursive: true, force: true });
+    await rm8(archive, { force: true });
+    await rm8(unpacked, { recursive: true, force: true });
   }
 }
 function findCached(version) {
@@ -62163,7 +62283,7 @@ function findCached(version) {
 }
 async function cachedBuild(folder) {
   try {
-    return JSON.parse(await readFile2(join13(folder, "build.json"), "utf8"));
+    return JSON.parse(await readFile2(join14(folder, "build.json"), "utf8"));
   } catch {
     return void 0;
   }
@@ -62175,8 +62295,8 @@ async function sha256(file) {
 }
 async function toolsRoot(unpacked, name) {
   const entries = await readdir3(unpacked);
-  const root = entries.length === 1 ? join13(unpacked, entries[0]) : unpacked;
-  if (!existsSync6(join13(root, "bin"))) {
+  const root = entries.length === 1 ? join14(unpacked, entries[0]) : unpacked;
+  if (!existsSync7(join14(root, "bin"))) {
     throw new GuardError(
       "ToolUnavailable",
       "Unexpected tools archive",
@@ -62327,8 +62447,8 @@ async function fromCache(version) {
 }
 function binsIn(folder) {
   return {
-    mongodump: toolPath("mongodump", join14(folder, "bin")),
-    mongorestore: toolPath("mongorestore", join14(folder, "bin"))
+    mongodump: toolPath("mongodump", join15(folder, "bin")),
+    mongorestore: toolPath("mongorestore", join15(folder, "bin"))
   };
 }
 async function sameVersion(bins, wanted) {

@@ -45,7 +45,14 @@ import { inspectDump, type DumpContents } from './tools/dump-files.js'
 import { bucketsOf } from './server/collection-options.js'
 import type { Timestamp } from 'mongodb'
 import { dbOf } from './input/ns-plan.js'
-import { finishCopy, startCopy } from './oplog/copy.js'
+import {
+  finishCopy,
+  noPointInTime,
+  replayDenied,
+  startCopy,
+  type PointInTime
+} from './oplog/copy.js'
+import { hasSavedWindow, replaySaved, saveWindow } from './oplog/saved.js'
 import { checkCopy, type Reference } from './report/verify-copy.js'
 import { catchUp } from './catch-up.js'
 import type { PlannedNamespace } from './input/ns-plan.js'
@@ -196,9 +203,25 @@ async function dump(run: Run<DumpSettings>): Promise<void> {
     settings.transfer.databases,
     settings.probeTimeoutMs
   )
+  const begun = await phase(report.phases, 'Open the oplog window', () =>
+    startCopy(settings.consistent, settings.source, undefined, settings.probeTimeoutMs)
+  )
+  if ('reason' in begun) recordNotPointInTime(report, begun.reason)
   await phase(report.phases, 'Dump to disk', () =>
     dumpToDirectory(run.tools, settings.transfer, settings.source, databases, settings.archive)
   )
+  if ('start' in begun) {
+    const saved = await phase(report.phases, 'Save the writes made during the dump', () =>
+      saveWindow(
+        settings.source,
+        begun.start,
+        settings.transfer,
+        settings.archive,
+        settings.probeTimeoutMs
+      )
+    )
+    recordPointInTime(report, saved)
+  }
   report.dumpFiles = dumpFiles(settings.archive, await inspectDump(settings.archive))
 }
 
@@ -222,6 +245,7 @@ async function restore(run: Run<RestoreSettings>): Promise<void> {
   const plan: TransferPlan = { ...settings.transfer, gzip: contents.gzipped }
   await probeBefore(run)
   await checkSides(run, plan, contents.namespaces)
+  const replay = await replaysSavedWindow(run)
   const baseline = await recordBaseline(run)
   const result = await phase(report.phases, 'Restore', () =>
     restoreFromDump(run.tools, withCollections(report, plan), settings.target, {
@@ -242,6 +266,29 @@ async function restore(run: Run<RestoreSettings>): Promise<void> {
     format: contents.kind,
     collections: contents.collections
   })
+  // The dump's saved window, after the copy was verified against the dump itself.
+  if (replay) {
+    const done = await phase(report.phases, 'Replay the writes saved with the dump', () =>
+      replaySaved(run.tools, settings.target, path, plan)
+    )
+    recordPointInTime(report, done)
+  }
+}
+
+/**
+ * restore: whether the dump's saved window (oplog.bson) is replayed: when it has one, unless
+ * consistent: false or (auto) the target user may not replay; checked before anything is written.
+ */
+async function replaysSavedWindow(run: Run<RestoreSettings>): Promise<boolean> {
+  const { settings, report } = run
+  if (settings.consistent === 'false' || !hasSavedWindow(settings.archive)) return false
+  const denied = await replayDenied(
+    { uri: settings.target, databases: plannedDatabases(report) },
+    settings.probeTimeoutMs
+  )
+  if (denied && settings.consistent === 'true') throw noPointInTime(denied)
+  if (denied) recordNotPointInTime(report, `the dump's saved writes are not replayed: ${denied}`)
+  return !denied
 }
 
 /** The cold-connection probe alone. */
@@ -327,23 +374,29 @@ async function transfer(
     startCopy(
       settings.consistent,
       source,
-      target,
-      (report.plan?.namespaces ?? []).map((p) => dbOf(p.target)),
+      { uri: target, databases: plannedDatabases(report) },
       settings.probeTimeoutMs,
       plan.namespaces.length > 0
         ? 'a part of a split migration copies _id ranges, which the verify job checks as a whole'
         : undefined
     )
   )
-  if ('reason' in begun) {
-    report.consistency = { pointInTime: false, reason: begun.reason }
-    core.info(`Not a point-in-time copy: ${begun.reason}.`)
-  }
+  if ('reason' in begun) recordNotPointInTime(report, begun.reason)
   const result = await dumpAndRestore(run, plan)
   if (!('start' in begun)) return { ...result, at: undefined }
   const done = await phase(report.phases, 'Replay the writes made during the copy', () =>
     finishCopy(tools, source, target, begun.start, plan, settings.probeTimeoutMs)
   )
+  recordPointInTime(report, done)
+  return { ...result, at: done.at }
+}
+
+function recordNotPointInTime(report: Report, reason: string): void {
+  report.consistency = { pointInTime: false, reason }
+  core.info(`Not a point-in-time copy: ${reason}.`)
+}
+
+function recordPointInTime(report: Report, done: PointInTime): void {
   report.consistency = {
     pointInTime: true,
     at: `${done.at.t}:${done.at.i}`,
@@ -353,9 +406,8 @@ async function transfer(
     applied: done.applied
   }
   core.info(
-    `Consistent as of ${done.at.t}:${done.at.i} (${done.wallClock}): ${done.writes} writes made during the copy replayed.`
+    `Consistent as of ${done.at.t}:${done.at.i} (${done.wallClock}): ${done.writes} writes made during the copy, ${done.applied} replayed.`
   )
-  return { ...result, at: done.at }
 }
 
 async function dumpAndRestore(
@@ -376,6 +428,11 @@ async function dumpAndRestore(
   return phase(report.phases, 'Restore', () =>
     restoreFromDump(tools, plan, target, { kind: 'directory', path: archive })
   )
+}
+
+/** The target databases the pre-flight check planned to write. */
+function plannedDatabases(report: Report): string[] {
+  return (report.plan?.namespaces ?? []).map((p) => dbOf(p.target))
 }
 
 /** The plan with the number of collections the pre-flight check planned: the tools' parallelism follows it. */

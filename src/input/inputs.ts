@@ -70,7 +70,8 @@ function settingsFor(mode: Mode): Settings {
         ...commonInputs(mode, undefined),
         source,
         transfer: transferInputs(mode, source, undefined),
-        archive
+        archive,
+        consistent: consistentInput()
       }
     }
     case 'restore': {
@@ -82,7 +83,8 @@ function settingsFor(mode: Mode): Settings {
         target,
         transfer: transferInputs(mode, undefined, target),
         archive,
-        skipArchivedUsers: booleanInput('skip-archived-users')
+        skipArchivedUsers: booleanInput('skip-archived-users'),
+        consistent: consistentInput()
       }
     }
     case 'probe': {

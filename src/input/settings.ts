@@ -122,6 +122,8 @@ export interface DumpSettings extends Common {
   transfer: TransferPlan
   /** The new directory to write, one mongodump directory dump per user database. */
   archive: string
+  /** Save the writes made during the dump beside it (oplog.bson): the dump is then the source at T. */
+  consistent: Consistent
 }
 
 export interface RestoreSettings extends Common {
@@ -132,6 +134,8 @@ export interface RestoreSettings extends Common {
   archive: string
   /** Accept a dump that carries users or roles (they are excluded either way). */
   skipArchivedUsers: boolean
+  /** Replay the dump's oplog.bson, if it has one, filtered again. */
+  consistent: Consistent
 }
 
 export interface ProbeSettings extends Common {

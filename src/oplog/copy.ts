@@ -33,14 +33,14 @@ export interface PointInTime {
 
 /**
  * Decides, before the first mongodump, whether this copy is one point in time: opens the window
- * on the source and checks that the target user may replay into `targetDatabases`. `auto` falls
- * back to an ordinary copy with the reason; `true` fails with it.
+ * on the source and checks that the target user may replay into its databases (none to check in
+ * dump mode, which only saves the window). `auto` falls back to an ordinary copy with the reason;
+ * `true` fails with it.
  */
 export async function startCopy(
   consistent: Consistent,
   source: MongoUri,
-  target: MongoUri,
-  targetDatabases: readonly string[],
+  target: ReplayTarget | undefined,
   timeoutMs: number,
   /** Set when this kind of run cannot be one point in time (e.g. a part of a split migration). */
   ruledOut?: string
@@ -51,18 +51,32 @@ export async function startCopy(
     (await (async () => {
       const opened = await openWindow(source, timeoutMs)
       if ('unavailable' in opened) return opened.unavailable
-      const denied = await missingReplayAccess(target, targetDatabases, timeoutMs)
+      const denied = target && (await replayDenied(target, timeoutMs))
       return denied ?? opened
     })())
   if (typeof reason !== 'string') return reason
-  if (consistent === 'true') {
-    throw new GuardError(
-      'ReplayImpossible',
-      'No point-in-time copy possible',
-      `consistent: true, but ${reason}. Nothing was written. Copy from a replica-set member with a user that may read local.oplog.rs (e.g. backup), give the target user what the replay needs, or set consistent: auto to accept an ordinary copy.`
-    )
-  }
+  if (consistent === 'true') throw noPointInTime(reason)
   return { reason }
+}
+
+/** The target of a replay: its connection and the databases the replay writes. */
+export interface ReplayTarget {
+  uri: MongoUri
+  databases: readonly string[]
+}
+
+/** Why the target user may not replay, or undefined. */
+export function replayDenied(target: ReplayTarget, timeoutMs: number): Promise<string | undefined> {
+  return missingReplayAccess(target.uri, target.databases, timeoutMs)
+}
+
+/** consistent: true, and the copy cannot be one point in time. */
+export function noPointInTime(reason: string): GuardError {
+  return new GuardError(
+    'ReplayImpossible',
+    'No point-in-time copy possible',
+    `consistent: true, but ${reason}. Nothing was written. Copy from a replica-set member with a user that may read local.oplog.rs (e.g. backup), give the target user what the replay needs, or set consistent: auto to accept an ordinary copy.`
+  )
 }
 
 /**

@@ -10,7 +10,7 @@ import type { MongoUri } from '../secrets.js'
 export type OplogStart = { start: Timestamp } | { unavailable: string }
 
 /** Raw values: an entry is replayed byte for byte, so no Int32/Double/regex is converted. */
-const RAW = { promoteValues: false, promoteBuffers: false, bsonRegExp: true } as const
+export const RAW = { promoteValues: false, promoteBuffers: false, bsonRegExp: true } as const
 
 const OPLOG = 'oplog.rs'
 

@@ -109,6 +109,12 @@ function consistencyLine(report: Report): string {
   const c = report.consistency
   if (!c) return ''
   if (!c.pointInTime) return `<p>Not a point-in-time copy: ${esc(c.reason)}.</p>`
+  if (report.mode === 'dump') {
+    return `<p>The dump is consistent as of T = <code>${esc(c.at)}</code> (${esc(c.wallClock)}): the ${c.writesDuringCopy} writes the source took to the dumped namespaces while it was dumped are saved beside it as <code>oplog.bson</code>; a restore with this action replays them.</p>`
+  }
+  if (report.mode === 'restore') {
+    return `<p>Consistent as of the dump's T = <code>${esc(c.at)}</code> (${esc(c.wallClock)}): the dump was verified, then the ${c.writesDuringCopy} writes saved with it were replayed (${c.applied} applied).</p>`
+  }
   return `<p>Consistent as of T = <code>${esc(c.at)}</code> (${esc(c.wallClock)}): the source took ${c.writesDuringCopy} writes to the copied namespaces while it was copied, replayed on the target (${c.applied} applied); the checks compare the target with the source as of T.</p>`
 }
 

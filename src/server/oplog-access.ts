@@ -1,7 +1,7 @@
 // What the target user needs for mongorestore --oplogReplay, checked before anything is written:
 // the replay applies each entry with applyOps (mongorestore/oplog.go), which the server allows
 // only with the applyOps action on the cluster and, per entry, the entry's own write privileges
-// (an update is applied as an upsert: insert and update). Measured on 6.0.5: the built-in
+// (an update is applied as an upsert: insert and update). Measured on 6.0.5 and 7.0.15: the built-in
 // restore role holds applyOps but not update or remove, and is refused ("not authorized on admin
 // to execute command { applyOps: … }"); restore + readWriteAnyDatabase + dbAdminAnyDatabase replays.
 import type { MongoClient } from 'mongodb'
