@@ -21,7 +21,7 @@ const LAYERS: Record<string, number> = {
   report: 4
 }
 const PIPELINE = 5
-const PIPELINE_FILES = ['main.ts', 'modes.ts', 'split-modes.ts', 'recovery-steps.ts']
+const PIPELINE_FILES = ['main.ts', 'modes.ts', 'split-modes.ts', 'recovery-steps.ts', 'catch-up.ts']
 
 function layerOf(file: string): number {
   const path = relative(SRC, file)

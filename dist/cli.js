@@ -5806,35 +5806,35 @@ var require_client_h1 = __commonJS({
       return await WebAssembly.instantiate(mod2, {
         env: {
           /* eslint-disable camelcase */
-          wasm_on_url: (p, at, len) => {
+          wasm_on_url: (p, at2, len) => {
             return 0;
           },
-          wasm_on_status: (p, at, len) => {
+          wasm_on_status: (p, at2, len) => {
             assert(currentParser.ptr === p);
-            const start = at - currentBufferPtr + currentBufferRef.byteOffset;
+            const start = at2 - currentBufferPtr + currentBufferRef.byteOffset;
             return currentParser.onStatus(new FastBuffer(currentBufferRef.buffer, start, len)) || 0;
           },
           wasm_on_message_begin: (p) => {
             assert(currentParser.ptr === p);
             return currentParser.onMessageBegin() || 0;
           },
-          wasm_on_header_field: (p, at, len) => {
+          wasm_on_header_field: (p, at2, len) => {
             assert(currentParser.ptr === p);
-            const start = at - currentBufferPtr + currentBufferRef.byteOffset;
+            const start = at2 - currentBufferPtr + currentBufferRef.byteOffset;
             return currentParser.onHeaderField(new FastBuffer(currentBufferRef.buffer, start, len)) || 0;
           },
-          wasm_on_header_value: (p, at, len) => {
+          wasm_on_header_value: (p, at2, len) => {
             assert(currentParser.ptr === p);
-            const start = at - currentBufferPtr + currentBufferRef.byteOffset;
+            const start = at2 - currentBufferPtr + currentBufferRef.byteOffset;
             return currentParser.onHeaderValue(new FastBuffer(currentBufferRef.buffer, start, len)) || 0;
           },
           wasm_on_headers_complete: (p, statusCode, upgrade, shouldKeepAlive) => {
             assert(currentParser.ptr === p);
             return currentParser.onHeadersComplete(statusCode, Boolean(upgrade), Boolean(shouldKeepAlive)) || 0;
           },
-          wasm_on_body: (p, at, len) => {
+          wasm_on_body: (p, at2, len) => {
             assert(currentParser.ptr === p);
-            const start = at - currentBufferPtr + currentBufferRef.byteOffset;
+            const start = at2 - currentBufferPtr + currentBufferRef.byteOffset;
             return currentParser.onBody(new FastBuffer(currentBufferRef.buffer, start, len)) || 0;
           },
           wasm_on_message_complete: (p) => {
@@ -22122,7 +22122,7 @@ var require_bson = __commonJS({
       }
     };
     var LongWithoutOverridesClass = Long;
-    var Timestamp2 = class _Timestamp extends LongWithoutOverridesClass {
+    var Timestamp3 = class _Timestamp extends LongWithoutOverridesClass {
       get _bsontype() {
         return "Timestamp";
       }
@@ -22562,7 +22562,7 @@ var require_bson = __commonJS({
           value = promoteValues ? symbol : new BSONSymbol(symbol);
           index = index + stringSize;
         } else if (elementType === BSON_DATA_TIMESTAMP) {
-          value = new Timestamp2({
+          value = new Timestamp3({
             i: NumberUtils.getUint32LE(buffer2, index),
             t: NumberUtils.getUint32LE(buffer2, index + 4)
           });
@@ -23136,7 +23136,7 @@ var require_bson = __commonJS({
       $maxKey: MaxKey,
       $regex: BSONRegExp,
       $regularExpression: BSONRegExp,
-      $timestamp: Timestamp2
+      $timestamp: Timestamp3
     };
     function deserializeValue(value, options = {}) {
       if (typeof value === "number") {
@@ -23313,7 +23313,7 @@ var require_bson = __commonJS({
       ObjectId: (o) => new ObjectId2(o),
       BSONRegExp: (o) => new BSONRegExp(o.pattern, o.options),
       BSONSymbol: (o) => new BSONSymbol(o.value),
-      Timestamp: (o) => Timestamp2.fromBits(o.low, o.high)
+      Timestamp: (o) => Timestamp3.fromBits(o.low, o.high)
     };
     function serializeDocument(doc, options) {
       if (doc == null || typeof doc !== "object")
@@ -23582,7 +23582,7 @@ var require_bson = __commonJS({
       MinKey,
       NumberUtils,
       ObjectId: ObjectId2,
-      Timestamp: Timestamp2,
+      Timestamp: Timestamp3,
       UUID,
       bsonType,
       calculateObjectSize,
@@ -23615,7 +23615,7 @@ var require_bson = __commonJS({
     exports.MinKey = MinKey;
     exports.NumberUtils = NumberUtils;
     exports.ObjectId = ObjectId2;
-    exports.Timestamp = Timestamp2;
+    exports.Timestamp = Timestamp3;
     exports.UUID = UUID;
     exports.bsonType = bsonType;
     exports.calculateObjectSize = calculateObjectSize;
@@ -23892,7 +23892,7 @@ var require_error = __commonJS({
     function isAggregateError(e) {
       return e != null && typeof e === "object" && "errors" in e && Array.isArray(e.errors);
     }
-    var MongoError = class extends Error {
+    var MongoError2 = class extends Error {
       get errorLabels() {
         return Array.from(this.errorLabelSet);
       }
@@ -23941,8 +23941,8 @@ var require_error = __commonJS({
         this.errorLabelSet.add(label);
       }
     };
-    exports.MongoError = MongoError;
-    var MongoServerError12 = class extends MongoError {
+    exports.MongoError = MongoError2;
+    var MongoServerError12 = class extends MongoError2 {
       /**
        * **Do not use this constructor!**
        *
@@ -23972,7 +23972,7 @@ var require_error = __commonJS({
       }
     };
     exports.MongoServerError = MongoServerError12;
-    var MongoDriverError = class extends MongoError {
+    var MongoDriverError = class extends MongoError2 {
       /**
        * **Do not use this constructor!**
        *
@@ -24513,7 +24513,7 @@ var require_error = __commonJS({
       }
     };
     exports.MongoClientClosedError = MongoClientClosedError;
-    var MongoNetworkError2 = class extends MongoError {
+    var MongoNetworkError3 = class extends MongoError2 {
       /**
        * **Do not use this constructor!**
        *
@@ -24533,8 +24533,8 @@ var require_error = __commonJS({
         return "MongoNetworkError";
       }
     };
-    exports.MongoNetworkError = MongoNetworkError2;
-    var MongoNetworkTimeoutError2 = class extends MongoNetworkError2 {
+    exports.MongoNetworkError = MongoNetworkError3;
+    var MongoNetworkTimeoutError2 = class extends MongoNetworkError3 {
       /**
        * **Do not use this constructor!**
        *
@@ -24655,7 +24655,7 @@ var require_error = __commonJS({
       }
     };
     exports.MongoMissingDependencyError = MongoMissingDependencyError;
-    var MongoSystemError = class extends MongoError {
+    var MongoSystemError = class extends MongoError2 {
       /**
        * **Do not use this constructor!**
        *
@@ -24669,7 +24669,7 @@ var require_error = __commonJS({
        **/
       constructor(message, reason2) {
         if (reason2 && reason2.error) {
-          super(MongoError.buildErrorMessage(reason2.error.message || reason2.error), {
+          super(MongoError2.buildErrorMessage(reason2.error.message || reason2.error), {
             cause: reason2.error
           });
         } else {
@@ -24685,7 +24685,7 @@ var require_error = __commonJS({
       }
     };
     exports.MongoSystemError = MongoSystemError;
-    var MongoServerSelectionError2 = class extends MongoSystemError {
+    var MongoServerSelectionError3 = class extends MongoSystemError {
       /**
        * **Do not use this constructor!**
        *
@@ -24704,7 +24704,7 @@ var require_error = __commonJS({
         return "MongoServerSelectionError";
       }
     };
-    exports.MongoServerSelectionError = MongoServerSelectionError2;
+    exports.MongoServerSelectionError = MongoServerSelectionError3;
     var MongoWriteConcernError = class extends MongoServerError12 {
       /**
        * **Do not use this constructor!**
@@ -24744,10 +24744,10 @@ var require_error = __commonJS({
     ]);
     var RETRYABLE_WRITE_ERROR_CODES = RETRYABLE_READ_ERROR_CODES;
     function needsRetryableWriteLabel(error2) {
-      if (error2 instanceof MongoNetworkError2) {
+      if (error2 instanceof MongoNetworkError3) {
         return true;
       }
-      if (error2 instanceof MongoError) {
+      if (error2 instanceof MongoError2) {
         if (!error2.hasErrorLabel(exports.MongoErrorLabel.HandshakeError)) {
           return false;
         }
@@ -24756,7 +24756,7 @@ var require_error = __commonJS({
         const code2 = error2.result.writeConcernError.code ?? Number(error2.code);
         return RETRYABLE_WRITE_ERROR_CODES.has(Number.isNaN(code2) ? 0 : code2);
       }
-      if (error2 instanceof MongoError) {
+      if (error2 instanceof MongoError2) {
         return RETRYABLE_WRITE_ERROR_CODES.has(Number(error2.code));
       }
       const isNotWritablePrimaryError2 = exports.LEGACY_NOT_WRITABLE_PRIMARY_ERROR_MESSAGE.test(error2.message);
@@ -24777,7 +24777,7 @@ var require_error = __commonJS({
       if (hasRetryableErrorCode) {
         return true;
       }
-      if (error2 instanceof MongoNetworkError2) {
+      if (error2 instanceof MongoNetworkError3) {
         return true;
       }
       const isNotWritablePrimaryError2 = exports.LEGACY_NOT_WRITABLE_PRIMARY_ERROR_MESSAGE.test(error2.message);
@@ -24828,16 +24828,16 @@ var require_error = __commonJS({
       return isRecoveringError(error2) || isNotWritablePrimaryError(error2);
     }
     function isNetworkTimeoutError(err) {
-      return !!(err instanceof MongoNetworkError2 && err.message.match(/timed out/));
+      return !!(err instanceof MongoNetworkError3 && err.message.match(/timed out/));
     }
     function isResumableError(error2, wireVersion) {
-      if (error2 == null || !(error2 instanceof MongoError)) {
+      if (error2 == null || !(error2 instanceof MongoError2)) {
         return false;
       }
-      if (error2 instanceof MongoNetworkError2) {
+      if (error2 instanceof MongoNetworkError3) {
         return true;
       }
-      if (error2 instanceof MongoServerSelectionError2) {
+      if (error2 instanceof MongoServerSelectionError3) {
         return true;
       }
       if (wireVersion != null && wireVersion >= 9) {
@@ -29991,7 +29991,7 @@ var require_ordered = __commonJS({
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.OrderedBulkOperation = void 0;
-    var BSON10 = require_bson2();
+    var BSON11 = require_bson2();
     var error_1 = require_error();
     var common_1 = require_common2();
     var OrderedBulkOperation = class extends common_1.BulkOperationBase {
@@ -30003,13 +30003,13 @@ var require_ordered = __commonJS({
         let buffer;
         let bsonSize;
         if (this.s.usingAutoEncryption) {
-          bsonSize = BSON10.calculateObjectSize(document, {
+          bsonSize = BSON11.calculateObjectSize(document, {
             checkKeys: false,
             ignoreUndefined: false
           });
         } else {
           const bson = this.s.bsonOptions;
-          buffer = BSON10.serialize(document, {
+          buffer = BSON11.serialize(document, {
             checkKeys: this.s.checkKeys,
             ignoreUndefined: bson.ignoreUndefined,
             serializeFunctions: bson.serializeFunctions
@@ -30063,7 +30063,7 @@ var require_unordered = __commonJS({
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.UnorderedBulkOperation = void 0;
-    var BSON10 = require_bson2();
+    var BSON11 = require_bson2();
     var error_1 = require_error();
     var common_1 = require_common2();
     var UnorderedBulkOperation = class extends common_1.BulkOperationBase {
@@ -30081,13 +30081,13 @@ var require_unordered = __commonJS({
         let buffer;
         let bsonSize;
         if (this.s.usingAutoEncryption) {
-          bsonSize = BSON10.calculateObjectSize(document, {
+          bsonSize = BSON11.calculateObjectSize(document, {
             checkKeys: false,
             ignoreUndefined: false
           });
         } else {
           const bson = this.s.bsonOptions;
-          buffer = BSON10.serialize(document, {
+          buffer = BSON11.serialize(document, {
             checkKeys: this.s.checkKeys,
             ignoreUndefined: bson.ignoreUndefined,
             serializeFunctions: bson.serializeFunctions
@@ -37557,7 +37557,7 @@ var require_url_state_machine = __commonJS({
     function countSymbols(str) {
       return [...str].length;
     }
-    function at(input, idx) {
+    function at2(input, idx) {
       const c = input[idx];
       return isNaN(c) ? void 0 : String.fromCodePoint(c);
     }
@@ -37698,7 +37698,7 @@ var require_url_state_machine = __commonJS({
         let value = 0;
         let length = 0;
         while (length < 4 && infra.isASCIIHex(input[pointer])) {
-          value = value * 16 + parseInt(at(input, pointer), 16);
+          value = value * 16 + parseInt(at2(input, pointer), 16);
           ++pointer;
           ++length;
         }
@@ -37724,7 +37724,7 @@ var require_url_state_machine = __commonJS({
               return failure;
             }
             while (infra.isASCIIDigit(input[pointer])) {
-              const number = parseInt(at(input, pointer));
+              const number = parseInt(at2(input, pointer));
               if (ipv4Piece === null) {
                 ipv4Piece = number;
               } else if (ipv4Piece === 0) {
@@ -46629,7 +46629,7 @@ var require_mongodb_aws = __commonJS({
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.MongoDBAWS = void 0;
     var bson_1 = require_bson2();
-    var BSON10 = require_bson2();
+    var BSON11 = require_bson2();
     var error_1 = require_error();
     var utils_1 = require_utils2();
     var auth_provider_1 = require_auth_provider();
@@ -46666,10 +46666,10 @@ var require_mongodb_aws = __commonJS({
         const saslStart = {
           saslStart: 1,
           mechanism: "MONGODB-AWS",
-          payload: BSON10.serialize({ r: nonce, p: ASCII_N }, bsonOptions)
+          payload: BSON11.serialize({ r: nonce, p: ASCII_N }, bsonOptions)
         };
         const saslStartResponse = await connection.command((0, utils_1.ns)(`${db}.$cmd`), saslStart, void 0);
-        const serverResponse = BSON10.deserialize(saslStartResponse.payload.buffer, bsonOptions);
+        const serverResponse = BSON11.deserialize(saslStartResponse.payload.buffer, bsonOptions);
         const host = serverResponse.h;
         const serverNonce = serverResponse.s.buffer;
         if (serverNonce.length !== 64) {
@@ -46707,7 +46707,7 @@ var require_mongodb_aws = __commonJS({
         const saslContinue = {
           saslContinue: 1,
           conversationId: saslStartResponse.conversationId,
-          payload: BSON10.serialize(payload, bsonOptions)
+          payload: BSON11.serialize(payload, bsonOptions)
         };
         await connection.command((0, utils_1.ns)(`${db}.$cmd`), saslContinue, void 0);
       }
@@ -47361,16 +47361,16 @@ var require_dist = __commonJS({
       const codepoints = [];
       const size = input.length;
       for (let i = 0; i < size; i += 1) {
-        const before = input.charCodeAt(i);
-        if (before >= 55296 && before <= 56319 && size > i + 1) {
+        const before2 = input.charCodeAt(i);
+        if (before2 >= 55296 && before2 <= 56319 && size > i + 1) {
           const next = input.charCodeAt(i + 1);
           if (next >= 56320 && next <= 57343) {
-            codepoints.push((before - 55296) * 1024 + next - 56320 + 65536);
+            codepoints.push((before2 - 55296) * 1024 + next - 56320 + 65536);
             i += 1;
             continue;
           }
         }
-        codepoints.push(before);
+        codepoints.push(before2);
       }
       return codepoints;
     }
@@ -53802,7 +53802,16 @@ var require_semver2 = __commonJS({
 });
 
 // src/input/settings.ts
-var MODES = ["migrate", "rehearse", "dump", "restore", "probe", "plan", "verify"];
+var MODES = [
+  "migrate",
+  "rehearse",
+  "dump",
+  "restore",
+  "probe",
+  "plan",
+  "verify",
+  "catch-up"
+];
 function allUris(settings) {
   const sides = [sourceOf(settings), targetOf(settings), settings.adminUri, ...settings.apps];
   return sides.filter((u) => u !== void 0);
@@ -53868,6 +53877,7 @@ var EXIT_CODES = {
   EmptyRestore: 5,
   DataMismatch: 5,
   PartsIncomplete: 5,
+  TargetWritten: 5,
   ReplayImpossible: 5,
   UnreadableDump: 6,
   DumpCarriesUsers: 6,
@@ -56459,10 +56469,10 @@ function parseLine(text, input) {
   return { database, collection: collection2 === "*" ? void 0 : collection2, range };
 }
 function splitRange(text, input) {
-  for (let at = text.indexOf(" {"); at >= 0; at = text.indexOf(" {", at + 1)) {
+  for (let at2 = text.indexOf(" {"); at2 >= 0; at2 = text.indexOf(" {", at2 + 1)) {
     let range;
     try {
-      range = import_mongodb.BSON.EJSON.parse(text.slice(at + 1), { relaxed: false });
+      range = import_mongodb.BSON.EJSON.parse(text.slice(at2 + 1), { relaxed: false });
     } catch {
       continue;
     }
@@ -56471,11 +56481,11 @@ function splitRange(text, input) {
     if (keys.length === 0 || keys.some((k) => !RANGE_OPERATORS.includes(k))) {
       throw invalidInput(
         input,
-        `the _id range ${text.slice(at + 1)} uses other operators than ${RANGE_OPERATORS.join(", ")}`,
+        `the _id range ${text.slice(at2 + 1)} uses other operators than ${RANGE_OPERATORS.join(", ")}`,
         'Use the ranges mode: plan writes, e.g. {"$gte":{"$oid":"\u2026"},"$lt":{"$oid":"\u2026"}}'
       );
     }
-    return { namespace: text.slice(0, at), range };
+    return { namespace: text.slice(0, at2), range };
   }
   return { namespace: text };
 }
@@ -56834,6 +56844,57 @@ function writeAll(fd, text) {
   for (let done = 0; done < bytes2.length; ) done += writeSync(fd, bytes2, done);
 }
 
+// src/input/consistent-at.ts
+var INPUT2 = "consistent-at";
+var FIX = `Pass \${{ needs.migrate.outputs.consistent-at }} (or a catch-up run's consistent-at to continue), e.g. "1733400000:5" or {"t":1733400000,"i":5}, or the path of the migrate step's report file`;
+function parseOplogTime(text, input = INPUT2) {
+  const trimmed = text.trim();
+  const plain = /^(?:Timestamp\(\s*)?(\d+)\s*[.,:]\s*(\d+)\s*\)?$/.exec(trimmed);
+  if (plain) return checked({ t: Number(plain[1]), i: Number(plain[2]) }, text, input);
+  if (trimmed.startsWith("{")) {
+    let parsed;
+    try {
+      parsed = JSON.parse(trimmed);
+    } catch {
+      throw invalidInput(input, "is not valid JSON", FIX);
+    }
+    const found = timeIn(parsed);
+    if (found) return checked(found, text, input);
+  }
+  throw invalidInput(input, `"${trimmed.slice(0, 80)}" is not an oplog timestamp`, FIX);
+}
+function timeIn(value, depth = 0) {
+  if (typeof value === "string" && /^\d+[.:,]\d+$/.test(value)) {
+    const [t, i] = value.split(/[.:,]/).map(Number);
+    return { t, i };
+  }
+  if (typeof value !== "object" || value === null || depth > 4) return void 0;
+  const record = value;
+  if (typeof record["t"] === "number" && typeof record["i"] === "number") {
+    return { t: record["t"], i: record["i"] };
+  }
+  for (const key of ["catchUp", "appliedThrough", "consistency", "at", "ts", "$timestamp"]) {
+    if (key in record) {
+      const found = timeIn(record[key], depth + 1);
+      if (found) return found;
+    }
+  }
+  return void 0;
+}
+function checked(time, text, input) {
+  const valid2 = (n) => Number.isSafeInteger(n) && n >= 0 && n <= 4294967295;
+  if (!valid2(time.t) || !valid2(time.i) || time.t === 0) {
+    throw invalidInput(input, `"${text.trim().slice(0, 80)}" is not an oplog timestamp`, FIX);
+  }
+  return time;
+}
+function formatOplogTime(time) {
+  return `${time.t}:${time.i}`;
+}
+function wallClockOf(time) {
+  return new Date(time.t * 1e3).toISOString();
+}
+
 // src/input/verify-sample.ts
 var DEFAULT_SAMPLE = 100;
 function parseVerifySample(text) {
@@ -56937,6 +56998,57 @@ function settingsFor(mode) {
       const target = uriInput("target-uri", mode);
       return { mode, ...commonInputs(mode, target), target, plan: planInput() };
     }
+    case "catch-up": {
+      const source = uriInput("source-uri", mode);
+      const target = uriInput("target-uri", mode);
+      return {
+        mode,
+        ...commonInputs(mode, target),
+        source,
+        target,
+        transfer: transferInputs(mode, source, target),
+        from: consistentAtInput(),
+        maxLagMs: numberInput("max-lag-seconds", 5) * 1e3,
+        cutover: booleanInput("cutover"),
+        quietMs: numberInput("quiet-seconds", 5) * 1e3,
+        cutoverTimeoutMs: numberInput("cutover-timeout-minutes", 10) * 6e4
+      };
+    }
+  }
+}
+function consistentAtInput() {
+  const text = getInput("consistent-at").trim();
+  if (text === "") {
+    throw invalidInput(
+      "consistent-at",
+      "is empty, and mode: catch-up needs it",
+      "Pass ${{ needs.migrate.outputs.consistent-at }}: the T the migrate step copied the source at"
+    );
+  }
+  if (/^(\d|\{|Timestamp\()/.test(text)) return parseOplogTime(text);
+  const path5 = resolve2(text);
+  if (!existsSync2(path5)) {
+    throw invalidInput(
+      "consistent-at",
+      `${path5} does not exist and is not a timestamp`,
+      "Pass the migrate step's consistent-at output, or the path of its report file"
+    );
+  }
+  const found = timeIn(parseJson(readFileSync(path5, "utf8")));
+  if (!found) {
+    throw invalidInput(
+      "consistent-at",
+      `the report ${path5} holds no consistent-at timestamp`,
+      "Pass the report of a migrate step that made a point-in-time copy, or its consistent-at output"
+    );
+  }
+  return found;
+}
+function parseJson(text) {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return void 0;
   }
 }
 function planInput() {
@@ -57401,8 +57513,8 @@ async function tlsRequired(uri, cause, timeoutMs) {
   };
 }
 function splitHost(hostPort) {
-  const at = hostPort.lastIndexOf(":");
-  return [hostPort.slice(0, at).replace(/^\[|\]$/g, ""), Number(hostPort.slice(at + 1))];
+  const at2 = hostPort.lastIndexOf(":");
+  return [hostPort.slice(0, at2).replace(/^\[|\]$/g, ""), Number(hostPort.slice(at2 + 1))];
 }
 var KIND = {
   "name-not-resolved": "NameNotResolved",
@@ -57603,12 +57715,12 @@ function driftUnavailable(admin) {
     `${admin.redacted}: ${who} may not list the users of every database (usersInfo with forAllDBs needs the viewUser action on the cluster resource; viewUser on the admin database alone is not enough), so the action cannot tell whether the restore added, removed or replaced any user that the application or others log in with at their next restart. Grant this user userAdminAnyDatabase or root (or a role with viewUser on { cluster: true }).`
   );
 }
-function diffUsers(before, after) {
-  const appeared = [...after.keys()].filter((k) => !before.has(k)).sort();
-  const disappeared = [...before.keys()].filter((k) => !after.has(k)).sort();
+function diffUsers(before2, after) {
+  const appeared = [...after.keys()].filter((k) => !before2.has(k)).sort();
+  const disappeared = [...before2.keys()].filter((k) => !after.has(k)).sort();
   const changed = [];
-  for (const key of [...before.keys()].sort()) {
-    const was = before.get(key);
+  for (const key of [...before2.keys()].sort()) {
+    const was = before2.get(key);
     const now = after.get(key);
     if (!was || !now) continue;
     const what = [];
@@ -57648,7 +57760,7 @@ var MEANING = {
   "tls-failed": "the TLS handshake failed",
   error: "the probe failed"
 };
-var FIX = {
+var FIX2 = {
   "authentication-failed": "reset the app user's password on the target to the one in the app's connection string (db.updateUser)",
   "user-not-found": "create the app user on the target with the password in the app's connection string (db.createUser)",
   "mechanism-unavailable": "give the app user credentials for that mechanism on the target with the password in the app's connection string (db.updateUser(user, { pwd, mechanisms: ['SCRAM-SHA-1', 'SCRAM-SHA-256'] })), or remove authMechanism from the app's connection string",
@@ -57667,10 +57779,10 @@ function advise(advice) {
 function describe(result2) {
   const who = `${result2.user}@${result2.authSource}${result2.member ? ` on member ${result2.member}` : ""}`;
   if (result2.status === "ok") return `${who}: ok`;
-  return `${who} (${result2.app}): ${MEANING[result2.status]}: ${result2.detail}. To fix: ${FIX[result2.status]}`;
+  return `${who} (${result2.app}): ${MEANING[result2.status]}: ${result2.detail}. To fix: ${FIX2[result2.status]}`;
 }
-function judgeBaseline(before, advice) {
-  const rejected = before.filter((r) => r.status !== "ok");
+function judgeBaseline(before2, advice) {
+  const rejected = before2.filter((r) => r.status !== "ok");
   if (rejected.length === 0) return;
   const unauthorized = rejected.every((r) => r.status === "unauthorized");
   const unreachable = rejected.every((r) => NO_ANSWER.has(r.status));
@@ -57691,10 +57803,10 @@ function judgeNow(results, advice) {
     `A new connection made as the application fails now, so its next restart will fail: ${rejected.map(describe).join(" | ")}.${advise(advice)}`
   );
 }
-function judgeAfter(before, after, advice) {
+function judgeAfter(before2, after, advice) {
   const verdicts = after.map((result2, i) => ({
     app: result2.app,
-    before: before[i]?.status ?? "error",
+    before: before2[i]?.status ?? "error",
     after: result2.status,
     outcome: result2.status === "ok" ? "pass" : "broken-by-restore"
   }));
@@ -58278,15 +58390,15 @@ import { join as join5 } from "node:path";
 
 // src/server/read-at.ts
 var import_mongodb8 = __toESM(require_lib3(), 1);
-async function sessionAt(client, at) {
-  if (at === void 0) return void 0;
+async function sessionAt(client, at2) {
+  if (at2 === void 0) return void 0;
   await client.connect();
   const session = client.startSession({ snapshot: true });
-  session.snapshotTime = at;
+  session.snapshotTime = at2;
   return session;
 }
-async function withSessionAt(client, at, fn) {
-  const session = await sessionAt(client, at);
+async function withSessionAt(client, at2, fn) {
+  const session = await sessionAt(client, at2);
   try {
     return await fn(session);
   } finally {
@@ -58363,8 +58475,8 @@ async function readWith(client, namespaces, readAt) {
   });
   return found;
 }
-async function countAt(client, db, name, at) {
-  return withSessionAt(client, at, async (session) => {
+async function countAt(client, db, name, at2) {
+  return withSessionAt(client, at2, async (session) => {
     const [row] = await db.collection(name).aggregate([{ $count: "n" }], { session }).toArray();
     return row?.["n"] ?? 0;
   });
@@ -58557,8 +58669,8 @@ async function tryReadUsers(settings) {
     return { skipped: error2.message };
   }
 }
-function usersDrift(before, after, repairs) {
-  const drift = diffUsers(before, after);
+function usersDrift(before2, after, repairs) {
+  const drift = diffUsers(before2, after);
   const repaired = new Set(repairs.map((r) => `${r.db}.${r.user}`));
   drift.changed = drift.changed.filter((c) => !repaired.has(c.user));
   drift.appeared = drift.appeared.filter((u) => !repaired.has(u));
@@ -59343,13 +59455,13 @@ async function countersOf(db, namespaces) {
   }
   return counters;
 }
-function writesBetween(before, after) {
-  if ("refused" in before || "refused" in after) {
-    const reason2 = ("refused" in before ? before : after).refused;
+function writesBetween(before2, after) {
+  if ("refused" in before2 || "refused" in after) {
+    const reason2 = ("refused" in before2 ? before2 : after).refused;
     return { measured: false, reason: reason2, total: 0, namespaces: [] };
   }
   const namespaces = [...after].map(([namespace, ops]) => {
-    const was = before.get(namespace) ?? 0;
+    const was = before2.get(namespace) ?? 0;
     return { namespace, writes: ops >= was ? ops - was : Math.max(ops, 1) };
   }).filter((n) => n.writes > 0);
   const total = namespaces.reduce((sum, n) => sum + n.writes, 0);
@@ -59560,9 +59672,9 @@ var LogLines = class {
   add(line) {
     const progress = PROGRESS.exec(line);
     if (progress) {
-      const before = this.#progressAt.get(progress[1]);
-      if (before !== void 0) {
-        this.#lines[before] = void 0;
+      const before2 = this.#progressAt.get(progress[1]);
+      if (before2 !== void 0) {
+        this.#lines[before2] = void 0;
         this.#dropped++;
       }
       this.#progressAt.set(progress[1], this.#lines.length);
@@ -60243,7 +60355,7 @@ function hasSavedWindow(path5) {
 async function replaySaved(ctx, target, path5, scope) {
   const file = join12(ctx.secrets.path, OPLOG_FILE);
   const out = createWriteStream2(file, { mode: 384 });
-  let at;
+  let at2;
   let kept = 0;
   let writes = 0;
   let entries = 0;
@@ -60251,7 +60363,7 @@ async function replaySaved(ctx, target, path5, scope) {
     for await (const raw of dumpDocuments(join12(path5, OPLOG_FILE), "all")) {
       const entry = import_mongodb19.BSON.deserialize(raw, RAW);
       entries++;
-      if (entry.ts instanceof import_mongodb19.Timestamp) at = entry.ts;
+      if (entry.ts instanceof import_mongodb19.Timestamp) at2 = entry.ts;
       const filtered = filterEntry(entry, scope);
       writes += filtered.writes;
       if (!filtered.entry) continue;
@@ -60261,7 +60373,7 @@ async function replaySaved(ctx, target, path5, scope) {
     out.end();
     await once2(out, "close");
     const applied = kept > 0 ? await replayOplog(ctx, target, file) : 0;
-    const end = at ?? new import_mongodb19.Timestamp({ t: 0, i: 0 });
+    const end = at2 ?? new import_mongodb19.Timestamp({ t: 0, i: 0 });
     return { at: end, wallClock: wallClock(end), writes, entries, applied };
   } finally {
     out.destroy();
@@ -60311,18 +60423,18 @@ function secondsOf(value) {
   const seconds4 = typeof value === "number" ? value : Number(value?.valueOf());
   return Number.isFinite(seconds4) && seconds4 >= 0 ? seconds4 : void 0;
 }
-function expiredFilter(rules, at) {
+function expiredFilter(rules, at2) {
   const conditions = rules.map((r) => ({
-    [r.field]: { $lt: new Date(at.getTime() - r.expireAfterSeconds * 1e3) }
+    [r.field]: { $lt: new Date(at2.getTime() - r.expireAfterSeconds * 1e3) }
   }));
   return conditions.length === 1 ? conditions[0] : { $or: conditions };
 }
-function liveFilter(rules, at) {
-  return { $nor: [expiredFilter(rules, at)] };
+function liveFilter(rules, at2) {
+  return { $nor: [expiredFilter(rules, at2)] };
 }
-function isExpired(document, { rules, at }) {
+function isExpired(document, { rules, at: at2 }) {
   return rules.some((rule) => {
-    const cutoff = at.getTime() - rule.expireAfterSeconds * 1e3;
+    const cutoff = at2.getTime() - rule.expireAfterSeconds * 1e3;
     return valuesAt(document, rule.field.split(".")).some(
       (value) => value instanceof Date && value.getTime() < cutoff
     );
@@ -60538,18 +60650,18 @@ async function unioned(db, parts, session) {
 function unwrap(raw) {
   let collection2;
   let document;
-  let at = 4;
-  while (raw[at] !== 0) {
-    const type = raw[at];
-    const nameEnd = raw.indexOf(0, at + 1);
-    const name = raw.toString("utf8", at + 1, nameEnd);
-    at = nameEnd + 1;
-    const length = raw.readInt32LE(at);
+  let at2 = 4;
+  while (raw[at2] !== 0) {
+    const type = raw[at2];
+    const nameEnd = raw.indexOf(0, at2 + 1);
+    const name = raw.toString("utf8", at2 + 1, nameEnd);
+    at2 = nameEnd + 1;
+    const length = raw.readInt32LE(at2);
     if (type === 2 && name === "c")
-      collection2 = raw.toString("utf8", at + 4, at + 4 + length - 1);
-    else if (type === 3 && name === "d") document = raw.subarray(at, at + length);
+      collection2 = raw.toString("utf8", at2 + 4, at2 + 4 + length - 1);
+    else if (type === 3 && name === "d") document = raw.subarray(at2, at2 + length);
     else throw new Error(`unexpected field ${name} (type ${type}) in a wrapped sample document`);
-    at += type === 2 ? 4 + length : length;
+    at2 += type === 2 ? 4 + length : length;
   }
   if (collection2 === void 0 || document === void 0) {
     throw new Error("a wrapped sample document lacks its collection or its document");
@@ -60593,7 +60705,7 @@ function idOf(raw) {
 function firstIdEnd(bytes2) {
   const type = bytes2[4];
   if (bytes2.toString("latin1", 5, 9) !== "_id\0") return void 0;
-  const at = 9;
+  const at2 = 9;
   const fixed = {
     1: 8,
     7: 12,
@@ -60608,10 +60720,10 @@ function firstIdEnd(bytes2) {
     255: 0
   };
   const size = fixed[type];
-  if (size !== void 0) return at + size;
-  if (type === 2) return at + 4 + bytes2.readInt32LE(at);
-  if (type === 3 || type === 4) return at + bytes2.readInt32LE(at);
-  if (type === 5) return at + 5 + bytes2.readInt32LE(at);
+  if (size !== void 0) return at2 + size;
+  if (type === 2) return at2 + 4 + bytes2.readInt32LE(at2);
+  if (type === 3 || type === 4) return at2 + bytes2.readInt32LE(at2);
+  if (type === 5) return at2 + 5 + bytes2.readInt32LE(at2);
   return void 0;
 }
 function int32(n) {
@@ -60843,6 +60955,469 @@ function collection(client, namespace) {
   return client.db(dbOf(namespace)).collection(collectionOf(namespace));
 }
 
+// src/report/catch-up-record.ts
+function newCatchUp(from) {
+  return {
+    from,
+    appliedThrough: from,
+    appliedThroughTime: wallClockOf(from),
+    entriesApplied: 0,
+    entriesSkipped: 0,
+    batches: 0,
+    lagSeconds: 0,
+    failovers: [],
+    verdict: "running"
+  };
+}
+function publishCatchUp(record, failed) {
+  output("consistent-at", formatOplogTime(record.appliedThrough));
+  output("entries-applied", record.entriesApplied);
+  output("lag-seconds", record.lagSeconds);
+  output("catch-up-verdict", failed ? "failed" : record.verdict);
+}
+function catchUpLine(r) {
+  const cutover = r.cutoverSeconds === void 0 ? "" : ` Cut over: ${r.cutoverSeconds.toFixed(1)} s from the source's last write (${r.writesStoppedAt}) to verified.`;
+  const failovers = r.failovers.length > 0 ? ` Source failovers followed: ${r.failovers.length}.` : "";
+  return `<p>Catch-up from T = <code>${formatOplogTime(r.from)}</code>: ${r.entriesApplied} writes replayed in ${r.batches} batches (${r.entriesSkipped} entries left out); the target holds the source through <code>${formatOplogTime(r.appliedThrough)}</code> (${r.appliedThroughTime}), ${r.lagSeconds} s behind.${cutover}${failovers}</p>`;
+}
+
+// src/oplog/catch-up-checks.ts
+function namespaceChange(entries, inPlan) {
+  for (const entry of entries) {
+    const found = changeIn(entry, inPlan);
+    if (found) return found;
+  }
+  return void 0;
+}
+function changeIn(entry, inPlan) {
+  if (entry["op"] !== "c") return void 0;
+  const o = entry["o"] ?? {};
+  if (Array.isArray(o["applyOps"])) return namespaceChange(o["applyOps"], inPlan);
+  const db = String(entry["ns"] ?? "").split(".")[0] ?? "";
+  if (o["dropDatabase"] !== void 0 && inPlan(`${db}.*`)) {
+    return `the database ${db} was dropped`;
+  }
+  if (typeof o["drop"] === "string" && inPlan(`${db}.${o["drop"]}`)) {
+    return `the collection ${db}.${o["drop"]} was dropped`;
+  }
+  if (typeof o["renameCollection"] === "string" && inPlan(o["renameCollection"])) {
+    return `the collection ${o["renameCollection"]} was renamed to ${String(o["to"])}`;
+  }
+  return void 0;
+}
+
+// src/oplog/catch-up-counts.ts
+var import_mongodb23 = __toESM(require_lib3(), 1);
+async function countsDifferingAtT(source, target, planned, from, timeoutMs) {
+  const atT = await sourceCountsAt(source, planned, from, timeoutMs);
+  const now = await target.use("catch-up-check", timeoutMs, async (c) => {
+    const counts = /* @__PURE__ */ new Map();
+    for (const p of planned) counts.set(p.target, await countOf(c.db(dbOf(p.target)), p.target));
+    return counts;
+  });
+  return planned.map((p) => ({ ...p, expected: atT.get(p.source) ?? 0, actual: now.get(p.target) ?? 0 })).filter((c) => c.expected !== c.actual);
+}
+async function sourceCountsAt(source, planned, from, timeoutMs) {
+  return source.use("catch-up-check", timeoutMs, async (c) => {
+    const oplog = c.db("local").collection("oplog.rs");
+    const [newest] = await oplog.find({}, { projection: { ts: 1 } }).sort({ $natural: -1 }).limit(1).toArray();
+    const x = newest?.["ts"];
+    const counts = /* @__PURE__ */ new Map();
+    for (const p of planned) {
+      counts.set(p.source, await countOf(c.db(dbOf(p.source)), p.source, x));
+    }
+    const net = await oplog.aggregate([
+      { $match: { ts: { $gt: toTimestamp(from), $lte: x } } },
+      // A transaction's writes sit inside one applyOps command entry.
+      {
+        $project: {
+          ops: {
+            $cond: [{ $isArray: "$o.applyOps" }, "$o.applyOps", [{ op: "$op", ns: "$ns" }]]
+          }
+        }
+      },
+      { $unwind: "$ops" },
+      { $match: { "ops.op": { $in: ["i", "d"] } } },
+      {
+        $group: {
+          _id: "$ops.ns",
+          net: { $sum: { $cond: [{ $eq: ["$ops.op", "i"] }, 1, -1] } }
+        }
+      }
+    ]).toArray();
+    for (const row of net) {
+      const ns = row["_id"];
+      if (counts.has(ns)) counts.set(ns, (counts.get(ns) ?? 0) - row["net"]);
+    }
+    return counts;
+  });
+}
+async function countOf(db, namespace, atClusterTime) {
+  const rows = await db.runCursorCommand({
+    aggregate: collectionOf(namespace),
+    pipeline: [{ $count: "n" }],
+    cursor: {},
+    ...atClusterTime && { readConcern: { level: "snapshot", atClusterTime } }
+  }).toArray();
+  return rows[0]?.["n"] ?? 0;
+}
+function toTimestamp(time) {
+  return new import_mongodb23.Timestamp({ t: time.t, i: time.i });
+}
+
+// src/oplog/catch-up-steps.ts
+var import_mongodb24 = __toESM(require_lib3(), 1);
+import { rm as rm7, writeFile as writeFile5 } from "node:fs/promises";
+import { join as join13 } from "node:path";
+
+// src/oplog/catch-up-errors.ts
+var at = (time) => `${formatOplogTime(time)} (${wallClockOf(time)})`;
+function notAReplicaSet(source) {
+  return new GuardError(
+    "InvalidInput",
+    "Invalid input: source-uri",
+    `source-uri: ${source.redacted} is not a replica-set member, so it has no oplog to catch up from. mode: catch-up needs the replica set the migrate step copied (its point-in-time copy needs one too). Nothing was written.`
+  );
+}
+function rolledOver(from, oldest) {
+  return new GuardError(
+    "OplogRolledOver",
+    "T is no longer in the source's oplog",
+    `The target holds the source as it was at ${at(from)}, but the source's oplog now reaches back only to ${at(oldest)}: the writes in between are gone from it, so no replay can complete the copy. Nothing was written by this step after ${at(from)}. Run the migration (mode: migrate) again and start the catch-up sooner after it, or give the source a larger oplog (replSetResizeOplog).`
+  );
+}
+function namespacesChanged(change, applied) {
+  return new GuardError(
+    "SourceNamespacesChanged",
+    "The source's namespaces changed after T",
+    `After ${at(applied)}, ${change} on the source: the copy no longer describes the source, and replaying it would drop or move the target's data. That entry and the rest of its batch were not applied; the target holds the source through ${at(applied)}. Check what the application did, then run the migration (mode: migrate) again.`
+  );
+}
+function targetWritten(differing, from, replayed = false) {
+  const when = replayed ? `After the catch-up, the target did not hold what the source held at ${at(from)}, the last entry replayed` : `Before anything was replayed, the target did not hold what the source held at ${at(from)}`;
+  const written = replayed ? "Someone (an application already pointed at the target, another run) wrote it during the catch-up; the copy no longer follows the source. " : "Someone (an application already pointed at the target, a second run) wrote it after the copy; a replay on top would mix both. Nothing was written. ";
+  const list2 = differing.slice(0, 5).map((d) => `${d.target} holds ${d.actual} documents, the source held ${d.expected}`).join("; ");
+  return new GuardError(
+    "TargetWritten",
+    "The target was written after the copy",
+    `${when}: ${list2}${differing.length > 5 ? `; and ${differing.length - 5} more` : ""}. ${written}Find the writer, then run the migration (mode: migrate) again.`
+  );
+}
+function entryRolledBack(applied, primary) {
+  return new GuardError(
+    "SourceRolledBack",
+    "The source failed over and lost writes the target has",
+    `The source's new primary ${primary} does not hold ${at(applied)}, the last entry applied to the target: that write was rolled back on the source. The target now holds a write the source does not. Run the migration (mode: migrate) again.`
+  );
+}
+function sourceKeptWriting(timeoutMs, applied) {
+  return new GuardError(
+    "SourceKeptWriting",
+    "The source did not stop taking writes",
+    `cutover: the source kept taking writes to the plan's namespaces for ${Math.round(timeoutMs / 6e4)} minute(s) (cutover-timeout-minutes): the application (or another writer) is not in maintenance. The target holds the source through ${at(applied)}; nothing was verified. Stop the writes, then run catch-up again with consistent-at: ${formatOplogTime(applied)}.`
+  );
+}
+function noPrimary(waitedMs, applied) {
+  return new GuardError(
+    "Unreachable",
+    "The source has no primary",
+    `The source had no primary for ${Math.round(waitedMs / 1e3)} s during the catch-up (a failover that did not complete). The target holds the source through ${at(applied)}, nothing after. Run catch-up again with consistent-at: ${formatOplogTime(applied)} once the source has a primary.`
+  );
+}
+
+// src/oplog/catch-up-steps.ts
+var NOT_PRIMARY = /* @__PURE__ */ new Set([10107, 13435, 13436, 11600, 11602, 189, 91, 262]);
+function electing(error2) {
+  if (!(error2 instanceof import_mongodb24.MongoError)) return false;
+  if (error2 instanceof import_mongodb24.MongoServerSelectionError || error2 instanceof import_mongodb24.MongoNetworkError) return true;
+  return typeof error2.code === "number" && NOT_PRIMARY.has(error2.code);
+}
+async function oplogBounds(source, timeoutMs) {
+  return source.use(
+    "catch-up",
+    timeoutMs,
+    async (c) => boundsOf(c.db("local").collection("oplog.rs"))
+  );
+}
+async function boundsOf(oplog) {
+  const end = async (direction) => {
+    const [entry] = await oplog.find({}, { projection: { ts: 1 } }).sort({ $natural: direction }).limit(1).toArray();
+    return timeOf(entry?.["ts"]);
+  };
+  return { oldest: await end(1), newest: await end(-1) };
+}
+async function readBatch(settings, after, limit) {
+  return settings.source.use("catch-up", settings.probeTimeoutMs, async (c) => {
+    const oplog = c.db("local").collection("oplog.rs", { readConcern: { level: "majority" } });
+    const bounds = await boundsOf(oplog);
+    let entries = [];
+    for (let size = limit; ; size *= 2) {
+      const read = await oplog.find(
+        { ts: { $gt: toTimestamp(after) } },
+        { promoteValues: false, promoteLongs: false, bsonRegExp: true }
+      ).sort({ $natural: 1 }).limit(size).toArray();
+      entries = withoutOpenChain(read);
+      if (entries.length > 0 || read.length < size) break;
+    }
+    const filtered = entries.map((e) => ({ raw: e, ...filterEntry(e, settings.transfer) }));
+    const replay = filtered.flatMap((f) => f.entry ? [f.entry] : []);
+    const writing = filtered.filter((f) => f.writes > 0);
+    const last = entries.at(-1);
+    return {
+      ...bounds,
+      entries,
+      lastTs: last ? timeOf(last["ts"]) : void 0,
+      replay,
+      writes: writing.reduce((n, f) => n + f.writes, 0),
+      lastWrite: writing.at(-1)?.raw["wall"]
+    };
+  });
+}
+function withoutOpenChain(entries) {
+  const last = entries.at(-1);
+  const o = last?.["o"] ?? {};
+  if (!last || !(o["partialTxn"] === true || o["prepare"] === true)) return entries;
+  const txn = (e) => import_mongodb24.BSON.EJSON.stringify([e["lsid"], e["txnNumber"]]);
+  const start = entries.findIndex((e) => txn(e) === txn(last));
+  return entries.slice(0, Math.max(0, start));
+}
+async function applyBatch(tools, settings, entries) {
+  tools.observer.restoreStarting();
+  const uninterrupted = { ...tools, signal: new AbortController().signal };
+  const file = join13(tools.secrets.path, "catch-up-batch.bson");
+  try {
+    await writeFile5(file, Buffer.concat(entries.map((e) => import_mongodb24.BSON.serialize(e))), { mode: 384 });
+    await replayOplog(uninterrupted, settings.target, file);
+  } finally {
+    await rm7(file, { force: true });
+  }
+}
+async function sourcePrimary(source, timeoutMs) {
+  return source.use("catch-up", timeoutMs, async (c) => {
+    const hello = await c.db("admin").command({ hello: 1 });
+    return String(hello["primary"] ?? hello["me"] ?? "");
+  });
+}
+async function renamesAndDropsAfter(settings, after) {
+  return settings.source.use(
+    "catch-up",
+    settings.probeTimeoutMs,
+    async (c) => c.db("local").collection("oplog.rs").find({
+      ts: { $gt: toTimestamp(after) },
+      op: "c",
+      $or: [
+        { "o.drop": { $exists: true } },
+        { "o.dropDatabase": { $exists: true } },
+        { "o.renameCollection": { $exists: true } },
+        { "o.applyOps": { $elemMatch: { op: "c" } } }
+      ]
+    }).toArray()
+  );
+}
+async function entryMissing(settings, ts) {
+  return settings.source.use("catch-up", settings.probeTimeoutMs, async (c) => {
+    const found = await c.db("local").collection("oplog.rs").countDocuments({ ts: toTimestamp(ts) }, { limit: 1 });
+    return found === 0;
+  });
+}
+function timeOf(ts) {
+  return ts ? { t: ts.high, i: ts.low } : { t: 0, i: 0 };
+}
+
+// src/catch-up.ts
+var BATCH_ENTRIES = 1e4;
+var PROGRESS_MS = 5e3;
+var FAILOVER_WAIT_MS = 9e4;
+var POLL_MS = 500;
+async function catchUp(run3) {
+  const { settings, report: report2 } = run3;
+  const record = newCatchUp(settings.from);
+  report2.catchUp = record;
+  await probeBefore(run3);
+  const planned = await phase(report2.phases, "Check source and target", () => checkSides2(run3));
+  report2.plan = { namespaces: planned, drop: false };
+  const baseline = await recordBaseline(run3);
+  const scope = (ns) => planNamespaces([ns], settings.transfer).length > 0;
+  const position = await phase(
+    report2.phases,
+    "Check T and the target",
+    () => checkStart(run3, planned, scope)
+  );
+  await phase(report2.phases, "Catch up", async () => {
+    await replayUntil(run3, position, scope, () => record.lagSeconds * 1e3 <= settings.maxLagMs);
+    const differing = await throughFailover(
+      run3,
+      position,
+      () => countsDifferingAtT(
+        settings.source,
+        settings.target,
+        planned,
+        position.applied,
+        settings.probeTimeoutMs
+      )
+    );
+    if (differing.length > 0) throw targetWritten(differing, position.applied, true);
+  });
+  info(
+    `Caught up: the target is ${record.lagSeconds} s behind the source, and holds the source's counts at ${formatOplogTime(record.appliedThrough)}.`
+  );
+  record.verdict = "caught-up";
+  if (!settings.cutover) return;
+  const started = Date.now();
+  position.lastRelevantAt = Date.now();
+  await phase(
+    report2.phases,
+    "Cut over: wait for the source to stop writing",
+    () => replayUntil(run3, position, scope, (full) => {
+      if (!full && Date.now() - position.lastRelevantAt >= settings.quietMs) return true;
+      if (Date.now() - started > settings.cutoverTimeoutMs) {
+        throw sourceKeptWriting(settings.cutoverTimeoutMs, record.appliedThrough);
+      }
+      return false;
+    })
+  );
+  record.writesStoppedAt = position.lastWrite?.toISOString();
+  await probeAfter(run3, baseline, "Probe after catch-up");
+  const now = await phase(
+    report2.phases,
+    "Read the source",
+    () => throughFailover(run3, position, async () => {
+      const sides = await openSides(settings.source, void 0, settings.probeTimeoutMs);
+      try {
+        return await plannedNamespaces(sides, settings.transfer, []);
+      } finally {
+        await sides.close();
+      }
+    })
+  );
+  await verifyCaughtUp(run3, now, baseline);
+  record.verifiedAt = (/* @__PURE__ */ new Date()).toISOString();
+  if (position.lastWrite) {
+    record.cutoverSeconds = (Date.now() - position.lastWrite.getTime()) / 1e3;
+  }
+  record.verdict = "verified";
+}
+async function checkSides2(run3) {
+  const { settings } = run3;
+  const sides = await openSides(settings.source, settings.target, settings.probeTimeoutMs);
+  try {
+    const hello = await sides.source.client.db("admin").command({ hello: 1 });
+    if (typeof hello["setName"] !== "string") throw notAReplicaSet(settings.source);
+    const planned = await plannedNamespaces(sides, settings.transfer, []);
+    info(
+      `The catch-up replays writes to ${planned.length} namespace(s): ${planned.map((p) => p.source === p.target ? p.target : `${p.source} \u2192 ${p.target}`).join(", ") || "none"}`
+    );
+    return planned;
+  } finally {
+    await sides.close();
+  }
+}
+async function checkStart(run3, planned, scope) {
+  const { settings } = run3;
+  const { from } = settings;
+  const bounds = await oplogBounds(settings.source, settings.probeTimeoutMs);
+  if (before(from, bounds.oldest)) throw rolledOver(from, bounds.oldest);
+  info(
+    `T = ${formatOplogTime(from)} (${wallClockOf(from)}); the source's oplog reaches back to ${wallClockOf(bounds.oldest)} and forward to ${wallClockOf(bounds.newest)}.`
+  );
+  const change = namespaceChange(await renamesAndDropsAfter(settings, from), scope);
+  if (change) throw namespacesChanged(change, from);
+  const differing = await countsDifferingAtT(
+    settings.source,
+    settings.target,
+    planned,
+    from,
+    settings.probeTimeoutMs
+  );
+  if (differing.length > 0) throw targetWritten(differing, from);
+  info(`The target's ${planned.length} collection(s) hold the source's counts at T.`);
+  return {
+    applied: from,
+    appliedIsEntry: false,
+    primary: await sourcePrimary(settings.source, settings.probeTimeoutMs),
+    lastRelevantAt: Date.now(),
+    lastWrite: void 0
+  };
+}
+async function replayUntil(run3, position, scope, done) {
+  const { settings, report: report2, tools, signal } = run3;
+  const record = report2.catchUp;
+  const progress = () => `Applied ${record.entriesApplied} entries in ${record.batches} batches; the target holds the source through ${formatOplogTime(record.appliedThrough)} (${record.appliedThroughTime}), ${record.lagSeconds} s behind.`;
+  const ticker = setInterval(() => info(progress()), PROGRESS_MS);
+  try {
+    for (; ; ) {
+      if (signal.aborted) throw cancelledAt(record.appliedThrough);
+      const batch = await throughFailover(run3, position, async () => {
+        await followPrimary(run3, position);
+        return readBatch(settings, position.applied, BATCH_ENTRIES);
+      });
+      if (before(position.applied, batch.oldest)) throw rolledOver(position.applied, batch.oldest);
+      const change = namespaceChange(batch.entries, scope);
+      if (change) throw namespacesChanged(change, position.applied);
+      if (batch.replay.length > 0) await applyBatch(tools, settings, batch.replay);
+      if (batch.writes > 0) {
+        position.lastRelevantAt = Date.now();
+        position.lastWrite = batch.lastWrite ?? position.lastWrite;
+      }
+      const last = batch.lastTs;
+      if (last) {
+        position.applied = last;
+        position.appliedIsEntry = true;
+        record.batches += 1;
+        record.entriesApplied += batch.writes;
+        record.entriesSkipped += batch.entries.length - batch.replay.length;
+        record.appliedThrough = last;
+        record.appliedThroughTime = wallClockOf(last);
+        if (batch.writes > 0) info(progress());
+      }
+      record.lagSeconds = Math.max(0, batch.newest.t - position.applied.t);
+      const full = batch.entries.length >= BATCH_ENTRIES;
+      if (done(full)) return;
+      if (!full) await new Promise((resolve3) => setTimeout(resolve3, POLL_MS));
+    }
+  } finally {
+    clearInterval(ticker);
+  }
+}
+async function throughFailover(run3, position, fn) {
+  const deadline = Date.now() + FAILOVER_WAIT_MS;
+  for (; ; ) {
+    try {
+      return await fn();
+    } catch (error2) {
+      if (!electing(error2)) throw error2;
+      if (Date.now() > deadline) throw noPrimary(FAILOVER_WAIT_MS, position.applied);
+      if (run3.signal.aborted) throw cancelledAt(position.applied);
+      info(`The source has no primary (an election?): reading again in a second.`);
+      await new Promise((resolve3) => setTimeout(resolve3, 1e3));
+    }
+  }
+}
+async function followPrimary(run3, position) {
+  const { settings, report: report2 } = run3;
+  const primary = await sourcePrimary(settings.source, settings.probeTimeoutMs);
+  if (primary === position.primary) return;
+  const bounds = await oplogBounds(settings.source, settings.probeTimeoutMs);
+  if (before(position.applied, bounds.oldest)) throw rolledOver(position.applied, bounds.oldest);
+  if (position.appliedIsEntry && await entryMissing(settings, position.applied)) {
+    throw entryRolledBack(position.applied, primary);
+  }
+  warning(
+    `The source's primary changed from ${position.primary} to ${primary}; its oplog holds the last entry applied (${formatOplogTime(position.applied)}): the catch-up continues from it.`,
+    { title: "Source failover" }
+  );
+  report2.catchUp.failovers.push(primary);
+  position.primary = primary;
+}
+function cancelledAt(applied) {
+  return cancelled(
+    `between batches: the target holds the source's writes through ${formatOplogTime(applied)} (${wallClockOf(applied)}), nothing after. Run catch-up again with consistent-at: ${formatOplogTime(applied)} to continue from there.`
+  );
+}
+function before(a, b) {
+  return a.t < b.t || a.t === b.t && a.i < b.i;
+}
+
 // src/report/copy-verdict.ts
 function copyFailure(check2, mismatches, writes) {
   const options = check2.options.differences.map(
@@ -60883,7 +61458,7 @@ function sourceChanged(writes, samples) {
 var NAMED_NAMESPACES = 5;
 
 // src/report/expiry-check.ts
-var import_mongodb23 = __toESM(require_lib3(), 1);
+var import_mongodb25 = __toESM(require_lib3(), 1);
 var EXPIRY_MARGIN_MS = 10 * 6e4;
 async function checkExpiry(reference, target, targetInfo, restored, timeoutMs) {
   const expiring = restored.map((pair) => {
@@ -60900,33 +61475,33 @@ async function checkExpiry(reference, target, targetInfo, restored, timeoutMs) {
       timeoutMs,
       async (targetClient) => {
         const clocks = await Promise.all([targetClient, sourceClient].map(clockOf));
-        const at = new Date(Math.max(...clocks) + EXPIRY_MARGIN_MS);
+        const at2 = new Date(Math.max(...clocks) + EXPIRY_MARGIN_MS);
         const uncounted = [];
         const collections = [];
         await Promise.all(
           expiring.map(async ({ pair, source, onTarget, rules }) => {
-            const expiring2 = { rules, at };
+            const expiring2 = { rules, at: at2 };
             const counted = sourceClient ? await countOnServer(sourceClient, source, expiring2) : await countInDump(reference, source, expiring2);
             if (typeof counted === "string") {
               uncounted.push({ ...pair, reason: counted });
               return;
             }
-            const targetLive = await count(targetClient, onTarget, liveFilter(rules, at));
+            const targetLive = await count(targetClient, onTarget, liveFilter(rules, at2));
             collections.push({ ...pair, rules, ...counted, targetLive });
           })
         );
         const expired = collections.reduce((n, c) => n + c.expired, 0);
-        return { asOf: at.toISOString(), collections, expired, uncounted };
+        return { asOf: at2.toISOString(), collections, expired, uncounted };
       },
       false,
       SERVER_CONCURRENCY
     )
   );
 }
-async function countOnServer(client, namespace, { rules, at }) {
+async function countOnServer(client, namespace, { rules, at: at2 }) {
   const [expired, sourceLive] = await Promise.all([
-    count(client, namespace, expiredFilter(rules, at)),
-    count(client, namespace, liveFilter(rules, at))
+    count(client, namespace, expiredFilter(rules, at2)),
+    count(client, namespace, liveFilter(rules, at2))
   ]);
   return { expired, sourceLive };
 }
@@ -60936,7 +61511,7 @@ async function countInDump(dump2, namespace, expiring) {
   const counts = { expired: 0, sourceLive: 0 };
   if (!file) return counts;
   for await (const raw of dumpDocuments(file, "all")) {
-    if (isExpired(import_mongodb23.BSON.deserialize(raw), expiring)) counts.expired += 1;
+    if (isExpired(import_mongodb25.BSON.deserialize(raw), expiring)) counts.expired += 1;
     else counts.sourceLive += 1;
   }
   return counts;
@@ -60950,8 +61525,8 @@ function count(client, namespace, filter) {
   return client.db(dbOf(namespace)).collection(collectionOf(namespace)).countDocuments(filter);
 }
 function expiringOf(check2) {
-  const at = new Date(check2?.asOf ?? 0);
-  return new Map((check2?.collections ?? []).map((c) => [c.source, { rules: c.rules, at }]));
+  const at2 = new Date(check2?.asOf ?? 0);
+  return new Map((check2?.collections ?? []).map((c) => [c.source, { rules: c.rules, at: at2 }]));
 }
 function withoutExpiring(expected, check2) {
   const expiring = new Set(
@@ -60988,6 +61563,8 @@ async function runMode(run3) {
       return planSplit({ ...run3, settings });
     case "verify":
       return verifySplit({ ...run3, settings });
+    case "catch-up":
+      return catchUp({ ...run3, settings });
   }
 }
 async function migrate(run3) {
@@ -61099,7 +61676,7 @@ async function dump(run3) {
     "Dump to disk",
     () => dumpToDirectory(run3.tools, settings.transfer, settings.source, databases, settings.archive)
   );
-  let at;
+  let at2;
   if ("start" in begun) {
     const saved = await phase(
       report2.phases,
@@ -61113,17 +61690,17 @@ async function dump(run3) {
       )
     );
     recordPointInTime(report2, saved);
-    at = pointOf(saved.at);
+    at2 = pointOf(saved.at);
   }
   const manifest = await writeOwnManifest(
     run3,
     settings.archive,
     settings.transfer,
     dumpStartedAt,
-    at
+    at2
   );
   report2.dumpFiles = dumpFiles(settings.archive, await inspectDump(settings.archive));
-  recordDumped(run3, manifest, dumpStartedAt, report2.dumpFiles?.bytes, at);
+  recordDumped(run3, manifest, dumpStartedAt, report2.dumpFiles?.bytes, at2);
 }
 async function restore(run3) {
   const { settings, report: report2 } = run3;
@@ -61279,8 +61856,8 @@ async function transfer(run3, given) {
   recordCopy(run3, result2, bytes2, dumpStartedAt, pointOf(done.at));
   return { ...result2, at: done.at };
 }
-function pointOf(at) {
-  return { t: at.t, i: at.i };
+function pointOf(at2) {
+  return { t: at2.t, i: at2.i };
 }
 function recordNotPointInTime(report2, reason2) {
   report2.consistency = { pointInTime: false, reason: reason2 };
@@ -61416,26 +61993,43 @@ async function verify(run3, plan, result2, expected, baseline, reference, writes
     checkMismatches(report2.mismatches);
   });
 }
+async function verifyCaughtUp(run3, planned, baseline) {
+  const { settings } = run3;
+  const collections = await readSource(
+    settings,
+    planned.map((p) => p.source)
+  );
+  const restored = planned.map((p) => ({ ...p, documents: 0, failures: 0 }));
+  const expected = new Map(
+    planned.map((p) => {
+      const info2 = collections.get(p.source);
+      return [p.source, { documents: info2?.documents, indexes: info2 && stateOf(info2).indexes }];
+    })
+  );
+  const result2 = { counts: { restored: 0, failed: 0 }, restored };
+  const reference = { kind: "server", uri: settings.source, collections };
+  await verify(run3, settings.transfer, result2, expected, baseline, reference);
+}
 async function checkUsers(run3, baseline) {
-  const before = baseline.users;
-  if (before === void 0 || "skipped" in before) return;
+  const before2 = baseline.users;
+  if (before2 === void 0 || "skipped" in before2) return;
   const after = await tryReadUsers(run3.settings);
   recordSkippedUsers(run3.report, after);
   if (after === void 0 || "skipped" in after) return;
-  const drift = usersDrift(before.snapshot, after.snapshot, run3.report.repairs);
+  const drift = usersDrift(before2.snapshot, after.snapshot, run3.report.repairs);
   run3.report.users = { checked: true, reason: void 0, drift, count: after.snapshot.size };
   judgeUsers(drift, after.snapshot.size);
 }
 async function fromSource(run3, result2) {
   const { settings } = run3;
-  const { at } = result2;
+  const { at: at2 } = result2;
   const dumped = new Map(run3.report.dumped.map((d) => [d.namespace, d.documents]));
   const collections = await readSource(
     settings,
     result2.restored.map((r) => r.source),
-    at
+    at2
   );
-  const countAt2 = (ns) => at ? collections.get(ns)?.documents : void 0;
+  const countAt2 = (ns) => at2 ? collections.get(ns)?.documents : void 0;
   const indexes = new Map([...collections.values()].map((c) => [c.namespace, stateOf(c).indexes]));
   const lines = run3.settings.transfer.namespaces;
   const ranged = new Set(rangedNamespaces(run3.settings.transfer));
@@ -61461,7 +62055,7 @@ async function fromSource(run3, result2) {
       ];
     })
   );
-  return { expected, reference: { kind: "server", uri: settings.source, collections, readAt: at } };
+  return { expected, reference: { kind: "server", uri: settings.source, collections, readAt: at2 } };
 }
 function recordSkippedUsers(report2, read) {
   if (read && "skipped" in read)
@@ -61494,6 +62088,7 @@ function whatMayBeWritten(report2) {
 }
 function targetStatement(report2, restore2) {
   if (!report2.targetWritten) return "Nothing was written to the target: mongorestore never started.";
+  if (report2.catchUp) return catchUpStatement(report2.catchUp, restore2);
   const counts = report2.restore ? ` (${report2.restore.restored} document(s) restored, ${report2.restore.failed} failed)` : "";
   if (restore2?.outcome === "ok") {
     return `mongorestore finished${counts}: the target holds what this run restored.`;
@@ -61504,6 +62099,13 @@ function targetStatement(report2, restore2) {
   const scope = planned.length > 0 ? ` The namespaces it could have written, as planned before the run: ${list(planned)}.` : "";
   const dropped = report2.plan?.drop ? " With drop: true, each of these collections was dropped before it was restored: whatever it held before is gone unless the restore finished it." : "";
   return `mongorestore ${how}${counts}: the target may hold a partial copy.${writing}${scope}${dropped}`;
+}
+function catchUpStatement(record, restore2) {
+  const at2 = `${formatOplogTime(record.appliedThrough)} (${record.appliedThroughTime})`;
+  if (restore2?.outcome === "ok") {
+    return `The target holds the source's writes through ${at2}, nothing after (output consistent-at).`;
+  }
+  return `The target holds the source's writes through ${at2}, and may hold part of the batch after it, which mongorestore did not finish: a catch-up from ${formatOplogTime(record.appliedThrough)} would find counts that differ from the source's at that T and refuse; run the migration again.`;
 }
 function dumpStatement(dump2) {
   if (dump2 === void 0 || dump2.outcome === "ok") return "";
@@ -61535,7 +62137,7 @@ function list(items) {
 }
 
 // src/report/report.ts
-import { mkdir as mkdir4, writeFile as writeFile5 } from "node:fs/promises";
+import { mkdir as mkdir4, writeFile as writeFile6 } from "node:fs/promises";
 import { dirname as dirname4 } from "node:path";
 
 // src/server/compatibility.ts
@@ -61627,6 +62229,7 @@ function renderSummary(report2) {
     `<h2>${esc(headline(report2))}</h2>`,
     subline(report2),
     consistencyLine(report2),
+    report2.catchUp ? catchUpLine(report2.catchUp) : "",
     failureSection(report2),
     recoverySection(report2.recovery),
     databasesTable(report2),
@@ -61657,15 +62260,18 @@ function headline(report2) {
   if (report2.status === "cancelled") return "\u23F9\uFE0F Cancelled: the run was stopped before it finished";
   if (report2.status === "running") return "\u2026 Still running";
   const kind = report2.failure?.kind;
-  const before = failing(report2.probes.before);
+  const before2 = failing(report2.probes.before);
   const after = failing(report2.probes.after);
-  if (kind === "AlreadyRejected" && before) {
-    return `\u274C The app already fails before the restore: ${LOGIN_CAUSE[before.status]}; nothing was restored`;
+  if (kind === "AlreadyRejected" && before2) {
+    return `\u274C The app already fails before the restore: ${LOGIN_CAUSE[before2.status]}; nothing was restored`;
   }
   if (report2.mode === "probe") {
     if (after)
       return `\u274C The app's next restart would fail: ${LOGIN_CAUSE[after.status]}`;
     return report2.failure ? `\u274C ${report2.failure.title}` : "\u2705 The app logs in now with a new connection, as it will at its next restart";
+  }
+  if (report2.mode === "catch-up" && !report2.failure && report2.catchUp?.verdict === "caught-up") {
+    return `\u2705 Caught up: the target is ${report2.catchUp.lagSeconds} s behind the source (not verified until the cutover)`;
   }
   if (report2.mode === "dump") {
     return report2.failure ? `\u274C No dump: ${report2.failure.title}` : "\u2705 The dump is written, without users or roles";
@@ -62083,8 +62689,9 @@ async function publish(report2, reportPath, redact2) {
     output("plan", report2.split.plan ?? "");
     output("plan-path", report2.split.planPath);
   }
+  if (report2.catchUp) publishCatchUp(report2.catchUp, report2.status !== "passed");
   await mkdir4(dirname4(reportPath), { recursive: true });
-  await writeFile5(reportPath, json + "\n");
+  await writeFile6(reportPath, json + "\n");
   output("report-path", reportPath);
   if (report2.tools.source) {
     output("tools-version", report2.tools.mongodump ?? "");
@@ -62162,7 +62769,7 @@ function progressOf(run3) {
 // src/tools/install/index.ts
 import { readFileSync as readFileSync2 } from "node:fs";
 import { arch as arch3 } from "node:os";
-import { join as join15 } from "node:path";
+import { join as join16 } from "node:path";
 
 // node_modules/@actions/tool-cache/lib/tool-cache.js
 import * as crypto3 from "crypto";
@@ -62602,8 +63209,8 @@ function _getGlobal(key, defaultValue) {
 // src/tools/install/download.ts
 import { createHash as createHash2, randomUUID as randomUUID3 } from "node:crypto";
 import { createReadStream as createReadStream3, existsSync as existsSync8 } from "node:fs";
-import { readdir as readdir3, readFile as readFile3, rm as rm7, writeFile as writeFile6 } from "node:fs/promises";
-import { join as join14 } from "node:path";
+import { readdir as readdir3, readFile as readFile3, rm as rm8, writeFile as writeFile7 } from "node:fs/promises";
+import { join as join15 } from "node:path";
 
 // src/tools/install/feed.ts
 var OFFICIAL_FEED = "https://downloads.mongodb.org/tools/db/full.json";
@@ -62683,7 +63290,7 @@ function unreadable2(url, why) {
 // src/tools/install/download.ts
 var TOOL_NAME = "mongodb-database-tools";
 async function fetchText(url, tempDir, mirrored) {
-  const file = join14(tempDir, `feed-${randomUUID3()}.json`);
+  const file = join15(tempDir, `feed-${randomUUID3()}.json`);
   try {
     await downloadTool(url, file);
     return await readFile3(file, "utf8");
@@ -62694,13 +63301,13 @@ async function fetchText(url, tempDir, mirrored) {
       `The MongoDB Database Tools feed ${shownUrl(url)} could not be read: ${reason(error2)}. Nothing was dumped or written. ${mirrored ? "Check that tools-mirror serves full.json and that the runner can reach it" : "Check that the runner can reach downloads.mongodb.org (a proxy or firewall may block it); on an isolated network set tools-mirror to a server holding full.json and the archives"}, or set tools-path to a directory holding mongodump and mongorestore.`
     );
   } finally {
-    await rm7(file, { force: true });
+    await rm8(file, { force: true });
   }
 }
 async function install(build, url, version, tempDir) {
   const name = fileName(build.url);
-  const archive = join14(tempDir, `${randomUUID3()}-${name}`);
-  const unpacked = join14(tempDir, randomUUID3());
+  const archive = join15(tempDir, `${randomUUID3()}-${name}`);
+  const unpacked = join15(tempDir, randomUUID3());
   try {
     try {
       await downloadTool(url, archive);
@@ -62722,14 +63329,14 @@ async function install(build, url, version, tempDir) {
     if (name.endsWith(".zip")) await extractZip(archive, unpacked);
     else await extractTar(archive, unpacked);
     const root = await toolsRoot(unpacked, name);
-    await writeFile6(
-      join14(root, "build.json"),
+    await writeFile7(
+      join15(root, "build.json"),
       JSON.stringify({ file: name, sha256: build.sha256 })
     );
     return await cacheDir(root, TOOL_NAME, version);
   } finally {
-    await rm7(archive, { force: true });
-    await rm7(unpacked, { recursive: true, force: true });
+    await rm8(archive, { force: true });
+    await rm8(unpacked, { recursive: true, force: true });
   }
 }
 function findCached(version) {
@@ -62737,7 +63344,7 @@ function findCached(version) {
 }
 async function cachedBuild(folder) {
   try {
-    return JSON.parse(await readFile3(join14(folder, "build.json"), "utf8"));
+    return JSON.parse(await readFile3(join15(folder, "build.json"), "utf8"));
   } catch {
     return void 0;
   }
@@ -62749,8 +63356,8 @@ async function sha256(file) {
 }
 async function toolsRoot(unpacked, name) {
   const entries = await readdir3(unpacked);
-  const root = entries.length === 1 ? join14(unpacked, entries[0]) : unpacked;
-  if (!existsSync8(join14(root, "bin"))) {
+  const root = entries.length === 1 ? join15(unpacked, entries[0]) : unpacked;
+  if (!existsSync8(join15(root, "bin"))) {
     throw new GuardError(
       "ToolUnavailable",
       "Unexpected tools archive",
@@ -62892,17 +63499,17 @@ async function fromCache(version) {
     info(`The tool cache's ${folder} lacks the tools; downloading them again.`);
     return void 0;
   }
-  const checked = await sameVersion(bins, version);
+  const checked2 = await sameVersion(bins, version);
   const build = await cachedBuild(folder);
   info(
-    `Found the tools ${checked} in the tool cache: ${folder}${build ? ` (${build.file})` : ""}`
+    `Found the tools ${checked2} in the tool cache: ${folder}${build ? ` (${build.file})` : ""}`
   );
-  return { bins, version: checked, source: "cache", build: build?.file };
+  return { bins, version: checked2, source: "cache", build: build?.file };
 }
 function binsIn(folder) {
   return {
-    mongodump: toolPath("mongodump", join15(folder, "bin")),
-    mongorestore: toolPath("mongorestore", join15(folder, "bin"))
+    mongodump: toolPath("mongodump", join16(folder, "bin")),
+    mongorestore: toolPath("mongorestore", join16(folder, "bin"))
   };
 }
 async function sameVersion(bins, wanted) {

@@ -443,6 +443,14 @@ const PROMISES: Shown[] = [
     file: 'recovery.test.ts',
     test: 'promise: a foreign dump without a manifest says how its age was found, or that it is unknown',
     how: 'bundle'
+  },
+  // A live migration
+  {
+    promise:
+      'After catch-up and cutover the target equals the source, its users unchanged, the app logs in (live migration)',
+    file: 'catch-up.test.ts',
+    test: 'promise: after catch-up and cutover the target equals the source, its users unchanged, the app logs in',
+    how: 'bundle'
   }
 ]
 

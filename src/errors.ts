@@ -35,6 +35,11 @@ export type FailureKind =
   | 'ShardedCluster'
   | 'PartsIncomplete'
   | 'ObjectiveMissed'
+  | 'OplogRolledOver'
+  | 'SourceNamespacesChanged'
+  | 'TargetWritten'
+  | 'SourceRolledBack'
+  | 'SourceKeptWriting'
   | 'ReplayImpossible'
 
 export class GuardError extends Error {

@@ -6,6 +6,7 @@ import * as core from '@actions/core'
 import { cancelled, GuardError, invalidInput } from './errors.js'
 import { notice, warning } from './interface.js'
 import type {
+  CatchUpSettings,
   DumpSettings,
   MigrateSettings,
   ProbeSettings,
@@ -58,6 +59,7 @@ import {
 } from './oplog/copy.js'
 import { hasSavedWindow, replaySaved, saveWindow } from './oplog/saved.js'
 import { checkCopy, type Reference } from './report/verify-copy.js'
+import { catchUp } from './catch-up.js'
 import { copyFailure } from './report/copy-verdict.js'
 import {
   checkExpiry,
@@ -101,6 +103,8 @@ export async function runMode(run: Run): Promise<void> {
       return planSplit({ ...run, settings })
     case 'verify':
       return verifySplit({ ...run, settings })
+    case 'catch-up':
+      return catchUp({ ...run, settings })
   }
 }
 
@@ -341,7 +345,7 @@ async function probeOnly(run: Run<ProbeSettings>): Promise<void> {
 }
 
 /** Probes every app and fails if an app is already rejected: before anything else is checked. */
-async function probeBefore(run: Run): Promise<void> {
+export async function probeBefore(run: Run): Promise<void> {
   const { report, settings } = run
   report.managed = managedServiceOf(settings)
   const advice = managedAdvice(report.managed)
@@ -385,7 +389,7 @@ export async function checkSides(
 }
 
 /** The target's users and the app users' roles before anything is written. */
-async function recordBaseline(run: Run): Promise<Baseline> {
+export async function recordBaseline(run: Run): Promise<Baseline> {
   const baseline = await readBaseline(run.settings)
   recordSkippedUsers(run.report, baseline.users)
   if (run.signal.aborted) throw cancelled('before the restore; nothing was written.')
@@ -524,7 +528,7 @@ export async function probeAfter(
  * shows so that the report holds both.
  */
 async function verify(
-  run: Run<MigrateSettings | RehearseSettings | RestoreSettings>,
+  run: Run<MigrateSettings | RehearseSettings | RestoreSettings | CatchUpSettings>,
   plan: TransferPlan,
   result: RestoreResult,
   expected: Map<string, Expected>,
@@ -601,6 +605,32 @@ async function verify(
     if (different) throw different
     checkMismatches(report.mismatches)
   })
+}
+
+/**
+ * catch-up, after the cutover: the target against the source as it is now (it takes no more
+ * writes to the plan), exactly: counts, indexes, options, the sample, users, leftovers.
+ */
+export async function verifyCaughtUp(
+  run: Run<CatchUpSettings>,
+  planned: readonly PlannedNamespace[],
+  baseline: Baseline
+): Promise<void> {
+  const { settings } = run
+  const collections = await readSource(
+    settings,
+    planned.map((p) => p.source)
+  )
+  const restored = planned.map((p) => ({ ...p, documents: 0, failures: 0 }))
+  const expected = new Map<string, Expected>(
+    planned.map((p) => {
+      const info = collections.get(p.source)
+      return [p.source, { documents: info?.documents, indexes: info && stateOf(info).indexes }]
+    })
+  )
+  const result: RestoreResult = { counts: { restored: 0, failed: 0 }, restored }
+  const reference: Reference = { kind: 'server', uri: settings.source, collections }
+  await verify(run, settings.transfer, result, expected, baseline, reference)
 }
 
 /** The target's users against the baseline: any change the run did not make on purpose fails. */

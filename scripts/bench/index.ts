@@ -27,17 +27,21 @@ import {
   tuningTable,
   verifyTable,
   writeDocs,
+  writeDocsSection,
   type SizeResult,
   type TuneResult
 } from './table.ts'
 import { measureVerify } from './verify-cost.ts'
+import { catchUpTable, measureCatchUp } from './catch-up.ts'
+import { node24 } from './rows.ts'
 import { measureConsistent } from './consistent.ts'
 
 async function main(): Promise<void> {
   const t0 = performance.now()
   const settings = readSettings(process.env, repoRoot)
   const { sizes, repeat, tune: withTuning } = settings
-  if (!sizes.length && !settings.shapes.length) throw new Error('BENCH_SIZES has no valid size')
+  if (!sizes.length && !settings.shapes.length && !settings.catchUp.documents)
+    throw new Error('BENCH_SIZES has no valid size')
   const b = binaries()
   log(
     `mongod ${b.mongodVersion}, tools ${b.toolsVersion}, sizes ${sizes.join(', ')}, repeat ${repeat}${withTuning ? ', tuning' : ''}`
@@ -95,8 +99,29 @@ async function main(): Promise<void> {
       shapes.push(await measureShape(bed, shape, repeat, withTuning))
     }
     if (shapes.length > 0) console.log(`\n${shapesTable(shapes)}\n`)
-    const { bench, tuning } = render(settings, all, tune, (performance.now() - t0) / 60_000, shapes)
-    await writeDocs(settings.out, bench, tuning)
+    if (all.length > 0 || shapes.length > 0) {
+      const { bench, tuning } = render(
+        settings,
+        all,
+        tune,
+        (performance.now() - t0) / 60_000,
+        shapes
+      )
+      await writeDocs(settings.out, bench, tuning)
+    }
+    if (settings.catchUp.documents > 0) {
+      log(`catch-up of ${fmtInt(settings.catchUp.documents)} documents (load ${loadavg()})`)
+      const { documents, writes } = settings.catchUp
+      const result = await measureCatchUp(documents, writes, settings.seed, node24())
+      const table = catchUpTable(result)
+      console.log(`\n${table}\n`)
+      const when = new Date().toISOString().slice(0, 16).replace('T', ' ')
+      await writeDocsSection(
+        settings.out,
+        'catch-up',
+        `Measured ${when} UTC with \`${settings.rerun}\`.\n\n${table}`
+      )
+    }
     log(`total ${((performance.now() - t0) / 60_000).toFixed(1)} minutes`)
   } finally {
     await tearDown(bed)

@@ -10,6 +10,8 @@
 //                               builds) at the largest size, and the parallelism on each shape
 //   BENCH_SHAPES=tenants100,tenants1000,selected   deployment shapes (shapes.ts) measured after
 //                               the sizes ('none' skips them); BENCH_SIZES=none measures shapes only
+//   BENCH_CATCHUP=1000000       documents copied before the catch-up measurement (issue 21; on
+//                               replica sets; 'none' skips it); BENCH_CATCHUP_WRITES=10000 after T
 //   BENCH_SEED=42               seed of the generated dataset
 //   BENCH_OUT=docs/benchmarks.md   where to write ('-' writes nothing)
 // May import: nothing of the bench (it sits at the bottom).
@@ -26,6 +28,8 @@ export interface BenchSettings {
   tune: boolean
   /** Keys of the deployment shapes to measure (shapes.ts). */
   shapes: string[]
+  /** The catch-up measurement: documents copied at T (0: skipped) and writes after T. */
+  catchUp: { documents: number; writes: number }
   /** Seed of the generated dataset. */
   seed: number
   /** Where the tables are written; '-' writes nothing. */
@@ -47,17 +51,24 @@ export function readSettings(env: NodeJS.ProcessEnv, repoRoot: string): BenchSet
     .filter((s) => s !== '' && s !== 'none')
   // Only the variables that were set appear in the rerun command.
   const given = []
-  if (env.BENCH_SIZES) given.push(`BENCH_SIZES=${sizes.join(',')}`)
+  if (env.BENCH_SIZES) given.push(`BENCH_SIZES=${sizes.join(',') || env.BENCH_SIZES}`)
   if (env.BENCH_REPEAT) given.push(`BENCH_REPEAT=${repeat}`)
   if (env.BENCH_ROWS) given.push(`BENCH_ROWS=${rows.join(',')}`)
   if (env.BENCH_SHAPES) given.push(`BENCH_SHAPES=${env.BENCH_SHAPES}`)
   if (env.BENCH_TUNE === '1') given.push('BENCH_TUNE=1')
+  const catchUp = {
+    documents: env.BENCH_CATCHUP === 'none' ? 0 : Number(env.BENCH_CATCHUP ?? 1_000_000) || 0,
+    writes: Number(env.BENCH_CATCHUP_WRITES ?? 10_000) || 10_000
+  }
+  if (env.BENCH_CATCHUP) given.push(`BENCH_CATCHUP=${env.BENCH_CATCHUP}`)
+  if (env.BENCH_CATCHUP_WRITES) given.push(`BENCH_CATCHUP_WRITES=${catchUp.writes}`)
   return {
     sizes,
     repeat,
     rows,
     shapes,
     tune: env.BENCH_TUNE === '1',
+    catchUp,
     seed: Number(env.BENCH_SEED ?? 42) || 42,
     out: env.BENCH_OUT ?? join(repoRoot, 'docs', 'benchmarks.md'),
     rerun: [...given, 'npm run bench'].join(' ')

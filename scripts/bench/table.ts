@@ -209,3 +209,13 @@ export async function writeDocs(out: string, bench: string, tuning: string | und
   writeFileSync(out, await prettier.format(text, { ...options, filepath: out }))
   log(`wrote ${out}`)
 }
+
+/** Rewrites one generated section of `out` (e.g. the catch-up's); '-' writes nothing. */
+export async function writeDocsSection(out: string, tag: string, content: string) {
+  if (out === '-') return
+  let text = existsSync(out) ? readFileSync(out, 'utf8') : '# Benchmarks\n'
+  text = replaceBetween(text, tag, content)
+  const options = (await prettier.resolveConfig(out)) ?? {}
+  writeFileSync(out, await prettier.format(text, { ...options, filepath: out }))
+  log(`wrote ${out} (${tag})`)
+}

@@ -57,6 +57,7 @@ const EXIT_CODES: Record<string, number> = {
   EmptyRestore: 5,
   DataMismatch: 5,
   PartsIncomplete: 5,
+  TargetWritten: 5,
   ReplayImpossible: 5,
   UnreadableDump: 6,
   DumpCarriesUsers: 6,

@@ -21,10 +21,12 @@ import {
   MODES,
   type Consistent,
   type Mode,
+  type OplogTime,
   type Rename,
   type Settings,
   type TransferPlan
 } from './settings.js'
+import { parseOplogTime, timeIn } from './consistent-at.js'
 import { parseVerifySample } from './verify-sample.js'
 
 export function getInputs(): Settings {
@@ -119,6 +121,60 @@ function settingsFor(mode: Mode): Settings {
       const target = uriInput('target-uri', mode)
       return { mode, ...commonInputs(mode, target), target, plan: planInput() }
     }
+    case 'catch-up': {
+      const source = uriInput('source-uri', mode)
+      const target = uriInput('target-uri', mode)
+      return {
+        mode,
+        ...commonInputs(mode, target),
+        source,
+        target,
+        transfer: transferInputs(mode, source, target),
+        from: consistentAtInput(),
+        maxLagMs: numberInput('max-lag-seconds', 5) * 1000,
+        cutover: booleanInput('cutover'),
+        quietMs: numberInput('quiet-seconds', 5) * 1000,
+        cutoverTimeoutMs: numberInput('cutover-timeout-minutes', 10) * 60_000
+      }
+    }
+  }
+}
+
+/** catch-up: the migration's T, given as the output itself or the path of a report file. */
+function consistentAtInput(): OplogTime {
+  const text = core.getInput('consistent-at').trim()
+  if (text === '') {
+    throw invalidInput(
+      'consistent-at',
+      'is empty, and mode: catch-up needs it',
+      'Pass ${{ needs.migrate.outputs.consistent-at }}: the T the migrate step copied the source at'
+    )
+  }
+  if (/^(\d|\{|Timestamp\()/.test(text)) return parseOplogTime(text)
+  const path = resolve(text)
+  if (!existsSync(path)) {
+    throw invalidInput(
+      'consistent-at',
+      `${path} does not exist and is not a timestamp`,
+      "Pass the migrate step's consistent-at output, or the path of its report file"
+    )
+  }
+  const found = timeIn(parseJson(readFileSync(path, 'utf8')))
+  if (!found) {
+    throw invalidInput(
+      'consistent-at',
+      `the report ${path} holds no consistent-at timestamp`,
+      'Pass the report of a migrate step that made a point-in-time copy, or its consistent-at output'
+    )
+  }
+  return found
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return undefined
   }
 }
 

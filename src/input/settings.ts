@@ -14,10 +14,20 @@ export interface Rename {
   to: string
 }
 
-export const MODES = ['migrate', 'rehearse', 'dump', 'restore', 'probe', 'plan', 'verify'] as const
+export const MODES = [
+  'migrate',
+  'rehearse',
+  'dump',
+  'restore',
+  'probe',
+  'plan',
+  'verify',
+  'catch-up'
+] as const
 /** migrate: dump → guarded restore → probes; rehearse: the same into scratch namespaces that are
  * dropped afterwards; dump: to disk only; restore: a dump from disk; probe: the probe alone;
- * plan: split a migration into the parts of a matrix; verify: check the whole after the parts. */
+ * plan: split a migration into the parts of a matrix; verify: check the whole after the parts;
+ * catch-up: replay the source's oplog after a migration's T onto the target, then cut over. */
 export type Mode = (typeof MODES)[number]
 
 /** How the data is dumped and restored: what the tools' argv and the namespace plan are made of. */
@@ -156,6 +166,32 @@ export interface VerifySettings extends Common {
   plan: SplitPlan
 }
 
+/** An oplog timestamp: seconds since the epoch and the ordinal within that second. */
+export interface OplogTime {
+  t: number
+  i: number
+}
+
+export interface CatchUpSettings extends Common {
+  mode: 'catch-up'
+  /** The replica set the migration copied (a user that can read local.oplog.rs). */
+  source: MongoUri
+  /** The migration's target (a user that can run mongorestore --oplogReplay). */
+  target: MongoUri
+  /** The migration's plan (databases, ns-exclude, renames): the replay filters by it. */
+  transfer: TransferPlan
+  /** The T the target is consistent at: the migrate step's consistent-at, or a re-run's. */
+  from: OplogTime
+  /** The catch-up loop ends when the target is at most this far behind the source. */
+  maxLagMs: number
+  /** Then wait for the source to stop taking writes, apply the rest and verify exactly. */
+  cutover: boolean
+  /** cutover: the source counts as stopped after this long without a relevant entry. */
+  quietMs: number
+  /** cutover: fail when the source has not stopped within this long. */
+  cutoverTimeoutMs: number
+}
+
 /** Everything the action was asked to do, validated. */
 export type Settings =
   | MigrateSettings
@@ -165,6 +201,7 @@ export type Settings =
   | ProbeSettings
   | PlanSettings
   | VerifySettings
+  | CatchUpSettings
 
 /** The modes that run the tools. */
 export type ToolSettings = Exclude<Settings, ProbeSettings | VerifySettings>

@@ -3,6 +3,8 @@
 // whether they were dropped first, and what became of the archive.
 import type { ToolProgress } from '../tools/progress.js'
 import type { Report } from './report.js'
+import { formatOplogTime } from '../input/consistent-at.js'
+import type { CatchUpRecord } from './catch-up-record.js'
 
 const LISTED = 20
 
@@ -29,6 +31,7 @@ export function whatMayBeWritten(report: Report): string {
 
 function targetStatement(report: Report, restore: ToolProgress | undefined): string {
   if (!report.targetWritten) return 'Nothing was written to the target: mongorestore never started.'
+  if (report.catchUp) return catchUpStatement(report.catchUp, restore)
   const counts = report.restore
     ? ` (${report.restore.restored} document(s) restored, ${report.restore.failed} failed)`
     : ''
@@ -48,6 +51,15 @@ function targetStatement(report: Report, restore: ToolProgress | undefined): str
     ? ' With drop: true, each of these collections was dropped before it was restored: whatever it held before is gone unless the restore finished it.'
     : ''
   return `mongorestore ${how}${counts}: the target may hold a partial copy.${writing}${scope}${dropped}`
+}
+
+/** catch-up: the T the target holds, and whether a batch was cut off midway. */
+function catchUpStatement(record: CatchUpRecord, restore: ToolProgress | undefined): string {
+  const at = `${formatOplogTime(record.appliedThrough)} (${record.appliedThroughTime})`
+  if (restore?.outcome === 'ok') {
+    return `The target holds the source's writes through ${at}, nothing after (output consistent-at).`
+  }
+  return `The target holds the source's writes through ${at}, and may hold part of the batch after it, which mongorestore did not finish: a catch-up from ${formatOplogTime(record.appliedThrough)} would find counts that differ from the source's at that T and refuse; run the migration again.`
 }
 
 function dumpStatement(dump: ToolProgress | undefined): string {

@@ -29,6 +29,7 @@ import type { Manifest } from '../tools/manifest.js'
 import type { Recovery } from './recovery.js'
 import type { SourceWrites } from '../server/source-writes.js'
 import type { ExpiryCheck } from './expiry-check.js'
+import { publishCatchUp, type CatchUpRecord } from './catch-up-record.js'
 
 export interface Report {
   mode: Mode | undefined
@@ -117,6 +118,8 @@ export interface Report {
   recovery: Recovery | undefined
   /** restore: the manifest of the dump restored (this action's own dumps carry one). */
   manifest: Manifest | undefined
+  /** mode catch-up: how far the replay got, the lag, the verdict. */
+  catchUp?: CatchUpRecord
 }
 
 /**
@@ -213,6 +216,7 @@ export async function publish(
     output('plan', report.split.plan ?? '')
     output('plan-path', report.split.planPath)
   }
+  if (report.catchUp) publishCatchUp(report.catchUp, report.status !== 'passed')
   await mkdir(dirname(reportPath), { recursive: true })
   await writeFile(reportPath, json + '\n')
   output('report-path', reportPath)

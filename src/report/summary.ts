@@ -7,6 +7,7 @@ import type { ProbeResult, ProbeStatus } from '../server/probe.js'
 import { formatDuration } from '../input/objectives.js'
 import { missedHeadline, type Recovery } from './recovery.js'
 import type { Report } from './report.js'
+import { catchUpLine } from './catch-up-record.js'
 
 type Cell = string | number
 
@@ -15,6 +16,7 @@ export function renderSummary(report: Report): string {
     `<h2>${esc(headline(report))}</h2>`,
     subline(report),
     consistencyLine(report),
+    report.catchUp ? catchUpLine(report.catchUp) : '',
     failureSection(report),
     recoverySection(report.recovery),
     databasesTable(report),
@@ -62,6 +64,9 @@ export function headline(report: Report): string {
     return report.failure
       ? `❌ ${report.failure.title}`
       : '✅ The app logs in now with a new connection, as it will at its next restart'
+  }
+  if (report.mode === 'catch-up' && !report.failure && report.catchUp?.verdict === 'caught-up') {
+    return `✅ Caught up: the target is ${report.catchUp.lagSeconds} s behind the source (not verified until the cutover)`
   }
   if (report.mode === 'dump') {
     return report.failure
