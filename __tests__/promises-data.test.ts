@@ -18,6 +18,7 @@ import {
 import { type ActionRun, explain, node24, runAction } from './support/run-action.ts'
 import { seedOrders } from './support/faults.ts'
 import { count, databaseNames, state } from './support/observe.ts'
+import { MANIFEST_FILE } from '../src/tools/manifest.ts'
 
 after(stopAllServers)
 const node = node24()
@@ -149,7 +150,11 @@ test('promise: databases, one dump per database to disk (dump, then restore): on
     { node }
   )
   assert.equal(dumped.exitCode, 0, explain(dumped))
-  assert.deepEqual(readdirSync(dir).sort(), ['appdb', 'other'], 'one dump per named database')
+  assert.deepEqual(
+    readdirSync(dir).sort(),
+    ['appdb', MANIFEST_FILE, 'other'],
+    'one dump per named database, beside the manifest'
+  )
   const restored = await runAction(
     {
       mode: 'restore',

@@ -30,7 +30,7 @@ test('counts and the sample read at T see the source as it was at T', async (t) 
   const values = await withClient(rs.rootUri, (c) =>
     withSessionAt(c, T, async (session) => {
       const out: string[] = []
-      const docs = serverSample(c.db('appdb').collection('items'), 'all', undefined, session)
+      const docs = serverSample(c.db('appdb').collection('items'), 'all', undefined, {}, session)
       for await (const raw of docs)
         out.push(Buffer.from(raw).toString('latin1').includes('then') ? 'then' : 'now')
       return out

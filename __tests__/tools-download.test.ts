@@ -135,7 +135,8 @@ describe('the action downloads, verifies and caches its own tools', () => {
       mongodump: VERSION,
       mongorestore: VERSION,
       source: 'download',
-      build: file
+      build: file,
+      credentials: 'pipe'
     })
     // Source and target of the same version: checked, recorded, and the run goes on.
     const mongod = binaries().mongodVersion
