@@ -35,6 +35,12 @@ export function notice(message: string, props: { title: string }): void {
   else core.notice(message, props)
 }
 
+/** A plain line of the log, the same for a runner and a person. */
+export function info(message: string): void {
+  if (commandLine) process.stdout.write(`${message}\n`)
+  else core.info(message)
+}
+
 /** Detail for whoever debugs a run on a runner (ACTIONS_STEP_DEBUG); never on the command line. */
 export function debug(message: string): void {
   if (!commandLine) core.debug(message)
