@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { MongoUri } from '../src/secrets.ts'
-import { readSource } from '../src/steps.ts'
+import { readSource } from '../src/pipeline/steps.ts'
 import { closedPort } from './support/faults.ts'
 
 test('a source gone after the restore: Unreachable, naming source-uri, not an unexpected failure', async () => {

@@ -20231,11 +20231,11 @@ var require_bson = __commonJS({
         return o;
       }
       static fromExtendedJSON(doc) {
-        const copy = Object.assign({}, doc);
-        delete copy.$ref;
-        delete copy.$id;
-        delete copy.$db;
-        return new _DBRef(doc.$ref, doc.$id, doc.$db, copy);
+        const copy2 = Object.assign({}, doc);
+        delete copy2.$ref;
+        delete copy2.$id;
+        delete copy2.$db;
+        return new _DBRef(doc.$ref, doc.$id, doc.$db, copy2);
       }
       inspect(depth, options, inspect) {
         inspect ??= defaultInspect;
@@ -23194,9 +23194,9 @@ var require_bson = __commonJS({
         return date;
       }
       if (value.$code != null) {
-        const copy = Object.assign({}, value);
+        const copy2 = Object.assign({}, value);
         if (value.$scope) {
-          copy.$scope = deserializeValue(value.$scope);
+          copy2.$scope = deserializeValue(value.$scope);
         }
         return Code.fromExtendedJSON(value);
       }
@@ -29990,7 +29990,7 @@ var require_ordered = __commonJS({
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.OrderedBulkOperation = void 0;
-    var BSON11 = require_bson2();
+    var BSON12 = require_bson2();
     var error_1 = require_error();
     var common_1 = require_common2();
     var OrderedBulkOperation = class extends common_1.BulkOperationBase {
@@ -30002,13 +30002,13 @@ var require_ordered = __commonJS({
         let buffer;
         let bsonSize;
         if (this.s.usingAutoEncryption) {
-          bsonSize = BSON11.calculateObjectSize(document, {
+          bsonSize = BSON12.calculateObjectSize(document, {
             checkKeys: false,
             ignoreUndefined: false
           });
         } else {
           const bson = this.s.bsonOptions;
-          buffer = BSON11.serialize(document, {
+          buffer = BSON12.serialize(document, {
             checkKeys: this.s.checkKeys,
             ignoreUndefined: bson.ignoreUndefined,
             serializeFunctions: bson.serializeFunctions
@@ -30062,7 +30062,7 @@ var require_unordered = __commonJS({
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.UnorderedBulkOperation = void 0;
-    var BSON11 = require_bson2();
+    var BSON12 = require_bson2();
     var error_1 = require_error();
     var common_1 = require_common2();
     var UnorderedBulkOperation = class extends common_1.BulkOperationBase {
@@ -30080,13 +30080,13 @@ var require_unordered = __commonJS({
         let buffer;
         let bsonSize;
         if (this.s.usingAutoEncryption) {
-          bsonSize = BSON11.calculateObjectSize(document, {
+          bsonSize = BSON12.calculateObjectSize(document, {
             checkKeys: false,
             ignoreUndefined: false
           });
         } else {
           const bson = this.s.bsonOptions;
-          buffer = BSON11.serialize(document, {
+          buffer = BSON12.serialize(document, {
             checkKeys: this.s.checkKeys,
             ignoreUndefined: bson.ignoreUndefined,
             serializeFunctions: bson.serializeFunctions
@@ -36105,13 +36105,13 @@ var require_client_metadata = __commonJS({
     var error_1 = require_error();
     var utils_1 = require_utils2();
     var NODE_DRIVER_VERSION = require_package().version;
-    function isDriverInfoEqual(info1, info2) {
+    function isDriverInfoEqual(info1, info22) {
       const nonEmptyCmp = (s1, s2) => {
         s1 ||= void 0;
         s2 ||= void 0;
         return s1 === s2;
       };
-      return nonEmptyCmp(info1.name, info2.name) && nonEmptyCmp(info1.platform, info2.platform) && nonEmptyCmp(info1.version, info2.version);
+      return nonEmptyCmp(info1.name, info22.name) && nonEmptyCmp(info1.platform, info22.platform) && nonEmptyCmp(info1.version, info22.version);
     }
     var LimitedSizeDocument = class {
       constructor(maxSize) {
@@ -46628,7 +46628,7 @@ var require_mongodb_aws = __commonJS({
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.MongoDBAWS = void 0;
     var bson_1 = require_bson2();
-    var BSON11 = require_bson2();
+    var BSON12 = require_bson2();
     var error_1 = require_error();
     var utils_1 = require_utils2();
     var auth_provider_1 = require_auth_provider();
@@ -46665,10 +46665,10 @@ var require_mongodb_aws = __commonJS({
         const saslStart = {
           saslStart: 1,
           mechanism: "MONGODB-AWS",
-          payload: BSON11.serialize({ r: nonce, p: ASCII_N }, bsonOptions)
+          payload: BSON12.serialize({ r: nonce, p: ASCII_N }, bsonOptions)
         };
         const saslStartResponse = await connection.command((0, utils_1.ns)(`${db}.$cmd`), saslStart, void 0);
-        const serverResponse = BSON11.deserialize(saslStartResponse.payload.buffer, bsonOptions);
+        const serverResponse = BSON12.deserialize(saslStartResponse.payload.buffer, bsonOptions);
         const host = serverResponse.h;
         const serverNonce = serverResponse.s.buffer;
         if (serverNonce.length !== 64) {
@@ -46706,7 +46706,7 @@ var require_mongodb_aws = __commonJS({
         const saslContinue = {
           saslContinue: 1,
           conversationId: saslStartResponse.conversationId,
-          payload: BSON11.serialize(payload, bsonOptions)
+          payload: BSON12.serialize(payload, bsonOptions)
         };
         await connection.command((0, utils_1.ns)(`${db}.$cmd`), saslContinue, void 0);
       }
@@ -47475,7 +47475,7 @@ var require_memory_pager = __commonJS({
         if (i >= this.length) this.length = i + 1;
       }
       if (page && page.buffer === this.deduplicate && this.deduplicate && !noAllocate) {
-        page.buffer = copy(page.buffer);
+        page.buffer = copy2(page.buffer);
         page.deduplicate = 0;
       }
       return page;
@@ -47530,7 +47530,7 @@ var require_memory_pager = __commonJS({
       buf.fill(0);
       return buf;
     }
-    function copy(buf) {
+    function copy2(buf) {
       var cpy = Buffer.allocUnsafe ? Buffer.allocUnsafe(buf.length) : new Buffer(buf.length);
       buf.copy(cpy);
       return cpy;
@@ -49590,7 +49590,7 @@ var require_mongo_client = __commonJS({
        * @param driverInfo - Information about the application or library.
        */
       appendMetadata(driverInfo) {
-        const isDuplicateDriverInfo = this.driverInfoList.some((info2) => (0, client_metadata_1.isDriverInfoEqual)(info2, driverInfo));
+        const isDuplicateDriverInfo = this.driverInfoList.some((info3) => (0, client_metadata_1.isDriverInfoEqual)(info3, driverInfo));
         if (isDuplicateDriverInfo)
           return;
         this.driverInfoList.push(driverInfo);
@@ -54235,12 +54235,12 @@ var HttpClient = class {
         throw new Error("Client has already been disposed.");
       }
       const parsedUrl = new URL(requestUrl);
-      let info2 = this._prepareRequest(verb, parsedUrl, headers);
+      let info3 = this._prepareRequest(verb, parsedUrl, headers);
       const maxTries = this._allowRetries && RetryableHttpVerbs.includes(verb) ? this._maxRetries + 1 : 1;
       let numTries = 0;
       let response;
       do {
-        response = yield this.requestRaw(info2, data);
+        response = yield this.requestRaw(info3, data);
         if (response && response.message && response.message.statusCode === HttpCodes.Unauthorized) {
           let authenticationHandler;
           for (const handler of this.handlers) {
@@ -54250,7 +54250,7 @@ var HttpClient = class {
             }
           }
           if (authenticationHandler) {
-            return authenticationHandler.handleAuthentication(this, info2, data);
+            return authenticationHandler.handleAuthentication(this, info3, data);
           } else {
             return response;
           }
@@ -54273,8 +54273,8 @@ var HttpClient = class {
               }
             }
           }
-          info2 = this._prepareRequest(verb, parsedRedirectUrl, headers);
-          response = yield this.requestRaw(info2, data);
+          info3 = this._prepareRequest(verb, parsedRedirectUrl, headers);
+          response = yield this.requestRaw(info3, data);
           redirectsRemaining--;
         }
         if (!response.message.statusCode || !HttpResponseRetryCodes.includes(response.message.statusCode)) {
@@ -54303,7 +54303,7 @@ var HttpClient = class {
    * @param info
    * @param data
    */
-  requestRaw(info2, data) {
+  requestRaw(info3, data) {
     return __awaiter(this, void 0, void 0, function* () {
       return new Promise((resolve3, reject) => {
         function callbackForResult(err, res) {
@@ -54315,7 +54315,7 @@ var HttpClient = class {
             resolve3(res);
           }
         }
-        this.requestRawWithCallback(info2, data, callbackForResult);
+        this.requestRawWithCallback(info3, data, callbackForResult);
       });
     });
   }
@@ -54325,12 +54325,12 @@ var HttpClient = class {
    * @param data
    * @param onResult
    */
-  requestRawWithCallback(info2, data, onResult) {
+  requestRawWithCallback(info3, data, onResult) {
     if (typeof data === "string") {
-      if (!info2.options.headers) {
-        info2.options.headers = {};
+      if (!info3.options.headers) {
+        info3.options.headers = {};
       }
-      info2.options.headers["Content-Length"] = Buffer.byteLength(data, "utf8");
+      info3.options.headers["Content-Length"] = Buffer.byteLength(data, "utf8");
     }
     let callbackCalled = false;
     function handleResult(err, res) {
@@ -54339,7 +54339,7 @@ var HttpClient = class {
         onResult(err, res);
       }
     }
-    const req = info2.httpModule.request(info2.options, (msg) => {
+    const req = info3.httpModule.request(info3.options, (msg) => {
       const res = new HttpClientResponse(msg);
       handleResult(void 0, res);
     });
@@ -54351,7 +54351,7 @@ var HttpClient = class {
       if (socket) {
         socket.end();
       }
-      handleResult(new Error(`Request timeout: ${info2.options.path}`));
+      handleResult(new Error(`Request timeout: ${info3.options.path}`));
     });
     req.on("error", function(err) {
       handleResult(err);
@@ -54387,27 +54387,27 @@ var HttpClient = class {
     return this._getProxyAgentDispatcher(parsedUrl, proxyUrl);
   }
   _prepareRequest(method, requestUrl, headers) {
-    const info2 = {};
-    info2.parsedUrl = requestUrl;
-    const usingSsl = info2.parsedUrl.protocol === "https:";
-    info2.httpModule = usingSsl ? https : http;
+    const info3 = {};
+    info3.parsedUrl = requestUrl;
+    const usingSsl = info3.parsedUrl.protocol === "https:";
+    info3.httpModule = usingSsl ? https : http;
     const defaultPort = usingSsl ? 443 : 80;
-    info2.options = {};
-    info2.options.host = info2.parsedUrl.hostname;
-    info2.options.port = info2.parsedUrl.port ? parseInt(info2.parsedUrl.port) : defaultPort;
-    info2.options.path = (info2.parsedUrl.pathname || "") + (info2.parsedUrl.search || "");
-    info2.options.method = method;
-    info2.options.headers = this._mergeHeaders(headers);
+    info3.options = {};
+    info3.options.host = info3.parsedUrl.hostname;
+    info3.options.port = info3.parsedUrl.port ? parseInt(info3.parsedUrl.port) : defaultPort;
+    info3.options.path = (info3.parsedUrl.pathname || "") + (info3.parsedUrl.search || "");
+    info3.options.method = method;
+    info3.options.headers = this._mergeHeaders(headers);
     if (this.userAgent != null) {
-      info2.options.headers["user-agent"] = this.userAgent;
+      info3.options.headers["user-agent"] = this.userAgent;
     }
-    info2.options.agent = this._getAgent(info2.parsedUrl);
+    info3.options.agent = this._getAgent(info3.parsedUrl);
     if (this.handlers) {
       for (const handler of this.handlers) {
-        handler.prepareRequest(info2.options);
+        handler.prepareRequest(info3.options);
       }
     }
-    return info2;
+    return info3;
   }
   _mergeHeaders(headers) {
     if (this.requestOptions && this.requestOptions.headers) {
@@ -55945,6 +55945,11 @@ ${message}
 `);
   else notice(message, props);
 }
+function info2(message) {
+  if (commandLine) process.stdout.write(`${message}
+`);
+  else info(message);
+}
 function debug2(message) {
   if (!commandLine) debug(message);
 }
@@ -56479,17 +56484,17 @@ function matrixOf(parts) {
   }));
   return JSON.stringify({ include });
 }
-function rangedNamespaces(plan) {
-  const ranged = plan.namespaces.filter((l) => l.range !== void 0);
+function rangedNamespaces(plan2) {
+  const ranged = plan2.namespaces.filter((l) => l.range !== void 0);
   return [...new Set(ranged.map((l) => `${l.database}.${l.collection}`))];
 }
 
 // src/input/split-plan.ts
 var PLAN_FORMAT = "mongo-restore-guard-plan/1";
 function parsePlan(text, input = "plan") {
-  let plan;
+  let plan2;
   try {
-    plan = JSON.parse(text);
+    plan2 = JSON.parse(text);
   } catch (error2) {
     throw invalidInput(
       input,
@@ -56497,7 +56502,7 @@ function parsePlan(text, input = "plan") {
       "Pass the plan output of the plan job (needs.plan.outputs.plan) or the path of its plan file"
     );
   }
-  const p = plan;
+  const p = plan2;
   if (p === null || typeof p !== "object" || p.format !== PLAN_FORMAT || !Array.isArray(p.namespaces)) {
     throw invalidInput(
       input,
@@ -56507,14 +56512,14 @@ function parsePlan(text, input = "plan") {
   }
   return p;
 }
-function planOutputs(plan) {
+function planOutputs(plan2) {
   const parts = /* @__PURE__ */ new Map();
-  for (const p of plan.namespaces) {
-    const text = plan.wholeDatabases ? `${p.namespace.slice(0, p.namespace.indexOf("."))}.*` : `${p.namespace}${p.range ? ` ${p.range}` : ""}`;
+  for (const p of plan2.namespaces) {
+    const text = plan2.wholeDatabases ? `${p.namespace.slice(0, p.namespace.indexOf("."))}.*` : `${p.namespace}${p.range ? ` ${p.range}` : ""}`;
     parts.set(p.part, (parts.get(p.part) ?? /* @__PURE__ */ new Set()).add(text));
   }
   const matrix = matrixOf([...parts.values()].map((lines) => parseNamespaceLines([...lines])));
-  const json = JSON.stringify(plan);
+  const json = JSON.stringify(plan2);
   return { matrix, plan: json.length + matrix.length < OUTPUT_BUDGET ? json : void 0 };
 }
 
@@ -56877,15 +56882,15 @@ function settingsFor(mode) {
       const source = uriInput("source-uri", mode);
       const target = uriInput("target-uri", mode);
       const common = { ...commonInputs(mode, target), source, target };
-      const transfer2 = transferInputs(mode, source, target);
+      const transfer = transferInputs(mode, source, target);
       const archive = archiveInput(mode);
       const objectives = objectivesInput(mode);
       const consistent = consistentInput();
-      if (mode === "migrate") return { mode, ...common, transfer: transfer2, archive, objectives, consistent };
+      if (mode === "migrate") return { mode, ...common, transfer, archive, objectives, consistent };
       return {
         mode,
         ...common,
-        transfer: transfer2,
+        transfer,
         archive,
         objectives,
         consistent,
@@ -57083,7 +57088,7 @@ function commonInputs(mode, target) {
   };
 }
 function transferInputs(mode, source, target) {
-  const plan = {
+  const plan2 = {
     databases: databasesInput(),
     namespaces: namespacesInput(mode),
     drop: booleanInput("drop"),
@@ -57104,8 +57109,8 @@ function transferInputs(mode, source, target) {
     allowFailedDocuments: booleanInput("allow-failed-documents"),
     verifySample: parseVerifySample(getInput("verify-sample"))
   };
-  checkPlan({ mode, source, target, ...plan });
-  return plan;
+  checkPlan({ mode, source, target, ...plan2 });
+  return plan2;
 }
 function getReportPath() {
   return resolve2(
@@ -57275,49 +57280,123 @@ function runnerTemp() {
   return process.env["RUNNER_TEMP"] || tmpdir();
 }
 
-// src/report/data-check.ts
-function compareCollections(restored, expected, actual, exact) {
-  const byNamespace = new Map(actual.map((a) => [a.namespace, a]));
-  return restored.flatMap(({ source, target }) => {
-    const want = expected.get(source);
-    const have = byNamespace.get(target);
-    if (!want) return [];
-    if (!have) return [{ namespace: target, check: "presence", problem: "missing on the target" }];
-    const problems = [];
-    if (want.documents !== void 0) {
-      const ok3 = exact ? have.documents === want.documents : have.documents >= want.documents;
-      if (!ok3)
-        problems.push({
-          namespace: target,
-          check: "count",
-          problem: `${have.documents} documents, expected ${exact ? "" : "at least "}${want.documents}`
-        });
-    }
-    if (want.indexes !== void 0) {
-      const haveSet = new Set(have.indexes.map((i) => `${i.name} ${i.definition}`));
-      const missing = want.indexes.filter((i) => !haveSet.has(`${i.name} ${i.definition}`));
-      if (missing.length > 0)
-        problems.push({
-          namespace: target,
-          check: "indexes",
-          problem: `missing or different indexes: ${missing.map((i) => i.name).join(", ")}`
-        });
-    }
-    return problems;
-  });
+// src/report/catch-up-record.ts
+function newCatchUp(from) {
+  return {
+    from,
+    appliedThrough: from,
+    appliedThroughTime: wallClockOf(from),
+    entriesApplied: 0,
+    entriesSkipped: 0,
+    batches: 0,
+    lagSeconds: 0,
+    failovers: [],
+    verdict: "running"
+  };
 }
-function checkMismatches(mismatches) {
-  if (mismatches.length === 0) return;
-  throw new GuardError(
-    "DataMismatch",
-    "Restored data differs from the source",
-    `The restored collections differ from what was dumped: ${mismatches.map((m) => `${m.namespace}: ${m.problem}`).join("; ")}. The target holds an incomplete copy; do not switch the application to it.`
-  );
+function publishCatchUp(record, failed) {
+  output("consistent-at", formatOplogTime(record.appliedThrough));
+  output("entries-applied", record.entriesApplied);
+  output("lag-seconds", record.lagSeconds);
+  output("catch-up-verdict", failed ? "failed" : record.verdict);
+}
+function catchUpLine(r) {
+  const cutover = r.cutoverSeconds === void 0 ? "" : ` Cut over: ${r.cutoverSeconds.toFixed(1)} s from the source's last write (${r.writesStoppedAt}) to verified.`;
+  const failovers = r.failovers.length > 0 ? ` Source failovers followed: ${r.failovers.length}.` : "";
+  return `<p>Catch-up from T = <code>${formatOplogTime(r.from)}</code>: ${r.entriesApplied} writes replayed in ${r.batches} batches (${r.entriesSkipped} entries left out); the target holds the source through <code>${formatOplogTime(r.appliedThrough)}</code> (${r.appliedThroughTime}), ${r.lagSeconds} s behind.${cutover}${failovers}</p>`;
 }
 
-// src/server/drift.ts
+// src/report/phase.ts
+async function phase(records, name, fn) {
+  const started = Date.now();
+  const record = { name, status: "ok", durationMs: 0 };
+  records.push(record);
+  try {
+    return await group2(name, fn);
+  } catch (error2) {
+    record.status = toGuardError(error2).kind === "Cancelled" ? "cancelled" : "failed";
+    throw error2;
+  } finally {
+    record.durationMs = Date.now() - started;
+  }
+}
+async function timed(fn) {
+  const started = Date.now();
+  const value = await fn();
+  const finishedAt = /* @__PURE__ */ new Date();
+  return { ...value, restoreMs: finishedAt.getTime() - started, finishedAt };
+}
+
+// src/server/preflight.ts
 var import_mongodb5 = __toESM(require_lib3(), 1);
-import { createHash } from "node:crypto";
+
+// src/concurrency.ts
+var SERVER_CONCURRENCY = 8;
+async function forEachBounded(items, limit, fn) {
+  const results = new Array(items.length);
+  let next = 0;
+  let failure;
+  const worker = async () => {
+    while (failure === void 0 && next < items.length) {
+      const i = next++;
+      try {
+        results[i] = await fn(items[i]);
+      } catch (error2) {
+        if (failure === void 0) failure = { error: error2 };
+        else debug2(`a further failure after the first: ${error2}`);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failure) throw failure.error;
+  return results;
+}
+
+// src/input/ns-plan.ts
+function planNamespaces(sourceNamespaces2, settings) {
+  const excluded = settings.nsExclude.map(wildcard);
+  const skippedByDump = dumpExclusions(settings.dumpOptions);
+  return sourceNamespaces2.filter((ns) => !isProtectedNamespace(ns)).filter((ns) => settings.databases.length === 0 || settings.databases.includes(dbOf(ns))).filter((ns) => !excluded.some((pattern) => pattern.test(ns))).filter((ns) => !skippedByDump(collectionOf(ns))).map((ns) => ({ source: ns, target: rename2(ns, settings.renames) }));
+}
+function dbOf(namespace) {
+  return namespace.slice(0, namespace.indexOf("."));
+}
+function collectionOf(namespace) {
+  return namespace.slice(namespace.indexOf(".") + 1);
+}
+function wildcard(pattern) {
+  return new RegExp(`^${pattern.split("*").map(escape).join(".*")}$`);
+}
+function rename2(namespace, renames) {
+  for (const { from, to } of renames) {
+    const names2 = [];
+    const source = from.split(/(\$\w*\$)/).map((part, i) => {
+      if (i % 2 === 0) return part.split("*").map(escape).join(".*");
+      names2.push(part);
+      return "(.*?)";
+    }).join("");
+    const match = new RegExp(`^${source}$`).exec(namespace);
+    if (!match) continue;
+    return names2.reduce((out, name, i) => out.split(name).join(match[i + 1] ?? ""), to);
+  }
+  return namespace;
+}
+function dumpExclusions(options) {
+  const names2 = [];
+  const prefixes = [];
+  for (let i = 0; i < options.length; i++) {
+    const [name, inline] = options[i].split(/=(.*)/s);
+    const list2 = name === "--excludeCollection" ? names2 : name === "--excludeCollectionsWithPrefix" ? prefixes : void 0;
+    list2?.push(inline ?? options[++i]);
+  }
+  return (collection2) => names2.includes(collection2) || prefixes.some((p) => collection2.startsWith(p));
+}
+function escape(text) {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+// src/server/probe.ts
+var import_mongodb4 = __toESM(require_lib3(), 1);
 
 // src/server/causes.ts
 var import_mongodb3 = __toESM(require_lib3(), 1);
@@ -57491,7 +57570,6 @@ function unanswered(uri, who, cause, consequence) {
 }
 
 // src/server/probe.ts
-var import_mongodb4 = __toESM(require_lib3(), 1);
 var STATUS_BY_CODE = /* @__PURE__ */ new Map([
   // AuthenticationFailed: a wrong password, and (masked on purpose) a user that does not exist.
   [18, "authentication-failed"],
@@ -57602,7 +57680,1793 @@ function classify(error2) {
   return noAnswer(error2)?.status ?? "error";
 }
 
+// src/server/preflight.ts
+var APP_NAME2 = "mongo-restore-guard-preflight";
+async function openSides(source, target, timeoutMs) {
+  const opened = await Promise.allSettled([
+    source ? connect(source, "source", timeoutMs) : void 0,
+    target ? connect(target, "target", timeoutMs) : void 0
+  ]);
+  const close = async () => {
+    for (const o of opened) {
+      if (o.status === "fulfilled" && o.value) await tryClose(o.value.client, APP_NAME2);
+    }
+  };
+  const failed = opened.find((o) => o.status === "rejected");
+  if (failed) {
+    await close();
+    throw failed.reason;
+  }
+  const [s, t] = opened.map((o) => o.status === "fulfilled" ? o.value : void 0);
+  return { source: s, target: t, close };
+}
+async function plannedNamespaces(sides, plan2, fromDump) {
+  const names2 = sides.source ? await sourceNamespaces(sides.source, plan2) : fromDump;
+  return planNamespaces(names2, plan2);
+}
+async function checkTarget(sides, plan2, namespaces, signal) {
+  const { source, target } = sides;
+  if (!target) return;
+  if (source && isSameDeployment(source.hello, target.hello)) {
+    const ontoItself = namespaces.filter((p) => p.source === p.target);
+    if (plan2.renames.length === 0 || ontoItself.length > 0) {
+      throw sameDeployment(
+        `${target.uri.hosts.join(",")} is the server of source-uri${ontoItself.length > 0 ? `, and ${ontoItself.map((p) => p.target).join(", ")} would be restored onto itself` : ""}`
+      );
+    }
+  }
+  if (signal.aborted) throw cancelled();
+  if (!plan2.drop && !plan2.allowMerge) await refuseNonEmpty(target, namespaces, plan2);
+}
+async function connect(uri, side, timeoutMs) {
+  const client = uri.client({
+    appName: APP_NAME2,
+    // The login is proved on the first connection; the rest serve the questions asked at once.
+    maxPoolSize: SERVER_CONCURRENCY,
+    serverSelectionTimeoutMS: timeoutMs,
+    connectTimeoutMS: timeoutMs,
+    socketTimeoutMS: timeoutMs
+  });
+  let failure;
+  try {
+    const status = await client.db(uri.authSource).command({ connectionStatus: 1 });
+    const users = status["authInfo"]?.["authenticatedUsers"] ?? [];
+    if (uri.username === void 0 || users.length > 0) {
+      return { uri, client, hello: await client.db("admin").command({ hello: 1 }) };
+    }
+    failure = refused(uri, side, "authentication-failed", "the server reports no session", true);
+  } catch (error2) {
+    const cause = noAnswer(error2, uri);
+    const detail = uri.scrub(error2 instanceof Error ? error2.message : String(error2));
+    failure = cause ? unanswered(
+      uri,
+      `the ${side}`,
+      await tlsRequired(uri, cause, timeoutMs),
+      "No server answered, so neither the credentials nor the roles were checked. Nothing was dumped or written."
+    ) : refused(
+      uri,
+      side,
+      classify(error2),
+      detail.replace(/\.$/, ""),
+      error2 instanceof import_mongodb5.MongoServerError
+    );
+  }
+  await tryClose(client, APP_NAME2);
+  throw failure;
+}
+function refused(uri, side, status, detail, answered) {
+  const who = `${uri.username ?? "(no user)"}@${uri.authSource}`;
+  const needs = side === "source" ? "it needs to run mongodump there (the backup role, or read on the databases to move)" : "it needs to run mongorestore there (the restore role)";
+  switch (status) {
+    case "authentication-failed":
+    case "user-not-found":
+    case "mechanism-unavailable":
+      return new GuardError(
+        "AuthenticationFailed",
+        `${uri.input}: the ${side} rejected the credentials`,
+        `${uri.input}: the ${side} (${uri.redacted}) rejected the login of ${who}: ${detail}. Nothing was dumped or written. Check the user name, password and authSource in ${uri.input} (the secret it comes from); ${needs}.`
+      );
+    default:
+      return new GuardError(
+        status === "unauthorized" ? "Unauthorized" : "ToolFailed",
+        `${uri.input}: the ${side} refused the pre-flight check`,
+        answered ? `${uri.input}: the pre-flight login of ${who} to the ${side} failed: ${detail}. Nothing was dumped or written. ${needs[0]?.toUpperCase()}${needs.slice(1)}.` : `${uri.input}: the pre-flight connection to the ${side} failed before any server answered: ${detail}. Nothing was dumped or written. Check ${uri.input} (its options and, for mongodb+srv, its DNS records).`
+      );
+  }
+}
+function isSameDeployment(a, b) {
+  const processOf = (h) => String(h["topologyVersion"]?.["processId"] ?? "");
+  if (processOf(a) !== "" && processOf(a) === processOf(b)) return true;
+  const hosts = (h) => h["hosts"] ?? [];
+  return a["setName"] !== void 0 && a["setName"] === b["setName"] && hosts(a).some((h) => hosts(b).includes(h));
+}
+async function sourceNamespaces(source, plan2) {
+  try {
+    if (plan2.namespaces.length > 0) return await partNamespaces(source, plan2);
+    const databases = plan2.databases.length > 0 ? plan2.databases : (await source.client.db("admin").command({ listDatabases: 1, nameOnly: true, authorizedDatabases: true }))["databases"].map((d) => d.name).filter((name) => !SYSTEM_DATABASES.includes(name));
+    const perDatabase = await forEachBounded(databases, SERVER_CONCURRENCY, async (db) => {
+      const collections = await source.client.db(db).listCollections({}, { nameOnly: true, authorizedCollections: true }).toArray();
+      return collections.filter((c) => c.type !== "view" && !c.name.startsWith("system.")).map((c) => `${db}.${c.name}`);
+    });
+    return perDatabase.flat();
+  } catch (error2) {
+    throw notAllowed(
+      source.uri,
+      error2,
+      "not allowed to list the source",
+      "list the databases and collections to move",
+      "Grant it the backup role on the source (mongodump needs the same)"
+    );
+  }
+}
+async function partNamespaces(source, plan2) {
+  const perLine = await forEachBounded(plan2.namespaces, SERVER_CONCURRENCY, async (line) => {
+    const collections = await source.client.db(line.database).listCollections(line.collection === void 0 ? {} : { name: line.collection }, {
+      nameOnly: true,
+      authorizedCollections: true
+    }).toArray();
+    const names2 = collections.filter((c) => c.type !== "view" && !c.name.startsWith("system.")).map((c) => `${line.database}.${c.name}`);
+    if (line.collection !== void 0 && names2.length === 0) {
+      throw new GuardError(
+        "InvalidInput",
+        "Invalid input: namespaces",
+        `namespaces: ${line.database}.${line.collection} is not a collection of the source (${source.uri.redacted}). Pass the lines the plan job wrote for this part.`
+      );
+    }
+    return names2;
+  });
+  return [...new Set(perLine.flat())];
+}
+async function refuseNonEmpty(target, namespaces, plan2) {
+  const existing = await tryExisting(target, namespaces);
+  const asked = existing ? namespaces.filter((p) => existing.has(p.target)) : namespaces;
+  const found = await forEachBounded(asked, SERVER_CONCURRENCY, async ({ target: ns }) => {
+    const collection2 = target.client.db(dbOf(ns)).collection(collectionOf(ns));
+    const ranges = plan2.namespaces.filter((l) => l.range !== void 0 && `${l.database}.${l.collection}` === ns).map((l) => ({ _id: l.range }));
+    const filter = ranges.length > 0 ? { $or: ranges } : {};
+    try {
+      if (await collection2.findOne(filter, { projection: { _id: 1 } }) === null) return void 0;
+      if (ranges.length > 0) {
+        return `${ns} (${await collection2.countDocuments(filter)} documents in this part's _id range)`;
+      }
+      return `${ns} (${await collection2.estimatedDocumentCount()} documents)`;
+    } catch (error2) {
+      throw notAllowed(
+        target.uri,
+        error2,
+        "not allowed to check the target",
+        `read ${ns} to check that it is empty before the restore`,
+        "Grant it read on the databases to restore, or set drop: true or allow-merge: true if writing into existing collections is intended"
+      );
+    }
+  });
+  const occupied = found.filter((f) => f !== void 0);
+  if (occupied.length === 0) return;
+  throw new GuardError(
+    "TargetNotEmpty",
+    "The target already holds this data",
+    `The target already holds documents in ${occupied.length} namespace(s) this run would restore into: ${occupied.join(", ")}. Without drop, the restore would merge into them: documents with the same _id would fail and the rest would mix with the target's own. Nothing was dumped or written. ${plan2.namespaces.some((l) => l.range) ? "A re-run of a part of a split migration finds what its failed run wrote: delete exactly this part's _id range from the target (deleteMany with the range from its namespaces line) and run it again, or set allow-merge: true and allow-failed-documents: true to keep what is there (documents already restored fail as duplicates; the part's range count still has to match the source)." : "To replace those collections set drop: true; to merge on purpose set allow-merge: true; or restore into other namespaces with ns-from/ns-to."}`
+  );
+}
+async function tryExisting(target, namespaces) {
+  try {
+    const listed2 = await target.client.db("admin").command({ listDatabases: 1, nameOnly: true, authorizedDatabases: false });
+    const present = new Set(listed2["databases"].map((d) => d.name));
+    const databases = [...new Set(namespaces.map((p) => dbOf(p.target)))].filter(
+      (db) => present.has(db)
+    );
+    const perDatabase = await forEachBounded(databases, SERVER_CONCURRENCY, async (db) => {
+      const collections = await target.client.db(db).listCollections({}, { nameOnly: true, authorizedCollections: false }).toArray();
+      return collections.map((c) => `${db}.${c.name}`);
+    });
+    return new Set(perDatabase.flat());
+  } catch (error2) {
+    if (!(error2 instanceof import_mongodb5.MongoServerError)) throw error2;
+    debug2(
+      `The target's databases could not all be listed (${target.uri.scrub(String(error2))}): each planned namespace is checked on its own.`
+    );
+    return void 0;
+  }
+}
+function notAllowed(uri, error2, title, what, fix) {
+  const cause = noAnswer(error2, uri);
+  if (cause) return unanswered(uri, "the server", cause, "Nothing was dumped or written.");
+  const detail = uri.scrub(error2 instanceof Error ? error2.message : String(error2)).replace(/\.$/, "");
+  const kind = classify(error2) === "unauthorized" ? "Unauthorized" : "ToolFailed";
+  return new GuardError(
+    kind,
+    `${uri.input}: ${title}`,
+    `${uri.input}: the user could not ${what}: ${detail}. Nothing was dumped or written. ${fix}.`
+  );
+}
+
+// src/oplog/catch-up-checks.ts
+function namespaceChange(entries, inPlan) {
+  for (const entry of entries) {
+    const found = changeIn(entry, inPlan);
+    if (found) return found;
+  }
+  return void 0;
+}
+function changeIn(entry, inPlan) {
+  if (entry["op"] !== "c") return void 0;
+  const o = entry["o"] ?? {};
+  if (Array.isArray(o["applyOps"])) return namespaceChange(o["applyOps"], inPlan);
+  const db = String(entry["ns"] ?? "").split(".")[0] ?? "";
+  if (o["dropDatabase"] !== void 0 && inPlan(`${db}.*`)) {
+    return `the database ${db} was dropped`;
+  }
+  if (typeof o["drop"] === "string" && inPlan(`${db}.${o["drop"]}`)) {
+    return `the collection ${db}.${o["drop"]} was dropped`;
+  }
+  if (typeof o["renameCollection"] === "string" && inPlan(o["renameCollection"])) {
+    return `the collection ${o["renameCollection"]} was renamed to ${String(o["to"])}`;
+  }
+  return void 0;
+}
+
+// src/oplog/catch-up-counts.ts
+var import_mongodb6 = __toESM(require_lib3(), 1);
+async function countsDifferingAtT(source, target, planned, from, timeoutMs) {
+  const atT = await sourceCountsAt(source, planned, from, timeoutMs);
+  const now = await target.use("catch-up-check", timeoutMs, async (c) => {
+    const counts = /* @__PURE__ */ new Map();
+    for (const p of planned) counts.set(p.target, await countOf(c.db(dbOf(p.target)), p.target));
+    return counts;
+  });
+  return planned.map((p) => ({ ...p, expected: atT.get(p.source) ?? 0, actual: now.get(p.target) ?? 0 })).filter((c) => c.expected !== c.actual);
+}
+async function sourceCountsAt(source, planned, from, timeoutMs) {
+  return source.use("catch-up-check", timeoutMs, async (c) => {
+    const oplog = c.db("local").collection("oplog.rs");
+    const [newest] = await oplog.find({}, { projection: { ts: 1 } }).sort({ $natural: -1 }).limit(1).toArray();
+    const x = newest?.["ts"];
+    const counts = /* @__PURE__ */ new Map();
+    for (const p of planned) {
+      counts.set(p.source, await countOf(c.db(dbOf(p.source)), p.source, x));
+    }
+    const net = await oplog.aggregate([
+      { $match: { ts: { $gt: toTimestamp(from), $lte: x } } },
+      // A transaction's writes sit inside one applyOps command entry.
+      {
+        $project: {
+          ops: {
+            $cond: [{ $isArray: "$o.applyOps" }, "$o.applyOps", [{ op: "$op", ns: "$ns" }]]
+          }
+        }
+      },
+      { $unwind: "$ops" },
+      { $match: { "ops.op": { $in: ["i", "d"] } } },
+      {
+        $group: {
+          _id: "$ops.ns",
+          net: { $sum: { $cond: [{ $eq: ["$ops.op", "i"] }, 1, -1] } }
+        }
+      }
+    ]).toArray();
+    for (const row of net) {
+      const ns = row["_id"];
+      if (counts.has(ns)) counts.set(ns, (counts.get(ns) ?? 0) - row["net"]);
+    }
+    return counts;
+  });
+}
+async function countOf(db, namespace, atClusterTime) {
+  const rows = await db.runCursorCommand({
+    aggregate: collectionOf(namespace),
+    pipeline: [{ $count: "n" }],
+    cursor: {},
+    ...atClusterTime && { readConcern: { level: "snapshot", atClusterTime } }
+  }).toArray();
+  return rows[0]?.["n"] ?? 0;
+}
+function toTimestamp(time) {
+  return new import_mongodb6.Timestamp({ t: time.t, i: time.i });
+}
+
+// src/oplog/catch-up-steps.ts
+var import_mongodb9 = __toESM(require_lib3(), 1);
+import { rm as rm5, writeFile as writeFile3 } from "node:fs/promises";
+import { join as join7 } from "node:path";
+
+// src/oplog/filter.ts
+var DROPPED = { entry: void 0, writes: 0 };
+var COLLECTION_COMMANDS = /* @__PURE__ */ new Set([
+  "create",
+  "drop",
+  "collMod",
+  "createIndexes",
+  "startIndexBuild",
+  "commitIndexBuild",
+  "abortIndexBuild",
+  "dropIndexes",
+  "deleteIndex",
+  "deleteIndexes",
+  "dropIndex",
+  "convertToCapped",
+  "emptycapped"
+]);
+var TRANSACTION_ENDS = /* @__PURE__ */ new Set(["commitTransaction", "abortTransaction"]);
+function filterEntry(entry, scope) {
+  const ns = typeof entry.ns === "string" ? entry.ns : "";
+  switch (entry.op) {
+    case "i":
+    case "u":
+    case "d": {
+      const target = targetOf2(ns, scope);
+      return target === void 0 ? DROPPED : { entry: { ...entry, ns: target }, writes: 1 };
+    }
+    case "c":
+      return filterCommand(entry, dbOf(ns), scope);
+    default:
+      return DROPPED;
+  }
+}
+function filterCommand(entry, db, scope) {
+  const o = entry.o ?? {};
+  const name = Object.keys(o)[0] ?? "";
+  if (name === "applyOps") {
+    const nested = (Array.isArray(o.applyOps) ? o.applyOps : []).map(
+      (e) => filterEntry(e, scope)
+    );
+    const kept = nested.flatMap((r) => r.entry ? [r.entry] : []);
+    const writes = nested.reduce((n, r) => n + r.writes, 0);
+    const transaction = entry.lsid !== void 0 && entry.txnNumber !== void 0;
+    if (kept.length === 0 && !transaction) return DROPPED;
+    return { entry: { ...entry, o: { ...o, applyOps: kept } }, writes };
+  }
+  if (TRANSACTION_ENDS.has(name)) return { entry, writes: 0 };
+  if (COLLECTION_COMMANDS.has(name)) {
+    const target = targetOf2(`${db}.${String(o[name])}`, scope);
+    if (target === void 0) return DROPPED;
+    const renamed = {
+      ...entry,
+      ns: `${dbOf(target)}.$cmd`,
+      o: { ...o, [name]: collectionOf(target) }
+    };
+    return { entry: renamed, writes: 1 };
+  }
+  if (name === "renameCollection" || name === "importCollection") {
+    const touched = [
+      o.renameCollection,
+      o.to,
+      name === "importCollection" ? `${db}.${o.importCollection}` : void 0
+    ].filter((n) => typeof n === "string").filter((n) => targetOf2(n, scope) !== void 0);
+    if (touched.length === 0) return DROPPED;
+    throw changedDuringCopy(
+      `${name} of ${touched.join(", ")}`,
+      "a collection renamed or imported during the copy may have been dumped under either name (mongodump --oplog refuses it too)"
+    );
+  }
+  if (!databaseInPlan(db, scope)) return DROPPED;
+  if (name === "dropDatabase") {
+    throw changedDuringCopy(
+      `dropDatabase of ${db}`,
+      "replaying it would drop the target database, with whatever it held before the copy"
+    );
+  }
+  throw changedDuringCopy(
+    `the command ${name} on ${db}`,
+    "the action replays only writes, collection and index commands"
+  );
+}
+function targetOf2(namespace, scope) {
+  return planNamespaces([namespace], scope)[0]?.target;
+}
+function databaseInPlan(db, scope) {
+  if (SYSTEM_DATABASES.includes(db) || isProtectedNamespace(`${db}.x`)) return false;
+  return scope.databases.length === 0 || scope.databases.includes(db);
+}
+function changedDuringCopy(what, why) {
+  return new GuardError(
+    "ReplayImpossible",
+    "The source changed in a way a replay cannot copy",
+    `The source ran ${what} while it was copied: ${why}. The data restored so far is on the target, without the writes made during the copy. Run the copy again when no such change runs on the source.`
+  );
+}
+
+// src/oplog/replay.ts
+var import_mongodb8 = __toESM(require_lib3(), 1);
+import { createWriteStream } from "node:fs";
+import { mkdir as mkdir3, rm as rm4 } from "node:fs/promises";
+import { join as join6 } from "node:path";
+import { once } from "node:events";
+
+// src/tools/args.ts
+var MANY_COLLECTIONS = 16;
+function defaultOptions(collections) {
+  if (collections === void 0 || collections <= MANY_COLLECTIONS) {
+    return { dump: [], restore: ["--numInsertionWorkersPerCollection=2"] };
+  }
+  return {
+    dump: ["--numParallelCollections=8"],
+    restore: ["--numParallelCollections=8", "--numInsertionWorkersPerCollection=1"]
+  };
+}
+function dumpArgs(settings, configFile, to) {
+  const output2 = to.kind === "stdout" ? [
+    "--archive",
+    ...to.database === void 0 ? [] : [`--db=${to.database}`],
+    ...to.collection === void 0 ? [] : [`--collection=${to.collection}`],
+    // No shell runs the tools: the JSON reaches mongodump as one argument, unquoted.
+    ...to.query === void 0 ? [] : [`--query=${to.query}`]
+  ] : [`--db=${to.database}`, `--out=${to.path}`];
+  return [
+    `--config=${configFile}`,
+    ...output2,
+    ...settings.gzip ? ["--gzip"] : [],
+    ...defaultOptions(settings.collections).dump,
+    ...settings.dumpOptions
+  ];
+}
+function restoreArgs(settings, configFile, from) {
+  const input = {
+    stdin: () => "--archive",
+    directory: (f) => `--dir=${f.path}`,
+    archive: (f) => `--archive=${f.path}`
+  };
+  return [
+    `--config=${configFile}`,
+    // -v logs "found collection X bson to restore to Y": which source became which target.
+    "-v",
+    from.kind === "stdin" ? input.stdin() : input[from.kind](from),
+    ...settings.gzip ? ["--gzip"] : [],
+    ...settings.drop ? ["--drop"] : [],
+    ...[...PROTECTED_NAMESPACES, ...settings.nsExclude].map((ns) => `--nsExclude=${ns}`),
+    ...settings.databases.map((db) => `--nsInclude=${db}.*`),
+    ...settings.renames.flatMap((r) => [`--nsFrom=${r.from}`, `--nsTo=${r.to}`]),
+    ...from.kind === "stdin" && from.noIndexRestore ? ["--noIndexRestore"] : [],
+    ...defaultOptions(settings.collections).restore,
+    ...settings.restoreOptions
+  ];
+}
+function oplogReplayArgs(configFile, oplogFile, emptyDir) {
+  return [
+    `--config=${configFile}`,
+    "--oplogReplay",
+    `--oplogFile=${oplogFile}`,
+    `--dir=${emptyDir}`
+  ];
+}
+
+// src/tools/transfer.ts
+import { mkdir as mkdir2, rm as rm3 } from "node:fs/promises";
+
+// src/tools/output.ts
+var FOUND = /found collection `?([^`\s]+)`? bson to restore to `?([^`\s]+)`?/;
+var FINISHED = /finished restoring `?([^`\s]+)`? \((\d+) documents?, (\d+) failures?\)/;
+var DONE_DUMPING = /done dumping `?([^`\s]+)`? \((\d+) documents?\)/;
+var PROGRESS = /^(?:\S+\t)?\s*(?:\[[#.]*\]\s+)?`?([^`\s]+\.[^`\s]+)`?\s{2,}(\S+)(?:\s+\(([\d.]+%)\))?\s*$/;
+var RESTORE_SUMMARY = /(\d+) document\(s\) restored successfully\. (\d+) document\(s\) failed to restore\./;
+var FAILED = /\bFailed: (.*)$/;
+function dumpedNamespaces(lines) {
+  return lines.flatMap((line) => {
+    const match = DONE_DUMPING.exec(line);
+    return match ? [{ namespace: match[1], documents: Number(match[2]) }] : [];
+  });
+}
+function restoredNamespaces(lines) {
+  const sourceOf2 = /* @__PURE__ */ new Map();
+  const restored = [];
+  for (const line of lines) {
+    const found = FOUND.exec(line);
+    if (found) sourceOf2.set(found[2], found[1]);
+    const done = FINISHED.exec(line);
+    if (done) {
+      const target = done[1];
+      restored.push({
+        source: sourceOf2.get(target) ?? target,
+        target,
+        documents: Number(done[2]),
+        failures: Number(done[3])
+      });
+    }
+  }
+  return restored;
+}
+function restoreCounts(lines) {
+  for (const line of [...lines].reverse()) {
+    const match = RESTORE_SUMMARY.exec(line);
+    if (match) return { restored: Number(match[1]), failed: Number(match[2]) };
+  }
+  return void 0;
+}
+function failureReason(lines) {
+  for (const line of [...lines].reverse()) {
+    const match = FAILED.exec(line);
+    if (match) return match[1];
+  }
+  return lines.at(-1)?.replace(/^\S+\t/, "");
+}
+
+// src/tools/runner.ts
+import { spawn as spawn2, spawnSync } from "node:child_process";
+import { closeSync as closeSync2, constants as constants4, existsSync as existsSync3, mkdtempSync, openSync as openSync2, rmSync as rmSync2 } from "node:fs";
+import { tmpdir as tmpdir2 } from "node:os";
+import { join as join5 } from "node:path";
+import { createInterface } from "node:readline";
+
+// src/tools/config-fifo.ts
+import { closeSync, constants as constants3, openSync, rmSync } from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
+var FEED_POLL_MS = 5;
+async function feedConfig(child2, config, stop2) {
+  const alive = () => child2.exitCode === null && child2.signalCode === null;
+  try {
+    for (; ; ) {
+      try {
+        const fd = openSync(config.path, constants3.O_WRONLY | constants3.O_NONBLOCK);
+        try {
+          rmSync(config.path, { force: true });
+          config.writeTo(fd);
+        } finally {
+          closeSync(fd);
+        }
+        return;
+      } catch (error2) {
+        if (error2.code !== "ENXIO" || !alive()) throw error2;
+      }
+      await sleep(FEED_POLL_MS);
+    }
+  } catch (error2) {
+    if (!alive()) return;
+    debug2(`Could not hand the connection string to a tool (${String(error2)}): it is stopped.`);
+    stop2();
+  } finally {
+    rmSync(config.path, { force: true });
+  }
+}
+
+// src/tools/log-lines.ts
+var ECHO_MS = 100;
+var LogLines = class {
+  constructor(prefix, echo2 = (text) => info(text)) {
+    this.prefix = prefix;
+    this.echo = echo2;
+  }
+  prefix;
+  echo;
+  #lines = [];
+  /** Where each namespace's latest progress line sits in #lines. */
+  #progressAt = /* @__PURE__ */ new Map();
+  #dropped = 0;
+  #pending = [];
+  #timer;
+  add(line) {
+    const progress = PROGRESS.exec(line);
+    if (progress) {
+      const before2 = this.#progressAt.get(progress[1]);
+      if (before2 !== void 0) {
+        this.#lines[before2] = void 0;
+        this.#dropped++;
+      }
+      this.#progressAt.set(progress[1], this.#lines.length);
+    }
+    this.#lines.push(line);
+    if (this.#dropped > 1e3 && this.#dropped > this.#lines.length / 2) this.#compact();
+    this.#pending.push(`${this.prefix}${line}`);
+    this.#timer ??= setTimeout(() => this.flush(), ECHO_MS);
+  }
+  /** Writes what is waiting to be echoed. */
+  flush() {
+    clearTimeout(this.#timer);
+    this.#timer = void 0;
+    if (this.#pending.length > 0) this.echo(this.#pending.join("\n"));
+    this.#pending = [];
+  }
+  /** The lines kept, in the order they came. */
+  lines() {
+    this.#compact();
+    return this.#lines;
+  }
+  #compact() {
+    if (this.#dropped === 0) return;
+    this.#lines = this.#lines.filter((l) => l !== void 0);
+    this.#progressAt.clear();
+    this.#lines.forEach((line, i) => {
+      const progress = PROGRESS.exec(line);
+      if (progress) this.#progressAt.set(progress[1], i);
+    });
+    this.#dropped = 0;
+  }
+};
+
+// src/tools/runner.ts
+var KILL_GRACE_MS = 5e3;
+var MIN_TOOLS_MAJOR = 100;
+var running = /* @__PURE__ */ new Set();
+function toolPath(tool, toolsPath) {
+  if (toolsPath === void 0) return tool;
+  const exe = join5(toolsPath, process.platform === "win32" ? `${tool}.exe` : tool);
+  if (!existsSync3(exe)) {
+    throw new GuardError(
+      "ToolNotFound",
+      `${tool} not found`,
+      `tools-path: ${exe} does not exist. Point tools-path at the directory holding ${tool}, or leave it empty to use PATH.`
+    );
+  }
+  return exe;
+}
+async function toolVersion(tool, bin) {
+  let output2;
+  try {
+    output2 = (await getExecOutput(bin, ["--version"], { silent: true, ignoreReturnCode: true })).stdout;
+  } catch {
+    throw new GuardError(
+      "ToolNotFound",
+      `${tool} not found`,
+      `${tool} could not be started from "${bin}". Install the MongoDB Database Tools (100.x) on the runner or set tools-path to their directory.`
+    );
+  }
+  const version = /version:\s*[rv]?(\d+\.\d+\.\d+\S*)/.exec(output2)?.[1];
+  if (version === void 0) {
+    throw new GuardError(
+      "ToolNotFound",
+      `${tool} not recognised`,
+      `"${bin} --version" did not print a version; is it the MongoDB Database Tools' ${tool}? Install the MongoDB Database Tools (100.x) or point tools-path at them.`
+    );
+  }
+  if (Number(version.split(".")[0]) < MIN_TOOLS_MAJOR) {
+    throw new GuardError(
+      "ToolTooOld",
+      `${tool} ${version} is too old`,
+      `${tool} ${version} (at "${bin}") predates the MongoDB Database Tools 100.x, which this action needs (the archive, namespace and config-file options it relies on behave differently or are missing). Nothing was dumped or restored. Install mongodb-database-tools 100.x on the runner, or point tools-path at it.`
+    );
+  }
+  return version;
+}
+function killAllTools() {
+  for (const child2 of running) child2.kill("SIGKILL");
+}
+var spawnTools = async (commands, options) => {
+  const children = [];
+  const readerFailed = /* @__PURE__ */ new Set();
+  let interruption;
+  const stopAll = (why) => {
+    interruption ??= why;
+    for (const child2 of children) stop(child2);
+  };
+  const timer = setTimeout(() => stopAll("timeout"), options.timeoutMs);
+  const onAbort = () => stopAll("cancelled");
+  options.signal.addEventListener("abort", onAbort);
+  try {
+    const finished = [];
+    let input = "ignore";
+    for (const [i, command2] of commands.entries()) {
+      const last = i === commands.length - 1;
+      const writer = children[i - 1];
+      const pipe = last ? void 0 : kernelPipe();
+      let child2;
+      try {
+        if (command2.config) makeFifo(command2.config.path);
+        const [bin, args] = parentDeath(command2.bin, command2.args);
+        child2 = spawn2(bin, args, {
+          stdio: [input, last ? "ignore" : pipe?.write ?? "pipe", "pipe"]
+        });
+      } catch (error2) {
+        if (pipe) closeSync2(pipe.read);
+        throw error2;
+      } finally {
+        if (typeof input === "number") closeSync2(input);
+        else if (typeof input === "object") input.destroy();
+        if (pipe) closeSync2(pipe.write);
+      }
+      input = pipe?.read ?? child2.stdout ?? "ignore";
+      if (writer) {
+        child2.on("close", (code) => {
+          if (writer.exitCode !== null || writer.signalCode !== null) return;
+          if (code !== 0) readerFailed.add(writer);
+          stop(writer);
+        });
+      }
+      children.push(child2);
+      running.add(child2);
+      if (command2.config) void feedConfig(child2, command2.config, () => stop(child2));
+      finished.push(
+        collect(command2, child2, options.redact).then(
+          (run3) => {
+            running.delete(child2);
+            run3.interruption = interruption;
+            run3.readerFailed = readerFailed.has(child2);
+            options.onExit?.(run3);
+            return run3;
+          },
+          (error2) => {
+            for (const other of children) stop(other);
+            throw error2;
+          }
+        )
+      );
+    }
+    if (options.signal.aborted) stopAll("cancelled");
+    const settled = await Promise.allSettled(finished);
+    const runs = settled.map((s) => {
+      if (s.status === "rejected") throw s.reason;
+      return s.value;
+    });
+    return { runs, interruption };
+  } finally {
+    clearTimeout(timer);
+    options.signal.removeEventListener("abort", onAbort);
+  }
+};
+function kernelPipe() {
+  if (process.platform === "win32") return void 0;
+  let dir;
+  let both;
+  let read;
+  try {
+    dir = mkdtempSync(join5(tmpdir2(), "mongo-restore-guard-pipe-"));
+    const fifo = join5(dir, "pipe");
+    const made = spawnSync("mkfifo", ["-m", "600", fifo]);
+    if (made.status !== 0) throw made.error ?? new Error(String(made.stderr).trim());
+    both = openSync2(fifo, constants4.O_RDWR);
+    read = openSync2(fifo, constants4.O_RDONLY);
+    return { read, write: openSync2(fifo, constants4.O_WRONLY) };
+  } catch (error2) {
+    if (read !== void 0) closeSync2(read);
+    debug2(`No kernel pipe (${String(error2)}): the tools are joined by a socket pair.`);
+    return void 0;
+  } finally {
+    if (both !== void 0) closeSync2(both);
+    if (dir !== void 0) rmSync2(dir, { recursive: true, force: true });
+  }
+}
+function collect(command2, child2, redact2) {
+  const log2 = new LogLines(`[${command2.tool}] `);
+  if (child2.stderr) {
+    createInterface({ input: child2.stderr }).on("line", (raw) => log2.add(redact2(raw)));
+  }
+  return new Promise((resolve3, reject) => {
+    child2.on("error", (error2) => {
+      running.delete(child2);
+      reject(error2.code === "ENOENT" ? notFound(command2) : error2);
+    });
+    child2.on("close", (exitCode) => {
+      if (exitCode === 127 && parentDeathVia() !== void 0) {
+        running.delete(child2);
+        reject(notFound(command2));
+        return;
+      }
+      log2.flush();
+      resolve3({ tool: command2.tool, exitCode, lines: log2.lines(), interruption: void 0 });
+    });
+  });
+}
+function notFound(command2) {
+  return new GuardError(
+    "ToolNotFound",
+    `${command2.tool} not found`,
+    `${command2.tool} was not found at "${command2.bin}". Install the MongoDB Database Tools or set tools-path.`
+  );
+}
+function makeFifo(path5) {
+  const made = spawnSync("mkfifo", ["-m", "600", path5]);
+  if (made.status !== 0) {
+    throw new GuardError(
+      "ToolFailed",
+      "No pipe for the connection string",
+      `mkfifo could not make ${path5} (${made.error?.message ?? String(made.stderr).trim()}); the connection strings are never written to a file on this platform. Check that mkfifo (coreutils) is on PATH and that the temp directory allows named pipes.`
+    );
+  }
+}
+var parentDeathCache;
+function parentDeathVia() {
+  if (parentDeathCache === void 0) {
+    parentDeathCache = null;
+    if (process.platform === "linux") {
+      const probe3 = spawnSync("setpriv", ["--pdeathsig", "SIGKILL", "--", "true"]);
+      if (probe3.status === 0) parentDeathCache = "setpriv";
+      else debug2("setpriv --pdeathsig is not available: the tools cannot die with this process.");
+    }
+  }
+  return parentDeathCache ?? void 0;
+}
+function parentDeath(bin, args) {
+  const setpriv = parentDeathVia();
+  return setpriv ? [setpriv, ["--pdeathsig", "SIGKILL", "--", bin, ...args]] : [bin, args];
+}
+function stop(child2) {
+  if (child2.exitCode !== null || child2.signalCode !== null) return;
+  child2.kill("SIGTERM");
+  setTimeout(() => {
+    if (child2.exitCode === null && child2.signalCode === null) child2.kill("SIGKILL");
+  }, KILL_GRACE_MS).unref();
+}
+
+// src/tools/transfer.ts
+var DATABASE_CONCURRENCY = 2;
+async function streamDumpRestore(ctx, plan2, source, target) {
+  const scopes = plan2.namespaces.length > 0 ? plan2.namespaces.map(partScope) : plan2.databases.length > 0 ? plan2.databases.map((database) => ({ dump: { kind: "stdout", database } })) : [{ dump: { kind: "stdout" } }];
+  const results = await forEachBounded(
+    scopes,
+    DATABASE_CONCURRENCY,
+    (scope) => streamOne(ctx, plan2, source, target, scope)
+  );
+  return {
+    counts: {
+      restored: results.reduce((n, r) => n + r.counts.restored, 0),
+      failed: results.reduce((n, r) => n + r.counts.failed, 0)
+    },
+    restored: results.flatMap((r) => r.restored)
+  };
+}
+function partScope(line) {
+  return {
+    dump: {
+      kind: "stdout",
+      database: line.database,
+      collection: line.collection,
+      query: line.range && queryOf(line.range)
+    },
+    noIndexRestore: !buildsIndexes(line)
+  };
+}
+async function streamOne(ctx, plan2, source, target, scope) {
+  const dump2 = await command(
+    ctx,
+    "mongodump",
+    source,
+    (config) => dumpArgs(plan2, config, scope.dump)
+  );
+  const restore2 = await command(
+    ctx,
+    "mongorestore",
+    target,
+    (config) => restoreArgs(plan2, config, { kind: "stdin", noIndexRestore: scope.noIndexRestore })
+  );
+  info(`${echo(dump2)} | ${echo(restore2)}`);
+  ctx.observer.restoreStarting();
+  const { runs, interruption } = await run(ctx, [dump2, restore2]);
+  const [dumpRun, restoreRun] = runs;
+  if (!dumpRun.readerFailed && interruption === void 0) {
+    checkRun(dumpRun, interruption, "dump", true);
+  }
+  return finishRestore(restoreRun, interruption);
+}
+async function dumpToDirectory(ctx, plan2, source, databases, directory) {
+  await mkdir2(directory);
+  try {
+    await forEachBounded(databases, DATABASE_CONCURRENCY, async (database) => {
+      const dump2 = await command(
+        ctx,
+        "mongodump",
+        source,
+        (config) => dumpArgs(plan2, config, { kind: "directory", path: directory, database })
+      );
+      info(echo(dump2));
+      const { runs, interruption } = await run(ctx, [dump2]);
+      checkRun(runs[0], interruption, "dump", false);
+    });
+  } catch (error2) {
+    await rm3(directory, { recursive: true, force: true });
+    ctx.observer.dumpRemoved(directory);
+    throw error2;
+  }
+}
+async function restoreFromDump(ctx, plan2, target, from) {
+  const restore2 = await command(
+    ctx,
+    "mongorestore",
+    target,
+    (config) => restoreArgs(plan2, config, from)
+  );
+  info(echo(restore2));
+  ctx.observer.restoreStarting();
+  const { runs, interruption } = await run(ctx, [restore2]);
+  return finishRestore(runs[0], interruption);
+}
+async function command(ctx, tool, uri, args) {
+  const configFile = await ctx.secrets.toolConfig(tool === "mongodump" ? "source" : "target", uri);
+  return { tool, bin: ctx.bins[tool], args: args(configFile), config: ctx.secrets.pipe(configFile) };
+}
+function run(ctx, commands) {
+  return (ctx.runner ?? spawnTools)(commands, {
+    timeoutMs: ctx.timeoutMs,
+    signal: ctx.signal,
+    redact: ctx.redact,
+    onExit: (done) => ctx.observer.exited(done)
+  });
+}
+function echo(c) {
+  return `${c.tool} ${c.args.join(" ")}`;
+}
+function finishRestore(run3, interruption) {
+  checkRun(run3, interruption, "restore", true);
+  const counts = restoreCounts(run3.lines);
+  if (counts === void 0) {
+    throw new GuardError(
+      "ToolFailed",
+      "mongorestore gave no summary",
+      'mongorestore exited 0 without its "N document(s) restored" line; the result cannot be judged. The target may hold a partial copy.'
+    );
+  }
+  return { counts, restored: restoredNamespaces(run3.lines) };
+}
+function checkRun(run3, interruption, step, targetTouched) {
+  const partial = targetTouched ? " The target may hold a partial copy of the data." : " Nothing was restored.";
+  if (interruption === "cancelled") {
+    throw cancelled(`during the ${step}; the tools were stopped.${partial}`);
+  }
+  if (interruption === "timeout") throw timedOut(step, partial);
+  if (run3.exitCode !== 0) {
+    const reason2 = failureReason(run3.lines) ?? "no output";
+    throw new GuardError(
+      "ToolFailed",
+      `${run3.tool} failed`,
+      `${run3.tool} exited with ${run3.exitCode ?? "a signal"}: ${reason2}.${partial}`
+    );
+  }
+}
+
+// src/oplog/window.ts
+var import_mongodb7 = __toESM(require_lib3(), 1);
+var RAW = { promoteValues: false, promoteBuffers: false, bsonRegExp: true };
+var OPLOG = "oplog.rs";
+async function openWindow(uri, timeoutMs) {
+  return uri.use("oplog", timeoutMs, async (client) => {
+    const hello = await client.db("admin").command({ hello: 1 });
+    if (hello.msg === "isdbgrid") {
+      return { unavailable: "the source is a mongos: a sharded cluster has one oplog per shard" };
+    }
+    if (typeof hello.setName !== "string") {
+      return { unavailable: "the source is a standalone server, which keeps no oplog" };
+    }
+    try {
+      const newest = await newestTimestamp(client);
+      const open2 = await oldestOpenTransaction(client);
+      return { start: open2 && open2.lessThan(newest) ? open2 : newest };
+    } catch (error2) {
+      if (error2 instanceof import_mongodb7.MongoServerError && error2.code === 13) {
+        return {
+          unavailable: `the source user ${uri.username ?? ""} cannot read local.oplog.rs (it needs find on local.oplog.rs, e.g. the backup role)`
+        };
+      }
+      throw error2;
+    }
+  });
+}
+async function readWindow(uri, start, timeoutMs, each) {
+  return uri.use("oplog", timeoutMs, async (client) => {
+    const end = await newestTimestamp(client);
+    await checkStillHeld(client, start);
+    const oplog = client.db("local").collection(OPLOG);
+    let entries = 0;
+    const cursor = oplog.find({ ts: { $gte: start, $lte: end } }, RAW).sort({ $natural: 1 });
+    for await (const entry of cursor) {
+      entries++;
+      await each(entry);
+    }
+    await checkStillHeld(client, start);
+    return { end, entries };
+  });
+}
+async function newestTimestamp(client) {
+  const [newest] = await client.db("local").collection(OPLOG).find({}, { projection: { ts: 1 } }).sort({ $natural: -1 }).limit(1).toArray();
+  if (!newest) throw new Error("the source oplog is empty");
+  return newest.ts;
+}
+async function oldestOpenTransaction(client) {
+  try {
+    const [open2] = await client.db("config").collection("transactions").find({ state: { $in: ["prepared", "inProgress"] } }).sort({ startOpTime: 1 }).limit(1).toArray();
+    return open2?.startOpTime?.ts;
+  } catch (error2) {
+    if (error2 instanceof import_mongodb7.MongoServerError && error2.code === 13) return void 0;
+    throw error2;
+  }
+}
+async function checkStillHeld(client, start) {
+  const [oldest] = await client.db("local").collection(OPLOG).find({}, { projection: { ts: 1 } }).sort({ $natural: 1 }).limit(1).toArray();
+  if (!oldest || oldest.ts.greaterThan(start)) {
+    throw new GuardError(
+      "ReplayImpossible",
+      "The oplog rolled over during the copy",
+      `The source's oplog no longer holds the copy's start (${timestampText(start)}): the writes made during the copy cannot all be replayed. The target holds the data as dumped, not one point in time. Enlarge the source's oplog (replSetResizeOplog) or copy at a quieter time, and run again.`
+    );
+  }
+}
+function timestampText(ts) {
+  return `${ts.t}:${ts.i} (${wallClock(ts)})`;
+}
+function wallClock(ts) {
+  return new Date(ts.t * 1e3).toISOString();
+}
+
+// src/oplog/replay.ts
+async function captureWindow(source, start, scope, file, timeoutMs) {
+  const out = createWriteStream(file, { mode: 384 });
+  let kept = 0;
+  let writes = 0;
+  try {
+    const { end, entries } = await readWindow(source, start, timeoutMs, async (entry) => {
+      const filtered = filterEntry(entry, scope);
+      writes += filtered.writes;
+      if (!filtered.entry) return;
+      kept++;
+      if (!out.write(import_mongodb8.BSON.serialize(filtered.entry))) await once(out, "drain");
+    });
+    return { end, read: entries, kept, writes };
+  } finally {
+    out.end();
+    await once(out, "close");
+  }
+}
+async function replayOplog(ctx, target, file) {
+  const empty = join6(ctx.secrets.path, "oplog-replay-empty");
+  await mkdir3(empty, { recursive: true });
+  try {
+    const replay = await command(
+      ctx,
+      "mongorestore",
+      target,
+      (config) => oplogReplayArgs(config, file, empty)
+    );
+    info(echo(replay));
+    const { runs, interruption } = await run(ctx, [replay]);
+    const done = runs[0];
+    checkRun(done, interruption, "restore", true);
+    return appliedEntries(done.lines);
+  } finally {
+    await rm4(empty, { recursive: true, force: true });
+  }
+}
+function appliedEntries(lines) {
+  for (const line of [...lines].reverse()) {
+    const match = /applied (\d+) oplog entr/.exec(line);
+    if (match) return Number(match[1]);
+  }
+  return 0;
+}
+
+// src/oplog/catch-up-errors.ts
+var at = (time) => `${formatOplogTime(time)} (${wallClockOf(time)})`;
+function notAReplicaSet(source) {
+  return new GuardError(
+    "InvalidInput",
+    "Invalid input: source-uri",
+    `source-uri: ${source.redacted} is not a replica-set member, so it has no oplog to catch up from. mode: catch-up needs the replica set the migrate step copied (its point-in-time copy needs one too). Nothing was written.`
+  );
+}
+function rolledOver(from, oldest) {
+  return new GuardError(
+    "OplogRolledOver",
+    "T is no longer in the source's oplog",
+    `The target holds the source as it was at ${at(from)}, but the source's oplog now reaches back only to ${at(oldest)}: the writes in between are gone from it, so no replay can complete the copy. Nothing was written by this step after ${at(from)}. Run the migration (mode: migrate) again and start the catch-up sooner after it, or give the source a larger oplog (replSetResizeOplog).`
+  );
+}
+function namespacesChanged(change, applied) {
+  return new GuardError(
+    "SourceNamespacesChanged",
+    "The source's namespaces changed after T",
+    `After ${at(applied)}, ${change} on the source: the copy no longer describes the source, and replaying it would drop or move the target's data. That entry and the rest of its batch were not applied; the target holds the source through ${at(applied)}. Check what the application did, then run the migration (mode: migrate) again.`
+  );
+}
+function targetWritten(differing, from, replayed = false) {
+  const when = replayed ? `After the catch-up, the target did not hold what the source held at ${at(from)}, the last entry replayed` : `Before anything was replayed, the target did not hold what the source held at ${at(from)}`;
+  const written = replayed ? "Someone (an application already pointed at the target, another run) wrote it during the catch-up; the copy no longer follows the source. " : "Someone (an application already pointed at the target, a second run) wrote it after the copy; a replay on top would mix both. Nothing was written. ";
+  const list2 = differing.slice(0, 5).map((d) => `${d.target} holds ${d.actual} documents, the source held ${d.expected}`).join("; ");
+  return new GuardError(
+    "TargetWritten",
+    "The target was written after the copy",
+    `${when}: ${list2}${differing.length > 5 ? `; and ${differing.length - 5} more` : ""}. ${written}Find the writer, then run the migration (mode: migrate) again.`
+  );
+}
+function entryRolledBack(applied, primary) {
+  return new GuardError(
+    "SourceRolledBack",
+    "The source failed over and lost writes the target has",
+    `The source's new primary ${primary} does not hold ${at(applied)}, the last entry applied to the target: that write was rolled back on the source. The target now holds a write the source does not. Run the migration (mode: migrate) again.`
+  );
+}
+function sourceKeptWriting(timeoutMs, applied) {
+  return new GuardError(
+    "SourceKeptWriting",
+    "The source did not stop taking writes",
+    `cutover: the source kept taking writes to the plan's namespaces for ${Math.round(timeoutMs / 6e4)} minute(s) (cutover-timeout-minutes): the application (or another writer) is not in maintenance. The target holds the source through ${at(applied)}; nothing was verified. Stop the writes, then run catch-up again with consistent-at: ${formatOplogTime(applied)}.`
+  );
+}
+function noPrimary(waitedMs, applied) {
+  return new GuardError(
+    "Unreachable",
+    "The source has no primary",
+    `The source had no primary for ${Math.round(waitedMs / 1e3)} s during the catch-up (a failover that did not complete). The target holds the source through ${at(applied)}, nothing after. Run catch-up again with consistent-at: ${formatOplogTime(applied)} once the source has a primary.`
+  );
+}
+
+// src/oplog/catch-up-steps.ts
+var NOT_PRIMARY = /* @__PURE__ */ new Set([10107, 13435, 13436, 11600, 11602, 189, 91, 262]);
+function electing(error2) {
+  if (!(error2 instanceof import_mongodb9.MongoError)) return false;
+  if (error2 instanceof import_mongodb9.MongoServerSelectionError || error2 instanceof import_mongodb9.MongoNetworkError) return true;
+  return typeof error2.code === "number" && NOT_PRIMARY.has(error2.code);
+}
+async function oplogBounds(source, timeoutMs) {
+  return source.use(
+    "catch-up",
+    timeoutMs,
+    async (c) => boundsOf(c.db("local").collection("oplog.rs"))
+  );
+}
+async function boundsOf(oplog) {
+  const end = async (direction) => {
+    const [entry] = await oplog.find({}, { projection: { ts: 1 } }).sort({ $natural: direction }).limit(1).toArray();
+    return timeOf(entry?.["ts"]);
+  };
+  return { oldest: await end(1), newest: await end(-1) };
+}
+async function readBatch(settings, after, limit) {
+  return settings.source.use("catch-up", settings.probeTimeoutMs, async (c) => {
+    const oplog = c.db("local").collection("oplog.rs", { readConcern: { level: "majority" } });
+    const bounds = await boundsOf(oplog);
+    let entries = [];
+    for (let size = limit; ; size *= 2) {
+      const read = await oplog.find(
+        { ts: { $gt: toTimestamp(after) } },
+        { promoteValues: false, promoteLongs: false, bsonRegExp: true }
+      ).sort({ $natural: 1 }).limit(size).toArray();
+      entries = withoutOpenChain(read);
+      if (entries.length > 0 || read.length < size) break;
+    }
+    const filtered = entries.map((e) => ({ raw: e, ...filterEntry(e, settings.transfer) }));
+    const replay = filtered.flatMap((f) => f.entry ? [f.entry] : []);
+    const writing = filtered.filter((f) => f.writes > 0);
+    const last = entries.at(-1);
+    return {
+      ...bounds,
+      entries,
+      lastTs: last ? timeOf(last["ts"]) : void 0,
+      replay,
+      writes: writing.reduce((n, f) => n + f.writes, 0),
+      lastWrite: writing.at(-1)?.raw["wall"]
+    };
+  });
+}
+function withoutOpenChain(entries) {
+  const last = entries.at(-1);
+  const o = last?.["o"] ?? {};
+  if (!last || !(o["partialTxn"] === true || o["prepare"] === true)) return entries;
+  const txn = (e) => import_mongodb9.BSON.EJSON.stringify([e["lsid"], e["txnNumber"]]);
+  const start = entries.findIndex((e) => txn(e) === txn(last));
+  return entries.slice(0, Math.max(0, start));
+}
+async function applyBatch(tools, settings, entries) {
+  tools.observer.restoreStarting();
+  const uninterrupted = { ...tools, signal: new AbortController().signal };
+  const file = join7(tools.secrets.path, "catch-up-batch.bson");
+  try {
+    await writeFile3(file, Buffer.concat(entries.map((e) => import_mongodb9.BSON.serialize(e))), { mode: 384 });
+    await replayOplog(uninterrupted, settings.target, file);
+  } finally {
+    await rm5(file, { force: true });
+  }
+}
+async function sourcePrimary(source, timeoutMs) {
+  return source.use("catch-up", timeoutMs, async (c) => {
+    const hello = await c.db("admin").command({ hello: 1 });
+    return String(hello["primary"] ?? hello["me"] ?? "");
+  });
+}
+async function renamesAndDropsAfter(settings, after) {
+  return settings.source.use(
+    "catch-up",
+    settings.probeTimeoutMs,
+    async (c) => c.db("local").collection("oplog.rs").find({
+      ts: { $gt: toTimestamp(after) },
+      op: "c",
+      $or: [
+        { "o.drop": { $exists: true } },
+        { "o.dropDatabase": { $exists: true } },
+        { "o.renameCollection": { $exists: true } },
+        { "o.applyOps": { $elemMatch: { op: "c" } } }
+      ]
+    }).toArray()
+  );
+}
+async function entryMissing(settings, ts) {
+  return settings.source.use("catch-up", settings.probeTimeoutMs, async (c) => {
+    const found = await c.db("local").collection("oplog.rs").countDocuments({ ts: toTimestamp(ts) }, { limit: 1 });
+    return found === 0;
+  });
+}
+function timeOf(ts) {
+  return ts ? { t: ts.high, i: ts.low } : { t: 0, i: 0 };
+}
+
+// src/server/sample.ts
+var import_mongodb10 = __toESM(require_lib3(), 1);
+var BATCH = 1e3;
+var KEPT = 100;
+var NAMED = 10;
+async function* serverSample(source, size, documents, filter = {}, session) {
+  if (size === "all" || documents !== void 0 && documents <= size) {
+    const limit = size === "all" ? 0 : size;
+    yield* source.find(filter, {
+      sort: { _id: 1 },
+      limit,
+      raw: true,
+      session
+    });
+    return;
+  }
+  const low = Math.ceil(size / 2);
+  const seen = /* @__PURE__ */ new Set();
+  const ends = [
+    { direction: 1, limit: low },
+    { direction: -1, limit: size - low }
+  ].filter((end) => end.limit > 0);
+  for (const { direction, limit } of ends) {
+    const cursor = source.find(filter, { sort: { _id: direction }, limit, raw: true, session });
+    for await (const raw of cursor) {
+      const key = idKey(raw);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      yield raw;
+    }
+  }
+}
+async function compareWithTarget(sourceDocuments, target) {
+  const outcome = noOutcome();
+  let batch = [];
+  const flush = async () => {
+    if (batch.length === 0) return;
+    const cursor = target.find({ _id: { $in: idsOf(batch) } }, { raw: true });
+    const found = /* @__PURE__ */ new Map();
+    for await (const raw of cursor) {
+      found.set(idKey(raw), Buffer.from(raw));
+    }
+    judge(batch, found, outcome);
+    batch = [];
+  };
+  for await (const raw of sourceDocuments) {
+    batch.push(Buffer.from(raw));
+    if (batch.length >= BATCH) await flush();
+  }
+  await flush();
+  return outcome;
+}
+async function sampleWhole(sourceDb, targetDb, pairs, size, sourceSession) {
+  const fromSource = await unioned(
+    sourceDb,
+    pairs.map((p) => ({
+      collection: p.source,
+      stages: [...p.filter ? [{ $match: p.filter }] : [], { $sort: { _id: 1 } }, { $limit: size }]
+    })),
+    sourceSession
+  );
+  const wanted = pairs.filter((p) => (fromSource.get(p.source)?.length ?? 0) > 0);
+  const onTarget = await unioned(
+    targetDb,
+    wanted.map((p) => ({
+      collection: p.target,
+      stages: [{ $match: { _id: { $in: idsOf(fromSource.get(p.source) ?? []) } } }]
+    }))
+  );
+  return new Map(
+    pairs.map((p) => {
+      const found = new Map((onTarget.get(p.target) ?? []).map((raw) => [idKey(raw), raw]));
+      return [p.source, judge(fromSource.get(p.source) ?? [], found, noOutcome())];
+    })
+  );
+}
+async function unioned(db, parts, session) {
+  const byCollection = /* @__PURE__ */ new Map();
+  const [first, ...rest] = parts;
+  if (!first) return byCollection;
+  const wrapped = (part) => [
+    ...part.stages,
+    { $replaceWith: { c: { $literal: part.collection }, d: "$$ROOT" } }
+  ];
+  const cursor = db.collection(first.collection).aggregate(
+    [
+      ...wrapped(first),
+      ...rest.map((part) => ({ $unionWith: { coll: part.collection, pipeline: wrapped(part) } }))
+    ],
+    { raw: true, session }
+  );
+  for await (const raw of cursor) {
+    const { collection: collection2, document } = unwrap(Buffer.from(raw));
+    const documents = byCollection.get(collection2);
+    if (documents) documents.push(document);
+    else byCollection.set(collection2, [document]);
+  }
+  return byCollection;
+}
+function unwrap(raw) {
+  let collection2;
+  let document;
+  let at2 = 4;
+  while (raw[at2] !== 0) {
+    const type = raw[at2];
+    const nameEnd = raw.indexOf(0, at2 + 1);
+    const name = raw.toString("utf8", at2 + 1, nameEnd);
+    at2 = nameEnd + 1;
+    const length = raw.readInt32LE(at2);
+    if (type === 2 && name === "c")
+      collection2 = raw.toString("utf8", at2 + 4, at2 + 4 + length - 1);
+    else if (type === 3 && name === "d") document = raw.subarray(at2, at2 + length);
+    else throw new Error(`unexpected field ${name} (type ${type}) in a wrapped sample document`);
+    at2 += type === 2 ? 4 + length : length;
+  }
+  if (collection2 === void 0 || document === void 0) {
+    throw new Error("a wrapped sample document lacks its collection or its document");
+  }
+  return { collection: collection2, document };
+}
+function idsOf(documents) {
+  return documents.map((raw) => idOf(raw));
+}
+function judge(sourceDocuments, found, outcome) {
+  for (const raw of sourceDocuments) {
+    const key = idKey(raw);
+    const other = found.get(key);
+    if (!other) {
+      outcome.missing += 1;
+      if (outcome.missingIds.length < KEPT) outcome.missingIds.push(key);
+    } else if (!other.equals(raw)) {
+      outcome.differing += 1;
+      if (outcome.differingIds.length < KEPT) outcome.differingIds.push(key);
+    }
+  }
+  outcome.compared += sourceDocuments.length;
+  return outcome;
+}
+function noOutcome() {
+  return { compared: 0, differing: 0, differingIds: [], missing: 0, missingIds: [] };
+}
+function namedIds(ids, total) {
+  const shown = ids.slice(0, NAMED).join(", ");
+  return total > NAMED ? `${shown} and ${total - NAMED} more` : shown;
+}
+function idKey(raw) {
+  return import_mongodb10.BSON.EJSON.stringify(idOf(raw) ?? null, { relaxed: true });
+}
+function idOf(raw) {
+  const bytes2 = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+  const end = bytes2[4] === void 0 ? void 0 : firstIdEnd(bytes2);
+  const doc = end === void 0 ? bytes2 : Buffer.concat([int32(end - 4 + 5), bytes2.subarray(4, end), Buffer.from([0])]);
+  return import_mongodb10.BSON.deserialize(doc, { promoteValues: false })["_id"];
+}
+function firstIdEnd(bytes2) {
+  const type = bytes2[4];
+  if (bytes2.toString("latin1", 5, 9) !== "_id\0") return void 0;
+  const at2 = 9;
+  const fixed = {
+    1: 8,
+    7: 12,
+    8: 1,
+    9: 8,
+    10: 0,
+    16: 4,
+    17: 8,
+    18: 8,
+    19: 16,
+    127: 0,
+    255: 0
+  };
+  const size = fixed[type];
+  if (size !== void 0) return at2 + size;
+  if (type === 2) return at2 + 4 + bytes2.readInt32LE(at2);
+  if (type === 3 || type === 4) return at2 + bytes2.readInt32LE(at2);
+  if (type === 5) return at2 + 5 + bytes2.readInt32LE(at2);
+  return void 0;
+}
+function int32(n) {
+  const b = Buffer.alloc(4);
+  b.writeInt32LE(n);
+  return b;
+}
+
+// src/report/copy-verdict.ts
+function copyFailure(check2, mismatches, writes) {
+  const options = check2.options.differences.map(
+    (d) => `${d.namespace} ${d.option}: source ${d.source}, target ${d.target}`
+  );
+  const samples = check2.samples.flatMap((s) => {
+    const parts = [
+      s.differing > 0 ? `${s.differing} differ byte for byte (_id ${namedIds(s.differingIds, s.differing)})` : "",
+      s.missing > 0 ? `${s.missing} missing (_id ${namedIds(s.missingIds, s.missing)})` : ""
+    ].filter((p) => p !== "");
+    return parts.length === 0 ? [] : [`${s.namespace}: of ${s.compared} sampled documents, ${parts.join(", ")}`];
+  });
+  const others = check2.options.checked ? mismatches.filter((m) => m.check !== "indexes") : mismatches;
+  if (options.length === 0 && samples.length === 0) return void 0;
+  if (writes && writes.total > 0 && options.length === 0 && others.length === 0) {
+    return sourceChanged(writes, samples);
+  }
+  const what = [
+    options.length > 0 ? `options or indexes differ from the source: ${options.join("; ")}` : "",
+    samples.length > 0 ? `documents differ from the source: ${samples.join("; ")}` : "",
+    others.length > 0 ? `counts or indexes differ: ${others.map((m) => `${m.namespace}: ${m.problem}`).join("; ")}` : ""
+  ].filter((p) => p !== "");
+  return new GuardError(
+    "DataMismatch",
+    options.length > 0 ? "Restored collections differ from the source" : "Restored documents differ from the source",
+    `The restore finished, but ${what.join(". And ")}. mongorestore exits 0 when it keeps an existing collection's options, recreates a view with its stages' fields in another order (tools 100.7.0), or skips documents it cannot insert; the target does not hold a faithful copy. Drop or fix the target's collections and restore again (drop: true replaces them).`
+  );
+}
+function sourceChanged(writes, samples) {
+  const where = writes.namespaces.slice(0, NAMED_NAMESPACES).map((n) => `${n.writes} in ${n.namespace}`).join(", ");
+  const more = writes.namespaces.length > NAMED_NAMESPACES ? ", and more" : "";
+  return new GuardError(
+    "SourceChanged",
+    "The source changed while it was copied",
+    `The source took ${writes.total} writes while it was copied (${where}${more}), and the copy check, which reads the source as it is now, found what they changed: ${samples.join("; ")}. The source was read collection by collection, not at one point in time, so the target holds each collection as the dump read it; the restore is not the cause, and the target needs no fix. For a copy that verifies, stop the application's writes to the source during the copy, or copy from a replica-set member (with a user who may read the oplog) so that the copy is one point in time.`
+  );
+}
+var NAMED_NAMESPACES = 5;
+
+// src/report/data-check.ts
+function compareCollections(restored, expected, actual, exact) {
+  const byNamespace = new Map(actual.map((a) => [a.namespace, a]));
+  return restored.flatMap(({ source, target }) => {
+    const want = expected.get(source);
+    const have = byNamespace.get(target);
+    if (!want) return [];
+    if (!have) return [{ namespace: target, check: "presence", problem: "missing on the target" }];
+    const problems = [];
+    if (want.documents !== void 0) {
+      const ok3 = exact ? have.documents === want.documents : have.documents >= want.documents;
+      if (!ok3)
+        problems.push({
+          namespace: target,
+          check: "count",
+          problem: `${have.documents} documents, expected ${exact ? "" : "at least "}${want.documents}`
+        });
+    }
+    if (want.indexes !== void 0) {
+      const haveSet = new Set(have.indexes.map((i) => `${i.name} ${i.definition}`));
+      const missing = want.indexes.filter((i) => !haveSet.has(`${i.name} ${i.definition}`));
+      if (missing.length > 0)
+        problems.push({
+          namespace: target,
+          check: "indexes",
+          problem: `missing or different indexes: ${missing.map((i) => i.name).join(", ")}`
+        });
+    }
+    return problems;
+  });
+}
+function checkMismatches(mismatches) {
+  if (mismatches.length === 0) return;
+  throw new GuardError(
+    "DataMismatch",
+    "Restored data differs from the source",
+    `The restored collections differ from what was dumped: ${mismatches.map((m) => `${m.namespace}: ${m.problem}`).join("; ")}. The target holds an incomplete copy; do not switch the application to it.`
+  );
+}
+
+// src/report/expiry-check.ts
+var import_mongodb13 = __toESM(require_lib3(), 1);
+
+// src/server/collection-options.ts
+var import_mongodb12 = __toESM(require_lib3(), 1);
+
+// src/server/read-at.ts
+var import_mongodb11 = __toESM(require_lib3(), 1);
+async function sessionAt(client, at2) {
+  if (at2 === void 0) return void 0;
+  await client.connect();
+  const session = client.startSession({ snapshot: true });
+  session.snapshotTime = at2;
+  return session;
+}
+async function withSessionAt(client, at2, fn) {
+  const session = await sessionAt(client, at2);
+  try {
+    return await fn(session);
+  } finally {
+    await session?.endSession();
+  }
+}
+function isSnapshotTooOld(error2) {
+  return error2 instanceof import_mongodb11.MongoServerError && (error2.code === 239 || error2.codeName === "SnapshotTooOld");
+}
+function tooOldToVerify(source) {
+  return new GuardError(
+    "DataMismatch",
+    "The source can no longer be read as of T",
+    `${source.input}: the copy was replayed up to T, but the source no longer keeps its data as of T (SnapshotTooOld: history older than minSnapshotHistoryWindowInSeconds, 300 s by default, is discarded), so the copy could not be verified against it. Raise minSnapshotHistoryWindowInSeconds on the source for copies that take longer, or run again.`
+  );
+}
+
+// src/server/collection-options.ts
+function bucketsOf(namespace) {
+  return `${dbOf(namespace)}.system.buckets.${collectionOf(namespace)}`;
+}
+async function readCollections(uri, namespaces, timeoutMs, readAt) {
+  return uri.use(
+    "verify",
+    timeoutMs,
+    (client) => readWith(client, namespaces, readAt),
+    false,
+    SERVER_CONCURRENCY
+  );
+}
+async function readWith(client, namespaces, readAt) {
+  const byDatabase = /* @__PURE__ */ new Map();
+  for (const namespace of namespaces) {
+    const db = dbOf(namespace);
+    byDatabase.set(db, [...byDatabase.get(db) ?? [], collectionOf(namespace)]);
+  }
+  const catalog = await tryCatalog(client, [...byDatabase.keys()]);
+  const found = /* @__PURE__ */ new Map();
+  await forEachBounded([...byDatabase], SERVER_CONCURRENCY, async ([dbName, names2]) => {
+    const db = client.db(dbName);
+    const inCatalog = names2.map((name) => catalog?.get(`${dbName}.${name}`));
+    const listed2 = catalog && inCatalog.every((entry) => entry?.type === "collection") ? inCatalog : await db.listCollections(
+      { name: { $in: names2 } },
+      { nameOnly: false, authorizedCollections: true }
+    ).toArray();
+    const type = (entry) => entry.type ?? "collection";
+    const counted = listed2.filter((entry) => type(entry) !== "view").map((entry) => type(entry) === "timeseries" ? `system.buckets.${entry.name}` : entry.name);
+    const counts = readAt ? void 0 : await tryCounts(db, counted);
+    await Promise.all(
+      listed2.map(async (entry) => {
+        const namespace = `${dbName}.${entry.name}`;
+        const options = entry.options ?? {};
+        if (type(entry) === "view") {
+          found.set(namespace, { namespace, type: "view", options, indexes: [], documents: 0 });
+          return;
+        }
+        const buckets = type(entry) === "timeseries";
+        const countedName = buckets ? `system.buckets.${entry.name}` : entry.name;
+        const fromCatalog = !buckets && options["clusteredIndex"] === void 0 ? catalog?.get(namespace)?.indexes : void 0;
+        const [indexes, documents] = await Promise.all([
+          fromCatalog ?? db.collection(entry.name).listIndexes().toArray(),
+          readAt ? countAt(client, db, countedName, readAt) : counts?.get(countedName) ?? db.collection(countedName).estimatedDocumentCount()
+        ]);
+        found.set(namespace, {
+          namespace,
+          type: type(entry),
+          options,
+          indexes,
+          documents
+        });
+      })
+    );
+  });
+  return found;
+}
+async function countAt(client, db, name, at2) {
+  return withSessionAt(client, at2, async (session) => {
+    const [row] = await db.collection(name).aggregate([{ $count: "n" }], { session }).toArray();
+    return row?.["n"] ?? 0;
+  });
+}
+async function tryCatalog(client, databases) {
+  try {
+    const entries = await client.db("admin").aggregate([
+      { $listCatalog: {} },
+      { $match: { db: { $in: databases } } },
+      { $project: { db: 1, name: 1, type: 1, "md.options": 1, "md.indexes.spec": 1 } }
+    ]).toArray();
+    return new Map(
+      entries.map((e) => {
+        const options = Object.fromEntries(
+          Object.entries(e.md?.options ?? {}).filter(([key]) => key !== "uuid")
+        );
+        const indexes = (e.md?.indexes ?? []).map((index) => index.spec);
+        return [`${e.db}.${e.name}`, { name: e.name, type: e.type, options, indexes }];
+      })
+    );
+  } catch (error2) {
+    if (!(error2 instanceof import_mongodb12.MongoServerError)) throw error2;
+    debug2(
+      `$listCatalog refused (${String(error2)}): each database's collections are listed on their own.`
+    );
+    return void 0;
+  }
+}
+var COUNTS_PER_AGGREGATION = 500;
+async function tryCounts(db, names2) {
+  const counts = /* @__PURE__ */ new Map();
+  const stage = { $collStats: { count: {} } };
+  try {
+    for (let i = 0; i < names2.length; i += COUNTS_PER_AGGREGATION) {
+      const [first, ...rest] = names2.slice(i, i + COUNTS_PER_AGGREGATION);
+      const answers = await db.collection(first).aggregate([
+        stage,
+        ...rest.map((coll) => ({ $unionWith: { coll, pipeline: [stage] } }))
+      ]).toArray();
+      for (const { ns, count: count2 } of answers) {
+        const name = ns.slice(db.databaseName.length + 1);
+        counts.set(name, (counts.get(name) ?? 0) + count2);
+      }
+    }
+    return counts;
+  } catch (error2) {
+    if (!(error2 instanceof import_mongodb12.MongoServerError)) throw error2;
+    debug2(
+      `$collStats refused in ${db.databaseName} (${String(error2)}): each collection is counted on its own.`
+    );
+    return void 0;
+  }
+}
+
+// src/server/expiry.ts
+function expiryRules(...sides) {
+  const rules = /* @__PURE__ */ new Map();
+  const add = (rule) => {
+    if (!rule) return;
+    const key = `${rule.field}\0${rule.expireAfterSeconds}`;
+    if (!rules.has(key)) rules.set(key, rule);
+  };
+  for (const info3 of sides) {
+    if (!info3 || info3.type === "view") continue;
+    const seconds4 = secondsOf(info3.options["expireAfterSeconds"]);
+    if (info3.type === "timeseries") {
+      const timeField = info3.options["timeseries"]?.timeField;
+      if (seconds4 !== void 0 && typeof timeField === "string") {
+        add({
+          field: `control.max.${timeField}`,
+          expireAfterSeconds: seconds4,
+          source: "timeseries"
+        });
+      }
+      continue;
+    }
+    if (seconds4 !== void 0 && info3.options["clusteredIndex"] !== void 0) {
+      add({ field: "_id", expireAfterSeconds: seconds4, source: "clustered" });
+    }
+    for (const index of info3.indexes) add(ttlRuleOf(index));
+  }
+  return [...rules.values()];
+}
+function ttlRuleOf(index) {
+  const seconds4 = secondsOf(index["expireAfterSeconds"]);
+  const fields = Object.keys(index["key"] ?? {});
+  if (seconds4 === void 0 || fields.length !== 1) return void 0;
+  return { field: fields[0], expireAfterSeconds: seconds4, source: String(index["name"]) };
+}
+function secondsOf(value) {
+  const seconds4 = typeof value === "number" ? value : Number(value?.valueOf());
+  return Number.isFinite(seconds4) && seconds4 >= 0 ? seconds4 : void 0;
+}
+function expiredFilter(rules, at2) {
+  const conditions = rules.map((r) => ({
+    [r.field]: { $lt: new Date(at2.getTime() - r.expireAfterSeconds * 1e3) }
+  }));
+  return conditions.length === 1 ? conditions[0] : { $or: conditions };
+}
+function liveFilter(rules, at2) {
+  return { $nor: [expiredFilter(rules, at2)] };
+}
+function isExpired(document, { rules, at: at2 }) {
+  return rules.some((rule) => {
+    const cutoff = at2.getTime() - rule.expireAfterSeconds * 1e3;
+    return valuesAt(document, rule.field.split(".")).some(
+      (value) => value instanceof Date && value.getTime() < cutoff
+    );
+  });
+}
+function valuesAt(value, path5) {
+  if (path5.length === 0) return Array.isArray(value) ? value : [value];
+  if (Array.isArray(value)) return value.flatMap((element) => valuesAt(element, path5));
+  if (value === null || typeof value !== "object" || value instanceof Date) return [];
+  const [head, ...rest] = path5;
+  return valuesAt(value[head], rest);
+}
+
+// src/tools/dump-documents.ts
+import { createReadStream, existsSync as existsSync4 } from "node:fs";
+import { join as join8 } from "node:path";
+import { createGunzip } from "node:zlib";
+function bsonFile(root, namespace) {
+  const [db, ...rest] = namespace.split(".");
+  const base = join8(root, db, `${rest.join(".")}.bson`);
+  return [base, `${base}.gz`].find((path5) => existsSync4(path5));
+}
+async function* dumpDocuments(path5, size) {
+  const file = createReadStream(path5);
+  const stream2 = path5.endsWith(".gz") ? file.pipe(createGunzip()) : file;
+  let pending = Buffer.alloc(0);
+  let yielded = 0;
+  try {
+    for await (const chunk of stream2) {
+      pending = Buffer.concat([pending, chunk]);
+      while (pending.length >= 4 && pending.length >= pending.readInt32LE(0)) {
+        const length = pending.readInt32LE(0);
+        yield pending.subarray(0, length);
+        pending = pending.subarray(length);
+        yielded += 1;
+        if (size !== "all" && yielded >= size) return;
+      }
+    }
+  } finally {
+    stream2.destroy();
+    file.destroy();
+  }
+}
+
+// src/report/expiry-check.ts
+var EXPIRY_MARGIN_MS = 10 * 6e4;
+async function checkExpiry(reference, target, targetInfo, restored, timeoutMs) {
+  const expiring = restored.map((pair) => {
+    const from = reference.collections.get(pair.source);
+    const to = targetInfo.get(pair.target);
+    const [source, onTarget] = (from?.type ?? to?.type) === "timeseries" ? [bucketsOf(pair.source), bucketsOf(pair.target)] : [pair.source, pair.target];
+    return { pair, source, onTarget, rules: expiryRules(from, to) };
+  }).filter((e) => e.rules.length > 0);
+  if (expiring.length === 0) return void 0;
+  const withSource = (fn) => reference.kind === "server" ? reference.uri.use("verify", timeoutMs, fn, false, SERVER_CONCURRENCY) : fn(void 0);
+  return withSource(
+    (sourceClient) => target.use(
+      "verify",
+      timeoutMs,
+      async (targetClient) => {
+        const clocks = await Promise.all([targetClient, sourceClient].map(clockOf));
+        const at2 = new Date(Math.max(...clocks) + EXPIRY_MARGIN_MS);
+        const uncounted = [];
+        const collections = [];
+        await Promise.all(
+          expiring.map(async ({ pair, source, onTarget, rules }) => {
+            const expiring2 = { rules, at: at2 };
+            const counted = sourceClient ? await countOnServer(sourceClient, source, expiring2) : await countInDump(reference, source, expiring2);
+            if (typeof counted === "string") {
+              uncounted.push({ ...pair, reason: counted });
+              return;
+            }
+            const targetLive = await count(targetClient, onTarget, liveFilter(rules, at2));
+            collections.push({ ...pair, rules, ...counted, targetLive });
+          })
+        );
+        const expired = collections.reduce((n, c) => n + c.expired, 0);
+        return { asOf: at2.toISOString(), collections, expired, uncounted };
+      },
+      false,
+      SERVER_CONCURRENCY
+    )
+  );
+}
+async function countOnServer(client, namespace, { rules, at: at2 }) {
+  const [expired, sourceLive] = await Promise.all([
+    count(client, namespace, expiredFilter(rules, at2)),
+    count(client, namespace, liveFilter(rules, at2))
+  ]);
+  return { expired, sourceLive };
+}
+async function countInDump(dump2, namespace, expiring) {
+  if (dump2.format === "archive") return "an archive file is not read for its expired documents";
+  const file = bsonFile(dump2.path, namespace);
+  const counts = { expired: 0, sourceLive: 0 };
+  if (!file) return counts;
+  for await (const raw of dumpDocuments(file, "all")) {
+    if (isExpired(import_mongodb13.BSON.deserialize(raw), expiring)) counts.expired += 1;
+    else counts.sourceLive += 1;
+  }
+  return counts;
+}
+async function clockOf(client) {
+  if (!client) return 0;
+  const hello = await client.db("admin").command({ hello: 1 });
+  return hello["localTime"].getTime();
+}
+function count(client, namespace, filter) {
+  return client.db(dbOf(namespace)).collection(collectionOf(namespace)).countDocuments(filter);
+}
+function expiringOf(check2) {
+  const at2 = new Date(check2?.asOf ?? 0);
+  return new Map((check2?.collections ?? []).map((c) => [c.source, { rules: c.rules, at: at2 }]));
+}
+function withoutExpiring(expected, check2) {
+  const expiring = new Set(
+    [...check2?.collections ?? [], ...check2?.uncounted ?? []].map((c) => c.source)
+  );
+  return new Map(
+    [...expected].map(([ns, e]) => [ns, expiring.has(ns) ? { ...e, documents: void 0 } : e])
+  );
+}
+function expiryMismatches(check2, exact) {
+  return (check2?.collections ?? []).filter((c) => exact ? c.targetLive !== c.sourceLive : c.targetLive < c.sourceLive).map((c) => ({
+    namespace: c.target,
+    check: "count",
+    problem: `${c.targetLive} documents not expired by TTL, expected ${exact ? "" : "at least "}${c.sourceLive} (${c.expired} expired on the source, not compared)`
+  }));
+}
+
 // src/server/drift.ts
+var import_mongodb14 = __toESM(require_lib3(), 1);
+import { createHash } from "node:crypto";
 var UNAUTHORIZED = 13;
 async function snapshotUsers(admin, timeoutMs) {
   try {
@@ -57616,7 +59480,7 @@ async function snapshotUsers(admin, timeoutMs) {
       return snapshot;
     });
   } catch (error2) {
-    if (error2 instanceof import_mongodb5.MongoServerError && error2.code === UNAUTHORIZED) {
+    if (error2 instanceof import_mongodb14.MongoServerError && error2.code === UNAUTHORIZED) {
       throw driftUnavailable(admin);
     }
     throw await adminFailure(admin, error2, timeoutMs);
@@ -57649,7 +59513,7 @@ async function adminFailure(admin, error2, timeoutMs) {
   const cause = noAnswer(error2, admin);
   if (cause)
     return unanswered(admin, "the target", await tlsRequired(admin, cause, timeoutMs), consequence);
-  if (error2 instanceof import_mongodb5.MongoServerError && LOGIN_REFUSED.has(classify(error2))) {
+  if (error2 instanceof import_mongodb14.MongoServerError && LOGIN_REFUSED.has(classify(error2))) {
     return new GuardError(
       "AuthenticationFailed",
       `${admin.input}: the target rejected the credentials`,
@@ -57807,2604 +59671,11 @@ function judgeUsers(drift, usersAfter) {
   info(`Users: ${usersAfter} on the target, none changed.`);
 }
 
-// src/server/managed.ts
-var SUFFIXES = [
-  [".mongodb.net", "atlas"],
-  [".mongodb-dev.net", "atlas"],
-  [".docdb.amazonaws.com", "documentdb"],
-  [".mongocluster.cosmos.azure.com", "cosmos"],
-  [".mongo.cosmos.azure.com", "cosmos"]
-];
-function managedService(uri) {
-  for (const host of uri.hosts) {
-    const name = host.replace(/:\d+$/, "").replace(/\.$/, "");
-    const match = SUFFIXES.find(([suffix]) => name.endsWith(suffix));
-    if (match) return match[1];
-  }
-  return void 0;
-}
-function managedAdvice(service) {
-  switch (service) {
-    case "atlas":
-      return "MongoDB Atlas manages database users itself: create or change them in the Atlas UI or Admin API, because changes made any other way are rolled back, and shared tiers refuse restores into admin.";
-    case "documentdb":
-      return "Amazon DocumentDB never exports passwords, so its users must be recreated on the target with createUser and the passwords the applications use.";
-    case "cosmos":
-      return "Azure Cosmos DB for MongoDB never exports passwords, so its users must be recreated on the target (in the Azure portal or with createUser) with the passwords the applications use.";
-    case void 0:
-      return void 0;
-  }
-}
-
-// src/report/phase.ts
-async function phase(records, name, fn) {
-  const started = Date.now();
-  const record = { name, status: "ok", durationMs: 0 };
-  records.push(record);
-  try {
-    return await group2(name, fn);
-  } catch (error2) {
-    record.status = toGuardError(error2).kind === "Cancelled" ? "cancelled" : "failed";
-    throw error2;
-  } finally {
-    record.durationMs = Date.now() - started;
-  }
-}
-async function timed(fn) {
-  const started = Date.now();
-  const value = await fn();
-  const finishedAt = /* @__PURE__ */ new Date();
-  return { ...value, restoreMs: finishedAt.getTime() - started, finishedAt };
-}
-
-// src/server/deployment.ts
-async function userDatabases(uri, wanted, timeoutMs) {
-  const names2 = await uri.use("verify", timeoutMs, async (c) => {
-    const result2 = await c.db("admin").admin().listDatabases({ nameOnly: true });
-    return result2.databases.map((d) => d.name);
-  });
-  const user = names2.filter((n) => !SYSTEM_DATABASES.includes(n));
-  if (wanted.length === 0) return user.sort();
-  const missing = wanted.filter((w) => !user.includes(w));
-  if (missing.length > 0) {
-    throw new GuardError(
-      "InvalidInput",
-      "Invalid input: databases",
-      `databases: ${missing.join(", ")} not found on ${uri.input} (${uri.redacted}). Check the names; the source has ${user.join(", ") || "no user databases"}.`
-    );
-  }
-  return [...wanted];
-}
-function stateOf(info2) {
-  return {
-    namespace: info2.namespace,
-    documents: info2.documents ?? 0,
-    indexes: info2.indexes.map(indexSpec)
-  };
-}
-async function dropDatabases(uri, names2, timeoutMs) {
-  await uri.use("verify", timeoutMs, async (c) => {
-    for (const name of names2) await c.db(name).dropDatabase();
-  });
-}
-var IGNORED_OPTIONS = /* @__PURE__ */ new Set(["v", "ns", "background", "name"]);
-function indexSpec(index) {
-  const options = Object.fromEntries(
-    Object.entries(index).filter(([k]) => !IGNORED_OPTIONS.has(k)).sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0)
-  );
-  return { name: String(index["name"]), definition: stableJson(options) };
-}
-function stableJson(value) {
-  if (Array.isArray(value)) return `[${value.map(stableJson).join(",")}]`;
-  if (value !== null && typeof value === "object" && !("_bsontype" in value)) {
-    return `{${Object.entries(value).map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(",")}}`;
-  }
-  if (value !== null && typeof value === "object") return JSON.stringify(Number(value.valueOf()));
-  return JSON.stringify(value);
-}
-
-// src/server/preflight.ts
-var import_mongodb6 = __toESM(require_lib3(), 1);
-
-// src/concurrency.ts
-var SERVER_CONCURRENCY = 8;
-async function forEachBounded(items, limit, fn) {
-  const results = new Array(items.length);
-  let next = 0;
-  let failure;
-  const worker = async () => {
-    while (failure === void 0 && next < items.length) {
-      const i = next++;
-      try {
-        results[i] = await fn(items[i]);
-      } catch (error2) {
-        if (failure === void 0) failure = { error: error2 };
-        else debug2(`a further failure after the first: ${error2}`);
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  if (failure) throw failure.error;
-  return results;
-}
-
-// src/input/ns-plan.ts
-function planNamespaces(sourceNamespaces2, settings) {
-  const excluded = settings.nsExclude.map(wildcard);
-  const skippedByDump = dumpExclusions(settings.dumpOptions);
-  return sourceNamespaces2.filter((ns) => !isProtectedNamespace(ns)).filter((ns) => settings.databases.length === 0 || settings.databases.includes(dbOf(ns))).filter((ns) => !excluded.some((pattern) => pattern.test(ns))).filter((ns) => !skippedByDump(collectionOf(ns))).map((ns) => ({ source: ns, target: rename2(ns, settings.renames) }));
-}
-function dbOf(namespace) {
-  return namespace.slice(0, namespace.indexOf("."));
-}
-function collectionOf(namespace) {
-  return namespace.slice(namespace.indexOf(".") + 1);
-}
-function wildcard(pattern) {
-  return new RegExp(`^${pattern.split("*").map(escape).join(".*")}$`);
-}
-function rename2(namespace, renames) {
-  for (const { from, to } of renames) {
-    const names2 = [];
-    const source = from.split(/(\$\w*\$)/).map((part, i) => {
-      if (i % 2 === 0) return part.split("*").map(escape).join(".*");
-      names2.push(part);
-      return "(.*?)";
-    }).join("");
-    const match = new RegExp(`^${source}$`).exec(namespace);
-    if (!match) continue;
-    return names2.reduce((out, name, i) => out.split(name).join(match[i + 1] ?? ""), to);
-  }
-  return namespace;
-}
-function dumpExclusions(options) {
-  const names2 = [];
-  const prefixes = [];
-  for (let i = 0; i < options.length; i++) {
-    const [name, inline] = options[i].split(/=(.*)/s);
-    const list2 = name === "--excludeCollection" ? names2 : name === "--excludeCollectionsWithPrefix" ? prefixes : void 0;
-    list2?.push(inline ?? options[++i]);
-  }
-  return (collection2) => names2.includes(collection2) || prefixes.some((p) => collection2.startsWith(p));
-}
-function escape(text) {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}
-
-// src/server/preflight.ts
-var APP_NAME2 = "mongo-restore-guard-preflight";
-async function openSides(source, target, timeoutMs) {
-  const opened = await Promise.allSettled([
-    source ? connect(source, "source", timeoutMs) : void 0,
-    target ? connect(target, "target", timeoutMs) : void 0
-  ]);
-  const close = async () => {
-    for (const o of opened) {
-      if (o.status === "fulfilled" && o.value) await tryClose(o.value.client, APP_NAME2);
-    }
-  };
-  const failed = opened.find((o) => o.status === "rejected");
-  if (failed) {
-    await close();
-    throw failed.reason;
-  }
-  const [s, t] = opened.map((o) => o.status === "fulfilled" ? o.value : void 0);
-  return { source: s, target: t, close };
-}
-async function plannedNamespaces(sides, plan, fromDump) {
-  const names2 = sides.source ? await sourceNamespaces(sides.source, plan) : fromDump;
-  return planNamespaces(names2, plan);
-}
-async function checkTarget(sides, plan, namespaces, signal) {
-  const { source, target } = sides;
-  if (!target) return;
-  if (source && isSameDeployment(source.hello, target.hello)) {
-    const ontoItself = namespaces.filter((p) => p.source === p.target);
-    if (plan.renames.length === 0 || ontoItself.length > 0) {
-      throw sameDeployment(
-        `${target.uri.hosts.join(",")} is the server of source-uri${ontoItself.length > 0 ? `, and ${ontoItself.map((p) => p.target).join(", ")} would be restored onto itself` : ""}`
-      );
-    }
-  }
-  if (signal.aborted) throw cancelled();
-  if (!plan.drop && !plan.allowMerge) await refuseNonEmpty(target, namespaces, plan);
-}
-async function connect(uri, side, timeoutMs) {
-  const client = uri.client({
-    appName: APP_NAME2,
-    // The login is proved on the first connection; the rest serve the questions asked at once.
-    maxPoolSize: SERVER_CONCURRENCY,
-    serverSelectionTimeoutMS: timeoutMs,
-    connectTimeoutMS: timeoutMs,
-    socketTimeoutMS: timeoutMs
-  });
-  let failure;
-  try {
-    const status = await client.db(uri.authSource).command({ connectionStatus: 1 });
-    const users = status["authInfo"]?.["authenticatedUsers"] ?? [];
-    if (uri.username === void 0 || users.length > 0) {
-      return { uri, client, hello: await client.db("admin").command({ hello: 1 }) };
-    }
-    failure = refused(uri, side, "authentication-failed", "the server reports no session", true);
-  } catch (error2) {
-    const cause = noAnswer(error2, uri);
-    const detail = uri.scrub(error2 instanceof Error ? error2.message : String(error2));
-    failure = cause ? unanswered(
-      uri,
-      `the ${side}`,
-      await tlsRequired(uri, cause, timeoutMs),
-      "No server answered, so neither the credentials nor the roles were checked. Nothing was dumped or written."
-    ) : refused(
-      uri,
-      side,
-      classify(error2),
-      detail.replace(/\.$/, ""),
-      error2 instanceof import_mongodb6.MongoServerError
-    );
-  }
-  await tryClose(client, APP_NAME2);
-  throw failure;
-}
-function refused(uri, side, status, detail, answered) {
-  const who = `${uri.username ?? "(no user)"}@${uri.authSource}`;
-  const needs = side === "source" ? "it needs to run mongodump there (the backup role, or read on the databases to move)" : "it needs to run mongorestore there (the restore role)";
-  switch (status) {
-    case "authentication-failed":
-    case "user-not-found":
-    case "mechanism-unavailable":
-      return new GuardError(
-        "AuthenticationFailed",
-        `${uri.input}: the ${side} rejected the credentials`,
-        `${uri.input}: the ${side} (${uri.redacted}) rejected the login of ${who}: ${detail}. Nothing was dumped or written. Check the user name, password and authSource in ${uri.input} (the secret it comes from); ${needs}.`
-      );
-    default:
-      return new GuardError(
-        status === "unauthorized" ? "Unauthorized" : "ToolFailed",
-        `${uri.input}: the ${side} refused the pre-flight check`,
-        answered ? `${uri.input}: the pre-flight login of ${who} to the ${side} failed: ${detail}. Nothing was dumped or written. ${needs[0]?.toUpperCase()}${needs.slice(1)}.` : `${uri.input}: the pre-flight connection to the ${side} failed before any server answered: ${detail}. Nothing was dumped or written. Check ${uri.input} (its options and, for mongodb+srv, its DNS records).`
-      );
-  }
-}
-function isSameDeployment(a, b) {
-  const processOf = (h) => String(h["topologyVersion"]?.["processId"] ?? "");
-  if (processOf(a) !== "" && processOf(a) === processOf(b)) return true;
-  const hosts = (h) => h["hosts"] ?? [];
-  return a["setName"] !== void 0 && a["setName"] === b["setName"] && hosts(a).some((h) => hosts(b).includes(h));
-}
-async function sourceNamespaces(source, plan) {
-  try {
-    if (plan.namespaces.length > 0) return await partNamespaces(source, plan);
-    const databases = plan.databases.length > 0 ? plan.databases : (await source.client.db("admin").command({ listDatabases: 1, nameOnly: true, authorizedDatabases: true }))["databases"].map((d) => d.name).filter((name) => !SYSTEM_DATABASES.includes(name));
-    const perDatabase = await forEachBounded(databases, SERVER_CONCURRENCY, async (db) => {
-      const collections = await source.client.db(db).listCollections({}, { nameOnly: true, authorizedCollections: true }).toArray();
-      return collections.filter((c) => c.type !== "view" && !c.name.startsWith("system.")).map((c) => `${db}.${c.name}`);
-    });
-    return perDatabase.flat();
-  } catch (error2) {
-    throw notAllowed(
-      source.uri,
-      error2,
-      "not allowed to list the source",
-      "list the databases and collections to move",
-      "Grant it the backup role on the source (mongodump needs the same)"
-    );
-  }
-}
-async function partNamespaces(source, plan) {
-  const perLine = await forEachBounded(plan.namespaces, SERVER_CONCURRENCY, async (line) => {
-    const collections = await source.client.db(line.database).listCollections(line.collection === void 0 ? {} : { name: line.collection }, {
-      nameOnly: true,
-      authorizedCollections: true
-    }).toArray();
-    const names2 = collections.filter((c) => c.type !== "view" && !c.name.startsWith("system.")).map((c) => `${line.database}.${c.name}`);
-    if (line.collection !== void 0 && names2.length === 0) {
-      throw new GuardError(
-        "InvalidInput",
-        "Invalid input: namespaces",
-        `namespaces: ${line.database}.${line.collection} is not a collection of the source (${source.uri.redacted}). Pass the lines the plan job wrote for this part.`
-      );
-    }
-    return names2;
-  });
-  return [...new Set(perLine.flat())];
-}
-async function refuseNonEmpty(target, namespaces, plan) {
-  const existing = await tryExisting(target, namespaces);
-  const asked = existing ? namespaces.filter((p) => existing.has(p.target)) : namespaces;
-  const found = await forEachBounded(asked, SERVER_CONCURRENCY, async ({ target: ns }) => {
-    const collection2 = target.client.db(dbOf(ns)).collection(collectionOf(ns));
-    const ranges = plan.namespaces.filter((l) => l.range !== void 0 && `${l.database}.${l.collection}` === ns).map((l) => ({ _id: l.range }));
-    const filter = ranges.length > 0 ? { $or: ranges } : {};
-    try {
-      if (await collection2.findOne(filter, { projection: { _id: 1 } }) === null) return void 0;
-      if (ranges.length > 0) {
-        return `${ns} (${await collection2.countDocuments(filter)} documents in this part's _id range)`;
-      }
-      return `${ns} (${await collection2.estimatedDocumentCount()} documents)`;
-    } catch (error2) {
-      throw notAllowed(
-        target.uri,
-        error2,
-        "not allowed to check the target",
-        `read ${ns} to check that it is empty before the restore`,
-        "Grant it read on the databases to restore, or set drop: true or allow-merge: true if writing into existing collections is intended"
-      );
-    }
-  });
-  const occupied = found.filter((f) => f !== void 0);
-  if (occupied.length === 0) return;
-  throw new GuardError(
-    "TargetNotEmpty",
-    "The target already holds this data",
-    `The target already holds documents in ${occupied.length} namespace(s) this run would restore into: ${occupied.join(", ")}. Without drop, the restore would merge into them: documents with the same _id would fail and the rest would mix with the target's own. Nothing was dumped or written. ${plan.namespaces.some((l) => l.range) ? "A re-run of a part of a split migration finds what its failed run wrote: delete exactly this part's _id range from the target (deleteMany with the range from its namespaces line) and run it again, or set allow-merge: true and allow-failed-documents: true to keep what is there (documents already restored fail as duplicates; the part's range count still has to match the source)." : "To replace those collections set drop: true; to merge on purpose set allow-merge: true; or restore into other namespaces with ns-from/ns-to."}`
-  );
-}
-async function tryExisting(target, namespaces) {
-  try {
-    const listed2 = await target.client.db("admin").command({ listDatabases: 1, nameOnly: true, authorizedDatabases: false });
-    const present = new Set(listed2["databases"].map((d) => d.name));
-    const databases = [...new Set(namespaces.map((p) => dbOf(p.target)))].filter(
-      (db) => present.has(db)
-    );
-    const perDatabase = await forEachBounded(databases, SERVER_CONCURRENCY, async (db) => {
-      const collections = await target.client.db(db).listCollections({}, { nameOnly: true, authorizedCollections: false }).toArray();
-      return collections.map((c) => `${db}.${c.name}`);
-    });
-    return new Set(perDatabase.flat());
-  } catch (error2) {
-    if (!(error2 instanceof import_mongodb6.MongoServerError)) throw error2;
-    debug2(
-      `The target's databases could not all be listed (${target.uri.scrub(String(error2))}): each planned namespace is checked on its own.`
-    );
-    return void 0;
-  }
-}
-function notAllowed(uri, error2, title, what, fix) {
-  const cause = noAnswer(error2, uri);
-  if (cause) return unanswered(uri, "the server", cause, "Nothing was dumped or written.");
-  const detail = uri.scrub(error2 instanceof Error ? error2.message : String(error2)).replace(/\.$/, "");
-  const kind = classify(error2) === "unauthorized" ? "Unauthorized" : "ToolFailed";
-  return new GuardError(
-    kind,
-    `${uri.input}: ${title}`,
-    `${uri.input}: the user could not ${what}: ${detail}. Nothing was dumped or written. ${fix}.`
-  );
-}
-
-// src/server/survey.ts
-var import_mongodb7 = __toESM(require_lib3(), 1);
-async function collectionSizes(uri, namespaces, timeoutMs) {
-  return uri.use(
-    "plan",
-    timeoutMs,
-    (c) => forEachBounded(namespaces, SERVER_CONCURRENCY, async (namespace) => {
-      const collection2 = c.db(dbOf(namespace)).collection(collectionOf(namespace));
-      const [stats] = await collection2.aggregate([
-        { $collStats: { storageStats: {} } },
-        { $project: { storageStats: { size: 1, count: 1 } } }
-      ]).toArray();
-      const indexes = await collection2.listIndexes().toArray();
-      return {
-        namespace,
-        bytes: Number(stats?.["storageStats"]?.["size"] ?? 0),
-        documents: Number(stats?.["storageStats"]?.["count"] ?? 0),
-        indexes: indexes.map(indexSpec)
-      };
-    }),
-    false,
-    SERVER_CONCURRENCY
-  );
-}
-var BRACKETS = {
-  double: "number",
-  int: "number",
-  long: "number",
-  decimal: "number",
-  string: "string",
-  symbol: "string",
-  objectId: "objectId",
-  date: "date"
-};
-var TYPES_OF = {
-  number: ["double", "int", "long", "decimal"],
-  string: ["string", "symbol"],
-  objectId: ["objectId"],
-  date: ["date"]
-};
-var TYPE_SAMPLE = 256;
-async function splitPoints(uri, namespace, pieces, timeoutMs) {
-  if (pieces < 2) return [];
-  return uri.use("plan", timeoutMs, async (c) => {
-    const collection2 = c.db(dbOf(namespace)).collection(collectionOf(namespace));
-    const types = await collection2.aggregate([
-      { $sample: { size: TYPE_SAMPLE } },
-      { $group: { _id: { $type: "$_id" }, n: { $sum: 1 } } }
-    ]).toArray();
-    const byBracket = /* @__PURE__ */ new Map();
-    for (const t of types) {
-      const bracket2 = BRACKETS[String(t._id)];
-      if (bracket2) byBracket.set(bracket2, (byBracket.get(bracket2) ?? 0) + Number(t["n"]));
-    }
-    const bracket = [...byBracket].sort((a, b) => b[1] - a[1])[0]?.[0];
-    if (bracket === void 0) return [];
-    const inBracket = { _id: { $type: TYPES_OF[bracket] } };
-    const documents = await collection2.countDocuments(inBracket);
-    const points = [];
-    for (let j = 1; j < pieces; j++) {
-      const [doc] = await collection2.find(inBracket, { projection: { _id: 1 } }).sort({ _id: 1 }).skip(Math.floor(j * documents / pieces)).limit(1).toArray();
-      const point = doc?._id;
-      const last = points.at(-1);
-      if (point === void 0 || typeof point === "number" && Number.isNaN(point)) continue;
-      if (last === void 0 || JSON.stringify(last) !== JSON.stringify(point)) points.push(point);
-    }
-    return points;
-  });
-}
-async function rangeCounts(uri, pieces, timeoutMs) {
-  return uri.use(
-    "verify",
-    timeoutMs,
-    (c) => forEachBounded(pieces, SERVER_CONCURRENCY, ({ namespace, range }) => {
-      const collection2 = c.db(dbOf(namespace)).collection(collectionOf(namespace));
-      return range === void 0 ? collection2.estimatedDocumentCount() : collection2.countDocuments({ _id: range });
-    }),
-    false,
-    SERVER_CONCURRENCY
-  );
-}
-var NAMESPACE_EXISTS = 48;
-async function ensureCollections(source, target, namespaces, timeoutMs) {
-  const options = await source.use(
-    "plan",
-    timeoutMs,
-    (c) => forEachBounded(namespaces, SERVER_CONCURRENCY, async (ns) => {
-      const [info2] = await c.db(dbOf(ns)).listCollections({ name: collectionOf(ns) }).toArray();
-      return info2?.["options"];
-    })
-  );
-  await target.use("restore", timeoutMs, async (c) => {
-    for (const [i, ns] of namespaces.entries()) {
-      try {
-        await c.db(dbOf(ns)).createCollection(collectionOf(ns), options[i] ?? {});
-      } catch (error2) {
-        if (!(error2 instanceof import_mongodb7.MongoServerError && error2.code === NAMESPACE_EXISTS)) throw error2;
-      }
-    }
-  });
-}
-var NAMESPACE_NOT_FOUND = 26;
-async function indexesOf(uri, namespaces, timeoutMs) {
-  return uri.use(
-    "verify",
-    timeoutMs,
-    (c) => forEachBounded(namespaces, SERVER_CONCURRENCY, async (ns) => {
-      try {
-        const indexes = await c.db(dbOf(ns)).collection(collectionOf(ns)).listIndexes().toArray();
-        return indexes.map(indexSpec);
-      } catch (error2) {
-        if (error2 instanceof import_mongodb7.MongoServerError && error2.code === NAMESPACE_NOT_FOUND) return [];
-        throw error2;
-      }
-    }),
-    false,
-    SERVER_CONCURRENCY
-  );
-}
-
-// src/server/sharding.ts
-function isMongos(hello) {
-  return hello?.["msg"] === "isdbgrid";
-}
-var NO_SNAPSHOT = "mongodump through a mongos reads each shard at its own moment: there is no point in time across shards (--oplog is per replica set), and a chunk the balancer moves during the dump can be read twice or not at all. Stop writes and the balancer (sh.stopBalancer()) and dump each shard, or use a tool that snapshots the cluster";
-var CONFIG = "the cluster's metadata lives in config.* on the config servers, which the action never dumps or restores: collections restored through a mongos arrive unsharded on each database's primary shard; shard them again afterwards";
-var STALE_USERS = "a mongos caches users for about 30 s, so a probe through it can see a user as it was before the restore";
-function shardingDecision(mode, side) {
-  if (side === "source") {
-    if (mode === "probe" || mode === "verify") return {};
-    return { refuse: `the source is a sharded cluster (mongos). ${NO_SNAPSHOT}` };
-  }
-  switch (mode) {
-    case "plan":
-      return {
-        refuse: `the target is a sharded cluster (mongos): the parts of a split migration check and count their _id ranges on it while the balancer may move chunks, and ${CONFIG}. Migrate into a replica set, or run one migrate job`
-      };
-    case "probe":
-    case "verify":
-      return {
-        warn: `the target is a sharded cluster (mongos): ${STALE_USERS}; probe again after that`
-      };
-    default:
-      return {
-        warn: `the target is a sharded cluster (mongos): ${CONFIG}; and ${STALE_USERS}`
-      };
-  }
-}
-function checkSharding(mode, side, hello, input) {
-  if (!isMongos(hello)) return void 0;
-  const decision = shardingDecision(mode, side);
-  if (decision.refuse) {
-    throw new GuardError(
-      "ShardedCluster",
-      `${input}: a sharded cluster`,
-      `${input}: ${decision.refuse}. Nothing was dumped or written.`
-    );
-  }
-  return decision.warn && `${input}: ${decision.warn}.`;
-}
-async function helloOf(uri, timeoutMs) {
-  return uri.use("hello", timeoutMs, (c) => c.db("admin").command({ hello: 1 }), true);
-}
-
-// src/split-modes.ts
-var import_mongodb13 = __toESM(require_lib3(), 1);
-import { writeFile as writeFile3 } from "node:fs/promises";
-import { join as join5 } from "node:path";
-
-// src/server/read-at.ts
-var import_mongodb8 = __toESM(require_lib3(), 1);
-async function sessionAt(client, at2) {
-  if (at2 === void 0) return void 0;
-  await client.connect();
-  const session = client.startSession({ snapshot: true });
-  session.snapshotTime = at2;
-  return session;
-}
-async function withSessionAt(client, at2, fn) {
-  const session = await sessionAt(client, at2);
-  try {
-    return await fn(session);
-  } finally {
-    await session?.endSession();
-  }
-}
-function isSnapshotTooOld(error2) {
-  return error2 instanceof import_mongodb8.MongoServerError && (error2.code === 239 || error2.codeName === "SnapshotTooOld");
-}
-function tooOldToVerify(source) {
-  return new GuardError(
-    "DataMismatch",
-    "The source can no longer be read as of T",
-    `${source.input}: the copy was replayed up to T, but the source no longer keeps its data as of T (SnapshotTooOld: history older than minSnapshotHistoryWindowInSeconds, 300 s by default, is discarded), so the copy could not be verified against it. Raise minSnapshotHistoryWindowInSeconds on the source for copies that take longer, or run again.`
-  );
-}
-
-// src/server/collection-options.ts
-var import_mongodb9 = __toESM(require_lib3(), 1);
-function bucketsOf(namespace) {
-  return `${dbOf(namespace)}.system.buckets.${collectionOf(namespace)}`;
-}
-async function readCollections(uri, namespaces, timeoutMs, readAt) {
-  return uri.use(
-    "verify",
-    timeoutMs,
-    (client) => readWith(client, namespaces, readAt),
-    false,
-    SERVER_CONCURRENCY
-  );
-}
-async function readWith(client, namespaces, readAt) {
-  const byDatabase = /* @__PURE__ */ new Map();
-  for (const namespace of namespaces) {
-    const db = dbOf(namespace);
-    byDatabase.set(db, [...byDatabase.get(db) ?? [], collectionOf(namespace)]);
-  }
-  const catalog = await tryCatalog(client, [...byDatabase.keys()]);
-  const found = /* @__PURE__ */ new Map();
-  await forEachBounded([...byDatabase], SERVER_CONCURRENCY, async ([dbName, names2]) => {
-    const db = client.db(dbName);
-    const inCatalog = names2.map((name) => catalog?.get(`${dbName}.${name}`));
-    const listed2 = catalog && inCatalog.every((entry) => entry?.type === "collection") ? inCatalog : await db.listCollections(
-      { name: { $in: names2 } },
-      { nameOnly: false, authorizedCollections: true }
-    ).toArray();
-    const type = (entry) => entry.type ?? "collection";
-    const counted = listed2.filter((entry) => type(entry) !== "view").map((entry) => type(entry) === "timeseries" ? `system.buckets.${entry.name}` : entry.name);
-    const counts = readAt ? void 0 : await tryCounts(db, counted);
-    await Promise.all(
-      listed2.map(async (entry) => {
-        const namespace = `${dbName}.${entry.name}`;
-        const options = entry.options ?? {};
-        if (type(entry) === "view") {
-          found.set(namespace, { namespace, type: "view", options, indexes: [], documents: 0 });
-          return;
-        }
-        const buckets = type(entry) === "timeseries";
-        const countedName = buckets ? `system.buckets.${entry.name}` : entry.name;
-        const fromCatalog = !buckets && options["clusteredIndex"] === void 0 ? catalog?.get(namespace)?.indexes : void 0;
-        const [indexes, documents] = await Promise.all([
-          fromCatalog ?? db.collection(entry.name).listIndexes().toArray(),
-          readAt ? countAt(client, db, countedName, readAt) : counts?.get(countedName) ?? db.collection(countedName).estimatedDocumentCount()
-        ]);
-        found.set(namespace, {
-          namespace,
-          type: type(entry),
-          options,
-          indexes,
-          documents
-        });
-      })
-    );
-  });
-  return found;
-}
-async function countAt(client, db, name, at2) {
-  return withSessionAt(client, at2, async (session) => {
-    const [row] = await db.collection(name).aggregate([{ $count: "n" }], { session }).toArray();
-    return row?.["n"] ?? 0;
-  });
-}
-async function tryCatalog(client, databases) {
-  try {
-    const entries = await client.db("admin").aggregate([
-      { $listCatalog: {} },
-      { $match: { db: { $in: databases } } },
-      { $project: { db: 1, name: 1, type: 1, "md.options": 1, "md.indexes.spec": 1 } }
-    ]).toArray();
-    return new Map(
-      entries.map((e) => {
-        const options = Object.fromEntries(
-          Object.entries(e.md?.options ?? {}).filter(([key]) => key !== "uuid")
-        );
-        const indexes = (e.md?.indexes ?? []).map((index) => index.spec);
-        return [`${e.db}.${e.name}`, { name: e.name, type: e.type, options, indexes }];
-      })
-    );
-  } catch (error2) {
-    if (!(error2 instanceof import_mongodb9.MongoServerError)) throw error2;
-    debug2(
-      `$listCatalog refused (${String(error2)}): each database's collections are listed on their own.`
-    );
-    return void 0;
-  }
-}
-var COUNTS_PER_AGGREGATION = 500;
-async function tryCounts(db, names2) {
-  const counts = /* @__PURE__ */ new Map();
-  const stage = { $collStats: { count: {} } };
-  try {
-    for (let i = 0; i < names2.length; i += COUNTS_PER_AGGREGATION) {
-      const [first, ...rest] = names2.slice(i, i + COUNTS_PER_AGGREGATION);
-      const answers = await db.collection(first).aggregate([
-        stage,
-        ...rest.map((coll) => ({ $unionWith: { coll, pipeline: [stage] } }))
-      ]).toArray();
-      for (const { ns, count: count2 } of answers) {
-        const name = ns.slice(db.databaseName.length + 1);
-        counts.set(name, (counts.get(name) ?? 0) + count2);
-      }
-    }
-    return counts;
-  } catch (error2) {
-    if (!(error2 instanceof import_mongodb9.MongoServerError)) throw error2;
-    debug2(
-      `$collStats refused in ${db.databaseName} (${String(error2)}): each collection is counted on its own.`
-    );
-    return void 0;
-  }
-}
-
-// src/server/members.ts
-var import_mongodb10 = __toESM(require_lib3(), 1);
-async function dataMembers(app, timeoutMs) {
-  return app.use(
-    "members",
-    timeoutMs,
-    async (client) => {
-      const hello = await client.db("admin").command({ hello: 1 }, { readPreference: import_mongodb10.ReadPreference.nearest });
-      if (typeof hello["setName"] !== "string") return [];
-      const listed2 = [
-        ...hello["hosts"] ?? [],
-        ...hello["passives"] ?? []
-      ];
-      return [...new Set(listed2)];
-    },
-    true
-  );
-}
-
-// src/server/repair.ts
-var import_mongodb11 = __toESM(require_lib3(), 1);
-var EXTERNAL_MECHANISMS = ["MONGODB-X509", "GSSAPI", "PLAIN", "MONGODB-AWS", "MONGODB-OIDC"];
-async function repairAppUser(admin, app, rolesBefore, timeoutMs) {
-  const user = app.username;
-  if (user === void 0 || app.authSource === "$external") {
-    throw impossible(app, "its connection string holds no password that the target could store");
-  }
-  if (app.mechanism !== void 0 && EXTERNAL_MECHANISMS.includes(app.mechanism)) {
-    throw impossible(app, `it authenticates with ${app.mechanism}, outside the database`);
-  }
-  const db = app.authSource;
-  try {
-    return await admin.use("repair", timeoutMs, async (client) => {
-      const existing = await rolesOf(client.db(db), user);
-      if (existing !== void 0) {
-        await app.setPassword(client, "updateUser");
-        return { user, db, action: "password-reset", roles: names(existing) };
-      }
-      if (rolesBefore === void 0) {
-        throw impossible(
-          app,
-          `the user no longer exists on the target and its roles before the restore are unknown`
-        );
-      }
-      await app.setPassword(client, "createUser", rolesBefore);
-      return { user, db, action: "created", roles: names(rolesBefore) };
-    });
-  } catch (error2) {
-    if (error2 instanceof import_mongodb11.MongoServerError) throw repairFailed(admin, app, error2);
-    const cause = noAnswer(error2, admin);
-    if (cause) {
-      throw unanswered(admin, "the target", cause, "The application user was not repaired.");
-    }
-    throw error2;
-  }
-}
-async function appUserRoles(admin, app, timeoutMs) {
-  const user = app.username;
-  if (user === void 0) return void 0;
-  return admin.use("repair", timeoutMs, (client) => rolesOf(client.db(app.authSource), user));
-}
-async function rolesOf(db, user) {
-  const reply = await db.command({ usersInfo: { user, db: db.databaseName } });
-  const found = reply["users"][0];
-  if (found === void 0) return void 0;
-  return found["roles"].map(({ role, db: db2 }) => ({ role, db: db2 }));
-}
-var names = (roles) => roles.map((r) => `${r.role}@${r.db}`).sort();
-function impossible(app, why) {
-  return new GuardError(
-    "RepairImpossible",
-    "The application user cannot be repaired",
-    `${app.redacted}: the action cannot repair ${app.username ?? "this"}@${app.authSource}: ${why}. The application keeps failing to log in at its next restart; recreate the user on the target by hand with its roles and the password the application uses.`
-  );
-}
-function repairFailed(admin, app, error2) {
-  const who = `${app.username}@${app.authSource}`;
-  return new GuardError(
-    "RepairFailed",
-    "Repairing the application user failed",
-    `${admin.redacted} could not repair ${who}: ${admin.scrub(app.scrub(error2.message))} (${error2.codeName ?? error2.code}). The application still cannot log in at its next restart. The user of ${admin.input} needs userAdmin on ${app.authSource} and on the databases of the roles it grants (or userAdminAnyDatabase, or root); grant it, or re-register the password by hand.`
-  );
-}
-
-// src/server/leftovers.ts
-var import_mongodb12 = __toESM(require_lib3(), 1);
-var UNAUTHORIZED2 = 13;
-async function findLeftovers(admin, timeoutMs) {
-  try {
-    return await admin.use("verify", timeoutMs, async (client) => {
-      const db = client.db("admin");
-      const [tempusers, temproles] = await Promise.all(
-        ["tempusers", "temproles"].map((name) => db.collection(name).estimatedDocumentCount())
-      );
-      return {
-        checked: true,
-        reason: void 0,
-        tempusers: tempusers ?? 0,
-        temproles: temproles ?? 0
-      };
-    });
-  } catch (error2) {
-    if (!(error2 instanceof import_mongodb12.MongoServerError) || error2.code !== UNAUTHORIZED2) throw error2;
-    return {
-      checked: false,
-      reason: `${admin.input} may not read the admin database`,
-      tempusers: 0,
-      temproles: 0
-    };
-  }
-}
-
-// src/steps.ts
-async function readBaseline(settings) {
-  const baseline = { users: await tryReadUsers(settings), roles: /* @__PURE__ */ new Map() };
-  const admin = usersAdmin(settings);
-  if (settings.repairAppUser && admin) {
-    for (const app of settings.apps) {
-      baseline.roles.set(app, await appUserRoles(admin, app, settings.probeTimeoutMs));
-    }
-  }
-  return baseline;
-}
-async function tryReadUsers(settings) {
-  const admin = usersAdmin(settings);
-  if (!admin) return void 0;
-  try {
-    return { snapshot: await snapshotUsers(admin, settings.probeTimeoutMs) };
-  } catch (error2) {
-    const unavailable = error2 instanceof GuardError && error2.kind === "DriftUnavailable";
-    if (!unavailable || settings.adminUri !== void 0) throw error2;
-    warning2(
-      `The users drift check was skipped: ${error2.message} Give target-admin-uri to enable it.`,
-      { title: "Users drift check skipped" }
-    );
-    return { skipped: error2.message };
-  }
-}
-function usersDrift(before2, after, repairs) {
-  const drift = diffUsers(before2, after);
-  const repaired = new Set(repairs.map((r) => `${r.db}.${r.user}`));
-  drift.changed = drift.changed.filter((c) => !repaired.has(c.user));
-  drift.appeared = drift.appeared.filter((u) => !repaired.has(u));
-  return drift;
-}
-async function tryReadTarget(settings, target, namespaces) {
-  try {
-    return await readCollections(target, namespaces, settings.probeTimeoutMs);
-  } catch (error2) {
-    if (classify(error2) !== "unauthorized") throw error2;
-    warning2(
-      `The count and index check was skipped: ${target.input} may not read the restored collections (the restore role cannot). Grant it read on them to verify the copy.`,
-      { title: "Data check skipped" }
-    );
-    return void 0;
-  }
-}
-function rejectedApps(settings, probes) {
-  const own = probes.filter((r) => r.member === void 0);
-  return settings.apps.filter((_, i) => {
-    const status = own[i]?.status;
-    return status === "authentication-failed" || status === "user-not-found";
-  });
-}
-async function repairApp(settings, app, baseline) {
-  const admin = usersAdmin(settings);
-  const result2 = await repairAppUser(admin, app, baseline?.roles.get(app), settings.probeTimeoutMs);
-  warning2(
-    `Repaired ${result2.user}@${result2.db}: ${result2.action} (roles ${result2.roles.join(", ") || "none"}); no other user was touched.`,
-    { title: "App user repaired" }
-  );
-  return result2;
-}
-async function probeApps(settings) {
-  const results = [];
-  for (const app of settings.apps) {
-    const result2 = await probe(app, settings.privileges, settings.probeTimeoutMs);
-    log(result2);
-    results.push(result2);
-    if (NO_ANSWER.has(result2.status)) continue;
-    const members = await tryDataMembers(app, settings.probeTimeoutMs);
-    if (members.length < 2) continue;
-    for (const member of members) {
-      const memberResult = {
-        ...await probe(app.forMember(member), settings.privileges, settings.probeTimeoutMs),
-        member
-      };
-      log(memberResult);
-      results.push(memberResult);
-    }
-  }
-  return results;
-}
-async function tryDataMembers(app, timeoutMs) {
-  try {
-    return await dataMembers(app, timeoutMs);
-  } catch (error2) {
-    debug2(`listing the members of ${app.redacted}: ${app.scrub(String(error2))}`);
-    return [];
-  }
-}
-function log(result2) {
-  const where = result2.member ? ` on member ${result2.member}` : "";
-  info(
-    `${result2.user}@${result2.authSource}${where}: ${result2.status} (${result2.durationMs} ms) ${result2.detail}`
-  );
-}
-function managedServiceOf(settings) {
-  const uri = targetOf(settings) ?? settings.apps[0];
-  return uri ? managedService(uri) : void 0;
-}
-async function tryLeftovers(settings) {
-  const admin = usersAdmin(settings);
-  if (!admin) return void 0;
-  const found = await findLeftovers(admin, settings.probeTimeoutMs);
-  if (!found.checked) {
-    warning2(`The leftovers check was skipped: ${found.reason}.`, {
-      title: "Leftovers check skipped"
-    });
-  } else if (found.tempusers + found.temproles > 0) {
-    warning2(
-      `The target holds admin.tempusers (${found.tempusers} documents) and admin.temproles (${found.temproles}), left by an interrupted mongorestore: they hold credential hashes. Drop them (db.getSiblingDB('admin').tempusers.drop(), temproles.drop()).`,
-      { title: "Credential leftovers on the target" }
-    );
-  }
-  return found;
-}
-async function readSource(settings, namespaces, readAt) {
-  const { source } = settings;
-  try {
-    return await readCollections(source, namespaces, settings.probeTimeoutMs, readAt);
-  } catch (error2) {
-    if (error2 instanceof GuardError) throw error2;
-    if (isSnapshotTooOld(error2)) throw tooOldToVerify(source);
-    const detail = source.scrub(error2 instanceof Error ? error2.message : String(error2));
-    throw new GuardError(
-      NO_ANSWER.has(classify(error2)) ? "Unreachable" : "ToolFailed",
-      `${source.input}: the source could not be read to verify the copy`,
-      `${source.input}: the source (${source.redacted}) could not be read after the restore, to verify the copy against it: ${detail}. The restore itself finished; the copy was not verified, so do not switch the application to the target before checking it another way (or running again once the source answers).`
-    );
-  }
-}
-
-// src/split-modes.ts
-var MAX_LINES = 2e3;
-async function planSplit(run3) {
-  const { settings, report } = run3;
-  if (settings.transfer.renames.length > 0) {
-    throw invalidInput(
-      "ns-from",
-      "is not used with mode: plan",
-      "Split a migration without renames"
-    );
-  }
-  await checkSides(run3, settings.transfer);
-  const namespaces = (report.plan?.namespaces ?? []).map((p) => p.source);
-  const users = await phase(
-    report.phases,
-    "Record the target's users",
-    () => tryReadUsers(settings)
-  );
-  const plan = await phase(report.phases, "Plan the parts", () => planParts(settings, namespaces));
-  if (users && "snapshot" in users) plan.users = userDigests(users.snapshot);
-  else plan.usersSkipped = users?.skipped ?? "no user may read them";
-  plan.versions = { mongodump: report.tools.mongodump, mongorestore: report.tools.mongorestore };
-  const path5 = join5(settings.tempDir, "mongo-restore-guard-plan.json");
-  const json = JSON.stringify(plan, null, 2);
-  await writeFile3(path5, json + "\n");
-  const outputs = planOutputs(plan);
-  const fits = outputs.plan !== void 0;
-  report.split = {
-    parts: plan.parts,
-    namespaces: plan.namespaces.length,
-    wholeDatabases: plan.wholeDatabases,
-    planPath: path5,
-    ...outputs
-  };
-  info(
-    `${plan.namespaces.length} namespace piece(s) in ${plan.parts} part(s)${plan.wholeDatabases ? ", whole databases per line (too many namespaces for one matrix)" : ""}; the plan is in ${path5}${fits ? " and the plan output" : ` only: it is too large for a job output (${json.length} bytes); upload it with actions/upload-artifact and pass its path to mode: verify`}.`
-  );
-}
-async function planParts(settings, namespaces) {
-  const sizes = await collectionSizes(settings.source, namespaces, settings.probeTimeoutMs);
-  const wholeDatabases = namespaces.length > MAX_LINES;
-  const items = wholeDatabases ? databaseItems(sizes) : await collectionItems(settings, sizes);
-  const parts = balance(items, settings.parts);
-  return {
-    format: PLAN_FORMAT,
-    createdAt: (/* @__PURE__ */ new Date()).toISOString(),
-    source: settings.source.redacted,
-    target: settings.target.redacted,
-    parts: parts.length,
-    wholeDatabases,
-    namespaces: parts.flatMap(
-      (part, i) => part.flatMap((item) => item.pieces.map((p) => ({ ...p, part: `${i + 1}/${parts.length}` })))
-    ),
-    versions: {}
-  };
-}
-function databaseItems(sizes) {
-  const byDatabase = /* @__PURE__ */ new Map();
-  for (const s of sizes) {
-    const db = dbOf(s.namespace);
-    byDatabase.set(db, [...byDatabase.get(db) ?? [], s]);
-  }
-  return [...byDatabase].map(([db, inDb]) => ({
-    key: `${db}.*`,
-    bytes: inDb.reduce((n, s) => n + s.bytes, 0),
-    pieces: inDb.map(wholeCollection)
-  }));
-}
-async function collectionItems(settings, sizes) {
-  const { source, probeTimeoutMs: timeout } = settings;
-  const total = sizes.reduce((n, s) => n + s.bytes, 0);
-  const items = [];
-  for (const s of sizes) {
-    const pieces = piecesFor(s.bytes, total, settings.parts);
-    const ranges = idRanges(await splitPoints(source, s.namespace, pieces, timeout));
-    if (ranges.length === 0) {
-      items.push({ key: s.namespace, bytes: s.bytes, pieces: [wholeCollection(s)] });
-      continue;
-    }
-    const inRange = ranges.map((range) => ({ namespace: s.namespace, range }));
-    const documents = await rangeCounts(source, inRange, timeout);
-    ranges.forEach((range, i) => {
-      const line = { database: dbOf(s.namespace), collection: collectionOf(s.namespace), range };
-      const count2 = documents[i];
-      const bytes2 = Math.round(
-        s.documents > 0 ? s.bytes * count2 / s.documents : s.bytes / ranges.length
-      );
-      const piece = {
-        namespace: s.namespace,
-        range: import_mongodb13.BSON.EJSON.stringify(range, { relaxed: false }),
-        documents: count2,
-        bytes: bytes2,
-        ...buildsIndexes(line) ? { indexes: s.indexes } : {}
-      };
-      items.push({ key: formatLine(line), bytes: bytes2, pieces: [piece] });
-    });
-  }
-  return items;
-}
-function wholeCollection(s) {
-  return { namespace: s.namespace, documents: s.documents, bytes: s.bytes, indexes: s.indexes };
-}
-async function rangeMismatches(settings) {
-  const pieces = settings.transfer.namespaces.filter((l) => l.range !== void 0).map((l) => ({ namespace: `${l.database}.${l.collection}`, range: l.range, line: l }));
-  const timeout = settings.probeTimeoutMs;
-  const [want, have] = await Promise.all([
-    rangeCounts(settings.source, pieces, timeout),
-    rangeCounts(settings.target, pieces, timeout)
-  ]);
-  return pieces.flatMap(
-    (p, i) => want[i] === have[i] ? [] : [
-      {
-        namespace: formatLine(p.line),
-        check: "count",
-        problem: `${have[i]} documents in the range, expected ${want[i]}`
-      }
-    ]
-  );
-}
-function shardingWarnings(mode, sides) {
-  return [
-    sides.source && checkSharding(mode, "source", sides.source.hello, sides.source.uri.input),
-    sides.target && checkSharding(mode, "target", sides.target.hello, sides.target.uri.input)
-  ].filter((w) => typeof w === "string");
-}
-async function verifySplit(run3) {
-  const { settings, report } = run3;
-  const { plan, target } = settings;
-  await phase(report.phases, "Check the target", async () => {
-    const sides = await openSides(void 0, target, settings.probeTimeoutMs);
-    try {
-      for (const w of shardingWarnings(settings.mode, sides))
-        warning(w, { title: "Sharded cluster" });
-    } finally {
-      await sides.close();
-    }
-  });
-  const problems = [];
-  await phase(report.phases, "Verify every part", async () => {
-    const incomplete = await incompleteParts(settings);
-    report.incompleteParts = incomplete.parts;
-    report.mismatches = incomplete.mismatches;
-    info(
-      `${plan.namespaces.length} planned pieces checked: ${incomplete.mismatches.length} mismatches.`
-    );
-    if (incomplete.parts.length > 0) {
-      problems.push(
-        `part(s) that failed or never ran: ${incomplete.parts.map((p) => `${p.part} (${p.namespaces.join("; ")})`).join(", ")}; ${incomplete.mismatches.map((m) => `${m.namespace}: ${m.problem}`).join("; ")}. Re-run those part jobs (see the README on re-runs), then this job`
-      );
-    }
-  });
-  await phase(report.phases, "Compare the target's users with the plan", async () => {
-    if (!plan.users) {
-      warning(
-        `The plan recorded no users (${plan.usersSkipped ?? "unknown reason"}); the users check is skipped.`
-      );
-      return;
-    }
-    const read = await tryReadUsers(settings);
-    if (!read || "skipped" in read) return;
-    const now = userDigests(read.snapshot);
-    const changed = [.../* @__PURE__ */ new Set([...Object.keys(plan.users), ...Object.keys(now)])].sort().filter((u) => plan.users?.[u] !== now[u]).map(
-      (u) => `${u} (${now[u] === void 0 ? "disappeared" : plan.users?.[u] === void 0 ? "appeared" : "changed"})`
-    );
-    report.usersAgainstPlan = changed;
-    if (changed.length > 0) {
-      problems.push(
-        `the target's users differ from the plan's: ${changed.join(", ")}. Applications that log in as them may fail at their next restart; re-register them on the target`
-      );
-    }
-  });
-  try {
-    await probeAfter(run3, void 0, "Probe every app");
-  } catch (error2) {
-    if (problems.length === 0) throw error2;
-    problems.push(error2 instanceof Error ? error2.message : String(error2));
-  }
-  if (problems.length > 0) {
-    throw new GuardError(
-      "PartsIncomplete",
-      "The split migration is not complete",
-      `The target does not hold the whole plan: ${problems.join(". ")}.`
-    );
-  }
-}
-async function incompleteParts(settings) {
-  const { plan, target, probeTimeoutMs: timeout } = settings;
-  const parsed = plan.namespaces.map((p) => ({
-    ...p,
-    rangeDoc: p.range === void 0 ? void 0 : import_mongodb13.BSON.EJSON.parse(p.range, { relaxed: false })
-  }));
-  const have = await rangeCounts(
-    target,
-    parsed.map((p) => ({ namespace: p.namespace, range: p.rangeDoc })),
-    timeout
-  );
-  const withIndexes = parsed.filter((p) => p.indexes !== void 0);
-  const states = await indexesOf(
-    target,
-    withIndexes.map((p) => p.namespace),
-    timeout
-  );
-  const mismatches = [];
-  parsed.forEach((p, i) => {
-    const where = p.range ? `${p.namespace} ${p.range}` : p.namespace;
-    if (have[i] !== p.documents) {
-      mismatches.push({
-        part: p.part,
-        namespace: where,
-        check: "count",
-        problem: `${have[i]} documents, expected ${p.documents}`
-      });
-    }
-  });
-  withIndexes.forEach((p, i) => {
-    const present = new Set((states[i] ?? []).map((x) => `${x.name} ${x.definition}`));
-    const missing = (p.indexes ?? []).filter((x) => !present.has(`${x.name} ${x.definition}`));
-    if (missing.length > 0) {
-      mismatches.push({
-        part: p.part,
-        namespace: p.namespace,
-        check: "indexes",
-        problem: `missing or different indexes: ${missing.map((x) => x.name).join(", ")}`
-      });
-    }
-  });
-  const byPart = /* @__PURE__ */ new Map();
-  for (const m of mismatches) {
-    const list2 = byPart.get(m.part) ?? [];
-    if (!list2.includes(m.namespace)) list2.push(m.namespace);
-    byPart.set(m.part, list2);
-  }
-  const parts = [...byPart].sort(([a], [b]) => a < b ? -1 : 1).map(([part, namespaces]) => ({ part, namespaces }));
-  return {
-    parts,
-    mismatches: mismatches.map(({ namespace, check: check2, problem }) => ({ namespace, check: check2, problem }))
-  };
-}
-
-// src/tools/dump-files.ts
-var import_mongodb14 = __toESM(require_lib3(), 1);
-import { createReadStream } from "node:fs";
-import { readdir as readdir2, readFile, stat as stat2 } from "node:fs/promises";
-import { join as join6 } from "node:path";
-import { createGunzip, gunzipSync } from "node:zlib";
-function carriesCredentials(namespace) {
-  return isCredentialNamespace(namespace) || namespace.includes("$admin.system.");
-}
-async function inspectDump(path5) {
-  const contents = (await stat2(path5)).isDirectory() ? await readDirectory(path5) : await readArchive(path5);
-  return { ...contents, credentialNamespaces: contents.namespaces.filter(carriesCredentials) };
-}
-async function readDirectory(root) {
-  const namespaces = [];
-  const indexes = /* @__PURE__ */ new Map();
-  const collections = /* @__PURE__ */ new Map();
-  let bytes2 = 0;
-  let gzipped = false;
-  for (const db of await readdir2(root, { withFileTypes: true })) {
-    if (!db.isDirectory()) continue;
-    for (const file of await readdir2(join6(root, db.name))) {
-      const path5 = join6(root, db.name, file);
-      bytes2 += (await stat2(path5)).size;
-      gzipped ||= file.endsWith(".gz");
-      const bson = /^(.*)\.bson(\.gz)?$/.exec(file);
-      if (bson) namespaces.push(`${db.name}.${bson[1]}`);
-      const meta = /^(.*)\.metadata\.json(\.gz)?$/.exec(file);
-      if (meta) {
-        const raw = await readFile(path5);
-        const text = (meta[2] ? gunzipSync(raw) : raw).toString("utf8");
-        const info2 = metadataInfo(`${db.name}.${meta[1]}`, text);
-        indexes.set(info2.namespace, info2.indexes.map(indexSpec));
-        collections.set(info2.namespace, info2);
-      }
-    }
-  }
-  return { namespaces: namespaces.sort(), indexes, collections, bytes: bytes2, gzipped, kind: "directory" };
-}
-var ARCHIVE_MAGIC = 2174345837;
-var TERMINATOR = 4294967295;
-async function readArchive(path5) {
-  const bytes2 = (await stat2(path5)).size;
-  const { head, gzipped } = await readStart(path5);
-  let offset = 4;
-  if (head.length < 8 || head.readUInt32LE(0) !== ARCHIVE_MAGIC) {
-    throw unreadable(path5, "it does not start like a mongodump archive (bad magic number)");
-  }
-  const documents = [];
-  for (; ; ) {
-    if (offset + 4 > head.length) throw unreadable(path5, "it ends inside its prelude (truncated)");
-    const size = head.readUInt32LE(offset);
-    if (size === TERMINATOR) break;
-    if (offset + size > head.length)
-      throw unreadable(path5, "it ends inside its prelude (truncated)");
-    documents.push(import_mongodb14.BSON.deserialize(head.subarray(offset, offset + size)));
-    offset += size;
-  }
-  const namespaces = [];
-  const indexes = /* @__PURE__ */ new Map();
-  const collections = /* @__PURE__ */ new Map();
-  for (const doc of documents.slice(1)) {
-    const namespace = `${doc["db"]}.${doc["collection"]}`;
-    namespaces.push(namespace);
-    if (typeof doc["metadata"] === "string" && doc["metadata"] !== "") {
-      const info2 = metadataInfo(namespace, doc["metadata"]);
-      indexes.set(namespace, info2.indexes.map(indexSpec));
-      collections.set(namespace, info2);
-    }
-  }
-  return { namespaces: namespaces.sort(), indexes, collections, bytes: bytes2, gzipped, kind: "archive" };
-}
-function unreadable(path5, why) {
-  return new GuardError(
-    "UnreadableDump",
-    "The dump cannot be read",
-    `archive: ${path5} cannot be read: ${why}. Nothing was restored; use a complete, uncorrupted dump.`
-  );
-}
-async function readStart(path5, limit = 64 * 1024 * 1024) {
-  const first = await new Promise((resolve3, reject) => {
-    const chunks2 = [];
-    createReadStream(path5, { start: 0, end: 1 }).on("data", (c) => chunks2.push(c)).on("end", () => resolve3(Buffer.concat(chunks2))).on("error", reject);
-  });
-  const gzipped = first[0] === 31 && first[1] === 139;
-  const stream2 = gzipped ? createReadStream(path5).pipe(createGunzip()) : createReadStream(path5);
-  const chunks = [];
-  let length = 0;
-  try {
-    for await (const chunk of stream2) {
-      chunks.push(chunk);
-      length += chunk.length;
-      if (length >= limit || preludeComplete(Buffer.concat(chunks))) break;
-    }
-  } catch (error2) {
-    if (chunks.length === 0) throw error2;
-  } finally {
-    stream2.destroy();
-  }
-  return { head: Buffer.concat(chunks), gzipped };
-}
-function preludeComplete(buffer) {
-  let offset = 4;
-  while (offset + 4 <= buffer.length) {
-    const size = buffer.readUInt32LE(offset);
-    if (size === TERMINATOR) return true;
-    offset += size;
-  }
-  return false;
-}
-function metadataInfo(namespace, text) {
-  const metadata = import_mongodb14.BSON.EJSON.parse(text, { relaxed: true });
-  return {
-    namespace,
-    type: metadata.type ?? "collection",
-    options: metadata.options ?? {},
-    indexes: metadata.indexes ?? [],
-    documents: void 0
-  };
-}
-
-// src/tools/manifest.ts
-import { existsSync as existsSync3 } from "node:fs";
-import { readFile as readFile2, stat as stat3, writeFile as writeFile4 } from "node:fs/promises";
-import { join as join7 } from "node:path";
-var MANIFEST_FILE = "mongo-restore-guard-manifest.json";
-var FORMAT = "mongo-restore-guard-manifest/1";
-async function writeManifest(directory, fields) {
-  const { consistentAt, ...rest } = fields;
-  const manifest = {
-    format: FORMAT,
-    ...rest,
-    durationSeconds: seconds(Date.parse(fields.finishedAt) - Date.parse(fields.startedAt)),
-    ...consistentAt && {
-      consistentAt: { ...consistentAt, time: new Date(consistentAt.t * 1e3).toISOString() }
-    },
-    namespaces: [...fields.namespaces].sort((a, b) => a.namespace < b.namespace ? -1 : 1)
-  };
-  await writeFile4(join7(directory, MANIFEST_FILE), JSON.stringify(manifest, null, 2) + "\n");
-  return manifest;
-}
-async function readManifest(path5) {
-  if (!(await stat3(path5)).isDirectory()) return void 0;
-  const file = join7(path5, MANIFEST_FILE);
-  if (!existsSync3(file)) return void 0;
-  let parsed;
-  try {
-    parsed = JSON.parse(await readFile2(file, "utf8"));
-  } catch (error2) {
-    throw badManifest(file, `it is not JSON (${error2.message})`);
-  }
-  const m = parsed;
-  if (m.format !== FORMAT) throw badManifest(file, `its format is not ${FORMAT}`);
-  if (typeof m.startedAt !== "string" || Number.isNaN(Date.parse(m.startedAt))) {
-    throw badManifest(file, "its startedAt is not a time");
-  }
-  const counts = Array.isArray(m.namespaces) ? m.namespaces : void 0;
-  if (!counts || !counts.every((n) => typeof n?.namespace === "string" && Number.isSafeInteger(n?.documents))) {
-    throw badManifest(file, "its namespaces are not a list of namespaces with document counts");
-  }
-  return m;
-}
-function refuseIncompleteDump(path5, manifest, namespaces) {
-  const present = new Set(namespaces);
-  const missing = manifest.namespaces.map((n) => n.namespace).filter((ns) => !present.has(ns));
-  if (missing.length === 0) return;
-  throw new GuardError(
-    "UnreadableDump",
-    "The dump is incomplete",
-    `archive: ${path5} lacks ${missing.join(", ")}, which its manifest says were dumped. Nothing was restored; restore a complete copy of the dump.`
-  );
-}
-function badManifest(file, why) {
-  return new GuardError(
-    "UnreadableDump",
-    "The dump's manifest cannot be read",
-    `archive: ${file} cannot be read: ${why}. Nothing was restored. The manifest records when the dump was taken and its counts; restore the dump as its writer left it, or remove the file to restore it as a dump of unknown age.`
-  );
-}
-function seconds(ms) {
-  return Math.round(ms / 100) / 10;
-}
-
-// src/report/recovery.ts
-function dataAsOf(e) {
-  if (e.consistentAt) {
-    return {
-      at: pointTime(e.consistentAt),
-      source: "consistent-copy",
-      how: `the consistent copy's oplog time (${e.consistentAt.t}, ${e.consistentAt.i})`
-    };
-  }
-  if (e.dumpStartedAt) {
-    return {
-      at: e.dumpStartedAt.toISOString(),
-      source: "dump-started",
-      how: "when this run's dump started (databases are dumped one after another, so no single point is exact: this is the oldest it can be)"
-    };
-  }
-  if (e.manifest?.consistentAt) {
-    return {
-      at: e.manifest.consistentAt.time,
-      source: "manifest-consistent",
-      how: "the consistent point in time recorded in the dump's manifest"
-    };
-  }
-  if (e.manifest) {
-    return {
-      at: e.manifest.startedAt,
-      source: "manifest",
-      how: `when the dump started, as its manifest records: the oldest the data can be (the dump took ${formatDuration(e.manifest.durationSeconds * 1e3)})`
-    };
-  }
-  if (e.newestId) {
-    return {
-      at: e.newestId.at.toISOString(),
-      source: "newest-objectid",
-      how: `the dump has no manifest: the newest ObjectId _id among the restored documents (in ${e.newestId.namespace}), i.e. the newest insert; updates and other _id types do not show`
-    };
-  }
-  return {
-    at: void 0,
-    source: "unknown",
-    how: `unknown: ${e.unknownBecause ?? "nothing records when the data was read"}`
-  };
-}
-function pointTime(p) {
-  return new Date(p.t * 1e3).toISOString();
-}
-function measureRecovery(m, objectives) {
-  const age = m.asOf.at === void 0 ? void 0 : m.finishedAt.getTime() - Date.parse(m.asOf.at);
-  const results = [];
-  if (objectives?.maxRestoreMs !== void 0) {
-    results.push(result("max-restore-duration", objectives.maxRestoreMs, m.restoreMs));
-  }
-  if (objectives?.maxDataAgeMs !== void 0) {
-    results.push(result("max-data-age", objectives.maxDataAgeMs, age));
-  }
-  return {
-    restoreSeconds: m.restoreMs === void 0 ? void 0 : seconds2(m.restoreMs),
-    restoreFinishedAt: m.restoreMs === void 0 ? void 0 : m.finishedAt.toISOString(),
-    bytes: m.bytes,
-    documents: m.documents,
-    dataAsOf: m.asOf,
-    dataAgeSeconds: age === void 0 ? void 0 : seconds2(age),
-    objectives: results
-  };
-}
-function result(objective, boundMs, actualMs) {
-  return {
-    objective,
-    boundSeconds: seconds2(boundMs),
-    actualSeconds: actualMs === void 0 ? void 0 : seconds2(actualMs),
-    met: actualMs !== void 0 && actualMs <= boundMs
-  };
-}
-function missedLines(recovery) {
-  return recovery.objectives.filter((o) => !o.met).map((o) => {
-    const bound = formatDuration(o.boundSeconds * 1e3);
-    if (o.objective === "max-restore-duration") {
-      const took = o.actualSeconds === void 0 ? 0 : o.actualSeconds;
-      return `max-restore-duration missed by ${formatDuration((took - o.boundSeconds) * 1e3)}: the restore took ${formatDuration(took * 1e3)}, the bound is ${bound}`;
-    }
-    const asOf = recovery.dataAsOf;
-    const finished = recovery.restoreFinishedAt ?? "the end of the run";
-    if (o.actualSeconds === void 0) {
-      return `max-data-age cannot be shown to hold: the data's age is ${asOf.how}; the bound is ${bound}`;
-    }
-    return `max-data-age missed by ${formatDuration((o.actualSeconds - o.boundSeconds) * 1e3)}: the data is as of ${asOf.at} (${asOf.how}), ${formatDuration(o.actualSeconds * 1e3)} old when the restore finished at ${finished}; the bound is ${bound}`;
-  });
-}
-function missedHeadline(recovery) {
-  const o = recovery?.objectives.find((x) => !x.met);
-  if (!o) return void 0;
-  const bound = formatDuration(o.boundSeconds * 1e3);
-  if (o.actualSeconds === void 0)
-    return `the data's age is unknown, so ${o.objective} (${bound}) is not shown to hold`;
-  const by = formatDuration((o.actualSeconds - o.boundSeconds) * 1e3);
-  const actual = formatDuration(o.actualSeconds * 1e3);
-  return o.objective === "max-restore-duration" ? `max-restore-duration missed by ${by}: the restore took ${actual} (bound ${bound})` : `max-data-age missed by ${by}: the data was ${actual} old (bound ${bound})`;
-}
-function judgeObjectives(recovery) {
-  const missed = recovery ? missedLines(recovery) : [];
-  if (missed.length === 0) return;
-  throw new GuardError(
-    "ObjectiveMissed",
-    "A recovery objective was missed",
-    `${missed.join(". ")}. The restore itself passed every probe and check; a real recovery from this backup would miss the objective. ${fixFor(recovery)}`
-  );
-}
-function fixFor(recovery) {
-  const missed = new Set(recovery.objectives.filter((o) => !o.met).map((o) => o.objective));
-  const fixes = [];
-  if (missed.has("max-data-age"))
-    fixes.push(
-      "Check that the backup job still runs and that this rehearsal restores its newest dump"
-    );
-  if (missed.has("max-restore-duration"))
-    fixes.push(
-      "Look at the phases for where the time went (more parallelism, a faster target, or a bound that matches what the data needs)"
-    );
-  return fixes.join("; ") + ".";
-}
-function seconds2(ms) {
-  return Math.round(ms / 100) / 10;
-}
-
-// src/server/newest-id.ts
-var import_mongodb15 = __toESM(require_lib3(), 1);
-async function newestObjectId(uri, namespaces, timeoutMs) {
-  const found = await uri.use(
-    "data-age",
-    timeoutMs,
-    (client) => forEachBounded(namespaces, SERVER_CONCURRENCY, async (namespace) => {
-      const dot = namespace.indexOf(".");
-      const collection2 = client.db(namespace.slice(0, dot)).collection(namespace.slice(dot + 1));
-      const doc = await collection2.find({ _id: { $type: "objectId" } }, { projection: { _id: 1 }, maxTimeMS: timeoutMs }).sort({ _id: -1 }).limit(1).next().catch(() => null);
-      const id = doc?.["_id"];
-      return id instanceof import_mongodb15.ObjectId ? { at: id.getTimestamp(), namespace } : void 0;
-    }),
-    false,
-    SERVER_CONCURRENCY
-  );
-  return found.filter((f) => f !== void 0).reduce((a, b) => a && a.at >= b.at ? a : b, void 0);
-}
-
-// src/recovery-steps.ts
-function ownDataAsOf(dumpStartedAt, consistentAt) {
-  return dataAsOf({ consistentAt, dumpStartedAt });
-}
-async function writeOwnManifest(run3, directory, plan, startedAt, consistentAt) {
-  const { report } = run3;
-  return writeManifest(directory, {
-    startedAt: startedAt.toISOString(),
-    finishedAt: (/* @__PURE__ */ new Date()).toISOString(),
-    consistentAt,
-    source: { version: report.versions?.source?.version, fcv: report.versions?.source?.fcv },
-    tools: report.versions?.tools ?? report.tools.mongodump,
-    gzip: plan.gzip,
-    namespaces: report.dumped
-  });
-}
-function recordDumped(run3, manifest, dumpStartedAt, bytes2, consistentAt) {
-  run3.report.recovery = measureRecovery(
-    {
-      restoreMs: void 0,
-      finishedAt: new Date(manifest.finishedAt),
-      bytes: bytes2,
-      documents: manifest.namespaces.reduce((n, c) => n + c.documents, 0),
-      asOf: ownDataAsOf(dumpStartedAt, consistentAt)
-    },
-    void 0
-  );
-}
-function recordCopy(run3, result2, bytes2, dumpStartedAt, consistentAt) {
-  run3.report.recovery = measureRecovery(
-    {
-      restoreMs: result2.restoreMs,
-      finishedAt: result2.finishedAt,
-      bytes: bytes2,
-      documents: result2.counts.restored,
-      asOf: ownDataAsOf(dumpStartedAt, consistentAt)
-    },
-    run3.settings.objectives
-  );
-}
-async function recordRestore(run3, result2, manifest, bytes2) {
-  const { report } = run3;
-  const asOf = manifest ? dataAsOf({ manifest }) : await phase(report.phases, "Find the data's age", () => foreignDataAsOf(run3, result2));
-  report.recovery = measureRecovery(
-    {
-      restoreMs: result2.restoreMs,
-      finishedAt: result2.finishedAt,
-      bytes: bytes2,
-      documents: result2.counts.restored,
-      asOf
-    },
-    run3.settings.objectives
-  );
-}
-async function foreignDataAsOf(run3, result2) {
-  const { settings } = run3;
-  const restored = result2.restored.map((r) => r.target);
-  const newestId = await newestObjectId(settings.target, restored, settings.probeTimeoutMs);
-  const asOf = dataAsOf({
-    newestId,
-    unknownBecause: "the dump has no manifest and no restored document has an ObjectId _id (file times are not used: a copy or an artifact download rewrites them)"
-  });
-  info(`The data is as of ${asOf.at ?? "an unknown time"}: ${asOf.how}.`);
-  return asOf;
-}
-
-// src/server/source-writes.ts
-var import_mongodb16 = __toESM(require_lib3(), 1);
-async function watchWrites(source, planned, timeoutMs) {
-  const namespaces = planned.map((p) => p.source);
-  return {
-    source,
-    namespaces,
-    timeoutMs,
-    before: await readWriteCounters(source, namespaces, timeoutMs)
-  };
-}
-async function writesSince(watch) {
-  const after = await readWriteCounters(watch.source, watch.namespaces, watch.timeoutMs);
-  return writesBetween(watch.before, after);
-}
-var PER_AGGREGATION = 500;
-async function readWriteCounters(source, namespaces, timeoutMs) {
-  const byDatabase = /* @__PURE__ */ new Map();
-  for (const ns of namespaces) byDatabase.set(dbOf(ns), [...byDatabase.get(dbOf(ns)) ?? [], ns]);
-  try {
-    return await source.use("verify", timeoutMs, async (client) => {
-      const counters = /* @__PURE__ */ new Map();
-      for (const [name, inDb] of byDatabase) {
-        for (const [ns, ops] of await countersOf(client.db(name), inDb)) counters.set(ns, ops);
-      }
-      return counters;
-    });
-  } catch (error2) {
-    if (!(error2 instanceof import_mongodb16.MongoServerError)) throw error2;
-    debug2(
-      `$collStats latencyStats refused (${String(error2)}): the source's writes are not counted.`
-    );
-    return { refused: `the source refused $collStats (${error2.codeName ?? error2.code})` };
-  }
-}
-async function countersOf(db, namespaces) {
-  const counters = /* @__PURE__ */ new Map();
-  const stage = { $collStats: { latencyStats: {} } };
-  for (let i = 0; i < namespaces.length; i += PER_AGGREGATION) {
-    const [first, ...rest] = namespaces.slice(i, i + PER_AGGREGATION).map(collectionOf);
-    const answers = await db.collection(first).aggregate([
-      stage,
-      ...rest.map((coll) => ({ $unionWith: { coll, pipeline: [stage] } }))
-    ]).toArray();
-    for (const { ns, latencyStats } of answers) {
-      counters.set(ns, (counters.get(ns) ?? 0) + Number(latencyStats?.writes?.ops ?? 0));
-    }
-  }
-  return counters;
-}
-function writesBetween(before2, after) {
-  if ("refused" in before2 || "refused" in after) {
-    const reason2 = ("refused" in before2 ? before2 : after).refused;
-    return { measured: false, reason: reason2, total: 0, namespaces: [] };
-  }
-  const namespaces = [...after].map(([namespace, ops]) => {
-    const was = before2.get(namespace) ?? 0;
-    return { namespace, writes: ops >= was ? ops - was : Math.max(ops, 1) };
-  }).filter((n) => n.writes > 0);
-  const total = namespaces.reduce((sum, n) => sum + n.writes, 0);
-  return { measured: true, reason: void 0, total, namespaces };
-}
-
-// src/oplog/copy.ts
-import { rm as rm5 } from "node:fs/promises";
-import { join as join10 } from "node:path";
-
-// src/server/oplog-access.ts
-var WRITE_ACTIONS = ["insert", "update", "remove", "createCollection", "createIndex"];
-var REPLAY_ROLES = "restore, readWriteAnyDatabase and dbAdminAnyDatabase";
-async function missingReplayAccess(target, databases, timeoutMs) {
-  return target.use("oplog", timeoutMs, async (client) => {
-    const granted = await privilegesOf(client, target);
-    const applyOps = granted.some(
-      (p) => (p.resource.cluster === true || p.resource.anyResource === true) && p.actions.includes("applyOps")
-    );
-    const missing = missingPrivileges(
-      [...new Set(databases)].map((database) => ({
-        database,
-        actions: WRITE_ACTIONS,
-        asWritten: database
-      })),
-      granted
-    );
-    const lacks = [
-      ...applyOps ? [] : ["applyOps on the cluster"],
-      ...missing.map((m) => `${m.actions.join(", ")} on ${m.database}`)
-    ];
-    if (lacks.length === 0) return void 0;
-    return `the target user ${target.username ?? ""} lacks ${lacks.join("; ")}, which replaying the writes made during the copy needs (mongorestore --oplogReplay applies them with applyOps; e.g. the roles ${REPLAY_ROLES})`;
-  });
-}
-async function privilegesOf(client, uri) {
-  const status = await client.db(uri.authSource).command({ connectionStatus: 1, showPrivileges: true });
-  return status["authInfo"]?.["authenticatedUserPrivileges"] ?? [];
-}
-
-// src/oplog/replay.ts
-var import_mongodb18 = __toESM(require_lib3(), 1);
-import { createWriteStream } from "node:fs";
-import { mkdir as mkdir3, rm as rm4 } from "node:fs/promises";
-import { join as join9 } from "node:path";
-import { once } from "node:events";
-
-// src/tools/args.ts
-var MANY_COLLECTIONS = 16;
-function defaultOptions(collections) {
-  if (collections === void 0 || collections <= MANY_COLLECTIONS) {
-    return { dump: [], restore: ["--numInsertionWorkersPerCollection=2"] };
-  }
-  return {
-    dump: ["--numParallelCollections=8"],
-    restore: ["--numParallelCollections=8", "--numInsertionWorkersPerCollection=1"]
-  };
-}
-function dumpArgs(settings, configFile, to) {
-  const output2 = to.kind === "stdout" ? [
-    "--archive",
-    ...to.database === void 0 ? [] : [`--db=${to.database}`],
-    ...to.collection === void 0 ? [] : [`--collection=${to.collection}`],
-    // No shell runs the tools: the JSON reaches mongodump as one argument, unquoted.
-    ...to.query === void 0 ? [] : [`--query=${to.query}`]
-  ] : [`--db=${to.database}`, `--out=${to.path}`];
-  return [
-    `--config=${configFile}`,
-    ...output2,
-    ...settings.gzip ? ["--gzip"] : [],
-    ...defaultOptions(settings.collections).dump,
-    ...settings.dumpOptions
-  ];
-}
-function restoreArgs(settings, configFile, from) {
-  const input = {
-    stdin: () => "--archive",
-    directory: (f) => `--dir=${f.path}`,
-    archive: (f) => `--archive=${f.path}`
-  };
-  return [
-    `--config=${configFile}`,
-    // -v logs "found collection X bson to restore to Y": which source became which target.
-    "-v",
-    from.kind === "stdin" ? input.stdin() : input[from.kind](from),
-    ...settings.gzip ? ["--gzip"] : [],
-    ...settings.drop ? ["--drop"] : [],
-    ...[...PROTECTED_NAMESPACES, ...settings.nsExclude].map((ns) => `--nsExclude=${ns}`),
-    ...settings.databases.map((db) => `--nsInclude=${db}.*`),
-    ...settings.renames.flatMap((r) => [`--nsFrom=${r.from}`, `--nsTo=${r.to}`]),
-    ...from.kind === "stdin" && from.noIndexRestore ? ["--noIndexRestore"] : [],
-    ...defaultOptions(settings.collections).restore,
-    ...settings.restoreOptions
-  ];
-}
-function oplogReplayArgs(configFile, oplogFile, emptyDir) {
-  return [
-    `--config=${configFile}`,
-    "--oplogReplay",
-    `--oplogFile=${oplogFile}`,
-    `--dir=${emptyDir}`
-  ];
-}
-
-// src/tools/transfer.ts
-import { mkdir as mkdir2, rm as rm3 } from "node:fs/promises";
-
-// src/tools/output.ts
-var FOUND = /found collection `?([^`\s]+)`? bson to restore to `?([^`\s]+)`?/;
-var FINISHED = /finished restoring `?([^`\s]+)`? \((\d+) documents?, (\d+) failures?\)/;
-var DONE_DUMPING = /done dumping `?([^`\s]+)`? \((\d+) documents?\)/;
-var PROGRESS = /^(?:\S+\t)?\s*(?:\[[#.]*\]\s+)?`?([^`\s]+\.[^`\s]+)`?\s{2,}(\S+)(?:\s+\(([\d.]+%)\))?\s*$/;
-var RESTORE_SUMMARY = /(\d+) document\(s\) restored successfully\. (\d+) document\(s\) failed to restore\./;
-var FAILED = /\bFailed: (.*)$/;
-function dumpedNamespaces(lines) {
-  return lines.flatMap((line) => {
-    const match = DONE_DUMPING.exec(line);
-    return match ? [{ namespace: match[1], documents: Number(match[2]) }] : [];
-  });
-}
-function restoredNamespaces(lines) {
-  const sourceOf2 = /* @__PURE__ */ new Map();
-  const restored = [];
-  for (const line of lines) {
-    const found = FOUND.exec(line);
-    if (found) sourceOf2.set(found[2], found[1]);
-    const done = FINISHED.exec(line);
-    if (done) {
-      const target = done[1];
-      restored.push({
-        source: sourceOf2.get(target) ?? target,
-        target,
-        documents: Number(done[2]),
-        failures: Number(done[3])
-      });
-    }
-  }
-  return restored;
-}
-function restoreCounts(lines) {
-  for (const line of [...lines].reverse()) {
-    const match = RESTORE_SUMMARY.exec(line);
-    if (match) return { restored: Number(match[1]), failed: Number(match[2]) };
-  }
-  return void 0;
-}
-function failureReason(lines) {
-  for (const line of [...lines].reverse()) {
-    const match = FAILED.exec(line);
-    if (match) return match[1];
-  }
-  return lines.at(-1)?.replace(/^\S+\t/, "");
-}
-
-// src/tools/runner.ts
-import { spawn as spawn2, spawnSync } from "node:child_process";
-import { closeSync as closeSync2, constants as constants4, existsSync as existsSync4, mkdtempSync, openSync as openSync2, rmSync as rmSync2 } from "node:fs";
-import { tmpdir as tmpdir2 } from "node:os";
-import { join as join8 } from "node:path";
-import { createInterface } from "node:readline";
-
-// src/tools/config-fifo.ts
-import { closeSync, constants as constants3, openSync, rmSync } from "node:fs";
-import { setTimeout as sleep } from "node:timers/promises";
-var FEED_POLL_MS = 5;
-async function feedConfig(child2, config, stop2) {
-  const alive = () => child2.exitCode === null && child2.signalCode === null;
-  try {
-    for (; ; ) {
-      try {
-        const fd = openSync(config.path, constants3.O_WRONLY | constants3.O_NONBLOCK);
-        try {
-          rmSync(config.path, { force: true });
-          config.writeTo(fd);
-        } finally {
-          closeSync(fd);
-        }
-        return;
-      } catch (error2) {
-        if (error2.code !== "ENXIO" || !alive()) throw error2;
-      }
-      await sleep(FEED_POLL_MS);
-    }
-  } catch (error2) {
-    if (!alive()) return;
-    debug2(`Could not hand the connection string to a tool (${String(error2)}): it is stopped.`);
-    stop2();
-  } finally {
-    rmSync(config.path, { force: true });
-  }
-}
-
-// src/tools/log-lines.ts
-var ECHO_MS = 100;
-var LogLines = class {
-  constructor(prefix, echo2 = (text) => info(text)) {
-    this.prefix = prefix;
-    this.echo = echo2;
-  }
-  prefix;
-  echo;
-  #lines = [];
-  /** Where each namespace's latest progress line sits in #lines. */
-  #progressAt = /* @__PURE__ */ new Map();
-  #dropped = 0;
-  #pending = [];
-  #timer;
-  add(line) {
-    const progress = PROGRESS.exec(line);
-    if (progress) {
-      const before2 = this.#progressAt.get(progress[1]);
-      if (before2 !== void 0) {
-        this.#lines[before2] = void 0;
-        this.#dropped++;
-      }
-      this.#progressAt.set(progress[1], this.#lines.length);
-    }
-    this.#lines.push(line);
-    if (this.#dropped > 1e3 && this.#dropped > this.#lines.length / 2) this.#compact();
-    this.#pending.push(`${this.prefix}${line}`);
-    this.#timer ??= setTimeout(() => this.flush(), ECHO_MS);
-  }
-  /** Writes what is waiting to be echoed. */
-  flush() {
-    clearTimeout(this.#timer);
-    this.#timer = void 0;
-    if (this.#pending.length > 0) this.echo(this.#pending.join("\n"));
-    this.#pending = [];
-  }
-  /** The lines kept, in the order they came. */
-  lines() {
-    this.#compact();
-    return this.#lines;
-  }
-  #compact() {
-    if (this.#dropped === 0) return;
-    this.#lines = this.#lines.filter((l) => l !== void 0);
-    this.#progressAt.clear();
-    this.#lines.forEach((line, i) => {
-      const progress = PROGRESS.exec(line);
-      if (progress) this.#progressAt.set(progress[1], i);
-    });
-    this.#dropped = 0;
-  }
-};
-
-// src/tools/runner.ts
-var KILL_GRACE_MS = 5e3;
-var MIN_TOOLS_MAJOR = 100;
-var running = /* @__PURE__ */ new Set();
-function toolPath(tool, toolsPath) {
-  if (toolsPath === void 0) return tool;
-  const exe = join8(toolsPath, process.platform === "win32" ? `${tool}.exe` : tool);
-  if (!existsSync4(exe)) {
-    throw new GuardError(
-      "ToolNotFound",
-      `${tool} not found`,
-      `tools-path: ${exe} does not exist. Point tools-path at the directory holding ${tool}, or leave it empty to use PATH.`
-    );
-  }
-  return exe;
-}
-async function toolVersion(tool, bin) {
-  let output2;
-  try {
-    output2 = (await getExecOutput(bin, ["--version"], { silent: true, ignoreReturnCode: true })).stdout;
-  } catch {
-    throw new GuardError(
-      "ToolNotFound",
-      `${tool} not found`,
-      `${tool} could not be started from "${bin}". Install the MongoDB Database Tools (100.x) on the runner or set tools-path to their directory.`
-    );
-  }
-  const version = /version:\s*[rv]?(\d+\.\d+\.\d+\S*)/.exec(output2)?.[1];
-  if (version === void 0) {
-    throw new GuardError(
-      "ToolNotFound",
-      `${tool} not recognised`,
-      `"${bin} --version" did not print a version; is it the MongoDB Database Tools' ${tool}? Install the MongoDB Database Tools (100.x) or point tools-path at them.`
-    );
-  }
-  if (Number(version.split(".")[0]) < MIN_TOOLS_MAJOR) {
-    throw new GuardError(
-      "ToolTooOld",
-      `${tool} ${version} is too old`,
-      `${tool} ${version} (at "${bin}") predates the MongoDB Database Tools 100.x, which this action needs (the archive, namespace and config-file options it relies on behave differently or are missing). Nothing was dumped or restored. Install mongodb-database-tools 100.x on the runner, or point tools-path at it.`
-    );
-  }
-  return version;
-}
-function killAllTools() {
-  for (const child2 of running) child2.kill("SIGKILL");
-}
-var spawnTools = async (commands, options) => {
-  const children = [];
-  const readerFailed = /* @__PURE__ */ new Set();
-  let interruption;
-  const stopAll = (why) => {
-    interruption ??= why;
-    for (const child2 of children) stop(child2);
-  };
-  const timer = setTimeout(() => stopAll("timeout"), options.timeoutMs);
-  const onAbort = () => stopAll("cancelled");
-  options.signal.addEventListener("abort", onAbort);
-  try {
-    const finished = [];
-    let input = "ignore";
-    for (const [i, command2] of commands.entries()) {
-      const last = i === commands.length - 1;
-      const writer = children[i - 1];
-      const pipe = last ? void 0 : kernelPipe();
-      let child2;
-      try {
-        if (command2.config) makeFifo(command2.config.path);
-        const [bin, args] = parentDeath(command2.bin, command2.args);
-        child2 = spawn2(bin, args, {
-          stdio: [input, last ? "ignore" : pipe?.write ?? "pipe", "pipe"]
-        });
-      } catch (error2) {
-        if (pipe) closeSync2(pipe.read);
-        throw error2;
-      } finally {
-        if (typeof input === "number") closeSync2(input);
-        else if (typeof input === "object") input.destroy();
-        if (pipe) closeSync2(pipe.write);
-      }
-      input = pipe?.read ?? child2.stdout ?? "ignore";
-      if (writer) {
-        child2.on("close", (code) => {
-          if (writer.exitCode !== null || writer.signalCode !== null) return;
-          if (code !== 0) readerFailed.add(writer);
-          stop(writer);
-        });
-      }
-      children.push(child2);
-      running.add(child2);
-      if (command2.config) void feedConfig(child2, command2.config, () => stop(child2));
-      finished.push(
-        collect(command2, child2, options.redact).then(
-          (run3) => {
-            running.delete(child2);
-            run3.interruption = interruption;
-            run3.readerFailed = readerFailed.has(child2);
-            options.onExit?.(run3);
-            return run3;
-          },
-          (error2) => {
-            for (const other of children) stop(other);
-            throw error2;
-          }
-        )
-      );
-    }
-    if (options.signal.aborted) stopAll("cancelled");
-    const settled = await Promise.allSettled(finished);
-    const runs = settled.map((s) => {
-      if (s.status === "rejected") throw s.reason;
-      return s.value;
-    });
-    return { runs, interruption };
-  } finally {
-    clearTimeout(timer);
-    options.signal.removeEventListener("abort", onAbort);
-  }
-};
-function kernelPipe() {
-  if (process.platform === "win32") return void 0;
-  let dir;
-  let both;
-  let read;
-  try {
-    dir = mkdtempSync(join8(tmpdir2(), "mongo-restore-guard-pipe-"));
-    const fifo = join8(dir, "pipe");
-    const made = spawnSync("mkfifo", ["-m", "600", fifo]);
-    if (made.status !== 0) throw made.error ?? new Error(String(made.stderr).trim());
-    both = openSync2(fifo, constants4.O_RDWR);
-    read = openSync2(fifo, constants4.O_RDONLY);
-    return { read, write: openSync2(fifo, constants4.O_WRONLY) };
-  } catch (error2) {
-    if (read !== void 0) closeSync2(read);
-    debug2(`No kernel pipe (${String(error2)}): the tools are joined by a socket pair.`);
-    return void 0;
-  } finally {
-    if (both !== void 0) closeSync2(both);
-    if (dir !== void 0) rmSync2(dir, { recursive: true, force: true });
-  }
-}
-function collect(command2, child2, redact2) {
-  const log2 = new LogLines(`[${command2.tool}] `);
-  if (child2.stderr) {
-    createInterface({ input: child2.stderr }).on("line", (raw) => log2.add(redact2(raw)));
-  }
-  return new Promise((resolve3, reject) => {
-    child2.on("error", (error2) => {
-      running.delete(child2);
-      reject(error2.code === "ENOENT" ? notFound(command2) : error2);
-    });
-    child2.on("close", (exitCode) => {
-      if (exitCode === 127 && parentDeathVia() !== void 0) {
-        running.delete(child2);
-        reject(notFound(command2));
-        return;
-      }
-      log2.flush();
-      resolve3({ tool: command2.tool, exitCode, lines: log2.lines(), interruption: void 0 });
-    });
-  });
-}
-function notFound(command2) {
-  return new GuardError(
-    "ToolNotFound",
-    `${command2.tool} not found`,
-    `${command2.tool} was not found at "${command2.bin}". Install the MongoDB Database Tools or set tools-path.`
-  );
-}
-function makeFifo(path5) {
-  const made = spawnSync("mkfifo", ["-m", "600", path5]);
-  if (made.status !== 0) {
-    throw new GuardError(
-      "ToolFailed",
-      "No pipe for the connection string",
-      `mkfifo could not make ${path5} (${made.error?.message ?? String(made.stderr).trim()}); the connection strings are never written to a file on this platform. Check that mkfifo (coreutils) is on PATH and that the temp directory allows named pipes.`
-    );
-  }
-}
-var parentDeathCache;
-function parentDeathVia() {
-  if (parentDeathCache === void 0) {
-    parentDeathCache = null;
-    if (process.platform === "linux") {
-      const probe2 = spawnSync("setpriv", ["--pdeathsig", "SIGKILL", "--", "true"]);
-      if (probe2.status === 0) parentDeathCache = "setpriv";
-      else debug2("setpriv --pdeathsig is not available: the tools cannot die with this process.");
-    }
-  }
-  return parentDeathCache ?? void 0;
-}
-function parentDeath(bin, args) {
-  const setpriv = parentDeathVia();
-  return setpriv ? [setpriv, ["--pdeathsig", "SIGKILL", "--", bin, ...args]] : [bin, args];
-}
-function stop(child2) {
-  if (child2.exitCode !== null || child2.signalCode !== null) return;
-  child2.kill("SIGTERM");
-  setTimeout(() => {
-    if (child2.exitCode === null && child2.signalCode === null) child2.kill("SIGKILL");
-  }, KILL_GRACE_MS).unref();
-}
-
-// src/tools/transfer.ts
-var DATABASE_CONCURRENCY = 2;
-async function streamDumpRestore(ctx, plan, source, target) {
-  const scopes = plan.namespaces.length > 0 ? plan.namespaces.map(partScope) : plan.databases.length > 0 ? plan.databases.map((database) => ({ dump: { kind: "stdout", database } })) : [{ dump: { kind: "stdout" } }];
-  const results = await forEachBounded(
-    scopes,
-    DATABASE_CONCURRENCY,
-    (scope) => streamOne(ctx, plan, source, target, scope)
-  );
-  return {
-    counts: {
-      restored: results.reduce((n, r) => n + r.counts.restored, 0),
-      failed: results.reduce((n, r) => n + r.counts.failed, 0)
-    },
-    restored: results.flatMap((r) => r.restored)
-  };
-}
-function partScope(line) {
-  return {
-    dump: {
-      kind: "stdout",
-      database: line.database,
-      collection: line.collection,
-      query: line.range && queryOf(line.range)
-    },
-    noIndexRestore: !buildsIndexes(line)
-  };
-}
-async function streamOne(ctx, plan, source, target, scope) {
-  const dump2 = await command(
-    ctx,
-    "mongodump",
-    source,
-    (config) => dumpArgs(plan, config, scope.dump)
-  );
-  const restore2 = await command(
-    ctx,
-    "mongorestore",
-    target,
-    (config) => restoreArgs(plan, config, { kind: "stdin", noIndexRestore: scope.noIndexRestore })
-  );
-  info(`${echo(dump2)} | ${echo(restore2)}`);
-  ctx.observer.restoreStarting();
-  const { runs, interruption } = await run(ctx, [dump2, restore2]);
-  const [dumpRun, restoreRun] = runs;
-  if (!dumpRun.readerFailed && interruption === void 0) {
-    checkRun(dumpRun, interruption, "dump", true);
-  }
-  return finishRestore(restoreRun, interruption);
-}
-async function dumpToDirectory(ctx, plan, source, databases, directory) {
-  await mkdir2(directory);
-  try {
-    await forEachBounded(databases, DATABASE_CONCURRENCY, async (database) => {
-      const dump2 = await command(
-        ctx,
-        "mongodump",
-        source,
-        (config) => dumpArgs(plan, config, { kind: "directory", path: directory, database })
-      );
-      info(echo(dump2));
-      const { runs, interruption } = await run(ctx, [dump2]);
-      checkRun(runs[0], interruption, "dump", false);
-    });
-  } catch (error2) {
-    await rm3(directory, { recursive: true, force: true });
-    ctx.observer.dumpRemoved(directory);
-    throw error2;
-  }
-}
-async function restoreFromDump(ctx, plan, target, from) {
-  const restore2 = await command(
-    ctx,
-    "mongorestore",
-    target,
-    (config) => restoreArgs(plan, config, from)
-  );
-  info(echo(restore2));
-  ctx.observer.restoreStarting();
-  const { runs, interruption } = await run(ctx, [restore2]);
-  return finishRestore(runs[0], interruption);
-}
-async function command(ctx, tool, uri, args) {
-  const configFile = await ctx.secrets.toolConfig(tool === "mongodump" ? "source" : "target", uri);
-  return { tool, bin: ctx.bins[tool], args: args(configFile), config: ctx.secrets.pipe(configFile) };
-}
-function run(ctx, commands) {
-  return (ctx.runner ?? spawnTools)(commands, {
-    timeoutMs: ctx.timeoutMs,
-    signal: ctx.signal,
-    redact: ctx.redact,
-    onExit: (done) => ctx.observer.exited(done)
-  });
-}
-function echo(c) {
-  return `${c.tool} ${c.args.join(" ")}`;
-}
-function finishRestore(run3, interruption) {
-  checkRun(run3, interruption, "restore", true);
-  const counts = restoreCounts(run3.lines);
-  if (counts === void 0) {
-    throw new GuardError(
-      "ToolFailed",
-      "mongorestore gave no summary",
-      'mongorestore exited 0 without its "N document(s) restored" line; the result cannot be judged. The target may hold a partial copy.'
-    );
-  }
-  return { counts, restored: restoredNamespaces(run3.lines) };
-}
-function checkRun(run3, interruption, step, targetTouched) {
-  const partial = targetTouched ? " The target may hold a partial copy of the data." : " Nothing was restored.";
-  if (interruption === "cancelled") {
-    throw cancelled(`during the ${step}; the tools were stopped.${partial}`);
-  }
-  if (interruption === "timeout") throw timedOut(step, partial);
-  if (run3.exitCode !== 0) {
-    const reason2 = failureReason(run3.lines) ?? "no output";
-    throw new GuardError(
-      "ToolFailed",
-      `${run3.tool} failed`,
-      `${run3.tool} exited with ${run3.exitCode ?? "a signal"}: ${reason2}.${partial}`
-    );
-  }
-}
-
-// src/oplog/filter.ts
-var DROPPED = { entry: void 0, writes: 0 };
-var COLLECTION_COMMANDS = /* @__PURE__ */ new Set([
-  "create",
-  "drop",
-  "collMod",
-  "createIndexes",
-  "startIndexBuild",
-  "commitIndexBuild",
-  "abortIndexBuild",
-  "dropIndexes",
-  "deleteIndex",
-  "deleteIndexes",
-  "dropIndex",
-  "convertToCapped",
-  "emptycapped"
-]);
-var TRANSACTION_ENDS = /* @__PURE__ */ new Set(["commitTransaction", "abortTransaction"]);
-function filterEntry(entry, scope) {
-  const ns = typeof entry.ns === "string" ? entry.ns : "";
-  switch (entry.op) {
-    case "i":
-    case "u":
-    case "d": {
-      const target = targetOf2(ns, scope);
-      return target === void 0 ? DROPPED : { entry: { ...entry, ns: target }, writes: 1 };
-    }
-    case "c":
-      return filterCommand(entry, dbOf(ns), scope);
-    default:
-      return DROPPED;
-  }
-}
-function filterCommand(entry, db, scope) {
-  const o = entry.o ?? {};
-  const name = Object.keys(o)[0] ?? "";
-  if (name === "applyOps") {
-    const nested = (Array.isArray(o.applyOps) ? o.applyOps : []).map(
-      (e) => filterEntry(e, scope)
-    );
-    const kept = nested.flatMap((r) => r.entry ? [r.entry] : []);
-    const writes = nested.reduce((n, r) => n + r.writes, 0);
-    const transaction = entry.lsid !== void 0 && entry.txnNumber !== void 0;
-    if (kept.length === 0 && !transaction) return DROPPED;
-    return { entry: { ...entry, o: { ...o, applyOps: kept } }, writes };
-  }
-  if (TRANSACTION_ENDS.has(name)) return { entry, writes: 0 };
-  if (COLLECTION_COMMANDS.has(name)) {
-    const target = targetOf2(`${db}.${String(o[name])}`, scope);
-    if (target === void 0) return DROPPED;
-    const renamed = {
-      ...entry,
-      ns: `${dbOf(target)}.$cmd`,
-      o: { ...o, [name]: collectionOf(target) }
-    };
-    return { entry: renamed, writes: 1 };
-  }
-  if (name === "renameCollection" || name === "importCollection") {
-    const touched = [
-      o.renameCollection,
-      o.to,
-      name === "importCollection" ? `${db}.${o.importCollection}` : void 0
-    ].filter((n) => typeof n === "string").filter((n) => targetOf2(n, scope) !== void 0);
-    if (touched.length === 0) return DROPPED;
-    throw changedDuringCopy(
-      `${name} of ${touched.join(", ")}`,
-      "a collection renamed or imported during the copy may have been dumped under either name (mongodump --oplog refuses it too)"
-    );
-  }
-  if (!databaseInPlan(db, scope)) return DROPPED;
-  if (name === "dropDatabase") {
-    throw changedDuringCopy(
-      `dropDatabase of ${db}`,
-      "replaying it would drop the target database, with whatever it held before the copy"
-    );
-  }
-  throw changedDuringCopy(
-    `the command ${name} on ${db}`,
-    "the action replays only writes, collection and index commands"
-  );
-}
-function targetOf2(namespace, scope) {
-  return planNamespaces([namespace], scope)[0]?.target;
-}
-function databaseInPlan(db, scope) {
-  if (SYSTEM_DATABASES.includes(db) || isProtectedNamespace(`${db}.x`)) return false;
-  return scope.databases.length === 0 || scope.databases.includes(db);
-}
-function changedDuringCopy(what, why) {
-  return new GuardError(
-    "ReplayImpossible",
-    "The source changed in a way a replay cannot copy",
-    `The source ran ${what} while it was copied: ${why}. The data restored so far is on the target, without the writes made during the copy. Run the copy again when no such change runs on the source.`
-  );
-}
-
-// src/oplog/window.ts
-var import_mongodb17 = __toESM(require_lib3(), 1);
-var RAW = { promoteValues: false, promoteBuffers: false, bsonRegExp: true };
-var OPLOG = "oplog.rs";
-async function openWindow(uri, timeoutMs) {
-  return uri.use("oplog", timeoutMs, async (client) => {
-    const hello = await client.db("admin").command({ hello: 1 });
-    if (hello.msg === "isdbgrid") {
-      return { unavailable: "the source is a mongos: a sharded cluster has one oplog per shard" };
-    }
-    if (typeof hello.setName !== "string") {
-      return { unavailable: "the source is a standalone server, which keeps no oplog" };
-    }
-    try {
-      const newest = await newestTimestamp(client);
-      const open2 = await oldestOpenTransaction(client);
-      return { start: open2 && open2.lessThan(newest) ? open2 : newest };
-    } catch (error2) {
-      if (error2 instanceof import_mongodb17.MongoServerError && error2.code === 13) {
-        return {
-          unavailable: `the source user ${uri.username ?? ""} cannot read local.oplog.rs (it needs find on local.oplog.rs, e.g. the backup role)`
-        };
-      }
-      throw error2;
-    }
-  });
-}
-async function readWindow(uri, start, timeoutMs, each) {
-  return uri.use("oplog", timeoutMs, async (client) => {
-    const end = await newestTimestamp(client);
-    await checkStillHeld(client, start);
-    const oplog = client.db("local").collection(OPLOG);
-    let entries = 0;
-    const cursor = oplog.find({ ts: { $gte: start, $lte: end } }, RAW).sort({ $natural: 1 });
-    for await (const entry of cursor) {
-      entries++;
-      await each(entry);
-    }
-    await checkStillHeld(client, start);
-    return { end, entries };
-  });
-}
-async function newestTimestamp(client) {
-  const [newest] = await client.db("local").collection(OPLOG).find({}, { projection: { ts: 1 } }).sort({ $natural: -1 }).limit(1).toArray();
-  if (!newest) throw new Error("the source oplog is empty");
-  return newest.ts;
-}
-async function oldestOpenTransaction(client) {
-  try {
-    const [open2] = await client.db("config").collection("transactions").find({ state: { $in: ["prepared", "inProgress"] } }).sort({ startOpTime: 1 }).limit(1).toArray();
-    return open2?.startOpTime?.ts;
-  } catch (error2) {
-    if (error2 instanceof import_mongodb17.MongoServerError && error2.code === 13) return void 0;
-    throw error2;
-  }
-}
-async function checkStillHeld(client, start) {
-  const [oldest] = await client.db("local").collection(OPLOG).find({}, { projection: { ts: 1 } }).sort({ $natural: 1 }).limit(1).toArray();
-  if (!oldest || oldest.ts.greaterThan(start)) {
-    throw new GuardError(
-      "ReplayImpossible",
-      "The oplog rolled over during the copy",
-      `The source's oplog no longer holds the copy's start (${timestampText(start)}): the writes made during the copy cannot all be replayed. The target holds the data as dumped, not one point in time. Enlarge the source's oplog (replSetResizeOplog) or copy at a quieter time, and run again.`
-    );
-  }
-}
-function timestampText(ts) {
-  return `${ts.t}:${ts.i} (${wallClock(ts)})`;
-}
-function wallClock(ts) {
-  return new Date(ts.t * 1e3).toISOString();
-}
-
-// src/oplog/replay.ts
-async function captureWindow(source, start, scope, file, timeoutMs) {
-  const out = createWriteStream(file, { mode: 384 });
-  let kept = 0;
-  let writes = 0;
-  try {
-    const { end, entries } = await readWindow(source, start, timeoutMs, async (entry) => {
-      const filtered = filterEntry(entry, scope);
-      writes += filtered.writes;
-      if (!filtered.entry) return;
-      kept++;
-      if (!out.write(import_mongodb18.BSON.serialize(filtered.entry))) await once(out, "drain");
-    });
-    return { end, read: entries, kept, writes };
-  } finally {
-    out.end();
-    await once(out, "close");
-  }
-}
-async function replayOplog(ctx, target, file) {
-  const empty = join9(ctx.secrets.path, "oplog-replay-empty");
-  await mkdir3(empty, { recursive: true });
-  try {
-    const replay = await command(
-      ctx,
-      "mongorestore",
-      target,
-      (config) => oplogReplayArgs(config, file, empty)
-    );
-    info(echo(replay));
-    const { runs, interruption } = await run(ctx, [replay]);
-    const done = runs[0];
-    checkRun(done, interruption, "restore", true);
-    return appliedEntries(done.lines);
-  } finally {
-    await rm4(empty, { recursive: true, force: true });
-  }
-}
-function appliedEntries(lines) {
-  for (const line of [...lines].reverse()) {
-    const match = /applied (\d+) oplog entr/.exec(line);
-    if (match) return Number(match[1]);
-  }
-  return 0;
-}
-
-// src/oplog/copy.ts
-async function startCopy(consistent, source, target, timeoutMs, ruledOut) {
-  if (consistent === "false") return { reason: "consistent: false" };
-  const reason2 = ruledOut ?? await (async () => {
-    const opened = await openWindow(source, timeoutMs);
-    if ("unavailable" in opened) return opened.unavailable;
-    const denied = target && await replayDenied(target, timeoutMs);
-    return denied ?? opened;
-  })();
-  if (typeof reason2 !== "string") return reason2;
-  if (consistent === "true") throw noPointInTime(reason2);
-  return { reason: reason2 };
-}
-function replayDenied(target, timeoutMs) {
-  return missingReplayAccess(target.uri, target.databases, timeoutMs);
-}
-function noPointInTime(reason2) {
-  return new GuardError(
-    "ReplayImpossible",
-    "No point-in-time copy possible",
-    `consistent: true, but ${reason2}. Nothing was written. Copy from a replica-set member with a user that may read local.oplog.rs (e.g. backup), give the target user what the replay needs, or set consistent: auto to accept an ordinary copy.`
-  );
-}
-async function finishCopy(ctx, source, target, start, scope, timeoutMs) {
-  const file = join10(ctx.secrets.path, "oplog.bson");
-  try {
-    const window = await captureWindow(source, start, scope, file, timeoutMs);
-    const applied = window.kept > 0 ? await replayOplog(ctx, target, file) : 0;
-    return {
-      at: window.end,
-      wallClock: wallClock(window.end),
-      writes: window.writes,
-      entries: window.read,
-      applied
-    };
-  } finally {
-    await rm5(file, { force: true });
-  }
-}
-
-// src/oplog/saved.ts
-var import_mongodb19 = __toESM(require_lib3(), 1);
-import { createWriteStream as createWriteStream2, existsSync as existsSync6 } from "node:fs";
-import { once as once2 } from "node:events";
-import { rm as rm6 } from "node:fs/promises";
-import { join as join12 } from "node:path";
-
-// src/tools/dump-documents.ts
-import { createReadStream as createReadStream2, existsSync as existsSync5 } from "node:fs";
-import { join as join11 } from "node:path";
-import { createGunzip as createGunzip2 } from "node:zlib";
-function bsonFile(root, namespace) {
-  const [db, ...rest] = namespace.split(".");
-  const base = join11(root, db, `${rest.join(".")}.bson`);
-  return [base, `${base}.gz`].find((path5) => existsSync5(path5));
-}
-async function* dumpDocuments(path5, size) {
-  const file = createReadStream2(path5);
-  const stream2 = path5.endsWith(".gz") ? file.pipe(createGunzip2()) : file;
-  let pending = Buffer.alloc(0);
-  let yielded = 0;
-  try {
-    for await (const chunk of stream2) {
-      pending = Buffer.concat([pending, chunk]);
-      while (pending.length >= 4 && pending.length >= pending.readInt32LE(0)) {
-        const length = pending.readInt32LE(0);
-        yield pending.subarray(0, length);
-        pending = pending.subarray(length);
-        yielded += 1;
-        if (size !== "all" && yielded >= size) return;
-      }
-    }
-  } finally {
-    stream2.destroy();
-    file.destroy();
-  }
-}
-
-// src/oplog/saved.ts
-var OPLOG_FILE = "oplog.bson";
-var END_MESSAGE = "mongo-restore-guard: end of the window";
-async function saveWindow(source, start, scope, directory, timeoutMs) {
-  const file = join12(directory, OPLOG_FILE);
-  let window;
-  try {
-    window = await captureWindow(source, start, { ...scope, renames: [] }, file, timeoutMs);
-    const end = createWriteStream2(file, { flags: "a", mode: 384 });
-    end.end(import_mongodb19.BSON.serialize({ ts: window.end, op: "n", ns: "", o: { msg: END_MESSAGE } }));
-    await once2(end, "close");
-  } catch (error2) {
-    await rm6(file, { force: true });
-    throw error2;
-  }
-  return {
-    at: window.end,
-    wallClock: wallClock(window.end),
-    writes: window.writes,
-    entries: window.read,
-    applied: 0
-  };
-}
-function hasSavedWindow(path5) {
-  return existsSync6(join12(path5, OPLOG_FILE));
-}
-async function replaySaved(ctx, target, path5, scope) {
-  const file = join12(ctx.secrets.path, OPLOG_FILE);
-  const out = createWriteStream2(file, { mode: 384 });
-  let at2;
-  let kept = 0;
-  let writes = 0;
-  let entries = 0;
-  try {
-    for await (const raw of dumpDocuments(join12(path5, OPLOG_FILE), "all")) {
-      const entry = import_mongodb19.BSON.deserialize(raw, RAW);
-      entries++;
-      if (entry.ts instanceof import_mongodb19.Timestamp) at2 = entry.ts;
-      const filtered = filterEntry(entry, scope);
-      writes += filtered.writes;
-      if (!filtered.entry) continue;
-      kept++;
-      if (!out.write(import_mongodb19.BSON.serialize(filtered.entry))) await once2(out, "drain");
-    }
-    out.end();
-    await once2(out, "close");
-    const applied = kept > 0 ? await replayOplog(ctx, target, file) : 0;
-    const end = at2 ?? new import_mongodb19.Timestamp({ t: 0, i: 0 });
-    return { at: end, wallClock: wallClock(end), writes, entries, applied };
-  } finally {
-    out.destroy();
-    await rm6(file, { force: true });
-  }
-}
-
 // src/report/verify-copy.ts
-var import_mongodb22 = __toESM(require_lib3(), 1);
-
-// src/server/expiry.ts
-function expiryRules(...sides) {
-  const rules = /* @__PURE__ */ new Map();
-  const add = (rule) => {
-    if (!rule) return;
-    const key = `${rule.field}\0${rule.expireAfterSeconds}`;
-    if (!rules.has(key)) rules.set(key, rule);
-  };
-  for (const info2 of sides) {
-    if (!info2 || info2.type === "view") continue;
-    const seconds4 = secondsOf(info2.options["expireAfterSeconds"]);
-    if (info2.type === "timeseries") {
-      const timeField = info2.options["timeseries"]?.timeField;
-      if (seconds4 !== void 0 && typeof timeField === "string") {
-        add({
-          field: `control.max.${timeField}`,
-          expireAfterSeconds: seconds4,
-          source: "timeseries"
-        });
-      }
-      continue;
-    }
-    if (seconds4 !== void 0 && info2.options["clusteredIndex"] !== void 0) {
-      add({ field: "_id", expireAfterSeconds: seconds4, source: "clustered" });
-    }
-    for (const index of info2.indexes) add(ttlRuleOf(index));
-  }
-  return [...rules.values()];
-}
-function ttlRuleOf(index) {
-  const seconds4 = secondsOf(index["expireAfterSeconds"]);
-  const fields = Object.keys(index["key"] ?? {});
-  if (seconds4 === void 0 || fields.length !== 1) return void 0;
-  return { field: fields[0], expireAfterSeconds: seconds4, source: String(index["name"]) };
-}
-function secondsOf(value) {
-  const seconds4 = typeof value === "number" ? value : Number(value?.valueOf());
-  return Number.isFinite(seconds4) && seconds4 >= 0 ? seconds4 : void 0;
-}
-function expiredFilter(rules, at2) {
-  const conditions = rules.map((r) => ({
-    [r.field]: { $lt: new Date(at2.getTime() - r.expireAfterSeconds * 1e3) }
-  }));
-  return conditions.length === 1 ? conditions[0] : { $or: conditions };
-}
-function liveFilter(rules, at2) {
-  return { $nor: [expiredFilter(rules, at2)] };
-}
-function isExpired(document, { rules, at: at2 }) {
-  return rules.some((rule) => {
-    const cutoff = at2.getTime() - rule.expireAfterSeconds * 1e3;
-    return valuesAt(document, rule.field.split(".")).some(
-      (value) => value instanceof Date && value.getTime() < cutoff
-    );
-  });
-}
-function valuesAt(value, path5) {
-  if (path5.length === 0) return Array.isArray(value) ? value : [value];
-  if (Array.isArray(value)) return value.flatMap((element) => valuesAt(element, path5));
-  if (value === null || typeof value !== "object" || value instanceof Date) return [];
-  const [head, ...rest] = path5;
-  return valuesAt(value[head], rest);
-}
+var import_mongodb16 = __toESM(require_lib3(), 1);
 
 // src/report/compare-options.ts
-var import_mongodb20 = __toESM(require_lib3(), 1);
+var import_mongodb15 = __toESM(require_lib3(), 1);
 var ABSENT = "(absent)";
 var COMPARED_OPTIONS = [
   "viewOn",
@@ -60494,197 +59765,13 @@ function normalise(value, ordered) {
   const bson = value;
   if (bson._bsontype) {
     if (["Int32", "Long", "Double"].includes(bson._bsontype)) return Number(value.valueOf());
-    return import_mongodb20.BSON.EJSON.serialize(value, { relaxed: false });
+    return import_mongodb15.BSON.EJSON.serialize(value, { relaxed: false });
   }
   const entries = Object.entries(value).map(
     ([k, v]) => [k, normalise(v, ordered || ORDERED.has(k))]
   );
   if (!ordered) entries.sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0);
   return Object.fromEntries(entries);
-}
-
-// src/server/sample.ts
-var import_mongodb21 = __toESM(require_lib3(), 1);
-var BATCH = 1e3;
-var KEPT = 100;
-var NAMED = 10;
-async function* serverSample(source, size, documents, filter = {}, session) {
-  if (size === "all" || documents !== void 0 && documents <= size) {
-    const limit = size === "all" ? 0 : size;
-    yield* source.find(filter, {
-      sort: { _id: 1 },
-      limit,
-      raw: true,
-      session
-    });
-    return;
-  }
-  const low = Math.ceil(size / 2);
-  const seen = /* @__PURE__ */ new Set();
-  const ends = [
-    { direction: 1, limit: low },
-    { direction: -1, limit: size - low }
-  ].filter((end) => end.limit > 0);
-  for (const { direction, limit } of ends) {
-    const cursor = source.find(filter, { sort: { _id: direction }, limit, raw: true, session });
-    for await (const raw of cursor) {
-      const key = idKey(raw);
-      if (seen.has(key)) continue;
-      seen.add(key);
-      yield raw;
-    }
-  }
-}
-async function compareWithTarget(sourceDocuments, target) {
-  const outcome = noOutcome();
-  let batch = [];
-  const flush = async () => {
-    if (batch.length === 0) return;
-    const cursor = target.find({ _id: { $in: idsOf(batch) } }, { raw: true });
-    const found = /* @__PURE__ */ new Map();
-    for await (const raw of cursor) {
-      found.set(idKey(raw), Buffer.from(raw));
-    }
-    judge(batch, found, outcome);
-    batch = [];
-  };
-  for await (const raw of sourceDocuments) {
-    batch.push(Buffer.from(raw));
-    if (batch.length >= BATCH) await flush();
-  }
-  await flush();
-  return outcome;
-}
-async function sampleWhole(sourceDb, targetDb, pairs, size, sourceSession) {
-  const fromSource2 = await unioned(
-    sourceDb,
-    pairs.map((p) => ({
-      collection: p.source,
-      stages: [...p.filter ? [{ $match: p.filter }] : [], { $sort: { _id: 1 } }, { $limit: size }]
-    })),
-    sourceSession
-  );
-  const wanted = pairs.filter((p) => (fromSource2.get(p.source)?.length ?? 0) > 0);
-  const onTarget = await unioned(
-    targetDb,
-    wanted.map((p) => ({
-      collection: p.target,
-      stages: [{ $match: { _id: { $in: idsOf(fromSource2.get(p.source) ?? []) } } }]
-    }))
-  );
-  return new Map(
-    pairs.map((p) => {
-      const found = new Map((onTarget.get(p.target) ?? []).map((raw) => [idKey(raw), raw]));
-      return [p.source, judge(fromSource2.get(p.source) ?? [], found, noOutcome())];
-    })
-  );
-}
-async function unioned(db, parts, session) {
-  const byCollection = /* @__PURE__ */ new Map();
-  const [first, ...rest] = parts;
-  if (!first) return byCollection;
-  const wrapped = (part) => [
-    ...part.stages,
-    { $replaceWith: { c: { $literal: part.collection }, d: "$$ROOT" } }
-  ];
-  const cursor = db.collection(first.collection).aggregate(
-    [
-      ...wrapped(first),
-      ...rest.map((part) => ({ $unionWith: { coll: part.collection, pipeline: wrapped(part) } }))
-    ],
-    { raw: true, session }
-  );
-  for await (const raw of cursor) {
-    const { collection: collection2, document } = unwrap(Buffer.from(raw));
-    const documents = byCollection.get(collection2);
-    if (documents) documents.push(document);
-    else byCollection.set(collection2, [document]);
-  }
-  return byCollection;
-}
-function unwrap(raw) {
-  let collection2;
-  let document;
-  let at2 = 4;
-  while (raw[at2] !== 0) {
-    const type = raw[at2];
-    const nameEnd = raw.indexOf(0, at2 + 1);
-    const name = raw.toString("utf8", at2 + 1, nameEnd);
-    at2 = nameEnd + 1;
-    const length = raw.readInt32LE(at2);
-    if (type === 2 && name === "c")
-      collection2 = raw.toString("utf8", at2 + 4, at2 + 4 + length - 1);
-    else if (type === 3 && name === "d") document = raw.subarray(at2, at2 + length);
-    else throw new Error(`unexpected field ${name} (type ${type}) in a wrapped sample document`);
-    at2 += type === 2 ? 4 + length : length;
-  }
-  if (collection2 === void 0 || document === void 0) {
-    throw new Error("a wrapped sample document lacks its collection or its document");
-  }
-  return { collection: collection2, document };
-}
-function idsOf(documents) {
-  return documents.map((raw) => idOf(raw));
-}
-function judge(sourceDocuments, found, outcome) {
-  for (const raw of sourceDocuments) {
-    const key = idKey(raw);
-    const other = found.get(key);
-    if (!other) {
-      outcome.missing += 1;
-      if (outcome.missingIds.length < KEPT) outcome.missingIds.push(key);
-    } else if (!other.equals(raw)) {
-      outcome.differing += 1;
-      if (outcome.differingIds.length < KEPT) outcome.differingIds.push(key);
-    }
-  }
-  outcome.compared += sourceDocuments.length;
-  return outcome;
-}
-function noOutcome() {
-  return { compared: 0, differing: 0, differingIds: [], missing: 0, missingIds: [] };
-}
-function namedIds(ids, total) {
-  const shown = ids.slice(0, NAMED).join(", ");
-  return total > NAMED ? `${shown} and ${total - NAMED} more` : shown;
-}
-function idKey(raw) {
-  return import_mongodb21.BSON.EJSON.stringify(idOf(raw) ?? null, { relaxed: true });
-}
-function idOf(raw) {
-  const bytes2 = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
-  const end = bytes2[4] === void 0 ? void 0 : firstIdEnd(bytes2);
-  const doc = end === void 0 ? bytes2 : Buffer.concat([int32(end - 4 + 5), bytes2.subarray(4, end), Buffer.from([0])]);
-  return import_mongodb21.BSON.deserialize(doc, { promoteValues: false })["_id"];
-}
-function firstIdEnd(bytes2) {
-  const type = bytes2[4];
-  if (bytes2.toString("latin1", 5, 9) !== "_id\0") return void 0;
-  const at2 = 9;
-  const fixed = {
-    1: 8,
-    7: 12,
-    8: 1,
-    9: 8,
-    10: 0,
-    16: 4,
-    17: 8,
-    18: 8,
-    19: 16,
-    127: 0,
-    255: 0
-  };
-  const size = fixed[type];
-  if (size !== void 0) return at2 + size;
-  if (type === 2) return at2 + 4 + bytes2.readInt32LE(at2);
-  if (type === 3 || type === 4) return at2 + bytes2.readInt32LE(at2);
-  if (type === 5) return at2 + 5 + bytes2.readInt32LE(at2);
-  return void 0;
-}
-function int32(n) {
-  const b = Buffer.alloc(4);
-  b.writeInt32LE(n);
-  return b;
 }
 
 // src/report/verify-copy.ts
@@ -60759,8 +59846,8 @@ async function check(reference, sourceClient, targetClient, actual, restored, sa
     return type !== "view" && !partial.has(pair.source);
   });
   const whole = sourceClient && typeof sampleSize === "number" ? sampled.filter((pair) => {
-    const info2 = expected.get(pair.source);
-    return info2?.type === "collection" && (info2.documents ?? Infinity) <= sampleSize;
+    const info3 = expected.get(pair.source);
+    return info3?.type === "collection" && (info3.documents ?? Infinity) <= sampleSize;
   }) : [];
   const wholeSet = new Set(whole);
   const single = sampled.filter((pair) => !wholeSet.has(pair));
@@ -60848,7 +59935,7 @@ async function sampleBatch(reference, sourceClient, targetClient, batch, size, l
 function withoutIndexes(collections, namespaces) {
   if (namespaces.size === 0) return collections;
   return new Map(
-    [...collections].map(([ns, info2]) => [ns, namespaces.has(ns) ? { ...info2, indexes: [] } : info2])
+    [...collections].map(([ns, info3]) => [ns, namespaces.has(ns) ? { ...info3, indexes: [] } : info3])
   );
 }
 async function sampleOne(reference, sourceClient, targetClient, pair, type, size, live) {
@@ -60898,7 +59985,7 @@ function filterOf(expiring) {
 async function* notExpired(documents, size, expiring) {
   let taken = 0;
   for await (const raw of documents) {
-    if (expiring && isExpired(import_mongodb22.BSON.deserialize(raw), expiring)) continue;
+    if (expiring && isExpired(import_mongodb16.BSON.deserialize(raw), expiring)) continue;
     yield raw;
     if (size !== "all" && ++taken >= size) return;
   }
@@ -60910,276 +59997,648 @@ function collection(client, namespace) {
   return client.db(dbOf(namespace)).collection(collectionOf(namespace));
 }
 
-// src/report/catch-up-record.ts
-function newCatchUp(from) {
+// src/server/deployment.ts
+async function userDatabases(uri, wanted, timeoutMs) {
+  const names2 = await uri.use("verify", timeoutMs, async (c) => {
+    const result2 = await c.db("admin").admin().listDatabases({ nameOnly: true });
+    return result2.databases.map((d) => d.name);
+  });
+  const user = names2.filter((n) => !SYSTEM_DATABASES.includes(n));
+  if (wanted.length === 0) return user.sort();
+  const missing = wanted.filter((w) => !user.includes(w));
+  if (missing.length > 0) {
+    throw new GuardError(
+      "InvalidInput",
+      "Invalid input: databases",
+      `databases: ${missing.join(", ")} not found on ${uri.input} (${uri.redacted}). Check the names; the source has ${user.join(", ") || "no user databases"}.`
+    );
+  }
+  return [...wanted];
+}
+function stateOf(info3) {
   return {
-    from,
-    appliedThrough: from,
-    appliedThroughTime: wallClockOf(from),
-    entriesApplied: 0,
-    entriesSkipped: 0,
-    batches: 0,
-    lagSeconds: 0,
-    failovers: [],
-    verdict: "running"
+    namespace: info3.namespace,
+    documents: info3.documents ?? 0,
+    indexes: info3.indexes.map(indexSpec)
   };
 }
-function publishCatchUp(record, failed) {
-  output("consistent-at", formatOplogTime(record.appliedThrough));
-  output("entries-applied", record.entriesApplied);
-  output("lag-seconds", record.lagSeconds);
-  output("catch-up-verdict", failed ? "failed" : record.verdict);
-}
-function catchUpLine(r) {
-  const cutover = r.cutoverSeconds === void 0 ? "" : ` Cut over: ${r.cutoverSeconds.toFixed(1)} s from the source's last write (${r.writesStoppedAt}) to verified.`;
-  const failovers = r.failovers.length > 0 ? ` Source failovers followed: ${r.failovers.length}.` : "";
-  return `<p>Catch-up from T = <code>${formatOplogTime(r.from)}</code>: ${r.entriesApplied} writes replayed in ${r.batches} batches (${r.entriesSkipped} entries left out); the target holds the source through <code>${formatOplogTime(r.appliedThrough)}</code> (${r.appliedThroughTime}), ${r.lagSeconds} s behind.${cutover}${failovers}</p>`;
-}
-
-// src/oplog/catch-up-checks.ts
-function namespaceChange(entries, inPlan) {
-  for (const entry of entries) {
-    const found = changeIn(entry, inPlan);
-    if (found) return found;
-  }
-  return void 0;
-}
-function changeIn(entry, inPlan) {
-  if (entry["op"] !== "c") return void 0;
-  const o = entry["o"] ?? {};
-  if (Array.isArray(o["applyOps"])) return namespaceChange(o["applyOps"], inPlan);
-  const db = String(entry["ns"] ?? "").split(".")[0] ?? "";
-  if (o["dropDatabase"] !== void 0 && inPlan(`${db}.*`)) {
-    return `the database ${db} was dropped`;
-  }
-  if (typeof o["drop"] === "string" && inPlan(`${db}.${o["drop"]}`)) {
-    return `the collection ${db}.${o["drop"]} was dropped`;
-  }
-  if (typeof o["renameCollection"] === "string" && inPlan(o["renameCollection"])) {
-    return `the collection ${o["renameCollection"]} was renamed to ${String(o["to"])}`;
-  }
-  return void 0;
-}
-
-// src/oplog/catch-up-counts.ts
-var import_mongodb23 = __toESM(require_lib3(), 1);
-async function countsDifferingAtT(source, target, planned, from, timeoutMs) {
-  const atT = await sourceCountsAt(source, planned, from, timeoutMs);
-  const now = await target.use("catch-up-check", timeoutMs, async (c) => {
-    const counts = /* @__PURE__ */ new Map();
-    for (const p of planned) counts.set(p.target, await countOf(c.db(dbOf(p.target)), p.target));
-    return counts;
-  });
-  return planned.map((p) => ({ ...p, expected: atT.get(p.source) ?? 0, actual: now.get(p.target) ?? 0 })).filter((c) => c.expected !== c.actual);
-}
-async function sourceCountsAt(source, planned, from, timeoutMs) {
-  return source.use("catch-up-check", timeoutMs, async (c) => {
-    const oplog = c.db("local").collection("oplog.rs");
-    const [newest] = await oplog.find({}, { projection: { ts: 1 } }).sort({ $natural: -1 }).limit(1).toArray();
-    const x = newest?.["ts"];
-    const counts = /* @__PURE__ */ new Map();
-    for (const p of planned) {
-      counts.set(p.source, await countOf(c.db(dbOf(p.source)), p.source, x));
-    }
-    const net = await oplog.aggregate([
-      { $match: { ts: { $gt: toTimestamp(from), $lte: x } } },
-      // A transaction's writes sit inside one applyOps command entry.
-      {
-        $project: {
-          ops: {
-            $cond: [{ $isArray: "$o.applyOps" }, "$o.applyOps", [{ op: "$op", ns: "$ns" }]]
-          }
-        }
-      },
-      { $unwind: "$ops" },
-      { $match: { "ops.op": { $in: ["i", "d"] } } },
-      {
-        $group: {
-          _id: "$ops.ns",
-          net: { $sum: { $cond: [{ $eq: ["$ops.op", "i"] }, 1, -1] } }
-        }
-      }
-    ]).toArray();
-    for (const row of net) {
-      const ns = row["_id"];
-      if (counts.has(ns)) counts.set(ns, (counts.get(ns) ?? 0) - row["net"]);
-    }
-    return counts;
+async function dropDatabases(uri, names2, timeoutMs) {
+  await uri.use("verify", timeoutMs, async (c) => {
+    for (const name of names2) await c.db(name).dropDatabase();
   });
 }
-async function countOf(db, namespace, atClusterTime) {
-  const rows = await db.runCursorCommand({
-    aggregate: collectionOf(namespace),
-    pipeline: [{ $count: "n" }],
-    cursor: {},
-    ...atClusterTime && { readConcern: { level: "snapshot", atClusterTime } }
-  }).toArray();
-  return rows[0]?.["n"] ?? 0;
+var IGNORED_OPTIONS = /* @__PURE__ */ new Set(["v", "ns", "background", "name"]);
+function indexSpec(index) {
+  const options = Object.fromEntries(
+    Object.entries(index).filter(([k]) => !IGNORED_OPTIONS.has(k)).sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0)
+  );
+  return { name: String(index["name"]), definition: stableJson(options) };
 }
-function toTimestamp(time) {
-  return new import_mongodb23.Timestamp({ t: time.t, i: time.i });
+function stableJson(value) {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(",")}]`;
+  if (value !== null && typeof value === "object" && !("_bsontype" in value)) {
+    return `{${Object.entries(value).map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(",")}}`;
+  }
+  if (value !== null && typeof value === "object") return JSON.stringify(Number(value.valueOf()));
+  return JSON.stringify(value);
 }
 
-// src/oplog/catch-up-steps.ts
-var import_mongodb24 = __toESM(require_lib3(), 1);
-import { rm as rm7, writeFile as writeFile5 } from "node:fs/promises";
-import { join as join13 } from "node:path";
-
-// src/oplog/catch-up-errors.ts
-var at = (time) => `${formatOplogTime(time)} (${wallClockOf(time)})`;
-function notAReplicaSet(source) {
-  return new GuardError(
-    "InvalidInput",
-    "Invalid input: source-uri",
-    `source-uri: ${source.redacted} is not a replica-set member, so it has no oplog to catch up from. mode: catch-up needs the replica set the migrate step copied (its point-in-time copy needs one too). Nothing was written.`
-  );
-}
-function rolledOver(from, oldest) {
-  return new GuardError(
-    "OplogRolledOver",
-    "T is no longer in the source's oplog",
-    `The target holds the source as it was at ${at(from)}, but the source's oplog now reaches back only to ${at(oldest)}: the writes in between are gone from it, so no replay can complete the copy. Nothing was written by this step after ${at(from)}. Run the migration (mode: migrate) again and start the catch-up sooner after it, or give the source a larger oplog (replSetResizeOplog).`
-  );
-}
-function namespacesChanged(change, applied) {
-  return new GuardError(
-    "SourceNamespacesChanged",
-    "The source's namespaces changed after T",
-    `After ${at(applied)}, ${change} on the source: the copy no longer describes the source, and replaying it would drop or move the target's data. That entry and the rest of its batch were not applied; the target holds the source through ${at(applied)}. Check what the application did, then run the migration (mode: migrate) again.`
-  );
-}
-function targetWritten(differing, from, replayed = false) {
-  const when = replayed ? `After the catch-up, the target did not hold what the source held at ${at(from)}, the last entry replayed` : `Before anything was replayed, the target did not hold what the source held at ${at(from)}`;
-  const written = replayed ? "Someone (an application already pointed at the target, another run) wrote it during the catch-up; the copy no longer follows the source. " : "Someone (an application already pointed at the target, a second run) wrote it after the copy; a replay on top would mix both. Nothing was written. ";
-  const list2 = differing.slice(0, 5).map((d) => `${d.target} holds ${d.actual} documents, the source held ${d.expected}`).join("; ");
-  return new GuardError(
-    "TargetWritten",
-    "The target was written after the copy",
-    `${when}: ${list2}${differing.length > 5 ? `; and ${differing.length - 5} more` : ""}. ${written}Find the writer, then run the migration (mode: migrate) again.`
-  );
-}
-function entryRolledBack(applied, primary) {
-  return new GuardError(
-    "SourceRolledBack",
-    "The source failed over and lost writes the target has",
-    `The source's new primary ${primary} does not hold ${at(applied)}, the last entry applied to the target: that write was rolled back on the source. The target now holds a write the source does not. Run the migration (mode: migrate) again.`
-  );
-}
-function sourceKeptWriting(timeoutMs, applied) {
-  return new GuardError(
-    "SourceKeptWriting",
-    "The source did not stop taking writes",
-    `cutover: the source kept taking writes to the plan's namespaces for ${Math.round(timeoutMs / 6e4)} minute(s) (cutover-timeout-minutes): the application (or another writer) is not in maintenance. The target holds the source through ${at(applied)}; nothing was verified. Stop the writes, then run catch-up again with consistent-at: ${formatOplogTime(applied)}.`
-  );
-}
-function noPrimary(waitedMs, applied) {
-  return new GuardError(
-    "Unreachable",
-    "The source has no primary",
-    `The source had no primary for ${Math.round(waitedMs / 1e3)} s during the catch-up (a failover that did not complete). The target holds the source through ${at(applied)}, nothing after. Run catch-up again with consistent-at: ${formatOplogTime(applied)} once the source has a primary.`
-  );
-}
-
-// src/oplog/catch-up-steps.ts
-var NOT_PRIMARY = /* @__PURE__ */ new Set([10107, 13435, 13436, 11600, 11602, 189, 91, 262]);
-function electing(error2) {
-  if (!(error2 instanceof import_mongodb24.MongoError)) return false;
-  if (error2 instanceof import_mongodb24.MongoServerSelectionError || error2 instanceof import_mongodb24.MongoNetworkError) return true;
-  return typeof error2.code === "number" && NOT_PRIMARY.has(error2.code);
-}
-async function oplogBounds(source, timeoutMs) {
-  return source.use(
-    "catch-up",
+// src/server/source-writes.ts
+var import_mongodb17 = __toESM(require_lib3(), 1);
+async function watchWrites(source, planned, timeoutMs) {
+  const namespaces = planned.map((p) => p.source);
+  return {
+    source,
+    namespaces,
     timeoutMs,
-    async (c) => boundsOf(c.db("local").collection("oplog.rs"))
-  );
-}
-async function boundsOf(oplog) {
-  const end = async (direction) => {
-    const [entry] = await oplog.find({}, { projection: { ts: 1 } }).sort({ $natural: direction }).limit(1).toArray();
-    return timeOf(entry?.["ts"]);
+    before: await readWriteCounters(source, namespaces, timeoutMs)
   };
-  return { oldest: await end(1), newest: await end(-1) };
 }
-async function readBatch(settings, after, limit) {
-  return settings.source.use("catch-up", settings.probeTimeoutMs, async (c) => {
-    const oplog = c.db("local").collection("oplog.rs", { readConcern: { level: "majority" } });
-    const bounds = await boundsOf(oplog);
-    let entries = [];
-    for (let size = limit; ; size *= 2) {
-      const read = await oplog.find(
-        { ts: { $gt: toTimestamp(after) } },
-        { promoteValues: false, promoteLongs: false, bsonRegExp: true }
-      ).sort({ $natural: 1 }).limit(size).toArray();
-      entries = withoutOpenChain(read);
-      if (entries.length > 0 || read.length < size) break;
-    }
-    const filtered = entries.map((e) => ({ raw: e, ...filterEntry(e, settings.transfer) }));
-    const replay = filtered.flatMap((f) => f.entry ? [f.entry] : []);
-    const writing = filtered.filter((f) => f.writes > 0);
-    const last = entries.at(-1);
-    return {
-      ...bounds,
-      entries,
-      lastTs: last ? timeOf(last["ts"]) : void 0,
-      replay,
-      writes: writing.reduce((n, f) => n + f.writes, 0),
-      lastWrite: writing.at(-1)?.raw["wall"]
-    };
-  });
+async function writesSince(watch) {
+  const after = await readWriteCounters(watch.source, watch.namespaces, watch.timeoutMs);
+  return writesBetween(watch.before, after);
 }
-function withoutOpenChain(entries) {
-  const last = entries.at(-1);
-  const o = last?.["o"] ?? {};
-  if (!last || !(o["partialTxn"] === true || o["prepare"] === true)) return entries;
-  const txn = (e) => import_mongodb24.BSON.EJSON.stringify([e["lsid"], e["txnNumber"]]);
-  const start = entries.findIndex((e) => txn(e) === txn(last));
-  return entries.slice(0, Math.max(0, start));
-}
-async function applyBatch(tools, settings, entries) {
-  tools.observer.restoreStarting();
-  const uninterrupted = { ...tools, signal: new AbortController().signal };
-  const file = join13(tools.secrets.path, "catch-up-batch.bson");
+var PER_AGGREGATION = 500;
+async function readWriteCounters(source, namespaces, timeoutMs) {
+  const byDatabase = /* @__PURE__ */ new Map();
+  for (const ns of namespaces) byDatabase.set(dbOf(ns), [...byDatabase.get(dbOf(ns)) ?? [], ns]);
   try {
-    await writeFile5(file, Buffer.concat(entries.map((e) => import_mongodb24.BSON.serialize(e))), { mode: 384 });
-    await replayOplog(uninterrupted, settings.target, file);
-  } finally {
-    await rm7(file, { force: true });
+    return await source.use("verify", timeoutMs, async (client) => {
+      const counters = /* @__PURE__ */ new Map();
+      for (const [name, inDb] of byDatabase) {
+        for (const [ns, ops] of await countersOf(client.db(name), inDb)) counters.set(ns, ops);
+      }
+      return counters;
+    });
+  } catch (error2) {
+    if (!(error2 instanceof import_mongodb17.MongoServerError)) throw error2;
+    debug2(
+      `$collStats latencyStats refused (${String(error2)}): the source's writes are not counted.`
+    );
+    return { refused: `the source refused $collStats (${error2.codeName ?? error2.code})` };
   }
 }
-async function sourcePrimary(source, timeoutMs) {
-  return source.use("catch-up", timeoutMs, async (c) => {
-    const hello = await c.db("admin").command({ hello: 1 });
-    return String(hello["primary"] ?? hello["me"] ?? "");
-  });
+async function countersOf(db, namespaces) {
+  const counters = /* @__PURE__ */ new Map();
+  const stage = { $collStats: { latencyStats: {} } };
+  for (let i = 0; i < namespaces.length; i += PER_AGGREGATION) {
+    const [first, ...rest] = namespaces.slice(i, i + PER_AGGREGATION).map(collectionOf);
+    const answers = await db.collection(first).aggregate([
+      stage,
+      ...rest.map((coll) => ({ $unionWith: { coll, pipeline: [stage] } }))
+    ]).toArray();
+    for (const { ns, latencyStats } of answers) {
+      counters.set(ns, (counters.get(ns) ?? 0) + Number(latencyStats?.writes?.ops ?? 0));
+    }
+  }
+  return counters;
 }
-async function renamesAndDropsAfter(settings, after) {
-  return settings.source.use(
-    "catch-up",
-    settings.probeTimeoutMs,
-    async (c) => c.db("local").collection("oplog.rs").find({
-      ts: { $gt: toTimestamp(after) },
-      op: "c",
-      $or: [
-        { "o.drop": { $exists: true } },
-        { "o.dropDatabase": { $exists: true } },
-        { "o.renameCollection": { $exists: true } },
-        { "o.applyOps": { $elemMatch: { op: "c" } } }
-      ]
-    }).toArray()
-  );
-}
-async function entryMissing(settings, ts) {
-  return settings.source.use("catch-up", settings.probeTimeoutMs, async (c) => {
-    const found = await c.db("local").collection("oplog.rs").countDocuments({ ts: toTimestamp(ts) }, { limit: 1 });
-    return found === 0;
-  });
-}
-function timeOf(ts) {
-  return ts ? { t: ts.high, i: ts.low } : { t: 0, i: 0 };
+function writesBetween(before2, after) {
+  if ("refused" in before2 || "refused" in after) {
+    const reason2 = ("refused" in before2 ? before2 : after).refused;
+    return { measured: false, reason: reason2, total: 0, namespaces: [] };
+  }
+  const namespaces = [...after].map(([namespace, ops]) => {
+    const was = before2.get(namespace) ?? 0;
+    return { namespace, writes: ops >= was ? ops - was : Math.max(ops, 1) };
+  }).filter((n) => n.writes > 0);
+  const total = namespaces.reduce((sum, n) => sum + n.writes, 0);
+  return { measured: true, reason: void 0, total, namespaces };
 }
 
-// src/catch-up.ts
+// src/server/managed.ts
+var SUFFIXES = [
+  [".mongodb.net", "atlas"],
+  [".mongodb-dev.net", "atlas"],
+  [".docdb.amazonaws.com", "documentdb"],
+  [".mongocluster.cosmos.azure.com", "cosmos"],
+  [".mongo.cosmos.azure.com", "cosmos"]
+];
+function managedService(uri) {
+  for (const host of uri.hosts) {
+    const name = host.replace(/:\d+$/, "").replace(/\.$/, "");
+    const match = SUFFIXES.find(([suffix]) => name.endsWith(suffix));
+    if (match) return match[1];
+  }
+  return void 0;
+}
+function managedAdvice(service) {
+  switch (service) {
+    case "atlas":
+      return "MongoDB Atlas manages database users itself: create or change them in the Atlas UI or Admin API, because changes made any other way are rolled back, and shared tiers refuse restores into admin.";
+    case "documentdb":
+      return "Amazon DocumentDB never exports passwords, so its users must be recreated on the target with createUser and the passwords the applications use.";
+    case "cosmos":
+      return "Azure Cosmos DB for MongoDB never exports passwords, so its users must be recreated on the target (in the Azure portal or with createUser) with the passwords the applications use.";
+    case void 0:
+      return void 0;
+  }
+}
+
+// src/server/sharding.ts
+function isMongos(hello) {
+  return hello?.["msg"] === "isdbgrid";
+}
+var NO_SNAPSHOT = "mongodump through a mongos reads each shard at its own moment: there is no point in time across shards (--oplog is per replica set), and a chunk the balancer moves during the dump can be read twice or not at all. Stop writes and the balancer (sh.stopBalancer()) and dump each shard, or use a tool that snapshots the cluster";
+var CONFIG = "the cluster's metadata lives in config.* on the config servers, which the action never dumps or restores: collections restored through a mongos arrive unsharded on each database's primary shard; shard them again afterwards";
+var STALE_USERS = "a mongos caches users for about 30 s, so a probe through it can see a user as it was before the restore";
+function shardingDecision(mode, side) {
+  if (side === "source") {
+    if (mode === "probe" || mode === "verify") return {};
+    return { refuse: `the source is a sharded cluster (mongos). ${NO_SNAPSHOT}` };
+  }
+  switch (mode) {
+    case "plan":
+      return {
+        refuse: `the target is a sharded cluster (mongos): the parts of a split migration check and count their _id ranges on it while the balancer may move chunks, and ${CONFIG}. Migrate into a replica set, or run one migrate job`
+      };
+    case "probe":
+    case "verify":
+      return {
+        warn: `the target is a sharded cluster (mongos): ${STALE_USERS}; probe again after that`
+      };
+    default:
+      return {
+        warn: `the target is a sharded cluster (mongos): ${CONFIG}; and ${STALE_USERS}`
+      };
+  }
+}
+function checkSharding(mode, side, hello, input) {
+  if (!isMongos(hello)) return void 0;
+  const decision = shardingDecision(mode, side);
+  if (decision.refuse) {
+    throw new GuardError(
+      "ShardedCluster",
+      `${input}: a sharded cluster`,
+      `${input}: ${decision.refuse}. Nothing was dumped or written.`
+    );
+  }
+  return decision.warn && `${input}: ${decision.warn}.`;
+}
+async function helloOf(uri, timeoutMs) {
+  return uri.use("hello", timeoutMs, (c) => c.db("admin").command({ hello: 1 }), true);
+}
+
+// src/server/members.ts
+var import_mongodb18 = __toESM(require_lib3(), 1);
+async function dataMembers(app, timeoutMs) {
+  return app.use(
+    "members",
+    timeoutMs,
+    async (client) => {
+      const hello = await client.db("admin").command({ hello: 1 }, { readPreference: import_mongodb18.ReadPreference.nearest });
+      if (typeof hello["setName"] !== "string") return [];
+      const listed2 = [
+        ...hello["hosts"] ?? [],
+        ...hello["passives"] ?? []
+      ];
+      return [...new Set(listed2)];
+    },
+    true
+  );
+}
+
+// src/server/repair.ts
+var import_mongodb19 = __toESM(require_lib3(), 1);
+var EXTERNAL_MECHANISMS = ["MONGODB-X509", "GSSAPI", "PLAIN", "MONGODB-AWS", "MONGODB-OIDC"];
+async function repairAppUser(admin, app, rolesBefore, timeoutMs) {
+  const user = app.username;
+  if (user === void 0 || app.authSource === "$external") {
+    throw impossible(app, "its connection string holds no password that the target could store");
+  }
+  if (app.mechanism !== void 0 && EXTERNAL_MECHANISMS.includes(app.mechanism)) {
+    throw impossible(app, `it authenticates with ${app.mechanism}, outside the database`);
+  }
+  const db = app.authSource;
+  try {
+    return await admin.use("repair", timeoutMs, async (client) => {
+      const existing = await rolesOf(client.db(db), user);
+      if (existing !== void 0) {
+        await app.setPassword(client, "updateUser");
+        return { user, db, action: "password-reset", roles: names(existing) };
+      }
+      if (rolesBefore === void 0) {
+        throw impossible(
+          app,
+          `the user no longer exists on the target and its roles before the restore are unknown`
+        );
+      }
+      await app.setPassword(client, "createUser", rolesBefore);
+      return { user, db, action: "created", roles: names(rolesBefore) };
+    });
+  } catch (error2) {
+    if (error2 instanceof import_mongodb19.MongoServerError) throw repairFailed(admin, app, error2);
+    const cause = noAnswer(error2, admin);
+    if (cause) {
+      throw unanswered(admin, "the target", cause, "The application user was not repaired.");
+    }
+    throw error2;
+  }
+}
+async function appUserRoles(admin, app, timeoutMs) {
+  const user = app.username;
+  if (user === void 0) return void 0;
+  return admin.use("repair", timeoutMs, (client) => rolesOf(client.db(app.authSource), user));
+}
+async function rolesOf(db, user) {
+  const reply = await db.command({ usersInfo: { user, db: db.databaseName } });
+  const found = reply["users"][0];
+  if (found === void 0) return void 0;
+  return found["roles"].map(({ role, db: db2 }) => ({ role, db: db2 }));
+}
+var names = (roles) => roles.map((r) => `${r.role}@${r.db}`).sort();
+function impossible(app, why) {
+  return new GuardError(
+    "RepairImpossible",
+    "The application user cannot be repaired",
+    `${app.redacted}: the action cannot repair ${app.username ?? "this"}@${app.authSource}: ${why}. The application keeps failing to log in at its next restart; recreate the user on the target by hand with its roles and the password the application uses.`
+  );
+}
+function repairFailed(admin, app, error2) {
+  const who = `${app.username}@${app.authSource}`;
+  return new GuardError(
+    "RepairFailed",
+    "Repairing the application user failed",
+    `${admin.redacted} could not repair ${who}: ${admin.scrub(app.scrub(error2.message))} (${error2.codeName ?? error2.code}). The application still cannot log in at its next restart. The user of ${admin.input} needs userAdmin on ${app.authSource} and on the databases of the roles it grants (or userAdminAnyDatabase, or root); grant it, or re-register the password by hand.`
+  );
+}
+
+// src/server/leftovers.ts
+var import_mongodb20 = __toESM(require_lib3(), 1);
+var UNAUTHORIZED2 = 13;
+async function findLeftovers(admin, timeoutMs) {
+  try {
+    return await admin.use("verify", timeoutMs, async (client) => {
+      const db = client.db("admin");
+      const [tempusers, temproles] = await Promise.all(
+        ["tempusers", "temproles"].map((name) => db.collection(name).estimatedDocumentCount())
+      );
+      return {
+        checked: true,
+        reason: void 0,
+        tempusers: tempusers ?? 0,
+        temproles: temproles ?? 0
+      };
+    });
+  } catch (error2) {
+    if (!(error2 instanceof import_mongodb20.MongoServerError) || error2.code !== UNAUTHORIZED2) throw error2;
+    return {
+      checked: false,
+      reason: `${admin.input} may not read the admin database`,
+      tempusers: 0,
+      temproles: 0
+    };
+  }
+}
+
+// src/pipeline/steps.ts
+async function readBaseline(settings) {
+  const baseline = { users: await tryReadUsers(settings), roles: /* @__PURE__ */ new Map() };
+  const admin = usersAdmin(settings);
+  if (settings.repairAppUser && admin) {
+    for (const app of settings.apps) {
+      baseline.roles.set(app, await appUserRoles(admin, app, settings.probeTimeoutMs));
+    }
+  }
+  return baseline;
+}
+async function tryReadUsers(settings) {
+  const admin = usersAdmin(settings);
+  if (!admin) return void 0;
+  try {
+    return { snapshot: await snapshotUsers(admin, settings.probeTimeoutMs) };
+  } catch (error2) {
+    const unavailable = error2 instanceof GuardError && error2.kind === "DriftUnavailable";
+    if (!unavailable || settings.adminUri !== void 0) throw error2;
+    warning2(
+      `The users drift check was skipped: ${error2.message} Give target-admin-uri to enable it.`,
+      { title: "Users drift check skipped" }
+    );
+    return { skipped: error2.message };
+  }
+}
+function usersDrift(before2, after, repairs) {
+  const drift = diffUsers(before2, after);
+  const repaired = new Set(repairs.map((r) => `${r.db}.${r.user}`));
+  drift.changed = drift.changed.filter((c) => !repaired.has(c.user));
+  drift.appeared = drift.appeared.filter((u) => !repaired.has(u));
+  return drift;
+}
+async function tryReadTarget(settings, target, namespaces) {
+  try {
+    return await readCollections(target, namespaces, settings.probeTimeoutMs);
+  } catch (error2) {
+    if (classify(error2) !== "unauthorized") throw error2;
+    warning2(
+      `The count and index check was skipped: ${target.input} may not read the restored collections (the restore role cannot). Grant it read on them to verify the copy.`,
+      { title: "Data check skipped" }
+    );
+    return void 0;
+  }
+}
+function probeResults(probes) {
+  return probes.flatMap((p) => [p.own, ...p.members]);
+}
+function rejectedApps(probes) {
+  return probes.filter((p) => p.own.status === "authentication-failed" || p.own.status === "user-not-found").map((p) => p.app);
+}
+async function repairApp(settings, app, baseline) {
+  const admin = usersAdmin(settings);
+  const result2 = await repairAppUser(admin, app, baseline?.roles.get(app), settings.probeTimeoutMs);
+  warning2(
+    `Repaired ${result2.user}@${result2.db}: ${result2.action} (roles ${result2.roles.join(", ") || "none"}); no other user was touched.`,
+    { title: "App user repaired" }
+  );
+  return result2;
+}
+async function probeApps(settings) {
+  const probes = [];
+  for (const app of settings.apps) {
+    const own = await probe(app, settings.privileges, settings.probeTimeoutMs);
+    log(own);
+    const round = { app, own, members: [] };
+    probes.push(round);
+    if (NO_ANSWER.has(own.status)) continue;
+    const members = await tryDataMembers(app, settings.probeTimeoutMs);
+    if (members.length < 2) continue;
+    for (const member of members) {
+      const memberResult = {
+        ...await probe(app.forMember(member), settings.privileges, settings.probeTimeoutMs),
+        member
+      };
+      log(memberResult);
+      round.members.push(memberResult);
+    }
+  }
+  return probes;
+}
+async function tryDataMembers(app, timeoutMs) {
+  try {
+    return await dataMembers(app, timeoutMs);
+  } catch (error2) {
+    debug2(`listing the members of ${app.redacted}: ${app.scrub(String(error2))}`);
+    return [];
+  }
+}
+function log(result2) {
+  const where = result2.member ? ` on member ${result2.member}` : "";
+  info2(
+    `${result2.user}@${result2.authSource}${where}: ${result2.status} (${result2.durationMs} ms) ${result2.detail}`
+  );
+}
+function managedServiceOf(settings) {
+  const uri = targetOf(settings) ?? settings.apps[0];
+  return uri ? managedService(uri) : void 0;
+}
+async function tryLeftovers(settings) {
+  const admin = usersAdmin(settings);
+  if (!admin) return void 0;
+  const found = await findLeftovers(admin, settings.probeTimeoutMs);
+  if (!found.checked) {
+    warning2(`The leftovers check was skipped: ${found.reason}.`, {
+      title: "Leftovers check skipped"
+    });
+  } else if (found.tempusers + found.temproles > 0) {
+    warning2(
+      `The target holds admin.tempusers (${found.tempusers} documents) and admin.temproles (${found.temproles}), left by an interrupted mongorestore: they hold credential hashes. Drop them (db.getSiblingDB('admin').tempusers.drop(), temproles.drop()).`,
+      { title: "Credential leftovers on the target" }
+    );
+  }
+  return found;
+}
+async function readSource(settings, namespaces, readAt) {
+  const { source } = settings;
+  try {
+    return await readCollections(source, namespaces, settings.probeTimeoutMs, readAt);
+  } catch (error2) {
+    if (error2 instanceof GuardError) throw error2;
+    if (isSnapshotTooOld(error2)) throw tooOldToVerify(source);
+    const detail = source.scrub(error2 instanceof Error ? error2.message : String(error2));
+    throw new GuardError(
+      NO_ANSWER.has(classify(error2)) ? "Unreachable" : "ToolFailed",
+      `${source.input}: the source could not be read to verify the copy`,
+      `${source.input}: the source (${source.redacted}) could not be read after the restore, to verify the copy against it: ${detail}. The restore itself finished; the copy was not verified, so do not switch the application to the target before checking it another way (or running again once the source answers).`
+    );
+  }
+}
+
+// src/pipeline/phases.ts
+async function probeBefore(run3) {
+  const { report, settings } = run3;
+  const managed = managedServiceOf(settings);
+  report.managed = managed;
+  const advice = managedAdvice(managed);
+  if (advice) notice2(advice, { title: `Managed service: ${managed}` });
+  return phase(report.phases, "Probe before restore", async () => {
+    const probes = await probeApps(settings);
+    const results = probeResults(probes);
+    report.probes.before = results;
+    judgeBaseline(results, advice);
+    return { managed, probes };
+  });
+}
+async function checkSides(run3, plan2, fromDump = []) {
+  const { report, settings, signal } = run3;
+  return phase(report.phases, "Check source and target", async () => {
+    const sides = await openSides(sourceOf(settings), targetOf(settings), settings.probeTimeoutMs);
+    try {
+      warnSharded(settings.mode, sides);
+      if (signal.aborted) throw cancelled();
+      if (!sides.target) return [];
+      const namespaces = await plannedNamespaces(sides, plan2, fromDump);
+      report.plan = { namespaces, drop: plan2.drop };
+      info2(`The restore will write ${namespaces.length} namespace(s): ${describe2(namespaces)}`);
+      await checkTarget(sides, plan2, namespaces, signal);
+      return namespaces;
+    } finally {
+      await sides.close();
+    }
+  });
+}
+function describe2(namespaces) {
+  const named = namespaces.map(
+    (p) => p.source === p.target ? p.target : `${p.source} \u2192 ${p.target}`
+  );
+  return named.join(", ") || "none";
+}
+function warnSharded(mode, sides) {
+  const warnings = [
+    sides.source && checkSharding(mode, "source", sides.source.hello, sides.source.uri.input),
+    sides.target && checkSharding(mode, "target", sides.target.hello, sides.target.uri.input)
+  ];
+  for (const w of warnings) if (typeof w === "string") warning2(w, { title: "Sharded cluster" });
+}
+async function recordBaseline(run3) {
+  const baseline = await readBaseline(run3.settings);
+  recordSkippedUsers(run3.report, baseline.users);
+  if (run3.signal.aborted) throw cancelled("before the restore; nothing was written.");
+  return baseline;
+}
+function recordSkippedUsers(report, read) {
+  if (read && "skipped" in read)
+    report.users = { checked: false, reason: read.skipped, drift: void 0 };
+}
+async function probeAfter(run3, options = {}) {
+  const { report, settings } = run3;
+  const { round = "Probe after restore", before: before2, baseline } = options;
+  const advice = managedAdvice(before2?.managed);
+  return phase(report.phases, round, async () => {
+    const probes = await probeApps(settings);
+    let after = probeResults(probes);
+    report.probes.after = after;
+    const repairs = [];
+    if (settings.repairAppUser) {
+      for (const app of rejectedApps(probes)) {
+        const repair = await repairApp(settings, app, baseline);
+        repairs.push(repair);
+        report.repairs.push(repair);
+      }
+      if (repairs.length > 0) {
+        after = probeResults(await probeApps(settings));
+        report.probes.after = after;
+      }
+    }
+    if (before2) report.verdicts = judgeAfter(probeResults(before2.probes), after, advice);
+    else judgeNow(after, advice);
+    return repairs;
+  });
+}
+
+// src/pipeline/check.ts
+async function checkTheCopy(run3, { plan: plan2, result: result2, expected, baseline, repairs, reference, writes }) {
+  const { report, settings } = run3;
+  await phase(report.phases, "Verify", async () => {
+    checkRestore(report.dumped, result2.counts, plan2.allowFailedDocuments);
+    const restored = result2.restored.map((r) => r.target);
+    const actual = await tryReadTarget(settings, settings.target, restored);
+    const ranged = new Set(rangedNamespaces(plan2));
+    let expiry;
+    let mismatches = [];
+    if (actual) {
+      expiry = await checkExpiry(
+        reference,
+        settings.target,
+        actual,
+        result2.restored.filter((r) => !ranged.has(r.source)),
+        settings.probeTimeoutMs
+      );
+      report.expiry = expiry;
+      if (expiry) {
+        info2(
+          `${expiry.expired} documents had expired by TTL (as of ${expiry.asOf}) and are not compared.`
+        );
+      }
+      const states = [...actual.values()].map(stateOf);
+      const exact = plan2.drop || !plan2.allowMerge;
+      mismatches = [
+        ...compareCollections(result2.restored, withoutExpiring(expected, expiry), states, exact),
+        ...expiryMismatches(expiry, exact)
+      ];
+      report.mismatches = mismatches;
+      info2(`${states.length} restored collections checked: ${mismatches.length} mismatches.`);
+    }
+    const copy2 = await checkCopy(
+      reference,
+      settings.target,
+      actual,
+      result2.restored,
+      plan2.verifySample,
+      settings.probeTimeoutMs,
+      ranged,
+      expiringOf(expiry)
+    );
+    report.copy = copy2;
+    const { options, samples } = copy2;
+    if (!options.checked) {
+      warning2(`The options and indexes check was skipped: ${options.reason}.`, {
+        title: "Options check skipped"
+      });
+    }
+    info2(
+      `Options and indexes of ${options.collections} collections: ${options.differences.length} differences. Sample: ${samples.reduce((n, s) => n + s.compared, 0)} documents compared in ${samples.length} collections.`
+    );
+    const sourceWrites = writes && await writesSince(writes);
+    report.sourceWrites = sourceWrites;
+    if (sourceWrites && sourceWrites.total > 0) {
+      info2(`The source took ${sourceWrites.total} writes while it was copied.`);
+    }
+    report.leftovers = await tryLeftovers(settings);
+    await checkUsers(run3, baseline, repairs);
+    const different = copyFailure(copy2, mismatches, sourceWrites);
+    if (different) throw different;
+    checkMismatches(mismatches);
+  });
+}
+async function checkUsers(run3, baseline, repairs) {
+  const before2 = baseline.users;
+  if (before2 === void 0 || "skipped" in before2) return;
+  const after = await tryReadUsers(run3.settings);
+  recordSkippedUsers(run3.report, after);
+  if (after === void 0 || "skipped" in after) return;
+  const drift = usersDrift(before2.snapshot, after.snapshot, repairs);
+  run3.report.users = { checked: true, reason: void 0, drift, count: after.snapshot.size };
+  judgeUsers(drift, after.snapshot.size);
+}
+
+// src/pipeline/expected.ts
+function expectedOfCopy(restored, dumped, source, pointInTime, transfer) {
+  const counts = new Map(dumped.map((d) => [d.namespace, d.documents]));
+  const indexes = indexesOf(source);
+  const ranged = new Set(rangedNamespaces(transfer));
+  const indexHolders = new Set(
+    transfer.namespaces.filter((l) => l.range && buildsIndexes(l)).map(namespaceOf)
+  );
+  return new Map(
+    restored.map((r) => {
+      if (ranged.has(r.source)) {
+        return [
+          r.source,
+          {
+            documents: void 0,
+            indexes: indexHolders.has(r.source) ? indexes.get(r.source) : void 0
+          }
+        ];
+      }
+      const count2 = (pointInTime ? source.get(r.source)?.documents : void 0) ?? counts.get(r.source) ?? counts.get(bucketsOf(r.source));
+      return [
+        r.source,
+        {
+          documents: count2 === void 0 ? void 0 : count2 - r.failures,
+          indexes: indexes.get(r.source)
+        }
+      ];
+    })
+  );
+}
+function expectedOfDump(restored, manifest, indexes) {
+  const dumped = new Map(manifest?.namespaces.map((n) => [n.namespace, n.documents]));
+  return new Map(
+    restored.map((r) => {
+      const count2 = dumped.get(r.source) ?? dumped.get(bucketsOf(r.source));
+      return [
+        r.source,
+        {
+          documents: count2 === void 0 ? r.documents : count2 - r.failures,
+          indexes: indexes.get(r.source)
+        }
+      ];
+    })
+  );
+}
+function expectedOfSource(planned, source) {
+  const indexes = indexesOf(source);
+  return new Map(
+    planned.map((p) => [
+      p.source,
+      { documents: source.get(p.source)?.documents, indexes: indexes.get(p.source) }
+    ])
+  );
+}
+function indexesOf(collections) {
+  return new Map([...collections.values()].map((c) => [c.namespace, stateOf(c).indexes]));
+}
+
+// src/pipeline/catch-up.ts
 var BATCH_ENTRIES = 1e4;
 var PROGRESS_MS = 5e3;
 var FAILOVER_WAIT_MS = 9e4;
@@ -61188,15 +60647,19 @@ async function catchUp(run3) {
   const { settings, report } = run3;
   const record = newCatchUp(settings.from);
   report.catchUp = record;
-  await probeBefore(run3);
-  const planned = await phase(report.phases, "Check source and target", () => checkSides2(run3));
+  const before2 = await probeBefore(run3);
+  const planned = await phase(
+    report.phases,
+    "Check source and target",
+    () => checkSourceAndTarget(run3)
+  );
   report.plan = { namespaces: planned, drop: false };
   const baseline = await recordBaseline(run3);
   const scope = (ns) => planNamespaces([ns], settings.transfer).length > 0;
   const position = await phase(
     report.phases,
     "Check T and the target",
-    () => checkStart(run3, planned, scope)
+    () => checkStart(run3, record, planned, scope)
   );
   await phase(report.phases, "Catch up", async () => {
     await replayUntil(run3, position, scope, () => record.lagSeconds * 1e3 <= settings.maxLagMs);
@@ -61213,7 +60676,7 @@ async function catchUp(run3) {
     );
     if (differing.length > 0) throw targetWritten(differing, position.applied, true);
   });
-  info(
+  info2(
     `Caught up: the target is ${record.lagSeconds} s behind the source, and holds the source's counts at ${formatOplogTime(record.appliedThrough)}.`
   );
   record.verdict = "caught-up";
@@ -61232,7 +60695,7 @@ async function catchUp(run3) {
     })
   );
   record.writesStoppedAt = position.lastWrite?.toISOString();
-  await probeAfter(run3, baseline, "Probe after catch-up");
+  const repairs = await probeAfter(run3, { round: "Probe after catch-up", before: before2, baseline });
   const now = await phase(
     report.phases,
     "Read the source",
@@ -61245,34 +60708,32 @@ async function catchUp(run3) {
       }
     })
   );
-  await verifyCaughtUp(run3, now, baseline);
+  await verifyCaughtUp(run3, now, baseline, repairs);
   record.verifiedAt = (/* @__PURE__ */ new Date()).toISOString();
   if (position.lastWrite) {
     record.cutoverSeconds = (Date.now() - position.lastWrite.getTime()) / 1e3;
   }
   record.verdict = "verified";
 }
-async function checkSides2(run3) {
+async function checkSourceAndTarget(run3) {
   const { settings } = run3;
   const sides = await openSides(settings.source, settings.target, settings.probeTimeoutMs);
   try {
     const hello = await sides.source.client.db("admin").command({ hello: 1 });
     if (typeof hello["setName"] !== "string") throw notAReplicaSet(settings.source);
     const planned = await plannedNamespaces(sides, settings.transfer, []);
-    info(
-      `The catch-up replays writes to ${planned.length} namespace(s): ${planned.map((p) => p.source === p.target ? p.target : `${p.source} \u2192 ${p.target}`).join(", ") || "none"}`
-    );
+    info2(`The catch-up replays writes to ${planned.length} namespace(s): ${describe2(planned)}`);
     return planned;
   } finally {
     await sides.close();
   }
 }
-async function checkStart(run3, planned, scope) {
+async function checkStart(run3, record, planned, scope) {
   const { settings } = run3;
   const { from } = settings;
   const bounds = await oplogBounds(settings.source, settings.probeTimeoutMs);
   if (before(from, bounds.oldest)) throw rolledOver(from, bounds.oldest);
-  info(
+  info2(
     `T = ${formatOplogTime(from)} (${wallClockOf(from)}); the source's oplog reaches back to ${wallClockOf(bounds.oldest)} and forward to ${wallClockOf(bounds.newest)}.`
   );
   const change = namespaceChange(await renamesAndDropsAfter(settings, from), scope);
@@ -61285,8 +60746,9 @@ async function checkStart(run3, planned, scope) {
     settings.probeTimeoutMs
   );
   if (differing.length > 0) throw targetWritten(differing, from);
-  info(`The target's ${planned.length} collection(s) hold the source's counts at T.`);
+  info2(`The target's ${planned.length} collection(s) hold the source's counts at T.`);
   return {
+    record,
     applied: from,
     appliedIsEntry: false,
     primary: await sourcePrimary(settings.source, settings.probeTimeoutMs),
@@ -61295,10 +60757,10 @@ async function checkStart(run3, planned, scope) {
   };
 }
 async function replayUntil(run3, position, scope, done) {
-  const { settings, report, tools, signal } = run3;
-  const record = report.catchUp;
+  const { settings, tools, signal } = run3;
+  const { record } = position;
   const progress = () => `Applied ${record.entriesApplied} entries in ${record.batches} batches; the target holds the source through ${formatOplogTime(record.appliedThrough)} (${record.appliedThroughTime}), ${record.lagSeconds} s behind.`;
-  const ticker = setInterval(() => info(progress()), PROGRESS_MS);
+  const ticker = setInterval(() => info2(progress()), PROGRESS_MS);
   try {
     for (; ; ) {
       if (signal.aborted) throw cancelledAt(record.appliedThrough);
@@ -61323,7 +60785,7 @@ async function replayUntil(run3, position, scope, done) {
         record.entriesSkipped += batch.entries.length - batch.replay.length;
         record.appliedThrough = last;
         record.appliedThroughTime = wallClockOf(last);
-        if (batch.writes > 0) info(progress());
+        if (batch.writes > 0) info2(progress());
       }
       record.lagSeconds = Math.max(0, batch.newest.t - position.applied.t);
       const full = batch.entries.length >= BATCH_ENTRIES;
@@ -61343,13 +60805,13 @@ async function throughFailover(run3, position, fn) {
       if (!electing(error2)) throw error2;
       if (Date.now() > deadline) throw noPrimary(FAILOVER_WAIT_MS, position.applied);
       if (run3.signal.aborted) throw cancelledAt(position.applied);
-      info(`The source has no primary (an election?): reading again in a second.`);
+      info2(`The source has no primary (an election?): reading again in a second.`);
       await new Promise((resolve3) => setTimeout(resolve3, 1e3));
     }
   }
 }
 async function followPrimary(run3, position) {
-  const { settings, report } = run3;
+  const { settings } = run3;
   const primary = await sourcePrimary(settings.source, settings.probeTimeoutMs);
   if (primary === position.primary) return;
   const bounds = await oplogBounds(settings.source, settings.probeTimeoutMs);
@@ -61357,11 +60819,11 @@ async function followPrimary(run3, position) {
   if (position.appliedIsEntry && await entryMissing(settings, position.applied)) {
     throw entryRolledBack(position.applied, primary);
   }
-  warning(
+  warning2(
     `The source's primary changed from ${position.primary} to ${primary}; its oplog holds the last entry applied (${formatOplogTime(position.applied)}): the catch-up continues from it.`,
     { title: "Source failover" }
   );
-  report.catchUp.failovers.push(primary);
+  position.record.failovers.push(primary);
   position.primary = primary;
 }
 function cancelledAt(applied) {
@@ -61372,135 +60834,1216 @@ function cancelledAt(applied) {
 function before(a, b) {
   return a.t < b.t || a.t === b.t && a.i < b.i;
 }
-
-// src/report/copy-verdict.ts
-function copyFailure(check2, mismatches, writes) {
-  const options = check2.options.differences.map(
-    (d) => `${d.namespace} ${d.option}: source ${d.source}, target ${d.target}`
+async function verifyCaughtUp(run3, planned, baseline, repairs) {
+  const { settings } = run3;
+  const source = await readSource(
+    settings,
+    planned.map((p) => p.source)
   );
-  const samples = check2.samples.flatMap((s) => {
-    const parts = [
-      s.differing > 0 ? `${s.differing} differ byte for byte (_id ${namedIds(s.differingIds, s.differing)})` : "",
-      s.missing > 0 ? `${s.missing} missing (_id ${namedIds(s.missingIds, s.missing)})` : ""
-    ].filter((p) => p !== "");
-    return parts.length === 0 ? [] : [`${s.namespace}: of ${s.compared} sampled documents, ${parts.join(", ")}`];
+  const restored = planned.map((p) => ({ ...p, documents: 0, failures: 0 }));
+  const result2 = { counts: { restored: 0, failed: 0 }, restored };
+  await checkTheCopy(run3, {
+    plan: settings.transfer,
+    result: result2,
+    expected: expectedOfSource(planned, source),
+    baseline,
+    repairs,
+    reference: { kind: "server", uri: settings.source, collections: source }
   });
-  const others = check2.options.checked ? mismatches.filter((m) => m.check !== "indexes") : mismatches;
-  if (options.length === 0 && samples.length === 0) return void 0;
-  if (writes && writes.total > 0 && options.length === 0 && others.length === 0) {
-    return sourceChanged(writes, samples);
-  }
-  const what = [
-    options.length > 0 ? `options or indexes differ from the source: ${options.join("; ")}` : "",
-    samples.length > 0 ? `documents differ from the source: ${samples.join("; ")}` : "",
-    others.length > 0 ? `counts or indexes differ: ${others.map((m) => `${m.namespace}: ${m.problem}`).join("; ")}` : ""
-  ].filter((p) => p !== "");
-  return new GuardError(
-    "DataMismatch",
-    options.length > 0 ? "Restored collections differ from the source" : "Restored documents differ from the source",
-    `The restore finished, but ${what.join(". And ")}. mongorestore exits 0 when it keeps an existing collection's options, recreates a view with its stages' fields in another order (tools 100.7.0), or skips documents it cannot insert; the target does not hold a faithful copy. Drop or fix the target's collections and restore again (drop: true replaces them).`
-  );
 }
-function sourceChanged(writes, samples) {
-  const where = writes.namespaces.slice(0, NAMED_NAMESPACES).map((n) => `${n.writes} in ${n.namespace}`).join(", ");
-  const more = writes.namespaces.length > NAMED_NAMESPACES ? ", and more" : "";
-  return new GuardError(
-    "SourceChanged",
-    "The source changed while it was copied",
-    `The source took ${writes.total} writes while it was copied (${where}${more}), and the copy check, which reads the source as it is now, found what they changed: ${samples.join("; ")}. The source was read collection by collection, not at one point in time, so the target holds each collection as the dump read it; the restore is not the cause, and the target needs no fix. For a copy that verifies, stop the application's writes to the source during the copy, or copy from a replica-set member (with a user who may read the oplog) so that the copy is one point in time.`
-  );
-}
-var NAMED_NAMESPACES = 5;
 
-// src/report/expiry-check.ts
-var import_mongodb25 = __toESM(require_lib3(), 1);
-var EXPIRY_MARGIN_MS = 10 * 6e4;
-async function checkExpiry(reference, target, targetInfo, restored, timeoutMs) {
-  const expiring = restored.map((pair) => {
-    const from = reference.collections.get(pair.source);
-    const to = targetInfo.get(pair.target);
-    const [source, onTarget] = (from?.type ?? to?.type) === "timeseries" ? [bucketsOf(pair.source), bucketsOf(pair.target)] : [pair.source, pair.target];
-    return { pair, source, onTarget, rules: expiryRules(from, to) };
-  }).filter((e) => e.rules.length > 0);
-  if (expiring.length === 0) return void 0;
-  const withSource = (fn) => reference.kind === "server" ? reference.uri.use("verify", timeoutMs, fn, false, SERVER_CONCURRENCY) : fn(void 0);
-  return withSource(
-    (sourceClient) => target.use(
-      "verify",
-      timeoutMs,
-      async (targetClient) => {
-        const clocks = await Promise.all([targetClient, sourceClient].map(clockOf));
-        const at2 = new Date(Math.max(...clocks) + EXPIRY_MARGIN_MS);
-        const uncounted = [];
-        const collections = [];
-        await Promise.all(
-          expiring.map(async ({ pair, source, onTarget, rules }) => {
-            const expiring2 = { rules, at: at2 };
-            const counted = sourceClient ? await countOnServer(sourceClient, source, expiring2) : await countInDump(reference, source, expiring2);
-            if (typeof counted === "string") {
-              uncounted.push({ ...pair, reason: counted });
-              return;
-            }
-            const targetLive = await count(targetClient, onTarget, liveFilter(rules, at2));
-            collections.push({ ...pair, rules, ...counted, targetLive });
-          })
-        );
-        const expired = collections.reduce((n, c) => n + c.expired, 0);
-        return { asOf: at2.toISOString(), collections, expired, uncounted };
-      },
-      false,
-      SERVER_CONCURRENCY
+// src/oplog/copy.ts
+import { rm as rm6 } from "node:fs/promises";
+import { join as join9 } from "node:path";
+
+// src/server/oplog-access.ts
+var WRITE_ACTIONS = ["insert", "update", "remove", "createCollection", "createIndex"];
+var REPLAY_ROLES = "restore, readWriteAnyDatabase and dbAdminAnyDatabase";
+async function missingReplayAccess(target, databases, timeoutMs) {
+  return target.use("oplog", timeoutMs, async (client) => {
+    const granted = await privilegesOf(client, target);
+    const applyOps = granted.some(
+      (p) => (p.resource.cluster === true || p.resource.anyResource === true) && p.actions.includes("applyOps")
+    );
+    const missing = missingPrivileges(
+      [...new Set(databases)].map((database) => ({
+        database,
+        actions: WRITE_ACTIONS,
+        asWritten: database
+      })),
+      granted
+    );
+    const lacks = [
+      ...applyOps ? [] : ["applyOps on the cluster"],
+      ...missing.map((m) => `${m.actions.join(", ")} on ${m.database}`)
+    ];
+    if (lacks.length === 0) return void 0;
+    return `the target user ${target.username ?? ""} lacks ${lacks.join("; ")}, which replaying the writes made during the copy needs (mongorestore --oplogReplay applies them with applyOps; e.g. the roles ${REPLAY_ROLES})`;
+  });
+}
+async function privilegesOf(client, uri) {
+  const status = await client.db(uri.authSource).command({ connectionStatus: 1, showPrivileges: true });
+  return status["authInfo"]?.["authenticatedUserPrivileges"] ?? [];
+}
+
+// src/oplog/copy.ts
+async function startCopy(consistent, source, target, timeoutMs, ruledOut) {
+  if (consistent === "false") return { reason: "consistent: false" };
+  const reason2 = ruledOut ?? await (async () => {
+    const opened = await openWindow(source, timeoutMs);
+    if ("unavailable" in opened) return opened.unavailable;
+    const denied = target && await replayDenied(target, timeoutMs);
+    return denied ?? opened;
+  })();
+  if (typeof reason2 !== "string") return reason2;
+  if (consistent === "true") throw noPointInTime(reason2);
+  return { reason: reason2 };
+}
+function replayDenied(target, timeoutMs) {
+  return missingReplayAccess(target.uri, target.databases, timeoutMs);
+}
+function noPointInTime(reason2) {
+  return new GuardError(
+    "ReplayImpossible",
+    "No point-in-time copy possible",
+    `consistent: true, but ${reason2}. Nothing was written. Copy from a replica-set member with a user that may read local.oplog.rs (e.g. backup), give the target user what the replay needs, or set consistent: auto to accept an ordinary copy.`
+  );
+}
+async function finishCopy(ctx, source, target, start, scope, timeoutMs) {
+  const file = join9(ctx.secrets.path, "oplog.bson");
+  try {
+    const window = await captureWindow(source, start, scope, file, timeoutMs);
+    const applied = window.kept > 0 ? await replayOplog(ctx, target, file) : 0;
+    return {
+      at: window.end,
+      wallClock: wallClock(window.end),
+      writes: window.writes,
+      entries: window.read,
+      applied
+    };
+  } finally {
+    await rm6(file, { force: true });
+  }
+}
+
+// src/oplog/saved.ts
+var import_mongodb21 = __toESM(require_lib3(), 1);
+import { createWriteStream as createWriteStream2, existsSync as existsSync5 } from "node:fs";
+import { once as once2 } from "node:events";
+import { rm as rm7 } from "node:fs/promises";
+import { join as join10 } from "node:path";
+var OPLOG_FILE = "oplog.bson";
+var END_MESSAGE = "mongo-restore-guard: end of the window";
+async function saveWindow(source, start, scope, directory, timeoutMs) {
+  const file = join10(directory, OPLOG_FILE);
+  let window;
+  try {
+    window = await captureWindow(source, start, { ...scope, renames: [] }, file, timeoutMs);
+    const end = createWriteStream2(file, { flags: "a", mode: 384 });
+    end.end(import_mongodb21.BSON.serialize({ ts: window.end, op: "n", ns: "", o: { msg: END_MESSAGE } }));
+    await once2(end, "close");
+  } catch (error2) {
+    await rm7(file, { force: true });
+    throw error2;
+  }
+  return {
+    at: window.end,
+    wallClock: wallClock(window.end),
+    writes: window.writes,
+    entries: window.read,
+    applied: 0
+  };
+}
+function hasSavedWindow(path5) {
+  return existsSync5(join10(path5, OPLOG_FILE));
+}
+async function replaySaved(ctx, target, path5, scope) {
+  const file = join10(ctx.secrets.path, OPLOG_FILE);
+  const out = createWriteStream2(file, { mode: 384 });
+  let at2;
+  let kept = 0;
+  let writes = 0;
+  let entries = 0;
+  try {
+    for await (const raw of dumpDocuments(join10(path5, OPLOG_FILE), "all")) {
+      const entry = import_mongodb21.BSON.deserialize(raw, RAW);
+      entries++;
+      if (entry.ts instanceof import_mongodb21.Timestamp) at2 = entry.ts;
+      const filtered = filterEntry(entry, scope);
+      writes += filtered.writes;
+      if (!filtered.entry) continue;
+      kept++;
+      if (!out.write(import_mongodb21.BSON.serialize(filtered.entry))) await once2(out, "drain");
+    }
+    out.end();
+    await once2(out, "close");
+    const applied = kept > 0 ? await replayOplog(ctx, target, file) : 0;
+    const end = at2 ?? new import_mongodb21.Timestamp({ t: 0, i: 0 });
+    return { at: end, wallClock: wallClock(end), writes, entries, applied };
+  } finally {
+    out.destroy();
+    await rm7(file, { force: true });
+  }
+}
+
+// src/tools/dump-files.ts
+var import_mongodb22 = __toESM(require_lib3(), 1);
+import { createReadStream as createReadStream2 } from "node:fs";
+import { readdir as readdir2, readFile, stat as stat2 } from "node:fs/promises";
+import { join as join11 } from "node:path";
+import { createGunzip as createGunzip2, gunzipSync } from "node:zlib";
+function carriesCredentials(namespace) {
+  return isCredentialNamespace(namespace) || namespace.includes("$admin.system.");
+}
+async function inspectDump(path5) {
+  const contents = (await stat2(path5)).isDirectory() ? await readDirectory(path5) : await readArchive(path5);
+  return { ...contents, credentialNamespaces: contents.namespaces.filter(carriesCredentials) };
+}
+async function readDirectory(root) {
+  const namespaces = [];
+  const indexes = /* @__PURE__ */ new Map();
+  const collections = /* @__PURE__ */ new Map();
+  let bytes2 = 0;
+  let gzipped = false;
+  for (const db of await readdir2(root, { withFileTypes: true })) {
+    if (!db.isDirectory()) continue;
+    for (const file of await readdir2(join11(root, db.name))) {
+      const path5 = join11(root, db.name, file);
+      bytes2 += (await stat2(path5)).size;
+      gzipped ||= file.endsWith(".gz");
+      const bson = /^(.*)\.bson(\.gz)?$/.exec(file);
+      if (bson) namespaces.push(`${db.name}.${bson[1]}`);
+      const meta = /^(.*)\.metadata\.json(\.gz)?$/.exec(file);
+      if (meta) {
+        const raw = await readFile(path5);
+        const text = (meta[2] ? gunzipSync(raw) : raw).toString("utf8");
+        const info3 = metadataInfo(`${db.name}.${meta[1]}`, text);
+        indexes.set(info3.namespace, info3.indexes.map(indexSpec));
+        collections.set(info3.namespace, info3);
+      }
+    }
+  }
+  return { namespaces: namespaces.sort(), indexes, collections, bytes: bytes2, gzipped, kind: "directory" };
+}
+var ARCHIVE_MAGIC = 2174345837;
+var TERMINATOR = 4294967295;
+async function readArchive(path5) {
+  const bytes2 = (await stat2(path5)).size;
+  const { head, gzipped } = await readStart(path5);
+  let offset = 4;
+  if (head.length < 8 || head.readUInt32LE(0) !== ARCHIVE_MAGIC) {
+    throw unreadable(path5, "it does not start like a mongodump archive (bad magic number)");
+  }
+  const documents = [];
+  for (; ; ) {
+    if (offset + 4 > head.length) throw unreadable(path5, "it ends inside its prelude (truncated)");
+    const size = head.readUInt32LE(offset);
+    if (size === TERMINATOR) break;
+    if (offset + size > head.length)
+      throw unreadable(path5, "it ends inside its prelude (truncated)");
+    documents.push(import_mongodb22.BSON.deserialize(head.subarray(offset, offset + size)));
+    offset += size;
+  }
+  const namespaces = [];
+  const indexes = /* @__PURE__ */ new Map();
+  const collections = /* @__PURE__ */ new Map();
+  for (const doc of documents.slice(1)) {
+    const namespace = `${doc["db"]}.${doc["collection"]}`;
+    namespaces.push(namespace);
+    if (typeof doc["metadata"] === "string" && doc["metadata"] !== "") {
+      const info3 = metadataInfo(namespace, doc["metadata"]);
+      indexes.set(namespace, info3.indexes.map(indexSpec));
+      collections.set(namespace, info3);
+    }
+  }
+  return { namespaces: namespaces.sort(), indexes, collections, bytes: bytes2, gzipped, kind: "archive" };
+}
+function unreadable(path5, why) {
+  return new GuardError(
+    "UnreadableDump",
+    "The dump cannot be read",
+    `archive: ${path5} cannot be read: ${why}. Nothing was restored; use a complete, uncorrupted dump.`
+  );
+}
+async function readStart(path5, limit = 64 * 1024 * 1024) {
+  const first = await new Promise((resolve3, reject) => {
+    const chunks2 = [];
+    createReadStream2(path5, { start: 0, end: 1 }).on("data", (c) => chunks2.push(c)).on("end", () => resolve3(Buffer.concat(chunks2))).on("error", reject);
+  });
+  const gzipped = first[0] === 31 && first[1] === 139;
+  const stream2 = gzipped ? createReadStream2(path5).pipe(createGunzip2()) : createReadStream2(path5);
+  const chunks = [];
+  let length = 0;
+  try {
+    for await (const chunk of stream2) {
+      chunks.push(chunk);
+      length += chunk.length;
+      if (length >= limit || preludeComplete(Buffer.concat(chunks))) break;
+    }
+  } catch (error2) {
+    if (chunks.length === 0) throw error2;
+  } finally {
+    stream2.destroy();
+  }
+  return { head: Buffer.concat(chunks), gzipped };
+}
+function preludeComplete(buffer) {
+  let offset = 4;
+  while (offset + 4 <= buffer.length) {
+    const size = buffer.readUInt32LE(offset);
+    if (size === TERMINATOR) return true;
+    offset += size;
+  }
+  return false;
+}
+function metadataInfo(namespace, text) {
+  const metadata = import_mongodb22.BSON.EJSON.parse(text, { relaxed: true });
+  return {
+    namespace,
+    type: metadata.type ?? "collection",
+    options: metadata.options ?? {},
+    indexes: metadata.indexes ?? [],
+    documents: void 0
+  };
+}
+
+// src/report/recovery.ts
+function dataAsOf(e) {
+  if (e.consistentAt) {
+    return {
+      at: pointTime(e.consistentAt),
+      source: "consistent-copy",
+      how: `the consistent copy's oplog time (${e.consistentAt.t}, ${e.consistentAt.i})`
+    };
+  }
+  if (e.dumpStartedAt) {
+    return {
+      at: e.dumpStartedAt.toISOString(),
+      source: "dump-started",
+      how: "when this run's dump started (databases are dumped one after another, so no single point is exact: this is the oldest it can be)"
+    };
+  }
+  if (e.manifest?.consistentAt) {
+    return {
+      at: e.manifest.consistentAt.time,
+      source: "manifest-consistent",
+      how: "the consistent point in time recorded in the dump's manifest"
+    };
+  }
+  if (e.manifest) {
+    return {
+      at: e.manifest.startedAt,
+      source: "manifest",
+      how: `when the dump started, as its manifest records: the oldest the data can be (the dump took ${formatDuration(e.manifest.durationSeconds * 1e3)})`
+    };
+  }
+  if (e.newestId) {
+    return {
+      at: e.newestId.at.toISOString(),
+      source: "newest-objectid",
+      how: `the dump has no manifest: the newest ObjectId _id among the restored documents (in ${e.newestId.namespace}), i.e. the newest insert; updates and other _id types do not show`
+    };
+  }
+  return {
+    at: void 0,
+    source: "unknown",
+    how: `unknown: ${e.unknownBecause ?? "nothing records when the data was read"}`
+  };
+}
+function pointTime(p) {
+  return new Date(p.t * 1e3).toISOString();
+}
+function measureRecovery(m, objectives) {
+  const age = m.asOf.at === void 0 ? void 0 : m.finishedAt.getTime() - Date.parse(m.asOf.at);
+  const results = [];
+  if (objectives?.maxRestoreMs !== void 0) {
+    results.push(result("max-restore-duration", objectives.maxRestoreMs, m.restoreMs));
+  }
+  if (objectives?.maxDataAgeMs !== void 0) {
+    results.push(result("max-data-age", objectives.maxDataAgeMs, age));
+  }
+  return {
+    restoreSeconds: m.restoreMs === void 0 ? void 0 : seconds(m.restoreMs),
+    restoreFinishedAt: m.restoreMs === void 0 ? void 0 : m.finishedAt.toISOString(),
+    bytes: m.bytes,
+    documents: m.documents,
+    dataAsOf: m.asOf,
+    dataAgeSeconds: age === void 0 ? void 0 : seconds(age),
+    objectives: results
+  };
+}
+function result(objective, boundMs, actualMs) {
+  return {
+    objective,
+    boundSeconds: seconds(boundMs),
+    actualSeconds: actualMs === void 0 ? void 0 : seconds(actualMs),
+    met: actualMs !== void 0 && actualMs <= boundMs
+  };
+}
+function missedLines(recovery) {
+  return recovery.objectives.filter((o) => !o.met).map((o) => {
+    const bound = formatDuration(o.boundSeconds * 1e3);
+    if (o.objective === "max-restore-duration") {
+      const took = o.actualSeconds === void 0 ? 0 : o.actualSeconds;
+      return `max-restore-duration missed by ${formatDuration((took - o.boundSeconds) * 1e3)}: the restore took ${formatDuration(took * 1e3)}, the bound is ${bound}`;
+    }
+    const asOf = recovery.dataAsOf;
+    const finished = recovery.restoreFinishedAt ?? "the end of the run";
+    if (o.actualSeconds === void 0) {
+      return `max-data-age cannot be shown to hold: the data's age is ${asOf.how}; the bound is ${bound}`;
+    }
+    return `max-data-age missed by ${formatDuration((o.actualSeconds - o.boundSeconds) * 1e3)}: the data is as of ${asOf.at} (${asOf.how}), ${formatDuration(o.actualSeconds * 1e3)} old when the restore finished at ${finished}; the bound is ${bound}`;
+  });
+}
+function missedHeadline(recovery) {
+  const o = recovery?.objectives.find((x) => !x.met);
+  if (!o) return void 0;
+  const bound = formatDuration(o.boundSeconds * 1e3);
+  if (o.actualSeconds === void 0)
+    return `the data's age is unknown, so ${o.objective} (${bound}) is not shown to hold`;
+  const by = formatDuration((o.actualSeconds - o.boundSeconds) * 1e3);
+  const actual = formatDuration(o.actualSeconds * 1e3);
+  return o.objective === "max-restore-duration" ? `max-restore-duration missed by ${by}: the restore took ${actual} (bound ${bound})` : `max-data-age missed by ${by}: the data was ${actual} old (bound ${bound})`;
+}
+function judgeObjectives(recovery) {
+  const missed = recovery ? missedLines(recovery) : [];
+  if (missed.length === 0) return;
+  throw new GuardError(
+    "ObjectiveMissed",
+    "A recovery objective was missed",
+    `${missed.join(". ")}. The restore itself passed every probe and check; a real recovery from this backup would miss the objective. ${fixFor(recovery)}`
+  );
+}
+function fixFor(recovery) {
+  const missed = new Set(recovery.objectives.filter((o) => !o.met).map((o) => o.objective));
+  const fixes = [];
+  if (missed.has("max-data-age"))
+    fixes.push(
+      "Check that the backup job still runs and that this rehearsal restores its newest dump"
+    );
+  if (missed.has("max-restore-duration"))
+    fixes.push(
+      "Look at the phases for where the time went (more parallelism, a faster target, or a bound that matches what the data needs)"
+    );
+  return fixes.join("; ") + ".";
+}
+function seconds(ms) {
+  return Math.round(ms / 100) / 10;
+}
+
+// src/server/newest-id.ts
+var import_mongodb23 = __toESM(require_lib3(), 1);
+async function newestObjectId(uri, namespaces, timeoutMs) {
+  const found = await uri.use(
+    "data-age",
+    timeoutMs,
+    (client) => forEachBounded(namespaces, SERVER_CONCURRENCY, async (namespace) => {
+      const dot = namespace.indexOf(".");
+      const collection2 = client.db(namespace.slice(0, dot)).collection(namespace.slice(dot + 1));
+      const doc = await collection2.find({ _id: { $type: "objectId" } }, { projection: { _id: 1 }, maxTimeMS: timeoutMs }).sort({ _id: -1 }).limit(1).next().catch(() => null);
+      const id = doc?.["_id"];
+      return id instanceof import_mongodb23.ObjectId ? { at: id.getTimestamp(), namespace } : void 0;
+    }),
+    false,
+    SERVER_CONCURRENCY
+  );
+  return found.filter((f) => f !== void 0).reduce((a, b) => a && a.at >= b.at ? a : b, void 0);
+}
+
+// src/tools/manifest.ts
+import { existsSync as existsSync6 } from "node:fs";
+import { readFile as readFile2, stat as stat3, writeFile as writeFile4 } from "node:fs/promises";
+import { join as join12 } from "node:path";
+var MANIFEST_FILE = "mongo-restore-guard-manifest.json";
+var FORMAT = "mongo-restore-guard-manifest/1";
+async function writeManifest(directory, fields) {
+  const { consistentAt, ...rest } = fields;
+  const manifest = {
+    format: FORMAT,
+    ...rest,
+    durationSeconds: seconds2(Date.parse(fields.finishedAt) - Date.parse(fields.startedAt)),
+    ...consistentAt && {
+      consistentAt: { ...consistentAt, time: new Date(consistentAt.t * 1e3).toISOString() }
+    },
+    namespaces: [...fields.namespaces].sort((a, b) => a.namespace < b.namespace ? -1 : 1)
+  };
+  await writeFile4(join12(directory, MANIFEST_FILE), JSON.stringify(manifest, null, 2) + "\n");
+  return manifest;
+}
+async function readManifest(path5) {
+  if (!(await stat3(path5)).isDirectory()) return void 0;
+  const file = join12(path5, MANIFEST_FILE);
+  if (!existsSync6(file)) return void 0;
+  let parsed;
+  try {
+    parsed = JSON.parse(await readFile2(file, "utf8"));
+  } catch (error2) {
+    throw badManifest(file, `it is not JSON (${error2.message})`);
+  }
+  const m = parsed;
+  if (m.format !== FORMAT) throw badManifest(file, `its format is not ${FORMAT}`);
+  if (typeof m.startedAt !== "string" || Number.isNaN(Date.parse(m.startedAt))) {
+    throw badManifest(file, "its startedAt is not a time");
+  }
+  const counts = Array.isArray(m.namespaces) ? m.namespaces : void 0;
+  if (!counts || !counts.every((n) => typeof n?.namespace === "string" && Number.isSafeInteger(n?.documents))) {
+    throw badManifest(file, "its namespaces are not a list of namespaces with document counts");
+  }
+  return m;
+}
+function refuseIncompleteDump(path5, manifest, namespaces) {
+  const present = new Set(namespaces);
+  const missing = manifest.namespaces.map((n) => n.namespace).filter((ns) => !present.has(ns));
+  if (missing.length === 0) return;
+  throw new GuardError(
+    "UnreadableDump",
+    "The dump is incomplete",
+    `archive: ${path5} lacks ${missing.join(", ")}, which its manifest says were dumped. Nothing was restored; restore a complete copy of the dump.`
+  );
+}
+function badManifest(file, why) {
+  return new GuardError(
+    "UnreadableDump",
+    "The dump's manifest cannot be read",
+    `archive: ${file} cannot be read: ${why}. Nothing was restored. The manifest records when the dump was taken and its counts; restore the dump as its writer left it, or remove the file to restore it as a dump of unknown age.`
+  );
+}
+function seconds2(ms) {
+  return Math.round(ms / 100) / 10;
+}
+
+// src/pipeline/recovery.ts
+function ownDataAsOf(dumpStartedAt, consistentAt) {
+  return dataAsOf({ consistentAt, dumpStartedAt });
+}
+async function writeOwnManifest(run3, directory, plan2, startedAt, consistentAt) {
+  const { report, versions } = run3;
+  return writeManifest(directory, {
+    startedAt: startedAt.toISOString(),
+    finishedAt: (/* @__PURE__ */ new Date()).toISOString(),
+    consistentAt,
+    source: { version: versions?.source?.version, fcv: versions?.source?.fcv },
+    tools: versions?.tools,
+    gzip: plan2.gzip,
+    namespaces: report.dumped
+  });
+}
+function measureDumped(manifest, dumpStartedAt, bytes2, consistentAt) {
+  return measureRecovery(
+    {
+      restoreMs: void 0,
+      finishedAt: new Date(manifest.finishedAt),
+      bytes: bytes2,
+      documents: manifest.namespaces.reduce((n, c) => n + c.documents, 0),
+      asOf: ownDataAsOf(dumpStartedAt, consistentAt)
+    },
+    void 0
+  );
+}
+function measureCopy(run3, result2, bytes2, dumpStartedAt, consistentAt) {
+  return measureRecovery(
+    {
+      restoreMs: result2.restoreMs,
+      finishedAt: result2.finishedAt,
+      bytes: bytes2,
+      documents: result2.counts.restored,
+      asOf: ownDataAsOf(dumpStartedAt, consistentAt)
+    },
+    run3.settings.objectives
+  );
+}
+async function measureRestore(run3, result2, manifest, bytes2) {
+  const asOf = manifest ? dataAsOf({ manifest }) : await phase(run3.report.phases, "Find the data's age", () => foreignDataAsOf(run3, result2));
+  return measureRecovery(
+    {
+      restoreMs: result2.restoreMs,
+      finishedAt: result2.finishedAt,
+      bytes: bytes2,
+      documents: result2.counts.restored,
+      asOf
+    },
+    run3.settings.objectives
+  );
+}
+async function foreignDataAsOf(run3, result2) {
+  const { settings } = run3;
+  const restored = result2.restored.map((r) => r.target);
+  const newestId = await newestObjectId(settings.target, restored, settings.probeTimeoutMs);
+  const asOf = dataAsOf({
+    newestId,
+    unknownBecause: "the dump has no manifest and no restored document has an ObjectId _id (file times are not used: a copy or an artifact download rewrites them)"
+  });
+  info2(`The data is as of ${asOf.at ?? "an unknown time"}: ${asOf.how}.`);
+  return asOf;
+}
+
+// src/pipeline/copy.ts
+async function copyAndCheck(run3, plan2, { before: before2, planned, baseline }) {
+  const { settings, report } = run3;
+  const writes = await watchWrites(settings.source, planned, settings.probeTimeoutMs);
+  const result2 = await copy(run3, plan2, planned);
+  const repairs = await probeAfter(run3, { before: before2, baseline });
+  const source = await readSource(
+    settings,
+    result2.restored.map((r) => r.source),
+    result2.at
+  );
+  const pointInTime = result2.at !== void 0;
+  const expected = expectedOfCopy(result2.restored, report.dumped, source, pointInTime, plan2);
+  const reference = {
+    kind: "server",
+    uri: settings.source,
+    collections: source,
+    readAt: result2.at
+  };
+  await checkTheCopy(run3, { plan: plan2, result: result2, expected, baseline, repairs, reference, writes });
+  return result2;
+}
+async function copy(run3, given, planned) {
+  const { settings, report, tools } = run3;
+  const { source, target } = settings;
+  const plan2 = withCollections(given, planned);
+  const begun = await phase(
+    report.phases,
+    "Open the oplog window",
+    () => startCopy(
+      settings.consistent,
+      source,
+      { uri: target, databases: databasesOf(planned) },
+      settings.probeTimeoutMs,
+      plan2.namespaces.length > 0 ? "a part of a split migration copies _id ranges, which the verify job checks as a whole" : void 0
     )
   );
-}
-async function countOnServer(client, namespace, { rules, at: at2 }) {
-  const [expired, sourceLive] = await Promise.all([
-    count(client, namespace, expiredFilter(rules, at2)),
-    count(client, namespace, liveFilter(rules, at2))
-  ]);
-  return { expired, sourceLive };
-}
-async function countInDump(dump2, namespace, expiring) {
-  if (dump2.format === "archive") return "an archive file is not read for its expired documents";
-  const file = bsonFile(dump2.path, namespace);
-  const counts = { expired: 0, sourceLive: 0 };
-  if (!file) return counts;
-  for await (const raw of dumpDocuments(file, "all")) {
-    if (isExpired(import_mongodb25.BSON.deserialize(raw), expiring)) counts.expired += 1;
-    else counts.sourceLive += 1;
+  if ("reason" in begun) recordNotPointInTime(report, begun.reason);
+  const dumpStartedAt = /* @__PURE__ */ new Date();
+  const { bytes: bytes2, ...result2 } = await dumpAndRestore(run3, plan2, dumpStartedAt);
+  let at2;
+  if ("start" in begun) {
+    const done = await phase(
+      report.phases,
+      "Replay the writes made during the copy",
+      () => finishCopy(tools, source, target, begun.start, plan2, settings.probeTimeoutMs)
+    );
+    recordPointInTime(report, done);
+    at2 = done.at;
   }
-  return counts;
+  const recovery = measureCopy(run3, result2, bytes2, dumpStartedAt, at2 && pointOf(at2));
+  report.recovery = recovery;
+  return { ...result2, at: at2, recovery };
 }
-async function clockOf(client) {
-  if (!client) return 0;
-  const hello = await client.db("admin").command({ hello: 1 });
-  return hello["localTime"].getTime();
+function pointOf(at2) {
+  return { t: at2.t, i: at2.i };
 }
-function count(client, namespace, filter) {
-  return client.db(dbOf(namespace)).collection(collectionOf(namespace)).countDocuments(filter);
+function databasesOf(planned) {
+  return planned.map((p) => dbOf(p.target));
 }
-function expiringOf(check2) {
-  const at2 = new Date(check2?.asOf ?? 0);
-  return new Map((check2?.collections ?? []).map((c) => [c.source, { rules: c.rules, at: at2 }]));
+function withCollections(plan2, planned) {
+  return { ...plan2, collections: planned.length };
 }
-function withoutExpiring(expected, check2) {
-  const expiring = new Set(
-    [...check2?.collections ?? [], ...check2?.uncounted ?? []].map((c) => c.source)
+function recordNotPointInTime(report, reason2) {
+  report.consistency = { pointInTime: false, reason: reason2 };
+  info2(`Not a point-in-time copy: ${reason2}.`);
+}
+function recordPointInTime(report, done) {
+  report.consistency = {
+    pointInTime: true,
+    at: `${done.at.t}:${done.at.i}`,
+    wallClock: done.wallClock,
+    writesDuringCopy: done.writes,
+    oplogEntries: done.entries,
+    applied: done.applied
+  };
+  info2(
+    `Consistent as of ${done.at.t}:${done.at.i} (${done.wallClock}): ${done.writes} writes made during the copy, ${done.applied} replayed.`
   );
-  return new Map(
-    [...expected].map(([ns, e]) => [ns, expiring.has(ns) ? { ...e, documents: void 0 } : e])
-  );
 }
-function expiryMismatches(check2, exact) {
-  return (check2?.collections ?? []).filter((c) => exact ? c.targetLive !== c.sourceLive : c.targetLive < c.sourceLive).map((c) => ({
-    namespace: c.target,
-    check: "count",
-    problem: `${c.targetLive} documents not expired by TTL, expected ${exact ? "" : "at least "}${c.sourceLive} (${c.expired} expired on the source, not compared)`
-  }));
+async function dumpAndRestore(run3, plan2, dumpStartedAt) {
+  const { settings, report, tools } = run3;
+  const { source, target, archive } = settings;
+  if (archive === void 0) {
+    const result3 = await timed(
+      () => phase(
+        report.phases,
+        "Dump \u2192 restore (streamed)",
+        () => streamDumpRestore(tools, plan2, source, target)
+      )
+    );
+    return { ...result3, bytes: void 0 };
+  }
+  const databases = await userDatabases(source, plan2.databases, settings.probeTimeoutMs);
+  await phase(
+    report.phases,
+    "Dump to disk",
+    () => dumpToDirectory(tools, plan2, source, databases, archive)
+  );
+  await writeOwnManifest(run3, archive, plan2, dumpStartedAt);
+  const bytes2 = (await inspectDump(archive)).bytes;
+  const result2 = await timed(
+    () => phase(
+      report.phases,
+      "Restore",
+      () => restoreFromDump(tools, plan2, target, { kind: "directory", path: archive })
+    )
+  );
+  return { ...result2, bytes: bytes2 };
 }
 
-// src/modes.ts
+// src/pipeline/restore.ts
+async function restore(run3) {
+  const { settings, report } = run3;
+  const path5 = settings.archive;
+  const { contents, manifest } = await phase(report.phases, "Inspect the dump", async () => ({
+    contents: await inspectDump(path5),
+    manifest: await readManifest(path5)
+  }));
+  report.dumpFiles = dumpFiles(path5, contents);
+  report.manifest = manifest;
+  if (manifest) refuseIncompleteDump(path5, manifest, contents.namespaces);
+  info2(
+    `The dump holds ${contents.namespaces.length} namespaces, ${contents.credentialNamespaces.length} of them users or roles.`
+  );
+  if (contents.credentialNamespaces.length > 0 && !settings.skipArchivedUsers) {
+    throw new GuardError(
+      "DumpCarriesUsers",
+      "The dump carries users or roles",
+      `archive: the dump holds ${contents.credentialNamespaces.length} namespace(s) of users or roles (credential hashes that whoever reads the file can crack offline). They are never restored; set skip-archived-users: true to restore the rest, and dump with this action (mode: dump) to write dumps without them. Nothing was restored.`
+    );
+  }
+  const plan2 = { ...settings.transfer, gzip: contents.gzipped };
+  const before2 = await probeBefore(run3);
+  const planned = await checkSides(run3, plan2, contents.namespaces);
+  const replay = await replaysSavedWindow(run3, planned);
+  const baseline = await recordBaseline(run3);
+  const result2 = await timed(
+    () => phase(
+      report.phases,
+      "Restore",
+      () => restoreFromDump(run3.tools, withCollections(plan2, planned), settings.target, {
+        kind: contents.kind,
+        path: path5
+      })
+    )
+  );
+  const recovery = await measureRestore(run3, result2, manifest, contents.bytes);
+  report.recovery = recovery;
+  const repairs = await probeAfter(run3, { before: before2, baseline });
+  const expected = expectedOfDump(result2.restored, manifest, contents.indexes);
+  const reference = {
+    kind: "dump",
+    path: path5,
+    format: contents.kind,
+    collections: contents.collections
+  };
+  await checkTheCopy(run3, { plan: plan2, result: result2, expected, baseline, repairs, reference });
+  if (replay) {
+    const done = await phase(
+      report.phases,
+      "Replay the writes saved with the dump",
+      () => replaySaved(run3.tools, settings.target, path5, plan2)
+    );
+    recordPointInTime(report, done);
+  }
+  judgeObjectives(recovery);
+}
+async function replaysSavedWindow(run3, planned) {
+  const { settings, report } = run3;
+  if (settings.consistent === "false" || !hasSavedWindow(settings.archive)) return false;
+  const denied = await replayDenied(
+    { uri: settings.target, databases: databasesOf(planned) },
+    settings.probeTimeoutMs
+  );
+  if (denied && settings.consistent === "true") throw noPointInTime(denied);
+  if (denied) recordNotPointInTime(report, `the dump's saved writes are not replayed: ${denied}`);
+  return !denied;
+}
+function dumpFiles(path5, c) {
+  return {
+    path: path5,
+    bytes: c.bytes,
+    namespaces: c.namespaces,
+    credentialNamespaces: c.credentialNamespaces
+  };
+}
+
+// src/pipeline/dump.ts
+async function dump(run3) {
+  const { settings, report } = run3;
+  const { source, archive, transfer } = settings;
+  await checkSides(run3, transfer);
+  const databases = await userDatabases(source, transfer.databases, settings.probeTimeoutMs);
+  const begun = await phase(
+    report.phases,
+    "Open the oplog window",
+    () => startCopy(settings.consistent, source, void 0, settings.probeTimeoutMs)
+  );
+  if ("reason" in begun) recordNotPointInTime(report, begun.reason);
+  const dumpStartedAt = /* @__PURE__ */ new Date();
+  await phase(
+    report.phases,
+    "Dump to disk",
+    () => dumpToDirectory(run3.tools, transfer, source, databases, archive)
+  );
+  let at2;
+  if ("start" in begun) {
+    const saved = await phase(
+      report.phases,
+      "Save the writes made during the dump",
+      () => saveWindow(source, begun.start, transfer, archive, settings.probeTimeoutMs)
+    );
+    recordPointInTime(report, saved);
+    at2 = pointOf(saved.at);
+  }
+  const manifest = await writeOwnManifest(run3, archive, transfer, dumpStartedAt, at2);
+  const files = dumpFiles(archive, await inspectDump(archive));
+  report.dumpFiles = files;
+  report.recovery = measureDumped(manifest, dumpStartedAt, files.bytes, at2);
+}
+
+// src/server/survey.ts
+var import_mongodb24 = __toESM(require_lib3(), 1);
+async function collectionSizes(uri, namespaces, timeoutMs) {
+  return uri.use(
+    "plan",
+    timeoutMs,
+    (c) => forEachBounded(namespaces, SERVER_CONCURRENCY, async (namespace) => {
+      const collection2 = c.db(dbOf(namespace)).collection(collectionOf(namespace));
+      const [stats] = await collection2.aggregate([
+        { $collStats: { storageStats: {} } },
+        { $project: { storageStats: { size: 1, count: 1 } } }
+      ]).toArray();
+      const indexes = await collection2.listIndexes().toArray();
+      return {
+        namespace,
+        bytes: Number(stats?.["storageStats"]?.["size"] ?? 0),
+        documents: Number(stats?.["storageStats"]?.["count"] ?? 0),
+        indexes: indexes.map(indexSpec)
+      };
+    }),
+    false,
+    SERVER_CONCURRENCY
+  );
+}
+var BRACKETS = {
+  double: "number",
+  int: "number",
+  long: "number",
+  decimal: "number",
+  string: "string",
+  symbol: "string",
+  objectId: "objectId",
+  date: "date"
+};
+var TYPES_OF = {
+  number: ["double", "int", "long", "decimal"],
+  string: ["string", "symbol"],
+  objectId: ["objectId"],
+  date: ["date"]
+};
+var TYPE_SAMPLE = 256;
+async function splitPoints(uri, namespace, pieces, timeoutMs) {
+  if (pieces < 2) return [];
+  return uri.use("plan", timeoutMs, async (c) => {
+    const collection2 = c.db(dbOf(namespace)).collection(collectionOf(namespace));
+    const types = await collection2.aggregate([
+      { $sample: { size: TYPE_SAMPLE } },
+      { $group: { _id: { $type: "$_id" }, n: { $sum: 1 } } }
+    ]).toArray();
+    const byBracket = /* @__PURE__ */ new Map();
+    for (const t of types) {
+      const bracket2 = BRACKETS[String(t._id)];
+      if (bracket2) byBracket.set(bracket2, (byBracket.get(bracket2) ?? 0) + Number(t["n"]));
+    }
+    const bracket = [...byBracket].sort((a, b) => b[1] - a[1])[0]?.[0];
+    if (bracket === void 0) return [];
+    const inBracket = { _id: { $type: TYPES_OF[bracket] } };
+    const documents = await collection2.countDocuments(inBracket);
+    const points = [];
+    for (let j = 1; j < pieces; j++) {
+      const [doc] = await collection2.find(inBracket, { projection: { _id: 1 } }).sort({ _id: 1 }).skip(Math.floor(j * documents / pieces)).limit(1).toArray();
+      const point = doc?._id;
+      const last = points.at(-1);
+      if (point === void 0 || typeof point === "number" && Number.isNaN(point)) continue;
+      if (last === void 0 || JSON.stringify(last) !== JSON.stringify(point)) points.push(point);
+    }
+    return points;
+  });
+}
+async function rangeCounts(uri, pieces, timeoutMs) {
+  return uri.use(
+    "verify",
+    timeoutMs,
+    (c) => forEachBounded(pieces, SERVER_CONCURRENCY, ({ namespace, range }) => {
+      const collection2 = c.db(dbOf(namespace)).collection(collectionOf(namespace));
+      return range === void 0 ? collection2.estimatedDocumentCount() : collection2.countDocuments({ _id: range });
+    }),
+    false,
+    SERVER_CONCURRENCY
+  );
+}
+var NAMESPACE_EXISTS = 48;
+async function ensureCollections(source, target, namespaces, timeoutMs) {
+  const options = await source.use(
+    "plan",
+    timeoutMs,
+    (c) => forEachBounded(namespaces, SERVER_CONCURRENCY, async (ns) => {
+      const [info3] = await c.db(dbOf(ns)).listCollections({ name: collectionOf(ns) }).toArray();
+      return info3?.["options"];
+    })
+  );
+  await target.use("restore", timeoutMs, async (c) => {
+    for (const [i, ns] of namespaces.entries()) {
+      try {
+        await c.db(dbOf(ns)).createCollection(collectionOf(ns), options[i] ?? {});
+      } catch (error2) {
+        if (!(error2 instanceof import_mongodb24.MongoServerError && error2.code === NAMESPACE_EXISTS)) throw error2;
+      }
+    }
+  });
+}
+var NAMESPACE_NOT_FOUND = 26;
+async function indexesOf2(uri, namespaces, timeoutMs) {
+  return uri.use(
+    "verify",
+    timeoutMs,
+    (c) => forEachBounded(namespaces, SERVER_CONCURRENCY, async (ns) => {
+      try {
+        const indexes = await c.db(dbOf(ns)).collection(collectionOf(ns)).listIndexes().toArray();
+        return indexes.map(indexSpec);
+      } catch (error2) {
+        if (error2 instanceof import_mongodb24.MongoServerError && error2.code === NAMESPACE_NOT_FOUND) return [];
+        throw error2;
+      }
+    }),
+    false,
+    SERVER_CONCURRENCY
+  );
+}
+
+// src/pipeline/migrate.ts
+async function migrate(run3) {
+  const { settings } = run3;
+  const plan2 = settings.transfer;
+  const before2 = await probeBefore(run3);
+  const planned = await checkSides(run3, plan2);
+  const baseline = await recordBaseline(run3);
+  const ranged = rangedNamespaces(plan2);
+  if (ranged.length > 0) {
+    await ensureCollections(settings.source, settings.target, ranged, settings.probeTimeoutMs);
+  }
+  const copied = await copyAndCheck(run3, plan2, { before: before2, planned, baseline });
+  if (ranged.length > 0) await checkRanges(run3);
+  judgeObjectives(copied.recovery);
+}
+async function checkRanges(run3) {
+  const { report, settings } = run3;
+  await phase(report.phases, "Verify the _id ranges", async () => {
+    const mismatches = await rangeMismatches(settings);
+    info2(`${settings.transfer.namespaces.length} ranges checked: ${mismatches.length} mismatches.`);
+    report.mismatches.push(...mismatches);
+    checkMismatches(mismatches);
+  });
+}
+async function rangeMismatches(settings) {
+  const pieces = settings.transfer.namespaces.filter((l) => l.range !== void 0).map((l) => ({ namespace: namespaceOf(l), range: l.range, line: l }));
+  const timeout = settings.probeTimeoutMs;
+  const [want, have] = await Promise.all([
+    rangeCounts(settings.source, pieces, timeout),
+    rangeCounts(settings.target, pieces, timeout)
+  ]);
+  return pieces.flatMap(
+    (p, i) => want[i] === have[i] ? [] : [
+      {
+        namespace: formatLine(p.line),
+        check: "count",
+        problem: `${have[i]} documents in the range, expected ${want[i]}`
+      }
+    ]
+  );
+}
+
+// src/pipeline/plan.ts
+var import_mongodb25 = __toESM(require_lib3(), 1);
+import { writeFile as writeFile5 } from "node:fs/promises";
+import { join as join13 } from "node:path";
+var MAX_LINES = 2e3;
+async function plan(run3) {
+  const { settings, report } = run3;
+  const planned = await checkSides(run3, settings.transfer);
+  const namespaces = planned.map((p) => p.source);
+  const users = await phase(
+    report.phases,
+    "Record the target's users",
+    () => tryReadUsers(settings)
+  );
+  const split = await phase(report.phases, "Plan the parts", () => planParts(settings, namespaces));
+  if (users && "snapshot" in users) split.users = userDigests(users.snapshot);
+  else split.usersSkipped = users?.skipped ?? "no user may read them";
+  const tools = run3.versions?.tools;
+  split.versions = { mongodump: tools, mongorestore: tools };
+  const path5 = join13(settings.tempDir, "mongo-restore-guard-plan.json");
+  const json = JSON.stringify(split, null, 2);
+  await writeFile5(path5, json + "\n");
+  const outputs = planOutputs(split);
+  const fits = outputs.plan !== void 0;
+  report.split = {
+    parts: split.parts,
+    namespaces: split.namespaces.length,
+    wholeDatabases: split.wholeDatabases,
+    planPath: path5,
+    ...outputs
+  };
+  info2(
+    `${split.namespaces.length} namespace piece(s) in ${split.parts} part(s)${split.wholeDatabases ? ", whole databases per line (too many namespaces for one matrix)" : ""}; the plan is in ${path5}${fits ? " and the plan output" : ` only: it is too large for a job output (${json.length} bytes); upload it with actions/upload-artifact and pass its path to mode: verify`}.`
+  );
+}
+async function planParts(settings, namespaces) {
+  const sizes = await collectionSizes(settings.source, namespaces, settings.probeTimeoutMs);
+  const wholeDatabases = namespaces.length > MAX_LINES;
+  const items = wholeDatabases ? databaseItems(sizes) : await collectionItems(settings, sizes);
+  const parts = balance(items, settings.parts);
+  return {
+    format: PLAN_FORMAT,
+    createdAt: (/* @__PURE__ */ new Date()).toISOString(),
+    source: settings.source.redacted,
+    target: settings.target.redacted,
+    parts: parts.length,
+    wholeDatabases,
+    namespaces: parts.flatMap(
+      (part, i) => part.flatMap((item) => item.pieces.map((p) => ({ ...p, part: `${i + 1}/${parts.length}` })))
+    ),
+    versions: {}
+  };
+}
+function databaseItems(sizes) {
+  const byDatabase = /* @__PURE__ */ new Map();
+  for (const s of sizes) {
+    const db = dbOf(s.namespace);
+    byDatabase.set(db, [...byDatabase.get(db) ?? [], s]);
+  }
+  return [...byDatabase].map(([db, inDb]) => ({
+    key: `${db}.*`,
+    bytes: inDb.reduce((n, s) => n + s.bytes, 0),
+    pieces: inDb.map(wholeCollection)
+  }));
+}
+async function collectionItems(settings, sizes) {
+  const { source, probeTimeoutMs: timeout } = settings;
+  const total = sizes.reduce((n, s) => n + s.bytes, 0);
+  const items = [];
+  for (const s of sizes) {
+    const pieces = piecesFor(s.bytes, total, settings.parts);
+    const ranges = idRanges(await splitPoints(source, s.namespace, pieces, timeout));
+    if (ranges.length === 0) {
+      items.push({ key: s.namespace, bytes: s.bytes, pieces: [wholeCollection(s)] });
+      continue;
+    }
+    const inRange = ranges.map((range) => ({ namespace: s.namespace, range }));
+    const documents = await rangeCounts(source, inRange, timeout);
+    ranges.forEach((range, i) => {
+      const line = { database: dbOf(s.namespace), collection: collectionOf(s.namespace), range };
+      const count2 = documents[i];
+      const bytes2 = Math.round(
+        s.documents > 0 ? s.bytes * count2 / s.documents : s.bytes / ranges.length
+      );
+      const piece = {
+        namespace: s.namespace,
+        range: import_mongodb25.BSON.EJSON.stringify(range, { relaxed: false }),
+        documents: count2,
+        bytes: bytes2,
+        ...buildsIndexes(line) ? { indexes: s.indexes } : {}
+      };
+      items.push({ key: formatLine(line), bytes: bytes2, pieces: [piece] });
+    });
+  }
+  return items;
+}
+function wholeCollection(s) {
+  return { namespace: s.namespace, documents: s.documents, bytes: s.bytes, indexes: s.indexes };
+}
+
+// src/pipeline/probe.ts
+async function probe2(run3) {
+  const { settings } = run3;
+  const uri = settings.target ?? settings.apps[0];
+  const hello = uri && await helloOf(uri, settings.probeTimeoutMs).catch(() => void 0);
+  const sharded = uri && checkSharding("probe", "target", hello, uri.input);
+  if (sharded) warning2(sharded, { title: "Sharded cluster" });
+  await probeAfter(run3, { round: "Probe" });
+}
+
+// src/pipeline/rehearse.ts
 var MAX_DATABASE_NAME = 63;
+async function rehearse(run3) {
+  const { settings, report } = run3;
+  const { source, target } = settings;
+  const databases = await userDatabases(
+    source,
+    settings.transfer.databases,
+    settings.probeTimeoutMs
+  );
+  const renamed = source.sharesHostWith(target);
+  const scratch = databases.map((db) => renamed ? `rehearsal_${settings.runId}_${db}` : db);
+  await refuseTaken(settings, scratch);
+  const plan2 = {
+    ...settings.transfer,
+    databases,
+    renames: renamed ? databases.map((db, i) => ({ from: `${db}.$coll$`, to: `${scratch[i]}.$coll$` })) : []
+  };
+  report.rehearsal = { databases: scratch, dropped: false };
+  try {
+    const before2 = await probeBefore(run3);
+    const planned = await checkSides(run3, plan2);
+    const baseline = await recordBaseline(run3);
+    const copied = await copyAndCheck(run3, plan2, { before: before2, planned, baseline });
+    judgeObjectives(copied.recovery);
+  } finally {
+    if (!settings.keep && report.targetWritten) {
+      await phase(
+        report.phases,
+        "Drop the scratch databases",
+        () => dropDatabases(target, scratch, settings.probeTimeoutMs)
+      );
+      report.rehearsal.dropped = true;
+    }
+  }
+}
+async function refuseTaken(settings, scratch) {
+  const tooLong = scratch.filter((name) => name.length > MAX_DATABASE_NAME);
+  if (tooLong.length > 0) {
+    throw invalidInput(
+      "databases",
+      `the scratch names ${tooLong.join(", ")} exceed ${MAX_DATABASE_NAME} characters`,
+      "Rehearse databases with shorter names, or use a separate target"
+    );
+  }
+  const existing = new Set(await userDatabases(settings.target, [], settings.probeTimeoutMs));
+  const taken = scratch.filter((name) => existing.has(name));
+  if (taken.length > 0) {
+    throw new GuardError(
+      "RehearsalConflict",
+      "The rehearsal target is not empty",
+      `The rehearsal would restore into ${taken.join(", ")}, which already exist on the target; a rehearsal never touches a database it did not create. Use a target without them. Nothing was written.`
+    );
+  }
+}
+
+// src/pipeline/verify.ts
+var import_mongodb26 = __toESM(require_lib3(), 1);
+async function verify(run3) {
+  const { settings, report } = run3;
+  const { plan: plan2, target } = settings;
+  await phase(report.phases, "Check the target", async () => {
+    const sides = await openSides(void 0, target, settings.probeTimeoutMs);
+    try {
+      warnSharded(settings.mode, sides);
+    } finally {
+      await sides.close();
+    }
+  });
+  const problems = [];
+  await phase(report.phases, "Verify every part", async () => {
+    const incomplete = await incompleteParts(settings);
+    report.incompleteParts = incomplete.parts;
+    report.mismatches = incomplete.mismatches;
+    info2(
+      `${plan2.namespaces.length} planned pieces checked: ${incomplete.mismatches.length} mismatches.`
+    );
+    if (incomplete.parts.length > 0) {
+      problems.push(
+        `part(s) that failed or never ran: ${incomplete.parts.map((p) => `${p.part} (${p.namespaces.join("; ")})`).join(", ")}; ${incomplete.mismatches.map((m) => `${m.namespace}: ${m.problem}`).join("; ")}. Re-run those part jobs (see the README on re-runs), then this job`
+      );
+    }
+  });
+  await phase(report.phases, "Compare the target's users with the plan", async () => {
+    if (!plan2.users) {
+      warning2(
+        `The plan recorded no users (${plan2.usersSkipped ?? "unknown reason"}); the users check is skipped.`,
+        { title: "Users check skipped" }
+      );
+      return;
+    }
+    const read = await tryReadUsers(settings);
+    if (!read || "skipped" in read) return;
+    const now = userDigests(read.snapshot);
+    const changed = [.../* @__PURE__ */ new Set([...Object.keys(plan2.users), ...Object.keys(now)])].sort().filter((u) => plan2.users?.[u] !== now[u]).map(
+      (u) => `${u} (${now[u] === void 0 ? "disappeared" : plan2.users?.[u] === void 0 ? "appeared" : "changed"})`
+    );
+    report.usersAgainstPlan = changed;
+    if (changed.length > 0) {
+      problems.push(
+        `the target's users differ from the plan's: ${changed.join(", ")}. Applications that log in as them may fail at their next restart; re-register them on the target`
+      );
+    }
+  });
+  try {
+    await probeAfter(run3, { round: "Probe every app" });
+  } catch (error2) {
+    if (problems.length === 0) throw error2;
+    problems.push(error2 instanceof Error ? error2.message : String(error2));
+  }
+  if (problems.length > 0) {
+    throw new GuardError(
+      "PartsIncomplete",
+      "The split migration is not complete",
+      `The target does not hold the whole plan: ${problems.join(". ")}.`
+    );
+  }
+}
+async function incompleteParts(settings) {
+  const { plan: plan2, target, probeTimeoutMs: timeout } = settings;
+  const parsed = plan2.namespaces.map((p) => ({
+    ...p,
+    rangeDoc: p.range === void 0 ? void 0 : import_mongodb26.BSON.EJSON.parse(p.range, { relaxed: false })
+  }));
+  const have = await rangeCounts(
+    target,
+    parsed.map((p) => ({ namespace: p.namespace, range: p.rangeDoc })),
+    timeout
+  );
+  const withIndexes = parsed.filter((p) => p.indexes !== void 0);
+  const states = await indexesOf2(
+    target,
+    withIndexes.map((p) => p.namespace),
+    timeout
+  );
+  const mismatches = [];
+  parsed.forEach((p, i) => {
+    const where = p.range ? `${p.namespace} ${p.range}` : p.namespace;
+    if (have[i] !== p.documents) {
+      mismatches.push({
+        part: p.part,
+        namespace: where,
+        check: "count",
+        problem: `${have[i]} documents, expected ${p.documents}`
+      });
+    }
+  });
+  withIndexes.forEach((p, i) => {
+    const present = new Set((states[i] ?? []).map((x) => `${x.name} ${x.definition}`));
+    const missing = (p.indexes ?? []).filter((x) => !present.has(`${x.name} ${x.definition}`));
+    if (missing.length > 0) {
+      mismatches.push({
+        part: p.part,
+        namespace: p.namespace,
+        check: "indexes",
+        problem: `missing or different indexes: ${missing.map((x) => x.name).join(", ")}`
+      });
+    }
+  });
+  const byPart = /* @__PURE__ */ new Map();
+  for (const m of mismatches) {
+    const list2 = byPart.get(m.part) ?? [];
+    if (!list2.includes(m.namespace)) list2.push(m.namespace);
+    byPart.set(m.part, list2);
+  }
+  const parts = [...byPart].sort(([a], [b]) => a < b ? -1 : 1).map(([part, namespaces]) => ({ part, namespaces }));
+  return {
+    parts,
+    mismatches: mismatches.map(({ namespace, check: check2, problem }) => ({ namespace, check: check2, problem }))
+  };
+}
+
+// src/pipeline/run.ts
 async function runMode(run3) {
   const { settings } = run3;
   switch (settings.mode) {
@@ -61513,516 +62056,14 @@ async function runMode(run3) {
     case "restore":
       return restore({ ...run3, settings });
     case "probe":
-      return probeOnly({ ...run3, settings });
+      return probe2({ ...run3, settings });
     case "plan":
-      return planSplit({ ...run3, settings });
+      return plan({ ...run3, settings });
     case "verify":
-      return verifySplit({ ...run3, settings });
+      return verify({ ...run3, settings });
     case "catch-up":
       return catchUp({ ...run3, settings });
   }
-}
-async function migrate(run3) {
-  const { settings } = run3;
-  await probeBefore(run3);
-  const planned = await checkSides(run3, settings.transfer);
-  const baseline = await recordBaseline(run3);
-  const ranged = rangedNamespaces(settings.transfer);
-  if (ranged.length > 0) {
-    await ensureCollections(settings.source, settings.target, ranged, settings.probeTimeoutMs);
-  }
-  const writes = await watchWrites(settings.source, planned, settings.probeTimeoutMs);
-  const result2 = await transfer(run3, settings.transfer);
-  await probeAfter(run3, baseline);
-  const { expected, reference } = await fromSource(run3, result2);
-  await verify(run3, settings.transfer, result2, expected, baseline, reference, writes);
-  if (ranged.length > 0) await verifyRanges(run3);
-  judgeObjectives(run3.report.recovery);
-}
-async function verifyRanges(run3) {
-  const { report, settings } = run3;
-  await phase(report.phases, "Verify the _id ranges", async () => {
-    const mismatches = await rangeMismatches(settings);
-    info(
-      `${settings.transfer.namespaces.length} ranges checked: ${mismatches.length} mismatches.`
-    );
-    report.mismatches.push(...mismatches);
-    checkMismatches(mismatches);
-  });
-}
-async function rehearse(run3) {
-  const { settings, report } = run3;
-  const { source, target } = settings;
-  if (settings.transfer.renames.length > 0) {
-    throw invalidInput(
-      "ns-from",
-      "is not used with mode: rehearse",
-      "Remove ns-from and ns-to; the rehearsal chooses its own scratch names"
-    );
-  }
-  const databases = await userDatabases(
-    source,
-    settings.transfer.databases,
-    settings.probeTimeoutMs
-  );
-  const renamed = source.sharesHostWith(target);
-  const scratch = databases.map((db) => renamed ? `rehearsal_${settings.runId}_${db}` : db);
-  const tooLong = scratch.filter((name) => name.length > MAX_DATABASE_NAME);
-  if (tooLong.length > 0) {
-    throw invalidInput(
-      "databases",
-      `the scratch names ${tooLong.join(", ")} exceed ${MAX_DATABASE_NAME} characters`,
-      "Rehearse databases with shorter names, or use a separate target"
-    );
-  }
-  const existing = new Set(await userDatabases(target, [], settings.probeTimeoutMs));
-  const taken = scratch.filter((name) => existing.has(name));
-  if (taken.length > 0) {
-    throw new GuardError(
-      "RehearsalConflict",
-      "The rehearsal target is not empty",
-      `The rehearsal would restore into ${taken.join(", ")}, which already exist on the target; a rehearsal never touches a database it did not create. Use a target without them. Nothing was written.`
-    );
-  }
-  const plan = {
-    ...settings.transfer,
-    databases,
-    renames: renamed ? databases.map((db, i) => ({ from: `${db}.$coll$`, to: `${scratch[i]}.$coll$` })) : []
-  };
-  report.rehearsal = { databases: scratch, dropped: false };
-  try {
-    await probeBefore(run3);
-    const planned = await checkSides(run3, plan);
-    const baseline = await recordBaseline(run3);
-    const writes = await watchWrites(source, planned, settings.probeTimeoutMs);
-    const result2 = await transfer(run3, plan);
-    await probeAfter(run3, baseline);
-    const { expected, reference } = await fromSource(run3, result2);
-    await verify(run3, plan, result2, expected, baseline, reference, writes);
-    judgeObjectives(report.recovery);
-  } finally {
-    if (!settings.keep && report.targetWritten) {
-      await phase(
-        report.phases,
-        "Drop the scratch databases",
-        () => dropDatabases(target, scratch, settings.probeTimeoutMs)
-      );
-      report.rehearsal.dropped = true;
-    }
-  }
-}
-async function dump(run3) {
-  const { settings, report } = run3;
-  await checkSides(run3, settings.transfer);
-  const databases = await userDatabases(
-    settings.source,
-    settings.transfer.databases,
-    settings.probeTimeoutMs
-  );
-  const begun = await phase(
-    report.phases,
-    "Open the oplog window",
-    () => startCopy(settings.consistent, settings.source, void 0, settings.probeTimeoutMs)
-  );
-  if ("reason" in begun) recordNotPointInTime(report, begun.reason);
-  const dumpStartedAt = /* @__PURE__ */ new Date();
-  await phase(
-    report.phases,
-    "Dump to disk",
-    () => dumpToDirectory(run3.tools, settings.transfer, settings.source, databases, settings.archive)
-  );
-  let at2;
-  if ("start" in begun) {
-    const saved = await phase(
-      report.phases,
-      "Save the writes made during the dump",
-      () => saveWindow(
-        settings.source,
-        begun.start,
-        settings.transfer,
-        settings.archive,
-        settings.probeTimeoutMs
-      )
-    );
-    recordPointInTime(report, saved);
-    at2 = pointOf(saved.at);
-  }
-  const manifest = await writeOwnManifest(
-    run3,
-    settings.archive,
-    settings.transfer,
-    dumpStartedAt,
-    at2
-  );
-  report.dumpFiles = dumpFiles(settings.archive, await inspectDump(settings.archive));
-  recordDumped(run3, manifest, dumpStartedAt, report.dumpFiles?.bytes, at2);
-}
-async function restore(run3) {
-  const { settings, report } = run3;
-  const path5 = settings.archive;
-  const { contents, manifest } = await phase(report.phases, "Inspect the dump", async () => ({
-    contents: await inspectDump(path5),
-    manifest: await readManifest(path5)
-  }));
-  report.dumpFiles = dumpFiles(path5, contents);
-  report.manifest = manifest;
-  if (manifest) refuseIncompleteDump(path5, manifest, contents.namespaces);
-  info(
-    `The dump holds ${contents.namespaces.length} namespaces, ${contents.credentialNamespaces.length} of them users or roles.`
-  );
-  if (contents.credentialNamespaces.length > 0 && !settings.skipArchivedUsers) {
-    throw new GuardError(
-      "DumpCarriesUsers",
-      "The dump carries users or roles",
-      `archive: the dump holds ${contents.credentialNamespaces.length} namespace(s) of users or roles (credential hashes that whoever reads the file can crack offline). They are never restored; set skip-archived-users: true to restore the rest, and dump with this action (mode: dump) to write dumps without them. Nothing was restored.`
-    );
-  }
-  const plan = { ...settings.transfer, gzip: contents.gzipped };
-  await probeBefore(run3);
-  await checkSides(run3, plan, contents.namespaces);
-  const replay = await replaysSavedWindow(run3);
-  const baseline = await recordBaseline(run3);
-  const result2 = await timed(
-    () => phase(
-      report.phases,
-      "Restore",
-      () => restoreFromDump(run3.tools, withCollections(report, plan), settings.target, {
-        kind: contents.kind,
-        path: path5
-      })
-    )
-  );
-  await recordRestore(run3, result2, manifest, contents.bytes);
-  await probeAfter(run3, baseline);
-  const dumped = new Map(manifest?.namespaces.map((n) => [n.namespace, n.documents]));
-  const expected = new Map(
-    result2.restored.map((r) => {
-      const count2 = dumped.get(r.source) ?? dumped.get(bucketsOf(r.source));
-      return [
-        r.source,
-        {
-          documents: count2 === void 0 ? r.documents : count2 - r.failures,
-          indexes: contents.indexes.get(r.source)
-        }
-      ];
-    })
-  );
-  await verify(run3, plan, result2, expected, baseline, {
-    kind: "dump",
-    path: path5,
-    format: contents.kind,
-    collections: contents.collections
-  });
-  if (replay) {
-    const done = await phase(
-      report.phases,
-      "Replay the writes saved with the dump",
-      () => replaySaved(run3.tools, settings.target, path5, plan)
-    );
-    recordPointInTime(report, done);
-  }
-  judgeObjectives(report.recovery);
-}
-async function replaysSavedWindow(run3) {
-  const { settings, report } = run3;
-  if (settings.consistent === "false" || !hasSavedWindow(settings.archive)) return false;
-  const denied = await replayDenied(
-    { uri: settings.target, databases: plannedDatabases(report) },
-    settings.probeTimeoutMs
-  );
-  if (denied && settings.consistent === "true") throw noPointInTime(denied);
-  if (denied) recordNotPointInTime(report, `the dump's saved writes are not replayed: ${denied}`);
-  return !denied;
-}
-async function probeOnly(run3) {
-  const { settings } = run3;
-  const uri = settings.target ?? settings.apps[0];
-  const hello = uri && await helloOf(uri, settings.probeTimeoutMs).catch(() => void 0);
-  const warning3 = uri && checkSharding("probe", "target", hello, uri.input);
-  if (warning3) warning(warning3, { title: "Sharded cluster" });
-  await probeAfter(run3, void 0, "Probe");
-}
-async function probeBefore(run3) {
-  const { report, settings } = run3;
-  report.managed = managedServiceOf(settings);
-  const advice = managedAdvice(report.managed);
-  if (advice) notice2(advice, { title: `Managed service: ${report.managed}` });
-  await phase(report.phases, "Probe before restore", async () => {
-    report.probes.before = await probeApps(settings);
-    judgeBaseline(report.probes.before, advice);
-  });
-}
-async function checkSides(run3, plan, fromDump = []) {
-  const { report, settings, signal } = run3;
-  return phase(report.phases, "Check source and target", async () => {
-    const sides = await openSides(sourceOf(settings), targetOf(settings), settings.probeTimeoutMs);
-    try {
-      for (const warning3 of shardingWarnings(settings.mode, sides)) {
-        warning(warning3, { title: "Sharded cluster" });
-      }
-      if (signal.aborted) throw cancelled();
-      if (!sides.target) return [];
-      const namespaces = await plannedNamespaces(sides, plan, fromDump);
-      report.plan = { namespaces, drop: plan.drop };
-      info(
-        `The restore will write ${namespaces.length} namespace(s): ${namespaces.map((p) => p.source === p.target ? p.target : `${p.source} \u2192 ${p.target}`).join(", ") || "none"}`
-      );
-      await checkTarget(sides, plan, namespaces, signal);
-      return namespaces;
-    } finally {
-      await sides.close();
-    }
-  });
-}
-async function recordBaseline(run3) {
-  const baseline = await readBaseline(run3.settings);
-  recordSkippedUsers(run3.report, baseline.users);
-  if (run3.signal.aborted) throw cancelled("before the restore; nothing was written.");
-  return baseline;
-}
-async function transfer(run3, given) {
-  const { settings, report, tools } = run3;
-  const { source, target } = settings;
-  const plan = withCollections(report, given);
-  const begun = await phase(
-    report.phases,
-    "Open the oplog window",
-    () => startCopy(
-      settings.consistent,
-      source,
-      { uri: target, databases: plannedDatabases(report) },
-      settings.probeTimeoutMs,
-      plan.namespaces.length > 0 ? "a part of a split migration copies _id ranges, which the verify job checks as a whole" : void 0
-    )
-  );
-  if ("reason" in begun) recordNotPointInTime(report, begun.reason);
-  const dumpStartedAt = /* @__PURE__ */ new Date();
-  const { bytes: bytes2, ...result2 } = await dumpAndRestore(run3, plan, dumpStartedAt);
-  if (!("start" in begun)) {
-    recordCopy(run3, result2, bytes2, dumpStartedAt);
-    return { ...result2, at: void 0 };
-  }
-  const done = await phase(
-    report.phases,
-    "Replay the writes made during the copy",
-    () => finishCopy(tools, source, target, begun.start, plan, settings.probeTimeoutMs)
-  );
-  recordPointInTime(report, done);
-  recordCopy(run3, result2, bytes2, dumpStartedAt, pointOf(done.at));
-  return { ...result2, at: done.at };
-}
-function pointOf(at2) {
-  return { t: at2.t, i: at2.i };
-}
-function recordNotPointInTime(report, reason2) {
-  report.consistency = { pointInTime: false, reason: reason2 };
-  info(`Not a point-in-time copy: ${reason2}.`);
-}
-function recordPointInTime(report, done) {
-  report.consistency = {
-    pointInTime: true,
-    at: `${done.at.t}:${done.at.i}`,
-    wallClock: done.wallClock,
-    writesDuringCopy: done.writes,
-    oplogEntries: done.entries,
-    applied: done.applied
-  };
-  info(
-    `Consistent as of ${done.at.t}:${done.at.i} (${done.wallClock}): ${done.writes} writes made during the copy, ${done.applied} replayed.`
-  );
-}
-async function dumpAndRestore(run3, plan, dumpStartedAt) {
-  const { settings, report, tools } = run3;
-  const { source, target, archive } = settings;
-  if (archive === void 0) {
-    const result3 = await timed(
-      () => phase(
-        report.phases,
-        "Dump \u2192 restore (streamed)",
-        () => streamDumpRestore(tools, plan, source, target)
-      )
-    );
-    return { ...result3, bytes: void 0 };
-  }
-  const databases = await userDatabases(source, plan.databases, settings.probeTimeoutMs);
-  await phase(
-    report.phases,
-    "Dump to disk",
-    () => dumpToDirectory(tools, plan, source, databases, archive)
-  );
-  await writeOwnManifest(run3, archive, plan, dumpStartedAt);
-  const bytes2 = (await inspectDump(archive)).bytes;
-  const result2 = await timed(
-    () => phase(
-      report.phases,
-      "Restore",
-      () => restoreFromDump(tools, plan, target, { kind: "directory", path: archive })
-    )
-  );
-  return { ...result2, bytes: bytes2 };
-}
-function plannedDatabases(report) {
-  return (report.plan?.namespaces ?? []).map((p) => dbOf(p.target));
-}
-function withCollections(report, plan) {
-  return { ...plan, collections: report.plan?.namespaces.length };
-}
-async function probeAfter(run3, baseline, round = "Probe after restore") {
-  const { report, settings } = run3;
-  const advice = managedAdvice(report.managed);
-  await phase(report.phases, round, async () => {
-    report.probes.after = await probeApps(settings);
-    if (settings.repairAppUser) {
-      const rejected = rejectedApps(settings, report.probes.after);
-      for (const app of rejected) report.repairs.push(await repairApp(settings, app, baseline));
-      if (rejected.length > 0) report.probes.after = await probeApps(settings);
-    }
-    if (baseline) report.verdicts = judgeAfter(report.probes.before, report.probes.after, advice);
-    else judgeNow(report.probes.after, advice);
-  });
-}
-async function verify(run3, plan, result2, expected, baseline, reference, writes) {
-  const { report, settings } = run3;
-  await phase(report.phases, "Verify", async () => {
-    checkRestore(report.dumped, result2.counts, plan.allowFailedDocuments);
-    const restored = result2.restored.map((r) => r.target);
-    const actual = await tryReadTarget(settings, settings.target, restored);
-    const ranged = new Set(rangedNamespaces(plan));
-    if (actual) {
-      report.expiry = await checkExpiry(
-        reference,
-        settings.target,
-        actual,
-        result2.restored.filter((r) => !ranged.has(r.source)),
-        settings.probeTimeoutMs
-      );
-      if (report.expiry) {
-        info(
-          `${report.expiry.expired} documents had expired by TTL (as of ${report.expiry.asOf}) and are not compared.`
-        );
-      }
-      const states = [...actual.values()].map(stateOf);
-      const exact = plan.drop || !plan.allowMerge;
-      report.mismatches = [
-        ...compareCollections(
-          result2.restored,
-          withoutExpiring(expected, report.expiry),
-          states,
-          exact
-        ),
-        ...expiryMismatches(report.expiry, exact)
-      ];
-      info(
-        `${states.length} restored collections checked: ${report.mismatches.length} mismatches.`
-      );
-    }
-    report.copy = await checkCopy(
-      reference,
-      settings.target,
-      actual,
-      result2.restored,
-      plan.verifySample,
-      settings.probeTimeoutMs,
-      ranged,
-      expiringOf(report.expiry)
-    );
-    const { options, samples } = report.copy;
-    if (!options.checked) {
-      warning2(`The options and indexes check was skipped: ${options.reason}.`, {
-        title: "Options check skipped"
-      });
-    }
-    info(
-      `Options and indexes of ${options.collections} collections: ${options.differences.length} differences. Sample: ${samples.reduce((n, s) => n + s.compared, 0)} documents compared in ${samples.length} collections.`
-    );
-    if (writes) {
-      report.sourceWrites = await writesSince(writes);
-      if (report.sourceWrites.total > 0) {
-        info(`The source took ${report.sourceWrites.total} writes while it was copied.`);
-      }
-    }
-    report.leftovers = await tryLeftovers(settings);
-    await checkUsers(run3, baseline);
-    const different = copyFailure(report.copy, report.mismatches, report.sourceWrites);
-    if (different) throw different;
-    checkMismatches(report.mismatches);
-  });
-}
-async function verifyCaughtUp(run3, planned, baseline) {
-  const { settings } = run3;
-  const collections = await readSource(
-    settings,
-    planned.map((p) => p.source)
-  );
-  const restored = planned.map((p) => ({ ...p, documents: 0, failures: 0 }));
-  const expected = new Map(
-    planned.map((p) => {
-      const info2 = collections.get(p.source);
-      return [p.source, { documents: info2?.documents, indexes: info2 && stateOf(info2).indexes }];
-    })
-  );
-  const result2 = { counts: { restored: 0, failed: 0 }, restored };
-  const reference = { kind: "server", uri: settings.source, collections };
-  await verify(run3, settings.transfer, result2, expected, baseline, reference);
-}
-async function checkUsers(run3, baseline) {
-  const before2 = baseline.users;
-  if (before2 === void 0 || "skipped" in before2) return;
-  const after = await tryReadUsers(run3.settings);
-  recordSkippedUsers(run3.report, after);
-  if (after === void 0 || "skipped" in after) return;
-  const drift = usersDrift(before2.snapshot, after.snapshot, run3.report.repairs);
-  run3.report.users = { checked: true, reason: void 0, drift, count: after.snapshot.size };
-  judgeUsers(drift, after.snapshot.size);
-}
-async function fromSource(run3, result2) {
-  const { settings } = run3;
-  const { at: at2 } = result2;
-  const dumped = new Map(run3.report.dumped.map((d) => [d.namespace, d.documents]));
-  const collections = await readSource(
-    settings,
-    result2.restored.map((r) => r.source),
-    at2
-  );
-  const countAt2 = (ns) => at2 ? collections.get(ns)?.documents : void 0;
-  const indexes = new Map([...collections.values()].map((c) => [c.namespace, stateOf(c).indexes]));
-  const lines = run3.settings.transfer.namespaces;
-  const ranged = new Set(rangedNamespaces(run3.settings.transfer));
-  const indexHolders = new Set(
-    lines.filter((l) => l.range && buildsIndexes(l)).map((l) => `${l.database}.${l.collection}`)
-  );
-  const expected = new Map(
-    result2.restored.map((r) => {
-      if (ranged.has(r.source)) {
-        const expected2 = {
-          documents: void 0,
-          indexes: indexHolders.has(r.source) ? indexes.get(r.source) : void 0
-        };
-        return [r.source, expected2];
-      }
-      const count2 = countAt2(r.source) ?? dumped.get(r.source) ?? dumped.get(bucketsOf(r.source));
-      return [
-        r.source,
-        {
-          documents: count2 === void 0 ? void 0 : count2 - r.failures,
-          indexes: indexes.get(r.source)
-        }
-      ];
-    })
-  );
-  return { expected, reference: { kind: "server", uri: settings.source, collections, readAt: at2 } };
-}
-function recordSkippedUsers(report, read) {
-  if (read && "skipped" in read)
-    report.users = { checked: false, reason: read.skipped, drift: void 0 };
-}
-function dumpFiles(path5, c) {
-  return {
-    path: path5,
-    bytes: c.bytes,
-    namespaces: c.namespaces,
-    credentialNamespaces: c.credentialNamespaces
-  };
 }
 
 // src/report/aftermath.ts
@@ -62348,27 +62389,27 @@ function verified(report, db) {
     return "not verified (the run stopped before)";
   const inDb = (namespace) => dbOf2(namespace) === db;
   const mismatches = report.mismatches.filter((m) => inDb(m.namespace));
-  const copy = report.copy;
+  const copy2 = report.copy;
   const marks = [];
   const countProblems = mismatches.filter((m) => m.check !== "indexes").length;
   marks.push(`counts ${countProblems > 0 ? "\u2717" : "\u2713"}`);
-  if (!copy?.options.checked) {
+  if (!copy2?.options.checked) {
     const indexes = mismatches.some((m) => m.check === "indexes");
     marks.push(`indexes ${indexes ? "\u2717" : "\u2713"}`);
   }
-  if (!copy) return marks.join(", ");
-  if (!copy.options.checked) {
-    marks.push(`options skipped (${esc(copy.options.reason ?? "")})`);
+  if (!copy2) return marks.join(", ");
+  if (!copy2.options.checked) {
+    marks.push(`options skipped (${esc(copy2.options.reason ?? "")})`);
   } else {
-    const differences = copy.options.differences.filter((d) => inDb(d.namespace));
+    const differences = copy2.options.differences.filter((d) => inDb(d.namespace));
     const indexes = differences.filter((d) => d.option.startsWith("index ")).length;
     marks.push(
       `indexes ${indexes > 0 ? "\u2717" : "\u2713"}`,
       `options ${differences.length - indexes > 0 ? "\u2717" : "\u2713"}`
     );
   }
-  const samples = copy.samples.filter((s) => inDb(s.namespace));
-  if (copy.sampleSize === 0) marks.push("sample off");
+  const samples = copy2.samples.filter((s) => inDb(s.namespace));
+  if (copy2.sampleSize === 0) marks.push("sample off");
   else if (samples.length > 0) {
     const compared = samples.reduce((n, s) => n + s.compared, 0);
     const bad = samples.reduce((n, s) => n + s.differing + s.missing, 0);
@@ -63560,10 +63601,12 @@ async function run2(signal) {
     report.source = "source" in settings ? settings.source.redacted : void 0;
     report.target = "target" in settings ? settings.target?.redacted : void 0;
     report.archive = "archive" in settings ? settings.archive : void 0;
-    const bins = settings.mode === "probe" || settings.mode === "verify" ? { mongodump: "", mongorestore: "" } : await findTools(report, settings);
+    const found = settings.mode === "probe" || settings.mode === "verify" ? void 0 : await findTools(report, settings);
+    let versions;
     if (settings.mode !== "probe") {
-      report.versions = await readVersions(settings, report.tools.mongodump);
-      refuseIncompatible(report.versions, settings.allowOlderTarget);
+      versions = await readVersions(settings, found?.version);
+      report.versions = versions;
+      refuseIncompatible(versions, settings.allowOlderTarget);
     }
     const secrets = await SecretDir.create(settings.tempDir);
     report.tools.credentials = secrets.channel;
@@ -63575,14 +63618,14 @@ async function run2(signal) {
     }
     try {
       const tools = {
-        bins,
+        bins: found?.bins ?? { mongodump: "", mongorestore: "" },
         secrets,
         signal,
         timeoutMs: settings.phaseTimeoutMs,
         redact: (text) => redact(text, uris),
         observer: recorder(report)
       };
-      await runMode({ settings, report, tools, signal });
+      await runMode({ settings, report, tools, signal, versions });
     } finally {
       await secrets.remove();
     }
@@ -63616,7 +63659,7 @@ async function findTools(report, settings) {
     source: tools.source,
     build: tools.build
   };
-  return tools.bins;
+  return { bins: tools.bins, version: tools.version };
 }
 function recorder(report) {
   return {

@@ -2,7 +2,7 @@
 import { setFlagsFromString } from 'node:v8'
 import { getInputs, getReportPath } from './input/inputs.js'
 import { allUris, type Settings } from './input/settings.js'
-import { runMode } from './modes.js'
+import { runMode } from './pipeline/run.js'
 import { whatMayBeWritten } from './report/aftermath.js'
 import { newReport, publish, type Report } from './report/report.js'
 import { toGuardError } from './errors.js'
@@ -13,6 +13,7 @@ import { progressOf } from './tools/progress.js'
 import { obtainTools } from './tools/install/index.js'
 import { readVersions, refuseIncompatible } from './server/versions.js'
 import type { ToolBins, ToolObserver } from './tools/transfer.js'
+import type { Versions } from './server/compatibility.js'
 
 /** Runs the action and returns its report (already published). */
 export async function run(signal: AbortSignal): Promise<Report> {
@@ -27,13 +28,16 @@ export async function run(signal: AbortSignal): Promise<Report> {
     report.source = 'source' in settings ? settings.source.redacted : undefined
     report.target = 'target' in settings ? settings.target?.redacted : undefined
     report.archive = 'archive' in settings ? settings.archive : undefined
-    const bins =
+    // probe and verify run no tool.
+    const found =
       settings.mode === 'probe' || settings.mode === 'verify'
-        ? { mongodump: '', mongorestore: '' }
+        ? undefined
         : await findTools(report, settings)
+    let versions: Versions | undefined
     if (settings.mode !== 'probe') {
-      report.versions = await readVersions(settings, report.tools.mongodump)
-      refuseIncompatible(report.versions, settings.allowOlderTarget)
+      versions = await readVersions(settings, found?.version)
+      report.versions = versions
+      refuseIncompatible(versions, settings.allowOlderTarget)
     }
     const secrets = await SecretDir.create(settings.tempDir)
     report.tools.credentials = secrets.channel
@@ -45,14 +49,14 @@ export async function run(signal: AbortSignal): Promise<Report> {
     }
     try {
       const tools = {
-        bins,
+        bins: found?.bins ?? { mongodump: '', mongorestore: '' },
         secrets,
         signal,
         timeoutMs: settings.phaseTimeoutMs,
         redact: (text: string) => redact(text, uris),
         observer: recorder(report)
       }
-      await runMode({ settings, report, tools, signal })
+      await runMode({ settings, report, tools, signal, versions })
     } finally {
       await secrets.remove()
     }
@@ -83,7 +87,10 @@ function boundHeap(): void {
   setFlagsFromString('--heap-growing-percent=50')
 }
 
-async function findTools(report: Report, settings: Settings): Promise<ToolBins> {
+async function findTools(
+  report: Report,
+  settings: Settings
+): Promise<{ bins: ToolBins; version: string }> {
   const tools = await obtainTools({
     version: settings.toolsVersion,
     mirror: settings.toolsMirror,
@@ -97,7 +104,7 @@ async function findTools(report: Report, settings: Settings): Promise<ToolBins> 
     source: tools.source,
     build: tools.build
   }
-  return tools.bins
+  return { bins: tools.bins, version: tools.version }
 }
 
 /** Records what the tools do as they do it, so a failed run's report says what it may have written. */

@@ -1,21 +1,21 @@
-// The recovery objectives' steps (issue 23), a pipeline file beside modes.ts: the manifest
-// beside the action's own dumps, and what each copying mode records about the recovery it
-// rehearsed (restore time, what moved, the data's point in time). It writes `report.recovery`;
-// modes.ts judges it last, after every probe and check.
-import * as core from '@actions/core'
+// The recovery objectives' steps: the manifest beside the action's own dumps, and what each
+// copying mode measures of the recovery it rehearsed (restore time, what moved, the data's point
+// in time). The mode records the measure in the report and judges it last, after every probe
+// and check.
+import { info } from '../interface.js'
 import type {
   DumpSettings,
   MigrateSettings,
   RehearseSettings,
   RestoreSettings,
   TransferPlan
-} from './input/settings.js'
-import type { Run } from './modes.js'
-import { phase } from './report/phase.js'
-import { dataAsOf, measureRecovery, type DataAsOf } from './report/recovery.js'
-import { newestObjectId } from './server/newest-id.js'
-import { writeManifest, type ConsistentPoint, type Manifest } from './tools/manifest.js'
-import type { RestoreResult } from './tools/transfer.js'
+} from '../input/settings.js'
+import { phase } from '../report/phase.js'
+import { dataAsOf, measureRecovery, type DataAsOf, type Recovery } from '../report/recovery.js'
+import { newestObjectId } from '../server/newest-id.js'
+import { writeManifest, type ConsistentPoint, type Manifest } from '../tools/manifest.js'
+import type { RestoreResult } from '../tools/transfer.js'
+import type { Run } from './context.js'
 
 /** A restore as `timed` returns it: how long it took and when it finished. */
 type TimedRestore = RestoreResult & { restoreMs: number; finishedAt: Date }
@@ -36,27 +36,26 @@ export async function writeOwnManifest(
   startedAt: Date,
   consistentAt?: ConsistentPoint
 ): Promise<Manifest> {
-  const { report } = run
+  const { report, versions } = run
   return writeManifest(directory, {
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
     consistentAt,
-    source: { version: report.versions?.source?.version, fcv: report.versions?.source?.fcv },
-    tools: report.versions?.tools ?? report.tools.mongodump,
+    source: { version: versions?.source?.version, fcv: versions?.source?.fcv },
+    tools: versions?.tools,
     gzip: plan.gzip,
     namespaces: report.dumped
   })
 }
 
 /** mode dump: what was dumped, and as of when (no restore, no objectives). */
-export function recordDumped(
-  run: Run<DumpSettings>,
+export function measureDumped(
   manifest: Manifest,
   dumpStartedAt: Date,
   bytes: number | undefined,
   consistentAt?: ConsistentPoint
-): void {
-  run.report.recovery = measureRecovery(
+): Recovery {
+  return measureRecovery(
     {
       restoreMs: undefined,
       finishedAt: new Date(manifest.finishedAt),
@@ -69,14 +68,14 @@ export function recordDumped(
 }
 
 /** migrate, rehearse: a copy from a live source, as of its consistent point, else its dump's start. */
-export function recordCopy(
+export function measureCopy(
   run: Run<MigrateSettings | RehearseSettings>,
   result: TimedRestore,
   bytes: number | undefined,
   dumpStartedAt: Date,
   consistentAt?: ConsistentPoint
-): void {
-  run.report.recovery = measureRecovery(
+): Recovery {
+  return measureRecovery(
     {
       restoreMs: result.restoreMs,
       finishedAt: result.finishedAt,
@@ -89,17 +88,16 @@ export function recordCopy(
 }
 
 /** restore: the data's time from the dump's manifest, else from what was restored. */
-export async function recordRestore(
+export async function measureRestore(
   run: Run<RestoreSettings>,
   result: TimedRestore,
   manifest: Manifest | undefined,
   bytes: number
-): Promise<void> {
-  const { report } = run
+): Promise<Recovery> {
   const asOf = manifest
     ? dataAsOf({ manifest })
-    : await phase(report.phases, "Find the data's age", () => foreignDataAsOf(run, result))
-  report.recovery = measureRecovery(
+    : await phase(run.report.phases, "Find the data's age", () => foreignDataAsOf(run, result))
+  return measureRecovery(
     {
       restoreMs: result.restoreMs,
       finishedAt: result.finishedAt,
@@ -124,6 +122,6 @@ async function foreignDataAsOf(
     unknownBecause:
       'the dump has no manifest and no restored document has an ObjectId _id (file times are not used: a copy or an artifact download rewrites them)'
   })
-  core.info(`The data is as of ${asOf.at ?? 'an unknown time'}: ${asOf.how}.`)
+  info(`The data is as of ${asOf.at ?? 'an unknown time'}: ${asOf.how}.`)
   return asOf
 }

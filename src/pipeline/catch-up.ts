@@ -9,15 +9,17 @@
 // (a batch cut off by a cancel or a failover, then read again from the last T) gives the same
 // result: the oplog's entries are idempotent (inserts become upserts, updates set values,
 // deletes of what is gone are no-ops), which is what makes mongorestore's own replay safe.
-import * as core from '@actions/core'
-import { cancelled } from './errors.js'
-import { formatOplogTime, wallClockOf } from './input/consistent-at.js'
-import type { CatchUpSettings, OplogTime } from './input/settings.js'
-import { newCatchUp } from './report/catch-up-record.js'
-import { phase } from './report/phase.js'
-import { openSides, plannedNamespaces } from './server/preflight.js'
-import { namespaceChange, type InPlan } from './oplog/catch-up-checks.js'
-import { countsDifferingAtT } from './oplog/catch-up-counts.js'
+import { cancelled } from '../errors.js'
+import { info, warning } from '../interface.js'
+import { formatOplogTime, wallClockOf } from '../input/consistent-at.js'
+import type { CatchUpSettings, OplogTime } from '../input/settings.js'
+import { newCatchUp, type CatchUpRecord } from '../report/catch-up-record.js'
+import { phase } from '../report/phase.js'
+import type { RepairResult } from '../server/repair.js'
+import type { RestoreResult } from '../tools/transfer.js'
+import { openSides, plannedNamespaces } from '../server/preflight.js'
+import { namespaceChange, type InPlan } from '../oplog/catch-up-checks.js'
+import { countsDifferingAtT } from '../oplog/catch-up-counts.js'
 import {
   applyBatch,
   entryMissing,
@@ -34,9 +36,13 @@ import {
   sourceKeptWriting,
   targetWritten,
   type Batch
-} from './oplog/catch-up-steps.js'
-import { planNamespaces, type PlannedNamespace } from './input/ns-plan.js'
-import { probeAfter, probeBefore, recordBaseline, verifyCaughtUp, type Run } from './modes.js'
+} from '../oplog/catch-up-steps.js'
+import { planNamespaces, type PlannedNamespace } from '../input/ns-plan.js'
+import { checkTheCopy } from './check.js'
+import type { Run } from './context.js'
+import { expectedOfSource } from './expected.js'
+import { describe, probeAfter, probeBefore, recordBaseline } from './phases.js'
+import { readSource, type Baseline } from './steps.js'
 
 /** Entries read and applied at once: one mongorestore run each (about 10 MB of small writes). */
 const BATCH_ENTRIES = 10_000
@@ -49,6 +55,8 @@ const POLL_MS = 500
 
 /** Where the replay stands: the report's record is updated from it after every batch. */
 interface Position {
+  /** The report's record of the catch-up, updated after every batch. */
+  record: CatchUpRecord
   applied: OplogTime
   /** Whether `applied` is an entry this run read (T itself need not be one). */
   appliedIsEntry: boolean
@@ -61,14 +69,16 @@ export async function catchUp(run: Run<CatchUpSettings>): Promise<void> {
   const { settings, report } = run
   const record = newCatchUp(settings.from)
   report.catchUp = record
-  await probeBefore(run)
-  const planned = await phase(report.phases, 'Check source and target', () => checkSides(run))
+  const before = await probeBefore(run)
+  const planned = await phase(report.phases, 'Check source and target', () =>
+    checkSourceAndTarget(run)
+  )
   report.plan = { namespaces: planned, drop: false }
   const baseline = await recordBaseline(run)
   // Decided by the plan, not by what the source holds now: a dropped collection is still in it.
   const scope: InPlan = (ns) => planNamespaces([ns], settings.transfer).length > 0
   const position = await phase(report.phases, 'Check T and the target', () =>
-    checkStart(run, planned, scope)
+    checkStart(run, record, planned, scope)
   )
   await phase(report.phases, 'Catch up', async () => {
     await replayUntil(run, position, scope, () => record.lagSeconds * 1000 <= settings.maxLagMs)
@@ -84,7 +94,7 @@ export async function catchUp(run: Run<CatchUpSettings>): Promise<void> {
     )
     if (differing.length > 0) throw targetWritten(differing, position.applied, true)
   })
-  core.info(
+  info(
     `Caught up: the target is ${record.lagSeconds} s behind the source, and holds the source's counts at ${formatOplogTime(record.appliedThrough)}.`
   )
   record.verdict = 'caught-up'
@@ -101,7 +111,7 @@ export async function catchUp(run: Run<CatchUpSettings>): Promise<void> {
     })
   )
   record.writesStoppedAt = position.lastWrite?.toISOString()
-  await probeAfter(run, baseline, 'Probe after catch-up')
+  const repairs = await probeAfter(run, { round: 'Probe after catch-up', before, baseline })
   const now = await phase(report.phases, 'Read the source', () =>
     throughFailover(run, position, async () => {
       const sides = await openSides(settings.source, undefined, settings.probeTimeoutMs)
@@ -112,7 +122,7 @@ export async function catchUp(run: Run<CatchUpSettings>): Promise<void> {
       }
     })
   )
-  await verifyCaughtUp(run, now, baseline)
+  await verifyCaughtUp(run, now, baseline, repairs)
   record.verifiedAt = new Date().toISOString()
   if (position.lastWrite) {
     record.cutoverSeconds = (Date.now() - position.lastWrite.getTime()) / 1000
@@ -121,16 +131,14 @@ export async function catchUp(run: Run<CatchUpSettings>): Promise<void> {
 }
 
 /** The planned namespaces (as the migration planned them), on a source that is a replica set. */
-async function checkSides(run: Run<CatchUpSettings>): Promise<PlannedNamespace[]> {
+async function checkSourceAndTarget(run: Run<CatchUpSettings>): Promise<PlannedNamespace[]> {
   const { settings } = run
   const sides = await openSides(settings.source, settings.target, settings.probeTimeoutMs)
   try {
     const hello = await sides.source!.client.db('admin').command({ hello: 1 })
     if (typeof hello['setName'] !== 'string') throw notAReplicaSet(settings.source)
     const planned = await plannedNamespaces(sides, settings.transfer, [])
-    core.info(
-      `The catch-up replays writes to ${planned.length} namespace(s): ${planned.map((p) => (p.source === p.target ? p.target : `${p.source} → ${p.target}`)).join(', ') || 'none'}`
-    )
+    info(`The catch-up replays writes to ${planned.length} namespace(s): ${describe(planned)}`)
     return planned
   } finally {
     await sides.close()
@@ -140,6 +148,7 @@ async function checkSides(run: Run<CatchUpSettings>): Promise<PlannedNamespace[]
 /** T is still in the source's oplog, and the target holds exactly what the source held at T. */
 async function checkStart(
   run: Run<CatchUpSettings>,
+  record: CatchUpRecord,
   planned: readonly PlannedNamespace[],
   scope: InPlan
 ): Promise<Position> {
@@ -147,7 +156,7 @@ async function checkStart(
   const { from } = settings
   const bounds = await oplogBounds(settings.source, settings.probeTimeoutMs)
   if (before(from, bounds.oldest)) throw rolledOver(from, bounds.oldest)
-  core.info(
+  info(
     `T = ${formatOplogTime(from)} (${wallClockOf(from)}); the source's oplog reaches back to ${wallClockOf(bounds.oldest)} and forward to ${wallClockOf(bounds.newest)}.`
   )
   const change = namespaceChange(await renamesAndDropsAfter(settings, from), scope)
@@ -160,8 +169,9 @@ async function checkStart(
     settings.probeTimeoutMs
   )
   if (differing.length > 0) throw targetWritten(differing, from)
-  core.info(`The target's ${planned.length} collection(s) hold the source's counts at T.`)
+  info(`The target's ${planned.length} collection(s) hold the source's counts at T.`)
   return {
+    record,
     applied: from,
     appliedIsEntry: false,
     primary: await sourcePrimary(settings.source, settings.probeTimeoutMs),
@@ -181,11 +191,11 @@ async function replayUntil(
   scope: InPlan,
   done: (full: boolean) => boolean
 ): Promise<void> {
-  const { settings, report, tools, signal } = run
-  const record = report.catchUp!
+  const { settings, tools, signal } = run
+  const { record } = position
   const progress = () =>
     `Applied ${record.entriesApplied} entries in ${record.batches} batches; the target holds the source through ${formatOplogTime(record.appliedThrough)} (${record.appliedThroughTime}), ${record.lagSeconds} s behind.`
-  const ticker = setInterval(() => core.info(progress()), PROGRESS_MS)
+  const ticker = setInterval(() => info(progress()), PROGRESS_MS)
   try {
     for (;;) {
       if (signal.aborted) throw cancelledAt(record.appliedThrough)
@@ -211,7 +221,7 @@ async function replayUntil(
         record.entriesSkipped += batch.entries.length - batch.replay.length
         record.appliedThrough = last
         record.appliedThroughTime = wallClockOf(last)
-        if (batch.writes > 0) core.info(progress())
+        if (batch.writes > 0) info(progress())
       }
       record.lagSeconds = Math.max(0, batch.newest.t - position.applied.t)
       const full = batch.entries.length >= BATCH_ENTRIES
@@ -240,7 +250,7 @@ async function throughFailover<T>(
       if (!electing(error)) throw error
       if (Date.now() > deadline) throw noPrimary(FAILOVER_WAIT_MS, position.applied)
       if (run.signal.aborted) throw cancelledAt(position.applied)
-      core.info(`The source has no primary (an election?): reading again in a second.`)
+      info(`The source has no primary (an election?): reading again in a second.`)
       await new Promise((resolve) => setTimeout(resolve, 1000))
     }
   }
@@ -248,7 +258,7 @@ async function throughFailover<T>(
 
 /** A new primary (a failover): continue when it still holds the entry applied last. */
 async function followPrimary(run: Run<CatchUpSettings>, position: Position): Promise<void> {
-  const { settings, report } = run
+  const { settings } = run
   const primary = await sourcePrimary(settings.source, settings.probeTimeoutMs)
   if (primary === position.primary) return
   const bounds = await oplogBounds(settings.source, settings.probeTimeoutMs)
@@ -256,11 +266,11 @@ async function followPrimary(run: Run<CatchUpSettings>, position: Position): Pro
   if (position.appliedIsEntry && (await entryMissing(settings, position.applied))) {
     throw entryRolledBack(position.applied, primary)
   }
-  core.warning(
+  warning(
     `The source's primary changed from ${position.primary} to ${primary}; its oplog holds the last entry applied (${formatOplogTime(position.applied)}): the catch-up continues from it.`,
     { title: 'Source failover' }
   )
-  report.catchUp!.failovers.push(primary)
+  position.record.failovers.push(primary)
   position.primary = primary
 }
 
@@ -272,4 +282,31 @@ function cancelledAt(applied: OplogTime) {
 
 function before(a: OplogTime, b: OplogTime): boolean {
   return a.t < b.t || (a.t === b.t && a.i < b.i)
+}
+
+/**
+ * After the cutover: the target against the source as it is now (it takes no more writes to the
+ * plan), exactly: counts, indexes, options, the sample, users, leftovers.
+ */
+async function verifyCaughtUp(
+  run: Run<CatchUpSettings>,
+  planned: readonly PlannedNamespace[],
+  baseline: Baseline,
+  repairs: readonly RepairResult[]
+): Promise<void> {
+  const { settings } = run
+  const source = await readSource(
+    settings,
+    planned.map((p) => p.source)
+  )
+  const restored = planned.map((p) => ({ ...p, documents: 0, failures: 0 }))
+  const result: RestoreResult = { counts: { restored: 0, failed: 0 }, restored }
+  await checkTheCopy(run, {
+    plan: settings.transfer,
+    result,
+    expected: expectedOfSource(planned, source),
+    baseline,
+    repairs,
+    reference: { kind: 'server', uri: settings.source, collections: source }
+  })
 }

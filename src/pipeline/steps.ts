@@ -1,21 +1,20 @@
 // The questions the modes share, each returning what it found: the probe rounds (each app, then
 // each replica-set member it could reach), the app users a repair may fix, the target's users,
-// and the restored collections' state. Nothing here writes the report: modes.ts records.
+// and the restored collections' state. Nothing here writes the report: the phases record.
 import type { Timestamp } from 'mongodb'
-import { isSnapshotTooOld, tooOldToVerify } from './server/read-at.js'
-import * as core from '@actions/core'
-import { debug, warning } from './interface.js'
-import type { MongoUri, RoleRef } from './secrets.js'
-import { targetOf, usersAdmin, type Settings } from './input/settings.js'
-import { readCollections, type CollectionInfo } from './server/collection-options.js'
-import { diffUsers, snapshotUsers, type UserDrift, type UserSnapshot } from './server/drift.js'
-import { managedService, type ManagedService } from './server/managed.js'
-import { dataMembers } from './server/members.js'
-import { classify, probe, type ProbeResult } from './server/probe.js'
-import { NO_ANSWER } from './server/causes.js'
-import { appUserRoles, repairAppUser, type RepairResult } from './server/repair.js'
-import { GuardError } from './errors.js'
-import { findLeftovers, type LeftoverCheck } from './server/leftovers.js'
+import { isSnapshotTooOld, tooOldToVerify } from '../server/read-at.js'
+import { debug, info, warning } from '../interface.js'
+import type { MongoUri, RoleRef } from '../secrets.js'
+import { targetOf, usersAdmin, type Settings } from '../input/settings.js'
+import { readCollections, type CollectionInfo } from '../server/collection-options.js'
+import { diffUsers, snapshotUsers, type UserDrift, type UserSnapshot } from '../server/drift.js'
+import { managedService, type ManagedService } from '../server/managed.js'
+import { dataMembers } from '../server/members.js'
+import { classify, probe, type ProbeResult } from '../server/probe.js'
+import { NO_ANSWER } from '../server/causes.js'
+import { appUserRoles, repairAppUser, type RepairResult } from '../server/repair.js'
+import { GuardError } from '../errors.js'
+import { findLeftovers, type LeftoverCheck } from '../server/leftovers.js'
 
 /** The target's users, or why the check was skipped; undefined when no user may read them. */
 export type UsersRead = { snapshot: UserSnapshot } | { skipped: string } | undefined
@@ -98,14 +97,23 @@ export async function tryReadTarget(
   }
 }
 
+/** One app's probe round: its own connection first, then each replica-set member's. */
+export interface AppProbe {
+  app: MongoUri
+  own: ProbeResult
+  members: ProbeResult[]
+}
+
+/** The results of a round as the report lists them: each app's own, then its members'. */
+export function probeResults(probes: readonly AppProbe[]): ProbeResult[] {
+  return probes.flatMap((p) => [p.own, ...p.members])
+}
+
 /** The apps whose own probe (not a member's) says the user is rejected: what a repair can fix. */
-export function rejectedApps(settings: Settings, probes: readonly ProbeResult[]): MongoUri[] {
-  // Member probes follow their app's own; the app's own results are in app order.
-  const own = probes.filter((r) => r.member === undefined)
-  return settings.apps.filter((_, i) => {
-    const status = own[i]?.status
-    return status === 'authentication-failed' || status === 'user-not-found'
-  })
+export function rejectedApps(probes: readonly AppProbe[]): MongoUri[] {
+  return probes
+    .filter((p) => p.own.status === 'authentication-failed' || p.own.status === 'user-not-found')
+    .map((p) => p.app)
 }
 
 /** Re-registers one app user's password (or recreates it with the roles recorded before). */
@@ -124,13 +132,14 @@ export async function repairApp(
 }
 
 /** One new connection per app, then one per replica-set member it could reach, one at a time. */
-export async function probeApps(settings: Settings): Promise<ProbeResult[]> {
-  const results: ProbeResult[] = []
+export async function probeApps(settings: Settings): Promise<AppProbe[]> {
+  const probes: AppProbe[] = []
   for (const app of settings.apps) {
-    const result = await probe(app, settings.privileges, settings.probeTimeoutMs)
-    log(result)
-    results.push(result)
-    if (NO_ANSWER.has(result.status)) continue
+    const own = await probe(app, settings.privileges, settings.probeTimeoutMs)
+    log(own)
+    const round: AppProbe = { app, own, members: [] }
+    probes.push(round)
+    if (NO_ANSWER.has(own.status)) continue
     const members = await tryDataMembers(app, settings.probeTimeoutMs)
     // A one-member set is the server just probed.
     if (members.length < 2) continue
@@ -140,10 +149,10 @@ export async function probeApps(settings: Settings): Promise<ProbeResult[]> {
         member
       }
       log(memberResult)
-      results.push(memberResult)
+      round.members.push(memberResult)
     }
   }
-  return results
+  return probes
 }
 
 /** The app's replica-set members; none when no member answers (the app's own probe said why). */
@@ -158,7 +167,7 @@ async function tryDataMembers(app: MongoUri, timeoutMs: number): Promise<string[
 
 function log(result: ProbeResult): void {
   const where = result.member ? ` on member ${result.member}` : ''
-  core.info(
+  info(
     `${result.user}@${result.authSource}${where}: ${result.status} (${result.durationMs} ms) ${result.detail}`
   )
 }
