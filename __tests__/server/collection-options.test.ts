@@ -18,7 +18,11 @@ import {
 } from '../support/testbed.ts'
 import { seedSpecial, SPECIAL } from '../support/collections.ts'
 import { compareOptions } from '../../src/report/compare-options.ts'
-import { readCollections, readWith, type CollectionInfo } from '../../src/server/collection-options.ts'
+import {
+  readCollections,
+  readWith,
+  type CollectionInfo
+} from '../../src/server/collection-options.ts'
 import { inspectDump } from '../../src/tools/dump-files.ts'
 import { MongoUri } from '../../src/secrets.ts'
 
