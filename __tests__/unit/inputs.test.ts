@@ -4,26 +4,21 @@ import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterEach, describe, test } from 'node:test'
+import { describe, test } from 'node:test'
 import { getInputs } from '../../src/input/inputs.ts'
 import type { Settings } from '../../src/input/settings.ts'
 import { DEFAULT_PLAN } from '../support/plans.ts'
+import { restoreEnvAfterEach, setInputs } from '../support/runner-env.ts'
 
 const SOURCE = 'mongodb://dumper:src-Pa55@db1.example:27017/?authSource=admin'
 const TARGET = 'mongodb://restorer:tgt-Pa55@db2.example:27017/?authSource=admin'
 const APP = 'mongodb://app:app-Pa55@db2.example:27017/appdb'
 
-const saved = { ...process.env }
-afterEach(() => {
-  for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key]
-  Object.assign(process.env, saved)
-})
+restoreEnvAfterEach()
 
 /** Runs getInputs with these inputs set as a runner sets them; returns it and what it printed. */
 function read(inputs: Record<string, string>): { settings: Settings; printed: string } {
-  for (const [name, value] of Object.entries(inputs)) {
-    process.env[`INPUT_${name.toUpperCase()}`] = value
-  }
+  setInputs(inputs)
   const write = process.stdout.write.bind(process.stdout)
   let printed = ''
   process.stdout.write = ((chunk: string | Uint8Array) => {

@@ -2,7 +2,7 @@
 // and max-data-age, read as a runner passes them and refused with the input's name and an
 // example; where the data's point in time comes from; and the judgement of each bound.
 import assert from 'node:assert/strict'
-import { afterEach, describe, test } from 'node:test'
+import { describe, test } from 'node:test'
 import { getInputs } from '../../src/input/inputs.ts'
 import { formatDuration, parseDuration } from '../../src/input/objectives.ts'
 import {
@@ -13,20 +13,16 @@ import {
 } from '../../src/report/recovery.ts'
 import { GuardError } from '../../src/errors.ts'
 import { exitCode } from '../../src/input/cli-args.ts'
+import { restoreEnvAfterEach, setInputs } from '../support/runner-env.ts'
 
 const SOURCE = 'mongodb://dumper:src-Pa55@db1.example:27017/?authSource=admin'
 const TARGET = 'mongodb://restorer:tgt-Pa55@db2.example:27017/?authSource=admin'
 const APP = 'mongodb://app:app-Pa55@db2.example:27017/appdb'
 
-const saved = { ...process.env }
-afterEach(() => {
-  for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key]
-  Object.assign(process.env, saved)
-})
+restoreEnvAfterEach()
 
 function inputs(values: Record<string, string>): ReturnType<typeof getInputs> {
-  for (const [name, value] of Object.entries(values))
-    process.env[`INPUT_${name.toUpperCase()}`] = value
+  setInputs(values)
   return getInputs()
 }
 

@@ -2,7 +2,7 @@
 // the balance by bytes, the number of pieces, the `_id` ranges, the matrix, the argv of a
 // ranged part, the inputs of plan, migrate-with-namespaces and verify, and the sharding decision.
 import assert from 'node:assert/strict'
-import { afterEach, describe, test } from 'node:test'
+import { describe, test } from 'node:test'
 import { ObjectId } from 'mongodb'
 import {
   balance,
@@ -21,6 +21,8 @@ import { getInputs } from '../../src/input/inputs.ts'
 import { checkSharding, shardingDecision } from '../../src/server/sharding.ts'
 import { dumpArgs, restoreArgs } from '../../src/tools/args.ts'
 import { GuardError } from '../../src/errors.ts'
+import { DEFAULT_PLAN } from '../support/plans.ts'
+import { restoreEnvAfterEach, setInputs } from '../support/runner-env.ts'
 
 describe('namespaces lines', () => {
   test('a collection, a whole database, and a range that reads back exactly', () => {
@@ -176,15 +178,7 @@ describe("the plan job's outputs", () => {
 })
 
 describe('argv of a ranged part', () => {
-  const plan = {
-    gzip: false,
-    databases: [],
-    drop: false,
-    nsExclude: [],
-    renames: [],
-    dumpOptions: [],
-    restoreOptions: []
-  }
+  const plan = DEFAULT_PLAN
   test('mongodump gets --db, --collection and the query as one argument; siblings skip the indexes', () => {
     const query = queryOf({ $gte: 5 })
     assert.deepEqual(
@@ -205,16 +199,11 @@ describe('argv of a ranged part', () => {
 })
 
 describe('inputs of a split migration', () => {
-  const saved = { ...process.env }
-  afterEach(() => {
-    for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key]
-    Object.assign(process.env, saved)
-  })
+  restoreEnvAfterEach()
   const read = (inputs: Record<string, string>) => {
     for (const key of Object.keys(process.env))
       if (key.startsWith('INPUT_')) delete process.env[key]
-    for (const [name, value] of Object.entries(inputs))
-      process.env[`INPUT_${name.toUpperCase()}`] = value
+    setInputs(inputs)
     const write = process.stdout.write.bind(process.stdout)
     process.stdout.write = (() => true) as typeof process.stdout.write
     try {

@@ -1,16 +1,9 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { dumpArgs, MANY_COLLECTIONS, restoreArgs } from '../../src/tools/args.ts'
+import { DEFAULT_PLAN } from '../support/plans.ts'
 
-const base = {
-  gzip: false,
-  databases: [],
-  drop: false,
-  nsExclude: [],
-  renames: [],
-  dumpOptions: [],
-  restoreOptions: []
-}
+const base = DEFAULT_PLAN
 const stdin = { kind: 'stdin' } as const
 
 test('every restore excludes admin and the legacy user collections, from any input', () => {
