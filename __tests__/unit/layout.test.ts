@@ -9,6 +9,7 @@ const TESTS = resolve(import.meta.dirname, '..')
 const FOLDERS = ['unit', 'server', 'e2e']
 // What starts a mongod (the test bed, the catch-up bed) or runs the bundle or the command line.
 const NOT_UNIT = /from '[^']*support\/(testbed|run-action|run-cli|catch-up-bed)\.ts'/
+const RUNS_BUNDLE = /from '[^']*support\/(run-action|run-cli)\.ts'|'dist'/
 
 /** Every file below __tests__, as a path with forward slashes. */
 function allFiles(): string[] {
@@ -26,6 +27,14 @@ test('no unit test imports the test bed, the catch-up bed or the runners of the 
     [],
     'these start servers or run the bundle: move them to server/ or e2e/'
   )
+})
+
+test('no server test runs the bundle or the command line: those are e2e tests', () => {
+  const server = readdirSync(join(TESTS, 'server')).filter((f) => f.endsWith('.ts'))
+  const offenders = server.filter((f) =>
+    RUNS_BUNDLE.test(readFileSync(join(TESTS, 'server', f), 'utf8'))
+  )
+  assert.deepEqual(offenders, [], 'these run dist/: move them to e2e/')
 })
 
 test('every test file is in exactly one of unit/, server/ and e2e/', () => {
