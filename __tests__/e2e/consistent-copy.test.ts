@@ -10,7 +10,6 @@ import { join } from 'node:path'
 import { after, describe, test, type TestContext } from 'node:test'
 import { Timestamp } from 'mongodb'
 import {
-  binaries,
   createUser,
   SERVER_VERSIONS,
   serverFor,
@@ -24,10 +23,10 @@ import {
 } from '../support/testbed.ts'
 import { explain, node24, runAction, type ActionRun } from '../support/run-action.ts'
 import { readWriterState, seedWriter, startWriter } from '../support/writer.ts'
+import { tools } from '../support/inputs.ts'
 
 after(stopAllServers)
 const node = node24()
-const tools = () => ({ 'tools-path': binaries().toolsDir })
 const APP_SOURCE = 'app-src:pw@1'
 const APP_TARGET = 'app-tgt:pw@2'
 const OPS = 'ops-pw-old'

@@ -7,7 +7,6 @@ import { after, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { ObjectId, type MongoClient } from 'mongodb'
 import {
-  binaries,
   createUser,
   pairFor,
   stopAllServers,
@@ -15,6 +14,7 @@ import {
   type MongoServer
 } from '../support/testbed.ts'
 import { explain, node24, runAction, type ActionRun } from '../support/run-action.ts'
+import { migrateInputs } from '../support/inputs.ts'
 
 after(stopAllServers)
 const APP = 'app-pw-live'
@@ -64,15 +64,9 @@ async function setUp(t: Parameters<typeof pairFor>[0]): Promise<[MongoServer, Mo
   return [source, target]
 }
 
-function inputs(source: MongoServer, target: MongoServer): Record<string, string> {
-  return {
-    'source-uri': source.uri('backup', BACKUP, 'admin'),
-    'target-uri': target.rootUri,
-    'app-uri': target.uri('app', APP, 'appdb'),
-    'app-privileges': 'appdb: readWrite',
-    'tools-path': binaries().toolsDir
-  }
-}
+/** A migration read by the backup user, whose app logs in to appdb. */
+const inputs = (source: MongoServer, target: MongoServer) =>
+  migrateInputs(source.uri('backup', BACKUP, 'admin'), target, APP)
 
 const failure = (run: ActionRun) =>
   run.report?.['failure'] as { kind: string; message: string } | undefined

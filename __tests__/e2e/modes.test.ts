@@ -16,6 +16,8 @@ import {
   withClient
 } from '../support/testbed.ts'
 import { explain, node24, runAction, secretHits } from '../support/run-action.ts'
+import { appTarget, tools } from '../support/inputs.ts'
+import { state } from '../support/observe.ts'
 
 after(stopAllServers)
 const node = node24()
@@ -43,36 +45,7 @@ async function seededServer(t: TestContext): Promise<MongoServer> {
   return server
 }
 
-async function emptyTarget(t: TestContext): Promise<MongoServer> {
-  const server = await serverFor(t)
-  await createUser(server, 'appdb', 'app', APP, ['readWrite'])
-  return server
-}
-
-/** Every namespace with its count, and every user with its credentials: "the state" of a server. */
-async function state(server: MongoServer): Promise<string> {
-  return withClient(server.rootUri, async (c) => {
-    const out: string[] = []
-    const { databases } = await c.db('admin').admin().listDatabases({ nameOnly: true })
-    for (const { name } of databases.sort((a, b) => a.name.localeCompare(b.name))) {
-      if (name === 'local' || name === 'config') continue
-      for (const coll of (await c.db(name).listCollections().toArray()).sort((a, b) =>
-        a.name.localeCompare(b.name)
-      )) {
-        out.push(`${name}.${coll.name}:${await c.db(name).collection(coll.name).countDocuments()}`)
-      }
-    }
-    const users = await c
-      .db('admin')
-      .command({ usersInfo: { forAllDBs: true }, showCredentials: true })
-    out.push(
-      JSON.stringify(
-        (users['users'] as { _id: string }[]).sort((a, b) => a._id.localeCompare(b._id))
-      )
-    )
-    return out.join('\n')
-  })
-}
+const emptyTarget = (t: TestContext) => appTarget(t, APP)
 
 /** Every byte of every file under `path` (gzip members decompressed). */
 function dumpBytes(path: string): string {
@@ -100,8 +73,6 @@ function assertNoCredentials(path: string): void {
   for (const user of USERS)
     assert.ok(!new RegExp(`\\b${user}\\b`).test(bytes), `the dump names the user ${user}`)
 }
-
-const tools = () => ({ 'tools-path': binaries().toolsDir })
 
 for (const gzip of ['false', 'true']) {
   test(`dump (gzip ${gzip}): no users, roles or hashes on disk; restore brings back every database`, async (t) => {

@@ -8,7 +8,6 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import {
   type MongoServer,
-  binaries,
   createUser,
   serverFor,
   stopAllServers,
@@ -19,11 +18,11 @@ import { type ActionRun, explain, node24, runAction } from '../support/run-actio
 import { seedOrders } from '../support/faults.ts'
 import { count, databaseNames, state } from '../support/observe.ts'
 import { MANIFEST_FILE } from '../../src/tools/manifest.ts'
+import { appTarget, migrateInputs as migration, tools } from '../support/inputs.ts'
 
 after(stopAllServers)
 const node = node24()
 const APP = 'app:Pr0mise/pw'
-const tools = () => ({ 'tools-path': binaries().toolsDir })
 
 /** A source with appdb.orders (1000), billing.invoices (300) and other.things (20). */
 async function source(t: TestContext): Promise<MongoServer> {
@@ -43,21 +42,9 @@ async function source(t: TestContext): Promise<MongoServer> {
 }
 
 /** A target with the app user (readWrite on appdb) and nothing else. */
-async function target(t: TestContext): Promise<MongoServer> {
-  const server = await serverFor(t)
-  await createUser(server, 'appdb', 'app', APP, ['readWrite'])
-  return server
-}
+const target = (t: TestContext) => appTarget(t, APP)
 
-function migrateInputs(from: MongoServer, to: MongoServer): Record<string, string> {
-  return {
-    'source-uri': from.rootUri,
-    'target-uri': to.rootUri,
-    'app-uri': to.uri('app', APP, 'appdb'),
-    'app-privileges': 'appdb: readWrite',
-    ...tools()
-  }
-}
+const migrateInputs = (from: MongoServer, to: MongoServer) => migration(from.rootUri, to, APP)
 
 const failure = (run: ActionRun) =>
   run.report?.['failure'] as { kind: string; message: string } | undefined

@@ -20,12 +20,12 @@ import {
 import { explain, node24, runAction, type ActionRun } from '../support/run-action.ts'
 import { fakeTools } from '../support/faults.ts'
 import { runCli } from '../support/run-cli.ts'
+import { appTarget, tools } from '../support/inputs.ts'
 
 after(stopAllServers)
 const node = node24()
 const APP = 'rpo-app:pw/7'
 const MANIFEST = 'mongo-restore-guard-manifest.json'
-const tools = () => ({ 'tools-path': binaries().toolsDir })
 
 /** appdb.orders (ObjectId _ids) and appdb.counters (numeric _ids) on a server with the app user. */
 async function seeded(t: TestContext): Promise<MongoServer> {
@@ -44,11 +44,7 @@ async function seeded(t: TestContext): Promise<MongoServer> {
   return server
 }
 
-async function emptyTarget(t: TestContext): Promise<MongoServer> {
-  const server = await serverFor(t)
-  await createUser(server, 'appdb', 'app', APP, ['readWrite'])
-  return server
-}
+const emptyTarget = (t: TestContext) => appTarget(t, APP)
 
 function restoreInputs(target: MongoServer, archive: string, more: Record<string, string> = {}) {
   return {

@@ -19,6 +19,7 @@ import {
   type ServerVersion
 } from '../support/testbed.ts'
 import { explain, node24, runAction, type ActionRun } from '../support/run-action.ts'
+import { migrateInputs } from '../support/inputs.ts'
 
 after(stopAllServers)
 const APP = 'app-pw-ttl'
@@ -79,15 +80,9 @@ async function seedMetrics(c: MongoClient): Promise<void> {
   )
 }
 
-function inputs(source: MongoServer, target: MongoServer): Record<string, string> {
-  return {
-    'source-uri': source.uri('backup', BACKUP, 'admin'),
-    'target-uri': target.rootUri,
-    'app-uri': target.uri('app', APP, 'appdb'),
-    'app-privileges': 'appdb: readWrite',
-    'tools-path': binaries().toolsDir
-  }
-}
+/** A migration read by the backup user, whose app logs in to appdb. */
+const inputs = (source: MongoServer, target: MongoServer) =>
+  migrateInputs(source.uri('backup', BACKUP, 'admin'), target, APP)
 
 interface Expiry {
   expired: number
