@@ -1,6 +1,15 @@
 // Oplog entries as a 6.0 replica set writes them (ts, t, v, op, ns, o, o2), crafted for the
 // filter's table and for replays: one of each kind the guard must keep or drop.
 import { Long, Timestamp, UUID, type Document } from 'mongodb'
+import type { OplogScope } from '../../src/oplog/filter.ts'
+import { DEFAULT_PLAN } from './plans.ts'
+
+/** The plan the filter's table and its replay both use: appdb, less appdb.skip*. */
+export const SCOPE: OplogScope = {
+  ...DEFAULT_PLAN,
+  databases: ['appdb'],
+  nsExclude: ['appdb.skip*']
+}
 
 let increment = 0
 /** A fresh, increasing timestamp: mongorestore replays in file order and reads ts. */

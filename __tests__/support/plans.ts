@@ -1,5 +1,5 @@
 // The transfer plan a run reads when no transfer input is given: what the inputs test expects,
-// and what the tests of the transfer and the pre-flight check start from.
+// and what the tests of the transfer, the tools' argv and the pre-flight check start from.
 import type { TransferPlan } from '../../src/input/settings.ts'
 
 export const DEFAULT_PLAN: TransferPlan = {
