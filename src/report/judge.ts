@@ -3,7 +3,7 @@
 import * as core from '@actions/core'
 import { GuardError } from '../errors.js'
 import { hasDrift, type UserDrift } from '../server/drift.js'
-import { isProtectedNamespace } from '../input/guard.js'
+import { isProtectedNamespace } from '../input/namespace.js'
 import type { ProbeResult, ProbeStatus } from '../server/probe.js'
 import { NO_ANSWER } from '../server/causes.js'
 import type { NamespaceCount, RestoreCounts } from '../tools/output.js'
