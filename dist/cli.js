@@ -62142,7 +62142,7 @@ function list(items) {
   return items.length > LISTED ? `${shown} and ${items.length - LISTED} more` : shown;
 }
 
-// src/report/report.ts
+// src/report/publish.ts
 import { mkdir as mkdir4, writeFile as writeFile6 } from "node:fs/promises";
 import { dirname as dirname4 } from "node:path";
 
@@ -62625,6 +62625,63 @@ function esc(text) {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 }
 
+// src/report/publish.ts
+async function publish(report2, reportPath, redact2) {
+  const json = redact2(JSON.stringify(report2, null, 2));
+  output("status", report2.status);
+  output("probe-result", probeResult(report2));
+  output("restored-documents", report2.restore?.restored ?? 0);
+  output("failed-documents", report2.restore?.failed ?? 0);
+  if (report2.sourceWrites?.measured) output("source-writes", report2.sourceWrites.total);
+  if (report2.expiry) output("expired-documents", report2.expiry.expired);
+  if (report2.mode === "dump" && report2.dumpFiles) {
+    output("archive-path", report2.dumpFiles.path);
+    output("archive-bytes", report2.dumpFiles.bytes);
+  }
+  output("run-seconds", runSeconds(report2));
+  if (report2.recovery) publishRecovery(report2.recovery);
+  if (report2.consistency?.pointInTime) {
+    output("consistent-at", report2.consistency.at);
+    output("consistent-at-time", report2.consistency.wallClock);
+    output("writes-during-copy", report2.consistency.writesDuringCopy);
+  }
+  if (report2.split) {
+    output("matrix", report2.split.matrix);
+    output("plan", report2.split.plan ?? "");
+    output("plan-path", report2.split.planPath);
+  }
+  if (report2.catchUp) publishCatchUp(report2.catchUp, report2.status !== "passed");
+  await mkdir4(dirname4(reportPath), { recursive: true });
+  await writeFile6(reportPath, json + "\n");
+  output("report-path", reportPath);
+  if (report2.tools.source) {
+    output("tools-version", report2.tools.mongodump ?? "");
+    output("tools-source", report2.tools.source);
+  }
+  if (report2.failure) {
+    const aftermath = report2.aftermath ? ` ${report2.aftermath}` : "";
+    reportFailure(report2.failure.title, redact2(report2.failure.message + aftermath));
+    process.exitCode = ExitCode.Failure;
+  }
+  if (process.env["GITHUB_STEP_SUMMARY"]) await writeSummary(report2, redact2);
+}
+function publishRecovery(r) {
+  output("restore-seconds", r.restoreSeconds ?? "");
+  output("bytes-moved", r.bytes ?? "");
+  output("documents-moved", r.documents);
+  output("data-as-of", r.dataAsOf.at ?? "");
+  output("data-as-of-source", r.dataAsOf.source);
+  output("data-age-seconds", r.dataAgeSeconds ?? "");
+  const missed = r.objectives.filter((o) => !o.met).map((o) => o.objective);
+  output(
+    "objectives",
+    r.objectives.length === 0 ? "" : missed.length === 0 ? "met" : `missed: ${missed.join(", ")}`
+  );
+}
+async function writeSummary(report2, redact2) {
+  await summary.addRaw(redact2(renderSummary(report2)), true).write();
+}
+
 // src/report/report.ts
 function newReport() {
   return {
@@ -62671,64 +62728,9 @@ function probeResult(report2) {
   if (latest.length === 0) return "";
   return latest.find((p) => p.status !== "ok")?.status ?? "ok";
 }
-async function publish(report2, reportPath, redact2) {
-  const json = redact2(JSON.stringify(report2, null, 2));
-  output("status", report2.status);
-  output("probe-result", probeResult(report2));
-  output("restored-documents", report2.restore?.restored ?? 0);
-  output("failed-documents", report2.restore?.failed ?? 0);
-  if (report2.sourceWrites?.measured) output("source-writes", report2.sourceWrites.total);
-  if (report2.expiry) output("expired-documents", report2.expiry.expired);
-  if (report2.mode === "dump" && report2.dumpFiles) {
-    output("archive-path", report2.dumpFiles.path);
-    output("archive-bytes", report2.dumpFiles.bytes);
-  }
-  output("run-seconds", runSeconds(report2));
-  if (report2.recovery) publishRecovery(report2.recovery);
-  if (report2.consistency?.pointInTime) {
-    output("consistent-at", report2.consistency.at);
-    output("consistent-at-time", report2.consistency.wallClock);
-    output("writes-during-copy", report2.consistency.writesDuringCopy);
-  }
-  if (report2.split) {
-    output("matrix", report2.split.matrix);
-    output("plan", report2.split.plan ?? "");
-    output("plan-path", report2.split.planPath);
-  }
-  if (report2.catchUp) publishCatchUp(report2.catchUp, report2.status !== "passed");
-  await mkdir4(dirname4(reportPath), { recursive: true });
-  await writeFile6(reportPath, json + "\n");
-  output("report-path", reportPath);
-  if (report2.tools.source) {
-    output("tools-version", report2.tools.mongodump ?? "");
-    output("tools-source", report2.tools.source);
-  }
-  if (report2.failure) {
-    const aftermath = report2.aftermath ? ` ${report2.aftermath}` : "";
-    reportFailure(report2.failure.title, redact2(report2.failure.message + aftermath));
-    process.exitCode = ExitCode.Failure;
-  }
-  if (process.env["GITHUB_STEP_SUMMARY"]) await writeSummary(report2, redact2);
-}
 function runSeconds(report2) {
   const end = report2.finishedAt ? Date.parse(report2.finishedAt) : Date.now();
   return Math.round((end - Date.parse(report2.startedAt)) / 100) / 10;
-}
-function publishRecovery(r) {
-  output("restore-seconds", r.restoreSeconds ?? "");
-  output("bytes-moved", r.bytes ?? "");
-  output("documents-moved", r.documents);
-  output("data-as-of", r.dataAsOf.at ?? "");
-  output("data-as-of-source", r.dataAsOf.source);
-  output("data-age-seconds", r.dataAgeSeconds ?? "");
-  const missed = r.objectives.filter((o) => !o.met).map((o) => o.objective);
-  output(
-    "objectives",
-    r.objectives.length === 0 ? "" : missed.length === 0 ? "met" : `missed: ${missed.join(", ")}`
-  );
-}
-async function writeSummary(report2, redact2) {
-  await summary.addRaw(redact2(renderSummary(report2)), true).write();
 }
 
 // src/tools/progress.ts

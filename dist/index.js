@@ -62097,7 +62097,7 @@ function list(items) {
   return items.length > LISTED ? `${shown} and ${items.length - LISTED} more` : shown;
 }
 
-// src/report/report.ts
+// src/report/publish.ts
 import { mkdir as mkdir4, writeFile as writeFile6 } from "node:fs/promises";
 import { dirname as dirname4 } from "node:path";
 
@@ -62580,6 +62580,63 @@ function esc(text) {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 }
 
+// src/report/publish.ts
+async function publish(report, reportPath, redact2) {
+  const json = redact2(JSON.stringify(report, null, 2));
+  output("status", report.status);
+  output("probe-result", probeResult(report));
+  output("restored-documents", report.restore?.restored ?? 0);
+  output("failed-documents", report.restore?.failed ?? 0);
+  if (report.sourceWrites?.measured) output("source-writes", report.sourceWrites.total);
+  if (report.expiry) output("expired-documents", report.expiry.expired);
+  if (report.mode === "dump" && report.dumpFiles) {
+    output("archive-path", report.dumpFiles.path);
+    output("archive-bytes", report.dumpFiles.bytes);
+  }
+  output("run-seconds", runSeconds(report));
+  if (report.recovery) publishRecovery(report.recovery);
+  if (report.consistency?.pointInTime) {
+    output("consistent-at", report.consistency.at);
+    output("consistent-at-time", report.consistency.wallClock);
+    output("writes-during-copy", report.consistency.writesDuringCopy);
+  }
+  if (report.split) {
+    output("matrix", report.split.matrix);
+    output("plan", report.split.plan ?? "");
+    output("plan-path", report.split.planPath);
+  }
+  if (report.catchUp) publishCatchUp(report.catchUp, report.status !== "passed");
+  await mkdir4(dirname4(reportPath), { recursive: true });
+  await writeFile6(reportPath, json + "\n");
+  output("report-path", reportPath);
+  if (report.tools.source) {
+    output("tools-version", report.tools.mongodump ?? "");
+    output("tools-source", report.tools.source);
+  }
+  if (report.failure) {
+    const aftermath = report.aftermath ? ` ${report.aftermath}` : "";
+    reportFailure(report.failure.title, redact2(report.failure.message + aftermath));
+    process.exitCode = ExitCode.Failure;
+  }
+  if (process.env["GITHUB_STEP_SUMMARY"]) await writeSummary(report, redact2);
+}
+function publishRecovery(r) {
+  output("restore-seconds", r.restoreSeconds ?? "");
+  output("bytes-moved", r.bytes ?? "");
+  output("documents-moved", r.documents);
+  output("data-as-of", r.dataAsOf.at ?? "");
+  output("data-as-of-source", r.dataAsOf.source);
+  output("data-age-seconds", r.dataAgeSeconds ?? "");
+  const missed = r.objectives.filter((o) => !o.met).map((o) => o.objective);
+  output(
+    "objectives",
+    r.objectives.length === 0 ? "" : missed.length === 0 ? "met" : `missed: ${missed.join(", ")}`
+  );
+}
+async function writeSummary(report, redact2) {
+  await summary.addRaw(redact2(renderSummary(report)), true).write();
+}
+
 // src/report/report.ts
 function newReport() {
   return {
@@ -62626,64 +62683,9 @@ function probeResult(report) {
   if (latest.length === 0) return "";
   return latest.find((p) => p.status !== "ok")?.status ?? "ok";
 }
-async function publish(report, reportPath, redact2) {
-  const json = redact2(JSON.stringify(report, null, 2));
-  output("status", report.status);
-  output("probe-result", probeResult(report));
-  output("restored-documents", report.restore?.restored ?? 0);
-  output("failed-documents", report.restore?.failed ?? 0);
-  if (report.sourceWrites?.measured) output("source-writes", report.sourceWrites.total);
-  if (report.expiry) output("expired-documents", report.expiry.expired);
-  if (report.mode === "dump" && report.dumpFiles) {
-    output("archive-path", report.dumpFiles.path);
-    output("archive-bytes", report.dumpFiles.bytes);
-  }
-  output("run-seconds", runSeconds(report));
-  if (report.recovery) publishRecovery(report.recovery);
-  if (report.consistency?.pointInTime) {
-    output("consistent-at", report.consistency.at);
-    output("consistent-at-time", report.consistency.wallClock);
-    output("writes-during-copy", report.consistency.writesDuringCopy);
-  }
-  if (report.split) {
-    output("matrix", report.split.matrix);
-    output("plan", report.split.plan ?? "");
-    output("plan-path", report.split.planPath);
-  }
-  if (report.catchUp) publishCatchUp(report.catchUp, report.status !== "passed");
-  await mkdir4(dirname4(reportPath), { recursive: true });
-  await writeFile6(reportPath, json + "\n");
-  output("report-path", reportPath);
-  if (report.tools.source) {
-    output("tools-version", report.tools.mongodump ?? "");
-    output("tools-source", report.tools.source);
-  }
-  if (report.failure) {
-    const aftermath = report.aftermath ? ` ${report.aftermath}` : "";
-    reportFailure(report.failure.title, redact2(report.failure.message + aftermath));
-    process.exitCode = ExitCode.Failure;
-  }
-  if (process.env["GITHUB_STEP_SUMMARY"]) await writeSummary(report, redact2);
-}
 function runSeconds(report) {
   const end = report.finishedAt ? Date.parse(report.finishedAt) : Date.now();
   return Math.round((end - Date.parse(report.startedAt)) / 100) / 10;
-}
-function publishRecovery(r) {
-  output("restore-seconds", r.restoreSeconds ?? "");
-  output("bytes-moved", r.bytes ?? "");
-  output("documents-moved", r.documents);
-  output("data-as-of", r.dataAsOf.at ?? "");
-  output("data-as-of-source", r.dataAsOf.source);
-  output("data-age-seconds", r.dataAgeSeconds ?? "");
-  const missed = r.objectives.filter((o) => !o.met).map((o) => o.objective);
-  output(
-    "objectives",
-    r.objectives.length === 0 ? "" : missed.length === 0 ? "met" : `missed: ${missed.join(", ")}`
-  );
-}
-async function writeSummary(report, redact2) {
-  await summary.addRaw(redact2(renderSummary(report)), true).write();
 }
 
 // src/tools/progress.ts
