@@ -3313,21 +3313,21 @@ var require_data_url = __commonJS({
     var HTTP_QUOTED_STRING_TOKENS = /^[\u0009\u0020-\u007E\u0080-\u00FF]+$/;
     function dataURLProcessor(dataURL) {
       assert(dataURL.protocol === "data:");
-      let input = URLSerializer(dataURL, true);
-      input = input.slice(5);
+      let input2 = URLSerializer(dataURL, true);
+      input2 = input2.slice(5);
       const position = { position: 0 };
       let mimeType = collectASequenceOfCodePointsFast(
         ",",
-        input,
+        input2,
         position
       );
       const mimeTypeLength = mimeType.length;
       mimeType = removeASCIIWhitespace(mimeType, true, true);
-      if (position.position >= input.length) {
+      if (position.position >= input2.length) {
         return "failure";
       }
       position.position++;
-      const encodedBody = input.slice(mimeTypeLength + 1);
+      const encodedBody = input2.slice(mimeTypeLength + 1);
       let body = stringPercentDecode(encodedBody);
       if (/;(\u0020){0,}base64$/i.test(mimeType)) {
         const stringBody = isomorphicDecode(body);
@@ -3360,26 +3360,26 @@ var require_data_url = __commonJS({
       }
       return serialized;
     }
-    function collectASequenceOfCodePoints(condition, input, position) {
+    function collectASequenceOfCodePoints(condition, input2, position) {
       let result2 = "";
-      while (position.position < input.length && condition(input[position.position])) {
-        result2 += input[position.position];
+      while (position.position < input2.length && condition(input2[position.position])) {
+        result2 += input2[position.position];
         position.position++;
       }
       return result2;
     }
-    function collectASequenceOfCodePointsFast(char, input, position) {
-      const idx = input.indexOf(char, position.position);
+    function collectASequenceOfCodePointsFast(char, input2, position) {
+      const idx = input2.indexOf(char, position.position);
       const start = position.position;
       if (idx === -1) {
-        position.position = input.length;
-        return input.slice(start);
+        position.position = input2.length;
+        return input2.slice(start);
       }
       position.position = idx;
-      return input.slice(start, position.position);
+      return input2.slice(start, position.position);
     }
-    function stringPercentDecode(input) {
-      const bytes2 = encoder.encode(input);
+    function stringPercentDecode(input2) {
+      const bytes2 = encoder.encode(input2);
       return percentDecode(bytes2);
     }
     function isHexCharByte(byte) {
@@ -3391,41 +3391,41 @@ var require_data_url = __commonJS({
         byte >= 48 && byte <= 57 ? byte - 48 : (byte & 223) - 55
       );
     }
-    function percentDecode(input) {
-      const length = input.length;
+    function percentDecode(input2) {
+      const length = input2.length;
       const output2 = new Uint8Array(length);
       let j = 0;
       for (let i = 0; i < length; ++i) {
-        const byte = input[i];
+        const byte = input2[i];
         if (byte !== 37) {
           output2[j++] = byte;
-        } else if (byte === 37 && !(isHexCharByte(input[i + 1]) && isHexCharByte(input[i + 2]))) {
+        } else if (byte === 37 && !(isHexCharByte(input2[i + 1]) && isHexCharByte(input2[i + 2]))) {
           output2[j++] = 37;
         } else {
-          output2[j++] = hexByteToNumber(input[i + 1]) << 4 | hexByteToNumber(input[i + 2]);
+          output2[j++] = hexByteToNumber(input2[i + 1]) << 4 | hexByteToNumber(input2[i + 2]);
           i += 2;
         }
       }
       return length === j ? output2 : output2.subarray(0, j);
     }
-    function parseMIMEType(input) {
-      input = removeHTTPWhitespace(input, true, true);
+    function parseMIMEType(input2) {
+      input2 = removeHTTPWhitespace(input2, true, true);
       const position = { position: 0 };
       const type = collectASequenceOfCodePointsFast(
         "/",
-        input,
+        input2,
         position
       );
       if (type.length === 0 || !HTTP_TOKEN_CODEPOINTS.test(type)) {
         return "failure";
       }
-      if (position.position > input.length) {
+      if (position.position > input2.length) {
         return "failure";
       }
       position.position++;
       let subtype = collectASequenceOfCodePointsFast(
         ";",
-        input,
+        input2,
         position
       );
       subtype = removeHTTPWhitespace(subtype, false, true);
@@ -3442,41 +3442,41 @@ var require_data_url = __commonJS({
         // https://mimesniff.spec.whatwg.org/#mime-type-essence
         essence: `${typeLowercase}/${subtypeLowercase}`
       };
-      while (position.position < input.length) {
+      while (position.position < input2.length) {
         position.position++;
         collectASequenceOfCodePoints(
           // https://fetch.spec.whatwg.org/#http-whitespace
           (char) => HTTP_WHITESPACE_REGEX.test(char),
-          input,
+          input2,
           position
         );
         let parameterName = collectASequenceOfCodePoints(
           (char) => char !== ";" && char !== "=",
-          input,
+          input2,
           position
         );
         parameterName = parameterName.toLowerCase();
-        if (position.position < input.length) {
-          if (input[position.position] === ";") {
+        if (position.position < input2.length) {
+          if (input2[position.position] === ";") {
             continue;
           }
           position.position++;
         }
-        if (position.position > input.length) {
+        if (position.position > input2.length) {
           break;
         }
         let parameterValue = null;
-        if (input[position.position] === '"') {
-          parameterValue = collectAnHTTPQuotedString(input, position, true);
+        if (input2[position.position] === '"') {
+          parameterValue = collectAnHTTPQuotedString(input2, position, true);
           collectASequenceOfCodePointsFast(
             ";",
-            input,
+            input2,
             position
           );
         } else {
           parameterValue = collectASequenceOfCodePointsFast(
             ";",
-            input,
+            input2,
             position
           );
           parameterValue = removeHTTPWhitespace(parameterValue, false, true);
@@ -3510,28 +3510,28 @@ var require_data_url = __commonJS({
       const buffer = Buffer.from(data, "base64");
       return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
     }
-    function collectAnHTTPQuotedString(input, position, extractValue) {
+    function collectAnHTTPQuotedString(input2, position, extractValue) {
       const positionStart = position.position;
       let value = "";
-      assert(input[position.position] === '"');
+      assert(input2[position.position] === '"');
       position.position++;
       while (true) {
         value += collectASequenceOfCodePoints(
           (char) => char !== '"' && char !== "\\",
-          input,
+          input2,
           position
         );
-        if (position.position >= input.length) {
+        if (position.position >= input2.length) {
           break;
         }
-        const quoteOrBackslash = input[position.position];
+        const quoteOrBackslash = input2[position.position];
         position.position++;
         if (quoteOrBackslash === "\\") {
-          if (position.position >= input.length) {
+          if (position.position >= input2.length) {
             value += "\\";
             break;
           }
-          value += input[position.position];
+          value += input2[position.position];
           position.position++;
         } else {
           assert(quoteOrBackslash === '"');
@@ -3541,7 +3541,7 @@ var require_data_url = __commonJS({
       if (extractValue) {
         return value;
       }
-      return input.slice(positionStart, position.position);
+      return input2.slice(positionStart, position.position);
     }
     function serializeAMimeType(mimeType) {
       assert(mimeType !== "failure");
@@ -3583,10 +3583,10 @@ var require_data_url = __commonJS({
       }
       return lead === 0 && trail === str.length - 1 ? str : str.slice(lead, trail + 1);
     }
-    function isomorphicDecode(input) {
-      const length = input.length;
+    function isomorphicDecode(input2) {
+      const length = input2.length;
       if ((2 << 15) - 1 > length) {
-        return String.fromCharCode.apply(null, input);
+        return String.fromCharCode.apply(null, input2);
       }
       let result2 = "";
       let i = 0;
@@ -3595,7 +3595,7 @@ var require_data_url = __commonJS({
         if (i + addition > length) {
           addition = length - i;
         }
-        result2 += String.fromCharCode.apply(null, input.subarray(i, i += addition));
+        result2 += String.fromCharCode.apply(null, input2.subarray(i, i += addition));
       }
       return result2;
     }
@@ -4652,9 +4652,9 @@ var require_util2 = __commonJS({
       }
     }
     var invalidIsomorphicEncodeValueRegex = /[^\x00-\xFF]/;
-    function isomorphicEncode(input) {
-      assert(!invalidIsomorphicEncodeValueRegex.test(input));
-      return input;
+    function isomorphicEncode(input2) {
+      assert(!invalidIsomorphicEncodeValueRegex.test(input2));
+      return input2;
     }
     async function readAllBytes(reader) {
       const bytes2 = [];
@@ -4825,27 +4825,27 @@ var require_util2 = __commonJS({
       return mimeType;
     }
     function gettingDecodingSplitting(value) {
-      const input = value;
+      const input2 = value;
       const position = { position: 0 };
       const values = [];
       let temporaryValue = "";
-      while (position.position < input.length) {
+      while (position.position < input2.length) {
         temporaryValue += collectASequenceOfCodePoints(
           (char) => char !== '"' && char !== ",",
-          input,
+          input2,
           position
         );
-        if (position.position < input.length) {
-          if (input.charCodeAt(position.position) === 34) {
+        if (position.position < input2.length) {
+          if (input2.charCodeAt(position.position) === 34) {
             temporaryValue += collectAnHTTPQuotedString(
-              input,
+              input2,
               position
             );
-            if (position.position < input.length) {
+            if (position.position < input2.length) {
               continue;
             }
           } else {
-            assert(input.charCodeAt(position.position) === 44);
+            assert(input2.charCodeAt(position.position) === 44);
             position.position++;
           }
         }
@@ -5203,7 +5203,7 @@ var require_formdata_parser = __commonJS({
       }
       return true;
     }
-    function multipartFormDataParser(input, mimeType) {
+    function multipartFormDataParser(input2, mimeType) {
       assert(mimeType !== "failure" && mimeType.essence === "multipart/form-data");
       const boundaryString = mimeType.parameters.get("boundary");
       if (boundaryString === void 0) {
@@ -5212,30 +5212,30 @@ var require_formdata_parser = __commonJS({
       const boundary = Buffer.from(`--${boundaryString}`, "utf8");
       const entryList = [];
       const position = { position: 0 };
-      while (input[position.position] === 13 && input[position.position + 1] === 10) {
+      while (input2[position.position] === 13 && input2[position.position + 1] === 10) {
         position.position += 2;
       }
-      let trailing = input.length;
-      while (input[trailing - 1] === 10 && input[trailing - 2] === 13) {
+      let trailing = input2.length;
+      while (input2[trailing - 1] === 10 && input2[trailing - 2] === 13) {
         trailing -= 2;
       }
-      if (trailing !== input.length) {
-        input = input.subarray(0, trailing);
+      if (trailing !== input2.length) {
+        input2 = input2.subarray(0, trailing);
       }
       while (true) {
-        if (input.subarray(position.position, position.position + boundary.length).equals(boundary)) {
+        if (input2.subarray(position.position, position.position + boundary.length).equals(boundary)) {
           position.position += boundary.length;
         } else {
           return "failure";
         }
-        if (position.position === input.length - 2 && bufferStartsWith(input, dd, position) || position.position === input.length - 4 && bufferStartsWith(input, ddcrlf, position)) {
+        if (position.position === input2.length - 2 && bufferStartsWith(input2, dd, position) || position.position === input2.length - 4 && bufferStartsWith(input2, ddcrlf, position)) {
           return entryList;
         }
-        if (input[position.position] !== 13 || input[position.position + 1] !== 10) {
+        if (input2[position.position] !== 13 || input2[position.position + 1] !== 10) {
           return "failure";
         }
         position.position += 2;
-        const result2 = parseMultipartFormDataHeaders(input, position);
+        const result2 = parseMultipartFormDataHeaders(input2, position);
         if (result2 === "failure") {
           return "failure";
         }
@@ -5243,17 +5243,17 @@ var require_formdata_parser = __commonJS({
         position.position += 2;
         let body;
         {
-          const boundaryIndex = input.indexOf(boundary.subarray(2), position.position);
+          const boundaryIndex = input2.indexOf(boundary.subarray(2), position.position);
           if (boundaryIndex === -1) {
             return "failure";
           }
-          body = input.subarray(position.position, boundaryIndex - 4);
+          body = input2.subarray(position.position, boundaryIndex - 4);
           position.position += body.length;
           if (encoding === "base64") {
             body = Buffer.from(body.toString(), "base64");
           }
         }
-        if (input[position.position] !== 13 || input[position.position + 1] !== 10) {
+        if (input2[position.position] !== 13 || input2[position.position + 1] !== 10) {
           return "failure";
         } else {
           position.position += 2;
@@ -5273,13 +5273,13 @@ var require_formdata_parser = __commonJS({
         entryList.push(makeEntry(name, value, filename));
       }
     }
-    function parseMultipartFormDataHeaders(input, position) {
+    function parseMultipartFormDataHeaders(input2, position) {
       let name = null;
       let filename = null;
       let contentType = null;
       let encoding = null;
       while (true) {
-        if (input[position.position] === 13 && input[position.position + 1] === 10) {
+        if (input2[position.position] === 13 && input2[position.position + 1] === 10) {
           if (name === null) {
             return "failure";
           }
@@ -5287,44 +5287,44 @@ var require_formdata_parser = __commonJS({
         }
         let headerName = collectASequenceOfBytes(
           (char) => char !== 10 && char !== 13 && char !== 58,
-          input,
+          input2,
           position
         );
         headerName = removeChars(headerName, true, true, (char) => char === 9 || char === 32);
         if (!HTTP_TOKEN_CODEPOINTS.test(headerName.toString())) {
           return "failure";
         }
-        if (input[position.position] !== 58) {
+        if (input2[position.position] !== 58) {
           return "failure";
         }
         position.position++;
         collectASequenceOfBytes(
           (char) => char === 32 || char === 9,
-          input,
+          input2,
           position
         );
         switch (bufferToLowerCasedHeaderName(headerName)) {
           case "content-disposition": {
             name = filename = null;
-            if (!bufferStartsWith(input, formDataNameBuffer, position)) {
+            if (!bufferStartsWith(input2, formDataNameBuffer, position)) {
               return "failure";
             }
             position.position += 17;
-            name = parseMultipartFormDataName(input, position);
+            name = parseMultipartFormDataName(input2, position);
             if (name === null) {
               return "failure";
             }
-            if (bufferStartsWith(input, filenameBuffer, position)) {
+            if (bufferStartsWith(input2, filenameBuffer, position)) {
               let check2 = position.position + filenameBuffer.length;
-              if (input[check2] === 42) {
+              if (input2[check2] === 42) {
                 position.position += 1;
                 check2 += 1;
               }
-              if (input[check2] !== 61 || input[check2 + 1] !== 34) {
+              if (input2[check2] !== 61 || input2[check2 + 1] !== 34) {
                 return "failure";
               }
               position.position += 12;
-              filename = parseMultipartFormDataName(input, position);
+              filename = parseMultipartFormDataName(input2, position);
               if (filename === null) {
                 return "failure";
               }
@@ -5334,7 +5334,7 @@ var require_formdata_parser = __commonJS({
           case "content-type": {
             let headerValue = collectASequenceOfBytes(
               (char) => char !== 10 && char !== 13,
-              input,
+              input2,
               position
             );
             headerValue = removeChars(headerValue, false, true, (char) => char === 9 || char === 32);
@@ -5344,7 +5344,7 @@ var require_formdata_parser = __commonJS({
           case "content-transfer-encoding": {
             let headerValue = collectASequenceOfBytes(
               (char) => char !== 10 && char !== 13,
-              input,
+              input2,
               position
             );
             headerValue = removeChars(headerValue, false, true, (char) => char === 9 || char === 32);
@@ -5354,26 +5354,26 @@ var require_formdata_parser = __commonJS({
           default: {
             collectASequenceOfBytes(
               (char) => char !== 10 && char !== 13,
-              input,
+              input2,
               position
             );
           }
         }
-        if (input[position.position] !== 13 && input[position.position + 1] !== 10) {
+        if (input2[position.position] !== 13 && input2[position.position + 1] !== 10) {
           return "failure";
         } else {
           position.position += 2;
         }
       }
     }
-    function parseMultipartFormDataName(input, position) {
-      assert(input[position.position - 1] === 34);
+    function parseMultipartFormDataName(input2, position) {
+      assert(input2[position.position - 1] === 34);
       let name = collectASequenceOfBytes(
         (char) => char !== 10 && char !== 13 && char !== 34,
-        input,
+        input2,
         position
       );
-      if (input[position.position] !== 34) {
+      if (input2[position.position] !== 34) {
         return null;
       } else {
         position.position++;
@@ -5381,12 +5381,12 @@ var require_formdata_parser = __commonJS({
       name = new TextDecoder().decode(name).replace(/%0A/ig, "\n").replace(/%0D/ig, "\r").replace(/%22/g, '"');
       return name;
     }
-    function collectASequenceOfBytes(condition, input, position) {
+    function collectASequenceOfBytes(condition, input2, position) {
       let start = position.position;
-      while (start < input.length && condition(input[start])) {
+      while (start < input2.length && condition(input2[start])) {
         ++start;
       }
-      return input.subarray(position.position, position.position = start);
+      return input2.subarray(position.position, position.position = start);
     }
     function removeChars(buf, leading, trailing, predicate) {
       let lead = 0;
@@ -12873,39 +12873,39 @@ var require_request2 = __commonJS({
     var patchMethodWarning = false;
     var Request = class _Request {
       // https://fetch.spec.whatwg.org/#dom-request
-      constructor(input, init = {}) {
+      constructor(input2, init = {}) {
         webidl.util.markAsUncloneable(this);
-        if (input === kConstruct) {
+        if (input2 === kConstruct) {
           return;
         }
         const prefix = "Request constructor";
         webidl.argumentLengthCheck(arguments, 1, prefix);
-        input = webidl.converters.RequestInfo(input, prefix, "input");
+        input2 = webidl.converters.RequestInfo(input2, prefix, "input");
         init = webidl.converters.RequestInit(init, prefix, "init");
         let request = null;
         let fallbackMode = null;
         const baseUrl = environmentSettingsObject.settingsObject.baseUrl;
         let signal = null;
-        if (typeof input === "string") {
+        if (typeof input2 === "string") {
           this[kDispatcher] = init.dispatcher;
           let parsedURL;
           try {
-            parsedURL = new URL(input, baseUrl);
+            parsedURL = new URL(input2, baseUrl);
           } catch (err) {
-            throw new TypeError("Failed to parse URL from " + input, { cause: err });
+            throw new TypeError("Failed to parse URL from " + input2, { cause: err });
           }
           if (parsedURL.username || parsedURL.password) {
             throw new TypeError(
-              "Request cannot be constructed from a URL that includes credentials: " + input
+              "Request cannot be constructed from a URL that includes credentials: " + input2
             );
           }
           request = makeRequest({ urlList: [parsedURL] });
           fallbackMode = "cors";
         } else {
-          this[kDispatcher] = init.dispatcher || input[kDispatcher];
-          assert(input instanceof _Request);
-          request = input[kState];
-          signal = input[kSignal];
+          this[kDispatcher] = init.dispatcher || input2[kDispatcher];
+          assert(input2 instanceof _Request);
+          request = input2[kState];
+          signal = input2[kSignal];
         }
         const origin = environmentSettingsObject.settingsObject.origin;
         let window = "client";
@@ -13107,7 +13107,7 @@ var require_request2 = __commonJS({
             fillHeaders(this[kHeaders], headers);
           }
         }
-        const inputBody = input instanceof _Request ? input[kState].body : null;
+        const inputBody = input2 instanceof _Request ? input2[kState].body : null;
         if ((init.body != null || inputBody != null) && (request.method === "GET" || request.method === "HEAD")) {
           throw new TypeError("Request with GET/HEAD method cannot have body.");
         }
@@ -13136,7 +13136,7 @@ var require_request2 = __commonJS({
         }
         let finalBody = inputOrInitBody;
         if (initBody == null && inputBody != null) {
-          if (bodyUnusable(input)) {
+          if (bodyUnusable(input2)) {
             throw new TypeError(
               "Cannot construct a Request with a Request object that has already been used."
             );
@@ -13607,12 +13607,12 @@ var require_fetch = __commonJS({
     function handleFetchDone(response) {
       finalizeAndReportTiming(response, "fetch");
     }
-    function fetch(input, init = void 0) {
+    function fetch(input2, init = void 0) {
       webidl.argumentLengthCheck(arguments, 1, "globalThis.fetch");
       let p = createDeferredPromise();
       let requestObject;
       try {
-        requestObject = new Request(input, init);
+        requestObject = new Request(input2, init);
       } catch (e) {
         p.reject(e);
         return p.promise;
@@ -19428,8 +19428,8 @@ var require_bson = __commonJS({
         }
         return string;
       },
-      utf8ByteLength(input) {
-        return Buffer.byteLength(input, "utf8");
+      utf8ByteLength(input2) {
+        return Buffer.byteLength(input2, "utf8");
       },
       encodeUTF8Into(buffer2, source, byteOffset) {
         const latinBytesWritten = tryWriteBasicLatin(buffer2, source, byteOffset);
@@ -19600,8 +19600,8 @@ var require_bson = __commonJS({
         }
         return parseUtf8(uint8array, start, end, fatal);
       },
-      utf8ByteLength(input) {
-        return new TextEncoder().encode(input).byteLength;
+      utf8ByteLength(input2) {
+        return new TextEncoder().encode(input2).byteLength;
       },
       encodeUTF8Into(uint8array, source, byteOffset) {
         const bytes2 = new TextEncoder().encode(source);
@@ -20043,16 +20043,16 @@ var require_bson = __commonJS({
     var UUID_WITHOUT_DASHES = /^[0-9A-F]{32}$/i;
     var UUID_WITH_DASHES = /^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$/i;
     var UUID = class _UUID extends Binary {
-      constructor(input) {
+      constructor(input2) {
         let bytes2;
-        if (input == null) {
+        if (input2 == null) {
           bytes2 = _UUID.generate();
-        } else if (input instanceof _UUID) {
-          bytes2 = ByteUtils.toLocalBufferType(new Uint8Array(input.buffer));
-        } else if (ArrayBuffer.isView(input) && input.byteLength === UUID_BYTE_LENGTH) {
-          bytes2 = ByteUtils.toLocalBufferType(input);
-        } else if (typeof input === "string") {
-          bytes2 = _UUID.bytesFromString(input);
+        } else if (input2 instanceof _UUID) {
+          bytes2 = ByteUtils.toLocalBufferType(new Uint8Array(input2.buffer));
+        } else if (ArrayBuffer.isView(input2) && input2.byteLength === UUID_BYTE_LENGTH) {
+          bytes2 = ByteUtils.toLocalBufferType(input2);
+        } else if (typeof input2 === "string") {
+          bytes2 = _UUID.bytesFromString(input2);
         } else {
           throw new BSONError("Argument passed in UUID constructor must be a UUID, a 16 byte Buffer or a 32/36 character hex string (dashes excluded/included, format: xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx).");
         }
@@ -20108,17 +20108,17 @@ var require_bson = __commonJS({
         bytes2[8] = bytes2[8] & 63 | 128;
         return bytes2;
       }
-      static isValid(input) {
-        if (!input) {
+      static isValid(input2) {
+        if (!input2) {
           return false;
         }
-        if (typeof input === "string") {
-          return _UUID.isValidUUIDString(input);
+        if (typeof input2 === "string") {
+          return _UUID.isValidUUIDString(input2);
         }
-        if (isUint8Array(input)) {
-          return input.byteLength === UUID_BYTE_LENGTH;
+        if (isUint8Array(input2)) {
+          return input2.byteLength === UUID_BYTE_LENGTH;
         }
-        return input._bsontype === "Binary" && input.sub_type === this.SUBTYPE_UUID && input.buffer.byteLength === 16;
+        return input2._bsontype === "Binary" && input2.sub_type === this.SUBTYPE_UUID && input2.buffer.byteLength === 16;
       }
       static createFromHexString(hexString) {
         const buffer2 = _UUID.bytesFromString(hexString);
@@ -36105,13 +36105,13 @@ var require_client_metadata = __commonJS({
     var error_1 = require_error();
     var utils_1 = require_utils2();
     var NODE_DRIVER_VERSION = require_package().version;
-    function isDriverInfoEqual(info1, info2) {
+    function isDriverInfoEqual(info1, info22) {
       const nonEmptyCmp = (s1, s2) => {
         s1 ||= void 0;
         s2 ||= void 0;
         return s1 === s2;
       };
-      return nonEmptyCmp(info1.name, info2.name) && nonEmptyCmp(info1.platform, info2.platform) && nonEmptyCmp(info1.version, info2.version);
+      return nonEmptyCmp(info1.name, info22.name) && nonEmptyCmp(info1.platform, info22.platform) && nonEmptyCmp(info1.version, info22.version);
     }
     var LimitedSizeDocument = class {
       constructor(maxSize) {
@@ -36891,21 +36891,21 @@ var require_punycode = __commonJS({
       }
       return floor(k + (baseMinusTMin + 1) * delta / (delta + skew));
     };
-    var decode = function(input) {
+    var decode = function(input2) {
       const output2 = [];
-      const inputLength = input.length;
+      const inputLength = input2.length;
       let i = 0;
       let n = initialN;
       let bias = initialBias;
-      let basic = input.lastIndexOf(delimiter2);
+      let basic = input2.lastIndexOf(delimiter2);
       if (basic < 0) {
         basic = 0;
       }
       for (let j = 0; j < basic; ++j) {
-        if (input.charCodeAt(j) >= 128) {
+        if (input2.charCodeAt(j) >= 128) {
           error2("not-basic");
         }
-        output2.push(input.charCodeAt(j));
+        output2.push(input2.charCodeAt(j));
       }
       for (let index = basic > 0 ? basic + 1 : 0; index < inputLength; ) {
         const oldi = i;
@@ -36913,7 +36913,7 @@ var require_punycode = __commonJS({
           if (index >= inputLength) {
             error2("invalid-input");
           }
-          const digit = basicToDigit(input.charCodeAt(index++));
+          const digit = basicToDigit(input2.charCodeAt(index++));
           if (digit >= base) {
             error2("invalid-input");
           }
@@ -36942,14 +36942,14 @@ var require_punycode = __commonJS({
       }
       return String.fromCodePoint(...output2);
     };
-    var encode = function(input) {
+    var encode = function(input2) {
       const output2 = [];
-      input = ucs2decode(input);
-      const inputLength = input.length;
+      input2 = ucs2decode(input2);
+      const inputLength = input2.length;
       let n = initialN;
       let delta = 0;
       let bias = initialBias;
-      for (const currentValue of input) {
+      for (const currentValue of input2) {
         if (currentValue < 128) {
           output2.push(stringFromCharCode(currentValue));
         }
@@ -36961,7 +36961,7 @@ var require_punycode = __commonJS({
       }
       while (handledCPCount < inputLength) {
         let m = maxInt;
-        for (const currentValue of input) {
+        for (const currentValue of input2) {
           if (currentValue >= n && currentValue < m) {
             m = currentValue;
           }
@@ -36972,7 +36972,7 @@ var require_punycode = __commonJS({
         }
         delta += (m - n) * handledCPCountPlusOne;
         n = m;
-        for (const currentValue of input) {
+        for (const currentValue of input2) {
           if (currentValue < n && ++delta > maxInt) {
             error2("overflow");
           }
@@ -37001,13 +37001,13 @@ var require_punycode = __commonJS({
       }
       return output2.join("");
     };
-    var toUnicode = function(input) {
-      return mapDomain(input, function(string) {
+    var toUnicode = function(input2) {
+      return mapDomain(input2, function(string) {
         return regexPunycode.test(string) ? decode(string.slice(4).toLowerCase()) : string;
       });
     };
-    var toASCII = function(input) {
-      return mapDomain(input, function(string) {
+    var toASCII = function(input2) {
+      return mapDomain(input2, function(string) {
         return regexNonASCII.test(string) ? "xn--" + encode(string) : string;
       });
     };
@@ -37430,25 +37430,25 @@ var require_percent_encoding = __commonJS({
       }
       return `%${hex}`;
     }
-    function percentDecodeBytes(input) {
-      const output2 = new Uint8Array(input.byteLength);
+    function percentDecodeBytes(input2) {
+      const output2 = new Uint8Array(input2.byteLength);
       let outputIndex = 0;
-      for (let i = 0; i < input.byteLength; ++i) {
-        const byte = input[i];
+      for (let i = 0; i < input2.byteLength; ++i) {
+        const byte = input2[i];
         if (byte !== 37) {
           output2[outputIndex++] = byte;
-        } else if (byte === 37 && (!isASCIIHex(input[i + 1]) || !isASCIIHex(input[i + 2]))) {
+        } else if (byte === 37 && (!isASCIIHex(input2[i + 1]) || !isASCIIHex(input2[i + 2]))) {
           output2[outputIndex++] = byte;
         } else {
-          const bytePoint = parseInt(String.fromCodePoint(input[i + 1], input[i + 2]), 16);
+          const bytePoint = parseInt(String.fromCodePoint(input2[i + 1], input2[i + 2]), 16);
           output2[outputIndex++] = bytePoint;
           i += 2;
         }
       }
       return output2.slice(0, outputIndex);
     }
-    function percentDecodeString(input) {
-      const bytes2 = utf8Encode(input);
+    function percentDecodeString(input2) {
+      const bytes2 = utf8Encode(input2);
       return percentDecodeBytes(bytes2);
     }
     function isC0ControlPercentEncode(c) {
@@ -37496,9 +37496,9 @@ var require_percent_encoding = __commonJS({
     function utf8PercentEncodeCodePoint(codePoint, percentEncodePredicate) {
       return utf8PercentEncodeCodePointInternal(String.fromCodePoint(codePoint), percentEncodePredicate);
     }
-    function utf8PercentEncodeString(input, percentEncodePredicate, spaceAsPlus = false) {
+    function utf8PercentEncodeString(input2, percentEncodePredicate, spaceAsPlus = false) {
       let output2 = "";
-      for (const codePoint of input) {
+      for (const codePoint of input2) {
         if (spaceAsPlus && codePoint === " ") {
           output2 += "+";
         } else {
@@ -37556,8 +37556,8 @@ var require_url_state_machine = __commonJS({
     function countSymbols(str) {
       return [...str].length;
     }
-    function at2(input, idx) {
-      const c = input[idx];
+    function at2(input2, idx) {
+      const c = input2[idx];
       return isNaN(c) ? void 0 : String.fromCodePoint(c);
     }
     function isSingleDot(buffer) {
@@ -37594,19 +37594,19 @@ var require_url_state_machine = __commonJS({
     function defaultPort(scheme) {
       return specialSchemes[scheme];
     }
-    function parseIPv4Number(input) {
-      if (input === "") {
+    function parseIPv4Number(input2) {
+      if (input2 === "") {
         return failure;
       }
       let R = 10;
-      if (input.length >= 2 && input.charAt(0) === "0" && input.charAt(1).toLowerCase() === "x") {
-        input = input.substring(2);
+      if (input2.length >= 2 && input2.charAt(0) === "0" && input2.charAt(1).toLowerCase() === "x") {
+        input2 = input2.substring(2);
         R = 16;
-      } else if (input.length >= 2 && input.charAt(0) === "0") {
-        input = input.substring(1);
+      } else if (input2.length >= 2 && input2.charAt(0) === "0") {
+        input2 = input2.substring(1);
         R = 8;
       }
-      if (input === "") {
+      if (input2 === "") {
         return 0;
       }
       let regex = /[^0-7]/u;
@@ -37616,13 +37616,13 @@ var require_url_state_machine = __commonJS({
       if (R === 16) {
         regex = /[^0-9A-Fa-f]/u;
       }
-      if (regex.test(input)) {
+      if (regex.test(input2)) {
         return failure;
       }
-      return parseInt(input, R);
+      return parseInt(input2, R);
     }
-    function parseIPv4(input) {
-      const parts = input.split(".");
+    function parseIPv4(input2) {
+      const parts = input2.split(".");
       if (parts[parts.length - 1] === "") {
         if (parts.length > 1) {
           parts.pop();
@@ -37667,25 +37667,25 @@ var require_url_state_machine = __commonJS({
       }
       return output2;
     }
-    function parseIPv6(input) {
+    function parseIPv6(input2) {
       const address = [0, 0, 0, 0, 0, 0, 0, 0];
       let pieceIndex = 0;
       let compress = null;
       let pointer = 0;
-      input = Array.from(input, (c) => c.codePointAt(0));
-      if (input[pointer] === p(":")) {
-        if (input[pointer + 1] !== p(":")) {
+      input2 = Array.from(input2, (c) => c.codePointAt(0));
+      if (input2[pointer] === p(":")) {
+        if (input2[pointer + 1] !== p(":")) {
           return failure;
         }
         pointer += 2;
         ++pieceIndex;
         compress = pieceIndex;
       }
-      while (pointer < input.length) {
+      while (pointer < input2.length) {
         if (pieceIndex === 8) {
           return failure;
         }
-        if (input[pointer] === p(":")) {
+        if (input2[pointer] === p(":")) {
           if (compress !== null) {
             return failure;
           }
@@ -37696,12 +37696,12 @@ var require_url_state_machine = __commonJS({
         }
         let value = 0;
         let length = 0;
-        while (length < 4 && infra.isASCIIHex(input[pointer])) {
-          value = value * 16 + parseInt(at2(input, pointer), 16);
+        while (length < 4 && infra.isASCIIHex(input2[pointer])) {
+          value = value * 16 + parseInt(at2(input2, pointer), 16);
           ++pointer;
           ++length;
         }
-        if (input[pointer] === p(".")) {
+        if (input2[pointer] === p(".")) {
           if (length === 0) {
             return failure;
           }
@@ -37710,20 +37710,20 @@ var require_url_state_machine = __commonJS({
             return failure;
           }
           let numbersSeen = 0;
-          while (input[pointer] !== void 0) {
+          while (input2[pointer] !== void 0) {
             let ipv4Piece = null;
             if (numbersSeen > 0) {
-              if (input[pointer] === p(".") && numbersSeen < 4) {
+              if (input2[pointer] === p(".") && numbersSeen < 4) {
                 ++pointer;
               } else {
                 return failure;
               }
             }
-            if (!infra.isASCIIDigit(input[pointer])) {
+            if (!infra.isASCIIDigit(input2[pointer])) {
               return failure;
             }
-            while (infra.isASCIIDigit(input[pointer])) {
-              const number = parseInt(at2(input, pointer));
+            while (infra.isASCIIDigit(input2[pointer])) {
+              const number = parseInt(at2(input2, pointer));
               if (ipv4Piece === null) {
                 ipv4Piece = number;
               } else if (ipv4Piece === 0) {
@@ -37746,12 +37746,12 @@ var require_url_state_machine = __commonJS({
             return failure;
           }
           break;
-        } else if (input[pointer] === p(":")) {
+        } else if (input2[pointer] === p(":")) {
           ++pointer;
-          if (input[pointer] === void 0) {
+          if (input2[pointer] === void 0) {
             return failure;
           }
-        } else if (input[pointer] !== void 0) {
+        } else if (input2[pointer] !== void 0) {
           return failure;
         }
         address[pieceIndex] = value;
@@ -37795,17 +37795,17 @@ var require_url_state_machine = __commonJS({
       }
       return output2;
     }
-    function parseHost(input, isOpaque = false) {
-      if (input[0] === "[") {
-        if (input[input.length - 1] !== "]") {
+    function parseHost(input2, isOpaque = false) {
+      if (input2[0] === "[") {
+        if (input2[input2.length - 1] !== "]") {
           return failure;
         }
-        return parseIPv6(input.substring(1, input.length - 1));
+        return parseIPv6(input2.substring(1, input2.length - 1));
       }
       if (isOpaque) {
-        return parseOpaqueHost(input);
+        return parseOpaqueHost(input2);
       }
-      const domain = utf8DecodeWithoutBOM(percentDecodeString(input));
+      const domain = utf8DecodeWithoutBOM(percentDecodeString(input2));
       const asciiDomain = domainToASCII(domain);
       if (asciiDomain === failure) {
         return failure;
@@ -37815,8 +37815,8 @@ var require_url_state_machine = __commonJS({
       }
       return asciiDomain;
     }
-    function endsInANumber(input) {
-      const parts = input.split(".");
+    function endsInANumber(input2) {
+      const parts = input2.split(".");
       if (parts[parts.length - 1] === "") {
         if (parts.length === 1) {
           return false;
@@ -37832,11 +37832,11 @@ var require_url_state_machine = __commonJS({
       }
       return false;
     }
-    function parseOpaqueHost(input) {
-      if (containsForbiddenHostCodePoint(input)) {
+    function parseOpaqueHost(input2) {
+      if (containsForbiddenHostCodePoint(input2)) {
         return failure;
       }
-      return utf8PercentEncodeString(input, isC0ControlPercentEncode);
+      return utf8PercentEncodeString(input2, isC0ControlPercentEncode);
     }
     function findTheIPv6AddressCompressedPieceIndex(address) {
       let longestIndex = null;
@@ -37935,9 +37935,9 @@ var require_url_state_machine = __commonJS({
     function isNormalizedWindowsDriveLetter(string) {
       return /^[A-Za-z]:$/u.test(string);
     }
-    function URLStateMachine(input, base, encodingOverride, url, stateOverride) {
+    function URLStateMachine(input2, base, encodingOverride, url, stateOverride) {
       this.pointer = 0;
-      this.input = input;
+      this.input = input2;
       this.base = base || null;
       this.encodingOverride = encodingOverride || "utf-8";
       this.stateOverride = stateOverride;
@@ -38262,9 +38262,9 @@ var require_url_state_machine = __commonJS({
       return true;
     };
     var fileOtherwiseCodePoints = /* @__PURE__ */ new Set([p("/"), p("\\"), p("?"), p("#")]);
-    function startsWithWindowsDriveLetter(input, pointer) {
-      const length = input.length - pointer;
-      return length >= 2 && isWindowsDriveLetterCodePoints(input[pointer], input[pointer + 1]) && (length === 2 || fileOtherwiseCodePoints.has(input[pointer + 2]));
+    function startsWithWindowsDriveLetter(input2, pointer) {
+      const length = input2.length - pointer;
+      return length >= 2 && isWindowsDriveLetterCodePoints(input2[pointer], input2[pointer + 1]) && (length === 2 || fileOtherwiseCodePoints.has(input2[pointer + 2]));
     }
     URLStateMachine.prototype["parse file"] = function parseFile(c) {
       this.url.scheme = "file";
@@ -38543,11 +38543,11 @@ var require_url_state_machine = __commonJS({
           return "null";
       }
     };
-    module.exports.basicURLParse = function(input, options) {
+    module.exports.basicURLParse = function(input2, options) {
       if (options === void 0) {
         options = {};
       }
-      const usm = new URLStateMachine(input, options.baseURL, options.encodingOverride, options.url, options.stateOverride);
+      const usm = new URLStateMachine(input2, options.baseURL, options.encodingOverride, options.url, options.stateOverride);
       if (usm.failure) {
         return null;
       }
@@ -38565,11 +38565,11 @@ var require_url_state_machine = __commonJS({
     module.exports.serializeInteger = function(integer) {
       return String(integer);
     };
-    module.exports.parseURL = function(input, options) {
+    module.exports.parseURL = function(input2, options) {
       if (options === void 0) {
         options = {};
       }
-      return module.exports.basicURLParse(input, { baseURL: options.baseURL, encodingOverride: options.encodingOverride });
+      return module.exports.basicURLParse(input2, { baseURL: options.baseURL, encodingOverride: options.encodingOverride });
     };
   }
 });
@@ -38583,8 +38583,8 @@ var require_urlencoded = __commonJS({
     function p(char) {
       return char.codePointAt(0);
     }
-    function parseUrlencoded(input) {
-      const sequences = strictlySplitByteSequence(input, p("&"));
+    function parseUrlencoded(input2) {
+      const sequences = strictlySplitByteSequence(input2, p("&"));
       const output2 = [];
       for (const bytes2 of sequences) {
         if (bytes2.length === 0) {
@@ -38607,8 +38607,8 @@ var require_urlencoded = __commonJS({
       }
       return output2;
     }
-    function parseUrlencodedString(input) {
-      return parseUrlencoded(utf8Encode(input));
+    function parseUrlencodedString(input2) {
+      return parseUrlencoded(utf8Encode(input2));
     }
     function serializeUrlencoded(tuples) {
       let output2 = "";
@@ -39288,9 +39288,9 @@ var require_URL_impl = __commonJS({
         this._query = URLSearchParams2.createImpl(globalObject, [query], { doNotStripQMark: true });
         this._query._url = this;
       }
-      static parse(globalObject, input, base) {
+      static parse(globalObject, input2, base) {
         try {
-          return new URLImpl(globalObject, [input, base]);
+          return new URLImpl(globalObject, [input2, base]);
         } catch {
           return null;
         }
@@ -39418,10 +39418,10 @@ var require_URL_impl = __commonJS({
           this._query._list = [];
           return;
         }
-        const input = v[0] === "?" ? v.substring(1) : v;
+        const input2 = v[0] === "?" ? v.substring(1) : v;
         url.query = "";
-        usm.basicURLParse(input, { url, stateOverride: "query" });
-        this._query._list = urlencoded.parseUrlencodedString(input);
+        usm.basicURLParse(input2, { url, stateOverride: "query" });
+        this._query._list = urlencoded.parseUrlencodedString(input2);
       }
       get searchParams() {
         return this._query;
@@ -39437,9 +39437,9 @@ var require_URL_impl = __commonJS({
           this._url.fragment = null;
           return;
         }
-        const input = v[0] === "#" ? v.substring(1) : v;
+        const input2 = v[0] === "#" ? v.substring(1) : v;
         this._url.fragment = "";
-        usm.basicURLParse(input, { url: this._url, stateOverride: "fragment" });
+        usm.basicURLParse(input2, { url: this._url, stateOverride: "fragment" });
       }
       toJSON() {
         return this.href;
@@ -47356,13 +47356,13 @@ var require_dist = __commonJS({
     var getCodePoint = (character) => character.codePointAt(0);
     var first = (x) => x[0];
     var last = (x) => x[x.length - 1];
-    function toCodePoints(input) {
+    function toCodePoints(input2) {
       const codepoints = [];
-      const size = input.length;
+      const size = input2.length;
       for (let i = 0; i < size; i += 1) {
-        const before2 = input.charCodeAt(i);
+        const before2 = input2.charCodeAt(i);
         if (before2 >= 55296 && before2 <= 56319 && size > i + 1) {
-          const next = input.charCodeAt(i + 1);
+          const next = input2.charCodeAt(i + 1);
           if (next >= 56320 && next <= 57343) {
             codepoints.push((before2 - 55296) * 1024 + next - 56320 + 65536);
             i += 1;
@@ -47373,16 +47373,16 @@ var require_dist = __commonJS({
       }
       return codepoints;
     }
-    function saslprep({ unassigned_code_points, commonly_mapped_to_nothing, non_ASCII_space_characters, prohibited_characters, bidirectional_r_al, bidirectional_l }, input, opts = {}) {
+    function saslprep({ unassigned_code_points, commonly_mapped_to_nothing, non_ASCII_space_characters, prohibited_characters, bidirectional_r_al, bidirectional_l }, input2, opts = {}) {
       const mapping2space = non_ASCII_space_characters;
       const mapping2nothing = commonly_mapped_to_nothing;
-      if (typeof input !== "string") {
+      if (typeof input2 !== "string") {
         throw new TypeError("Expected string.");
       }
-      if (input.length === 0) {
+      if (input2.length === 0) {
         return "";
       }
-      const mapped_input = toCodePoints(input).map((character) => mapping2space.get(character) ? 32 : character).filter((character) => !mapping2nothing.get(character));
+      const mapped_input = toCodePoints(input2).map((character) => mapping2space.get(character) ? 32 : character).filter((character) => !mapping2nothing.get(character));
       const normalized_input = String.fromCodePoint.apply(null, mapped_input).normalize("NFKC");
       const normalized_map = toCodePoints(normalized_input);
       const hasProhibited = normalized_map.some((character) => prohibited_characters.get(character));
@@ -47684,8 +47684,8 @@ var require_node = __commonJS({
     var memory_code_points_1 = require_memory_code_points();
     var code_points_data_1 = __importDefault(require_code_points_data());
     var codePoints = (0, memory_code_points_1.createMemoryCodePoints)(code_points_data_1.default);
-    function saslprep(input, opts) {
-      return (0, index_1.default)(codePoints, input, opts);
+    function saslprep(input2, opts) {
+      return (0, index_1.default)(codePoints, input2, opts);
     }
     saslprep.saslprep = saslprep;
     saslprep.default = saslprep;
@@ -49590,7 +49590,7 @@ var require_mongo_client = __commonJS({
        * @param driverInfo - Information about the application or library.
        */
       appendMetadata(driverInfo) {
-        const isDuplicateDriverInfo = this.driverInfoList.some((info2) => (0, client_metadata_1.isDriverInfoEqual)(info2, driverInfo));
+        const isDuplicateDriverInfo = this.driverInfoList.some((info3) => (0, client_metadata_1.isDriverInfoEqual)(info3, driverInfo));
         if (isDuplicateDriverInfo)
           return;
         this.driverInfoList.push(driverInfo);
@@ -53803,17 +53803,64 @@ var require_semver2 = __commonJS({
 // src/main.ts
 import { setFlagsFromString } from "node:v8";
 
+// src/input/inputs.ts
+import { existsSync as existsSync2, readFileSync } from "node:fs";
+import { homedir, tmpdir } from "node:os";
+import { dirname as dirname3, join as join4, resolve as resolve2 } from "node:path";
+
+// src/errors.ts
+var GuardError = class extends Error {
+  constructor(kind, title, message) {
+    super(message);
+    this.kind = kind;
+    this.title = title;
+    this.name = kind;
+  }
+  kind;
+  title;
+};
+function invalidInput(input2, problem, fix) {
+  const end = /[.!?]$/.test(fix) ? "" : ".";
+  return new GuardError(
+    "InvalidInput",
+    `Invalid input: ${input2}`,
+    `${input2}: ${problem}. ${fix}${end}`
+  );
+}
+function forbidden(what, why, fix) {
+  return new GuardError(
+    "ForbiddenOption",
+    "Refused: the restore could overwrite users",
+    `Refused ${what}: ${why}. Nothing was dumped or restored. ${fix}`
+  );
+}
+function cancelled(when) {
+  return new GuardError("Cancelled", "Cancelled", `The run was cancelled${when ? ` ${when}` : "."}`);
+}
+function timedOut(step, partial) {
+  return new GuardError(
+    "TimedOut",
+    `The ${step} timed out`,
+    `The ${step} did not finish within timeout-minutes and was stopped.${partial} Raise timeout-minutes or check that the servers answer.`
+  );
+}
+function toGuardError(error2) {
+  if (error2 instanceof GuardError) return error2;
+  const message = error2 instanceof Error ? error2.message : String(error2);
+  return new GuardError("ToolFailed", "Unexpected failure", message);
+}
+
 // ../../main/node_modules/@actions/core/lib/command.js
 import * as os from "os";
 
 // ../../main/node_modules/@actions/core/lib/utils.js
-function toCommandValue(input) {
-  if (input === null || input === void 0) {
+function toCommandValue(input2) {
+  if (input2 === null || input2 === void 0) {
     return "";
-  } else if (typeof input === "string" || input instanceof String) {
-    return input;
+  } else if (typeof input2 === "string" || input2 instanceof String) {
+    return input2;
   }
-  return JSON.stringify(input);
+  return JSON.stringify(input2);
 }
 function toCommandProperties(annotationProperties) {
   if (!Object.keys(annotationProperties).length) {
@@ -54235,12 +54282,12 @@ var HttpClient = class {
         throw new Error("Client has already been disposed.");
       }
       const parsedUrl = new URL(requestUrl);
-      let info2 = this._prepareRequest(verb, parsedUrl, headers);
+      let info3 = this._prepareRequest(verb, parsedUrl, headers);
       const maxTries = this._allowRetries && RetryableHttpVerbs.includes(verb) ? this._maxRetries + 1 : 1;
       let numTries = 0;
       let response;
       do {
-        response = yield this.requestRaw(info2, data);
+        response = yield this.requestRaw(info3, data);
         if (response && response.message && response.message.statusCode === HttpCodes.Unauthorized) {
           let authenticationHandler;
           for (const handler of this.handlers) {
@@ -54250,7 +54297,7 @@ var HttpClient = class {
             }
           }
           if (authenticationHandler) {
-            return authenticationHandler.handleAuthentication(this, info2, data);
+            return authenticationHandler.handleAuthentication(this, info3, data);
           } else {
             return response;
           }
@@ -54273,8 +54320,8 @@ var HttpClient = class {
               }
             }
           }
-          info2 = this._prepareRequest(verb, parsedRedirectUrl, headers);
-          response = yield this.requestRaw(info2, data);
+          info3 = this._prepareRequest(verb, parsedRedirectUrl, headers);
+          response = yield this.requestRaw(info3, data);
           redirectsRemaining--;
         }
         if (!response.message.statusCode || !HttpResponseRetryCodes.includes(response.message.statusCode)) {
@@ -54303,7 +54350,7 @@ var HttpClient = class {
    * @param info
    * @param data
    */
-  requestRaw(info2, data) {
+  requestRaw(info3, data) {
     return __awaiter(this, void 0, void 0, function* () {
       return new Promise((resolve3, reject) => {
         function callbackForResult(err, res) {
@@ -54315,7 +54362,7 @@ var HttpClient = class {
             resolve3(res);
           }
         }
-        this.requestRawWithCallback(info2, data, callbackForResult);
+        this.requestRawWithCallback(info3, data, callbackForResult);
       });
     });
   }
@@ -54325,12 +54372,12 @@ var HttpClient = class {
    * @param data
    * @param onResult
    */
-  requestRawWithCallback(info2, data, onResult) {
+  requestRawWithCallback(info3, data, onResult) {
     if (typeof data === "string") {
-      if (!info2.options.headers) {
-        info2.options.headers = {};
+      if (!info3.options.headers) {
+        info3.options.headers = {};
       }
-      info2.options.headers["Content-Length"] = Buffer.byteLength(data, "utf8");
+      info3.options.headers["Content-Length"] = Buffer.byteLength(data, "utf8");
     }
     let callbackCalled = false;
     function handleResult(err, res) {
@@ -54339,7 +54386,7 @@ var HttpClient = class {
         onResult(err, res);
       }
     }
-    const req = info2.httpModule.request(info2.options, (msg) => {
+    const req = info3.httpModule.request(info3.options, (msg) => {
       const res = new HttpClientResponse(msg);
       handleResult(void 0, res);
     });
@@ -54351,7 +54398,7 @@ var HttpClient = class {
       if (socket) {
         socket.end();
       }
-      handleResult(new Error(`Request timeout: ${info2.options.path}`));
+      handleResult(new Error(`Request timeout: ${info3.options.path}`));
     });
     req.on("error", function(err) {
       handleResult(err);
@@ -54387,27 +54434,27 @@ var HttpClient = class {
     return this._getProxyAgentDispatcher(parsedUrl, proxyUrl);
   }
   _prepareRequest(method, requestUrl, headers) {
-    const info2 = {};
-    info2.parsedUrl = requestUrl;
-    const usingSsl = info2.parsedUrl.protocol === "https:";
-    info2.httpModule = usingSsl ? https : http;
+    const info3 = {};
+    info3.parsedUrl = requestUrl;
+    const usingSsl = info3.parsedUrl.protocol === "https:";
+    info3.httpModule = usingSsl ? https : http;
     const defaultPort = usingSsl ? 443 : 80;
-    info2.options = {};
-    info2.options.host = info2.parsedUrl.hostname;
-    info2.options.port = info2.parsedUrl.port ? parseInt(info2.parsedUrl.port) : defaultPort;
-    info2.options.path = (info2.parsedUrl.pathname || "") + (info2.parsedUrl.search || "");
-    info2.options.method = method;
-    info2.options.headers = this._mergeHeaders(headers);
+    info3.options = {};
+    info3.options.host = info3.parsedUrl.hostname;
+    info3.options.port = info3.parsedUrl.port ? parseInt(info3.parsedUrl.port) : defaultPort;
+    info3.options.path = (info3.parsedUrl.pathname || "") + (info3.parsedUrl.search || "");
+    info3.options.method = method;
+    info3.options.headers = this._mergeHeaders(headers);
     if (this.userAgent != null) {
-      info2.options.headers["user-agent"] = this.userAgent;
+      info3.options.headers["user-agent"] = this.userAgent;
     }
-    info2.options.agent = this._getAgent(info2.parsedUrl);
+    info3.options.agent = this._getAgent(info3.parsedUrl);
     if (this.handlers) {
       for (const handler of this.handlers) {
-        handler.prepareRequest(info2.options);
+        handler.prepareRequest(info3.options);
       }
     }
-    return info2;
+    return info3;
   }
   _mergeHeaders(headers) {
     if (this.requestOptions && this.requestOptions.headers) {
@@ -55815,7 +55862,7 @@ function getMultilineInput(name, options) {
   if (options && options.trimWhitespace === false) {
     return inputs;
   }
-  return inputs.map((input) => input.trim());
+  return inputs.map((input2) => input2.trim());
 }
 function getBooleanInput(name, options) {
   const trueValue = ["true", "True", "TRUE"];
@@ -55873,55 +55920,20 @@ function group(name, fn) {
   });
 }
 
-// src/input/inputs.ts
-import { existsSync as existsSync2, readFileSync } from "node:fs";
-import { homedir, tmpdir } from "node:os";
-import { dirname as dirname3, join as join4, resolve as resolve2 } from "node:path";
-
-// src/errors.ts
-var GuardError = class extends Error {
-  constructor(kind, title, message) {
-    super(message);
-    this.kind = kind;
-    this.title = title;
-    this.name = kind;
-  }
-  kind;
-  title;
-};
-function invalidInput(input, problem, fix) {
-  const end = /[.!?]$/.test(fix) ? "" : ".";
-  return new GuardError(
-    "InvalidInput",
-    `Invalid input: ${input}`,
-    `${input}: ${problem}. ${fix}${end}`
-  );
-}
-function forbidden(what, why, fix) {
-  return new GuardError(
-    "ForbiddenOption",
-    "Refused: the restore could overwrite users",
-    `Refused ${what}: ${why}. Nothing was dumped or restored. ${fix}`
-  );
-}
-function cancelled(when) {
-  return new GuardError("Cancelled", "Cancelled", `The run was cancelled${when ? ` ${when}` : "."}`);
-}
-function timedOut(step, partial) {
-  return new GuardError(
-    "TimedOut",
-    `The ${step} timed out`,
-    `The ${step} did not finish within timeout-minutes and was stopped.${partial} Raise timeout-minutes or check that the servers answer.`
-  );
-}
-function toGuardError(error2) {
-  if (error2 instanceof GuardError) return error2;
-  const message = error2 instanceof Error ? error2.message : String(error2);
-  return new GuardError("ToolFailed", "Unexpected failure", message);
-}
-
 // src/interface.ts
 var commandLine = false;
+function input(name) {
+  return getInput(name);
+}
+function multilineInput(name) {
+  return getMultilineInput(name);
+}
+function booleanInput(name) {
+  return getBooleanInput(name);
+}
+function maskSecret(secret) {
+  if (!commandLine && secret !== "") setSecret(secret);
+}
 function output(name, value) {
   if (!commandLine) setOutput(name, value);
   else if (value !== "") process.stdout.write(`${name}: ${value}
@@ -55932,6 +55944,7 @@ function reportFailure(title, message) {
 ${message}
 `);
   else error(message, { title });
+  process.exitCode = ExitCode.Failure;
 }
 function warning2(message, props) {
   if (commandLine) process.stderr.write(`warning: ${props.title}
@@ -55945,8 +55958,16 @@ ${message}
 `);
   else notice(message, props);
 }
+function info2(message) {
+  if (commandLine) process.stdout.write(`${message}
+`);
+  else info(message);
+}
 function debug2(message) {
   if (!commandLine) debug(message);
+}
+async function writeSummary(render) {
+  if (process.env["GITHUB_STEP_SUMMARY"]) await summary.addRaw(render(), true).write();
 }
 async function group2(name, fn) {
   if (!commandLine) return group(name, fn);
@@ -55955,7 +55976,7 @@ async function group2(name, fn) {
 `);
   return fn();
 }
-function missingUri(input, mode, { flag, env }) {
+function missingUri(input2, mode, { flag, env }) {
   if (commandLine) {
     const viaEnv = env ? `Set the environment variable ${env} (it stays out of shell history and ps), or pass ` : "Pass ";
     return invalidInput(
@@ -55965,9 +55986,9 @@ function missingUri(input, mode, { flag, env }) {
     );
   }
   return invalidInput(
-    input,
+    input2,
     `is empty, and mode: ${mode} needs it`,
-    `Pass a connection string, e.g. ${input}: \${{ secrets.MONGODB_URI }}; a secret is empty when the workflow cannot read it (a pull request from a fork, another environment, a typo in its name)`
+    `Pass a connection string, e.g. ${input2}: \${{ secrets.MONGODB_URI }}; a secret is empty when the workflow cannot read it (a pull request from a fork, another environment, a typo in its name)`
   );
 }
 
@@ -56033,9 +56054,9 @@ var FROM_ENV = {
   "target-uri": "MONGODB_TARGET_URI",
   "app-uri": "MONGODB_APP_URI"
 };
-function commandLineName(input) {
-  const alias = Object.keys(ALIASES).find((short) => ALIASES[short] === input);
-  return { flag: `--${alias ?? input}`, env: FROM_ENV[input] };
+function commandLineName(input2) {
+  const alias = Object.keys(ALIASES).find((short) => ALIASES[short] === input2);
+  return { flag: `--${alias ?? input2}`, env: FROM_ENV[input2] };
 }
 
 // src/input/namespace.ts
@@ -56136,7 +56157,7 @@ var RESTORE_OPTIONS = {
   "--convertLegacyIndexes": { value: false },
   "--keepIndexVersion": { value: false }
 };
-function checkToolOptions(tool, text, input) {
+function checkToolOptions(tool, text, input2) {
   const rules = tool === "mongodump" ? DUMP_OPTIONS : RESTORE_OPTIONS;
   const words = text.split(/\s+/).filter((w) => w !== "");
   for (let i = 0; i < words.length; i++) {
@@ -56145,16 +56166,16 @@ function checkToolOptions(tool, text, input) {
     const rule = rules[name];
     if (!rule) {
       throw invalidInput(
-        input,
+        input2,
         `"${name}" is not an option this action passes to ${tool}`,
         `Remove it; supported: ${Object.keys(rules).filter((k) => !rules[k]?.refused).join(" ")}`
       );
     }
     if (rule.refused)
-      throw forbidden(`${name} in ${input}`, rule.refused, `Remove ${name} from ${input}.`);
+      throw forbidden(`${name} in ${input2}`, rule.refused, `Remove ${name} from ${input2}.`);
     if (rule.value && inline === void 0) {
       if (i + 1 >= words.length)
-        throw invalidInput(input, `${name} needs a value`, `Write ${name}=<value>`);
+        throw invalidInput(input2, `${name} needs a value`, `Write ${name}=<value>`);
       i++;
     }
   }
@@ -56187,28 +56208,28 @@ function checkPlan(settings) {
   }
 }
 function checkRename({ from, to }) {
-  for (const [input, pattern] of [
+  for (const [input2, pattern] of [
     ["ns-from", from],
     ["ns-to", to]
   ]) {
     const db = pattern.split(".")[0] ?? "";
     if (SYSTEM_DATABASES.includes(db.toLowerCase()) || db === "*") {
       throw forbidden(
-        `${input}: ${pattern}`,
+        `${input2}: ${pattern}`,
         `a rename may not read from or write into ${db === "*" ? "every database, admin included" : db}`,
-        `Change ${input}: rename only between user databases.`
+        `Change ${input2}: rename only between user databases.`
       );
     }
     if (/\.system\.(users|roles)$/.test(pattern)) {
       throw forbidden(
-        `${input}: ${pattern}`,
+        `${input2}: ${pattern}`,
         "a rename may not touch user or role collections",
-        `Change ${input}: rename only ordinary collections.`
+        `Change ${input2}: rename only ordinary collections.`
       );
     }
     if ((pattern.match(/\$/g) ?? []).length % 2 !== 0) {
       throw invalidInput(
-        input,
+        input2,
         `"${pattern}" has an unpaired "$"`,
         "Variables are written $name$, e.g. appdb.$coll$"
       );
@@ -56241,14 +56262,14 @@ function sameDeployment(where) {
 
 // src/input/objectives.ts
 var UNIT_MS = { s: 1e3, m: 6e4, h: 36e5, d: 864e5 };
-function parseDuration(input, text) {
+function parseDuration(input2, text) {
   const value = text.trim();
   if (value === "") return void 0;
   const match = /^(\d+)([smhd])$/.exec(value);
   const amount = match ? Number(match[1]) : NaN;
   if (!match || !Number.isSafeInteger(amount) || amount <= 0) {
     throw invalidInput(
-      input,
+      input2,
       `"${text}" is not a duration`,
       "Write a whole number greater than 0 and one unit: s, m, h or d, e.g. 30m, 26h or 7d"
     );
@@ -56351,14 +56372,14 @@ var ACTIONS = /* @__PURE__ */ new Set([
   "changeCustomData"
 ]);
 var DATABASE_NAME = /^[^/\\. "$*<>:|?]{1,63}$/;
-function parsePrivileges(lines, input = "app-privileges") {
+function parsePrivileges(lines, input2 = "app-privileges") {
   return lines.map((line) => {
     const separator = line.indexOf(":");
     const database = line.slice(0, separator).trim();
     const words = line.slice(separator + 1).split(",").map((w) => w.trim()).filter((w) => w !== "");
     if (separator < 0 || !DATABASE_NAME.test(database) || words.length === 0) {
       throw invalidInput(
-        input,
+        input2,
         `"${line}" is not "<database>: <role or actions>"`,
         'Write one line per database, e.g. "appdb: readWrite" or "appdb: find, insert"'
       );
@@ -56368,7 +56389,7 @@ function parsePrivileges(lines, input = "app-privileges") {
       if (role) return role;
       if (ACTIONS.has(word)) return [word];
       throw invalidInput(
-        input,
+        input2,
         `"${word}" (database ${database}) is neither a built-in database role nor a privilege action`,
         `Use one of the roles ${Object.keys(ROLES).join(", ")} or action names such as find, insert, update, remove`
       );
@@ -56405,35 +56426,35 @@ function buildsIndexes(line) {
 function parseNamespaceLines(lines) {
   return lines.map((text, i) => parseLine(text.trim(), `namespaces (line ${i + 1})`));
 }
-function parseLine(text, input) {
-  const { namespace, range } = splitRange(text, input);
+function parseLine(text, input2) {
+  const { namespace, range } = splitRange(text, input2);
   const dot = namespace.indexOf(".");
   const database = namespace.slice(0, Math.max(dot, 0));
   const collection2 = namespace.slice(dot + 1);
   if (dot < 1 || collection2 === "" || !DATABASE_NAME.test(database)) {
     throw invalidInput(
-      input,
+      input2,
       `"${namespace}" is not a namespace`,
       "Write one namespace per line as database.collection, or database.* for a whole database, optionally followed by a space and an _id range as extended JSON"
     );
   }
   if (SYSTEM_DATABASES.includes(database.toLowerCase()) || isProtectedNamespace(namespace)) {
     throw forbidden(
-      `${input}: ${namespace}`,
+      `${input2}: ${namespace}`,
       `${namespace} holds the server's own users, roles or state; only user databases are moved`,
       `Remove ${namespace} from namespaces.`
     );
   }
   if (collection2 === "*" && range !== void 0) {
     throw invalidInput(
-      input,
+      input2,
       "an _id range needs one collection, not database.*",
       "Name the collection"
     );
   }
   return { database, collection: collection2 === "*" ? void 0 : collection2, range };
 }
-function splitRange(text, input) {
+function splitRange(text, input2) {
   for (let at2 = text.indexOf(" {"); at2 >= 0; at2 = text.indexOf(" {", at2 + 1)) {
     let range;
     try {
@@ -56445,7 +56466,7 @@ function splitRange(text, input) {
     const keys = Object.keys(range);
     if (keys.length === 0 || keys.some((k) => !RANGE_OPERATORS.includes(k))) {
       throw invalidInput(
-        input,
+        input2,
         `the _id range ${text.slice(at2 + 1)} uses other operators than ${RANGE_OPERATORS.join(", ")}`,
         'Use the ranges mode: plan writes, e.g. {"$gte":{"$oid":"\u2026"},"$lt":{"$oid":"\u2026"}}'
       );
@@ -56498,13 +56519,13 @@ function rangedNamespaces(plan) {
 var PLAN_FORMAT = "mongo-restore-guard-plan/1";
 
 // src/input/split-plan.ts
-function parsePlan(text, input = "plan") {
+function parsePlan(text, input2 = "plan") {
   let plan;
   try {
     plan = JSON.parse(text);
   } catch (error2) {
     throw invalidInput(
-      input,
+      input2,
       `is not JSON (${error2.message})`,
       "Pass the plan output of the plan job (needs.plan.outputs.plan) or the path of its plan file"
     );
@@ -56512,7 +56533,7 @@ function parsePlan(text, input = "plan") {
   const p = plan;
   if (p === null || typeof p !== "object" || p.format !== PLAN_FORMAT || !Array.isArray(p.namespaces)) {
     throw invalidInput(
-      input,
+      input2,
       `is not a plan written by mode: plan (format ${PLAN_FORMAT})`,
       "Pass the plan output of the plan job (needs.plan.outputs.plan) or the path of its plan file"
     );
@@ -56543,10 +56564,6 @@ import { writeSync } from "node:fs";
 import { mkdtemp, rm as rm2, writeFile as writeFile2 } from "node:fs/promises";
 import { join as join3 } from "node:path";
 var DEFAULT_PORT = 27017;
-var maskInLog = true;
-function maskSecret(secret) {
-  if (maskInLog && secret !== "") setSecret(secret);
-}
 var MongoUri = class _MongoUri {
   #raw;
   #secrets;
@@ -56567,14 +56584,14 @@ var MongoUri = class _MongoUri {
   usesTls;
   /** authMechanism forced by the string, if any. */
   mechanism;
-  constructor(raw, input) {
+  constructor(raw, input2) {
     this.#raw = raw.trim();
-    this.input = input;
+    this.input = input2;
     let cs;
     try {
       cs = new ConnectionString(this.#raw);
     } catch (error2) {
-      throw malformed(input, this.#raw, error2);
+      throw malformed(input2, this.#raw, error2);
     }
     const encodedPassword = cs.password;
     const password = encodedPassword ? decodeURIComponent(encodedPassword) : "";
@@ -56588,7 +56605,7 @@ var MongoUri = class _MongoUri {
     ].filter((s) => s.length > 0).sort((a, b) => b.length - a.length);
     this.username = cs.username ? decodeURIComponent(cs.username) : void 0;
     this.isSrv = cs.isSRV;
-    this.hosts = cs.hosts.map((h) => normaliseHost(h, cs.isSRV, input));
+    this.hosts = cs.hosts.map((h) => normaliseHost(h, cs.isSRV, input2));
     const path5 = decodeURIComponent(cs.pathname.replace(/^\//, ""));
     this.pathDatabase = path5 === "" ? void 0 : path5;
     const params = cs.typedSearchParams();
@@ -56599,7 +56616,7 @@ var MongoUri = class _MongoUri {
     try {
       new import_mongodb2.MongoClient(this.#raw);
     } catch (error2) {
-      throw malformed(input, this.#raw, error2, "Correct or remove that option in the query string");
+      throw malformed(input2, this.#raw, error2, "Correct or remove that option in the query string");
     }
   }
   /** Same deployment: any host in common. */
@@ -56721,22 +56738,22 @@ function rawSecrets(raw) {
 function maskRaw(raw) {
   for (const secret of rawSecrets(raw.trim())) maskSecret(secret);
 }
-function malformed(input, raw, error2, optionFix) {
+function malformed(input2, raw, error2, optionFix) {
   const reason2 = scrub(error2 instanceof Error ? error2.message : String(error2), rawSecrets(raw));
   const authority = /^[^:/]*:\/\/([^/?#]*)/.exec(raw)?.[1] ?? "";
   const fix = optionFix ?? ((authority.match(/@/g) ?? []).length > 1 ? 'An "@" in the user name or password must be written %40 (percent-encode special characters: ":" %3A, "/" %2F, "%" %25)' : "Use mongodb://user:password@host:port/?authSource=db or mongodb+srv://user:password@cluster/, with special characters in the user name and password percent-encoded");
-  return invalidInput(input, `not a valid MongoDB connection string (${reason2})`, fix);
+  return invalidInput(input2, `not a valid MongoDB connection string (${reason2})`, fix);
 }
 function scrub(text, secrets) {
   let out = text;
   for (const secret of secrets) out = out.split(secret).join("***");
   return out;
 }
-function normaliseHost(host, isSrv, input) {
+function normaliseHost(host, isSrv, input2) {
   const match = /^(\[[^\]]+\]|[^:[\]]+)(?::(.*))?$/.exec(host);
   if (!match || match[1] === void 0 || match[1] === "") {
     throw invalidInput(
-      input,
+      input2,
       `host "${host}" is not a host name`,
       "Write host:port, e.g. db1.example.com:27017"
     );
@@ -56745,7 +56762,7 @@ function normaliseHost(host, isSrv, input) {
   const portText = match[2] ?? String(DEFAULT_PORT);
   const port = Number(portText);
   if (!/^\d+$/.test(portText) || port < 1 || port > 65535) {
-    throw invalidInput(input, `host "${host}" has an invalid port`, "Use a port from 1 to 65535");
+    throw invalidInput(input2, `host "${host}" has an invalid port`, "Use a port from 1 to 65535");
   }
   return `${match[1].toLowerCase()}:${port}`;
 }
@@ -56811,21 +56828,21 @@ function writeAll(fd, text) {
 // src/input/consistent-at.ts
 var INPUT2 = "consistent-at";
 var FIX = `Pass \${{ needs.migrate.outputs.consistent-at }} (or a catch-up run's consistent-at to continue), e.g. "1733400000:5" or {"t":1733400000,"i":5}, or the path of the migrate step's report file`;
-function parseOplogTime(text, input = INPUT2) {
+function parseOplogTime(text, input2 = INPUT2) {
   const trimmed = text.trim();
   const plain = /^(?:Timestamp\(\s*)?(\d+)\s*[.,:]\s*(\d+)\s*\)?$/.exec(trimmed);
-  if (plain) return checked({ t: Number(plain[1]), i: Number(plain[2]) }, text, input);
+  if (plain) return checked({ t: Number(plain[1]), i: Number(plain[2]) }, text, input2);
   if (trimmed.startsWith("{")) {
     let parsed;
     try {
       parsed = JSON.parse(trimmed);
     } catch {
-      throw invalidInput(input, "is not valid JSON", FIX);
+      throw invalidInput(input2, "is not valid JSON", FIX);
     }
     const found = timeIn(parsed);
-    if (found) return checked(found, text, input);
+    if (found) return checked(found, text, input2);
   }
-  throw invalidInput(input, `"${trimmed.slice(0, 80)}" is not an oplog timestamp`, FIX);
+  throw invalidInput(input2, `"${trimmed.slice(0, 80)}" is not an oplog timestamp`, FIX);
 }
 function timeIn(value, depth = 0) {
   if (typeof value === "string" && /^\d+[.:,]\d+$/.test(value)) {
@@ -56845,10 +56862,10 @@ function timeIn(value, depth = 0) {
   }
   return void 0;
 }
-function checked(time, text, input) {
+function checked(time, text, input2) {
   const valid2 = (n) => Number.isSafeInteger(n) && n >= 0 && n <= 4294967295;
   if (!valid2(time.t) || !valid2(time.i) || time.t === 0) {
-    throw invalidInput(input, `"${text.trim().slice(0, 80)}" is not an oplog timestamp`, FIX);
+    throw invalidInput(input2, `"${text.trim().slice(0, 80)}" is not an oplog timestamp`, FIX);
   }
   return time;
 }
@@ -56875,8 +56892,8 @@ function parseVerifySample(text) {
 
 // src/input/inputs.ts
 function getInputs() {
-  for (const name of ["source-uri", "target-uri", "target-admin-uri"]) maskRaw(getInput(name));
-  for (const line of getMultilineInput("app-uri")) maskRaw(line);
+  for (const name of ["source-uri", "target-uri", "target-admin-uri"]) maskRaw(input(name));
+  for (const line of multilineInput("app-uri")) maskRaw(line);
   const settings = settingsFor(modeInput());
   debug2(`Settings: ${JSON.stringify(settings)}`);
   return settings;
@@ -56901,7 +56918,7 @@ function settingsFor(mode) {
         archive,
         objectives,
         consistent,
-        keep: booleanInput("keep"),
+        keep: booleanInput2("keep"),
         runId: process.env["GITHUB_RUN_ID"] || String(Date.now())
       };
     }
@@ -56929,13 +56946,13 @@ function settingsFor(mode) {
         target,
         transfer: transferInputs(mode, void 0, target),
         archive,
-        skipArchivedUsers: booleanInput("skip-archived-users"),
+        skipArchivedUsers: booleanInput2("skip-archived-users"),
         objectives: objectivesInput(mode),
         consistent: consistentInput()
       };
     }
     case "probe": {
-      const target = getInput("target-uri") === "" ? void 0 : uriInput("target-uri", mode);
+      const target = input("target-uri") === "" ? void 0 : uriInput("target-uri", mode);
       return { mode, ...commonInputs(mode, target), target };
     }
     case "plan": {
@@ -56973,7 +56990,7 @@ function settingsFor(mode) {
         transfer: transferInputs(mode, source, target),
         from: consistentAtInput(),
         maxLagMs: numberInput("max-lag-seconds", 5) * 1e3,
-        cutover: booleanInput("cutover"),
+        cutover: booleanInput2("cutover"),
         quietMs: numberInput("quiet-seconds", 5) * 1e3,
         cutoverTimeoutMs: numberInput("cutover-timeout-minutes", 10) * 6e4
       };
@@ -56981,7 +56998,7 @@ function settingsFor(mode) {
   }
 }
 function consistentAtInput() {
-  const text = getInput("consistent-at").trim();
+  const text = input("consistent-at").trim();
   if (text === "") {
     throw invalidInput(
       "consistent-at",
@@ -57016,7 +57033,7 @@ function parseJson(text) {
   }
 }
 function planInput() {
-  const text = getInput("plan").trim();
+  const text = input("plan").trim();
   if (text === "") {
     throw invalidInput(
       "plan",
@@ -57037,7 +57054,7 @@ function planInput() {
 }
 function objectivesInput(mode) {
   const names2 = ["max-restore-duration", "max-data-age"];
-  const given = names2.find((name) => getInput(name) !== "");
+  const given = names2.find((name) => input(name) !== "");
   if (given && mode !== "migrate" && mode !== "rehearse" && mode !== "restore") {
     throw invalidInput(
       given,
@@ -57046,22 +57063,21 @@ function objectivesInput(mode) {
     );
   }
   return {
-    maxRestoreMs: parseDuration("max-restore-duration", getInput("max-restore-duration")),
-    maxDataAgeMs: parseDuration("max-data-age", getInput("max-data-age"))
+    maxRestoreMs: parseDuration("max-restore-duration", input("max-restore-duration")),
+    maxDataAgeMs: parseDuration("max-data-age", input("max-data-age"))
   };
 }
 function namespacesInput(mode) {
-  const lines = getMultilineInput("namespaces");
+  const lines = multilineInput("namespaces");
   if (lines.length === 0) return [];
   const why = (other) => `cannot be combined with ${other}`;
   const fix = "A part job of a split migration is mode: migrate with namespaces alone, as the plan job wrote them";
   if (mode !== "migrate") throw invalidInput("namespaces", `is not used with mode: ${mode}`, fix);
-  if (getInput("databases") !== "") throw invalidInput("namespaces", why("databases"), fix);
-  if (getInput("archive") !== "") throw invalidInput("namespaces", why("archive"), fix);
-  if (getMultilineInput("ns-from").length > 0)
-    throw invalidInput("namespaces", why("ns-from"), fix);
+  if (input("databases") !== "") throw invalidInput("namespaces", why("databases"), fix);
+  if (input("archive") !== "") throw invalidInput("namespaces", why("archive"), fix);
+  if (multilineInput("ns-from").length > 0) throw invalidInput("namespaces", why("ns-from"), fix);
   const parsed = parseNamespaceLines(lines);
-  if (booleanInput("drop") && parsed.some((l) => l.range !== void 0)) {
+  if (booleanInput2("drop") && parsed.some((l) => l.range !== void 0)) {
     throw invalidInput(
       "drop",
       "would drop the whole collection that the sibling parts are filling (a line has an _id range)",
@@ -57072,8 +57088,8 @@ function namespacesInput(mode) {
 }
 function commonInputs(mode, target) {
   const apps = mode === "dump" || mode === "plan" ? [] : appInputs(target, mode);
-  const adminUri = getInput("target-admin-uri") === "" ? void 0 : uriInput("target-admin-uri", mode);
-  const repairAppUser2 = booleanInput("repair-app-user");
+  const adminUri = input("target-admin-uri") === "" ? void 0 : uriInput("target-admin-uri", mode);
+  const repairAppUser2 = booleanInput2("repair-app-user");
   if (repairAppUser2 && !adminUri && !target) {
     throw invalidInput(
       "repair-app-user",
@@ -57083,14 +57099,14 @@ function commonInputs(mode, target) {
   }
   return {
     apps,
-    privileges: parsePrivileges(getMultilineInput("app-privileges")),
+    privileges: parsePrivileges(multilineInput("app-privileges")),
     adminUri,
     repairAppUser: repairAppUser2,
     probeTimeoutMs: numberInput("probe-timeout-seconds", 10) * 1e3,
     phaseTimeoutMs: numberInput("timeout-minutes", 60) * 6e4,
-    toolsPath: getInput("tools-path") || void 0,
+    toolsPath: input("tools-path") || void 0,
     ...toolsInputs(),
-    allowOlderTarget: booleanInput("allow-older-target"),
+    allowOlderTarget: booleanInput2("allow-older-target"),
     tempDir: runnerTemp()
   };
 }
@@ -57098,34 +57114,28 @@ function transferInputs(mode, source, target) {
   const plan = {
     databases: databasesInput(),
     namespaces: namespacesInput(mode),
-    drop: booleanInput("drop"),
-    allowMerge: booleanInput("allow-merge"),
-    gzip: booleanInput("gzip"),
-    nsExclude: getMultilineInput("ns-exclude"),
+    drop: booleanInput2("drop"),
+    allowMerge: booleanInput2("allow-merge"),
+    gzip: booleanInput2("gzip"),
+    nsExclude: multilineInput("ns-exclude"),
     renames: renameInputs(),
-    dumpOptions: checkToolOptions(
-      "mongodump",
-      getInput("mongodump-options"),
-      "mongodump-options"
-    ),
+    dumpOptions: checkToolOptions("mongodump", input("mongodump-options"), "mongodump-options"),
     restoreOptions: checkToolOptions(
       "mongorestore",
-      getInput("mongorestore-options"),
+      input("mongorestore-options"),
       "mongorestore-options"
     ),
-    allowFailedDocuments: booleanInput("allow-failed-documents"),
-    verifySample: parseVerifySample(getInput("verify-sample"))
+    allowFailedDocuments: booleanInput2("allow-failed-documents"),
+    verifySample: parseVerifySample(input("verify-sample"))
   };
   checkPlan({ mode, source, target, ...plan });
   return plan;
 }
 function getReportPath() {
-  return resolve2(
-    getInput("report-path") || join4(runnerTemp(), "mongo-restore-guard-report.json")
-  );
+  return resolve2(input("report-path") || join4(runnerTemp(), "mongo-restore-guard-report.json"));
 }
 function modeInput() {
-  const text = getInput("mode") || "migrate";
+  const text = input("mode") || "migrate";
   const mode = MODES.find((m) => m === text);
   if (mode === void 0) {
     throw invalidInput("mode", `"${text}" is not a mode`, `Use one of ${MODES.join(", ")}`);
@@ -57134,7 +57144,7 @@ function modeInput() {
 }
 function appInputs(target, mode) {
   required("app-uri", mode);
-  const apps = getMultilineInput("app-uri").map((line, i) => {
+  const apps = multilineInput("app-uri").map((line, i) => {
     const app = new MongoUri(line, `app-uri (line ${i + 1})`);
     app.mask();
     if (app.username === void 0) {
@@ -57162,12 +57172,12 @@ function uriInput(name, mode) {
   return uri;
 }
 function required(name, mode) {
-  const value = getInput(name);
+  const value = input(name);
   if (value === "") throw missingUri(name, mode, commandLineName(name));
   return value;
 }
 function databasesInput() {
-  const names2 = getInput("databases").split(/[\s,]+/).filter((w) => w !== "");
+  const names2 = input("databases").split(/[\s,]+/).filter((w) => w !== "");
   for (const name of names2) {
     if (!DATABASE_NAME.test(name)) {
       throw invalidInput(
@@ -57180,7 +57190,7 @@ function databasesInput() {
   return names2;
 }
 function consistentInput() {
-  const value = getInput("consistent").trim() || "auto";
+  const value = input("consistent").trim() || "auto";
   if (value === "auto" || value === "true" || value === "false") return value;
   throw invalidInput(
     "consistent",
@@ -57188,20 +57198,20 @@ function consistentInput() {
     "Write auto (a point-in-time copy wherever the source can give one), true (required) or false"
   );
 }
-function booleanInput(name) {
-  if (getInput(name) === "") return false;
+function booleanInput2(name) {
+  if (input(name) === "") return false;
   try {
-    return getBooleanInput(name);
+    return booleanInput(name);
   } catch {
     throw invalidInput(
       name,
-      `"${getInput(name)}" is not a boolean`,
+      `"${input(name)}" is not a boolean`,
       "Write true or false (YAML spellings such as yes, on or 1 are not accepted)"
     );
   }
 }
 function numberInput(name, fallback) {
-  const text = getInput(name) || String(fallback);
+  const text = input(name) || String(fallback);
   const value = Number(text);
   if (!Number.isFinite(value) || value <= 0) {
     throw invalidInput(
@@ -57213,8 +57223,8 @@ function numberInput(name, fallback) {
   return value;
 }
 function renameInputs() {
-  const from = getMultilineInput("ns-from");
-  const to = getMultilineInput("ns-to");
+  const from = multilineInput("ns-from");
+  const to = multilineInput("ns-to");
   if (from.length !== to.length) {
     throw invalidInput(
       "ns-to",
@@ -57230,7 +57240,7 @@ function requiredArchive(mode, fix) {
   return path5;
 }
 function archiveInput(mode) {
-  const text = getInput("archive");
+  const text = input("archive");
   if (text === "") return void 0;
   const path5 = resolve2(text);
   if (mode === "restore") {
@@ -57260,7 +57270,7 @@ function archiveInput(mode) {
   return path5;
 }
 function toolsInputs() {
-  const version = getInput("tools-version");
+  const version = input("tools-version");
   if (version !== "" && version !== "latest" && !/^100\.\d+\.\d+$/.test(version)) {
     throw invalidInput(
       "tools-version",
@@ -57268,7 +57278,7 @@ function toolsInputs() {
       "Write an exact version such as 100.19.1, or latest"
     );
   }
-  const mirror = getInput("tools-mirror");
+  const mirror = input("tools-mirror");
   maskRaw(mirror);
   if (mirror !== "" && !/^https?:\/\/[^\s/]+/.test(mirror)) {
     throw invalidInput(
@@ -57816,7 +57826,7 @@ function judgeUsers(drift, usersAfter) {
       )}. Applications that log in as these users may fail at their next restart; re-register them on the target.`
     );
   }
-  info(`Users: ${usersAfter} on the target, none changed.`);
+  info2(`Users: ${usersAfter} on the target, none changed.`);
 }
 
 // src/server/managed.ts
@@ -57887,11 +57897,11 @@ async function userDatabases(uri, wanted, timeoutMs) {
   }
   return [...wanted];
 }
-function stateOf(info2) {
+function stateOf(info3) {
   return {
-    namespace: info2.namespace,
-    documents: info2.documents ?? 0,
-    indexes: info2.indexes.map(indexSpec)
+    namespace: info3.namespace,
+    documents: info3.documents ?? 0,
+    indexes: info3.indexes.map(indexSpec)
   };
 }
 async function dropDatabases(uri, names2, timeoutMs) {
@@ -58264,8 +58274,8 @@ async function ensureCollections(source, target, namespaces, timeoutMs) {
     "plan",
     timeoutMs,
     (c) => forEachBounded(namespaces, SERVER_CONCURRENCY, async (ns) => {
-      const [info2] = await c.db(dbOf(ns)).listCollections({ name: collectionOf(ns) }).toArray();
-      return info2?.["options"];
+      const [info3] = await c.db(dbOf(ns)).listCollections({ name: collectionOf(ns) }).toArray();
+      return info3?.["options"];
     })
   );
   await target.use("restore", timeoutMs, async (c) => {
@@ -58325,17 +58335,17 @@ function shardingDecision(mode, side) {
       };
   }
 }
-function checkSharding(mode, side, hello, input) {
+function checkSharding(mode, side, hello, input2) {
   if (!isMongos(hello)) return void 0;
   const decision = shardingDecision(mode, side);
   if (decision.refuse) {
     throw new GuardError(
       "ShardedCluster",
-      `${input}: a sharded cluster`,
-      `${input}: ${decision.refuse}. Nothing was dumped or written.`
+      `${input2}: a sharded cluster`,
+      `${input2}: ${decision.refuse}. Nothing was dumped or written.`
     );
   }
-  return decision.warn && `${input}: ${decision.warn}.`;
+  return decision.warn && `${input2}: ${decision.warn}.`;
 }
 async function helloOf(uri, timeoutMs) {
   return uri.use("hello", timeoutMs, (c) => c.db("admin").command({ hello: 1 }), true);
@@ -59002,9 +59012,9 @@ async function readDirectory(root) {
       if (meta) {
         const raw = await readFile(path5);
         const text = (meta[2] ? gunzipSync(raw) : raw).toString("utf8");
-        const info2 = metadataInfo(`${db.name}.${meta[1]}`, text);
-        indexes.set(info2.namespace, info2.indexes.map(indexSpec));
-        collections.set(info2.namespace, info2);
+        const info3 = metadataInfo(`${db.name}.${meta[1]}`, text);
+        indexes.set(info3.namespace, info3.indexes.map(indexSpec));
+        collections.set(info3.namespace, info3);
       }
     }
   }
@@ -59036,9 +59046,9 @@ async function readArchive(path5) {
     const namespace = `${doc["db"]}.${doc["collection"]}`;
     namespaces.push(namespace);
     if (typeof doc["metadata"] === "string" && doc["metadata"] !== "") {
-      const info2 = metadataInfo(namespace, doc["metadata"]);
-      indexes.set(namespace, info2.indexes.map(indexSpec));
-      collections.set(namespace, info2);
+      const info3 = metadataInfo(namespace, doc["metadata"]);
+      indexes.set(namespace, info3.indexes.map(indexSpec));
+      collections.set(namespace, info3);
     }
   }
   return { namespaces: namespaces.sort(), indexes, collections, bytes: bytes2, gzipped, kind: "archive" };
@@ -59495,7 +59505,7 @@ function dumpArgs(settings, configFile, to) {
   ];
 }
 function restoreArgs(settings, configFile, from) {
-  const input = {
+  const input2 = {
     stdin: () => "--archive",
     directory: (f) => `--dir=${f.path}`,
     archive: (f) => `--archive=${f.path}`
@@ -59504,7 +59514,7 @@ function restoreArgs(settings, configFile, from) {
     `--config=${configFile}`,
     // -v logs "found collection X bson to restore to Y": which source became which target.
     "-v",
-    from.kind === "stdin" ? input.stdin() : input[from.kind](from),
+    from.kind === "stdin" ? input2.stdin() : input2[from.kind](from),
     ...settings.gzip ? ["--gzip"] : [],
     ...settings.drop ? ["--drop"] : [],
     ...[...PROTECTED_NAMESPACES, ...settings.nsExclude].map((ns) => `--nsExclude=${ns}`),
@@ -59615,7 +59625,7 @@ async function feedConfig(child2, config, stop2) {
 // src/tools/log-lines.ts
 var ECHO_MS = 100;
 var LogLines = class {
-  constructor(prefix, echo2 = (text) => info(text)) {
+  constructor(prefix, echo2 = (text) => info2(text)) {
     this.prefix = prefix;
     this.echo = echo2;
   }
@@ -59726,7 +59736,7 @@ var spawnTools = async (commands, options) => {
   options.signal.addEventListener("abort", onAbort);
   try {
     const finished = [];
-    let input = "ignore";
+    let input2 = "ignore";
     for (const [i, command2] of commands.entries()) {
       const last = i === commands.length - 1;
       const writer = children[i - 1];
@@ -59736,17 +59746,17 @@ var spawnTools = async (commands, options) => {
         if (command2.config) makeFifo(command2.config.path);
         const [bin, args] = parentDeath(command2.bin, command2.args);
         child2 = spawn2(bin, args, {
-          stdio: [input, last ? "ignore" : pipe?.write ?? "pipe", "pipe"]
+          stdio: [input2, last ? "ignore" : pipe?.write ?? "pipe", "pipe"]
         });
       } catch (error2) {
         if (pipe) closeSync2(pipe.read);
         throw error2;
       } finally {
-        if (typeof input === "number") closeSync2(input);
-        else if (typeof input === "object") input.destroy();
+        if (typeof input2 === "number") closeSync2(input2);
+        else if (typeof input2 === "object") input2.destroy();
         if (pipe) closeSync2(pipe.write);
       }
-      input = pipe?.read ?? child2.stdout ?? "ignore";
+      input2 = pipe?.read ?? child2.stdout ?? "ignore";
       if (writer) {
         child2.on("close", (code) => {
           if (writer.exitCode !== null || writer.signalCode !== null) return;
@@ -59910,7 +59920,7 @@ async function streamOne(ctx, plan, source, target, scope) {
     target,
     (config) => restoreArgs(plan, config, { kind: "stdin", noIndexRestore: scope.noIndexRestore })
   );
-  info(`${echo(dump2)} | ${echo(restore2)}`);
+  info2(`${echo(dump2)} | ${echo(restore2)}`);
   ctx.observer.restoreStarting();
   const { runs, interruption } = await run(ctx, [dump2, restore2]);
   const [dumpRun, restoreRun] = runs;
@@ -59929,7 +59939,7 @@ async function dumpToDirectory(ctx, plan, source, databases, directory) {
         source,
         (config) => dumpArgs(plan, config, { kind: "directory", path: directory, database })
       );
-      info(echo(dump2));
+      info2(echo(dump2));
       const { runs, interruption } = await run(ctx, [dump2]);
       checkRun(runs[0], interruption, "dump", false);
     });
@@ -59946,7 +59956,7 @@ async function restoreFromDump(ctx, plan, target, from) {
     target,
     (config) => restoreArgs(plan, config, from)
   );
-  info(echo(restore2));
+  info2(echo(restore2));
   ctx.observer.restoreStarting();
   const { runs, interruption } = await run(ctx, [restore2]);
   return finishRestore(runs[0], interruption);
@@ -60192,7 +60202,7 @@ async function replayOplog(ctx, target, file) {
       target,
       (config) => oplogReplayArgs(config, file, empty)
     );
-    info(echo(replay));
+    info2(echo(replay));
     const { runs, interruption } = await run(ctx, [replay]);
     const done = runs[0];
     checkRun(done, interruption, "restore", true);
@@ -60353,11 +60363,11 @@ function expiryRules(...sides) {
     const key = `${rule.field}\0${rule.expireAfterSeconds}`;
     if (!rules.has(key)) rules.set(key, rule);
   };
-  for (const info2 of sides) {
-    if (!info2 || info2.type === "view") continue;
-    const seconds4 = secondsOf(info2.options["expireAfterSeconds"]);
-    if (info2.type === "timeseries") {
-      const timeField = info2.options["timeseries"]?.timeField;
+  for (const info3 of sides) {
+    if (!info3 || info3.type === "view") continue;
+    const seconds4 = secondsOf(info3.options["expireAfterSeconds"]);
+    if (info3.type === "timeseries") {
+      const timeField = info3.options["timeseries"]?.timeField;
       if (seconds4 !== void 0 && typeof timeField === "string") {
         add({
           field: `control.max.${timeField}`,
@@ -60367,10 +60377,10 @@ function expiryRules(...sides) {
       }
       continue;
     }
-    if (seconds4 !== void 0 && info2.options["clusteredIndex"] !== void 0) {
+    if (seconds4 !== void 0 && info3.options["clusteredIndex"] !== void 0) {
       add({ field: "_id", expireAfterSeconds: seconds4, source: "clustered" });
     }
-    for (const index of info2.indexes) add(ttlRuleOf(index));
+    for (const index of info3.indexes) add(ttlRuleOf(index));
   }
   return [...rules.values()];
 }
@@ -60765,8 +60775,8 @@ async function check(reference, sourceClient, targetClient, actual, restored, sa
     return type !== "view" && !partial.has(pair.source);
   });
   const whole = sourceClient && typeof sampleSize === "number" ? sampled.filter((pair) => {
-    const info2 = expected.get(pair.source);
-    return info2?.type === "collection" && (info2.documents ?? Infinity) <= sampleSize;
+    const info3 = expected.get(pair.source);
+    return info3?.type === "collection" && (info3.documents ?? Infinity) <= sampleSize;
   }) : [];
   const wholeSet = new Set(whole);
   const single = sampled.filter((pair) => !wholeSet.has(pair));
@@ -60854,7 +60864,7 @@ async function sampleBatch(reference, sourceClient, targetClient, batch, size, l
 function withoutIndexes(collections, namespaces) {
   if (namespaces.size === 0) return collections;
   return new Map(
-    [...collections].map(([ns, info2]) => [ns, namespaces.has(ns) ? { ...info2, indexes: [] } : info2])
+    [...collections].map(([ns, info3]) => [ns, namespaces.has(ns) ? { ...info3, indexes: [] } : info3])
   );
 }
 async function sampleOne(reference, sourceClient, targetClient, pair, type, size, live) {
@@ -61963,8 +61973,8 @@ async function verifyCaughtUp(run3, planned, baseline) {
   const restored = planned.map((p) => ({ ...p, documents: 0, failures: 0 }));
   const expected = new Map(
     planned.map((p) => {
-      const info2 = collections.get(p.source);
-      return [p.source, { documents: info2?.documents, indexes: info2 && stateOf(info2).indexes }];
+      const info3 = collections.get(p.source);
+      return [p.source, { documents: info3?.documents, indexes: info3 && stateOf(info3).indexes }];
     })
   );
   const result2 = { counts: { restored: 0, failed: 0 }, restored };
@@ -62616,9 +62626,8 @@ async function publish(report, reportPath, redact2) {
   if (report.failure) {
     const aftermath = report.aftermath ? ` ${report.aftermath}` : "";
     reportFailure(report.failure.title, redact2(report.failure.message + aftermath));
-    process.exitCode = ExitCode.Failure;
   }
-  if (process.env["GITHUB_STEP_SUMMARY"]) await writeSummary(report, redact2);
+  await writeSummary(() => redact2(renderSummary(report)));
 }
 function publishRecovery(r) {
   output("restore-seconds", r.restoreSeconds ?? "");
@@ -62632,9 +62641,6 @@ function publishRecovery(r) {
     "objectives",
     r.objectives.length === 0 ? "" : missed.length === 0 ? "met" : `missed: ${missed.join(", ")}`
   );
-}
-async function writeSummary(report, redact2) {
-  await summary.addRaw(redact2(renderSummary(report)), true).write();
 }
 
 // src/report/report.ts
@@ -63432,23 +63438,23 @@ async function obtainTools(request, runner = thisRunner()) {
       if (cached) return cached;
     }
     const url = feedUrl(request.mirror);
-    info(`Reading the release feed ${shownUrl(url)}`);
+    info2(`Reading the release feed ${shownUrl(url)}`);
     const release = resolveRelease(
       parseFeed(await fetchText(url, request.tempDir, request.mirror !== void 0), shownUrl(url)),
       wanted
     );
     if (wanted === "latest") {
-      info(`latest is ${release.version}`);
+      info2(`latest is ${release.version}`);
       const cached = await fromCache(release.version);
       if (cached) return cached;
     }
     const build = chooseBuild(release.builds, runner, release.version);
     const from = downloadUrl(build, request.mirror);
-    info(`Downloading ${build.name}/${build.arch}: ${shownUrl(from)} (sha256 ${build.sha256})`);
+    info2(`Downloading ${build.name}/${build.arch}: ${shownUrl(from)} (sha256 ${build.sha256})`);
     const folder = await install(build, from, release.version, request.tempDir);
     const bins = binsIn(folder);
     const version = await sameVersion(bins, release.version);
-    info(`Checked the sha256, unpacked and cached in ${folder}`);
+    info2(`Checked the sha256, unpacked and cached in ${folder}`);
     return { bins, version, source: "download", build: fileName(build.url) };
   });
 }
@@ -63459,14 +63465,12 @@ async function fromCache(version) {
   try {
     bins = binsIn(folder);
   } catch {
-    info(`The tool cache's ${folder} lacks the tools; downloading them again.`);
+    info2(`The tool cache's ${folder} lacks the tools; downloading them again.`);
     return void 0;
   }
   const checked2 = await sameVersion(bins, version);
   const build = await cachedBuild(folder);
-  info(
-    `Found the tools ${checked2} in the tool cache: ${folder}${build ? ` (${build.file})` : ""}`
-  );
+  info2(`Found the tools ${checked2} in the tool cache: ${folder}${build ? ` (${build.file})` : ""}`);
   return { bins, version: checked2, source: "cache", build: build?.file };
 }
 function binsIn(folder) {
@@ -63515,7 +63519,7 @@ async function readVersions(settings, tools) {
     restores && target ? readServer(target, settings.probeTimeoutMs, false) : void 0
   ]);
   const versions = { tools, source: sourceVersion, target: targetVersion };
-  info(`Versions: ${describeVersions(versions)}`);
+  info2(`Versions: ${describeVersions(versions)}`);
   return versions;
 }
 function refuseIncompatible(versions, allowOlderTarget) {

@@ -1,9 +1,8 @@
 // The report published once at the end of a run: step outputs, the JSON file, the failure
 // (an error annotation, exit code 1) and the job summary.
-import * as core from '@actions/core'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
-import { output, reportFailure } from '../interface.js'
+import { output, reportFailure, writeSummary } from '../interface.js'
 import { publishCatchUp } from './catch-up-record.js'
 import type { Recovery } from './recovery.js'
 import { probeResult, runSeconds, type Report } from './report.js'
@@ -50,9 +49,9 @@ export async function publish(
   if (report.failure) {
     const aftermath = report.aftermath ? ` ${report.aftermath}` : ''
     reportFailure(report.failure.title, redact(report.failure.message + aftermath))
-    process.exitCode = core.ExitCode.Failure
   }
-  if (process.env['GITHUB_STEP_SUMMARY']) await writeSummary(report, redact)
+  // The summary is built from redacted parts; scrub once more before it is written.
+  await writeSummary(() => redact(renderSummary(report)))
 }
 
 /** The recovery's outputs: an empty string where a value is unknown, never a guess. */
@@ -68,9 +67,4 @@ function publishRecovery(r: Recovery): void {
     'objectives',
     r.objectives.length === 0 ? '' : missed.length === 0 ? 'met' : `missed: ${missed.join(', ')}`
   )
-}
-
-async function writeSummary(report: Report, redact: (text: string) => string): Promise<void> {
-  // The summary is built from redacted parts; scrub once more before it is written.
-  await core.summary.addRaw(redact(renderSummary(report)), true).write()
 }

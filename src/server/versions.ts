@@ -2,8 +2,7 @@
 // (buildInfo), the feature compatibility version where the user may read it, and on a source
 // of 8.3+ whether the user holds performRawDataOperations. A server that cannot be reached or
 // logged in to reads as unknown: the pre-flight check reports that with its own message.
-import * as core from '@actions/core'
-import { warning } from '../interface.js'
+import { info, warning } from '../interface.js'
 import type { MongoClient } from 'mongodb'
 import { sourceOf, targetOf, type Settings } from '../input/settings.js'
 import type { MongoUri } from '../secrets.js'
@@ -33,7 +32,7 @@ export async function readVersions(
     restores && target ? readServer(target, settings.probeTimeoutMs, false) : undefined
   ])
   const versions = { tools, source: sourceVersion, target: targetVersion }
-  core.info(`Versions: ${describeVersions(versions)}`)
+  info(`Versions: ${describeVersions(versions)}`)
   return versions
 }
 
