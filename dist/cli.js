@@ -57155,6 +57155,10 @@ function commonInputs(mode, target) {
     tempDir: runnerTemp()
   };
 }
+var NO_RENAMES = {
+  rehearse: "Remove ns-from and ns-to; the rehearsal chooses its own scratch names",
+  plan: "Split a migration without renames"
+};
 function transferInputs(mode, source, target) {
   const plan = {
     databases: databasesInput(),
@@ -57174,6 +57178,10 @@ function transferInputs(mode, source, target) {
     verifySample: parseVerifySample(input("verify-sample"))
   };
   checkPlan({ mode, source, target, ...plan });
+  const noRenames = NO_RENAMES[mode];
+  if (noRenames && plan.renames.length > 0) {
+    throw invalidInput("ns-from", `is not used with mode: ${mode}`, noRenames);
+  }
   return plan;
 }
 function getReportPath() {

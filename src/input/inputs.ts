@@ -273,6 +273,12 @@ function commonInputs(mode: Mode, target: MongoUri | undefined) {
   }
 }
 
+/** The modes that choose the target's names themselves refuse ns-from/ns-to: why, and the fix. */
+const NO_RENAMES: Partial<Record<Mode, string>> = {
+  rehearse: 'Remove ns-from and ns-to; the rehearsal chooses its own scratch names',
+  plan: 'Split a migration without renames'
+}
+
 /** How to dump and restore, checked by the guard before anything runs. */
 function transferInputs(
   mode: Mode,
@@ -297,6 +303,10 @@ function transferInputs(
     verifySample: parseVerifySample(input('verify-sample'))
   }
   checkPlan({ mode, source, target, ...plan })
+  const noRenames = NO_RENAMES[mode]
+  if (noRenames && plan.renames.length > 0) {
+    throw invalidInput('ns-from', `is not used with mode: ${mode}`, noRenames)
+  }
   return plan
 }
 
