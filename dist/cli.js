@@ -23942,7 +23942,7 @@ var require_error = __commonJS({
       }
     };
     exports.MongoError = MongoError2;
-    var MongoServerError12 = class extends MongoError2 {
+    var MongoServerError11 = class extends MongoError2 {
       /**
        * **Do not use this constructor!**
        *
@@ -23971,7 +23971,7 @@ var require_error = __commonJS({
         return "MongoServerError";
       }
     };
-    exports.MongoServerError = MongoServerError12;
+    exports.MongoServerError = MongoServerError11;
     var MongoDriverError = class extends MongoError2 {
       /**
        * **Do not use this constructor!**
@@ -24252,7 +24252,7 @@ var require_error = __commonJS({
       }
     };
     exports.MongoGCPError = MongoGCPError;
-    var MongoClientBulkWriteError = class extends MongoServerError12 {
+    var MongoClientBulkWriteError = class extends MongoServerError11 {
       /**
        * Initialize the client bulk write error.
        * @param message - The error message.
@@ -24705,7 +24705,7 @@ var require_error = __commonJS({
       }
     };
     exports.MongoServerSelectionError = MongoServerSelectionError3;
-    var MongoWriteConcernError = class extends MongoServerError12 {
+    var MongoWriteConcernError = class extends MongoServerError11 {
       /**
        * **Do not use this constructor!**
        *
@@ -57579,6 +57579,9 @@ var STATUS_BY_CODE = /* @__PURE__ */ new Map([
   // AtlasError: Atlas's proxy answers bad credentials with it.
   [8e3, "authentication-failed"]
 ]);
+function isUnauthorized(error2) {
+  return error2 instanceof import_mongodb4.MongoServerError && STATUS_BY_CODE.get(Number(error2.code)) === "unauthorized";
+}
 var APP_NAME = "mongo-restore-guard-probe";
 async function probe(app, required2, timeoutMs) {
   const started = Date.now();
@@ -57678,7 +57681,6 @@ function classify(error2) {
 }
 
 // src/server/drift.ts
-var UNAUTHORIZED = 13;
 async function snapshotUsers(admin, timeoutMs) {
   try {
     return await admin.use("drift", timeoutMs, async (client) => {
@@ -57691,7 +57693,7 @@ async function snapshotUsers(admin, timeoutMs) {
       return snapshot;
     });
   } catch (error2) {
-    if (error2 instanceof import_mongodb5.MongoServerError && error2.code === UNAUTHORIZED) {
+    if (isUnauthorized(error2)) {
       throw driftUnavailable(admin);
     }
     throw await adminFailure(admin, error2, timeoutMs);
@@ -58405,7 +58407,7 @@ async function helloOf(uri, timeoutMs) {
 }
 
 // src/split-modes.ts
-var import_mongodb13 = __toESM(require_lib3(), 1);
+var import_mongodb12 = __toESM(require_lib3(), 1);
 import { writeFile as writeFile3 } from "node:fs/promises";
 import { join as join5 } from "node:path";
 
@@ -58637,8 +58639,6 @@ function repairFailed(admin, app, error2) {
 }
 
 // src/server/leftovers.ts
-var import_mongodb12 = __toESM(require_lib3(), 1);
-var UNAUTHORIZED2 = 13;
 async function findLeftovers(admin, timeoutMs) {
   try {
     return await admin.use("verify", timeoutMs, async (client) => {
@@ -58654,7 +58654,7 @@ async function findLeftovers(admin, timeoutMs) {
       };
     });
   } catch (error2) {
-    if (!(error2 instanceof import_mongodb12.MongoServerError) || error2.code !== UNAUTHORIZED2) throw error2;
+    if (!isUnauthorized(error2)) throw error2;
     return {
       checked: false,
       reason: `${admin.input} may not read the admin database`,
@@ -58884,7 +58884,7 @@ async function collectionItems(settings, sizes) {
       );
       const piece = {
         namespace: s.namespace,
-        range: import_mongodb13.BSON.EJSON.stringify(range, { relaxed: false }),
+        range: import_mongodb12.BSON.EJSON.stringify(range, { relaxed: false }),
         documents: count2,
         bytes: bytes2,
         ...buildsIndexes(line) ? { indexes: s.indexes } : {}
@@ -58984,7 +58984,7 @@ async function incompleteParts(settings) {
   const { plan, target, probeTimeoutMs: timeout } = settings;
   const parsed = plan.namespaces.map((p) => ({
     ...p,
-    rangeDoc: p.range === void 0 ? void 0 : import_mongodb13.BSON.EJSON.parse(p.range, { relaxed: false })
+    rangeDoc: p.range === void 0 ? void 0 : import_mongodb12.BSON.EJSON.parse(p.range, { relaxed: false })
   }));
   const have = await rangeCounts(
     target,
@@ -59035,7 +59035,7 @@ async function incompleteParts(settings) {
 }
 
 // src/tools/dump-files.ts
-var import_mongodb14 = __toESM(require_lib3(), 1);
+var import_mongodb13 = __toESM(require_lib3(), 1);
 import { createReadStream } from "node:fs";
 import { readdir as readdir2, readFile, stat as stat2 } from "node:fs/promises";
 import { join as join6 } from "node:path";
@@ -59089,7 +59089,7 @@ async function readArchive(path5) {
     if (size === TERMINATOR) break;
     if (offset + size > head.length)
       throw unreadable(path5, "it ends inside its prelude (truncated)");
-    documents.push(import_mongodb14.BSON.deserialize(head.subarray(offset, offset + size)));
+    documents.push(import_mongodb13.BSON.deserialize(head.subarray(offset, offset + size)));
     offset += size;
   }
   const namespaces = [];
@@ -59145,7 +59145,7 @@ function preludeComplete(buffer) {
   return false;
 }
 function metadataInfo(namespace, text) {
-  const metadata = import_mongodb14.BSON.EJSON.parse(text, { relaxed: true });
+  const metadata = import_mongodb13.BSON.EJSON.parse(text, { relaxed: true });
   return {
     namespace,
     type: metadata.type ?? "collection",
@@ -59342,7 +59342,7 @@ function seconds2(ms) {
 }
 
 // src/server/newest-id.ts
-var import_mongodb15 = __toESM(require_lib3(), 1);
+var import_mongodb14 = __toESM(require_lib3(), 1);
 async function newestObjectId(uri, namespaces, timeoutMs) {
   const found = await uri.use(
     "data-age",
@@ -59352,7 +59352,7 @@ async function newestObjectId(uri, namespaces, timeoutMs) {
       const collection2 = client.db(namespace.slice(0, dot)).collection(namespace.slice(dot + 1));
       const doc = await collection2.find({ _id: { $type: "objectId" } }, { projection: { _id: 1 }, maxTimeMS: timeoutMs }).sort({ _id: -1 }).limit(1).next().catch(() => null);
       const id = doc?.["_id"];
-      return id instanceof import_mongodb15.ObjectId ? { at: id.getTimestamp(), namespace } : void 0;
+      return id instanceof import_mongodb14.ObjectId ? { at: id.getTimestamp(), namespace } : void 0;
     }),
     false,
     SERVER_CONCURRENCY
@@ -59427,7 +59427,7 @@ async function foreignDataAsOf(run3, result2) {
 }
 
 // src/server/source-writes.ts
-var import_mongodb16 = __toESM(require_lib3(), 1);
+var import_mongodb15 = __toESM(require_lib3(), 1);
 async function watchWrites(source, planned, timeoutMs) {
   const namespaces = planned.map((p) => p.source);
   return {
@@ -59454,7 +59454,7 @@ async function readWriteCounters(source, namespaces, timeoutMs) {
       return counters;
     });
   } catch (error2) {
-    if (!(error2 instanceof import_mongodb16.MongoServerError)) throw error2;
+    if (!(error2 instanceof import_mongodb15.MongoServerError)) throw error2;
     debug2(
       `$collStats latencyStats refused (${String(error2)}): the source's writes are not counted.`
     );
@@ -59524,7 +59524,7 @@ async function privilegesOf(client, uri) {
 }
 
 // src/oplog/replay.ts
-var import_mongodb18 = __toESM(require_lib3(), 1);
+var import_mongodb17 = __toESM(require_lib3(), 1);
 import { createWriteStream } from "node:fs";
 import { mkdir as mkdir3, rm as rm4 } from "node:fs/promises";
 import { join as join9 } from "node:path";
@@ -60151,7 +60151,7 @@ function changedDuringCopy(what, why) {
 }
 
 // src/oplog/window.ts
-var import_mongodb17 = __toESM(require_lib3(), 1);
+var import_mongodb16 = __toESM(require_lib3(), 1);
 var RAW = { promoteValues: false, promoteBuffers: false, bsonRegExp: true };
 var OPLOG = "oplog.rs";
 async function openWindow(uri, timeoutMs) {
@@ -60168,7 +60168,7 @@ async function openWindow(uri, timeoutMs) {
       const open2 = await oldestOpenTransaction(client);
       return { start: open2 && open2.lessThan(newest) ? open2 : newest };
     } catch (error2) {
-      if (error2 instanceof import_mongodb17.MongoServerError && error2.code === 13) {
+      if (error2 instanceof import_mongodb16.MongoServerError && error2.code === 13) {
         return {
           unavailable: `the source user ${uri.username ?? ""} cannot read local.oplog.rs (it needs find on local.oplog.rs, e.g. the backup role)`
         };
@@ -60202,7 +60202,7 @@ async function oldestOpenTransaction(client) {
     const [open2] = await client.db("config").collection("transactions").find({ state: { $in: ["prepared", "inProgress"] } }).sort({ startOpTime: 1 }).limit(1).toArray();
     return open2?.startOpTime?.ts;
   } catch (error2) {
-    if (error2 instanceof import_mongodb17.MongoServerError && error2.code === 13) return void 0;
+    if (error2 instanceof import_mongodb16.MongoServerError && error2.code === 13) return void 0;
     throw error2;
   }
 }
@@ -60234,7 +60234,7 @@ async function captureWindow(source, start, scope, file, timeoutMs) {
       writes += filtered.writes;
       if (!filtered.entry) return;
       kept++;
-      if (!out.write(import_mongodb18.BSON.serialize(filtered.entry))) await once(out, "drain");
+      if (!out.write(import_mongodb17.BSON.serialize(filtered.entry))) await once(out, "drain");
     });
     return { end, read: entries, kept, writes };
   } finally {
@@ -60310,7 +60310,7 @@ async function finishCopy(ctx, source, target, start, scope, timeoutMs) {
 }
 
 // src/oplog/saved.ts
-var import_mongodb19 = __toESM(require_lib3(), 1);
+var import_mongodb18 = __toESM(require_lib3(), 1);
 import { createWriteStream as createWriteStream2, existsSync as existsSync6 } from "node:fs";
 import { once as once2 } from "node:events";
 import { rm as rm6 } from "node:fs/promises";
@@ -60356,7 +60356,7 @@ async function saveWindow(source, start, scope, directory, timeoutMs) {
   try {
     window = await captureWindow(source, start, { ...scope, renames: [] }, file, timeoutMs);
     const end = createWriteStream2(file, { flags: "a", mode: 384 });
-    end.end(import_mongodb19.BSON.serialize({ ts: window.end, op: "n", ns: "", o: { msg: END_MESSAGE } }));
+    end.end(import_mongodb18.BSON.serialize({ ts: window.end, op: "n", ns: "", o: { msg: END_MESSAGE } }));
     await once2(end, "close");
   } catch (error2) {
     await rm6(file, { force: true });
@@ -60382,19 +60382,19 @@ async function replaySaved(ctx, target, path5, scope) {
   let entries = 0;
   try {
     for await (const raw of dumpDocuments(join12(path5, OPLOG_FILE), "all")) {
-      const entry = import_mongodb19.BSON.deserialize(raw, RAW);
+      const entry = import_mongodb18.BSON.deserialize(raw, RAW);
       entries++;
-      if (entry.ts instanceof import_mongodb19.Timestamp) at2 = entry.ts;
+      if (entry.ts instanceof import_mongodb18.Timestamp) at2 = entry.ts;
       const filtered = filterEntry(entry, scope);
       writes += filtered.writes;
       if (!filtered.entry) continue;
       kept++;
-      if (!out.write(import_mongodb19.BSON.serialize(filtered.entry))) await once2(out, "drain");
+      if (!out.write(import_mongodb18.BSON.serialize(filtered.entry))) await once2(out, "drain");
     }
     out.end();
     await once2(out, "close");
     const applied = kept > 0 ? await replayOplog(ctx, target, file) : 0;
-    const end = at2 ?? new import_mongodb19.Timestamp({ t: 0, i: 0 });
+    const end = at2 ?? new import_mongodb18.Timestamp({ t: 0, i: 0 });
     return { at: end, wallClock: wallClock(end), writes, entries, applied };
   } finally {
     out.destroy();
@@ -60403,7 +60403,7 @@ async function replaySaved(ctx, target, path5, scope) {
 }
 
 // src/report/verify-copy.ts
-var import_mongodb22 = __toESM(require_lib3(), 1);
+var import_mongodb21 = __toESM(require_lib3(), 1);
 
 // src/server/expiry.ts
 function expiryRules(...sides) {
@@ -60470,7 +60470,7 @@ function valuesAt(value, path5) {
 }
 
 // src/report/compare-options.ts
-var import_mongodb20 = __toESM(require_lib3(), 1);
+var import_mongodb19 = __toESM(require_lib3(), 1);
 var ABSENT = "(absent)";
 var COMPARED_OPTIONS = [
   "viewOn",
@@ -60560,7 +60560,7 @@ function normalise(value, ordered) {
   const bson = value;
   if (bson._bsontype) {
     if (["Int32", "Long", "Double"].includes(bson._bsontype)) return Number(value.valueOf());
-    return import_mongodb20.BSON.EJSON.serialize(value, { relaxed: false });
+    return import_mongodb19.BSON.EJSON.serialize(value, { relaxed: false });
   }
   const entries = Object.entries(value).map(
     ([k, v]) => [k, normalise(v, ordered || ORDERED.has(k))]
@@ -60570,7 +60570,7 @@ function normalise(value, ordered) {
 }
 
 // src/server/sample.ts
-var import_mongodb21 = __toESM(require_lib3(), 1);
+var import_mongodb20 = __toESM(require_lib3(), 1);
 var BATCH = 1e3;
 var KEPT = 100;
 var NAMED = 10;
@@ -60715,13 +60715,13 @@ function namedIds(ids, total) {
   return total > NAMED ? `${shown} and ${total - NAMED} more` : shown;
 }
 function idKey(raw) {
-  return import_mongodb21.BSON.EJSON.stringify(idOf(raw) ?? null, { relaxed: true });
+  return import_mongodb20.BSON.EJSON.stringify(idOf(raw) ?? null, { relaxed: true });
 }
 function idOf(raw) {
   const bytes2 = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
   const end = bytes2[4] === void 0 ? void 0 : firstIdEnd(bytes2);
   const doc = end === void 0 ? bytes2 : Buffer.concat([int32(end - 4 + 5), bytes2.subarray(4, end), Buffer.from([0])]);
-  return import_mongodb21.BSON.deserialize(doc, { promoteValues: false })["_id"];
+  return import_mongodb20.BSON.deserialize(doc, { promoteValues: false })["_id"];
 }
 function firstIdEnd(bytes2) {
   const type = bytes2[4];
@@ -60964,7 +60964,7 @@ function filterOf(expiring) {
 async function* notExpired(documents, size, expiring) {
   let taken = 0;
   for await (const raw of documents) {
-    if (expiring && isExpired(import_mongodb22.BSON.deserialize(raw), expiring)) continue;
+    if (expiring && isExpired(import_mongodb21.BSON.deserialize(raw), expiring)) continue;
     yield raw;
     if (size !== "all" && ++taken >= size) return;
   }
@@ -61028,7 +61028,7 @@ function changeIn(entry, inPlan) {
 }
 
 // src/oplog/catch-up-counts.ts
-var import_mongodb23 = __toESM(require_lib3(), 1);
+var import_mongodb22 = __toESM(require_lib3(), 1);
 async function countsDifferingAtT(source, target, planned, from, timeoutMs) {
   const atT = await sourceCountsAt(source, planned, from, timeoutMs);
   const now = await target.use("catch-up-check", timeoutMs, async (c) => {
@@ -61083,11 +61083,11 @@ async function countOf(db, namespace, atClusterTime) {
   return rows[0]?.["n"] ?? 0;
 }
 function toTimestamp(time) {
-  return new import_mongodb23.Timestamp({ t: time.t, i: time.i });
+  return new import_mongodb22.Timestamp({ t: time.t, i: time.i });
 }
 
 // src/oplog/catch-up-steps.ts
-var import_mongodb24 = __toESM(require_lib3(), 1);
+var import_mongodb23 = __toESM(require_lib3(), 1);
 import { rm as rm7, writeFile as writeFile5 } from "node:fs/promises";
 import { join as join13 } from "node:path";
 
@@ -61149,8 +61149,8 @@ function noPrimary(waitedMs, applied) {
 // src/oplog/catch-up-steps.ts
 var NOT_PRIMARY = /* @__PURE__ */ new Set([10107, 13435, 13436, 11600, 11602, 189, 91, 262]);
 function electing(error2) {
-  if (!(error2 instanceof import_mongodb24.MongoError)) return false;
-  if (error2 instanceof import_mongodb24.MongoServerSelectionError || error2 instanceof import_mongodb24.MongoNetworkError) return true;
+  if (!(error2 instanceof import_mongodb23.MongoError)) return false;
+  if (error2 instanceof import_mongodb23.MongoServerSelectionError || error2 instanceof import_mongodb23.MongoNetworkError) return true;
   return typeof error2.code === "number" && NOT_PRIMARY.has(error2.code);
 }
 async function oplogBounds(source, timeoutMs) {
@@ -61198,7 +61198,7 @@ function withoutOpenChain(entries) {
   const last = entries.at(-1);
   const o = last?.["o"] ?? {};
   if (!last || !(o["partialTxn"] === true || o["prepare"] === true)) return entries;
-  const txn = (e) => import_mongodb24.BSON.EJSON.stringify([e["lsid"], e["txnNumber"]]);
+  const txn = (e) => import_mongodb23.BSON.EJSON.stringify([e["lsid"], e["txnNumber"]]);
   const start = entries.findIndex((e) => txn(e) === txn(last));
   return entries.slice(0, Math.max(0, start));
 }
@@ -61207,7 +61207,7 @@ async function applyBatch(tools, settings, entries) {
   const uninterrupted = { ...tools, signal: new AbortController().signal };
   const file = join13(tools.secrets.path, "catch-up-batch.bson");
   try {
-    await writeFile5(file, Buffer.concat(entries.map((e) => import_mongodb24.BSON.serialize(e))), { mode: 384 });
+    await writeFile5(file, Buffer.concat(entries.map((e) => import_mongodb23.BSON.serialize(e))), { mode: 384 });
     await replayOplog(uninterrupted, settings.target, file);
   } finally {
     await rm7(file, { force: true });
@@ -61479,7 +61479,7 @@ function sourceChanged(writes, samples) {
 var NAMED_NAMESPACES = 5;
 
 // src/report/expiry-check.ts
-var import_mongodb25 = __toESM(require_lib3(), 1);
+var import_mongodb24 = __toESM(require_lib3(), 1);
 var EXPIRY_MARGIN_MS = 10 * 6e4;
 async function checkExpiry(reference, target, targetInfo, restored, timeoutMs) {
   const expiring = restored.map((pair) => {
@@ -61532,7 +61532,7 @@ async function countInDump(dump2, namespace, expiring) {
   const counts = { expired: 0, sourceLive: 0 };
   if (!file) return counts;
   for await (const raw of dumpDocuments(file, "all")) {
-    if (isExpired(import_mongodb25.BSON.deserialize(raw), expiring)) counts.expired += 1;
+    if (isExpired(import_mongodb24.BSON.deserialize(raw), expiring)) counts.expired += 1;
     else counts.sourceLive += 1;
   }
   return counts;
@@ -62180,7 +62180,7 @@ function checkCompatibility(v, allowOlderTarget) {
     ["source", v.source],
     ["target", v.target]
   ]) {
-    if (v.tools && server?.version && atLeast(server.version, AUTH_SCHEMA_GONE_SINCE) && below(v.tools, TOOLS_FOR_8_1)) {
+    if (v.tools && server?.version && compareVersions(server.version, AUTH_SCHEMA_GONE_SINCE) >= 0 && compareVersions(v.tools, TOOLS_FOR_8_1) < 0) {
       return refuse(
         `Tools ${v.tools} cannot work with MongoDB ${server.version}`,
         `The ${side} (${side}-uri) runs MongoDB ${server.version}, and the Database Tools ${v.tools} predate ${TOOLS_FOR_8_1}: they read the auth schema document from admin.system.version, which MongoDB ${AUTH_SCHEMA_GONE_SINCE} removed, so they fail against it. Set tools-version to ${TOOLS_FOR_8_1} or newer (the action's default is), or point tools-path at such tools.`
@@ -62188,7 +62188,7 @@ function checkCompatibility(v, allowOlderTarget) {
     }
   }
   const source = v.source;
-  if (source?.version && atLeast(source.version, RAW_DATA_SINCE) && source.rawData === false) {
+  if (source?.version && compareVersions(source.version, RAW_DATA_SINCE) >= 0 && source.rawData === false) {
     return refuse(
       "The source user may not dump MongoDB 8.3",
       `source-uri: the source runs MongoDB ${source.version}, where mongodump needs the performRawDataOperations privilege on the cluster, and this user lacks it: the dump would fail or miss data. Grant the user the built-in backup role (which includes it), or a role with performRawDataOperations on { cluster: true }.`
@@ -62217,10 +62217,10 @@ function describeVersions(v, toolsSource) {
   ].filter(Boolean).join(", ");
 }
 function olderTarget(source, target) {
-  if (source?.version && target?.version && below(series(target.version), series(source.version))) {
+  if (source?.version && target?.version && compareVersions(series(target.version), series(source.version)) < 0) {
     return { source: `MongoDB ${source.version}`, target: `MongoDB ${target.version}` };
   }
-  if (source?.fcv && target?.fcv && below(target.fcv, source.fcv)) {
+  if (source?.fcv && target?.fcv && compareVersions(target.fcv, source.fcv) < 0) {
     return {
       source: `feature compatibility version ${source.fcv}`,
       target: `feature compatibility version ${target.fcv}`
@@ -62231,17 +62231,14 @@ function olderTarget(source, target) {
 function series(version) {
   return version.split(".").slice(0, 2).join(".");
 }
-function atLeast(version, minimum) {
-  return !below(version, minimum);
-}
-function below(version, than) {
-  const a = version.split(/[.-]/).map((p) => Number.parseInt(p, 10) || 0);
-  const b = than.split(/[.-]/).map((p) => Number.parseInt(p, 10) || 0);
-  for (let i = 0; i < Math.max(a.length, b.length); i++) {
-    const diff = (a[i] ?? 0) - (b[i] ?? 0);
-    if (diff !== 0) return diff < 0;
+function compareVersions(a, b) {
+  const pa = a.split(/[.-]/).map((p) => Number.parseInt(p, 10) || 0);
+  const pb = b.split(/[.-]/).map((p) => Number.parseInt(p, 10) || 0);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const diff = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (diff !== 0) return diff;
   }
-  return false;
+  return 0;
 }
 
 // src/report/summary.ts
@@ -63289,15 +63286,6 @@ function downloadUrl(build, mirror) {
 function feedUrl(mirror) {
   return mirror ? `${mirror.replace(/\/+$/, "")}/full.json` : OFFICIAL_FEED;
 }
-function compareVersions(a, b) {
-  const pa = a.split(/[.-]/).map((p) => Number.parseInt(p, 10) || 0);
-  const pb = b.split(/[.-]/).map((p) => Number.parseInt(p, 10) || 0);
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-    const diff = (pa[i] ?? 0) - (pb[i] ?? 0);
-    if (diff !== 0) return diff;
-  }
-  return 0;
-}
 function unreadable2(url, why) {
   return new GuardError(
     "ToolUnavailable",
@@ -63558,7 +63546,6 @@ function thisRunner() {
 }
 
 // src/server/versions.ts
-var RAW_DATA_SINCE2 = "8.3";
 async function readVersions(settings, tools) {
   const dumps = ["migrate", "rehearse", "dump", "plan"].includes(settings.mode);
   const source = sourceOf(settings);
@@ -63583,7 +63570,7 @@ async function readServer(uri, timeoutMs, isSource) {
       const build = await client.db("admin").command({ buildInfo: 1 });
       const version = typeof build["version"] === "string" ? build["version"] : void 0;
       const fcv = await featureCompatibility(client);
-      const rawData = isSource && version && !below(version, RAW_DATA_SINCE2) ? await holdsRawData(client, uri) : void 0;
+      const rawData = isSource && version && compareVersions(version, RAW_DATA_SINCE) >= 0 ? await holdsRawData(client, uri) : void 0;
       return { version, fcv, ...rawData !== void 0 && { rawData } };
     });
   } catch {

@@ -7,15 +7,14 @@ import type { MongoClient } from 'mongodb'
 import { sourceOf, targetOf, type Settings } from '../input/settings.js'
 import type { MongoUri } from '../secrets.js'
 import {
-  below,
   checkCompatibility,
+  compareVersions,
   describeVersions,
+  RAW_DATA_SINCE,
   type ServerVersion,
   type Versions
 } from './compatibility.js'
 import { classify } from './probe.js'
-
-const RAW_DATA_SINCE = '8.3'
 
 /** The versions of the tools and of the servers this mode dumps from or restores into. */
 export async function readVersions(
@@ -54,7 +53,7 @@ export async function readServer(
       const version = typeof build['version'] === 'string' ? build['version'] : undefined
       const fcv = await featureCompatibility(client)
       const rawData =
-        isSource && version && !below(version, RAW_DATA_SINCE)
+        isSource && version && compareVersions(version, RAW_DATA_SINCE) >= 0
           ? await holdsRawData(client, uri)
           : undefined
       return { version, fcv, ...(rawData !== undefined && { rawData }) }
