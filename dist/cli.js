@@ -4856,8 +4856,8 @@ var require_util2 = __commonJS({
       }
       return values;
     }
-    function getDecodeSplit(name, list2) {
-      const value = list2.get(name, true);
+    function getDecodeSplit(name, list) {
+      const value = list.get(name, true);
       if (value === null) {
         return null;
       }
@@ -12269,9 +12269,9 @@ var require_headers = __commonJS({
       // https://fetch.spec.whatwg.org/#dom-headers-getsetcookie
       getSetCookie() {
         webidl.brandCheck(this, _Headers);
-        const list2 = this.#headersList.cookies;
-        if (list2) {
-          return [...list2];
+        const list = this.#headersList.cookies;
+        if (list) {
+          return [...list];
         }
         return [];
       }
@@ -12311,8 +12311,8 @@ var require_headers = __commonJS({
       static getHeadersList(o) {
         return o.#headersList;
       }
-      static setHeadersList(o, list2) {
-        o.#headersList = list2;
+      static setHeadersList(o, list) {
+        o.#headersList = list;
       }
     };
     var { getHeadersGuard, setHeadersGuard, getHeadersList, setHeadersList } = Headers3;
@@ -13280,13 +13280,13 @@ var require_request2 = __commonJS({
         if (this.signal.aborted) {
           ac.abort(this.signal.reason);
         } else {
-          let list2 = dependentControllerMap.get(this.signal);
-          if (list2 === void 0) {
-            list2 = /* @__PURE__ */ new Set();
-            dependentControllerMap.set(this.signal, list2);
+          let list = dependentControllerMap.get(this.signal);
+          if (list === void 0) {
+            list = /* @__PURE__ */ new Set();
+            dependentControllerMap.set(this.signal, list);
           }
           const acRef = new WeakRef(ac);
-          list2.add(acRef);
+          list.add(acRef);
           util2.addAbortListener(
             ac.signal,
             buildAbort(acRef)
@@ -19380,8 +19380,8 @@ var require_bson = __commonJS({
       compare(a, b) {
         return nodeJsByteUtils.toLocalBufferType(a).compare(b);
       },
-      concat(list2) {
-        return Buffer.concat(list2);
+      concat(list) {
+        return Buffer.concat(list);
       },
       copy(source, target, targetStart, sourceStart, sourceEnd) {
         return nodeJsByteUtils.toLocalBufferType(source).copy(target, targetStart ?? 0, sourceStart ?? 0, sourceEnd ?? source.length);
@@ -38624,18 +38624,18 @@ var require_urlencoded = __commonJS({
       return output2;
     }
     function strictlySplitByteSequence(buf, cp2) {
-      const list2 = [];
+      const list = [];
       let last = 0;
       let i = buf.indexOf(cp2);
       while (i >= 0) {
-        list2.push(buf.slice(last, i));
+        list.push(buf.slice(last, i));
         last = i + 1;
         i = buf.indexOf(cp2, last);
       }
       if (last !== buf.length) {
-        list2.push(buf.slice(last));
+        list.push(buf.slice(last));
       }
-      return list2;
+      return list;
     }
     function replaceByteInByteSequence(buf, from, to) {
       let i = buf.indexOf(from);
@@ -40179,8 +40179,8 @@ var require_lib2 = __commonJS({
       get hosts() {
         return this._hosts;
       }
-      set hosts(list2) {
-        this._hosts = list2;
+      set hosts(list) {
+        this._hosts = list;
       }
       toString() {
         return super.toString().replace(DUMMY_HOSTNAME, this.hosts.join(","));
@@ -47498,16 +47498,16 @@ var require_memory_pager = __commonJS({
       else arr[first] = new Page(i, b);
     };
     Pager.prototype.toBuffer = function() {
-      var list2 = new Array(this.length);
+      var list = new Array(this.length);
       var empty = alloc(this.pageSize);
       var ptr = 0;
-      while (ptr < list2.length) {
+      while (ptr < list.length) {
         var arr = this._array(ptr, true);
-        for (var i = 0; i < 32768 && ptr < list2.length; i++) {
-          list2[ptr++] = arr && arr[i] ? arr[i].buffer : empty;
+        for (var i = 0; i < 32768 && ptr < list.length; i++) {
+          list[ptr++] = arr && arr[i] ? arr[i].buffer : empty;
         }
       }
-      return Buffer.concat(list2);
+      return Buffer.concat(list);
     };
     function grow(pager, index) {
       while (pager.maxPages < index) {
@@ -52290,7 +52290,7 @@ var require_sort2 = __commonJS({
   "../../main/node_modules/semver/functions/sort.js"(exports, module) {
     "use strict";
     var compareBuild = require_compare_build();
-    var sort = (list2, loose) => list2.sort((a, b) => compareBuild(a, b, loose));
+    var sort = (list, loose) => list.sort((a, b) => compareBuild(a, b, loose));
     module.exports = sort;
   }
 });
@@ -52300,7 +52300,7 @@ var require_rsort = __commonJS({
   "../../main/node_modules/semver/functions/rsort.js"(exports, module) {
     "use strict";
     var compareBuild = require_compare_build();
-    var rsort = (list2, loose) => list2.sort((a, b) => compareBuild(b, a, loose));
+    var rsort = (list, loose) => list.sort((a, b) => compareBuild(b, a, loose));
     module.exports = rsort;
   }
 });
@@ -56557,7 +56557,7 @@ function matrixOf(parts) {
 }
 function rangedNamespaces(plan) {
   const ranged = plan.namespaces.filter((l) => l.range !== void 0);
-  return [...new Set(ranged.map((l) => `${l.database}.${l.collection}`))];
+  return [...new Set(ranged.map(namespaceOf))];
 }
 
 // src/input/plan-file.ts
@@ -57368,18 +57368,16 @@ function compareCollections(restored, expected, actual, exact) {
           problem: `${have.documents} documents, expected ${exact ? "" : "at least "}${want.documents}`
         });
     }
-    if (want.indexes !== void 0) {
-      const haveSet = new Set(have.indexes.map((i) => `${i.name} ${i.definition}`));
-      const missing = want.indexes.filter((i) => !haveSet.has(`${i.name} ${i.definition}`));
-      if (missing.length > 0)
-        problems.push({
-          namespace: target,
-          check: "indexes",
-          problem: `missing or different indexes: ${missing.map((i) => i.name).join(", ")}`
-        });
-    }
+    const indexes = want.indexes && missingIndexes(want.indexes, have.indexes);
+    if (indexes) problems.push({ namespace: target, check: "indexes", problem: indexes });
     return problems;
   });
+}
+function missingIndexes(want, have) {
+  const present = new Set(have.map((i) => `${i.name} ${i.definition}`));
+  const missing = want.filter((i) => !present.has(`${i.name} ${i.definition}`));
+  if (missing.length === 0) return void 0;
+  return `missing or different indexes: ${missing.map((i) => i.name).join(", ")}`;
 }
 function checkMismatches(mismatches) {
   if (mismatches.length === 0) return;
@@ -57609,8 +57607,8 @@ async function probe(app, required2, timeoutMs) {
     }
     const missing = missingPrivileges(required2, status.authInfo.authenticatedUserPrivileges ?? []);
     if (missing.length > 0) {
-      const list2 = missing.map((m) => `${m.database}: ${m.actions.join(", ")}`).join("; ");
-      return result2("unauthorized", `authenticated, but lacks ${list2}`, { missing });
+      const list = missing.map((m) => `${m.database}: ${m.actions.join(", ")}`).join("; ");
+      return result2("unauthorized", `authenticated, but lacks ${list}`, { missing });
     }
     return result2("ok", `authenticated as ${app.username}@${app.authSource} with a new connection`);
   } catch (error2) {
@@ -58033,8 +58031,8 @@ function dumpExclusions(options) {
   const prefixes = [];
   for (let i = 0; i < options.length; i++) {
     const [name, inline] = options[i].split(/=(.*)/s);
-    const list2 = name === "--excludeCollection" ? names2 : name === "--excludeCollectionsWithPrefix" ? prefixes : void 0;
-    list2?.push(inline ?? options[++i]);
+    const list = name === "--excludeCollection" ? names2 : name === "--excludeCollectionsWithPrefix" ? prefixes : void 0;
+    list?.push(inline ?? options[++i]);
   }
   return (collection2) => names2.includes(collection2) || prefixes.some((p) => collection2.startsWith(p));
 }
@@ -58184,7 +58182,7 @@ async function refuseNonEmpty(target, namespaces, plan) {
   const asked = existing ? namespaces.filter((p) => existing.has(p.target)) : namespaces;
   const found = await forEachBounded(asked, SERVER_CONCURRENCY, async ({ target: ns }) => {
     const collection2 = target.client.db(dbOf(ns)).collection(collectionOf(ns));
-    const ranges = plan.namespaces.filter((l) => l.range !== void 0 && `${l.database}.${l.collection}` === ns).map((l) => ({ _id: l.range }));
+    const ranges = plan.namespaces.filter((l) => l.range !== void 0 && namespaceOf(l) === ns).map((l) => ({ _id: l.range }));
     const filter = ranges.length > 0 ? { $or: ranges } : {};
     try {
       if (await collection2.findOne(filter, { projection: { _id: 1 } }) === null) return void 0;
@@ -59023,9 +59021,9 @@ async function incompleteParts(settings) {
   });
   const byPart = /* @__PURE__ */ new Map();
   for (const m of mismatches) {
-    const list2 = byPart.get(m.part) ?? [];
-    if (!list2.includes(m.namespace)) list2.push(m.namespace);
-    byPart.set(m.part, list2);
+    const list = byPart.get(m.part) ?? [];
+    if (!list.includes(m.namespace)) list.push(m.namespace);
+    byPart.set(m.part, list);
   }
   const parts = [...byPart].sort(([a], [b]) => a < b ? -1 : 1).map(([part, namespaces]) => ({ part, namespaces }));
   return {
@@ -60517,7 +60515,7 @@ function defaultOf(name, options) {
   return options["validator"] === void 0 ? void 0 : SERVER_DEFAULTS[name];
 }
 function compareIndexes(want, have, row) {
-  const byName = (list2) => new Map(list2.map((i) => [String(i["name"]), i]));
+  const byName = (list) => new Map(list.map((i) => [String(i["name"]), i]));
   const [wanted, had] = [byName(want), byName(have)];
   const differences = [];
   for (const [name, index] of wanted) {
@@ -61117,11 +61115,11 @@ function namespacesChanged(change, applied) {
 function targetWritten(differing, from, replayed = false) {
   const when = replayed ? `After the catch-up, the target did not hold what the source held at ${at(from)}, the last entry replayed` : `Before anything was replayed, the target did not hold what the source held at ${at(from)}`;
   const written = replayed ? "Someone (an application already pointed at the target, another run) wrote it during the catch-up; the copy no longer follows the source. " : "Someone (an application already pointed at the target, a second run) wrote it after the copy; a replay on top would mix both. Nothing was written. ";
-  const list2 = differing.slice(0, 5).map((d) => `${d.target} holds ${d.actual} documents, the source held ${d.expected}`).join("; ");
+  const list = differing.slice(0, 5).map((d) => `${d.target} holds ${d.actual} documents, the source held ${d.expected}`).join("; ");
   return new GuardError(
     "TargetWritten",
     "The target was written after the copy",
-    `${when}: ${list2}${differing.length > 5 ? `; and ${differing.length - 5} more` : ""}. ${written}Find the writer, then run the migration (mode: migrate) again.`
+    `${when}: ${list}${differing.length > 5 ? `; and ${differing.length - 5} more` : ""}. ${written}Find the writer, then run the migration (mode: migrate) again.`
   );
 }
 function entryRolledBack(applied, primary) {
@@ -62117,7 +62115,7 @@ function targetStatement(report2, restore2) {
   const how = restore2 === void 0 ? "did not finish" : describeOutcome(restore2.outcome);
   const writing = restore2?.unfinished.length ? ` It was writing ${restore2.unfinished.map((u) => `${u.namespace}${u.progress ? ` (${u.progress})` : ""}`).join(", ")}.` : "";
   const planned = report2.plan?.namespaces.map((p) => p.target) ?? [];
-  const scope = planned.length > 0 ? ` The namespaces it could have written, as planned before the run: ${list(planned)}.` : "";
+  const scope = planned.length > 0 ? ` The namespaces it could have written, as planned before the run: ${listed(planned)}.` : "";
   const dropped = report2.plan?.drop ? " With drop: true, each of these collections was dropped before it was restored: whatever it held before is gone unless the restore finished it." : "";
   return `mongorestore ${how}${counts}: the target may hold a partial copy.${writing}${scope}${dropped}`;
 }
@@ -62131,7 +62129,7 @@ function catchUpStatement(record, restore2) {
 function dumpStatement(dump2) {
   if (dump2 === void 0 || dump2.outcome === "ok") return "";
   const finished = dump2.finished.map((f) => `${f.namespace} (${f.documents})`);
-  const done = finished.length > 0 ? `after finishing ${list(finished)}` : "before finishing any namespace";
+  const done = finished.length > 0 ? `after finishing ${listed(finished)}` : "before finishing any namespace";
   const writing = dump2.unfinished.length ? `, while writing ${dump2.unfinished.map((u) => `${u.namespace}${u.progress ? ` (${u.progress})` : ""}`).join(", ")}` : "";
   return `mongodump ${describeOutcome(dump2.outcome)} ${done}${writing}.`;
 }
@@ -62152,9 +62150,9 @@ function describeOutcome(outcome) {
     cancelled: "was stopped by the cancellation"
   }[outcome];
 }
-function list(items) {
-  const shown = items.slice(0, LISTED).join(", ");
-  return items.length > LISTED ? `${shown} and ${items.length - LISTED} more` : shown;
+function listed(items, limit = LISTED) {
+  const shown = items.slice(0, limit).join(", ");
+  return items.length > limit ? `${shown} and ${items.length - limit} more` : shown;
 }
 
 // src/report/publish.ts
@@ -62320,7 +62318,7 @@ function subline(report2) {
   if (report2.mode === "dump" && report2.dumpFiles) {
     const d = report2.dumpFiles;
     parts.push(
-      `into <code>${esc(d.path)}</code> (${bytes(d.bytes)}), ${d.namespaces.length} collections: ${esc(listed(d.namespaces))}; users or roles: ${d.credentialNamespaces.length === 0 ? "none" : esc(d.credentialNamespaces.join(", "))}`
+      `into <code>${esc(d.path)}</code> (${bytes(d.bytes)}), ${d.namespaces.length} collections: ${esc(listed(d.namespaces) || "none")}; users or roles: ${d.credentialNamespaces.length === 0 ? "none" : esc(d.credentialNamespaces.join(", "))}`
     );
   }
   if (report2.rehearsal) {
@@ -62378,12 +62376,12 @@ function databasesTable(report2) {
   };
   const renamed = new Map(report2.restored.map((r) => [r.source, r.target]));
   for (const d of report2.dumped) {
-    const db = dbOf2(renamed.get(d.namespace) ?? d.namespace);
+    const db = dbOf(renamed.get(d.namespace) ?? d.namespace);
     if (db === "admin") continue;
     entry(db).dumped += d.documents;
   }
   for (const r of report2.restored) {
-    const e = entry(dbOf2(r.target));
+    const e = entry(dbOf(r.target));
     e.collections.add(r.target);
     e.restored += r.documents;
     e.failed += r.failures;
@@ -62409,7 +62407,7 @@ function databasesTable(report2) {
 function verified(report2, db) {
   if (!report2.phases.some((p) => p.name === "Verify"))
     return "not verified (the run stopped before)";
-  const inDb = (namespace) => dbOf2(namespace) === db;
+  const inDb = (namespace) => dbOf(namespace) === db;
   const mismatches = report2.mismatches.filter((m) => inDb(m.namespace));
   const copy = report2.copy;
   const marks = [];
@@ -62614,13 +62612,6 @@ function table(header, rows) {
 ${head}
 ${body}
 </table>`;
-}
-function listed(items, limit = 20) {
-  const shown = items.slice(0, limit).join(", ");
-  return items.length > limit ? `${shown} and ${items.length - limit} more` : shown || "none";
-}
-function dbOf2(namespace) {
-  return namespace.split(".")[0];
 }
 function num(n) {
   return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",");

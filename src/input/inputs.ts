@@ -1,9 +1,11 @@
 // src/input/: what the user asked for. The inputs and the command line's flags, the settings
 // each mode gets, the guard's refusals, the namespace plan and the privilege requirements. Pure
-// but for this file, which reads the environment; it imports only errors.ts and secrets.ts.
+// but for this file, which reads the environment; the folder imports only errors.ts,
+// interface.ts (the inputs, a warning) and secrets.ts.
 //
-// The only module that reads the action's inputs and environment. It returns validated Settings
-// or throws an error that names the input and the fix, before anything touches a database.
+// The only module that reads the action's inputs (through interface.ts) and environment. It
+// returns validated Settings or throws an error that names the input and the fix, before any
+// tool is downloaded and before anything connects to a database.
 import { existsSync, readFileSync } from 'node:fs'
 import { homedir, tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'

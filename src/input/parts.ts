@@ -148,5 +148,5 @@ export function matrixOf(parts: readonly PartLine[][]): string {
 /** The collections of a part that sibling parts fill at once (a line with an `_id` range). */
 export function rangedNamespaces(plan: TransferPlan): string[] {
   const ranged = plan.namespaces.filter((l) => l.range !== undefined)
-  return [...new Set(ranged.map((l) => `${l.database}.${l.collection}`))]
+  return [...new Set(ranged.map(namespaceOf))]
 }
