@@ -3,9 +3,9 @@
 // runCli fails any run that prints one; these runs make sure each kind of message is printed.
 import assert from 'node:assert/strict'
 import { after, test } from 'node:test'
-import { MongoClient } from 'mongodb'
 import * as ui from '../src/interface.ts'
 import { binaries, createUser, pairFor, stopAllServers } from './support/testbed.ts'
+import { seedOrders } from './support/faults.ts'
 import { runCli, workflowCommands } from './support/run-cli.ts'
 
 after(stopAllServers)
@@ -49,15 +49,10 @@ test('on the command line every function of interface.ts prints plain lines, nev
 test('real runs: a migrate with skipped checks, a refused migrate and a failing probe print plain warning/error lines', async (t) => {
   const [source, target] = await pairFor(t)
   await Promise.all([
+    seedOrders(source, 2),
     createUser(target, 'appdb', 'app', 'App-pw-1', ['readWrite']),
     createUser(target, 'admin', 'restorer', 'Restore-pw-7', ['restore'])
   ])
-  const c = new MongoClient(source.rootUri)
-  await c
-    .db('appdb')
-    .collection('orders')
-    .insertMany([{ n: 1 }, { n: 2 }])
-  await c.close()
   const tools = ['--tools-path', binaries().toolsDir]
   const env = {
     MONGODB_SOURCE_URI: source.rootUri,
