@@ -3313,21 +3313,21 @@ var require_data_url = __commonJS({
     var HTTP_QUOTED_STRING_TOKENS = /^[\u0009\u0020-\u007E\u0080-\u00FF]+$/;
     function dataURLProcessor(dataURL) {
       assert(dataURL.protocol === "data:");
-      let input = URLSerializer(dataURL, true);
-      input = input.slice(5);
+      let input2 = URLSerializer(dataURL, true);
+      input2 = input2.slice(5);
       const position = { position: 0 };
       let mimeType = collectASequenceOfCodePointsFast(
         ",",
-        input,
+        input2,
         position
       );
       const mimeTypeLength = mimeType.length;
       mimeType = removeASCIIWhitespace(mimeType, true, true);
-      if (position.position >= input.length) {
+      if (position.position >= input2.length) {
         return "failure";
       }
       position.position++;
-      const encodedBody = input.slice(mimeTypeLength + 1);
+      const encodedBody = input2.slice(mimeTypeLength + 1);
       let body = stringPercentDecode(encodedBody);
       if (/;(\u0020){0,}base64$/i.test(mimeType)) {
         const stringBody = isomorphicDecode(body);
@@ -3360,26 +3360,26 @@ var require_data_url = __commonJS({
       }
       return serialized;
     }
-    function collectASequenceOfCodePoints(condition, input, position) {
+    function collectASequenceOfCodePoints(condition, input2, position) {
       let result2 = "";
-      while (position.position < input.length && condition(input[position.position])) {
-        result2 += input[position.position];
+      while (position.position < input2.length && condition(input2[position.position])) {
+        result2 += input2[position.position];
         position.position++;
       }
       return result2;
     }
-    function collectASequenceOfCodePointsFast(char, input, position) {
-      const idx = input.indexOf(char, position.position);
+    function collectASequenceOfCodePointsFast(char, input2, position) {
+      const idx = input2.indexOf(char, position.position);
       const start = position.position;
       if (idx === -1) {
-        position.position = input.length;
-        return input.slice(start);
+        position.position = input2.length;
+        return input2.slice(start);
       }
       position.position = idx;
-      return input.slice(start, position.position);
+      return input2.slice(start, position.position);
     }
-    function stringPercentDecode(input) {
-      const bytes2 = encoder.encode(input);
+    function stringPercentDecode(input2) {
+      const bytes2 = encoder.encode(input2);
       return percentDecode(bytes2);
     }
     function isHexCharByte(byte) {
@@ -3391,41 +3391,41 @@ var require_data_url = __commonJS({
         byte >= 48 && byte <= 57 ? byte - 48 : (byte & 223) - 55
       );
     }
-    function percentDecode(input) {
-      const length = input.length;
+    function percentDecode(input2) {
+      const length = input2.length;
       const output2 = new Uint8Array(length);
       let j = 0;
       for (let i = 0; i < length; ++i) {
-        const byte = input[i];
+        const byte = input2[i];
         if (byte !== 37) {
           output2[j++] = byte;
-        } else if (byte === 37 && !(isHexCharByte(input[i + 1]) && isHexCharByte(input[i + 2]))) {
+        } else if (byte === 37 && !(isHexCharByte(input2[i + 1]) && isHexCharByte(input2[i + 2]))) {
           output2[j++] = 37;
         } else {
-          output2[j++] = hexByteToNumber(input[i + 1]) << 4 | hexByteToNumber(input[i + 2]);
+          output2[j++] = hexByteToNumber(input2[i + 1]) << 4 | hexByteToNumber(input2[i + 2]);
           i += 2;
         }
       }
       return length === j ? output2 : output2.subarray(0, j);
     }
-    function parseMIMEType(input) {
-      input = removeHTTPWhitespace(input, true, true);
+    function parseMIMEType(input2) {
+      input2 = removeHTTPWhitespace(input2, true, true);
       const position = { position: 0 };
       const type = collectASequenceOfCodePointsFast(
         "/",
-        input,
+        input2,
         position
       );
       if (type.length === 0 || !HTTP_TOKEN_CODEPOINTS.test(type)) {
         return "failure";
       }
-      if (position.position > input.length) {
+      if (position.position > input2.length) {
         return "failure";
       }
       position.position++;
       let subtype = collectASequenceOfCodePointsFast(
         ";",
-        input,
+        input2,
         position
       );
       subtype = removeHTTPWhitespace(subtype, false, true);
@@ -3442,41 +3442,41 @@ var require_data_url = __commonJS({
         // https://mimesniff.spec.whatwg.org/#mime-type-essence
         essence: `${typeLowercase}/${subtypeLowercase}`
       };
-      while (position.position < input.length) {
+      while (position.position < input2.length) {
         position.position++;
         collectASequenceOfCodePoints(
           // https://fetch.spec.whatwg.org/#http-whitespace
           (char) => HTTP_WHITESPACE_REGEX.test(char),
-          input,
+          input2,
           position
         );
         let parameterName = collectASequenceOfCodePoints(
           (char) => char !== ";" && char !== "=",
-          input,
+          input2,
           position
         );
         parameterName = parameterName.toLowerCase();
-        if (position.position < input.length) {
-          if (input[position.position] === ";") {
+        if (position.position < input2.length) {
+          if (input2[position.position] === ";") {
             continue;
           }
           position.position++;
         }
-        if (position.position > input.length) {
+        if (position.position > input2.length) {
           break;
         }
         let parameterValue = null;
-        if (input[position.position] === '"') {
-          parameterValue = collectAnHTTPQuotedString(input, position, true);
+        if (input2[position.position] === '"') {
+          parameterValue = collectAnHTTPQuotedString(input2, position, true);
           collectASequenceOfCodePointsFast(
             ";",
-            input,
+            input2,
             position
           );
         } else {
           parameterValue = collectASequenceOfCodePointsFast(
             ";",
-            input,
+            input2,
             position
           );
           parameterValue = removeHTTPWhitespace(parameterValue, false, true);
@@ -3510,28 +3510,28 @@ var require_data_url = __commonJS({
       const buffer = Buffer.from(data, "base64");
       return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
     }
-    function collectAnHTTPQuotedString(input, position, extractValue) {
+    function collectAnHTTPQuotedString(input2, position, extractValue) {
       const positionStart = position.position;
       let value = "";
-      assert(input[position.position] === '"');
+      assert(input2[position.position] === '"');
       position.position++;
       while (true) {
         value += collectASequenceOfCodePoints(
           (char) => char !== '"' && char !== "\\",
-          input,
+          input2,
           position
         );
-        if (position.position >= input.length) {
+        if (position.position >= input2.length) {
           break;
         }
-        const quoteOrBackslash = input[position.position];
+        const quoteOrBackslash = input2[position.position];
         position.position++;
         if (quoteOrBackslash === "\\") {
-          if (position.position >= input.length) {
+          if (position.position >= input2.length) {
             value += "\\";
             break;
           }
-          value += input[position.position];
+          value += input2[position.position];
           position.position++;
         } else {
           assert(quoteOrBackslash === '"');
@@ -3541,7 +3541,7 @@ var require_data_url = __commonJS({
       if (extractValue) {
         return value;
       }
-      return input.slice(positionStart, position.position);
+      return input2.slice(positionStart, position.position);
     }
     function serializeAMimeType(mimeType) {
       assert(mimeType !== "failure");
@@ -3583,10 +3583,10 @@ var require_data_url = __commonJS({
       }
       return lead === 0 && trail === str.length - 1 ? str : str.slice(lead, trail + 1);
     }
-    function isomorphicDecode(input) {
-      const length = input.length;
+    function isomorphicDecode(input2) {
+      const length = input2.length;
       if ((2 << 15) - 1 > length) {
-        return String.fromCharCode.apply(null, input);
+        return String.fromCharCode.apply(null, input2);
       }
       let result2 = "";
       let i = 0;
@@ -3595,7 +3595,7 @@ var require_data_url = __commonJS({
         if (i + addition > length) {
           addition = length - i;
         }
-        result2 += String.fromCharCode.apply(null, input.subarray(i, i += addition));
+        result2 += String.fromCharCode.apply(null, input2.subarray(i, i += addition));
       }
       return result2;
     }
@@ -4652,9 +4652,9 @@ var require_util2 = __commonJS({
       }
     }
     var invalidIsomorphicEncodeValueRegex = /[^\x00-\xFF]/;
-    function isomorphicEncode(input) {
-      assert(!invalidIsomorphicEncodeValueRegex.test(input));
-      return input;
+    function isomorphicEncode(input2) {
+      assert(!invalidIsomorphicEncodeValueRegex.test(input2));
+      return input2;
     }
     async function readAllBytes(reader) {
       const bytes2 = [];
@@ -4825,27 +4825,27 @@ var require_util2 = __commonJS({
       return mimeType;
     }
     function gettingDecodingSplitting(value) {
-      const input = value;
+      const input2 = value;
       const position = { position: 0 };
       const values = [];
       let temporaryValue = "";
-      while (position.position < input.length) {
+      while (position.position < input2.length) {
         temporaryValue += collectASequenceOfCodePoints(
           (char) => char !== '"' && char !== ",",
-          input,
+          input2,
           position
         );
-        if (position.position < input.length) {
-          if (input.charCodeAt(position.position) === 34) {
+        if (position.position < input2.length) {
+          if (input2.charCodeAt(position.position) === 34) {
             temporaryValue += collectAnHTTPQuotedString(
-              input,
+              input2,
               position
             );
-            if (position.position < input.length) {
+            if (position.position < input2.length) {
               continue;
             }
           } else {
-            assert(input.charCodeAt(position.position) === 44);
+            assert(input2.charCodeAt(position.position) === 44);
             position.position++;
           }
         }
@@ -4855,8 +4855,8 @@ var require_util2 = __commonJS({
       }
       return values;
     }
-    function getDecodeSplit(name, list2) {
-      const value = list2.get(name, true);
+    function getDecodeSplit(name, list) {
+      const value = list.get(name, true);
       if (value === null) {
         return null;
       }
@@ -5203,7 +5203,7 @@ var require_formdata_parser = __commonJS({
       }
       return true;
     }
-    function multipartFormDataParser(input, mimeType) {
+    function multipartFormDataParser(input2, mimeType) {
       assert(mimeType !== "failure" && mimeType.essence === "multipart/form-data");
       const boundaryString = mimeType.parameters.get("boundary");
       if (boundaryString === void 0) {
@@ -5212,30 +5212,30 @@ var require_formdata_parser = __commonJS({
       const boundary = Buffer.from(`--${boundaryString}`, "utf8");
       const entryList = [];
       const position = { position: 0 };
-      while (input[position.position] === 13 && input[position.position + 1] === 10) {
+      while (input2[position.position] === 13 && input2[position.position + 1] === 10) {
         position.position += 2;
       }
-      let trailing = input.length;
-      while (input[trailing - 1] === 10 && input[trailing - 2] === 13) {
+      let trailing = input2.length;
+      while (input2[trailing - 1] === 10 && input2[trailing - 2] === 13) {
         trailing -= 2;
       }
-      if (trailing !== input.length) {
-        input = input.subarray(0, trailing);
+      if (trailing !== input2.length) {
+        input2 = input2.subarray(0, trailing);
       }
       while (true) {
-        if (input.subarray(position.position, position.position + boundary.length).equals(boundary)) {
+        if (input2.subarray(position.position, position.position + boundary.length).equals(boundary)) {
           position.position += boundary.length;
         } else {
           return "failure";
         }
-        if (position.position === input.length - 2 && bufferStartsWith(input, dd, position) || position.position === input.length - 4 && bufferStartsWith(input, ddcrlf, position)) {
+        if (position.position === input2.length - 2 && bufferStartsWith(input2, dd, position) || position.position === input2.length - 4 && bufferStartsWith(input2, ddcrlf, position)) {
           return entryList;
         }
-        if (input[position.position] !== 13 || input[position.position + 1] !== 10) {
+        if (input2[position.position] !== 13 || input2[position.position + 1] !== 10) {
           return "failure";
         }
         position.position += 2;
-        const result2 = parseMultipartFormDataHeaders(input, position);
+        const result2 = parseMultipartFormDataHeaders(input2, position);
         if (result2 === "failure") {
           return "failure";
         }
@@ -5243,17 +5243,17 @@ var require_formdata_parser = __commonJS({
         position.position += 2;
         let body;
         {
-          const boundaryIndex = input.indexOf(boundary.subarray(2), position.position);
+          const boundaryIndex = input2.indexOf(boundary.subarray(2), position.position);
           if (boundaryIndex === -1) {
             return "failure";
           }
-          body = input.subarray(position.position, boundaryIndex - 4);
+          body = input2.subarray(position.position, boundaryIndex - 4);
           position.position += body.length;
           if (encoding === "base64") {
             body = Buffer.from(body.toString(), "base64");
           }
         }
-        if (input[position.position] !== 13 || input[position.position + 1] !== 10) {
+        if (input2[position.position] !== 13 || input2[position.position + 1] !== 10) {
           return "failure";
         } else {
           position.position += 2;
@@ -5273,13 +5273,13 @@ var require_formdata_parser = __commonJS({
         entryList.push(makeEntry(name, value, filename));
       }
     }
-    function parseMultipartFormDataHeaders(input, position) {
+    function parseMultipartFormDataHeaders(input2, position) {
       let name = null;
       let filename = null;
       let contentType = null;
       let encoding = null;
       while (true) {
-        if (input[position.position] === 13 && input[position.position + 1] === 10) {
+        if (input2[position.position] === 13 && input2[position.position + 1] === 10) {
           if (name === null) {
             return "failure";
           }
@@ -5287,44 +5287,44 @@ var require_formdata_parser = __commonJS({
         }
         let headerName = collectASequenceOfBytes(
           (char) => char !== 10 && char !== 13 && char !== 58,
-          input,
+          input2,
           position
         );
         headerName = removeChars(headerName, true, true, (char) => char === 9 || char === 32);
         if (!HTTP_TOKEN_CODEPOINTS.test(headerName.toString())) {
           return "failure";
         }
-        if (input[position.position] !== 58) {
+        if (input2[position.position] !== 58) {
           return "failure";
         }
         position.position++;
         collectASequenceOfBytes(
           (char) => char === 32 || char === 9,
-          input,
+          input2,
           position
         );
         switch (bufferToLowerCasedHeaderName(headerName)) {
           case "content-disposition": {
             name = filename = null;
-            if (!bufferStartsWith(input, formDataNameBuffer, position)) {
+            if (!bufferStartsWith(input2, formDataNameBuffer, position)) {
               return "failure";
             }
             position.position += 17;
-            name = parseMultipartFormDataName(input, position);
+            name = parseMultipartFormDataName(input2, position);
             if (name === null) {
               return "failure";
             }
-            if (bufferStartsWith(input, filenameBuffer, position)) {
+            if (bufferStartsWith(input2, filenameBuffer, position)) {
               let check2 = position.position + filenameBuffer.length;
-              if (input[check2] === 42) {
+              if (input2[check2] === 42) {
                 position.position += 1;
                 check2 += 1;
               }
-              if (input[check2] !== 61 || input[check2 + 1] !== 34) {
+              if (input2[check2] !== 61 || input2[check2 + 1] !== 34) {
                 return "failure";
               }
               position.position += 12;
-              filename = parseMultipartFormDataName(input, position);
+              filename = parseMultipartFormDataName(input2, position);
               if (filename === null) {
                 return "failure";
               }
@@ -5334,7 +5334,7 @@ var require_formdata_parser = __commonJS({
           case "content-type": {
             let headerValue = collectASequenceOfBytes(
               (char) => char !== 10 && char !== 13,
-              input,
+              input2,
               position
             );
             headerValue = removeChars(headerValue, false, true, (char) => char === 9 || char === 32);
@@ -5344,7 +5344,7 @@ var require_formdata_parser = __commonJS({
           case "content-transfer-encoding": {
             let headerValue = collectASequenceOfBytes(
               (char) => char !== 10 && char !== 13,
-              input,
+              input2,
               position
             );
             headerValue = removeChars(headerValue, false, true, (char) => char === 9 || char === 32);
@@ -5354,26 +5354,26 @@ var require_formdata_parser = __commonJS({
           default: {
             collectASequenceOfBytes(
               (char) => char !== 10 && char !== 13,
-              input,
+              input2,
               position
             );
           }
         }
-        if (input[position.position] !== 13 && input[position.position + 1] !== 10) {
+        if (input2[position.position] !== 13 && input2[position.position + 1] !== 10) {
           return "failure";
         } else {
           position.position += 2;
         }
       }
     }
-    function parseMultipartFormDataName(input, position) {
-      assert(input[position.position - 1] === 34);
+    function parseMultipartFormDataName(input2, position) {
+      assert(input2[position.position - 1] === 34);
       let name = collectASequenceOfBytes(
         (char) => char !== 10 && char !== 13 && char !== 34,
-        input,
+        input2,
         position
       );
-      if (input[position.position] !== 34) {
+      if (input2[position.position] !== 34) {
         return null;
       } else {
         position.position++;
@@ -5381,12 +5381,12 @@ var require_formdata_parser = __commonJS({
       name = new TextDecoder().decode(name).replace(/%0A/ig, "\n").replace(/%0D/ig, "\r").replace(/%22/g, '"');
       return name;
     }
-    function collectASequenceOfBytes(condition, input, position) {
+    function collectASequenceOfBytes(condition, input2, position) {
       let start = position.position;
-      while (start < input.length && condition(input[start])) {
+      while (start < input2.length && condition(input2[start])) {
         ++start;
       }
-      return input.subarray(position.position, position.position = start);
+      return input2.subarray(position.position, position.position = start);
     }
     function removeChars(buf, leading, trailing, predicate) {
       let lead = 0;
@@ -12268,9 +12268,9 @@ var require_headers = __commonJS({
       // https://fetch.spec.whatwg.org/#dom-headers-getsetcookie
       getSetCookie() {
         webidl.brandCheck(this, _Headers);
-        const list2 = this.#headersList.cookies;
-        if (list2) {
-          return [...list2];
+        const list = this.#headersList.cookies;
+        if (list) {
+          return [...list];
         }
         return [];
       }
@@ -12310,8 +12310,8 @@ var require_headers = __commonJS({
       static getHeadersList(o) {
         return o.#headersList;
       }
-      static setHeadersList(o, list2) {
-        o.#headersList = list2;
+      static setHeadersList(o, list) {
+        o.#headersList = list;
       }
     };
     var { getHeadersGuard, setHeadersGuard, getHeadersList, setHeadersList } = Headers3;
@@ -12873,39 +12873,39 @@ var require_request2 = __commonJS({
     var patchMethodWarning = false;
     var Request = class _Request {
       // https://fetch.spec.whatwg.org/#dom-request
-      constructor(input, init = {}) {
+      constructor(input2, init = {}) {
         webidl.util.markAsUncloneable(this);
-        if (input === kConstruct) {
+        if (input2 === kConstruct) {
           return;
         }
         const prefix = "Request constructor";
         webidl.argumentLengthCheck(arguments, 1, prefix);
-        input = webidl.converters.RequestInfo(input, prefix, "input");
+        input2 = webidl.converters.RequestInfo(input2, prefix, "input");
         init = webidl.converters.RequestInit(init, prefix, "init");
         let request = null;
         let fallbackMode = null;
         const baseUrl = environmentSettingsObject.settingsObject.baseUrl;
         let signal = null;
-        if (typeof input === "string") {
+        if (typeof input2 === "string") {
           this[kDispatcher] = init.dispatcher;
           let parsedURL;
           try {
-            parsedURL = new URL(input, baseUrl);
+            parsedURL = new URL(input2, baseUrl);
           } catch (err) {
-            throw new TypeError("Failed to parse URL from " + input, { cause: err });
+            throw new TypeError("Failed to parse URL from " + input2, { cause: err });
           }
           if (parsedURL.username || parsedURL.password) {
             throw new TypeError(
-              "Request cannot be constructed from a URL that includes credentials: " + input
+              "Request cannot be constructed from a URL that includes credentials: " + input2
             );
           }
           request = makeRequest({ urlList: [parsedURL] });
           fallbackMode = "cors";
         } else {
-          this[kDispatcher] = init.dispatcher || input[kDispatcher];
-          assert(input instanceof _Request);
-          request = input[kState];
-          signal = input[kSignal];
+          this[kDispatcher] = init.dispatcher || input2[kDispatcher];
+          assert(input2 instanceof _Request);
+          request = input2[kState];
+          signal = input2[kSignal];
         }
         const origin = environmentSettingsObject.settingsObject.origin;
         let window = "client";
@@ -13107,7 +13107,7 @@ var require_request2 = __commonJS({
             fillHeaders(this[kHeaders], headers);
           }
         }
-        const inputBody = input instanceof _Request ? input[kState].body : null;
+        const inputBody = input2 instanceof _Request ? input2[kState].body : null;
         if ((init.body != null || inputBody != null) && (request.method === "GET" || request.method === "HEAD")) {
           throw new TypeError("Request with GET/HEAD method cannot have body.");
         }
@@ -13136,7 +13136,7 @@ var require_request2 = __commonJS({
         }
         let finalBody = inputOrInitBody;
         if (initBody == null && inputBody != null) {
-          if (bodyUnusable(input)) {
+          if (bodyUnusable(input2)) {
             throw new TypeError(
               "Cannot construct a Request with a Request object that has already been used."
             );
@@ -13279,13 +13279,13 @@ var require_request2 = __commonJS({
         if (this.signal.aborted) {
           ac.abort(this.signal.reason);
         } else {
-          let list2 = dependentControllerMap.get(this.signal);
-          if (list2 === void 0) {
-            list2 = /* @__PURE__ */ new Set();
-            dependentControllerMap.set(this.signal, list2);
+          let list = dependentControllerMap.get(this.signal);
+          if (list === void 0) {
+            list = /* @__PURE__ */ new Set();
+            dependentControllerMap.set(this.signal, list);
           }
           const acRef = new WeakRef(ac);
-          list2.add(acRef);
+          list.add(acRef);
           util2.addAbortListener(
             ac.signal,
             buildAbort(acRef)
@@ -13607,12 +13607,12 @@ var require_fetch = __commonJS({
     function handleFetchDone(response) {
       finalizeAndReportTiming(response, "fetch");
     }
-    function fetch(input, init = void 0) {
+    function fetch(input2, init = void 0) {
       webidl.argumentLengthCheck(arguments, 1, "globalThis.fetch");
       let p = createDeferredPromise();
       let requestObject;
       try {
-        requestObject = new Request(input, init);
+        requestObject = new Request(input2, init);
       } catch (e) {
         p.reject(e);
         return p.promise;
@@ -19379,8 +19379,8 @@ var require_bson = __commonJS({
       compare(a, b) {
         return nodeJsByteUtils.toLocalBufferType(a).compare(b);
       },
-      concat(list2) {
-        return Buffer.concat(list2);
+      concat(list) {
+        return Buffer.concat(list);
       },
       copy(source, target, targetStart, sourceStart, sourceEnd) {
         return nodeJsByteUtils.toLocalBufferType(source).copy(target, targetStart ?? 0, sourceStart ?? 0, sourceEnd ?? source.length);
@@ -19428,8 +19428,8 @@ var require_bson = __commonJS({
         }
         return string;
       },
-      utf8ByteLength(input) {
-        return Buffer.byteLength(input, "utf8");
+      utf8ByteLength(input2) {
+        return Buffer.byteLength(input2, "utf8");
       },
       encodeUTF8Into(buffer2, source, byteOffset) {
         const latinBytesWritten = tryWriteBasicLatin(buffer2, source, byteOffset);
@@ -19600,8 +19600,8 @@ var require_bson = __commonJS({
         }
         return parseUtf8(uint8array, start, end, fatal);
       },
-      utf8ByteLength(input) {
-        return new TextEncoder().encode(input).byteLength;
+      utf8ByteLength(input2) {
+        return new TextEncoder().encode(input2).byteLength;
       },
       encodeUTF8Into(uint8array, source, byteOffset) {
         const bytes2 = new TextEncoder().encode(source);
@@ -20043,16 +20043,16 @@ var require_bson = __commonJS({
     var UUID_WITHOUT_DASHES = /^[0-9A-F]{32}$/i;
     var UUID_WITH_DASHES = /^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$/i;
     var UUID = class _UUID extends Binary {
-      constructor(input) {
+      constructor(input2) {
         let bytes2;
-        if (input == null) {
+        if (input2 == null) {
           bytes2 = _UUID.generate();
-        } else if (input instanceof _UUID) {
-          bytes2 = ByteUtils.toLocalBufferType(new Uint8Array(input.buffer));
-        } else if (ArrayBuffer.isView(input) && input.byteLength === UUID_BYTE_LENGTH) {
-          bytes2 = ByteUtils.toLocalBufferType(input);
-        } else if (typeof input === "string") {
-          bytes2 = _UUID.bytesFromString(input);
+        } else if (input2 instanceof _UUID) {
+          bytes2 = ByteUtils.toLocalBufferType(new Uint8Array(input2.buffer));
+        } else if (ArrayBuffer.isView(input2) && input2.byteLength === UUID_BYTE_LENGTH) {
+          bytes2 = ByteUtils.toLocalBufferType(input2);
+        } else if (typeof input2 === "string") {
+          bytes2 = _UUID.bytesFromString(input2);
         } else {
           throw new BSONError("Argument passed in UUID constructor must be a UUID, a 16 byte Buffer or a 32/36 character hex string (dashes excluded/included, format: xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx).");
         }
@@ -20108,17 +20108,17 @@ var require_bson = __commonJS({
         bytes2[8] = bytes2[8] & 63 | 128;
         return bytes2;
       }
-      static isValid(input) {
-        if (!input) {
+      static isValid(input2) {
+        if (!input2) {
           return false;
         }
-        if (typeof input === "string") {
-          return _UUID.isValidUUIDString(input);
+        if (typeof input2 === "string") {
+          return _UUID.isValidUUIDString(input2);
         }
-        if (isUint8Array(input)) {
-          return input.byteLength === UUID_BYTE_LENGTH;
+        if (isUint8Array(input2)) {
+          return input2.byteLength === UUID_BYTE_LENGTH;
         }
-        return input._bsontype === "Binary" && input.sub_type === this.SUBTYPE_UUID && input.buffer.byteLength === 16;
+        return input2._bsontype === "Binary" && input2.sub_type === this.SUBTYPE_UUID && input2.buffer.byteLength === 16;
       }
       static createFromHexString(hexString) {
         const buffer2 = _UUID.bytesFromString(hexString);
@@ -23941,7 +23941,7 @@ var require_error = __commonJS({
       }
     };
     exports.MongoError = MongoError2;
-    var MongoServerError12 = class extends MongoError2 {
+    var MongoServerError11 = class extends MongoError2 {
       /**
        * **Do not use this constructor!**
        *
@@ -23970,7 +23970,7 @@ var require_error = __commonJS({
         return "MongoServerError";
       }
     };
-    exports.MongoServerError = MongoServerError12;
+    exports.MongoServerError = MongoServerError11;
     var MongoDriverError = class extends MongoError2 {
       /**
        * **Do not use this constructor!**
@@ -24251,7 +24251,7 @@ var require_error = __commonJS({
       }
     };
     exports.MongoGCPError = MongoGCPError;
-    var MongoClientBulkWriteError = class extends MongoServerError12 {
+    var MongoClientBulkWriteError = class extends MongoServerError11 {
       /**
        * Initialize the client bulk write error.
        * @param message - The error message.
@@ -24704,7 +24704,7 @@ var require_error = __commonJS({
       }
     };
     exports.MongoServerSelectionError = MongoServerSelectionError3;
-    var MongoWriteConcernError = class extends MongoServerError12 {
+    var MongoWriteConcernError = class extends MongoServerError11 {
       /**
        * **Do not use this constructor!**
        *
@@ -36891,21 +36891,21 @@ var require_punycode = __commonJS({
       }
       return floor(k + (baseMinusTMin + 1) * delta / (delta + skew));
     };
-    var decode = function(input) {
+    var decode = function(input2) {
       const output2 = [];
-      const inputLength = input.length;
+      const inputLength = input2.length;
       let i = 0;
       let n = initialN;
       let bias = initialBias;
-      let basic = input.lastIndexOf(delimiter2);
+      let basic = input2.lastIndexOf(delimiter2);
       if (basic < 0) {
         basic = 0;
       }
       for (let j = 0; j < basic; ++j) {
-        if (input.charCodeAt(j) >= 128) {
+        if (input2.charCodeAt(j) >= 128) {
           error2("not-basic");
         }
-        output2.push(input.charCodeAt(j));
+        output2.push(input2.charCodeAt(j));
       }
       for (let index = basic > 0 ? basic + 1 : 0; index < inputLength; ) {
         const oldi = i;
@@ -36913,7 +36913,7 @@ var require_punycode = __commonJS({
           if (index >= inputLength) {
             error2("invalid-input");
           }
-          const digit = basicToDigit(input.charCodeAt(index++));
+          const digit = basicToDigit(input2.charCodeAt(index++));
           if (digit >= base) {
             error2("invalid-input");
           }
@@ -36942,14 +36942,14 @@ var require_punycode = __commonJS({
       }
       return String.fromCodePoint(...output2);
     };
-    var encode = function(input) {
+    var encode = function(input2) {
       const output2 = [];
-      input = ucs2decode(input);
-      const inputLength = input.length;
+      input2 = ucs2decode(input2);
+      const inputLength = input2.length;
       let n = initialN;
       let delta = 0;
       let bias = initialBias;
-      for (const currentValue of input) {
+      for (const currentValue of input2) {
         if (currentValue < 128) {
           output2.push(stringFromCharCode(currentValue));
         }
@@ -36961,7 +36961,7 @@ var require_punycode = __commonJS({
       }
       while (handledCPCount < inputLength) {
         let m = maxInt;
-        for (const currentValue of input) {
+        for (const currentValue of input2) {
           if (currentValue >= n && currentValue < m) {
             m = currentValue;
           }
@@ -36972,7 +36972,7 @@ var require_punycode = __commonJS({
         }
         delta += (m - n) * handledCPCountPlusOne;
         n = m;
-        for (const currentValue of input) {
+        for (const currentValue of input2) {
           if (currentValue < n && ++delta > maxInt) {
             error2("overflow");
           }
@@ -37001,13 +37001,13 @@ var require_punycode = __commonJS({
       }
       return output2.join("");
     };
-    var toUnicode = function(input) {
-      return mapDomain(input, function(string) {
+    var toUnicode = function(input2) {
+      return mapDomain(input2, function(string) {
         return regexPunycode.test(string) ? decode(string.slice(4).toLowerCase()) : string;
       });
     };
-    var toASCII = function(input) {
-      return mapDomain(input, function(string) {
+    var toASCII = function(input2) {
+      return mapDomain(input2, function(string) {
         return regexNonASCII.test(string) ? "xn--" + encode(string) : string;
       });
     };
@@ -37430,25 +37430,25 @@ var require_percent_encoding = __commonJS({
       }
       return `%${hex}`;
     }
-    function percentDecodeBytes(input) {
-      const output2 = new Uint8Array(input.byteLength);
+    function percentDecodeBytes(input2) {
+      const output2 = new Uint8Array(input2.byteLength);
       let outputIndex = 0;
-      for (let i = 0; i < input.byteLength; ++i) {
-        const byte = input[i];
+      for (let i = 0; i < input2.byteLength; ++i) {
+        const byte = input2[i];
         if (byte !== 37) {
           output2[outputIndex++] = byte;
-        } else if (byte === 37 && (!isASCIIHex(input[i + 1]) || !isASCIIHex(input[i + 2]))) {
+        } else if (byte === 37 && (!isASCIIHex(input2[i + 1]) || !isASCIIHex(input2[i + 2]))) {
           output2[outputIndex++] = byte;
         } else {
-          const bytePoint = parseInt(String.fromCodePoint(input[i + 1], input[i + 2]), 16);
+          const bytePoint = parseInt(String.fromCodePoint(input2[i + 1], input2[i + 2]), 16);
           output2[outputIndex++] = bytePoint;
           i += 2;
         }
       }
       return output2.slice(0, outputIndex);
     }
-    function percentDecodeString(input) {
-      const bytes2 = utf8Encode(input);
+    function percentDecodeString(input2) {
+      const bytes2 = utf8Encode(input2);
       return percentDecodeBytes(bytes2);
     }
     function isC0ControlPercentEncode(c) {
@@ -37496,9 +37496,9 @@ var require_percent_encoding = __commonJS({
     function utf8PercentEncodeCodePoint(codePoint, percentEncodePredicate) {
       return utf8PercentEncodeCodePointInternal(String.fromCodePoint(codePoint), percentEncodePredicate);
     }
-    function utf8PercentEncodeString(input, percentEncodePredicate, spaceAsPlus = false) {
+    function utf8PercentEncodeString(input2, percentEncodePredicate, spaceAsPlus = false) {
       let output2 = "";
-      for (const codePoint of input) {
+      for (const codePoint of input2) {
         if (spaceAsPlus && codePoint === " ") {
           output2 += "+";
         } else {
@@ -37556,8 +37556,8 @@ var require_url_state_machine = __commonJS({
     function countSymbols(str) {
       return [...str].length;
     }
-    function at2(input, idx) {
-      const c = input[idx];
+    function at2(input2, idx) {
+      const c = input2[idx];
       return isNaN(c) ? void 0 : String.fromCodePoint(c);
     }
     function isSingleDot(buffer) {
@@ -37594,19 +37594,19 @@ var require_url_state_machine = __commonJS({
     function defaultPort(scheme) {
       return specialSchemes[scheme];
     }
-    function parseIPv4Number(input) {
-      if (input === "") {
+    function parseIPv4Number(input2) {
+      if (input2 === "") {
         return failure;
       }
       let R = 10;
-      if (input.length >= 2 && input.charAt(0) === "0" && input.charAt(1).toLowerCase() === "x") {
-        input = input.substring(2);
+      if (input2.length >= 2 && input2.charAt(0) === "0" && input2.charAt(1).toLowerCase() === "x") {
+        input2 = input2.substring(2);
         R = 16;
-      } else if (input.length >= 2 && input.charAt(0) === "0") {
-        input = input.substring(1);
+      } else if (input2.length >= 2 && input2.charAt(0) === "0") {
+        input2 = input2.substring(1);
         R = 8;
       }
-      if (input === "") {
+      if (input2 === "") {
         return 0;
       }
       let regex = /[^0-7]/u;
@@ -37616,13 +37616,13 @@ var require_url_state_machine = __commonJS({
       if (R === 16) {
         regex = /[^0-9A-Fa-f]/u;
       }
-      if (regex.test(input)) {
+      if (regex.test(input2)) {
         return failure;
       }
-      return parseInt(input, R);
+      return parseInt(input2, R);
     }
-    function parseIPv4(input) {
-      const parts = input.split(".");
+    function parseIPv4(input2) {
+      const parts = input2.split(".");
       if (parts[parts.length - 1] === "") {
         if (parts.length > 1) {
           parts.pop();
@@ -37667,25 +37667,25 @@ var require_url_state_machine = __commonJS({
       }
       return output2;
     }
-    function parseIPv6(input) {
+    function parseIPv6(input2) {
       const address = [0, 0, 0, 0, 0, 0, 0, 0];
       let pieceIndex = 0;
       let compress = null;
       let pointer = 0;
-      input = Array.from(input, (c) => c.codePointAt(0));
-      if (input[pointer] === p(":")) {
-        if (input[pointer + 1] !== p(":")) {
+      input2 = Array.from(input2, (c) => c.codePointAt(0));
+      if (input2[pointer] === p(":")) {
+        if (input2[pointer + 1] !== p(":")) {
           return failure;
         }
         pointer += 2;
         ++pieceIndex;
         compress = pieceIndex;
       }
-      while (pointer < input.length) {
+      while (pointer < input2.length) {
         if (pieceIndex === 8) {
           return failure;
         }
-        if (input[pointer] === p(":")) {
+        if (input2[pointer] === p(":")) {
           if (compress !== null) {
             return failure;
           }
@@ -37696,12 +37696,12 @@ var require_url_state_machine = __commonJS({
         }
         let value = 0;
         let length = 0;
-        while (length < 4 && infra.isASCIIHex(input[pointer])) {
-          value = value * 16 + parseInt(at2(input, pointer), 16);
+        while (length < 4 && infra.isASCIIHex(input2[pointer])) {
+          value = value * 16 + parseInt(at2(input2, pointer), 16);
           ++pointer;
           ++length;
         }
-        if (input[pointer] === p(".")) {
+        if (input2[pointer] === p(".")) {
           if (length === 0) {
             return failure;
           }
@@ -37710,20 +37710,20 @@ var require_url_state_machine = __commonJS({
             return failure;
           }
           let numbersSeen = 0;
-          while (input[pointer] !== void 0) {
+          while (input2[pointer] !== void 0) {
             let ipv4Piece = null;
             if (numbersSeen > 0) {
-              if (input[pointer] === p(".") && numbersSeen < 4) {
+              if (input2[pointer] === p(".") && numbersSeen < 4) {
                 ++pointer;
               } else {
                 return failure;
               }
             }
-            if (!infra.isASCIIDigit(input[pointer])) {
+            if (!infra.isASCIIDigit(input2[pointer])) {
               return failure;
             }
-            while (infra.isASCIIDigit(input[pointer])) {
-              const number = parseInt(at2(input, pointer));
+            while (infra.isASCIIDigit(input2[pointer])) {
+              const number = parseInt(at2(input2, pointer));
               if (ipv4Piece === null) {
                 ipv4Piece = number;
               } else if (ipv4Piece === 0) {
@@ -37746,12 +37746,12 @@ var require_url_state_machine = __commonJS({
             return failure;
           }
           break;
-        } else if (input[pointer] === p(":")) {
+        } else if (input2[pointer] === p(":")) {
           ++pointer;
-          if (input[pointer] === void 0) {
+          if (input2[pointer] === void 0) {
             return failure;
           }
-        } else if (input[pointer] !== void 0) {
+        } else if (input2[pointer] !== void 0) {
           return failure;
         }
         address[pieceIndex] = value;
@@ -37795,17 +37795,17 @@ var require_url_state_machine = __commonJS({
       }
       return output2;
     }
-    function parseHost(input, isOpaque = false) {
-      if (input[0] === "[") {
-        if (input[input.length - 1] !== "]") {
+    function parseHost(input2, isOpaque = false) {
+      if (input2[0] === "[") {
+        if (input2[input2.length - 1] !== "]") {
           return failure;
         }
-        return parseIPv6(input.substring(1, input.length - 1));
+        return parseIPv6(input2.substring(1, input2.length - 1));
       }
       if (isOpaque) {
-        return parseOpaqueHost(input);
+        return parseOpaqueHost(input2);
       }
-      const domain = utf8DecodeWithoutBOM(percentDecodeString(input));
+      const domain = utf8DecodeWithoutBOM(percentDecodeString(input2));
       const asciiDomain = domainToASCII(domain);
       if (asciiDomain === failure) {
         return failure;
@@ -37815,8 +37815,8 @@ var require_url_state_machine = __commonJS({
       }
       return asciiDomain;
     }
-    function endsInANumber(input) {
-      const parts = input.split(".");
+    function endsInANumber(input2) {
+      const parts = input2.split(".");
       if (parts[parts.length - 1] === "") {
         if (parts.length === 1) {
           return false;
@@ -37832,11 +37832,11 @@ var require_url_state_machine = __commonJS({
       }
       return false;
     }
-    function parseOpaqueHost(input) {
-      if (containsForbiddenHostCodePoint(input)) {
+    function parseOpaqueHost(input2) {
+      if (containsForbiddenHostCodePoint(input2)) {
         return failure;
       }
-      return utf8PercentEncodeString(input, isC0ControlPercentEncode);
+      return utf8PercentEncodeString(input2, isC0ControlPercentEncode);
     }
     function findTheIPv6AddressCompressedPieceIndex(address) {
       let longestIndex = null;
@@ -37935,9 +37935,9 @@ var require_url_state_machine = __commonJS({
     function isNormalizedWindowsDriveLetter(string) {
       return /^[A-Za-z]:$/u.test(string);
     }
-    function URLStateMachine(input, base, encodingOverride, url, stateOverride) {
+    function URLStateMachine(input2, base, encodingOverride, url, stateOverride) {
       this.pointer = 0;
-      this.input = input;
+      this.input = input2;
       this.base = base || null;
       this.encodingOverride = encodingOverride || "utf-8";
       this.stateOverride = stateOverride;
@@ -38262,9 +38262,9 @@ var require_url_state_machine = __commonJS({
       return true;
     };
     var fileOtherwiseCodePoints = /* @__PURE__ */ new Set([p("/"), p("\\"), p("?"), p("#")]);
-    function startsWithWindowsDriveLetter(input, pointer) {
-      const length = input.length - pointer;
-      return length >= 2 && isWindowsDriveLetterCodePoints(input[pointer], input[pointer + 1]) && (length === 2 || fileOtherwiseCodePoints.has(input[pointer + 2]));
+    function startsWithWindowsDriveLetter(input2, pointer) {
+      const length = input2.length - pointer;
+      return length >= 2 && isWindowsDriveLetterCodePoints(input2[pointer], input2[pointer + 1]) && (length === 2 || fileOtherwiseCodePoints.has(input2[pointer + 2]));
     }
     URLStateMachine.prototype["parse file"] = function parseFile(c) {
       this.url.scheme = "file";
@@ -38543,11 +38543,11 @@ var require_url_state_machine = __commonJS({
           return "null";
       }
     };
-    module.exports.basicURLParse = function(input, options) {
+    module.exports.basicURLParse = function(input2, options) {
       if (options === void 0) {
         options = {};
       }
-      const usm = new URLStateMachine(input, options.baseURL, options.encodingOverride, options.url, options.stateOverride);
+      const usm = new URLStateMachine(input2, options.baseURL, options.encodingOverride, options.url, options.stateOverride);
       if (usm.failure) {
         return null;
       }
@@ -38565,11 +38565,11 @@ var require_url_state_machine = __commonJS({
     module.exports.serializeInteger = function(integer) {
       return String(integer);
     };
-    module.exports.parseURL = function(input, options) {
+    module.exports.parseURL = function(input2, options) {
       if (options === void 0) {
         options = {};
       }
-      return module.exports.basicURLParse(input, { baseURL: options.baseURL, encodingOverride: options.encodingOverride });
+      return module.exports.basicURLParse(input2, { baseURL: options.baseURL, encodingOverride: options.encodingOverride });
     };
   }
 });
@@ -38583,8 +38583,8 @@ var require_urlencoded = __commonJS({
     function p(char) {
       return char.codePointAt(0);
     }
-    function parseUrlencoded(input) {
-      const sequences = strictlySplitByteSequence(input, p("&"));
+    function parseUrlencoded(input2) {
+      const sequences = strictlySplitByteSequence(input2, p("&"));
       const output2 = [];
       for (const bytes2 of sequences) {
         if (bytes2.length === 0) {
@@ -38607,8 +38607,8 @@ var require_urlencoded = __commonJS({
       }
       return output2;
     }
-    function parseUrlencodedString(input) {
-      return parseUrlencoded(utf8Encode(input));
+    function parseUrlencodedString(input2) {
+      return parseUrlencoded(utf8Encode(input2));
     }
     function serializeUrlencoded(tuples) {
       let output2 = "";
@@ -38623,18 +38623,18 @@ var require_urlencoded = __commonJS({
       return output2;
     }
     function strictlySplitByteSequence(buf, cp2) {
-      const list2 = [];
+      const list = [];
       let last = 0;
       let i = buf.indexOf(cp2);
       while (i >= 0) {
-        list2.push(buf.slice(last, i));
+        list.push(buf.slice(last, i));
         last = i + 1;
         i = buf.indexOf(cp2, last);
       }
       if (last !== buf.length) {
-        list2.push(buf.slice(last));
+        list.push(buf.slice(last));
       }
-      return list2;
+      return list;
     }
     function replaceByteInByteSequence(buf, from, to) {
       let i = buf.indexOf(from);
@@ -39288,9 +39288,9 @@ var require_URL_impl = __commonJS({
         this._query = URLSearchParams2.createImpl(globalObject, [query], { doNotStripQMark: true });
         this._query._url = this;
       }
-      static parse(globalObject, input, base) {
+      static parse(globalObject, input2, base) {
         try {
-          return new URLImpl(globalObject, [input, base]);
+          return new URLImpl(globalObject, [input2, base]);
         } catch {
           return null;
         }
@@ -39418,10 +39418,10 @@ var require_URL_impl = __commonJS({
           this._query._list = [];
           return;
         }
-        const input = v[0] === "?" ? v.substring(1) : v;
+        const input2 = v[0] === "?" ? v.substring(1) : v;
         url.query = "";
-        usm.basicURLParse(input, { url, stateOverride: "query" });
-        this._query._list = urlencoded.parseUrlencodedString(input);
+        usm.basicURLParse(input2, { url, stateOverride: "query" });
+        this._query._list = urlencoded.parseUrlencodedString(input2);
       }
       get searchParams() {
         return this._query;
@@ -39437,9 +39437,9 @@ var require_URL_impl = __commonJS({
           this._url.fragment = null;
           return;
         }
-        const input = v[0] === "#" ? v.substring(1) : v;
+        const input2 = v[0] === "#" ? v.substring(1) : v;
         this._url.fragment = "";
-        usm.basicURLParse(input, { url: this._url, stateOverride: "fragment" });
+        usm.basicURLParse(input2, { url: this._url, stateOverride: "fragment" });
       }
       toJSON() {
         return this.href;
@@ -40178,8 +40178,8 @@ var require_lib2 = __commonJS({
       get hosts() {
         return this._hosts;
       }
-      set hosts(list2) {
-        this._hosts = list2;
+      set hosts(list) {
+        this._hosts = list;
       }
       toString() {
         return super.toString().replace(DUMMY_HOSTNAME, this.hosts.join(","));
@@ -47356,13 +47356,13 @@ var require_dist = __commonJS({
     var getCodePoint = (character) => character.codePointAt(0);
     var first = (x) => x[0];
     var last = (x) => x[x.length - 1];
-    function toCodePoints(input) {
+    function toCodePoints(input2) {
       const codepoints = [];
-      const size = input.length;
+      const size = input2.length;
       for (let i = 0; i < size; i += 1) {
-        const before2 = input.charCodeAt(i);
+        const before2 = input2.charCodeAt(i);
         if (before2 >= 55296 && before2 <= 56319 && size > i + 1) {
-          const next = input.charCodeAt(i + 1);
+          const next = input2.charCodeAt(i + 1);
           if (next >= 56320 && next <= 57343) {
             codepoints.push((before2 - 55296) * 1024 + next - 56320 + 65536);
             i += 1;
@@ -47373,16 +47373,16 @@ var require_dist = __commonJS({
       }
       return codepoints;
     }
-    function saslprep({ unassigned_code_points, commonly_mapped_to_nothing, non_ASCII_space_characters, prohibited_characters, bidirectional_r_al, bidirectional_l }, input, opts = {}) {
+    function saslprep({ unassigned_code_points, commonly_mapped_to_nothing, non_ASCII_space_characters, prohibited_characters, bidirectional_r_al, bidirectional_l }, input2, opts = {}) {
       const mapping2space = non_ASCII_space_characters;
       const mapping2nothing = commonly_mapped_to_nothing;
-      if (typeof input !== "string") {
+      if (typeof input2 !== "string") {
         throw new TypeError("Expected string.");
       }
-      if (input.length === 0) {
+      if (input2.length === 0) {
         return "";
       }
-      const mapped_input = toCodePoints(input).map((character) => mapping2space.get(character) ? 32 : character).filter((character) => !mapping2nothing.get(character));
+      const mapped_input = toCodePoints(input2).map((character) => mapping2space.get(character) ? 32 : character).filter((character) => !mapping2nothing.get(character));
       const normalized_input = String.fromCodePoint.apply(null, mapped_input).normalize("NFKC");
       const normalized_map = toCodePoints(normalized_input);
       const hasProhibited = normalized_map.some((character) => prohibited_characters.get(character));
@@ -47497,16 +47497,16 @@ var require_memory_pager = __commonJS({
       else arr[first] = new Page(i, b);
     };
     Pager.prototype.toBuffer = function() {
-      var list2 = new Array(this.length);
+      var list = new Array(this.length);
       var empty = alloc(this.pageSize);
       var ptr = 0;
-      while (ptr < list2.length) {
+      while (ptr < list.length) {
         var arr = this._array(ptr, true);
-        for (var i = 0; i < 32768 && ptr < list2.length; i++) {
-          list2[ptr++] = arr && arr[i] ? arr[i].buffer : empty;
+        for (var i = 0; i < 32768 && ptr < list.length; i++) {
+          list[ptr++] = arr && arr[i] ? arr[i].buffer : empty;
         }
       }
-      return Buffer.concat(list2);
+      return Buffer.concat(list);
     };
     function grow(pager, index) {
       while (pager.maxPages < index) {
@@ -47684,8 +47684,8 @@ var require_node = __commonJS({
     var memory_code_points_1 = require_memory_code_points();
     var code_points_data_1 = __importDefault(require_code_points_data());
     var codePoints = (0, memory_code_points_1.createMemoryCodePoints)(code_points_data_1.default);
-    function saslprep(input, opts) {
-      return (0, index_1.default)(codePoints, input, opts);
+    function saslprep(input2, opts) {
+      return (0, index_1.default)(codePoints, input2, opts);
     }
     saslprep.saslprep = saslprep;
     saslprep.default = saslprep;
@@ -52289,7 +52289,7 @@ var require_sort2 = __commonJS({
   "node_modules/semver/functions/sort.js"(exports, module) {
     "use strict";
     var compareBuild = require_compare_build();
-    var sort = (list2, loose) => list2.sort((a, b) => compareBuild(a, b, loose));
+    var sort = (list, loose) => list.sort((a, b) => compareBuild(a, b, loose));
     module.exports = sort;
   }
 });
@@ -52299,7 +52299,7 @@ var require_rsort = __commonJS({
   "node_modules/semver/functions/rsort.js"(exports, module) {
     "use strict";
     var compareBuild = require_compare_build();
-    var rsort = (list2, loose) => list2.sort((a, b) => compareBuild(b, a, loose));
+    var rsort = (list, loose) => list.sort((a, b) => compareBuild(b, a, loose));
     module.exports = rsort;
   }
 });
@@ -53803,17 +53803,64 @@ var require_semver2 = __commonJS({
 // src/main.ts
 import { setFlagsFromString } from "node:v8";
 
+// src/input/inputs.ts
+import { existsSync as existsSync2, readFileSync } from "node:fs";
+import { homedir, tmpdir } from "node:os";
+import { dirname as dirname3, join as join4, resolve as resolve2 } from "node:path";
+
+// src/errors.ts
+var GuardError = class extends Error {
+  constructor(kind, title, message) {
+    super(message);
+    this.kind = kind;
+    this.title = title;
+    this.name = kind;
+  }
+  kind;
+  title;
+};
+function invalidInput(input2, problem, fix) {
+  const end = /[.!?]$/.test(fix) ? "" : ".";
+  return new GuardError(
+    "InvalidInput",
+    `Invalid input: ${input2}`,
+    `${input2}: ${problem}. ${fix}${end}`
+  );
+}
+function forbidden(what, why, fix) {
+  return new GuardError(
+    "ForbiddenOption",
+    "Refused: the restore could overwrite users",
+    `Refused ${what}: ${why}. Nothing was dumped or restored. ${fix}`
+  );
+}
+function cancelled(when) {
+  return new GuardError("Cancelled", "Cancelled", `The run was cancelled${when ? ` ${when}` : "."}`);
+}
+function timedOut(step, partial) {
+  return new GuardError(
+    "TimedOut",
+    `The ${step} timed out`,
+    `The ${step} did not finish within timeout-minutes and was stopped.${partial} Raise timeout-minutes or check that the servers answer.`
+  );
+}
+function toGuardError(error2) {
+  if (error2 instanceof GuardError) return error2;
+  const message = error2 instanceof Error ? error2.message : String(error2);
+  return new GuardError("ToolFailed", "Unexpected failure", message);
+}
+
 // node_modules/@actions/core/lib/command.js
 import * as os from "os";
 
 // node_modules/@actions/core/lib/utils.js
-function toCommandValue(input) {
-  if (input === null || input === void 0) {
+function toCommandValue(input2) {
+  if (input2 === null || input2 === void 0) {
     return "";
-  } else if (typeof input === "string" || input instanceof String) {
-    return input;
+  } else if (typeof input2 === "string" || input2 instanceof String) {
+    return input2;
   }
-  return JSON.stringify(input);
+  return JSON.stringify(input2);
 }
 function toCommandProperties(annotationProperties) {
   if (!Object.keys(annotationProperties).length) {
@@ -55815,7 +55862,7 @@ function getMultilineInput(name, options) {
   if (options && options.trimWhitespace === false) {
     return inputs;
   }
-  return inputs.map((input) => input.trim());
+  return inputs.map((input2) => input2.trim());
 }
 function getBooleanInput(name, options) {
   const trueValue = ["true", "True", "TRUE"];
@@ -55873,55 +55920,20 @@ function group(name, fn) {
   });
 }
 
-// src/input/inputs.ts
-import { existsSync as existsSync2, readFileSync } from "node:fs";
-import { homedir, tmpdir } from "node:os";
-import { dirname as dirname3, join as join4, resolve as resolve2 } from "node:path";
-
-// src/errors.ts
-var GuardError = class extends Error {
-  constructor(kind, title, message) {
-    super(message);
-    this.kind = kind;
-    this.title = title;
-    this.name = kind;
-  }
-  kind;
-  title;
-};
-function invalidInput(input, problem, fix) {
-  const end = /[.!?]$/.test(fix) ? "" : ".";
-  return new GuardError(
-    "InvalidInput",
-    `Invalid input: ${input}`,
-    `${input}: ${problem}. ${fix}${end}`
-  );
-}
-function forbidden(what, why, fix) {
-  return new GuardError(
-    "ForbiddenOption",
-    "Refused: the restore could overwrite users",
-    `Refused ${what}: ${why}. Nothing was dumped or restored. ${fix}`
-  );
-}
-function cancelled(when) {
-  return new GuardError("Cancelled", "Cancelled", `The run was cancelled${when ? ` ${when}` : "."}`);
-}
-function timedOut(step, partial) {
-  return new GuardError(
-    "TimedOut",
-    `The ${step} timed out`,
-    `The ${step} did not finish within timeout-minutes and was stopped.${partial} Raise timeout-minutes or check that the servers answer.`
-  );
-}
-function toGuardError(error2) {
-  if (error2 instanceof GuardError) return error2;
-  const message = error2 instanceof Error ? error2.message : String(error2);
-  return new GuardError("ToolFailed", "Unexpected failure", message);
-}
-
 // src/interface.ts
 var commandLine = false;
+function input(name) {
+  return getInput(name);
+}
+function multilineInput(name) {
+  return getMultilineInput(name);
+}
+function booleanInput(name) {
+  return getBooleanInput(name);
+}
+function maskSecret(secret) {
+  if (!commandLine && secret !== "") setSecret(secret);
+}
 function output(name, value) {
   if (!commandLine) setOutput(name, value);
   else if (value !== "") process.stdout.write(`${name}: ${value}
@@ -55932,6 +55944,7 @@ function reportFailure(title, message) {
 ${message}
 `);
   else error(message, { title });
+  process.exitCode = ExitCode.Failure;
 }
 function warning2(message, props) {
   if (commandLine) process.stderr.write(`warning: ${props.title}
@@ -55953,6 +55966,9 @@ function info2(message) {
 function debug2(message) {
   if (!commandLine) debug(message);
 }
+async function writeSummary(render) {
+  if (process.env["GITHUB_STEP_SUMMARY"]) await summary.addRaw(render(), true).write();
+}
 async function group2(name, fn) {
   if (!commandLine) return group(name, fn);
   process.stdout.write(`
@@ -55960,7 +55976,7 @@ async function group2(name, fn) {
 `);
   return fn();
 }
-function missingUri(input, mode, { flag, env }) {
+function missingUri(input2, mode, { flag, env }) {
   if (commandLine) {
     const viaEnv = env ? `Set the environment variable ${env} (it stays out of shell history and ps), or pass ` : "Pass ";
     return invalidInput(
@@ -55970,9 +55986,9 @@ function missingUri(input, mode, { flag, env }) {
     );
   }
   return invalidInput(
-    input,
+    input2,
     `is empty, and mode: ${mode} needs it`,
-    `Pass a connection string, e.g. ${input}: \${{ secrets.MONGODB_URI }}; a secret is empty when the workflow cannot read it (a pull request from a fork, another environment, a typo in its name)`
+    `Pass a connection string, e.g. ${input2}: \${{ secrets.MONGODB_URI }}; a secret is empty when the workflow cannot read it (a pull request from a fork, another environment, a typo in its name)`
   );
 }
 
@@ -56038,25 +56054,38 @@ var FROM_ENV = {
   "target-uri": "MONGODB_TARGET_URI",
   "app-uri": "MONGODB_APP_URI"
 };
-function commandLineName(input) {
-  const alias = Object.keys(ALIASES).find((short) => ALIASES[short] === input);
-  return { flag: `--${alias ?? input}`, env: FROM_ENV[input] };
+function commandLineName(input2) {
+  const alias = Object.keys(ALIASES).find((short) => ALIASES[short] === input2);
+  return { flag: `--${alias ?? input2}`, env: FROM_ENV[input2] };
 }
 
-// src/input/guard.ts
+// src/input/namespace.ts
 var SYSTEM_DATABASES = ["admin", "local", "config"];
 var PROTECTED_NAMESPACES = [
   ...SYSTEM_DATABASES.map((db) => `${db}.*`),
   "*.system.users",
   "*.system.roles"
 ];
+function dbOf(namespace) {
+  return namespace.slice(0, namespace.indexOf("."));
+}
+function collectionOf(namespace) {
+  return namespace.slice(namespace.indexOf(".") + 1);
+}
 function isCredentialNamespace(namespace) {
   return namespace.startsWith("admin.") || /\.system\.(users|roles)$/.test(namespace);
 }
 function isProtectedNamespace(namespace) {
-  const db = namespace.slice(0, namespace.indexOf("."));
-  return SYSTEM_DATABASES.includes(db) || isCredentialNamespace(namespace);
+  return SYSTEM_DATABASES.includes(dbOf(namespace)) || isCredentialNamespace(namespace);
 }
+function namespaceOf({
+  database,
+  collection: collection2
+}) {
+  return `${database}.${collection2 ?? "*"}`;
+}
+
+// src/input/guard.ts
 var CONNECTION = "connection settings come only from the *-uri inputs, so no credential reaches argv";
 var INPUT = (name) => `it has its own input: ${name}`;
 var COMMON = {
@@ -56128,7 +56157,7 @@ var RESTORE_OPTIONS = {
   "--convertLegacyIndexes": { value: false },
   "--keepIndexVersion": { value: false }
 };
-function checkToolOptions(tool, text, input) {
+function checkToolOptions(tool, text, input2) {
   const rules = tool === "mongodump" ? DUMP_OPTIONS : RESTORE_OPTIONS;
   const words = text.split(/\s+/).filter((w) => w !== "");
   for (let i = 0; i < words.length; i++) {
@@ -56137,16 +56166,16 @@ function checkToolOptions(tool, text, input) {
     const rule = rules[name];
     if (!rule) {
       throw invalidInput(
-        input,
+        input2,
         `"${name}" is not an option this action passes to ${tool}`,
         `Remove it; supported: ${Object.keys(rules).filter((k) => !rules[k]?.refused).join(" ")}`
       );
     }
     if (rule.refused)
-      throw forbidden(`${name} in ${input}`, rule.refused, `Remove ${name} from ${input}.`);
+      throw forbidden(`${name} in ${input2}`, rule.refused, `Remove ${name} from ${input2}.`);
     if (rule.value && inline === void 0) {
       if (i + 1 >= words.length)
-        throw invalidInput(input, `${name} needs a value`, `Write ${name}=<value>`);
+        throw invalidInput(input2, `${name} needs a value`, `Write ${name}=<value>`);
       i++;
     }
   }
@@ -56179,28 +56208,28 @@ function checkPlan(settings) {
   }
 }
 function checkRename({ from, to }) {
-  for (const [input, pattern] of [
+  for (const [input2, pattern] of [
     ["ns-from", from],
     ["ns-to", to]
   ]) {
     const db = pattern.split(".")[0] ?? "";
     if (SYSTEM_DATABASES.includes(db.toLowerCase()) || db === "*") {
       throw forbidden(
-        `${input}: ${pattern}`,
+        `${input2}: ${pattern}`,
         `a rename may not read from or write into ${db === "*" ? "every database, admin included" : db}`,
-        `Change ${input}: rename only between user databases.`
+        `Change ${input2}: rename only between user databases.`
       );
     }
     if (/\.system\.(users|roles)$/.test(pattern)) {
       throw forbidden(
-        `${input}: ${pattern}`,
+        `${input2}: ${pattern}`,
         "a rename may not touch user or role collections",
-        `Change ${input}: rename only ordinary collections.`
+        `Change ${input2}: rename only ordinary collections.`
       );
     }
     if ((pattern.match(/\$/g) ?? []).length % 2 !== 0) {
       throw invalidInput(
-        input,
+        input2,
         `"${pattern}" has an unpaired "$"`,
         "Variables are written $name$, e.g. appdb.$coll$"
       );
@@ -56233,14 +56262,14 @@ function sameDeployment(where) {
 
 // src/input/objectives.ts
 var UNIT_MS = { s: 1e3, m: 6e4, h: 36e5, d: 864e5 };
-function parseDuration(input, text) {
+function parseDuration(input2, text) {
   const value = text.trim();
   if (value === "") return void 0;
   const match = /^(\d+)([smhd])$/.exec(value);
   const amount = match ? Number(match[1]) : NaN;
   if (!match || !Number.isSafeInteger(amount) || amount <= 0) {
     throw invalidInput(
-      input,
+      input2,
       `"${text}" is not a duration`,
       "Write a whole number greater than 0 and one unit: s, m, h or d, e.g. 30m, 26h or 7d"
     );
@@ -56343,14 +56372,14 @@ var ACTIONS = /* @__PURE__ */ new Set([
   "changeCustomData"
 ]);
 var DATABASE_NAME = /^[^/\\. "$*<>:|?]{1,63}$/;
-function parsePrivileges(lines, input = "app-privileges") {
+function parsePrivileges(lines, input2 = "app-privileges") {
   return lines.map((line) => {
     const separator = line.indexOf(":");
     const database = line.slice(0, separator).trim();
     const words = line.slice(separator + 1).split(",").map((w) => w.trim()).filter((w) => w !== "");
     if (separator < 0 || !DATABASE_NAME.test(database) || words.length === 0) {
       throw invalidInput(
-        input,
+        input2,
         `"${line}" is not "<database>: <role or actions>"`,
         'Write one line per database, e.g. "appdb: readWrite" or "appdb: find, insert"'
       );
@@ -56360,7 +56389,7 @@ function parsePrivileges(lines, input = "app-privileges") {
       if (role) return role;
       if (ACTIONS.has(word)) return [word];
       throw invalidInput(
-        input,
+        input2,
         `"${word}" (database ${database}) is neither a built-in database role nor a privilege action`,
         `Use one of the roles ${Object.keys(ROLES).join(", ")} or action names such as find, insert, update, remove`
       );
@@ -56384,9 +56413,6 @@ function coversDatabase(resource, database) {
 // src/input/parts.ts
 var MAX_PARTS = 256;
 var OUTPUT_BUDGET = 512 * 1024;
-function namespaceOf(line) {
-  return `${line.database}.${line.collection ?? "*"}`;
-}
 function formatLine(line) {
   const range = line.range === void 0 ? "" : ` ${import_mongodb.BSON.EJSON.stringify(line.range, { relaxed: false })}`;
   return `${namespaceOf(line)}${range}`;
@@ -56400,35 +56426,35 @@ function buildsIndexes(line) {
 function parseNamespaceLines(lines) {
   return lines.map((text, i) => parseLine(text.trim(), `namespaces (line ${i + 1})`));
 }
-function parseLine(text, input) {
-  const { namespace, range } = splitRange(text, input);
+function parseLine(text, input2) {
+  const { namespace, range } = splitRange(text, input2);
   const dot = namespace.indexOf(".");
   const database = namespace.slice(0, Math.max(dot, 0));
   const collection2 = namespace.slice(dot + 1);
   if (dot < 1 || collection2 === "" || !DATABASE_NAME.test(database)) {
     throw invalidInput(
-      input,
+      input2,
       `"${namespace}" is not a namespace`,
       "Write one namespace per line as database.collection, or database.* for a whole database, optionally followed by a space and an _id range as extended JSON"
     );
   }
   if (SYSTEM_DATABASES.includes(database.toLowerCase()) || isProtectedNamespace(namespace)) {
     throw forbidden(
-      `${input}: ${namespace}`,
+      `${input2}: ${namespace}`,
       `${namespace} holds the server's own users, roles or state; only user databases are moved`,
       `Remove ${namespace} from namespaces.`
     );
   }
   if (collection2 === "*" && range !== void 0) {
     throw invalidInput(
-      input,
+      input2,
       "an _id range needs one collection, not database.*",
       "Name the collection"
     );
   }
   return { database, collection: collection2 === "*" ? void 0 : collection2, range };
 }
-function splitRange(text, input) {
+function splitRange(text, input2) {
   for (let at2 = text.indexOf(" {"); at2 >= 0; at2 = text.indexOf(" {", at2 + 1)) {
     let range;
     try {
@@ -56440,7 +56466,7 @@ function splitRange(text, input) {
     const keys = Object.keys(range);
     if (keys.length === 0 || keys.some((k) => !RANGE_OPERATORS.includes(k))) {
       throw invalidInput(
-        input,
+        input2,
         `the _id range ${text.slice(at2 + 1)} uses other operators than ${RANGE_OPERATORS.join(", ")}`,
         'Use the ranges mode: plan writes, e.g. {"$gte":{"$oid":"\u2026"},"$lt":{"$oid":"\u2026"}}'
       );
@@ -56486,18 +56512,20 @@ function matrixOf(parts) {
 }
 function rangedNamespaces(plan2) {
   const ranged = plan2.namespaces.filter((l) => l.range !== void 0);
-  return [...new Set(ranged.map((l) => `${l.database}.${l.collection}`))];
+  return [...new Set(ranged.map(namespaceOf))];
 }
 
-// src/input/split-plan.ts
+// src/input/plan-file.ts
 var PLAN_FORMAT = "mongo-restore-guard-plan/1";
-function parsePlan(text, input = "plan") {
+
+// src/input/split-plan.ts
+function parsePlan(text, input2 = "plan") {
   let plan2;
   try {
     plan2 = JSON.parse(text);
   } catch (error2) {
     throw invalidInput(
-      input,
+      input2,
       `is not JSON (${error2.message})`,
       "Pass the plan output of the plan job (needs.plan.outputs.plan) or the path of its plan file"
     );
@@ -56505,7 +56533,7 @@ function parsePlan(text, input = "plan") {
   const p = plan2;
   if (p === null || typeof p !== "object" || p.format !== PLAN_FORMAT || !Array.isArray(p.namespaces)) {
     throw invalidInput(
-      input,
+      input2,
       `is not a plan written by mode: plan (format ${PLAN_FORMAT})`,
       "Pass the plan output of the plan job (needs.plan.outputs.plan) or the path of its plan file"
     );
@@ -56515,7 +56543,7 @@ function parsePlan(text, input = "plan") {
 function planOutputs(plan2) {
   const parts = /* @__PURE__ */ new Map();
   for (const p of plan2.namespaces) {
-    const text = plan2.wholeDatabases ? `${p.namespace.slice(0, p.namespace.indexOf("."))}.*` : `${p.namespace}${p.range ? ` ${p.range}` : ""}`;
+    const text = plan2.wholeDatabases ? `${dbOf(p.namespace)}.*` : `${p.namespace}${p.range ? ` ${p.range}` : ""}`;
     parts.set(p.part, (parts.get(p.part) ?? /* @__PURE__ */ new Set()).add(text));
   }
   const matrix = matrixOf([...parts.values()].map((lines) => parseNamespaceLines([...lines])));
@@ -56536,10 +56564,6 @@ import { writeSync } from "node:fs";
 import { mkdtemp, rm as rm2, writeFile as writeFile2 } from "node:fs/promises";
 import { join as join3 } from "node:path";
 var DEFAULT_PORT = 27017;
-var maskInLog = true;
-function maskSecret(secret) {
-  if (maskInLog && secret !== "") setSecret(secret);
-}
 var MongoUri = class _MongoUri {
   #raw;
   #secrets;
@@ -56560,14 +56584,14 @@ var MongoUri = class _MongoUri {
   usesTls;
   /** authMechanism forced by the string, if any. */
   mechanism;
-  constructor(raw, input) {
+  constructor(raw, input2) {
     this.#raw = raw.trim();
-    this.input = input;
+    this.input = input2;
     let cs;
     try {
       cs = new ConnectionString(this.#raw);
     } catch (error2) {
-      throw malformed(input, this.#raw, error2);
+      throw malformed(input2, this.#raw, error2);
     }
     const encodedPassword = cs.password;
     const password = encodedPassword ? decodeURIComponent(encodedPassword) : "";
@@ -56581,7 +56605,7 @@ var MongoUri = class _MongoUri {
     ].filter((s) => s.length > 0).sort((a, b) => b.length - a.length);
     this.username = cs.username ? decodeURIComponent(cs.username) : void 0;
     this.isSrv = cs.isSRV;
-    this.hosts = cs.hosts.map((h) => normaliseHost(h, cs.isSRV, input));
+    this.hosts = cs.hosts.map((h) => normaliseHost(h, cs.isSRV, input2));
     const path5 = decodeURIComponent(cs.pathname.replace(/^\//, ""));
     this.pathDatabase = path5 === "" ? void 0 : path5;
     const params = cs.typedSearchParams();
@@ -56592,7 +56616,7 @@ var MongoUri = class _MongoUri {
     try {
       new import_mongodb2.MongoClient(this.#raw);
     } catch (error2) {
-      throw malformed(input, this.#raw, error2, "Correct or remove that option in the query string");
+      throw malformed(input2, this.#raw, error2, "Correct or remove that option in the query string");
     }
   }
   /** Same deployment: any host in common. */
@@ -56714,22 +56738,22 @@ function rawSecrets(raw) {
 function maskRaw(raw) {
   for (const secret of rawSecrets(raw.trim())) maskSecret(secret);
 }
-function malformed(input, raw, error2, optionFix) {
+function malformed(input2, raw, error2, optionFix) {
   const reason2 = scrub(error2 instanceof Error ? error2.message : String(error2), rawSecrets(raw));
   const authority = /^[^:/]*:\/\/([^/?#]*)/.exec(raw)?.[1] ?? "";
   const fix = optionFix ?? ((authority.match(/@/g) ?? []).length > 1 ? 'An "@" in the user name or password must be written %40 (percent-encode special characters: ":" %3A, "/" %2F, "%" %25)' : "Use mongodb://user:password@host:port/?authSource=db or mongodb+srv://user:password@cluster/, with special characters in the user name and password percent-encoded");
-  return invalidInput(input, `not a valid MongoDB connection string (${reason2})`, fix);
+  return invalidInput(input2, `not a valid MongoDB connection string (${reason2})`, fix);
 }
 function scrub(text, secrets) {
   let out = text;
   for (const secret of secrets) out = out.split(secret).join("***");
   return out;
 }
-function normaliseHost(host, isSrv, input) {
+function normaliseHost(host, isSrv, input2) {
   const match = /^(\[[^\]]+\]|[^:[\]]+)(?::(.*))?$/.exec(host);
   if (!match || match[1] === void 0 || match[1] === "") {
     throw invalidInput(
-      input,
+      input2,
       `host "${host}" is not a host name`,
       "Write host:port, e.g. db1.example.com:27017"
     );
@@ -56738,7 +56762,7 @@ function normaliseHost(host, isSrv, input) {
   const portText = match[2] ?? String(DEFAULT_PORT);
   const port = Number(portText);
   if (!/^\d+$/.test(portText) || port < 1 || port > 65535) {
-    throw invalidInput(input, `host "${host}" has an invalid port`, "Use a port from 1 to 65535");
+    throw invalidInput(input2, `host "${host}" has an invalid port`, "Use a port from 1 to 65535");
   }
   return `${match[1].toLowerCase()}:${port}`;
 }
@@ -56804,21 +56828,21 @@ function writeAll(fd, text) {
 // src/input/consistent-at.ts
 var INPUT2 = "consistent-at";
 var FIX = `Pass \${{ needs.migrate.outputs.consistent-at }} (or a catch-up run's consistent-at to continue), e.g. "1733400000:5" or {"t":1733400000,"i":5}, or the path of the migrate step's report file`;
-function parseOplogTime(text, input = INPUT2) {
+function parseOplogTime(text, input2 = INPUT2) {
   const trimmed = text.trim();
   const plain = /^(?:Timestamp\(\s*)?(\d+)\s*[.,:]\s*(\d+)\s*\)?$/.exec(trimmed);
-  if (plain) return checked({ t: Number(plain[1]), i: Number(plain[2]) }, text, input);
+  if (plain) return checked({ t: Number(plain[1]), i: Number(plain[2]) }, text, input2);
   if (trimmed.startsWith("{")) {
     let parsed;
     try {
       parsed = JSON.parse(trimmed);
     } catch {
-      throw invalidInput(input, "is not valid JSON", FIX);
+      throw invalidInput(input2, "is not valid JSON", FIX);
     }
     const found = timeIn(parsed);
-    if (found) return checked(found, text, input);
+    if (found) return checked(found, text, input2);
   }
-  throw invalidInput(input, `"${trimmed.slice(0, 80)}" is not an oplog timestamp`, FIX);
+  throw invalidInput(input2, `"${trimmed.slice(0, 80)}" is not an oplog timestamp`, FIX);
 }
 function timeIn(value, depth = 0) {
   if (typeof value === "string" && /^\d+[.:,]\d+$/.test(value)) {
@@ -56838,10 +56862,10 @@ function timeIn(value, depth = 0) {
   }
   return void 0;
 }
-function checked(time, text, input) {
+function checked(time, text, input2) {
   const valid2 = (n) => Number.isSafeInteger(n) && n >= 0 && n <= 4294967295;
   if (!valid2(time.t) || !valid2(time.i) || time.t === 0) {
-    throw invalidInput(input, `"${text.trim().slice(0, 80)}" is not an oplog timestamp`, FIX);
+    throw invalidInput(input2, `"${text.trim().slice(0, 80)}" is not an oplog timestamp`, FIX);
   }
   return time;
 }
@@ -56868,8 +56892,8 @@ function parseVerifySample(text) {
 
 // src/input/inputs.ts
 function getInputs() {
-  for (const name of ["source-uri", "target-uri", "target-admin-uri"]) maskRaw(getInput(name));
-  for (const line of getMultilineInput("app-uri")) maskRaw(line);
+  for (const name of ["source-uri", "target-uri", "target-admin-uri"]) maskRaw(input(name));
+  for (const line of multilineInput("app-uri")) maskRaw(line);
   const settings = settingsFor(modeInput());
   debug2(`Settings: ${JSON.stringify(settings)}`);
   return settings;
@@ -56894,7 +56918,7 @@ function settingsFor(mode) {
         archive,
         objectives,
         consistent,
-        keep: booleanInput("keep"),
+        keep: booleanInput2("keep"),
         runId: process.env["GITHUB_RUN_ID"] || String(Date.now())
       };
     }
@@ -56922,13 +56946,13 @@ function settingsFor(mode) {
         target,
         transfer: transferInputs(mode, void 0, target),
         archive,
-        skipArchivedUsers: booleanInput("skip-archived-users"),
+        skipArchivedUsers: booleanInput2("skip-archived-users"),
         objectives: objectivesInput(mode),
         consistent: consistentInput()
       };
     }
     case "probe": {
-      const target = getInput("target-uri") === "" ? void 0 : uriInput("target-uri", mode);
+      const target = input("target-uri") === "" ? void 0 : uriInput("target-uri", mode);
       return { mode, ...commonInputs(mode, target), target };
     }
     case "plan": {
@@ -56966,7 +56990,7 @@ function settingsFor(mode) {
         transfer: transferInputs(mode, source, target),
         from: consistentAtInput(),
         maxLagMs: numberInput("max-lag-seconds", 5) * 1e3,
-        cutover: booleanInput("cutover"),
+        cutover: booleanInput2("cutover"),
         quietMs: numberInput("quiet-seconds", 5) * 1e3,
         cutoverTimeoutMs: numberInput("cutover-timeout-minutes", 10) * 6e4
       };
@@ -56974,7 +56998,7 @@ function settingsFor(mode) {
   }
 }
 function consistentAtInput() {
-  const text = getInput("consistent-at").trim();
+  const text = input("consistent-at").trim();
   if (text === "") {
     throw invalidInput(
       "consistent-at",
@@ -57009,7 +57033,7 @@ function parseJson(text) {
   }
 }
 function planInput() {
-  const text = getInput("plan").trim();
+  const text = input("plan").trim();
   if (text === "") {
     throw invalidInput(
       "plan",
@@ -57030,7 +57054,7 @@ function planInput() {
 }
 function objectivesInput(mode) {
   const names2 = ["max-restore-duration", "max-data-age"];
-  const given = names2.find((name) => getInput(name) !== "");
+  const given = names2.find((name) => input(name) !== "");
   if (given && mode !== "migrate" && mode !== "rehearse" && mode !== "restore") {
     throw invalidInput(
       given,
@@ -57039,22 +57063,21 @@ function objectivesInput(mode) {
     );
   }
   return {
-    maxRestoreMs: parseDuration("max-restore-duration", getInput("max-restore-duration")),
-    maxDataAgeMs: parseDuration("max-data-age", getInput("max-data-age"))
+    maxRestoreMs: parseDuration("max-restore-duration", input("max-restore-duration")),
+    maxDataAgeMs: parseDuration("max-data-age", input("max-data-age"))
   };
 }
 function namespacesInput(mode) {
-  const lines = getMultilineInput("namespaces");
+  const lines = multilineInput("namespaces");
   if (lines.length === 0) return [];
   const why = (other) => `cannot be combined with ${other}`;
   const fix = "A part job of a split migration is mode: migrate with namespaces alone, as the plan job wrote them";
   if (mode !== "migrate") throw invalidInput("namespaces", `is not used with mode: ${mode}`, fix);
-  if (getInput("databases") !== "") throw invalidInput("namespaces", why("databases"), fix);
-  if (getInput("archive") !== "") throw invalidInput("namespaces", why("archive"), fix);
-  if (getMultilineInput("ns-from").length > 0)
-    throw invalidInput("namespaces", why("ns-from"), fix);
+  if (input("databases") !== "") throw invalidInput("namespaces", why("databases"), fix);
+  if (input("archive") !== "") throw invalidInput("namespaces", why("archive"), fix);
+  if (multilineInput("ns-from").length > 0) throw invalidInput("namespaces", why("ns-from"), fix);
   const parsed = parseNamespaceLines(lines);
-  if (booleanInput("drop") && parsed.some((l) => l.range !== void 0)) {
+  if (booleanInput2("drop") && parsed.some((l) => l.range !== void 0)) {
     throw invalidInput(
       "drop",
       "would drop the whole collection that the sibling parts are filling (a line has an _id range)",
@@ -57065,8 +57088,8 @@ function namespacesInput(mode) {
 }
 function commonInputs(mode, target) {
   const apps = mode === "dump" || mode === "plan" ? [] : appInputs(target, mode);
-  const adminUri = getInput("target-admin-uri") === "" ? void 0 : uriInput("target-admin-uri", mode);
-  const repairAppUser2 = booleanInput("repair-app-user");
+  const adminUri = input("target-admin-uri") === "" ? void 0 : uriInput("target-admin-uri", mode);
+  const repairAppUser2 = booleanInput2("repair-app-user");
   if (repairAppUser2 && !adminUri && !target) {
     throw invalidInput(
       "repair-app-user",
@@ -57076,49 +57099,51 @@ function commonInputs(mode, target) {
   }
   return {
     apps,
-    privileges: parsePrivileges(getMultilineInput("app-privileges")),
+    privileges: parsePrivileges(multilineInput("app-privileges")),
     adminUri,
     repairAppUser: repairAppUser2,
     probeTimeoutMs: numberInput("probe-timeout-seconds", 10) * 1e3,
     phaseTimeoutMs: numberInput("timeout-minutes", 60) * 6e4,
-    toolsPath: getInput("tools-path") || void 0,
+    toolsPath: input("tools-path") || void 0,
     ...toolsInputs(),
-    allowOlderTarget: booleanInput("allow-older-target"),
+    allowOlderTarget: booleanInput2("allow-older-target"),
     tempDir: runnerTemp()
   };
 }
+var NO_RENAMES = {
+  rehearse: "Remove ns-from and ns-to; the rehearsal chooses its own scratch names",
+  plan: "Split a migration without renames"
+};
 function transferInputs(mode, source, target) {
   const plan2 = {
     databases: databasesInput(),
     namespaces: namespacesInput(mode),
-    drop: booleanInput("drop"),
-    allowMerge: booleanInput("allow-merge"),
-    gzip: booleanInput("gzip"),
-    nsExclude: getMultilineInput("ns-exclude"),
+    drop: booleanInput2("drop"),
+    allowMerge: booleanInput2("allow-merge"),
+    gzip: booleanInput2("gzip"),
+    nsExclude: multilineInput("ns-exclude"),
     renames: renameInputs(),
-    dumpOptions: checkToolOptions(
-      "mongodump",
-      getInput("mongodump-options"),
-      "mongodump-options"
-    ),
+    dumpOptions: checkToolOptions("mongodump", input("mongodump-options"), "mongodump-options"),
     restoreOptions: checkToolOptions(
       "mongorestore",
-      getInput("mongorestore-options"),
+      input("mongorestore-options"),
       "mongorestore-options"
     ),
-    allowFailedDocuments: booleanInput("allow-failed-documents"),
-    verifySample: parseVerifySample(getInput("verify-sample"))
+    allowFailedDocuments: booleanInput2("allow-failed-documents"),
+    verifySample: parseVerifySample(input("verify-sample"))
   };
   checkPlan({ mode, source, target, ...plan2 });
+  const noRenames = NO_RENAMES[mode];
+  if (noRenames && plan2.renames.length > 0) {
+    throw invalidInput("ns-from", `is not used with mode: ${mode}`, noRenames);
+  }
   return plan2;
 }
 function getReportPath() {
-  return resolve2(
-    getInput("report-path") || join4(runnerTemp(), "mongo-restore-guard-report.json")
-  );
+  return resolve2(input("report-path") || join4(runnerTemp(), "mongo-restore-guard-report.json"));
 }
 function modeInput() {
-  const text = getInput("mode") || "migrate";
+  const text = input("mode") || "migrate";
   const mode = MODES.find((m) => m === text);
   if (mode === void 0) {
     throw invalidInput("mode", `"${text}" is not a mode`, `Use one of ${MODES.join(", ")}`);
@@ -57127,7 +57152,7 @@ function modeInput() {
 }
 function appInputs(target, mode) {
   required("app-uri", mode);
-  const apps = getMultilineInput("app-uri").map((line, i) => {
+  const apps = multilineInput("app-uri").map((line, i) => {
     const app = new MongoUri(line, `app-uri (line ${i + 1})`);
     app.mask();
     if (app.username === void 0) {
@@ -57155,12 +57180,12 @@ function uriInput(name, mode) {
   return uri;
 }
 function required(name, mode) {
-  const value = getInput(name);
+  const value = input(name);
   if (value === "") throw missingUri(name, mode, commandLineName(name));
   return value;
 }
 function databasesInput() {
-  const names2 = getInput("databases").split(/[\s,]+/).filter((w) => w !== "");
+  const names2 = input("databases").split(/[\s,]+/).filter((w) => w !== "");
   for (const name of names2) {
     if (!DATABASE_NAME.test(name)) {
       throw invalidInput(
@@ -57173,7 +57198,7 @@ function databasesInput() {
   return names2;
 }
 function consistentInput() {
-  const value = getInput("consistent").trim() || "auto";
+  const value = input("consistent").trim() || "auto";
   if (value === "auto" || value === "true" || value === "false") return value;
   throw invalidInput(
     "consistent",
@@ -57181,20 +57206,20 @@ function consistentInput() {
     "Write auto (a point-in-time copy wherever the source can give one), true (required) or false"
   );
 }
-function booleanInput(name) {
-  if (getInput(name) === "") return false;
+function booleanInput2(name) {
+  if (input(name) === "") return false;
   try {
-    return getBooleanInput(name);
+    return booleanInput(name);
   } catch {
     throw invalidInput(
       name,
-      `"${getInput(name)}" is not a boolean`,
+      `"${input(name)}" is not a boolean`,
       "Write true or false (YAML spellings such as yes, on or 1 are not accepted)"
     );
   }
 }
 function numberInput(name, fallback) {
-  const text = getInput(name) || String(fallback);
+  const text = input(name) || String(fallback);
   const value = Number(text);
   if (!Number.isFinite(value) || value <= 0) {
     throw invalidInput(
@@ -57206,8 +57231,8 @@ function numberInput(name, fallback) {
   return value;
 }
 function renameInputs() {
-  const from = getMultilineInput("ns-from");
-  const to = getMultilineInput("ns-to");
+  const from = multilineInput("ns-from");
+  const to = multilineInput("ns-to");
   if (from.length !== to.length) {
     throw invalidInput(
       "ns-to",
@@ -57223,7 +57248,7 @@ function requiredArchive(mode, fix) {
   return path5;
 }
 function archiveInput(mode) {
-  const text = getInput("archive");
+  const text = input("archive");
   if (text === "") return void 0;
   const path5 = resolve2(text);
   if (mode === "restore") {
@@ -57253,7 +57278,7 @@ function archiveInput(mode) {
   return path5;
 }
 function toolsInputs() {
-  const version = getInput("tools-version");
+  const version = input("tools-version");
   if (version !== "" && version !== "latest" && !/^100\.\d+\.\d+$/.test(version)) {
     throw invalidInput(
       "tools-version",
@@ -57261,7 +57286,7 @@ function toolsInputs() {
       "Write an exact version such as 100.19.1, or latest"
     );
   }
-  const mirror = getInput("tools-mirror");
+  const mirror = input("tools-mirror");
   maskRaw(mirror);
   if (mirror !== "" && !/^https?:\/\/[^\s/]+/.test(mirror)) {
     throw invalidInput(
@@ -57358,12 +57383,6 @@ function planNamespaces(sourceNamespaces2, settings) {
   const skippedByDump = dumpExclusions(settings.dumpOptions);
   return sourceNamespaces2.filter((ns) => !isProtectedNamespace(ns)).filter((ns) => settings.databases.length === 0 || settings.databases.includes(dbOf(ns))).filter((ns) => !excluded.some((pattern) => pattern.test(ns))).filter((ns) => !skippedByDump(collectionOf(ns))).map((ns) => ({ source: ns, target: rename2(ns, settings.renames) }));
 }
-function dbOf(namespace) {
-  return namespace.slice(0, namespace.indexOf("."));
-}
-function collectionOf(namespace) {
-  return namespace.slice(namespace.indexOf(".") + 1);
-}
 function wildcard(pattern) {
   return new RegExp(`^${pattern.split("*").map(escape).join(".*")}$`);
 }
@@ -57386,8 +57405,8 @@ function dumpExclusions(options) {
   const prefixes = [];
   for (let i = 0; i < options.length; i++) {
     const [name, inline] = options[i].split(/=(.*)/s);
-    const list2 = name === "--excludeCollection" ? names2 : name === "--excludeCollectionsWithPrefix" ? prefixes : void 0;
-    list2?.push(inline ?? options[++i]);
+    const list = name === "--excludeCollection" ? names2 : name === "--excludeCollectionsWithPrefix" ? prefixes : void 0;
+    list?.push(inline ?? options[++i]);
   }
   return (collection2) => names2.includes(collection2) || prefixes.some((p) => collection2.startsWith(p));
 }
@@ -57582,6 +57601,9 @@ var STATUS_BY_CODE = /* @__PURE__ */ new Map([
   // AtlasError: Atlas's proxy answers bad credentials with it.
   [8e3, "authentication-failed"]
 ]);
+function isUnauthorized(error2) {
+  return error2 instanceof import_mongodb4.MongoServerError && STATUS_BY_CODE.get(Number(error2.code)) === "unauthorized";
+}
 var APP_NAME = "mongo-restore-guard-probe";
 async function probe(app, required2, timeoutMs) {
   const started = Date.now();
@@ -57609,8 +57631,8 @@ async function probe(app, required2, timeoutMs) {
     }
     const missing = missingPrivileges(required2, status.authInfo.authenticatedUserPrivileges ?? []);
     if (missing.length > 0) {
-      const list2 = missing.map((m) => `${m.database}: ${m.actions.join(", ")}`).join("; ");
-      return result2("unauthorized", `authenticated, but lacks ${list2}`, { missing });
+      const list = missing.map((m) => `${m.database}: ${m.actions.join(", ")}`).join("; ");
+      return result2("unauthorized", `authenticated, but lacks ${list}`, { missing });
     }
     return result2("ok", `authenticated as ${app.username}@${app.authSource} with a new connection`);
   } catch (error2) {
@@ -57822,7 +57844,7 @@ async function refuseNonEmpty(target, namespaces, plan2) {
   const asked = existing ? namespaces.filter((p) => existing.has(p.target)) : namespaces;
   const found = await forEachBounded(asked, SERVER_CONCURRENCY, async ({ target: ns }) => {
     const collection2 = target.client.db(dbOf(ns)).collection(collectionOf(ns));
-    const ranges = plan2.namespaces.filter((l) => l.range !== void 0 && `${l.database}.${l.collection}` === ns).map((l) => ({ _id: l.range }));
+    const ranges = plan2.namespaces.filter((l) => l.range !== void 0 && namespaceOf(l) === ns).map((l) => ({ _id: l.range }));
     const filter = ranges.length > 0 ? { $or: ranges } : {};
     try {
       if (await collection2.findOne(filter, { projection: { _id: 1 } }) === null) return void 0;
@@ -58100,7 +58122,7 @@ function dumpArgs(settings, configFile, to) {
   ];
 }
 function restoreArgs(settings, configFile, from) {
-  const input = {
+  const input2 = {
     stdin: () => "--archive",
     directory: (f) => `--dir=${f.path}`,
     archive: (f) => `--archive=${f.path}`
@@ -58109,7 +58131,7 @@ function restoreArgs(settings, configFile, from) {
     `--config=${configFile}`,
     // -v logs "found collection X bson to restore to Y": which source became which target.
     "-v",
-    from.kind === "stdin" ? input.stdin() : input[from.kind](from),
+    from.kind === "stdin" ? input2.stdin() : input2[from.kind](from),
     ...settings.gzip ? ["--gzip"] : [],
     ...settings.drop ? ["--drop"] : [],
     ...[...PROTECTED_NAMESPACES, ...settings.nsExclude].map((ns) => `--nsExclude=${ns}`),
@@ -58220,7 +58242,7 @@ async function feedConfig(child2, config, stop2) {
 // src/tools/log-lines.ts
 var ECHO_MS = 100;
 var LogLines = class {
-  constructor(prefix, echo2 = (text) => info(text)) {
+  constructor(prefix, echo2 = (text) => info2(text)) {
     this.prefix = prefix;
     this.echo = echo2;
   }
@@ -58331,7 +58353,7 @@ var spawnTools = async (commands, options) => {
   options.signal.addEventListener("abort", onAbort);
   try {
     const finished = [];
-    let input = "ignore";
+    let input2 = "ignore";
     for (const [i, command2] of commands.entries()) {
       const last = i === commands.length - 1;
       const writer = children[i - 1];
@@ -58341,17 +58363,17 @@ var spawnTools = async (commands, options) => {
         if (command2.config) makeFifo(command2.config.path);
         const [bin, args] = parentDeath(command2.bin, command2.args);
         child2 = spawn2(bin, args, {
-          stdio: [input, last ? "ignore" : pipe?.write ?? "pipe", "pipe"]
+          stdio: [input2, last ? "ignore" : pipe?.write ?? "pipe", "pipe"]
         });
       } catch (error2) {
         if (pipe) closeSync2(pipe.read);
         throw error2;
       } finally {
-        if (typeof input === "number") closeSync2(input);
-        else if (typeof input === "object") input.destroy();
+        if (typeof input2 === "number") closeSync2(input2);
+        else if (typeof input2 === "object") input2.destroy();
         if (pipe) closeSync2(pipe.write);
       }
-      input = pipe?.read ?? child2.stdout ?? "ignore";
+      input2 = pipe?.read ?? child2.stdout ?? "ignore";
       if (writer) {
         child2.on("close", (code) => {
           if (writer.exitCode !== null || writer.signalCode !== null) return;
@@ -58515,7 +58537,7 @@ async function streamOne(ctx, plan2, source, target, scope) {
     target,
     (config) => restoreArgs(plan2, config, { kind: "stdin", noIndexRestore: scope.noIndexRestore })
   );
-  info(`${echo(dump2)} | ${echo(restore2)}`);
+  info2(`${echo(dump2)} | ${echo(restore2)}`);
   ctx.observer.restoreStarting();
   const { runs, interruption } = await run(ctx, [dump2, restore2]);
   const [dumpRun, restoreRun] = runs;
@@ -58534,7 +58556,7 @@ async function dumpToDirectory(ctx, plan2, source, databases, directory) {
         source,
         (config) => dumpArgs(plan2, config, { kind: "directory", path: directory, database })
       );
-      info(echo(dump2));
+      info2(echo(dump2));
       const { runs, interruption } = await run(ctx, [dump2]);
       checkRun(runs[0], interruption, "dump", false);
     });
@@ -58551,7 +58573,7 @@ async function restoreFromDump(ctx, plan2, target, from) {
     target,
     (config) => restoreArgs(plan2, config, from)
   );
-  info(echo(restore2));
+  info2(echo(restore2));
   ctx.observer.restoreStarting();
   const { runs, interruption } = await run(ctx, [restore2]);
   return finishRestore(runs[0], interruption);
@@ -58701,7 +58723,7 @@ async function replayOplog(ctx, target, file) {
       target,
       (config) => oplogReplayArgs(config, file, empty)
     );
-    info(echo(replay));
+    info2(echo(replay));
     const { runs, interruption } = await run(ctx, [replay]);
     const done = runs[0];
     checkRun(done, interruption, "restore", true);
@@ -58744,11 +58766,11 @@ function namespacesChanged(change, applied) {
 function targetWritten(differing, from, replayed = false) {
   const when = replayed ? `After the catch-up, the target did not hold what the source held at ${at(from)}, the last entry replayed` : `Before anything was replayed, the target did not hold what the source held at ${at(from)}`;
   const written = replayed ? "Someone (an application already pointed at the target, another run) wrote it during the catch-up; the copy no longer follows the source. " : "Someone (an application already pointed at the target, a second run) wrote it after the copy; a replay on top would mix both. Nothing was written. ";
-  const list2 = differing.slice(0, 5).map((d) => `${d.target} holds ${d.actual} documents, the source held ${d.expected}`).join("; ");
+  const list = differing.slice(0, 5).map((d) => `${d.target} holds ${d.actual} documents, the source held ${d.expected}`).join("; ");
   return new GuardError(
     "TargetWritten",
     "The target was written after the copy",
-    `${when}: ${list2}${differing.length > 5 ? `; and ${differing.length - 5} more` : ""}. ${written}Find the writer, then run the migration (mode: migrate) again.`
+    `${when}: ${list}${differing.length > 5 ? `; and ${differing.length - 5} more` : ""}. ${written}Find the writer, then run the migration (mode: migrate) again.`
   );
 }
 function entryRolledBack(applied, primary) {
@@ -59113,18 +59135,16 @@ function compareCollections(restored, expected, actual, exact) {
           problem: `${have.documents} documents, expected ${exact ? "" : "at least "}${want.documents}`
         });
     }
-    if (want.indexes !== void 0) {
-      const haveSet = new Set(have.indexes.map((i) => `${i.name} ${i.definition}`));
-      const missing = want.indexes.filter((i) => !haveSet.has(`${i.name} ${i.definition}`));
-      if (missing.length > 0)
-        problems.push({
-          namespace: target,
-          check: "indexes",
-          problem: `missing or different indexes: ${missing.map((i) => i.name).join(", ")}`
-        });
-    }
+    const indexes = want.indexes && missingIndexes(want.indexes, have.indexes);
+    if (indexes) problems.push({ namespace: target, check: "indexes", problem: indexes });
     return problems;
   });
+}
+function missingIndexes(want, have) {
+  const present = new Set(have.map((i) => `${i.name} ${i.definition}`));
+  const missing = want.filter((i) => !present.has(`${i.name} ${i.definition}`));
+  if (missing.length === 0) return void 0;
+  return `missing or different indexes: ${missing.map((i) => i.name).join(", ")}`;
 }
 function checkMismatches(mismatches) {
   if (mismatches.length === 0) return;
@@ -59467,7 +59487,6 @@ function expiryMismatches(check2, exact) {
 // src/server/drift.ts
 var import_mongodb14 = __toESM(require_lib3(), 1);
 import { createHash } from "node:crypto";
-var UNAUTHORIZED = 13;
 async function snapshotUsers(admin, timeoutMs) {
   try {
     return await admin.use("drift", timeoutMs, async (client) => {
@@ -59480,7 +59499,7 @@ async function snapshotUsers(admin, timeoutMs) {
       return snapshot;
     });
   } catch (error2) {
-    if (error2 instanceof import_mongodb14.MongoServerError && error2.code === UNAUTHORIZED) {
+    if (isUnauthorized(error2)) {
       throw driftUnavailable(admin);
     }
     throw await adminFailure(admin, error2, timeoutMs);
@@ -59668,7 +59687,7 @@ function judgeUsers(drift, usersAfter) {
       )}. Applications that log in as these users may fail at their next restart; re-register them on the target.`
     );
   }
-  info(`Users: ${usersAfter} on the target, none changed.`);
+  info2(`Users: ${usersAfter} on the target, none changed.`);
 }
 
 // src/report/verify-copy.ts
@@ -59722,7 +59741,7 @@ function defaultOf(name, options) {
   return options["validator"] === void 0 ? void 0 : SERVER_DEFAULTS[name];
 }
 function compareIndexes(want, have, row) {
-  const byName = (list2) => new Map(list2.map((i) => [String(i["name"]), i]));
+  const byName = (list) => new Map(list.map((i) => [String(i["name"]), i]));
   const [wanted, had] = [byName(want), byName(have)];
   const differences = [];
   for (const [name, index] of wanted) {
@@ -60163,17 +60182,17 @@ function shardingDecision(mode, side) {
       };
   }
 }
-function checkSharding(mode, side, hello, input) {
+function checkSharding(mode, side, hello, input2) {
   if (!isMongos(hello)) return void 0;
   const decision = shardingDecision(mode, side);
   if (decision.refuse) {
     throw new GuardError(
       "ShardedCluster",
-      `${input}: a sharded cluster`,
-      `${input}: ${decision.refuse}. Nothing was dumped or written.`
+      `${input2}: a sharded cluster`,
+      `${input2}: ${decision.refuse}. Nothing was dumped or written.`
     );
   }
-  return decision.warn && `${input}: ${decision.warn}.`;
+  return decision.warn && `${input2}: ${decision.warn}.`;
 }
 async function helloOf(uri, timeoutMs) {
   return uri.use("hello", timeoutMs, (c) => c.db("admin").command({ hello: 1 }), true);
@@ -60264,8 +60283,6 @@ function repairFailed(admin, app, error2) {
 }
 
 // src/server/leftovers.ts
-var import_mongodb20 = __toESM(require_lib3(), 1);
-var UNAUTHORIZED2 = 13;
 async function findLeftovers(admin, timeoutMs) {
   try {
     return await admin.use("verify", timeoutMs, async (client) => {
@@ -60281,7 +60298,7 @@ async function findLeftovers(admin, timeoutMs) {
       };
     });
   } catch (error2) {
-    if (!(error2 instanceof import_mongodb20.MongoServerError) || error2.code !== UNAUTHORIZED2) throw error2;
+    if (!isUnauthorized(error2)) throw error2;
     return {
       checked: false,
       reason: `${admin.input} may not read the admin database`,
@@ -60927,7 +60944,7 @@ async function finishCopy(ctx, source, target, start, scope, timeoutMs) {
 }
 
 // src/oplog/saved.ts
-var import_mongodb21 = __toESM(require_lib3(), 1);
+var import_mongodb20 = __toESM(require_lib3(), 1);
 import { createWriteStream as createWriteStream2, existsSync as existsSync5 } from "node:fs";
 import { once as once2 } from "node:events";
 import { rm as rm7 } from "node:fs/promises";
@@ -60940,7 +60957,7 @@ async function saveWindow(source, start, scope, directory, timeoutMs) {
   try {
     window = await captureWindow(source, start, { ...scope, renames: [] }, file, timeoutMs);
     const end = createWriteStream2(file, { flags: "a", mode: 384 });
-    end.end(import_mongodb21.BSON.serialize({ ts: window.end, op: "n", ns: "", o: { msg: END_MESSAGE } }));
+    end.end(import_mongodb20.BSON.serialize({ ts: window.end, op: "n", ns: "", o: { msg: END_MESSAGE } }));
     await once2(end, "close");
   } catch (error2) {
     await rm7(file, { force: true });
@@ -60966,19 +60983,19 @@ async function replaySaved(ctx, target, path5, scope) {
   let entries = 0;
   try {
     for await (const raw of dumpDocuments(join10(path5, OPLOG_FILE), "all")) {
-      const entry = import_mongodb21.BSON.deserialize(raw, RAW);
+      const entry = import_mongodb20.BSON.deserialize(raw, RAW);
       entries++;
-      if (entry.ts instanceof import_mongodb21.Timestamp) at2 = entry.ts;
+      if (entry.ts instanceof import_mongodb20.Timestamp) at2 = entry.ts;
       const filtered = filterEntry(entry, scope);
       writes += filtered.writes;
       if (!filtered.entry) continue;
       kept++;
-      if (!out.write(import_mongodb21.BSON.serialize(filtered.entry))) await once2(out, "drain");
+      if (!out.write(import_mongodb20.BSON.serialize(filtered.entry))) await once2(out, "drain");
     }
     out.end();
     await once2(out, "close");
     const applied = kept > 0 ? await replayOplog(ctx, target, file) : 0;
-    const end = at2 ?? new import_mongodb21.Timestamp({ t: 0, i: 0 });
+    const end = at2 ?? new import_mongodb20.Timestamp({ t: 0, i: 0 });
     return { at: end, wallClock: wallClock(end), writes, entries, applied };
   } finally {
     out.destroy();
@@ -60987,7 +61004,7 @@ async function replaySaved(ctx, target, path5, scope) {
 }
 
 // src/tools/dump-files.ts
-var import_mongodb22 = __toESM(require_lib3(), 1);
+var import_mongodb21 = __toESM(require_lib3(), 1);
 import { createReadStream as createReadStream2 } from "node:fs";
 import { readdir as readdir2, readFile, stat as stat2 } from "node:fs/promises";
 import { join as join11 } from "node:path";
@@ -61041,7 +61058,7 @@ async function readArchive(path5) {
     if (size === TERMINATOR) break;
     if (offset + size > head.length)
       throw unreadable(path5, "it ends inside its prelude (truncated)");
-    documents.push(import_mongodb22.BSON.deserialize(head.subarray(offset, offset + size)));
+    documents.push(import_mongodb21.BSON.deserialize(head.subarray(offset, offset + size)));
     offset += size;
   }
   const namespaces = [];
@@ -61097,7 +61114,7 @@ function preludeComplete(buffer) {
   return false;
 }
 function metadataInfo(namespace, text) {
-  const metadata = import_mongodb22.BSON.EJSON.parse(text, { relaxed: true });
+  const metadata = import_mongodb21.BSON.EJSON.parse(text, { relaxed: true });
   return {
     namespace,
     type: metadata.type ?? "collection",
@@ -61232,7 +61249,7 @@ function seconds(ms) {
 }
 
 // src/server/newest-id.ts
-var import_mongodb23 = __toESM(require_lib3(), 1);
+var import_mongodb22 = __toESM(require_lib3(), 1);
 async function newestObjectId(uri, namespaces, timeoutMs) {
   const found = await uri.use(
     "data-age",
@@ -61242,7 +61259,7 @@ async function newestObjectId(uri, namespaces, timeoutMs) {
       const collection2 = client.db(namespace.slice(0, dot)).collection(namespace.slice(dot + 1));
       const doc = await collection2.find({ _id: { $type: "objectId" } }, { projection: { _id: 1 }, maxTimeMS: timeoutMs }).sort({ _id: -1 }).limit(1).next().catch(() => null);
       const id = doc?.["_id"];
-      return id instanceof import_mongodb23.ObjectId ? { at: id.getTimestamp(), namespace } : void 0;
+      return id instanceof import_mongodb22.ObjectId ? { at: id.getTimestamp(), namespace } : void 0;
     }),
     false,
     SERVER_CONCURRENCY
@@ -61600,7 +61617,7 @@ async function dump(run3) {
 }
 
 // src/server/survey.ts
-var import_mongodb24 = __toESM(require_lib3(), 1);
+var import_mongodb23 = __toESM(require_lib3(), 1);
 async function collectionSizes(uri, namespaces, timeoutMs) {
   return uri.use(
     "plan",
@@ -61695,7 +61712,7 @@ async function ensureCollections(source, target, namespaces, timeoutMs) {
       try {
         await c.db(dbOf(ns)).createCollection(collectionOf(ns), options[i] ?? {});
       } catch (error2) {
-        if (!(error2 instanceof import_mongodb24.MongoServerError && error2.code === NAMESPACE_EXISTS)) throw error2;
+        if (!(error2 instanceof import_mongodb23.MongoServerError && error2.code === NAMESPACE_EXISTS)) throw error2;
       }
     }
   });
@@ -61710,7 +61727,7 @@ async function indexesOf2(uri, namespaces, timeoutMs) {
         const indexes = await c.db(dbOf(ns)).collection(collectionOf(ns)).listIndexes().toArray();
         return indexes.map(indexSpec);
       } catch (error2) {
-        if (error2 instanceof import_mongodb24.MongoServerError && error2.code === NAMESPACE_NOT_FOUND) return [];
+        if (error2 instanceof import_mongodb23.MongoServerError && error2.code === NAMESPACE_NOT_FOUND) return [];
         throw error2;
       }
     }),
@@ -61762,7 +61779,7 @@ async function rangeMismatches(settings) {
 }
 
 // src/pipeline/plan.ts
-var import_mongodb25 = __toESM(require_lib3(), 1);
+var import_mongodb24 = __toESM(require_lib3(), 1);
 import { writeFile as writeFile5 } from "node:fs/promises";
 import { join as join13 } from "node:path";
 var MAX_LINES = 2e3;
@@ -61847,7 +61864,7 @@ async function collectionItems(settings, sizes) {
       );
       const piece = {
         namespace: s.namespace,
-        range: import_mongodb25.BSON.EJSON.stringify(range, { relaxed: false }),
+        range: import_mongodb24.BSON.EJSON.stringify(range, { relaxed: false }),
         documents: count2,
         bytes: bytes2,
         ...buildsIndexes(line) ? { indexes: s.indexes } : {}
@@ -61928,7 +61945,7 @@ async function refuseTaken(settings, scratch) {
 }
 
 // src/pipeline/verify.ts
-var import_mongodb26 = __toESM(require_lib3(), 1);
+var import_mongodb25 = __toESM(require_lib3(), 1);
 async function verify(run3) {
   const { settings, report } = run3;
   const { plan: plan2, target } = settings;
@@ -61993,7 +62010,7 @@ async function incompleteParts(settings) {
   const { plan: plan2, target, probeTimeoutMs: timeout } = settings;
   const parsed = plan2.namespaces.map((p) => ({
     ...p,
-    rangeDoc: p.range === void 0 ? void 0 : import_mongodb26.BSON.EJSON.parse(p.range, { relaxed: false })
+    rangeDoc: p.range === void 0 ? void 0 : import_mongodb25.BSON.EJSON.parse(p.range, { relaxed: false })
   }));
   const have = await rangeCounts(
     target,
@@ -62019,22 +62036,15 @@ async function incompleteParts(settings) {
     }
   });
   withIndexes.forEach((p, i) => {
-    const present = new Set((states[i] ?? []).map((x) => `${x.name} ${x.definition}`));
-    const missing = (p.indexes ?? []).filter((x) => !present.has(`${x.name} ${x.definition}`));
-    if (missing.length > 0) {
-      mismatches.push({
-        part: p.part,
-        namespace: p.namespace,
-        check: "indexes",
-        problem: `missing or different indexes: ${missing.map((x) => x.name).join(", ")}`
-      });
-    }
+    const problem = missingIndexes(p.indexes ?? [], states[i] ?? []);
+    if (problem)
+      mismatches.push({ part: p.part, namespace: p.namespace, check: "indexes", problem });
   });
   const byPart = /* @__PURE__ */ new Map();
   for (const m of mismatches) {
-    const list2 = byPart.get(m.part) ?? [];
-    if (!list2.includes(m.namespace)) list2.push(m.namespace);
-    byPart.set(m.part, list2);
+    const list = byPart.get(m.part) ?? [];
+    if (!list.includes(m.namespace)) list.push(m.namespace);
+    byPart.set(m.part, list);
   }
   const parts = [...byPart].sort(([a], [b]) => a < b ? -1 : 1).map(([part, namespaces]) => ({ part, namespaces }));
   return {
@@ -62092,7 +62102,7 @@ function targetStatement(report, restore2) {
   const how = restore2 === void 0 ? "did not finish" : describeOutcome(restore2.outcome);
   const writing = restore2?.unfinished.length ? ` It was writing ${restore2.unfinished.map((u) => `${u.namespace}${u.progress ? ` (${u.progress})` : ""}`).join(", ")}.` : "";
   const planned = report.plan?.namespaces.map((p) => p.target) ?? [];
-  const scope = planned.length > 0 ? ` The namespaces it could have written, as planned before the run: ${list(planned)}.` : "";
+  const scope = planned.length > 0 ? ` The namespaces it could have written, as planned before the run: ${listed(planned)}.` : "";
   const dropped = report.plan?.drop ? " With drop: true, each of these collections was dropped before it was restored: whatever it held before is gone unless the restore finished it." : "";
   return `mongorestore ${how}${counts}: the target may hold a partial copy.${writing}${scope}${dropped}`;
 }
@@ -62106,7 +62116,7 @@ function catchUpStatement(record, restore2) {
 function dumpStatement(dump2) {
   if (dump2 === void 0 || dump2.outcome === "ok") return "";
   const finished = dump2.finished.map((f) => `${f.namespace} (${f.documents})`);
-  const done = finished.length > 0 ? `after finishing ${list(finished)}` : "before finishing any namespace";
+  const done = finished.length > 0 ? `after finishing ${listed(finished)}` : "before finishing any namespace";
   const writing = dump2.unfinished.length ? `, while writing ${dump2.unfinished.map((u) => `${u.namespace}${u.progress ? ` (${u.progress})` : ""}`).join(", ")}` : "";
   return `mongodump ${describeOutcome(dump2.outcome)} ${done}${writing}.`;
 }
@@ -62127,12 +62137,63 @@ function describeOutcome(outcome) {
     cancelled: "was stopped by the cancellation"
   }[outcome];
 }
-function list(items) {
-  const shown = items.slice(0, LISTED).join(", ");
-  return items.length > LISTED ? `${shown} and ${items.length - LISTED} more` : shown;
+function listed(items, limit = LISTED) {
+  const shown = items.slice(0, limit).join(", ");
+  return items.length > limit ? `${shown} and ${items.length - limit} more` : shown;
 }
 
 // src/report/report.ts
+function newReport() {
+  return {
+    mode: void 0,
+    status: "running",
+    startedAt: (/* @__PURE__ */ new Date()).toISOString(),
+    finishedAt: void 0,
+    source: void 0,
+    target: void 0,
+    archive: void 0,
+    tools: {},
+    versions: void 0,
+    phases: [],
+    dumped: [],
+    restore: void 0,
+    restored: [],
+    dumpFiles: void 0,
+    mismatches: [],
+    copy: void 0,
+    expiry: void 0,
+    sourceWrites: void 0,
+    leftovers: void 0,
+    rehearsal: void 0,
+    users: void 0,
+    repairs: [],
+    managed: void 0,
+    consistency: void 0,
+    targetWritten: false,
+    plan: void 0,
+    toolRuns: [],
+    aftermath: void 0,
+    probes: { before: [], after: [] },
+    verdicts: [],
+    failure: void 0,
+    split: void 0,
+    incompleteParts: [],
+    usersAgainstPlan: [],
+    recovery: void 0,
+    manifest: void 0
+  };
+}
+function probeResult(report) {
+  const latest = report.probes.after.length > 0 ? report.probes.after : report.probes.before;
+  if (latest.length === 0) return "";
+  return latest.find((p) => p.status !== "ok")?.status ?? "ok";
+}
+function runSeconds(report) {
+  const end = report.finishedAt ? Date.parse(report.finishedAt) : Date.now();
+  return Math.round((end - Date.parse(report.startedAt)) / 100) / 10;
+}
+
+// src/report/publish.ts
 import { mkdir as mkdir4, writeFile as writeFile6 } from "node:fs/promises";
 import { dirname as dirname4 } from "node:path";
 
@@ -62155,7 +62216,7 @@ function checkCompatibility(v, allowOlderTarget) {
     ["source", v.source],
     ["target", v.target]
   ]) {
-    if (v.tools && server?.version && atLeast(server.version, AUTH_SCHEMA_GONE_SINCE) && below(v.tools, TOOLS_FOR_8_1)) {
+    if (v.tools && server?.version && compareVersions(server.version, AUTH_SCHEMA_GONE_SINCE) >= 0 && compareVersions(v.tools, TOOLS_FOR_8_1) < 0) {
       return refuse(
         `Tools ${v.tools} cannot work with MongoDB ${server.version}`,
         `The ${side} (${side}-uri) runs MongoDB ${server.version}, and the Database Tools ${v.tools} predate ${TOOLS_FOR_8_1}: they read the auth schema document from admin.system.version, which MongoDB ${AUTH_SCHEMA_GONE_SINCE} removed, so they fail against it. Set tools-version to ${TOOLS_FOR_8_1} or newer (the action's default is), or point tools-path at such tools.`
@@ -62163,7 +62224,7 @@ function checkCompatibility(v, allowOlderTarget) {
     }
   }
   const source = v.source;
-  if (source?.version && atLeast(source.version, RAW_DATA_SINCE) && source.rawData === false) {
+  if (source?.version && compareVersions(source.version, RAW_DATA_SINCE) >= 0 && source.rawData === false) {
     return refuse(
       "The source user may not dump MongoDB 8.3",
       `source-uri: the source runs MongoDB ${source.version}, where mongodump needs the performRawDataOperations privilege on the cluster, and this user lacks it: the dump would fail or miss data. Grant the user the built-in backup role (which includes it), or a role with performRawDataOperations on { cluster: true }.`
@@ -62192,10 +62253,10 @@ function describeVersions(v, toolsSource) {
   ].filter(Boolean).join(", ");
 }
 function olderTarget(source, target) {
-  if (source?.version && target?.version && below(series(target.version), series(source.version))) {
+  if (source?.version && target?.version && compareVersions(series(target.version), series(source.version)) < 0) {
     return { source: `MongoDB ${source.version}`, target: `MongoDB ${target.version}` };
   }
-  if (source?.fcv && target?.fcv && below(target.fcv, source.fcv)) {
+  if (source?.fcv && target?.fcv && compareVersions(target.fcv, source.fcv) < 0) {
     return {
       source: `feature compatibility version ${source.fcv}`,
       target: `feature compatibility version ${target.fcv}`
@@ -62206,17 +62267,14 @@ function olderTarget(source, target) {
 function series(version) {
   return version.split(".").slice(0, 2).join(".");
 }
-function atLeast(version, minimum) {
-  return !below(version, minimum);
-}
-function below(version, than) {
-  const a = version.split(/[.-]/).map((p) => Number.parseInt(p, 10) || 0);
-  const b = than.split(/[.-]/).map((p) => Number.parseInt(p, 10) || 0);
-  for (let i = 0; i < Math.max(a.length, b.length); i++) {
-    const diff = (a[i] ?? 0) - (b[i] ?? 0);
-    if (diff !== 0) return diff < 0;
+function compareVersions(a, b) {
+  const pa = a.split(/[.-]/).map((p) => Number.parseInt(p, 10) || 0);
+  const pb = b.split(/[.-]/).map((p) => Number.parseInt(p, 10) || 0);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const diff = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (diff !== 0) return diff;
   }
-  return false;
+  return 0;
 }
 
 // src/report/summary.ts
@@ -62298,7 +62356,7 @@ function subline(report) {
   if (report.mode === "dump" && report.dumpFiles) {
     const d = report.dumpFiles;
     parts.push(
-      `into <code>${esc(d.path)}</code> (${bytes(d.bytes)}), ${d.namespaces.length} collections: ${esc(listed(d.namespaces))}; users or roles: ${d.credentialNamespaces.length === 0 ? "none" : esc(d.credentialNamespaces.join(", "))}`
+      `into <code>${esc(d.path)}</code> (${bytes(d.bytes)}), ${d.namespaces.length} collections: ${esc(listed(d.namespaces) || "none")}; users or roles: ${d.credentialNamespaces.length === 0 ? "none" : esc(d.credentialNamespaces.join(", "))}`
     );
   }
   if (report.rehearsal) {
@@ -62356,12 +62414,12 @@ function databasesTable(report) {
   };
   const renamed = new Map(report.restored.map((r) => [r.source, r.target]));
   for (const d of report.dumped) {
-    const db = dbOf2(renamed.get(d.namespace) ?? d.namespace);
+    const db = dbOf(renamed.get(d.namespace) ?? d.namespace);
     if (db === "admin") continue;
     entry(db).dumped += d.documents;
   }
   for (const r of report.restored) {
-    const e = entry(dbOf2(r.target));
+    const e = entry(dbOf(r.target));
     e.collections.add(r.target);
     e.restored += r.documents;
     e.failed += r.failures;
@@ -62387,7 +62445,7 @@ function databasesTable(report) {
 function verified(report, db) {
   if (!report.phases.some((p) => p.name === "Verify"))
     return "not verified (the run stopped before)";
-  const inDb = (namespace) => dbOf2(namespace) === db;
+  const inDb = (namespace) => dbOf(namespace) === db;
   const mismatches = report.mismatches.filter((m) => inDb(m.namespace));
   const copy2 = report.copy;
   const marks = [];
@@ -62593,13 +62651,6 @@ ${head}
 ${body}
 </table>`;
 }
-function listed(items, limit = 20) {
-  const shown = items.slice(0, limit).join(", ");
-  return items.length > limit ? `${shown} and ${items.length - limit} more` : shown || "none";
-}
-function dbOf2(namespace) {
-  return namespace.split(".")[0];
-}
 function num(n) {
   return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
 }
@@ -62615,52 +62666,7 @@ function esc(text) {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 }
 
-// src/report/report.ts
-function newReport() {
-  return {
-    mode: void 0,
-    status: "running",
-    startedAt: (/* @__PURE__ */ new Date()).toISOString(),
-    finishedAt: void 0,
-    source: void 0,
-    target: void 0,
-    archive: void 0,
-    tools: {},
-    versions: void 0,
-    phases: [],
-    dumped: [],
-    restore: void 0,
-    restored: [],
-    dumpFiles: void 0,
-    mismatches: [],
-    copy: void 0,
-    expiry: void 0,
-    sourceWrites: void 0,
-    leftovers: void 0,
-    rehearsal: void 0,
-    users: void 0,
-    repairs: [],
-    managed: void 0,
-    consistency: void 0,
-    targetWritten: false,
-    plan: void 0,
-    toolRuns: [],
-    aftermath: void 0,
-    probes: { before: [], after: [] },
-    verdicts: [],
-    failure: void 0,
-    split: void 0,
-    incompleteParts: [],
-    usersAgainstPlan: [],
-    recovery: void 0,
-    manifest: void 0
-  };
-}
-function probeResult(report) {
-  const latest = report.probes.after.length > 0 ? report.probes.after : report.probes.before;
-  if (latest.length === 0) return "";
-  return latest.find((p) => p.status !== "ok")?.status ?? "ok";
-}
+// src/report/publish.ts
 async function publish(report, reportPath, redact2) {
   const json = redact2(JSON.stringify(report, null, 2));
   output("status", report.status);
@@ -62696,13 +62702,8 @@ async function publish(report, reportPath, redact2) {
   if (report.failure) {
     const aftermath = report.aftermath ? ` ${report.aftermath}` : "";
     reportFailure(report.failure.title, redact2(report.failure.message + aftermath));
-    process.exitCode = ExitCode.Failure;
   }
-  if (process.env["GITHUB_STEP_SUMMARY"]) await writeSummary(report, redact2);
-}
-function runSeconds(report) {
-  const end = report.finishedAt ? Date.parse(report.finishedAt) : Date.now();
-  return Math.round((end - Date.parse(report.startedAt)) / 100) / 10;
+  await writeSummary(() => redact2(renderSummary(report)));
 }
 function publishRecovery(r) {
   output("restore-seconds", r.restoreSeconds ?? "");
@@ -62716,9 +62717,6 @@ function publishRecovery(r) {
     "objectives",
     r.objectives.length === 0 ? "" : missed.length === 0 ? "met" : `missed: ${missed.join(", ")}`
   );
-}
-async function writeSummary(report, redact2) {
-  await summary.addRaw(redact2(renderSummary(report)), true).write();
 }
 
 // src/tools/progress.ts
@@ -63266,15 +63264,6 @@ function downloadUrl(build, mirror) {
 function feedUrl(mirror) {
   return mirror ? `${mirror.replace(/\/+$/, "")}/full.json` : OFFICIAL_FEED;
 }
-function compareVersions(a, b) {
-  const pa = a.split(/[.-]/).map((p) => Number.parseInt(p, 10) || 0);
-  const pb = b.split(/[.-]/).map((p) => Number.parseInt(p, 10) || 0);
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-    const diff = (pa[i] ?? 0) - (pb[i] ?? 0);
-    if (diff !== 0) return diff;
-  }
-  return 0;
-}
 function unreadable2(url, why) {
   return new GuardError(
     "ToolUnavailable",
@@ -63465,23 +63454,23 @@ async function obtainTools(request, runner = thisRunner()) {
       if (cached) return cached;
     }
     const url = feedUrl(request.mirror);
-    info(`Reading the release feed ${shownUrl(url)}`);
+    info2(`Reading the release feed ${shownUrl(url)}`);
     const release = resolveRelease(
       parseFeed(await fetchText(url, request.tempDir, request.mirror !== void 0), shownUrl(url)),
       wanted
     );
     if (wanted === "latest") {
-      info(`latest is ${release.version}`);
+      info2(`latest is ${release.version}`);
       const cached = await fromCache(release.version);
       if (cached) return cached;
     }
     const build = chooseBuild(release.builds, runner, release.version);
     const from = downloadUrl(build, request.mirror);
-    info(`Downloading ${build.name}/${build.arch}: ${shownUrl(from)} (sha256 ${build.sha256})`);
+    info2(`Downloading ${build.name}/${build.arch}: ${shownUrl(from)} (sha256 ${build.sha256})`);
     const folder = await install(build, from, release.version, request.tempDir);
     const bins = binsIn(folder);
     const version = await sameVersion(bins, release.version);
-    info(`Checked the sha256, unpacked and cached in ${folder}`);
+    info2(`Checked the sha256, unpacked and cached in ${folder}`);
     return { bins, version, source: "download", build: fileName(build.url) };
   });
 }
@@ -63492,14 +63481,12 @@ async function fromCache(version) {
   try {
     bins = binsIn(folder);
   } catch {
-    info(`The tool cache's ${folder} lacks the tools; downloading them again.`);
+    info2(`The tool cache's ${folder} lacks the tools; downloading them again.`);
     return void 0;
   }
   const checked2 = await sameVersion(bins, version);
   const build = await cachedBuild(folder);
-  info(
-    `Found the tools ${checked2} in the tool cache: ${folder}${build ? ` (${build.file})` : ""}`
-  );
+  info2(`Found the tools ${checked2} in the tool cache: ${folder}${build ? ` (${build.file})` : ""}`);
   return { bins, version: checked2, source: "cache", build: build?.file };
 }
 function binsIn(folder) {
@@ -63537,7 +63524,6 @@ function thisRunner() {
 }
 
 // src/server/versions.ts
-var RAW_DATA_SINCE2 = "8.3";
 async function readVersions(settings, tools) {
   const dumps = ["migrate", "rehearse", "dump", "plan"].includes(settings.mode);
   const source = sourceOf(settings);
@@ -63548,7 +63534,7 @@ async function readVersions(settings, tools) {
     restores && target ? readServer(target, settings.probeTimeoutMs, false) : void 0
   ]);
   const versions = { tools, source: sourceVersion, target: targetVersion };
-  info(`Versions: ${describeVersions(versions)}`);
+  info2(`Versions: ${describeVersions(versions)}`);
   return versions;
 }
 function refuseIncompatible(versions, allowOlderTarget) {
@@ -63562,7 +63548,7 @@ async function readServer(uri, timeoutMs, isSource) {
       const build = await client.db("admin").command({ buildInfo: 1 });
       const version = typeof build["version"] === "string" ? build["version"] : void 0;
       const fcv = await featureCompatibility(client);
-      const rawData = isSource && version && !below(version, RAW_DATA_SINCE2) ? await holdsRawData(client, uri) : void 0;
+      const rawData = isSource && version && compareVersions(version, RAW_DATA_SINCE) >= 0 ? await holdsRawData(client, uri) : void 0;
       return { version, fcv, ...rawData !== void 0 && { rawData } };
     });
   } catch {

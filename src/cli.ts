@@ -5,7 +5,6 @@
 import { exitCode, HELP, inputsFromArgv } from './input/cli-args.js'
 import { run } from './main.js'
 import { useCommandLine } from './interface.js'
-import { disableLogMasking } from './secrets.js'
 
 const argv = process.argv.slice(2)
 if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
@@ -18,7 +17,7 @@ try {
   process.stderr.write(`${(error as Error).message}\n\n${HELP}`)
   process.exit(2)
 }
-disableLogMasking()
+// Plain lines from here on, and no ::add-mask:: (it would print the secret it hides).
 useCommandLine()
 const controller = new AbortController()
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => controller.abort())

@@ -1,6 +1,8 @@
 // Who reads what the run prints: a GitHub runner (workflow commands, inputs by their action
 // names) or a person at a terminal (plain lines; flags and environment variables). The command
-// line switches it once, as it does disableLogMasking(); nothing else changes between the two.
+// line switches it once; nothing else changes between the two, and no other file of src/ speaks
+// to the runner (@actions/core) itself. The command line passes its flags as the same INPUT_*
+// variables a runner sets, so the inputs are read the same way on both.
 import * as core from '@actions/core'
 import { invalidInput, type GuardError } from './errors.js'
 
@@ -11,16 +13,37 @@ export function useCommandLine(): void {
   commandLine = true
 }
 
+/** An input by its action name (INPUT_<NAME>), trimmed; '' when absent. */
+export function input(name: string): string {
+  return core.getInput(name)
+}
+
+/** A multi-line input's lines, trimmed, without the empty ones. */
+export function multilineInput(name: string): string[] {
+  return core.getMultilineInput(name)
+}
+
+/** A YAML 1.2 boolean input (true/True/TRUE, false/False/FALSE); throws on anything else. */
+export function booleanInput(name: string): boolean {
+  return core.getBooleanInput(name)
+}
+
+/** Hides a secret in a runner's log; a terminal has no masking, and `::add-mask::` would print it. */
+export function maskSecret(secret: string): void {
+  if (!commandLine && secret !== '') core.setSecret(secret)
+}
+
 /** A step output; on the command line a plain `name: value` line (none when empty). */
 export function output(name: string, value: string | number): void {
   if (!commandLine) core.setOutput(name, value)
   else if (value !== '') process.stdout.write(`${name}: ${value}\n`)
 }
 
-/** The run's failure: an error annotation for a runner, plain lines on stderr for a person. */
+/** The run's failure: an error annotation for a runner, `error:` lines on stderr for a person; exit code 1. */
 export function reportFailure(title: string, message: string): void {
   if (commandLine) process.stderr.write(`error: ${title}\n${message}\n`)
   else core.error(message, { title })
+  process.exitCode = core.ExitCode.Failure
 }
 
 /** A warning: an annotation for a runner, `warning:` lines on stderr for a person. */
@@ -44,6 +67,11 @@ export function info(message: string): void {
 /** Detail for whoever debugs a run on a runner (ACTIONS_STEP_DEBUG); never on the command line. */
 export function debug(message: string): void {
   if (!commandLine) core.debug(message)
+}
+
+/** Appends the rendered markdown to the job summary, where the runner names a file for it. */
+export async function writeSummary(render: () => string): Promise<void> {
+  if (process.env['GITHUB_STEP_SUMMARY']) await core.summary.addRaw(render(), true).write()
 }
 
 /** A phase of the run: a collapsible log group for a runner, a heading line for a person. */

@@ -3,8 +3,7 @@
 // `--config` (never argv, which `ps` shows): through a FIFO written once, so that no password is
 // ever in a file a killed run could leave behind, or on Windows, which has no FIFO the tools can
 // open by path, through a 0600 file.
-import { debug } from './interface.js'
-import * as core from '@actions/core'
+import { debug, maskSecret } from './interface.js'
 import { ConnectionString } from 'mongodb-connection-string-url'
 import { MongoClient, type MongoClientOptions } from 'mongodb'
 import { writeSync } from 'node:fs'
@@ -13,19 +12,6 @@ import { join } from 'node:path'
 import { invalidInput, type GuardError } from './errors.js'
 
 const DEFAULT_PORT = 27017
-
-// `::add-mask::` makes a runner hide a value; anywhere else it would print the value itself.
-let maskInLog = true
-
-/** For the command line: there is no runner to read `::add-mask::`, so never print one. */
-export function disableLogMasking(): void {
-  maskInLog = false
-}
-
-/** Registers a secret with the runner's log masking. */
-export function maskSecret(secret: string): void {
-  if (maskInLog && secret !== '') core.setSecret(secret)
-}
 
 /** A validated connection string. Only this module can read the credentials it holds. */
 export class MongoUri {

@@ -1,6 +1,6 @@
 // Runs dist/cli.js as a user runs it from another CI or cron: a mode, flags, connection strings
-// in the environment, its own temp directory; then reads back what it printed and wrote, and
-// sweeps all of it for secrets.
+// in the environment, its own temp directory; then reads back what it printed and wrote, sweeps
+// all of it for secrets, and fails on any line a runner would read as a workflow command.
 import { spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -60,6 +60,7 @@ export async function runCli(
       ...secrets,
       ...(options.secrets ?? [])
     ])
+    assertNoWorkflowCommands(`the command line ${args[0] ?? ''} (exit ${code})`, stdout, stderr)
     return {
       code,
       stdout,
@@ -68,6 +69,19 @@ export async function runCli(
     }
   } finally {
     rmSync(temp, { recursive: true, force: true })
+  }
+}
+
+/** Lines a GitHub runner would read as workflow commands (::warning, ::group, ::add-mask…). */
+export function workflowCommands(...outputs: string[]): string[] {
+  return outputs.flatMap((text) => text.split('\n').filter((line) => line.startsWith('::')))
+}
+
+/** The command line speaks to a person: a `::` line there is a runner's command printed raw. */
+export function assertNoWorkflowCommands(what: string, stdout: string, stderr: string): void {
+  const commands = workflowCommands(stdout, stderr)
+  if (commands.length > 0) {
+    throw new Error(`${what} printed workflow commands:\n${commands.join('\n')}`)
   }
 }
 

@@ -1,12 +1,8 @@
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { GuardError } from '../../src/errors.ts'
-import {
-  checkPlan,
-  checkToolOptions,
-  isProtectedNamespace,
-  PROTECTED_NAMESPACES
-} from '../../src/input/guard.ts'
+import { checkPlan, checkToolOptions } from '../../src/input/guard.ts'
+import { isProtectedNamespace, PROTECTED_NAMESPACES } from '../../src/input/namespace.ts'
 import { MongoUri } from '../../src/secrets.ts'
 
 const source = new MongoUri('mongodb://u:p@old.example:27017/', 'source-uri')

@@ -153,6 +153,28 @@ describe('inputs', () => {
         /^ns-to: has 0 lines but ns-from has 1/
       ],
       [
+        {
+          mode: 'rehearse',
+          'source-uri': SOURCE,
+          'target-uri': TARGET,
+          'app-uri': APP,
+          'ns-from': 'a.*',
+          'ns-to': 'b.*'
+        },
+        /^ns-from: is not used with mode: rehearse\. Remove ns-from and ns-to; the rehearsal chooses its own scratch names/
+      ],
+      [
+        {
+          mode: 'plan',
+          'source-uri': SOURCE,
+          'target-uri': TARGET,
+          'app-uri': APP,
+          'ns-from': 'a.*',
+          'ns-to': 'b.*'
+        },
+        /^ns-from: is not used with mode: plan\. Split a migration without renames/
+      ],
+      [
         { 'source-uri': SOURCE, 'target-uri': TARGET, 'app-uri': APP, 'timeout-minutes': '0' },
         /^timeout-minutes: "0" is not a positive number/
       ]

@@ -16,7 +16,8 @@ import {
   piecesFor,
   queryOf
 } from '../../src/input/parts.ts'
-import { parsePlan, planOutputs, PLAN_FORMAT, type SplitPlan } from '../../src/input/split-plan.ts'
+import { parsePlan, planOutputs } from '../../src/input/split-plan.ts'
+import { PLAN_FORMAT, type SplitPlan } from '../../src/input/plan-file.ts'
 import { getInputs } from '../../src/input/inputs.ts'
 import { checkSharding, shardingDecision } from '../../src/server/sharding.ts'
 import { dumpArgs, restoreArgs } from '../../src/tools/args.ts'

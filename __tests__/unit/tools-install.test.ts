@@ -7,12 +7,12 @@ import { mkdtempSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { GuardError } from '../../src/errors.ts'
 import {
-  compareVersions,
   downloadUrl,
   parseFeed,
   resolveRelease,
   type FeedBuild
 } from '../../src/tools/install/feed.ts'
+import { compareVersions } from '../../src/server/compatibility.ts'
 import { obtainTools } from '../../src/tools/install/index.ts'
 import { shownUrl as shown } from '../../src/secrets.ts'
 import {

@@ -15,7 +15,7 @@ import {
   stopAllServers,
   type MongoServer
 } from '../../__tests__/support/testbed.ts'
-import { SYSTEM_DATABASES } from '../../src/input/guard.ts'
+import { SYSTEM_DATABASES } from '../../src/input/namespace.ts'
 import { COLLECTIONS, DB } from './dataset.ts'
 import { mustSucceed, timed, type TimedRun } from './measure.ts'
 

@@ -5,7 +5,7 @@
 import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { binaries } from '../../__tests__/support/testbed.ts'
-import { SYSTEM_DATABASES } from '../../src/input/guard.ts'
+import { SYSTEM_DATABASES } from '../../src/input/namespace.ts'
 import { APP_PASSWORD, emptyTarget, type Bed } from './bed.ts'
 import { fmtS, loadavg, log, median, mustSucceed, sleep, timed } from './measure.ts'
 import { measuredAction, TUNING_VARIANTS } from './rows.ts'

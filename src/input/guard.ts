@@ -2,32 +2,8 @@
 // Pure functions, so every refusal is unit-tested without a server.
 import { forbidden, invalidInput, type GuardError } from '../errors.js'
 import type { MongoUri } from '../secrets.js'
+import { SYSTEM_DATABASES } from './namespace.js'
 import type { Mode, Rename, TransferPlan } from './settings.js'
-
-/** Databases that hold the server's own users, roles and state: never dumped to disk, restored or replayed into. */
-export const SYSTEM_DATABASES = ['admin', 'local', 'config']
-
-/**
- * Always passed to mongorestore: every system database (a replica set's whole-deployment dump
- * carries config.external_validation_keys and config.tenantMigration*, measured on 6.0.5) and
- * legacy per-database users.
- */
-export const PROTECTED_NAMESPACES = [
-  ...SYSTEM_DATABASES.map((db) => `${db}.*`),
-  '*.system.users',
-  '*.system.roles'
-]
-
-/** Users and roles: admin's collections and any database's system.users/system.roles. */
-export function isCredentialNamespace(namespace: string): boolean {
-  return namespace.startsWith('admin.') || /\.system\.(users|roles)$/.test(namespace)
-}
-
-/** Whether PROTECTED_NAMESPACES covers `namespace`: such a namespace is never restored or replayed. */
-export function isProtectedNamespace(namespace: string): boolean {
-  const db = namespace.slice(0, namespace.indexOf('.'))
-  return SYSTEM_DATABASES.includes(db) || isCredentialNamespace(namespace)
-}
 
 interface OptionRule {
   /** The option takes a value (`--opt value` or `--opt=value`). */

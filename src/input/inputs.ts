@@ -1,20 +1,30 @@
 // src/input/: what the user asked for. The inputs and the command line's flags, the settings
 // each mode gets, the guard's refusals, the namespace plan and the privilege requirements. Pure
-// but for this file, which reads the environment; it imports only errors.ts and secrets.ts.
+// but for this file, which reads the environment; the folder imports only errors.ts,
+// interface.ts (the inputs, a warning) and secrets.ts.
 //
-// The only module that reads the action's inputs and environment. It returns validated Settings
-// or throws an error that names the input and the fix, before anything touches a database.
-import * as core from '@actions/core'
+// The only module that reads the action's inputs (through interface.ts) and environment. It
+// returns validated Settings or throws an error that names the input and the fix, before any
+// tool is downloaded and before anything connects to a database.
 import { existsSync, readFileSync } from 'node:fs'
 import { homedir, tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { invalidInput } from '../errors.js'
-import { debug, missingUri, warning } from '../interface.js'
+import {
+  booleanInput as yamlBoolean,
+  debug,
+  input,
+  missingUri,
+  multilineInput,
+  warning
+} from '../interface.js'
 import { commandLineName } from './cli-args.js'
 import { checkPlan, checkToolOptions } from './guard.js'
 import { parseDuration, type Objectives } from './objectives.js'
-import { MAX_PARTS, parseNamespaceLines, type PartLine } from './parts.js'
-import { parsePlan, type SplitPlan } from './split-plan.js'
+import type { PartLine } from './namespace.js'
+import { MAX_PARTS, parseNamespaceLines } from './parts.js'
+import { parsePlan } from './split-plan.js'
+import type { SplitPlan } from './plan-file.js'
 import { DATABASE_NAME, parsePrivileges } from './privileges.js'
 import { maskRaw, MongoUri, shownUrl } from '../secrets.js'
 import {
@@ -31,8 +41,8 @@ import { parseVerifySample } from './verify-sample.js'
 
 export function getInputs(): Settings {
   // Mask before parsing: even a malformed string must never be printed.
-  for (const name of ['source-uri', 'target-uri', 'target-admin-uri']) maskRaw(core.getInput(name))
-  for (const line of core.getMultilineInput('app-uri')) maskRaw(line)
+  for (const name of ['source-uri', 'target-uri', 'target-admin-uri']) maskRaw(input(name))
+  for (const line of multilineInput('app-uri')) maskRaw(line)
 
   const settings = settingsFor(modeInput())
   debug(`Settings: ${JSON.stringify(settings)}`) // MongoUri serialises redacted
@@ -94,7 +104,7 @@ function settingsFor(mode: Mode): Settings {
       }
     }
     case 'probe': {
-      const target = core.getInput('target-uri') === '' ? undefined : uriInput('target-uri', mode)
+      const target = input('target-uri') === '' ? undefined : uriInput('target-uri', mode)
       return { mode, ...commonInputs(mode, target), target }
     }
     case 'plan': {
@@ -142,7 +152,7 @@ function settingsFor(mode: Mode): Settings {
 
 /** catch-up: the migration's T, given as the output itself or the path of a report file. */
 function consistentAtInput(): OplogTime {
-  const text = core.getInput('consistent-at').trim()
+  const text = input('consistent-at').trim()
   if (text === '') {
     throw invalidInput(
       'consistent-at',
@@ -180,7 +190,7 @@ function parseJson(text: string): unknown {
 
 /** The plan's JSON (the plan job's output), or the path of its plan file. */
 function planInput(): SplitPlan {
-  const text = core.getInput('plan').trim()
+  const text = input('plan').trim()
   if (text === '') {
     throw invalidInput(
       'plan',
@@ -203,7 +213,7 @@ function planInput(): SplitPlan {
 /** The recovery objectives: only the modes that restore are held to them. */
 function objectivesInput(mode: Mode): Objectives {
   const names = ['max-restore-duration', 'max-data-age']
-  const given = names.find((name) => core.getInput(name) !== '')
+  const given = names.find((name) => input(name) !== '')
   if (given && mode !== 'migrate' && mode !== 'rehearse' && mode !== 'restore') {
     throw invalidInput(
       given,
@@ -212,23 +222,22 @@ function objectivesInput(mode: Mode): Objectives {
     )
   }
   return {
-    maxRestoreMs: parseDuration('max-restore-duration', core.getInput('max-restore-duration')),
-    maxDataAgeMs: parseDuration('max-data-age', core.getInput('max-data-age'))
+    maxRestoreMs: parseDuration('max-restore-duration', input('max-restore-duration')),
+    maxDataAgeMs: parseDuration('max-data-age', input('max-data-age'))
   }
 }
 
 /** A part job's namespaces: only migrate takes them, streamed, without databases or renames. */
 function namespacesInput(mode: Mode): PartLine[] {
-  const lines = core.getMultilineInput('namespaces')
+  const lines = multilineInput('namespaces')
   if (lines.length === 0) return []
   const why = (other: string) => `cannot be combined with ${other}`
   const fix =
     'A part job of a split migration is mode: migrate with namespaces alone, as the plan job wrote them'
   if (mode !== 'migrate') throw invalidInput('namespaces', `is not used with mode: ${mode}`, fix)
-  if (core.getInput('databases') !== '') throw invalidInput('namespaces', why('databases'), fix)
-  if (core.getInput('archive') !== '') throw invalidInput('namespaces', why('archive'), fix)
-  if (core.getMultilineInput('ns-from').length > 0)
-    throw invalidInput('namespaces', why('ns-from'), fix)
+  if (input('databases') !== '') throw invalidInput('namespaces', why('databases'), fix)
+  if (input('archive') !== '') throw invalidInput('namespaces', why('archive'), fix)
+  if (multilineInput('ns-from').length > 0) throw invalidInput('namespaces', why('ns-from'), fix)
   const parsed = parseNamespaceLines(lines)
   if (booleanInput('drop') && parsed.some((l) => l.range !== undefined)) {
     throw invalidInput(
@@ -244,8 +253,7 @@ function namespacesInput(mode: Mode): PartLine[] {
 function commonInputs(mode: Mode, target: MongoUri | undefined) {
   // The plan job writes nothing and probes no app; the part jobs and the verify job do.
   const apps = mode === 'dump' || mode === 'plan' ? [] : appInputs(target, mode)
-  const adminUri =
-    core.getInput('target-admin-uri') === '' ? undefined : uriInput('target-admin-uri', mode)
+  const adminUri = input('target-admin-uri') === '' ? undefined : uriInput('target-admin-uri', mode)
   const repairAppUser = booleanInput('repair-app-user')
   if (repairAppUser && !adminUri && !target) {
     throw invalidInput(
@@ -256,16 +264,22 @@ function commonInputs(mode: Mode, target: MongoUri | undefined) {
   }
   return {
     apps,
-    privileges: parsePrivileges(core.getMultilineInput('app-privileges')),
+    privileges: parsePrivileges(multilineInput('app-privileges')),
     adminUri,
     repairAppUser,
     probeTimeoutMs: numberInput('probe-timeout-seconds', 10) * 1000,
     phaseTimeoutMs: numberInput('timeout-minutes', 60) * 60_000,
-    toolsPath: core.getInput('tools-path') || undefined,
+    toolsPath: input('tools-path') || undefined,
     ...toolsInputs(),
     allowOlderTarget: booleanInput('allow-older-target'),
     tempDir: runnerTemp()
   }
+}
+
+/** The modes that choose the target's names themselves refuse ns-from/ns-to: why, and the fix. */
+const NO_RENAMES: Partial<Record<Mode, string>> = {
+  rehearse: 'Remove ns-from and ns-to; the rehearsal chooses its own scratch names',
+  plan: 'Split a migration without renames'
 }
 
 /** How to dump and restore, checked by the guard before anything runs. */
@@ -280,34 +294,32 @@ function transferInputs(
     drop: booleanInput('drop'),
     allowMerge: booleanInput('allow-merge'),
     gzip: booleanInput('gzip'),
-    nsExclude: core.getMultilineInput('ns-exclude'),
+    nsExclude: multilineInput('ns-exclude'),
     renames: renameInputs(),
-    dumpOptions: checkToolOptions(
-      'mongodump',
-      core.getInput('mongodump-options'),
-      'mongodump-options'
-    ),
+    dumpOptions: checkToolOptions('mongodump', input('mongodump-options'), 'mongodump-options'),
     restoreOptions: checkToolOptions(
       'mongorestore',
-      core.getInput('mongorestore-options'),
+      input('mongorestore-options'),
       'mongorestore-options'
     ),
     allowFailedDocuments: booleanInput('allow-failed-documents'),
-    verifySample: parseVerifySample(core.getInput('verify-sample'))
+    verifySample: parseVerifySample(input('verify-sample'))
   }
   checkPlan({ mode, source, target, ...plan })
+  const noRenames = NO_RENAMES[mode]
+  if (noRenames && plan.renames.length > 0) {
+    throw invalidInput('ns-from', `is not used with mode: ${mode}`, noRenames)
+  }
   return plan
 }
 
 /** Read on its own so that a run refused for bad input still writes its report. */
 export function getReportPath(): string {
-  return resolve(
-    core.getInput('report-path') || join(runnerTemp(), 'mongo-restore-guard-report.json')
-  )
+  return resolve(input('report-path') || join(runnerTemp(), 'mongo-restore-guard-report.json'))
 }
 
 function modeInput(): Mode {
-  const text = core.getInput('mode') || 'migrate'
+  const text = input('mode') || 'migrate'
   const mode = MODES.find((m) => m === text)
   if (mode === undefined) {
     throw invalidInput('mode', `"${text}" is not a mode`, `Use one of ${MODES.join(', ')}`)
@@ -317,7 +329,7 @@ function modeInput(): Mode {
 
 function appInputs(target: MongoUri | undefined, mode: Mode): MongoUri[] {
   required('app-uri', mode)
-  const apps = core.getMultilineInput('app-uri').map((line, i) => {
+  const apps = multilineInput('app-uri').map((line, i) => {
     const app = new MongoUri(line, `app-uri (line ${i + 1})`)
     app.mask()
     if (app.username === undefined) {
@@ -348,15 +360,14 @@ function uriInput(name: string, mode: Mode): MongoUri {
 
 /** A required input's value; an empty one is often a secret this workflow cannot read. */
 function required(name: string, mode: Mode): string {
-  const value = core.getInput(name)
+  const value = input(name)
   if (value === '') throw missingUri(name, mode, commandLineName(name))
   return value
 }
 
 /** Comma- or line-separated database names. */
 function databasesInput(): string[] {
-  const names = core
-    .getInput('databases')
+  const names = input('databases')
     .split(/[\s,]+/)
     .filter((w) => w !== '')
   for (const name of names) {
@@ -373,7 +384,7 @@ function databasesInput(): string[] {
 
 /** consistent: auto (the default, also on the command line), true or false. */
 function consistentInput(): Consistent {
-  const value = core.getInput('consistent').trim() || 'auto'
+  const value = input('consistent').trim() || 'auto'
   if (value === 'auto' || value === 'true' || value === 'false') return value
   throw invalidInput(
     'consistent',
@@ -385,20 +396,20 @@ function consistentInput(): Consistent {
 // An empty input takes the action.yml default; the command line, which has no action.yml,
 // relies on it too: booleans default to false, numbers to the value given here.
 function booleanInput(name: string): boolean {
-  if (core.getInput(name) === '') return false
+  if (input(name) === '') return false
   try {
-    return core.getBooleanInput(name)
+    return yamlBoolean(name)
   } catch {
     throw invalidInput(
       name,
-      `"${core.getInput(name)}" is not a boolean`,
+      `"${input(name)}" is not a boolean`,
       'Write true or false (YAML spellings such as yes, on or 1 are not accepted)'
     )
   }
 }
 
 function numberInput(name: string, fallback: number): number {
-  const text = core.getInput(name) || String(fallback)
+  const text = input(name) || String(fallback)
   const value = Number(text)
   if (!Number.isFinite(value) || value <= 0) {
     throw invalidInput(
@@ -411,8 +422,8 @@ function numberInput(name: string, fallback: number): number {
 }
 
 function renameInputs(): Rename[] {
-  const from = core.getMultilineInput('ns-from')
-  const to = core.getMultilineInput('ns-to')
+  const from = multilineInput('ns-from')
+  const to = multilineInput('ns-to')
   if (from.length !== to.length) {
     throw invalidInput(
       'ns-to',
@@ -430,7 +441,7 @@ function requiredArchive(mode: 'dump' | 'restore', fix: string): string {
 }
 
 function archiveInput(mode: Mode): string | undefined {
-  const text = core.getInput('archive')
+  const text = input('archive')
   if (text === '') return undefined
   const path = resolve(text)
   if (mode === 'restore') {
@@ -462,7 +473,7 @@ function archiveInput(mode: Mode): string | undefined {
 
 /** tools-version (exact or latest; empty: PATH), tools-mirror, and where the tool cache lives. */
 function toolsInputs(): Pick<Settings, 'toolsVersion' | 'toolsMirror' | 'toolCacheDir'> {
-  const version = core.getInput('tools-version')
+  const version = input('tools-version')
   if (version !== '' && version !== 'latest' && !/^100\.\d+\.\d+$/.test(version)) {
     throw invalidInput(
       'tools-version',
@@ -470,7 +481,7 @@ function toolsInputs(): Pick<Settings, 'toolsVersion' | 'toolsMirror' | 'toolCac
       'Write an exact version such as 100.19.1, or latest'
     )
   }
-  const mirror = core.getInput('tools-mirror')
+  const mirror = input('tools-mirror')
   // A mirror may carry credentials in its URL; they must never reach the log.
   maskRaw(mirror)
   if (mirror !== '' && !/^https?:\/\/[^\s/]+/.test(mirror)) {

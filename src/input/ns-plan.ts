@@ -1,7 +1,7 @@
 // Which namespaces a run will write, worked out before anything is dumped: the source's
 // collections, filtered and renamed the way mongorestore will (approximately: mongorestore
 // decides from the dump itself). Pure, so it is unit-tested without a server.
-import { isProtectedNamespace } from './guard.js'
+import { collectionOf, dbOf, isProtectedNamespace } from './namespace.js'
 import type { TransferPlan } from './settings.js'
 
 /** A namespace of the source and the namespace of the target it is restored into. */
@@ -24,14 +24,6 @@ export function planNamespaces(
     .filter((ns) => !excluded.some((pattern) => pattern.test(ns)))
     .filter((ns) => !skippedByDump(collectionOf(ns)))
     .map((ns) => ({ source: ns, target: rename(ns, settings.renames) }))
-}
-
-export function dbOf(namespace: string): string {
-  return namespace.slice(0, namespace.indexOf('.'))
-}
-
-export function collectionOf(namespace: string): string {
-  return namespace.slice(namespace.indexOf('.') + 1)
 }
 
 /** mongorestore's filter syntax: `*` matches anything, dots included; the pattern is anchored. */

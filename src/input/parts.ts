@@ -3,29 +3,13 @@
 // collection into pieces. Pure, so the planning is unit-tested without a server.
 import { BSON, type Document } from 'mongodb'
 import { forbidden, invalidInput } from '../errors.js'
-import { isProtectedNamespace, SYSTEM_DATABASES } from './guard.js'
+import { isProtectedNamespace, namespaceOf, SYSTEM_DATABASES, type PartLine } from './namespace.js'
 import { DATABASE_NAME } from './privileges.js'
 import type { TransferPlan } from './settings.js'
-
-/**
- * One line of the `namespaces` input: `db.coll`, `db.*` (the whole database), or `db.coll`
- * followed by a space and an `_id` range as canonical extended JSON.
- */
-export interface PartLine {
-  database: string
-  /** undefined: every collection of the database (`db.*`). */
-  collection: string | undefined
-  /** The condition on `_id` (e.g. `{"$gte":…,"$lt":…}`); undefined: the whole collection. */
-  range: Document | undefined
-}
 
 /** GitHub's limits: 256 jobs in a matrix; keep the outputs well under the 1 MB per job. */
 export const MAX_PARTS = 256
 export const OUTPUT_BUDGET = 512 * 1024
-
-export function namespaceOf(line: PartLine): string {
-  return `${line.database}.${line.collection ?? '*'}`
-}
 
 /** The line as a part job reads it back: exact, canonical extended JSON for the range. */
 export function formatLine(line: PartLine): string {
@@ -164,5 +148,5 @@ export function matrixOf(parts: readonly PartLine[][]): string {
 /** The collections of a part that sibling parts fill at once (a line with an `_id` range). */
 export function rangedNamespaces(plan: TransferPlan): string[] {
   const ranged = plan.namespaces.filter((l) => l.range !== undefined)
-  return [...new Set(ranged.map((l) => `${l.database}.${l.collection}`))]
+  return [...new Set(ranged.map(namespaceOf))]
 }

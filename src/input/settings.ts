@@ -3,10 +3,10 @@
 // rehearsal's scratch names, a dump's compression) builds a new `TransferPlan` from these.
 import type { MongoUri } from '../secrets.js'
 import type { Objectives } from './objectives.js'
-import type { PartLine } from './parts.js'
+import type { PartLine } from './namespace.js'
 import type { PrivilegeRequirement } from './privileges.js'
 import type { SampleSize } from './verify-sample.js'
-import type { SplitPlan } from './split-plan.js'
+import type { SplitPlan } from './plan-file.js'
 
 /** A `--nsFrom`/`--nsTo` pair for mongorestore. */
 export interface Rename {

@@ -5,7 +5,8 @@
 // the oplog holds in (T, X], those inside transactions (applyOps) included. Added for issue 21
 // beside the oplog module of issue 20.
 import { Timestamp, type Db } from 'mongodb'
-import { collectionOf, dbOf, type PlannedNamespace } from '../input/ns-plan.js'
+import { collectionOf, dbOf } from '../input/namespace.js'
+import type { PlannedNamespace } from '../input/ns-plan.js'
 import type { OplogTime } from '../input/settings.js'
 import type { MongoUri } from '../secrets.js'
 

@@ -4,8 +4,8 @@
 // every kind of entry is unit-tested in one table.
 import type { Document } from 'mongodb'
 import { GuardError } from '../errors.js'
-import { isProtectedNamespace, SYSTEM_DATABASES } from '../input/guard.js'
-import { collectionOf, dbOf, planNamespaces } from '../input/ns-plan.js'
+import { collectionOf, dbOf, isProtectedNamespace, SYSTEM_DATABASES } from '../input/namespace.js'
+import { planNamespaces } from '../input/ns-plan.js'
 import type { TransferPlan } from '../input/settings.js'
 
 /** What decides whether an entry belongs to the copy: the plan's namespaces and renames. */

@@ -2,7 +2,7 @@
 // of mongodump's oplog.bson) in the run's private directory, and its replay on the target by
 // mongorestore --oplogReplay --oplogFile, which applies each entry with applyOps, buffers
 // transactions by lsid/txnNumber and strips `ui` (mongorestore/oplog.go, tools 100.7.0).
-import * as core from '@actions/core'
+import { info } from '../interface.js'
 import { createWriteStream } from 'node:fs'
 import { mkdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -68,7 +68,7 @@ export async function replayOplog(
     const replay = await command(ctx, 'mongorestore', target, (config) =>
       oplogReplayArgs(config, file, empty)
     )
-    core.info(echo(replay))
+    info(echo(replay))
     const { runs, interruption } = await run(ctx, [replay])
     const done = runs[0] as ToolRun
     checkRun(done, interruption, 'restore', true)

@@ -4,7 +4,8 @@
 // restore (src/oplog/).
 import type { Timestamp } from 'mongodb'
 import { info } from '../interface.js'
-import { dbOf, type PlannedNamespace } from '../input/ns-plan.js'
+import { dbOf } from '../input/namespace.js'
+import type { PlannedNamespace } from '../input/ns-plan.js'
 import type { MigrateSettings, RehearseSettings, TransferPlan } from '../input/settings.js'
 import { phase, timed } from '../report/phase.js'
 import type { Recovery } from '../report/recovery.js'

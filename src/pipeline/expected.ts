@@ -1,7 +1,8 @@
 // What each restored collection must hold once a mode's copy is done, computed from what was
 // read before: pure, so the rules (counts at T, dumped counts less failed documents, `_id`
 // ranges, time-series buckets) are unit-tested without a server.
-import { buildsIndexes, namespaceOf, rangedNamespaces } from '../input/parts.js'
+import { namespaceOf } from '../input/namespace.js'
+import { buildsIndexes, rangedNamespaces } from '../input/parts.js'
 import type { TransferPlan } from '../input/settings.js'
 import type { PlannedNamespace } from '../input/ns-plan.js'
 import type { Expected } from '../report/data-check.js'

@@ -2,7 +2,8 @@
 // (one point in time of a replica-set source) → probe every app again → check the copy against
 // the source; a part of a split migration also checks its `_id` ranges.
 import { info } from '../interface.js'
-import { formatLine, namespaceOf, rangedNamespaces } from '../input/parts.js'
+import { namespaceOf } from '../input/namespace.js'
+import { formatLine, rangedNamespaces } from '../input/parts.js'
 import type { MigrateSettings } from '../input/settings.js'
 import { checkMismatches, type Mismatch } from '../report/data-check.js'
 import { phase } from '../report/phase.js'

@@ -5,7 +5,7 @@ import { BSON, type Document } from 'mongodb'
 import { GuardError } from '../errors.js'
 import { info, warning } from '../interface.js'
 import type { VerifySettings } from '../input/settings.js'
-import type { Mismatch } from '../report/data-check.js'
+import { missingIndexes, type Mismatch } from '../report/data-check.js'
 import { phase } from '../report/phase.js'
 import { userDigests } from '../server/drift.js'
 import { openSides } from '../server/preflight.js'
@@ -113,16 +113,9 @@ async function incompleteParts(settings: VerifySettings) {
     }
   })
   withIndexes.forEach((p, i) => {
-    const present = new Set((states[i] ?? []).map((x) => `${x.name} ${x.definition}`))
-    const missing = (p.indexes ?? []).filter((x) => !present.has(`${x.name} ${x.definition}`))
-    if (missing.length > 0) {
-      mismatches.push({
-        part: p.part,
-        namespace: p.namespace,
-        check: 'indexes',
-        problem: `missing or different indexes: ${missing.map((x) => x.name).join(', ')}`
-      })
-    }
+    const problem = missingIndexes(p.indexes ?? [], states[i] ?? [])
+    if (problem)
+      mismatches.push({ part: p.part, namespace: p.namespace, check: 'indexes', problem })
   })
   const byPart = new Map<string, string[]>()
   for (const m of mismatches) {

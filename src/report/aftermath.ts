@@ -45,7 +45,7 @@ function targetStatement(report: Report, restore: ToolProgress | undefined): str
   const planned = report.plan?.namespaces.map((p) => p.target) ?? []
   const scope =
     planned.length > 0
-      ? ` The namespaces it could have written, as planned before the run: ${list(planned)}.`
+      ? ` The namespaces it could have written, as planned before the run: ${listed(planned)}.`
       : ''
   const dropped = report.plan?.drop
     ? ' With drop: true, each of these collections was dropped before it was restored: whatever it held before is gone unless the restore finished it.'
@@ -66,7 +66,7 @@ function dumpStatement(dump: ToolProgress | undefined): string {
   if (dump === undefined || dump.outcome === 'ok') return ''
   const finished = dump.finished.map((f) => `${f.namespace} (${f.documents})`)
   const done =
-    finished.length > 0 ? `after finishing ${list(finished)}` : 'before finishing any namespace'
+    finished.length > 0 ? `after finishing ${listed(finished)}` : 'before finishing any namespace'
   const writing = dump.unfinished.length
     ? `, while writing ${dump.unfinished.map((u) => `${u.namespace}${u.progress ? ` (${u.progress})` : ''}`).join(', ')}`
     : ''
@@ -92,7 +92,8 @@ function describeOutcome(outcome: ToolProgress['outcome']): string {
   }[outcome]
 }
 
-function list(items: readonly string[]): string {
-  const shown = items.slice(0, LISTED).join(', ')
-  return items.length > LISTED ? `${shown} and ${items.length - LISTED} more` : shown
+/** The first items, comma-separated, then how many more: a message stays readable. */
+export function listed(items: readonly string[], limit = LISTED): string {
+  const shown = items.slice(0, limit).join(', ')
+  return items.length > limit ? `${shown} and ${items.length - limit} more` : shown
 }

@@ -45,18 +45,21 @@ export function compareCollections(
           problem: `${have.documents} documents, expected ${exact ? '' : 'at least '}${want.documents}`
         })
     }
-    if (want.indexes !== undefined) {
-      const haveSet = new Set(have.indexes.map((i) => `${i.name} ${i.definition}`))
-      const missing = want.indexes.filter((i) => !haveSet.has(`${i.name} ${i.definition}`))
-      if (missing.length > 0)
-        problems.push({
-          namespace: target,
-          check: 'indexes',
-          problem: `missing or different indexes: ${missing.map((i) => i.name).join(', ')}`
-        })
-    }
+    const indexes = want.indexes && missingIndexes(want.indexes, have.indexes)
+    if (indexes) problems.push({ namespace: target, check: 'indexes', problem: indexes })
     return problems
   })
+}
+
+/** The expected indexes the target lacks or defines otherwise, as a problem; undefined when none. */
+export function missingIndexes(
+  want: readonly { name: string; definition: string }[],
+  have: readonly { name: string; definition: string }[]
+): string | undefined {
+  const present = new Set(have.map((i) => `${i.name} ${i.definition}`))
+  const missing = want.filter((i) => !present.has(`${i.name} ${i.definition}`))
+  if (missing.length === 0) return undefined
+  return `missing or different indexes: ${missing.map((i) => i.name).join(', ')}`
 }
 
 export function checkMismatches(mismatches: readonly Mismatch[]): void {

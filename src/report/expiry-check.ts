@@ -5,7 +5,7 @@
 // source's expired ones are counted for the report. The sample leaves them out too.
 import { BSON, type Document, type MongoClient } from 'mongodb'
 import { SERVER_CONCURRENCY } from '../concurrency.js'
-import { collectionOf, dbOf } from '../input/ns-plan.js'
+import { collectionOf, dbOf } from '../input/namespace.js'
 import type { MongoUri } from '../secrets.js'
 import { bucketsOf, type CollectionInfo } from '../server/collection-options.js'
 import {

@@ -1,9 +1,9 @@
 // Judges the results: the probes before and after the restore, the restore's own counts and the
 // target's users. Each judge throws the failure that ends the step.
-import * as core from '@actions/core'
+import { info } from '../interface.js'
 import { GuardError } from '../errors.js'
 import { hasDrift, type UserDrift } from '../server/drift.js'
-import { isProtectedNamespace } from '../input/guard.js'
+import { isProtectedNamespace } from '../input/namespace.js'
 import type { ProbeResult, ProbeStatus } from '../server/probe.js'
 import { NO_ANSWER } from '../server/causes.js'
 import type { NamespaceCount, RestoreCounts } from '../tools/output.js'
@@ -156,5 +156,5 @@ export function judgeUsers(drift: UserDrift, usersAfter: number): void {
       )}. Applications that log in as these users may fail at their next restart; re-register them on the target.`
     )
   }
-  core.info(`Users: ${usersAfter} on the target, none changed.`)
+  info(`Users: ${usersAfter} on the target, none changed.`)
 }

@@ -1,14 +1,10 @@
-// src/report/: judging and telling. The Report type and its publication (this file), the phase
-// records, the verdicts (judge.ts), the data comparison and what a failed run may have written.
-// It may import types from every folder below; only the pipeline (main.ts, modes.ts) writes it.
+// src/report/: judging and telling. The Report model (this file), its publication (publish.ts)
+// and rendering (summary.ts), the phase records, the verdicts (judge.ts), the data comparison
+// and what a failed run may have written. It may import types from every folder below; only the
+// pipeline (main.ts, src/pipeline/) writes it.
 //
-// One typed report, filled in as the run goes and rendered once at the end: step outputs, the
-// job summary, an error annotation and the JSON file. It only ever holds redacted strings.
-import * as core from '@actions/core'
-import { mkdir, writeFile } from 'node:fs/promises'
-import { dirname } from 'node:path'
-import { output, reportFailure } from '../interface.js'
-import { renderSummary } from './summary.js'
+// One typed report, filled in as the run goes and rendered once at the end. It only ever holds
+// redacted strings. A leaf of the folder: the renderers import it, it imports none of them.
 import type { FailureKind } from '../errors.js'
 import type { PlannedNamespace } from '../input/ns-plan.js'
 import type { PhaseRecord } from './phase.js'
@@ -29,7 +25,7 @@ import type { Manifest } from '../tools/manifest.js'
 import type { Recovery } from './recovery.js'
 import type { SourceWrites } from '../server/source-writes.js'
 import type { ExpiryCheck } from './expiry-check.js'
-import { publishCatchUp, type CatchUpRecord } from './catch-up-record.js'
+import type { CatchUpRecord } from './catch-up-record.js'
 
 export interface Report {
   mode: Mode | undefined
@@ -186,74 +182,8 @@ export function probeResult(report: Report): ProbeStatus | '' {
   return latest.find((p) => p.status !== 'ok')?.status ?? 'ok'
 }
 
-/** Writes outputs, the JSON report, the job summary and the failure annotation. */
-export async function publish(
-  report: Report,
-  reportPath: string,
-  redact: (text: string) => string
-): Promise<void> {
-  const json = redact(JSON.stringify(report, null, 2))
-
-  output('status', report.status)
-  output('probe-result', probeResult(report))
-  output('restored-documents', report.restore?.restored ?? 0)
-  output('failed-documents', report.restore?.failed ?? 0)
-  if (report.sourceWrites?.measured) output('source-writes', report.sourceWrites.total)
-  if (report.expiry) output('expired-documents', report.expiry.expired)
-  if (report.mode === 'dump' && report.dumpFiles) {
-    output('archive-path', report.dumpFiles.path)
-    output('archive-bytes', report.dumpFiles.bytes)
-  }
-  output('run-seconds', runSeconds(report))
-  if (report.recovery) publishRecovery(report.recovery)
-  if (report.consistency?.pointInTime) {
-    output('consistent-at', report.consistency.at)
-    output('consistent-at-time', report.consistency.wallClock)
-    output('writes-during-copy', report.consistency.writesDuringCopy)
-  }
-  if (report.split) {
-    output('matrix', report.split.matrix)
-    output('plan', report.split.plan ?? '')
-    output('plan-path', report.split.planPath)
-  }
-  if (report.catchUp) publishCatchUp(report.catchUp, report.status !== 'passed')
-  await mkdir(dirname(reportPath), { recursive: true })
-  await writeFile(reportPath, json + '\n')
-  output('report-path', reportPath)
-  if (report.tools.source) {
-    output('tools-version', report.tools.mongodump ?? '')
-    output('tools-source', report.tools.source)
-  }
-  if (report.failure) {
-    const aftermath = report.aftermath ? ` ${report.aftermath}` : ''
-    reportFailure(report.failure.title, redact(report.failure.message + aftermath))
-    process.exitCode = core.ExitCode.Failure
-  }
-  if (process.env['GITHUB_STEP_SUMMARY']) await writeSummary(report, redact)
-}
-
 /** Seconds from the start of the run to the report. */
 export function runSeconds(report: Report): number {
   const end = report.finishedAt ? Date.parse(report.finishedAt) : Date.now()
   return Math.round((end - Date.parse(report.startedAt)) / 100) / 10
-}
-
-/** The recovery's outputs: an empty string where a value is unknown, never a guess. */
-function publishRecovery(r: Recovery): void {
-  output('restore-seconds', r.restoreSeconds ?? '')
-  output('bytes-moved', r.bytes ?? '')
-  output('documents-moved', r.documents)
-  output('data-as-of', r.dataAsOf.at ?? '')
-  output('data-as-of-source', r.dataAsOf.source)
-  output('data-age-seconds', r.dataAgeSeconds ?? '')
-  const missed = r.objectives.filter((o) => !o.met).map((o) => o.objective)
-  output(
-    'objectives',
-    r.objectives.length === 0 ? '' : missed.length === 0 ? 'met' : `missed: ${missed.join(', ')}`
-  )
-}
-
-async function writeSummary(report: Report, redact: (text: string) => string): Promise<void> {
-  // The summary is built from redacted parts; scrub once more before it is written.
-  await core.summary.addRaw(redact(renderSummary(report)), true).write()
 }

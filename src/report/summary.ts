@@ -7,6 +7,8 @@ import type { ProbeResult, ProbeStatus } from '../server/probe.js'
 import { formatDuration } from '../input/objectives.js'
 import { missedHeadline, type Recovery } from './recovery.js'
 import type { Report } from './report.js'
+import { listed } from './aftermath.js'
+import { dbOf } from '../input/namespace.js'
 import { catchUpLine } from './catch-up-record.js'
 
 type Cell = string | number
@@ -103,7 +105,7 @@ function subline(report: Report): string {
   if (report.mode === 'dump' && report.dumpFiles) {
     const d = report.dumpFiles
     parts.push(
-      `into <code>${esc(d.path)}</code> (${bytes(d.bytes)}), ${d.namespaces.length} collections: ${esc(listed(d.namespaces))}; users or roles: ${d.credentialNamespaces.length === 0 ? 'none' : esc(d.credentialNamespaces.join(', '))}`
+      `into <code>${esc(d.path)}</code> (${bytes(d.bytes)}), ${d.namespaces.length} collections: ${esc(listed(d.namespaces) || 'none')}; users or roles: ${d.credentialNamespaces.length === 0 ? 'none' : esc(d.credentialNamespaces.join(', '))}`
     )
   }
   if (report.rehearsal) {
@@ -444,15 +446,6 @@ function table(header: string[], rows: Cell[][]): string {
   const head = `<tr>${header.map((h) => `<th>${esc(h)}</th>`).join('')}</tr>`
   const body = rows.map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join('')}</tr>`).join('\n')
   return `<table>\n${head}\n${body}\n</table>`
-}
-
-function listed(items: readonly string[], limit = 20): string {
-  const shown = items.slice(0, limit).join(', ')
-  return items.length > limit ? `${shown} and ${items.length - limit} more` : shown || 'none'
-}
-
-function dbOf(namespace: string): string {
-  return namespace.split('.')[0] as string
 }
 
 /**

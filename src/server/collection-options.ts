@@ -4,7 +4,7 @@
 import { MongoServerError, type Db, type MongoClient, type Timestamp } from 'mongodb'
 import { withSessionAt } from './read-at.js'
 import { forEachBounded, SERVER_CONCURRENCY } from '../concurrency.js'
-import { collectionOf, dbOf } from '../input/ns-plan.js'
+import { collectionOf, dbOf } from '../input/namespace.js'
 import { debug } from '../interface.js'
 import type { MongoUri } from '../secrets.js'
 

@@ -27,7 +27,8 @@ export interface Compatibility {
   warnings: string[]
 }
 
-const RAW_DATA_SINCE = '8.3'
+/** The first release whose dumps need performRawDataOperations on the source. */
+export const RAW_DATA_SINCE = '8.3'
 const AUTH_SCHEMA_GONE_SINCE = '8.1'
 const TOOLS_FOR_8_1 = '100.12.0'
 const CROSS_VERSION =
@@ -50,8 +51,8 @@ export function checkCompatibility(v: Versions, allowOlderTarget: boolean): Comp
     if (
       v.tools &&
       server?.version &&
-      atLeast(server.version, AUTH_SCHEMA_GONE_SINCE) &&
-      below(v.tools, TOOLS_FOR_8_1)
+      compareVersions(server.version, AUTH_SCHEMA_GONE_SINCE) >= 0 &&
+      compareVersions(v.tools, TOOLS_FOR_8_1) < 0
     ) {
       return refuse(
         `Tools ${v.tools} cannot work with MongoDB ${server.version}`,
@@ -60,7 +61,11 @@ export function checkCompatibility(v: Versions, allowOlderTarget: boolean): Comp
     }
   }
   const source = v.source
-  if (source?.version && atLeast(source.version, RAW_DATA_SINCE) && source.rawData === false) {
+  if (
+    source?.version &&
+    compareVersions(source.version, RAW_DATA_SINCE) >= 0 &&
+    source.rawData === false
+  ) {
     return refuse(
       'The source user may not dump MongoDB 8.3',
       `source-uri: the source runs MongoDB ${source.version}, where mongodump needs the performRawDataOperations privilege on the cluster, and this user lacks it: the dump would fail or miss data. Grant the user the built-in backup role (which includes it), or a role with performRawDataOperations on { cluster: true }.`
@@ -99,10 +104,14 @@ function olderTarget(
   source: ServerVersion | undefined,
   target: ServerVersion | undefined
 ): { source: string; target: string } | undefined {
-  if (source?.version && target?.version && below(series(target.version), series(source.version))) {
+  if (
+    source?.version &&
+    target?.version &&
+    compareVersions(series(target.version), series(source.version)) < 0
+  ) {
     return { source: `MongoDB ${source.version}`, target: `MongoDB ${target.version}` }
   }
-  if (source?.fcv && target?.fcv && below(target.fcv, source.fcv)) {
+  if (source?.fcv && target?.fcv && compareVersions(target.fcv, source.fcv) < 0) {
     return {
       source: `feature compatibility version ${source.fcv}`,
       target: `feature compatibility version ${target.fcv}`
@@ -116,17 +125,16 @@ function series(version: string): string {
   return version.split('.').slice(0, 2).join('.')
 }
 
-function atLeast(version: string, minimum: string): boolean {
-  return !below(version, minimum)
-}
-
-/** Numeric comparison of dotted versions; "8.1.0-rc0" counts as 8.1.0. */
-export function below(version: string, than: string): boolean {
-  const a = version.split(/[.-]/).map((p) => Number.parseInt(p, 10) || 0)
-  const b = than.split(/[.-]/).map((p) => Number.parseInt(p, 10) || 0)
-  for (let i = 0; i < Math.max(a.length, b.length); i++) {
-    const diff = (a[i] ?? 0) - (b[i] ?? 0)
-    if (diff !== 0) return diff < 0
+/**
+ * Numeric comparison of dotted versions, for sorting and for `< 0` (a is older) tests:
+ * "100.10.0" is newer than "100.9.4", and "8.1.0-rc0" counts as 8.1.0.
+ */
+export function compareVersions(a: string, b: string): number {
+  const pa = a.split(/[.-]/).map((p) => Number.parseInt(p, 10) || 0)
+  const pb = b.split(/[.-]/).map((p) => Number.parseInt(p, 10) || 0)
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const diff = (pa[i] ?? 0) - (pb[i] ?? 0)
+    if (diff !== 0) return diff
   }
-  return false
+  return 0
 }

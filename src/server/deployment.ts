@@ -2,7 +2,7 @@
 // strings: which user databases exist, and dropping the scratch databases a rehearsal created
 // (each call opens a client and closes it); each collection's count and indexes as compared.
 import { GuardError } from '../errors.js'
-import { SYSTEM_DATABASES } from '../input/guard.js'
+import { SYSTEM_DATABASES } from '../input/namespace.js'
 import type { MongoUri } from '../secrets.js'
 import type { CollectionInfo } from './collection-options.js'
 

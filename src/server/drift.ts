@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto'
 import { MongoServerError, type Document } from 'mongodb'
 import { GuardError } from '../errors.js'
 import { noAnswer, tlsRequired, unanswered } from './causes.js'
-import { classify } from './probe.js'
+import { classify, isUnauthorized } from './probe.js'
 import type { MongoUri } from '../secrets.js'
 
 export interface UserRecord {
@@ -29,9 +29,6 @@ export interface UserDrift {
   changed: { user: string; what: ('credentials' | 'roles' | 'mechanisms' | 'userId')[] }[]
 }
 
-// Server error code (src/mongo/base/error_codes.yml).
-const UNAUTHORIZED = 13
-
 /** Every user of the deployment, read with a new client used once and closed. */
 export async function snapshotUsers(admin: MongoUri, timeoutMs: number): Promise<UserSnapshot> {
   try {
@@ -47,7 +44,7 @@ export async function snapshotUsers(admin: MongoUri, timeoutMs: number): Promise
       return snapshot
     })
   } catch (error) {
-    if (error instanceof MongoServerError && error.code === UNAUTHORIZED) {
+    if (isUnauthorized(error)) {
       throw driftUnavailable(admin)
     }
     throw await adminFailure(admin, error, timeoutMs)

@@ -1,8 +1,8 @@
 // What an interrupted mongorestore leaves behind: it loads users and roles into
 // `admin.tempusers` / `admin.temproles` before merging them, and a run stopped in between leaves
 // those collections on the target, full of credential hashes. Counted only, never read.
-import { MongoServerError } from 'mongodb'
 import type { MongoUri } from '../secrets.js'
+import { isUnauthorized } from './probe.js'
 
 export interface LeftoverCheck {
   checked: boolean
@@ -12,9 +12,6 @@ export interface LeftoverCheck {
   tempusers: number
   temproles: number
 }
-
-// Server error code (src/mongo/base/error_codes.yml).
-const UNAUTHORIZED = 13
 
 export async function findLeftovers(admin: MongoUri, timeoutMs: number): Promise<LeftoverCheck> {
   try {
@@ -31,7 +28,7 @@ export async function findLeftovers(admin: MongoUri, timeoutMs: number): Promise
       }
     })
   } catch (error) {
-    if (!(error instanceof MongoServerError) || error.code !== UNAUTHORIZED) throw error
+    if (!isUnauthorized(error)) throw error
     return {
       checked: false,
       reason: `${admin.input} may not read the admin database`,

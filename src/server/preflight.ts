@@ -5,8 +5,9 @@
 import { MongoServerError, type Document, type MongoClient } from 'mongodb'
 import { forEachBounded, SERVER_CONCURRENCY } from '../concurrency.js'
 import { cancelled, GuardError } from '../errors.js'
-import { sameDeployment, SYSTEM_DATABASES } from '../input/guard.js'
-import { collectionOf, dbOf, planNamespaces, type PlannedNamespace } from '../input/ns-plan.js'
+import { sameDeployment } from '../input/guard.js'
+import { collectionOf, dbOf, namespaceOf, SYSTEM_DATABASES } from '../input/namespace.js'
+import { planNamespaces, type PlannedNamespace } from '../input/ns-plan.js'
 import type { TransferPlan } from '../input/settings.js'
 import { debug } from '../interface.js'
 import { tryClose, type MongoUri } from '../secrets.js'
@@ -254,7 +255,7 @@ async function refuseNonEmpty(
   const found = await forEachBounded(asked, SERVER_CONCURRENCY, async ({ target: ns }) => {
     const collection = target.client.db(dbOf(ns)).collection(collectionOf(ns))
     const ranges = plan.namespaces
-      .filter((l) => l.range !== undefined && `${l.database}.${l.collection}` === ns)
+      .filter((l) => l.range !== undefined && namespaceOf(l) === ns)
       .map((l) => ({ _id: l.range }))
     const filter = ranges.length > 0 ? { $or: ranges } : {}
     try {

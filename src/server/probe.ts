@@ -61,6 +61,13 @@ export const STATUS_BY_CODE: ReadonlyMap<number, ProbeStatus> = new Map<number, 
   [8000, 'authentication-failed']
 ])
 
+/** A server's refusal of a command the user is not authorised for (code 13, Unauthorized). */
+export function isUnauthorized(error: unknown): boolean {
+  return (
+    error instanceof MongoServerError && STATUS_BY_CODE.get(Number(error.code)) === 'unauthorized'
+  )
+}
+
 const APP_NAME = 'mongo-restore-guard-probe'
 
 interface ConnectionStatus {

@@ -1,11 +1,11 @@
 // Content, not only counts: the same documents read from both sides as raw BSON and compared byte
 // for byte, so a changed type (Date→string, Int64→Double) or a document the target kept from
 // before a merge is caught. A difference is named by its `_id` only, never by a field's value.
-import type { SampleSize } from '../input/verify-sample.js'
-export type { SampleSize }
 import { BSON, type ClientSession, type Collection, type Db, type Document } from 'mongodb'
+import type { SampleSize } from '../input/verify-sample.js'
 
-/** Documents per collection; `all` compares every document. */
+// Documents per collection (`all`: every document): parsed with its input, verify-sample.
+export type { SampleSize }
 
 export interface SampleOutcome {
   /** Documents read from the source side and looked up on the target. */

@@ -5,7 +5,7 @@
 // finds differences: the cause is the source, not the target. Per collection, so the server's own
 // writes elsewhere (config.system.sessions) do not count; its TTL deletes do not either (6.0.5).
 import { MongoServerError, type Db } from 'mongodb'
-import { collectionOf, dbOf } from '../input/ns-plan.js'
+import { collectionOf, dbOf } from '../input/namespace.js'
 import { debug } from '../interface.js'
 import type { MongoUri } from '../secrets.js'
 

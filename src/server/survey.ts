@@ -3,7 +3,7 @@
 // range, and the creation of a collection its sibling parts fill at once.
 import { MongoServerError, type Document } from 'mongodb'
 import { forEachBounded, SERVER_CONCURRENCY } from '../concurrency.js'
-import { collectionOf, dbOf } from '../input/ns-plan.js'
+import { collectionOf, dbOf } from '../input/namespace.js'
 import type { MongoUri } from '../secrets.js'
 import { indexSpec, type IndexSpec } from './deployment.js'
 

@@ -2,21 +2,19 @@
 // (buildInfo), the feature compatibility version where the user may read it, and on a source
 // of 8.3+ whether the user holds performRawDataOperations. A server that cannot be reached or
 // logged in to reads as unknown: the pre-flight check reports that with its own message.
-import * as core from '@actions/core'
-import { warning } from '../interface.js'
+import { info, warning } from '../interface.js'
 import type { MongoClient } from 'mongodb'
 import { sourceOf, targetOf, type Settings } from '../input/settings.js'
 import type { MongoUri } from '../secrets.js'
 import {
-  below,
   checkCompatibility,
+  compareVersions,
   describeVersions,
+  RAW_DATA_SINCE,
   type ServerVersion,
   type Versions
 } from './compatibility.js'
 import { classify } from './probe.js'
-
-const RAW_DATA_SINCE = '8.3'
 
 /** The versions of the tools and of the servers this mode dumps from or restores into. */
 export async function readVersions(
@@ -33,7 +31,7 @@ export async function readVersions(
     restores && target ? readServer(target, settings.probeTimeoutMs, false) : undefined
   ])
   const versions = { tools, source: sourceVersion, target: targetVersion }
-  core.info(`Versions: ${describeVersions(versions)}`)
+  info(`Versions: ${describeVersions(versions)}`)
   return versions
 }
 
@@ -55,7 +53,7 @@ export async function readServer(
       const version = typeof build['version'] === 'string' ? build['version'] : undefined
       const fcv = await featureCompatibility(client)
       const rawData =
-        isSource && version && !below(version, RAW_DATA_SINCE)
+        isSource && version && compareVersions(version, RAW_DATA_SINCE) >= 0
           ? await holdsRawData(client, uri)
           : undefined
       return { version, fcv, ...(rawData !== undefined && { rawData }) }

@@ -1,6 +1,6 @@
 // Builds mongodump's and mongorestore's argv from the settings: pure, so the guard's excludes
 // and the absence of credentials in argv are unit-tested.
-import { PROTECTED_NAMESPACES } from '../input/guard.js'
+import { PROTECTED_NAMESPACES } from '../input/namespace.js'
 import type { TransferPlan } from '../input/settings.js'
 
 type ArgSettings = Pick<

@@ -7,7 +7,7 @@ import { readdir, readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { createGunzip, gunzipSync } from 'node:zlib'
 import { GuardError } from '../errors.js'
-import { isCredentialNamespace } from '../input/guard.js'
+import { isCredentialNamespace } from '../input/namespace.js'
 import { indexSpec, type IndexSpec } from '../server/deployment.js'
 import type { CollectionInfo, CollectionType } from '../server/collection-options.js'
 

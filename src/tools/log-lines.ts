@@ -2,7 +2,7 @@
 // only each namespace's latest survives (a long restore prints one per collection per second, and
 // only the last says how far it got). Echoed: in batches, so that thousands of collections cost a
 // few writes to the runner's log, not one per line.
-import * as core from '@actions/core'
+import { info } from '../interface.js'
 import { PROGRESS } from './output.js'
 
 /** How often the echo is flushed, at most. */
@@ -18,7 +18,7 @@ export class LogLines {
 
   constructor(
     private readonly prefix: string,
-    private readonly echo: (text: string) => void = (text) => core.info(text)
+    private readonly echo: (text: string) => void = (text) => info(text)
   ) {}
 
   add(line: string): void {

@@ -7,11 +7,12 @@
 // To disk: one `mongodump --db` per user database into a new directory, so that no file ever
 // holds admin's users, roles or credential hashes. Connection strings reach the tools only
 // through --config: a FIFO written once (a file only on Windows), in a private directory.
-import * as core from '@actions/core'
+import { info } from '../interface.js'
 import { mkdir, rm } from 'node:fs/promises'
 import { cancelled, GuardError, timedOut } from '../errors.js'
 import type { MongoUri, SecretDir } from '../secrets.js'
-import { buildsIndexes, queryOf, type PartLine } from '../input/parts.js'
+import type { PartLine } from '../input/namespace.js'
+import { buildsIndexes, queryOf } from '../input/parts.js'
 import type { TransferPlan } from '../input/settings.js'
 import { dumpArgs, restoreArgs, type DumpTo, type RestoreFrom } from './args.js'
 import {
@@ -131,7 +132,7 @@ async function streamOne(
   const restore = await command(ctx, 'mongorestore', target, (config) =>
     restoreArgs(plan, config, { kind: 'stdin', noIndexRestore: scope.noIndexRestore })
   )
-  core.info(`${echo(dump)} | ${echo(restore)}`)
+  info(`${echo(dump)} | ${echo(restore)}`)
   ctx.observer.restoreStarting()
   const { runs, interruption } = await run(ctx, [dump, restore])
   const [dumpRun, restoreRun] = runs as [ToolRun, ToolRun]
@@ -157,7 +158,7 @@ export async function dumpToDirectory(
       const dump = await command(ctx, 'mongodump', source, (config) =>
         dumpArgs(plan, config, { kind: 'directory', path: directory, database })
       )
-      core.info(echo(dump))
+      info(echo(dump))
       const { runs, interruption } = await run(ctx, [dump])
       checkRun(runs[0] as ToolRun, interruption, 'dump', false)
     })
@@ -178,7 +179,7 @@ export async function restoreFromDump(
   const restore = await command(ctx, 'mongorestore', target, (config) =>
     restoreArgs(plan, config, from)
   )
-  core.info(echo(restore))
+  info(echo(restore))
   ctx.observer.restoreStarting()
   const { runs, interruption } = await run(ctx, [restore])
   return finishRestore(runs[0] as ToolRun, interruption)

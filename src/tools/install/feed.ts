@@ -1,6 +1,7 @@
 // MongoDB's release feed of the Database Tools (full.json): which versions exist, and for each
 // one the archive of every platform with its sha256. Reading it is pure; fetching is download.ts.
 import { GuardError, invalidInput } from '../../errors.js'
+import { compareVersions } from '../../server/compatibility.js'
 
 /** Where MongoDB publishes the feed; `tools-mirror` replaces it with `<mirror>/full.json`. */
 export const OFFICIAL_FEED = 'https://downloads.mongodb.org/tools/db/full.json'
@@ -88,17 +89,6 @@ export function downloadUrl(build: FeedBuild, mirror: string | undefined): strin
 
 export function feedUrl(mirror: string | undefined): string {
   return mirror ? `${mirror.replace(/\/+$/, '')}/full.json` : OFFICIAL_FEED
-}
-
-/** Numeric comparison of dotted versions ("100.10.0" > "100.9.4"). */
-export function compareVersions(a: string, b: string): number {
-  const pa = a.split(/[.-]/).map((p) => Number.parseInt(p, 10) || 0)
-  const pb = b.split(/[.-]/).map((p) => Number.parseInt(p, 10) || 0)
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-    const diff = (pa[i] ?? 0) - (pb[i] ?? 0)
-    if (diff !== 0) return diff
-  }
-  return 0
 }
 
 function unreadable(url: string, why: string): GuardError {

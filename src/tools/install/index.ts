@@ -2,8 +2,7 @@
 // downloaded), else the version asked for from the runner's tool cache, else from MongoDB's
 // feed (or tools-mirror): downloaded, sha256-checked, unpacked and cached. Either way the
 // tools must report the version asked for before anything else runs.
-import * as core from '@actions/core'
-import { group } from '../../interface.js'
+import { group, info } from '../../interface.js'
 import { readFileSync } from 'node:fs'
 import { arch } from 'node:os'
 import { join } from 'node:path'
@@ -58,23 +57,23 @@ export async function obtainTools(
       if (cached) return cached
     }
     const url = feedUrl(request.mirror)
-    core.info(`Reading the release feed ${shown(url)}`)
+    info(`Reading the release feed ${shown(url)}`)
     const release = resolveRelease(
       parseFeed(await fetchText(url, request.tempDir, request.mirror !== undefined), shown(url)),
       wanted
     )
     if (wanted === 'latest') {
-      core.info(`latest is ${release.version}`)
+      info(`latest is ${release.version}`)
       const cached = await fromCache(release.version)
       if (cached) return cached
     }
     const build = chooseBuild(release.builds, runner, release.version)
     const from = downloadUrl(build, request.mirror)
-    core.info(`Downloading ${build.name}/${build.arch}: ${shown(from)} (sha256 ${build.sha256})`)
+    info(`Downloading ${build.name}/${build.arch}: ${shown(from)} (sha256 ${build.sha256})`)
     const folder = await install(build, from, release.version, request.tempDir)
     const bins = binsIn(folder)
     const version = await sameVersion(bins, release.version)
-    core.info(`Checked the sha256, unpacked and cached in ${folder}`)
+    info(`Checked the sha256, unpacked and cached in ${folder}`)
     return { bins, version, source: 'download', build: fileName(build.url) }
   })
 }
@@ -86,14 +85,12 @@ async function fromCache(version: string): Promise<ObtainedTools | undefined> {
   try {
     bins = binsIn(folder)
   } catch {
-    core.info(`The tool cache's ${folder} lacks the tools; downloading them again.`)
+    info(`The tool cache's ${folder} lacks the tools; downloading them again.`)
     return undefined
   }
   const checked = await sameVersion(bins, version)
   const build = await cachedBuild(folder)
-  core.info(
-    `Found the tools ${checked} in the tool cache: ${folder}${build ? ` (${build.file})` : ''}`
-  )
+  info(`Found the tools ${checked} in the tool cache: ${folder}${build ? ` (${build.file})` : ''}`)
   return { bins, version: checked, source: 'cache', build: build?.file }
 }
 
