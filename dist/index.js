@@ -56646,9 +56646,9 @@ var MongoUri = class _MongoUri {
   }
   /**
    * Opens a new client, runs `fn` with it and closes it: every connection this action makes is
-   * used for one purpose and closed. `anonymous` drops the credentials (hello needs none).
+   * used for one purpose and closed.
    */
-  async use(purpose, timeoutMs, fn, anonymous = false, poolSize = 1) {
+  async use(purpose, timeoutMs, fn, { anonymous = false, poolSize = 1 } = {}) {
     const options = {
       appName: `mongo-restore-guard-${purpose}`,
       maxPoolSize: poolSize,
@@ -59194,13 +59194,9 @@ function bucketsOf(namespace) {
   return `${dbOf(namespace)}.system.buckets.${collectionOf(namespace)}`;
 }
 async function readCollections(uri, namespaces, timeoutMs, readAt) {
-  return uri.use(
-    "verify",
-    timeoutMs,
-    (client) => readWith(client, namespaces, readAt),
-    false,
-    SERVER_CONCURRENCY
-  );
+  return uri.use("verify", timeoutMs, (client) => readWith(client, namespaces, readAt), {
+    poolSize: SERVER_CONCURRENCY
+  });
 }
 async function readWith(client, namespaces, readAt) {
   const byDatabase = /* @__PURE__ */ new Map();
@@ -59408,7 +59404,7 @@ async function checkExpiry(reference, target, targetInfo, restored, timeoutMs) {
     return { pair, source, onTarget, rules: expiryRules(from, to) };
   }).filter((e) => e.rules.length > 0);
   if (expiring.length === 0) return void 0;
-  const withSource = (fn) => reference.kind === "server" ? reference.uri.use("verify", timeoutMs, fn, false, SERVER_CONCURRENCY) : fn(void 0);
+  const withSource = (fn) => reference.kind === "server" ? reference.uri.use("verify", timeoutMs, fn, { poolSize: SERVER_CONCURRENCY }) : fn(void 0);
   return withSource(
     (sourceClient) => target.use(
       "verify",
@@ -59433,8 +59429,7 @@ async function checkExpiry(reference, target, targetInfo, restored, timeoutMs) {
         const expired = collections.reduce((n, c) => n + c.expired, 0);
         return { asOf: at2.toISOString(), collections, expired, uncounted };
       },
-      false,
-      SERVER_CONCURRENCY
+      { poolSize: SERVER_CONCURRENCY }
     )
   );
 }
@@ -59825,14 +59820,12 @@ async function checkCopy(reference, target, actual, restored, sampleSize, timeou
           partial,
           live
         ),
-        false,
-        SERVER_CONCURRENCY
+        { poolSize: SERVER_CONCURRENCY }
       ).catch((error2) => {
         throw isSnapshotTooOld(error2) ? tooOldToVerify(uri) : error2;
       });
     },
-    false,
-    SERVER_CONCURRENCY
+    { poolSize: SERVER_CONCURRENCY }
   );
 }
 async function check(reference, sourceClient, targetClient, actual, restored, sampleSize, partial, live) {
@@ -60195,7 +60188,9 @@ function checkSharding(mode, side, hello, input2) {
   return decision.warn && `${input2}: ${decision.warn}.`;
 }
 async function helloOf(uri, timeoutMs) {
-  return uri.use("hello", timeoutMs, (c) => c.db("admin").command({ hello: 1 }), true);
+  return uri.use("hello", timeoutMs, (c) => c.db("admin").command({ hello: 1 }), {
+    anonymous: true
+  });
 }
 
 // src/server/members.ts
@@ -60213,7 +60208,7 @@ async function dataMembers(app, timeoutMs) {
       ];
       return [...new Set(listed2)];
     },
-    true
+    { anonymous: true }
   );
 }
 
@@ -61261,8 +61256,7 @@ async function newestObjectId(uri, namespaces, timeoutMs) {
       const id = doc?.["_id"];
       return id instanceof import_mongodb22.ObjectId ? { at: id.getTimestamp(), namespace } : void 0;
     }),
-    false,
-    SERVER_CONCURRENCY
+    { poolSize: SERVER_CONCURRENCY }
   );
   return found.filter((f) => f !== void 0).reduce((a, b) => a && a.at >= b.at ? a : b, void 0);
 }
@@ -61636,8 +61630,7 @@ async function collectionSizes(uri, namespaces, timeoutMs) {
         indexes: indexes.map(indexSpec)
       };
     }),
-    false,
-    SERVER_CONCURRENCY
+    { poolSize: SERVER_CONCURRENCY }
   );
 }
 var BRACKETS = {
@@ -61693,8 +61686,7 @@ async function rangeCounts(uri, pieces, timeoutMs) {
       const collection2 = c.db(dbOf(namespace)).collection(collectionOf(namespace));
       return range === void 0 ? collection2.estimatedDocumentCount() : collection2.countDocuments({ _id: range });
     }),
-    false,
-    SERVER_CONCURRENCY
+    { poolSize: SERVER_CONCURRENCY }
   );
 }
 var NAMESPACE_EXISTS = 48;
@@ -61731,8 +61723,7 @@ async function indexesOf2(uri, namespaces, timeoutMs) {
         throw error2;
       }
     }),
-    false,
-    SERVER_CONCURRENCY
+    { poolSize: SERVER_CONCURRENCY }
   );
 }
 

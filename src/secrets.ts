@@ -14,6 +14,14 @@ import { invalidInput, type GuardError } from './errors.js'
 const DEFAULT_PORT = 27017
 
 /** A validated connection string. Only this module can read the credentials it holds. */
+/** How MongoUri.use opens its client. */
+export interface UseOptions {
+  /** Without the credentials: for commands that need none (hello). */
+  anonymous?: boolean
+  /** Connections for questions asked at once; one for a single question. */
+  poolSize?: number
+}
+
 export class MongoUri {
   readonly #raw: string
   readonly #secrets: string[]
@@ -107,15 +115,13 @@ export class MongoUri {
 
   /**
    * Opens a new client, runs `fn` with it and closes it: every connection this action makes is
-   * used for one purpose and closed. `anonymous` drops the credentials (hello needs none).
+   * used for one purpose and closed.
    */
   async use<T>(
     purpose: string,
     timeoutMs: number,
     fn: (client: MongoClient) => Promise<T>,
-    anonymous = false,
-    /** Connections for questions asked at once; one for a single question. */
-    poolSize = 1
+    { anonymous = false, poolSize = 1 }: UseOptions = {}
   ): Promise<T> {
     const options: MongoClientOptions = {
       appName: `mongo-restore-guard-${purpose}`,

@@ -76,7 +76,7 @@ export async function checkExpiry(
   if (expiring.length === 0) return undefined
   const withSource = <T>(fn: (client: MongoClient | undefined) => Promise<T>) =>
     reference.kind === 'server'
-      ? reference.uri.use('verify', timeoutMs, fn, false, SERVER_CONCURRENCY)
+      ? reference.uri.use('verify', timeoutMs, fn, { poolSize: SERVER_CONCURRENCY })
       : fn(undefined)
   return withSource((sourceClient) =>
     target.use(
@@ -105,8 +105,7 @@ export async function checkExpiry(
         const expired = collections.reduce((n, c) => n + c.expired, 0)
         return { asOf: at.toISOString(), collections, expired, uncounted }
       },
-      false,
-      SERVER_CONCURRENCY
+      { poolSize: SERVER_CONCURRENCY }
     )
   )
 }

@@ -104,15 +104,13 @@ export async function checkCopy(
               partial,
               live
             ),
-          false,
-          SERVER_CONCURRENCY
+          { poolSize: SERVER_CONCURRENCY }
         )
         .catch((error: unknown) => {
           throw isSnapshotTooOld(error) ? tooOldToVerify(uri) : error
         })
     },
-    false,
-    SERVER_CONCURRENCY
+    { poolSize: SERVER_CONCURRENCY }
   )
 }
 

@@ -34,13 +34,9 @@ export async function readCollections(
   /** Count the documents as of this cluster time (a point-in-time copy's T). */
   readAt?: Timestamp
 ): Promise<Map<string, CollectionInfo>> {
-  return uri.use(
-    'verify',
-    timeoutMs,
-    (client) => readWith(client, namespaces, readAt),
-    false,
-    SERVER_CONCURRENCY
-  )
+  return uri.use('verify', timeoutMs, (client) => readWith(client, namespaces, readAt), {
+    poolSize: SERVER_CONCURRENCY
+  })
 }
 
 /**

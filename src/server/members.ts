@@ -26,6 +26,6 @@ export async function dataMembers(app: MongoUri, timeoutMs: number): Promise<str
       ]
       return [...new Set(listed)]
     },
-    true
+    { anonymous: true }
   )
 }

@@ -37,8 +37,7 @@ export async function newestObjectId(
         const id: unknown = doc?.['_id']
         return id instanceof ObjectId ? { at: id.getTimestamp(), namespace } : undefined
       }),
-    false,
-    SERVER_CONCURRENCY
+    { poolSize: SERVER_CONCURRENCY }
   )
   return found
     .filter((f): f is NewestId => f !== undefined)

@@ -70,5 +70,7 @@ export function checkSharding(
 
 /** `hello` needs no login: asked anonymously of the deployment an app (or a side) points at. */
 export async function helloOf(uri: MongoUri, timeoutMs: number): Promise<Document> {
-  return uri.use('hello', timeoutMs, (c) => c.db('admin').command({ hello: 1 }), true)
+  return uri.use('hello', timeoutMs, (c) => c.db('admin').command({ hello: 1 }), {
+    anonymous: true
+  })
 }

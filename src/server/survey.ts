@@ -41,8 +41,7 @@ export async function collectionSizes(
           indexes: indexes.map(indexSpec)
         }
       }),
-    false,
-    SERVER_CONCURRENCY
+    { poolSize: SERVER_CONCURRENCY }
   )
 }
 
@@ -132,8 +131,7 @@ export async function rangeCounts(
           ? collection.estimatedDocumentCount()
           : collection.countDocuments({ _id: range })
       }),
-    false,
-    SERVER_CONCURRENCY
+    { poolSize: SERVER_CONCURRENCY }
   )
 }
 
@@ -193,7 +191,6 @@ export async function indexesOf(
           throw error
         }
       }),
-    false,
-    SERVER_CONCURRENCY
+    { poolSize: SERVER_CONCURRENCY }
   )
 }
