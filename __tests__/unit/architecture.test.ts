@@ -78,6 +78,20 @@ describe('architecture', () => {
     assert.deepEqual(cycles, [])
   })
 
+  test("the README's layout section names every folder and file at the top of src/ and every mode file", () => {
+    const readme = readFileSync(resolve(SRC, '../README.md'), 'utf8')
+    const start = readme.indexOf('How the code is organised')
+    const section = readme.slice(start, readme.indexOf('### Promises and their tests', start))
+    const entries = [
+      ...readdirSync(SRC).map((name) => (name.endsWith('.ts') ? name : `src/${name}/`)),
+      ...readdirSync(join(SRC, 'pipeline'))
+    ]
+    assert.deepEqual(
+      entries.filter((name) => !section.includes(`${name}\``)),
+      []
+    )
+  })
+
   test('the checks can fail: an upward import and a report write are both seen', () => {
     assert.ok(layerOf(join(SRC, 'pipeline/run.ts')) > layerOf(join(SRC, 'tools/transfer.ts')))
     assert.ok(!writesReport(join(SRC, 'report/summary.ts')))
