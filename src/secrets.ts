@@ -13,7 +13,6 @@ import { invalidInput, type GuardError } from './errors.js'
 
 const DEFAULT_PORT = 27017
 
-/** A validated connection string. Only this module can read the credentials it holds. */
 /** How MongoUri.use opens its client. */
 export interface UseOptions {
   /** Without the credentials: for commands that need none (hello). */
@@ -22,6 +21,7 @@ export interface UseOptions {
   poolSize?: number
 }
 
+/** A validated connection string. Only this module can read the credentials it holds. */
 export class MongoUri {
   readonly #raw: string
   readonly #secrets: string[]

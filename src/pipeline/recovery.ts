@@ -24,7 +24,7 @@ type TimedRestore = RestoreResult & { restoreMs: number; finishedAt: Date }
  * The point in time this run's own copy represents: a consistent copy's oplog time when there is
  * one (the point-in-time copy passes it here), else when the dump started.
  */
-export function ownDataAsOf(dumpStartedAt: Date, consistentAt?: ConsistentPoint): DataAsOf {
+function ownDataAsOf(dumpStartedAt: Date, consistentAt?: ConsistentPoint): DataAsOf {
   return dataAsOf({ consistentAt, dumpStartedAt })
 }
 
